@@ -1,9 +1,10 @@
 /**
  * The platform's Kubernetes objects for one environment, as plain JSON: what `cdk8s synth`
- * writes to dist/<env>/ and what infra/ applies with `pulumi up`. Both paths call this, so they
- * deploy the same thing.
+ * writes to dist/<env>/ and what infra/ applies with `pulumi up`. Both paths build the same
+ * cdk8s app, so they deploy the same thing.
  */
 import type { PlatformConfig } from './config';
+import { platformApp } from './platform-chart';
 
 /** A synthesized Kubernetes object. */
 export interface KubernetesObject {
@@ -13,7 +14,9 @@ export interface KubernetesObject {
   readonly [k: string]: unknown;
 }
 
-/** Synthesize every object of the environment (placeholder until the chart lands). */
-export function renderManifests(_config: PlatformConfig): KubernetesObject[] {
-  return [];
+/** Every object of the environment, charts in dependency order (namespace first). */
+export function renderManifests(config: PlatformConfig): KubernetesObject[] {
+  // outdir is never written: toJson() only resolves the objects in memory.
+  const app = platformApp(config, 'dist');
+  return app.charts.flatMap((chart) => chart.toJson() as KubernetesObject[]);
 }

@@ -1,0 +1,475 @@
+/**
+ * One vLLM model variant as Kubernetes objects: Deployment, Service, ServiceAccount,
+ * ServiceMonitor, KEDA ScaledObject, PodDisruptionBudget, NetworkPolicy and, for a per-variant
+ * cache, its PersistentVolumeClaim.
+ *
+ * Built from the `k8s` (L1) types cdk8s-plus-28 exports rather than its L2 Deployment: every
+ * pod-spec field here is reviewed by policy, and the L2 API adds defaults (a tcpSocket startup
+ * probe with failureThreshold 3 that kills vLLM while it loads, 1000m CPU requests,
+ * `imagePullPolicy: Always`) that would each need a patch to undo.
+ */
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { ScaledObject } from './imports/keda.sh';
+import { ServiceMonitor } from './imports/monitoring.coreos.com';
+import { CAPACITY_TYPE_LABEL, GPU_NODE_LABEL, GPU_NODE_TAINT } from './hardware';
+import { promql } from './metrics';
+
+/** Port vLLM's OpenAI server listens on. */
+export const VLLM_PORT = 8000;
+/** The image's non-root `vllm` user (UID 2000, GID 0). */
+export const VLLM_UID = 2000;
+/** Seconds between the end of vLLM's drain and SIGKILL, for the process to exit. */
+export const SHUTDOWN_MARGIN_SEC = 15;
+/** Time a new pod may spend waiting for a GPU node and pulling the ~10 GB image, on top of its startup budget. */
+export const SCHEDULE_AND_PULL_ALLOWANCE_SEC = 600;
+/** Where the model cache volume is mounted. */
+export const CACHE_MOUNT = '/model-cache';
+
+/** Where a variant keeps downloaded weights and compiled kernels. */
+export type ModelCacheProps =
+  /** A ReadWriteOnce EBS claim of its own: one replica, Recreate rollouts. */
+  | { readonly kind: 'pvc'; readonly storageClassName: string; readonly sizeGiB: number }
+  /** An existing ReadWriteMany claim every replica mounts (EFS). */
+  | { readonly kind: 'shared'; readonly claimName: string }
+  /** A generic ephemeral volume per pod: any rollout works, every start downloads. */
+  | { readonly kind: 'ephemeral'; readonly storageClassName: string; readonly sizeGiB: number };
+
+/** A Secret key an environment variable is read from. */
+export interface SecretKeyRef {
+  readonly name: string;
+  readonly key: string;
+}
+
+export interface LoraAdapterProps {
+  readonly name: string;
+  readonly path: string;
+}
+
+export interface VllmModelProps {
+  readonly namespace: string;
+  /** Kubernetes name of every object and the served model name clients send. */
+  readonly name: string;
+  /** Catalog id (`awq`, `fp16`, …), as a label. */
+  readonly variant: string;
+  /** Owning team, as a label. */
+  readonly team: string;
+  /** Full image reference, pinned by tag or digest. */
+  readonly image: string;
+
+  readonly modelId: string;
+  /** Hugging Face revision to pin. @default - the repo's default branch */
+  readonly revision?: string;
+  /** @default - none (full precision) */
+  readonly quantization?: string | null;
+  readonly dtype: string;
+  readonly maxModelLen: number;
+  readonly maxNumSeqs: number;
+  /** @default - vLLM's own choice */
+  readonly maxNumBatchedTokens?: number;
+  readonly gpuMemoryUtilization: number;
+  readonly enforceEager: boolean;
+  readonly enablePrefixCaching: boolean;
+  /** LoRA serving; adapters become `--lora-modules`. @default - LoRA off */
+  readonly lora?: { readonly maxLoras: number; readonly maxLoraRank: number; readonly adapters: readonly LoraAdapterProps[] };
+  readonly extraArgs: readonly string[];
+
+  readonly minReplicas: number;
+  /** Above minReplicas, a KEDA ScaledObject scales between the two. */
+  readonly maxReplicas: number;
+  readonly queueDepthPerReplica: number;
+  readonly kvCacheUsageTarget: number;
+  readonly scaleDownStabilizationSec: number;
+  readonly rolloutStrategy: 'RollingUpdate' | 'Recreate';
+
+  readonly cpuRequest: number;
+  readonly cpuLimit: number;
+  readonly memoryRequestGiB: number;
+  readonly memoryLimitGiB: number;
+  readonly shmSizeGiB: number;
+
+  readonly startupTimeoutSec: number;
+  readonly preStopSleepSec: number;
+  readonly shutdownTimeoutSec: number;
+
+  readonly cache: ModelCacheProps;
+  readonly hfTokenSecret: SecretKeyRef;
+  /** When set, vLLM requires this key as a bearer token on /v1/*. @default - no auth */
+  readonly apiKeySecret?: SecretKeyRef;
+
+  /** Prometheus KEDA queries. */
+  readonly prometheusUrl: string;
+  /** Labels the Prometheus operator selects ServiceMonitors by. */
+  readonly monitoringLabels: Readonly<Record<string, string>>;
+  /** Namespace Prometheus scrapes from. */
+  readonly monitoringNamespace: string;
+  /** Namespaces whose pods may call the model on its port. */
+  readonly clientNamespaces: readonly string[];
+}
+
+/** Labels that select one variant's pods. */
+export function selectorLabels(name: string): Record<string, string> {
+  return { 'app.kubernetes.io/name': 'vllm', 'app.kubernetes.io/instance': name };
+}
+
+/** The vLLM command line for a variant, in a stable order. */
+export function vllmArgs(p: VllmModelProps): string[] {
+  const args = ['--model', p.modelId];
+  if (p.revision) args.push('--revision', p.revision);
+  args.push('--served-model-name', p.name, '--host', '0.0.0.0', '--port', String(VLLM_PORT), '--dtype', p.dtype);
+  if (p.quantization) args.push('--quantization', p.quantization);
+  args.push('--max-model-len', String(p.maxModelLen), '--max-num-seqs', String(p.maxNumSeqs));
+  if (p.maxNumBatchedTokens !== undefined) args.push('--max-num-batched-tokens', String(p.maxNumBatchedTokens));
+  args.push('--gpu-memory-utilization', String(p.gpuMemoryUtilization));
+  if (p.enforceEager) args.push('--enforce-eager');
+  args.push(p.enablePrefixCaching ? '--enable-prefix-caching' : '--no-enable-prefix-caching');
+  args.push('--shutdown-timeout', String(p.shutdownTimeoutSec));
+  if (p.lora) {
+    args.push('--enable-lora', '--max-loras', String(p.lora.maxLoras), '--max-lora-rank', String(p.lora.maxLoraRank));
+    if (p.lora.adapters.length > 0) args.push('--lora-modules', ...p.lora.adapters.map((a) => `${a.name}=${a.path}`));
+  }
+  return [...args, ...p.extraArgs];
+}
+
+const q = (n: number) => k8s.Quantity.fromNumber(n);
+const qs = (s: string) => k8s.Quantity.fromString(s);
+const gib = (n: number) => qs(`${n}Gi`);
+
+export class VllmModel extends Construct {
+  /** The Deployment; also this construct's default child. */
+  readonly deployment: k8s.KubeDeployment;
+  readonly service: k8s.KubeService;
+  readonly serviceAccount: k8s.KubeServiceAccount;
+  /** Present when maxReplicas > minReplicas. */
+  readonly scaledObject?: ScaledObject;
+  /** In-cluster base URL of the OpenAI API. */
+  readonly endpoint: string;
+
+  constructor(scope: Construct, id: string, props: VllmModelProps) {
+    super(scope, id);
+    checkProps(props);
+    const p = props;
+    const selector = selectorLabels(p.name);
+    const labels = {
+      ...selector,
+      'app.kubernetes.io/component': 'inference',
+      'app.kubernetes.io/part-of': 'llm-platform',
+      'llm-platform.io/variant': p.variant,
+      'llm-platform.io/team': p.team,
+    };
+    const metadata = { name: p.name, namespace: p.namespace, labels };
+    const autoscaled = p.maxReplicas > p.minReplicas;
+    this.endpoint = `http://${p.name}.${p.namespace}.svc.cluster.local:${VLLM_PORT}`;
+
+    this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', {
+      metadata,
+      // vLLM never talks to the Kubernetes API; a token in the pod is only attack surface.
+      automountServiceAccountToken: false,
+    });
+
+    if (p.cache.kind === 'pvc') {
+      new k8s.KubePersistentVolumeClaim(this, 'Cache', {
+        metadata: { ...metadata, name: `${p.name}-cache` },
+        spec: {
+          accessModes: ['ReadWriteOnce'],
+          storageClassName: p.cache.storageClassName,
+          resources: { requests: { storage: gib(p.cache.sizeGiB) } },
+        },
+      });
+    }
+
+    this.deployment = new k8s.KubeDeployment(this, 'Resource', {
+      metadata,
+      spec: {
+        // With a ScaledObject the HPA owns the count; a replicas field would reset it on every sync.
+        replicas: autoscaled ? undefined : p.minReplicas,
+        revisionHistoryLimit: 5,
+        progressDeadlineSeconds: p.startupTimeoutSec + SCHEDULE_AND_PULL_ALLOWANCE_SEC,
+        selector: { matchLabels: selector },
+        strategy:
+          p.rolloutStrategy === 'Recreate'
+            ? { type: 'Recreate' }
+            : {
+                type: 'RollingUpdate',
+                // Never drop below the serving count: the old pod serves until the new one is ready.
+                rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) },
+              },
+        template: {
+          metadata: { labels, annotations: { 'kubectl.kubernetes.io/default-container': 'vllm' } },
+          spec: podSpec(p, selector),
+        },
+      },
+    });
+
+    this.service = new k8s.KubeService(this, 'Service', {
+      metadata,
+      spec: {
+        type: 'ClusterIP',
+        selector,
+        ports: [{ name: 'http', port: VLLM_PORT, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }],
+      },
+    });
+
+    new ServiceMonitor(this, 'ServiceMonitor', {
+      metadata: { ...metadata, labels: { ...labels, ...p.monitoringLabels } },
+      spec: {
+        selector: { matchLabels: selector },
+        endpoints: [{ port: 'http', path: '/metrics', interval: '15s', scrapeTimeout: '10s' }],
+      },
+    });
+
+    if (autoscaled) this.scaledObject = scaledObject(this, p, metadata);
+
+    new k8s.KubePodDisruptionBudget(this, 'Disruption', {
+      metadata,
+      spec: {
+        selector: { matchLabels: selector },
+        // One pod may always go, even at minReplicas 1, so a SPOT drain or node upgrade never
+        // stalls on this budget; with 2+ replicas it still keeps all but one serving.
+        maxUnavailable: k8s.IntOrString.fromNumber(1),
+        // A pod that is not ready serves nothing; holding it back only blocks drains.
+        unhealthyPodEvictionPolicy: 'AlwaysAllow',
+      },
+    });
+
+    new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
+      metadata,
+      spec: {
+        podSelector: { matchLabels: selector },
+        policyTypes: ['Ingress', 'Egress'],
+        ingress: [
+          {
+            from: [...new Set([...p.clientNamespaces, p.monitoringNamespace])].sort().map((ns) => ({
+              namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } },
+            })),
+            ports: [{ port: k8s.IntOrString.fromNumber(VLLM_PORT), protocol: 'TCP' }],
+          },
+        ],
+        egress: [
+          {
+            to: [
+              {
+                namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+                podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+              },
+            ],
+            ports: [
+              { port: k8s.IntOrString.fromNumber(53), protocol: 'UDP' },
+              { port: k8s.IntOrString.fromNumber(53), protocol: 'TCP' },
+            ],
+          },
+          // Hugging Face and S3 (weights) over HTTPS only.
+          { ports: [{ port: k8s.IntOrString.fromNumber(443), protocol: 'TCP' }] },
+        ],
+      },
+    });
+  }
+}
+
+/** Cross-field rules the types cannot express; config validation catches these first, with config paths. */
+function checkProps(p: VllmModelProps): void {
+  const problems: string[] = [];
+  if (p.minReplicas < 1) problems.push(`minReplicas must be at least 1, got ${p.minReplicas}`);
+  if (p.maxReplicas < p.minReplicas) problems.push(`maxReplicas ${p.maxReplicas} is below minReplicas ${p.minReplicas}`);
+  if (p.cache.kind === 'pvc' && (p.rolloutStrategy === 'RollingUpdate' || p.maxReplicas > 1)) {
+    problems.push('a pvc cache (ReadWriteOnce) needs rolloutStrategy Recreate and maxReplicas 1; use a shared or ephemeral cache');
+  }
+  if (/:latest$/.test(p.image) || !/[:@]/.test(p.image.split('/').pop() ?? '')) {
+    problems.push(`image must be pinned by tag or digest, got ${p.image}`);
+  }
+  if (problems.length) throw new Error(`VllmModel ${p.name}: ${problems.join('; ')}`);
+}
+
+function podSpec(p: VllmModelProps, selector: Record<string, string>): k8s.PodSpec {
+  const env: k8s.EnvVar[] = [
+    { name: 'HOME', value: '/home/vllm' },
+    { name: 'HF_HOME', value: `${CACHE_MOUNT}/huggingface` },
+    // torch.compile and CUDA-graph artifacts: on the cache volume so restarts skip recompiling.
+    { name: 'VLLM_CACHE_ROOT', value: `${CACHE_MOUNT}/vllm` },
+    { name: 'VLLM_NO_USAGE_STATS', value: '1' },
+    { name: 'DO_NOT_TRACK', value: '1' },
+    { name: 'HF_TOKEN', valueFrom: { secretKeyRef: { name: p.hfTokenSecret.name, key: p.hfTokenSecret.key } } },
+  ];
+  // vLLM reads VLLM_API_KEY when --api-key is absent, which keeps the key out of the pod spec and `ps`.
+  if (p.apiKeySecret) {
+    env.push({ name: 'VLLM_API_KEY', valueFrom: { secretKeyRef: { name: p.apiKeySecret.name, key: p.apiKeySecret.key } } });
+  }
+
+  const probe = (periodSeconds: number, failureThreshold: number, timeoutSeconds: number): k8s.Probe => ({
+    httpGet: { path: '/health', port: k8s.IntOrString.fromString('http') },
+    periodSeconds,
+    failureThreshold,
+    timeoutSeconds,
+  });
+  const startupPeriodSec = 10;
+
+  const cacheVolume: k8s.Volume =
+    p.cache.kind === 'pvc'
+      ? { name: 'model-cache', persistentVolumeClaim: { claimName: `${p.name}-cache` } }
+      : p.cache.kind === 'shared'
+        ? { name: 'model-cache', persistentVolumeClaim: { claimName: p.cache.claimName } }
+        : {
+            name: 'model-cache',
+            ephemeral: {
+              volumeClaimTemplate: {
+                metadata: { labels: selector },
+                spec: {
+                  accessModes: ['ReadWriteOnce'],
+                  storageClassName: p.cache.storageClassName,
+                  resources: { requests: { storage: gib(p.cache.sizeGiB) } },
+                },
+              },
+            },
+          };
+
+  const spread: k8s.TopologySpreadConstraint[] =
+    p.maxReplicas > 1
+      ? [
+          // Zones: best effort, because SPOT capacity may be missing in a zone and a hard rule would
+          // leave replicas Pending instead of serving from the zones that have GPUs.
+          {
+            maxSkew: 1,
+            topologyKey: 'topology.kubernetes.io/zone',
+            whenUnsatisfiable: 'ScheduleAnyway',
+            labelSelector: { matchLabels: selector },
+          },
+          // Hosts: hard, so one node loss never takes two replicas.
+          {
+            maxSkew: 1,
+            topologyKey: 'kubernetes.io/hostname',
+            whenUnsatisfiable: 'DoNotSchedule',
+            labelSelector: { matchLabels: selector },
+          },
+        ]
+      : [];
+
+  return {
+    serviceAccountName: p.name,
+    automountServiceAccountToken: false,
+    // Service links would inject <SERVICE>_PORT variables for every Service in the namespace.
+    enableServiceLinks: false,
+    terminationGracePeriodSeconds: p.preStopSleepSec + p.shutdownTimeoutSec + SHUTDOWN_MARGIN_SEC,
+    securityContext: {
+      runAsNonRoot: true,
+      runAsUser: VLLM_UID,
+      runAsGroup: 0,
+      fsGroup: VLLM_UID,
+      // The cache holds tens of GB: a recursive chown on every start would add minutes.
+      fsGroupChangePolicy: 'OnRootMismatch',
+      seccompProfile: { type: 'RuntimeDefault' },
+    },
+    tolerations: [{ key: GPU_NODE_TAINT.key, operator: 'Exists', effect: GPU_NODE_TAINT.effect }],
+    affinity: {
+      nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: {
+          nodeSelectorTerms: [{ matchExpressions: [{ key: GPU_NODE_LABEL.key, operator: 'In', values: [GPU_NODE_LABEL.value] }] }],
+        },
+        // SPOT first; the on-demand fallback group is for when SPOT is gone.
+        preferredDuringSchedulingIgnoredDuringExecution: [
+          { weight: 50, preference: { matchExpressions: [{ key: CAPACITY_TYPE_LABEL, operator: 'In', values: ['SPOT'] }] } },
+        ],
+      },
+    },
+    topologySpreadConstraints: spread.length ? spread : undefined,
+    containers: [
+      {
+        name: 'vllm',
+        image: p.image,
+        imagePullPolicy: 'IfNotPresent',
+        args: vllmArgs(p),
+        ports: [{ name: 'http', containerPort: VLLM_PORT, protocol: 'TCP' }],
+        env,
+        resources: {
+          requests: { cpu: q(p.cpuRequest), memory: gib(p.memoryRequestGiB), 'nvidia.com/gpu': q(1) },
+          limits: { cpu: q(p.cpuLimit), memory: gib(p.memoryLimitGiB), 'nvidia.com/gpu': q(1) },
+        },
+        // /health answers only once weights are loaded and CUDA graphs captured: minutes on a T4.
+        startupProbe: probe(startupPeriodSec, Math.ceil(p.startupTimeoutSec / startupPeriodSec), 5),
+        readinessProbe: probe(5, 3, 3),
+        // Lenient: a long prefill can stall the event loop; restarting costs a full cold start.
+        livenessProbe: probe(15, 6, 10),
+        lifecycle: {
+          // Keep serving while endpoints drop this pod; then SIGTERM starts vLLM's own drain
+          // (--shutdown-timeout). Exec sleep, not the sleep action, for clusters before 1.30.
+          preStop: { exec: { command: ['sleep', String(p.preStopSleepSec)] } },
+        },
+        securityContext: {
+          allowPrivilegeEscalation: false,
+          privileged: false,
+          runAsNonRoot: true,
+          capabilities: { drop: ['ALL'] },
+          // Every path vLLM writes is a volume below: HOME (~/.cache, ~/.config, Triton), /tmp
+          // (torch inductor), the model cache (HF_HOME, VLLM_CACHE_ROOT) and /dev/shm.
+          readOnlyRootFilesystem: true,
+        },
+        volumeMounts: [
+          { name: 'model-cache', mountPath: CACHE_MOUNT },
+          { name: 'home', mountPath: '/home/vllm' },
+          { name: 'tmp', mountPath: '/tmp' },
+          { name: 'dshm', mountPath: '/dev/shm' },
+        ],
+      },
+    ],
+    volumes: [
+      cacheVolume,
+      { name: 'home', emptyDir: { sizeLimit: gib(2) } },
+      { name: 'tmp', emptyDir: { sizeLimit: gib(4) } },
+      // PyTorch and NCCL use shared memory; the container runtime's default is 64 MiB.
+      { name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: gib(p.shmSizeGiB) } },
+    ],
+  };
+}
+
+function scaledObject(scope: Construct, p: VllmModelProps, metadata: { name: string; namespace: string; labels: Record<string, string> }): ScaledObject {
+  const sel = { namespace: p.namespace, modelName: p.name };
+  return new ScaledObject(scope, 'ScaledObject', {
+    metadata,
+    spec: {
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: p.name },
+      minReplicaCount: p.minReplicas,
+      maxReplicaCount: p.maxReplicas,
+      pollingInterval: 15,
+      // While Prometheus is unreachable, hold the current size (never shrink blind) and at least minReplicas.
+      fallback: { failureThreshold: 3, replicas: p.minReplicas, behavior: 'currentReplicasIfHigher' },
+      advanced: {
+        horizontalPodAutoscalerConfig: {
+          behavior: {
+            // A cold start takes minutes, so ask for capacity at once.
+            scaleUp: { stabilizationWindowSeconds: 0, selectPolicy: 'Max', policies: [{ type: 'Pods', value: 2, periodSeconds: 60 }] },
+            scaleDown: {
+              stabilizationWindowSeconds: p.scaleDownStabilizationSec,
+              policies: [{ type: 'Pods', value: 1, periodSeconds: 120 }],
+            },
+          },
+        },
+      },
+      // Both triggers are AverageValue (HPA divides by the target per replica) so KEDA's
+      // fallback applies to them: queue / perReplica and Σ KV usage / target give the pods needed.
+      triggers: [
+        {
+          type: 'prometheus',
+          name: 'queue-depth',
+          metricType: 'AverageValue',
+          metadata: {
+            serverAddress: p.prometheusUrl,
+            query: promql.sum('requestsWaiting', sel),
+            threshold: String(p.queueDepthPerReplica),
+            // An empty result (no pods scraped yet) means no queue, not an error.
+            ignoreNullValues: 'true',
+          },
+        },
+        {
+          type: 'prometheus',
+          name: 'kv-cache-usage',
+          metricType: 'AverageValue',
+          metadata: {
+            serverAddress: p.prometheusUrl,
+            query: promql.sum('kvCacheUsage', sel),
+            threshold: String(p.kvCacheUsageTarget),
+            ignoreNullValues: 'true',
+          },
+        },
+      ],
+    },
+  });
+}

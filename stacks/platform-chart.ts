@@ -1,0 +1,114 @@
+/**
+ * The per-environment cdk8s app: maps a validated {@link PlatformConfig} onto the constructs.
+ *
+ * One chart for what the namespace shares and one chart per enabled variant, so a GitOps repo
+ * gets one file per model (`mistral-7b-awq.k8s.yaml`) and a diff names the model it touches.
+ */
+import { App, Chart, YamlOutputType } from 'cdk8s';
+import type { Construct } from 'constructs';
+import { CATALOG } from '../constructs/catalog';
+import { API_KEY_SECRET, HF_TOKEN_SECRET, ModelNamespace, SHARED_CACHE_CLAIM } from '../constructs/model-namespace';
+import { VllmModel, type ModelCacheProps, type VllmModelProps } from '../constructs/vllm-model';
+import type { ModelConfig, PlatformConfig } from './config';
+
+/** Name of the chart (and file) holding the namespace-wide objects. */
+export const NAMESPACE_CHART = 'namespace';
+
+/** The image reference a config pins: digest when given, else the tag. */
+export function imageRef(c: PlatformConfig): string {
+  const { repository, tag, digest } = c.workloads.image;
+  return digest ? `${repository}@${digest}` : `${repository}:${tag}`;
+}
+
+function cacheProps(c: PlatformConfig): ModelCacheProps {
+  const cache = c.workloads.modelCache;
+  switch (cache.kind) {
+    case 'pvc':
+    case 'ephemeral':
+      return { kind: cache.kind, storageClassName: cache.storageClassName, sizeGiB: cache.sizeGiB };
+    case 'shared':
+      return { kind: 'shared', claimName: SHARED_CACHE_CLAIM };
+    default: {
+      const never: never = cache.kind;
+      throw new Error(`workloads.modelCache.kind ${String(never)} is not handled`);
+    }
+  }
+}
+
+/** The construct props of one variant, every value from the config. */
+export function modelProps(c: PlatformConfig, m: ModelConfig): VllmModelProps {
+  const w = c.workloads;
+  return {
+    namespace: w.namespace,
+    name: m.name,
+    variant: m.id,
+    team: CATALOG[m.id].team,
+    image: imageRef(c),
+    modelId: m.modelId,
+    revision: m.revision,
+    quantization: m.quantization,
+    dtype: m.dtype,
+    maxModelLen: m.maxModelLen,
+    maxNumSeqs: m.maxNumSeqs,
+    maxNumBatchedTokens: m.maxNumBatchedTokens,
+    gpuMemoryUtilization: m.gpuMemoryUtilization,
+    enforceEager: m.enforceEager,
+    enablePrefixCaching: m.enablePrefixCaching,
+    lora:
+      m.maxLoras !== undefined && m.maxLoraRank !== undefined
+        ? { maxLoras: m.maxLoras, maxLoraRank: m.maxLoraRank, adapters: m.adapters ?? [] }
+        : undefined,
+    extraArgs: m.extraArgs,
+    minReplicas: m.minReplicas,
+    maxReplicas: m.maxReplicas,
+    queueDepthPerReplica: m.queueDepthPerReplica,
+    kvCacheUsageTarget: m.kvCacheUsageTarget,
+    scaleDownStabilizationSec: m.scaleDownStabilizationSec,
+    rolloutStrategy: m.rolloutStrategy,
+    cpuRequest: m.cpuRequest,
+    cpuLimit: m.cpuLimit,
+    memoryRequestGiB: m.memoryRequestGiB,
+    memoryLimitGiB: m.memoryLimitGiB,
+    shmSizeGiB: m.shmSizeGiB,
+    startupTimeoutSec: m.startupTimeoutSec,
+    preStopSleepSec: m.preStopSleepSec,
+    shutdownTimeoutSec: m.shutdownTimeoutSec,
+    cache: cacheProps(c),
+    hfTokenSecret: HF_TOKEN_SECRET,
+    apiKeySecret: w.enableAuth ? API_KEY_SECRET : undefined,
+    prometheusUrl: w.monitoring.prometheusUrl,
+    monitoringLabels: w.monitoring.selectorLabels,
+    monitoringNamespace: w.monitoring.namespace,
+    clientNamespaces: [...w.clientNamespaces, w.benchNamespace],
+  };
+}
+
+/** Add every chart of one environment to `app`; returns the model constructs by variant name. */
+export function addPlatformCharts(app: Construct, c: PlatformConfig): Map<string, VllmModel> {
+  const w = c.workloads;
+  const shared = new Chart(app, NAMESPACE_CHART, { disableResourceNameHashes: true });
+  new ModelNamespace(shared, 'Namespace', {
+    name: w.namespace,
+    secretStoreName: c.secrets.storeName,
+    hfTokenName: c.secrets.hfTokenName,
+    apiKeyName: w.enableAuth ? c.secrets.apiKeyName : undefined,
+    refreshInterval: c.secrets.refreshInterval,
+    sharedCache:
+      w.modelCache.kind === 'shared'
+        ? { storageClassName: w.modelCache.sharedStorageClassName, sizeGiB: w.modelCache.sizeGiB }
+        : undefined,
+  });
+  const models = new Map<string, VllmModel>();
+  for (const m of c.enabledModels) {
+    const chart = new Chart(app, m.name, { disableResourceNameHashes: true });
+    models.set(m.name, new VllmModel(chart, 'Model', modelProps(c, m)));
+  }
+  return models;
+}
+
+/** A cdk8s App for one environment writing one YAML file per chart into `outdir`. */
+export function platformApp(c: PlatformConfig, outdir: string): App {
+  const app = new App({ outdir, outputFileExtension: '.k8s.yaml', yamlOutputType: YamlOutputType.FILE_PER_CHART });
+  addPlatformCharts(app, c);
+  return app;
+}

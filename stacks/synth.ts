@@ -1,0 +1,41 @@
+/**
+ * `npm run synth [-- --out DIR] [--env NAME]...`: write every environment's manifests to
+ * `DIR/<env>/` (default `dist/`). Exit 2 on a config error, with every problem listed.
+ */
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigError } from './config';
+import { PROJECT_ROOT, synthesize } from './synthesize';
+
+function main(): number {
+  let values: { out?: string; env?: string[]; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      options: {
+        out: { type: 'string', short: 'o' },
+        env: { type: 'string', short: 'e', multiple: true },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (e) {
+    console.error(`synth: ${(e as Error).message}; run with --help for usage`);
+    return 2;
+  }
+  if (values.help) {
+    console.log('usage: npm run synth -- [--out DIR] [--env NAME]...\n  writes DIR/<env>/*.k8s.yaml (default DIR: dist)');
+    return 0;
+  }
+  try {
+    const results = synthesize({ outDir: resolve(values.out ?? resolve(PROJECT_ROOT, 'dist')), envs: values.env });
+    for (const r of results) {
+      console.log(`${r.environment}: ${r.files.length} files in ${r.dir}`);
+      for (const w of r.warnings) console.warn(`  warning: ${w}`);
+    }
+    return 0;
+  } catch (e) {
+    console.error(e instanceof ConfigError ? e.message : `synth: ${(e as Error).message}`);
+    return e instanceof ConfigError || /has no Pulumi/.test((e as Error).message) ? 2 : 1;
+  }
+}
+
+process.exitCode = main();
