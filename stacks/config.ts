@@ -196,9 +196,9 @@ export const MANAGED_FLAGS = [
   '--no-enable-prefix-caching',
 ];
 
-function modelSchema(id: VariantId) {
+function modelFields(id: VariantId) {
   const c = CATALOG[id];
-  const base = {
+  return {
     enabled: z.boolean().default(true),
     modelId: z.string().min(1).default(c.modelId),
     /** Hugging Face revision (commit) to pin the weights to. */
@@ -211,7 +211,8 @@ function modelSchema(id: VariantId) {
     dtype: z.enum(['half', 'bfloat16']).default('half'),
     maxModelLen: z.number().int().min(128).default(c.maxModelLen),
     maxNumSeqs: positiveInt.default(c.maxNumSeqs),
-    maxNumBatchedTokens: positiveInt.optional().default(c.maxNumBatchedTokens),
+    maxNumBatchedTokens:
+      c.maxNumBatchedTokens === undefined ? positiveInt.optional() : positiveInt.optional().default(c.maxNumBatchedTokens),
     gpuMemoryUtilization: z.number().gt(0.3).max(0.99).default(c.gpuMemoryUtilization),
     /** GiB of activations, CUDA graphs and slack the fit check adds to weights and KV. */
     overheadGiB: z.number().min(0).default(c.overheadGiB),
@@ -242,20 +243,21 @@ function modelSchema(id: VariantId) {
     shutdownTimeoutSec: z.number().int().min(0).default(45),
     slo: slo.partial().default({}),
   };
-  if (!c.lora) return z.strictObject(base);
-  return z.strictObject({
-    ...base,
-    maxLoras: positiveInt.default(c.lora.maxLoras),
-    maxLoraRank: z.union([z.literal(8), z.literal(16), z.literal(32), z.literal(64)]).default(c.lora.maxLoraRank as 16),
-    adapters: z.array(loraAdapter).default([]),
-  });
 }
 
+const loraDefaults = CATALOG.lora.lora!;
+/** Settings only the LoRA variant has. */
+const loraFields = {
+  maxLoras: positiveInt.default(loraDefaults.maxLoras),
+  maxLoraRank: z.union([z.literal(8), z.literal(16), z.literal(32), z.literal(64)]).default(loraDefaults.maxLoraRank as 16),
+  adapters: z.array(loraAdapter).default([]),
+};
+
 const models = z.strictObject({
-  awq: modelSchema('awq').prefault({}),
-  fp16: modelSchema('fp16').prefault({}),
-  lora: modelSchema('lora').prefault({}),
-  judge: modelSchema('judge').prefault({}),
+  awq: z.strictObject(modelFields('awq')).prefault({}),
+  fp16: z.strictObject(modelFields('fp16')).prefault({}),
+  lora: z.strictObject({ ...modelFields('lora'), ...loraFields }).prefault({}),
+  judge: z.strictObject(modelFields('judge')).prefault({}),
 });
 
 const tier = z.enum(['dev', 'staging', 'prod']);
@@ -490,18 +492,18 @@ function crossCheck(raw: RawConfig): { errors: string[]; warnings: string[]; gpu
 
     if (m.dtype === 'bfloat16' && gpu.computeCapability < DTYPE_MIN_CAPABILITY.bfloat16) {
       errors.push(
-        `${p}.dtype bfloat16 is not supported by ${floorName}, compute capability ${gpu.computeCapability} < ${DTYPE_MIN_CAPABILITY.bfloat16}; use dtype half`,
+        `${p}.dtype bfloat16 is not supported by ${floorName}, compute capability ${gpu.computeCapability.toFixed(1)} < ${DTYPE_MIN_CAPABILITY.bfloat16.toFixed(1)}; use dtype half`,
       );
     }
     if (m.quantization) {
       const need = QUANTIZATION_MIN_CAPABILITY[m.quantization];
       if (gpu.computeCapability < need) {
         errors.push(
-          `${p}.quantization ${m.quantization} needs compute capability ${need}, but ${floorName} has ${gpu.computeCapability}; use awq on Turing GPUs`,
+          `${p}.quantization ${m.quantization} needs compute capability ${need.toFixed(1)}, but ${floorName} has ${gpu.computeCapability.toFixed(1)}; use awq on Turing GPUs`,
         );
       }
     }
-    const lora = 'maxLoras' in m ? { maxLoras: m.maxLoras, maxLoraRank: m.maxLoraRank } : undefined;
+    const lora = id === 'lora' ? { maxLoras: raw.models.lora.maxLoras, maxLoraRank: raw.models.lora.maxLoraRank } : undefined;
     const weightsGiB = m.modelId === CATALOG[id].modelId ? CATALOG[id].weightsGiB : undefined;
     if (weightsGiB === undefined) {
       warnings.push(`${p}.modelId ${m.modelId} is not in the catalog, so its GPU fit is not checked`);
@@ -600,7 +602,12 @@ export function environmentOf(file: string): string {
 /** Read and validate one `Pulumi.<env>.yaml` without the Pulumi runtime (the cdk8s path). */
 export function loadEnvironmentFile(file: string): PlatformConfig {
   const environment = environmentOf(file);
-  const doc = parseYaml(readFileSync(file, 'utf8')) as { config?: Record<string, unknown> } | null;
+  let doc: { config?: Record<string, unknown> } | null;
+  try {
+    doc = parseYaml(readFileSync(file, 'utf8')) as typeof doc;
+  } catch (e) {
+    throw new ConfigError(basename(file), [`the file is not valid YAML: ${(e as Error).message.split('\n')[0]}`]);
+  }
   const all = doc?.config ?? {};
   if (typeof all !== 'object' || Array.isArray(all)) {
     throw new ConfigError(basename(file), [`config must be a mapping of settings, got ${show(all)}`]);

@@ -1,0 +1,88 @@
+/** The construct on its own: variations the real environments do not exercise, and its guards. */
+import { Testing } from 'cdk8s';
+import { describe, expect, it } from 'vitest';
+import { VllmModel, vllmArgs } from '../../constructs/vllm-model';
+import { parsePlatformConfig } from '../../stacks/config';
+import type { KubernetesObject } from '../../stacks/manifests';
+import { renderManifests } from '../../stacks/manifests';
+import { modelProps } from '../../stacks/platform-chart';
+import { find } from '../support/manifests';
+import { validateObject } from '../support/schemas';
+
+const config = (settings: Record<string, unknown>) => parsePlatformConfig(settings, 'test', 'Pulumi.test.yaml');
+
+describe('VllmModel', () => {
+  it('gives each pod its own ephemeral EBS volume when asked', () => {
+    const c = config({ workloads: { modelCache: { kind: 'ephemeral', sizeGiB: 40 } }, models: { awq: { maxReplicas: 3 } } });
+    const objs = renderManifests(c);
+    const d = find(objs, 'Deployment', 'mistral-7b-awq');
+    const cache = d.spec.template.spec.volumes.find((v: any) => v.name === 'model-cache');
+    expect(cache.ephemeral.volumeClaimTemplate.spec).toEqual({
+      accessModes: ['ReadWriteOnce'],
+      storageClassName: 'gp3',
+      resources: { requests: { storage: '40Gi' } },
+    });
+    expect(d.spec.strategy.type).toBe('RollingUpdate');
+    expect(objs.filter((o) => o.kind === 'PersistentVolumeClaim')).toEqual([]);
+    for (const o of objs) validateObject(o);
+  });
+
+  it('drops the API key when auth is off and pins the image by digest when given', () => {
+    const digest = `sha256:${'a'.repeat(64)}`;
+    const objs = renderManifests(config({ workloads: { enableAuth: false, image: { digest } } }));
+    const [container] = find(objs, 'Deployment', 'mistral-7b-judge').spec.template.spec.containers;
+    expect(container.image).toBe(`vllm/vllm-openai@${digest}`);
+    expect(container.env.map((e: any) => e.name)).not.toContain('VLLM_API_KEY');
+    expect(objs.filter((o) => o.kind === 'ExternalSecret').map((o) => o.metadata.name)).toEqual(['hf-token']);
+  });
+
+  it('passes revision, batching, eager mode, prefix caching and extra flags through in a stable order', () => {
+    const c = config({
+      models: {
+        judge: { revision: 'abc123', enforceEager: true, enablePrefixCaching: false, extraArgs: ['--disable-log-requests'] },
+      },
+    });
+    expect(vllmArgs(modelProps(c, c.models.judge))).toEqual([
+      '--model', 'TheBloke/Mistral-7B-Instruct-v0.2-AWQ', '--revision', 'abc123',
+      '--served-model-name', 'mistral-7b-judge', '--host', '0.0.0.0', '--port', '8000', '--dtype', 'half',
+      '--quantization', 'awq', '--max-model-len', '4096', '--max-num-seqs', '64', '--max-num-batched-tokens', '8192',
+      '--gpu-memory-utilization', '0.9', '--enforce-eager', '--no-enable-prefix-caching', '--shutdown-timeout', '45',
+      '--disable-log-requests',
+    ]);
+  });
+
+  it('fails when used directly with a RWO cache and surge, or an unpinned image', () => {
+    const c = config({});
+    const props = modelProps(c, c.models.awq);
+    const chart = Testing.chart();
+    expect(() => new VllmModel(chart, 'a', { ...props, rolloutStrategy: 'RollingUpdate', image: 'vllm/vllm-openai:latest' })).toThrow(
+      'VllmModel mistral-7b-awq: a pvc cache (ReadWriteOnce) needs rolloutStrategy Recreate and maxReplicas 1; use a shared or ephemeral cache; image must be pinned by tag or digest, got vllm/vllm-openai:latest',
+    );
+    expect(() => new VllmModel(chart, 'b', { ...props, image: 'vllm/vllm-openai' })).toThrow(
+      'VllmModel mistral-7b-awq: image must be pinned by tag or digest, got vllm/vllm-openai',
+    );
+  });
+});
+
+describe('schema validation', () => {
+  const objs = renderManifests(config({ workloads: { modelCache: { kind: 'shared' } }, models: { awq: { maxReplicas: 2 } } }));
+  const broken = (kind: string, name: string, mutate: (o: any) => void): KubernetesObject => {
+    const o = structuredClone(find(objs, kind, name));
+    mutate(o);
+    return o;
+  };
+
+  it('rejects a Deployment with a malformed field', () => {
+    const bad = broken('Deployment', 'mistral-7b-awq', (o) => (o.spec.template.spec.containers[0].ports[0].containerPort = 'http'));
+    expect(() => validateObject(bad)).toThrow(/apps\/v1\/Deployment mistral-7b-awq fails its schema/);
+  });
+
+  it('rejects a ScaledObject without a target and an ExternalSecret without a remote key', () => {
+    expect(() => validateObject(broken('ScaledObject', 'mistral-7b-awq', (o) => delete o.spec.scaleTargetRef))).toThrow(/fails its schema/);
+    expect(() => validateObject(broken('ExternalSecret', 'hf-token', (o) => delete o.spec.data[0].remoteRef.key))).toThrow(/fails its schema/);
+  });
+
+  it('rejects kinds it has no schema for', () => {
+    expect(() => validateObject({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' } })).toThrow('no schema registered for v1/Secret (s)');
+  });
+});

@@ -1,0 +1,227 @@
+import { describe, expect, it } from 'vitest';
+import { CATALOG, VARIANT_IDS, memoryNeed } from '../../constructs/catalog';
+import { GPUS } from '../../constructs/hardware';
+import { ConfigError, environmentOf, parsePlatformConfig, projectSettings } from '../../stacks/config';
+import { realEnvironments } from '../support/manifests';
+
+const SOURCE = 'Pulumi.test.yaml';
+const parse = (settings: Record<string, unknown>, environment = 'test') => parsePlatformConfig(settings, environment, SOURCE);
+
+/** The problems a bad config is rejected with; fails if it is accepted. */
+function problemsOf(settings: Record<string, unknown>): readonly string[] {
+  try {
+    parse(settings);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    expect((e as ConfigError).source).toBe(SOURCE);
+    return (e as ConfigError).problems;
+  }
+  throw new Error('config was accepted');
+}
+
+describe('defaults', () => {
+  const c = parse({});
+
+  it('enables the four catalog variants with their catalog tuning', () => {
+    expect(c.enabledModels.map((m) => m.name)).toEqual(['mistral-7b-awq', 'mistral-7b-fp16', 'mistral-7b-lora', 'mistral-7b-judge']);
+    for (const id of VARIANT_IDS) {
+      expect(c.models[id].modelId).toBe(CATALOG[id].modelId);
+      expect(c.models[id].maxModelLen).toBe(CATALOG[id].maxModelLen);
+      expect(c.models[id].dtype).toBe('half');
+    }
+    expect(c.models.awq.quantization).toBe('awq');
+    expect(c.models.fp16.quantization).toBeNull();
+    expect(c.models.fp16).toMatchObject({ maxModelLen: 1024, maxNumSeqs: 4 });
+    expect(c.models.lora).toMatchObject({ maxLoras: 4, maxLoraRank: 16, adapters: [] });
+  });
+
+  it('plans for a g4dn.xlarge SPOT T4 and pins the image', () => {
+    expect(c.gpuNodes.instanceTypes).toEqual(['g4dn.xlarge']);
+    expect(c.gpuNodes.capacityType).toBe('SPOT');
+    expect(c.gpu).toMatchObject({ gpuName: 'T4', usableMemoryGiB: 14.75, computeCapability: 7.5 });
+    expect(c.workloads.image.tag).toMatch(/^v\d+\.\d+\.\d+$/);
+  });
+
+  it('keeps an explicit 0 instead of replacing it with a default', () => {
+    expect(parse({ models: { awq: { preStopSleepSec: 0 } } }).models.awq.preStopSleepSec).toBe(0);
+  });
+
+  it('gives FP16 a memory utilization that fits a T4 and AWQ room for its full context', () => {
+    for (const id of VARIANT_IDS) {
+      const m = c.models[id];
+      const lora = id === 'lora' ? { maxLoras: c.models.lora.maxLoras, maxLoraRank: c.models.lora.maxLoraRank } : undefined;
+      const need = memoryNeed({ weightsGiB: CATALOG[id].weightsGiB, maxModelLen: m.maxModelLen, overheadGiB: m.overheadGiB, lora });
+      expect(need.totalGiB, id).toBeLessThanOrEqual(m.gpuMemoryUtilization * GPUS.t4.usableMemoryGiB);
+    }
+    expect(c.models.fp16.gpuMemoryUtilization).toBeGreaterThan(0.9);
+  });
+
+  it('picks Recreate for a per-variant EBS cache and RollingUpdate for a shared one', () => {
+    expect(c.models.awq.rolloutStrategy).toBe('Recreate');
+    expect(parse({ workloads: { modelCache: { kind: 'shared' } } }).models.awq.rolloutStrategy).toBe('RollingUpdate');
+    expect(parse({ workloads: { modelCache: { kind: 'ephemeral' } } }).models.awq.rolloutStrategy).toBe('RollingUpdate');
+  });
+
+  it('merges a variant SLO override over the environment SLO', () => {
+    const s = parse({ slo: { ttftP95Ms: 700 }, models: { fp16: { slo: { ttftP95Ms: 2000 } } } });
+    expect(s.models.fp16.slo.ttftP95Ms).toBe(2000);
+    expect(s.models.awq.slo.ttftP95Ms).toBe(700);
+    expect(s.models.fp16.slo.itlP95Ms).toBe(s.slo.itlP95Ms);
+  });
+
+  it('plans a mixed instance list for its weakest GPU', () => {
+    const m = parse({ gpuNodes: { instanceTypes: ['g5.xlarge', 'g4dn.xlarge'] } });
+    expect(m.gpu).toMatchObject({ gpuName: 'T4', usableMemoryGiB: 14.75, computeCapability: 7.5 });
+  });
+});
+
+describe('validation', () => {
+  it('fails when FP16 asks for 8192 tokens on a T4', () => {
+    expect(problemsOf({ models: { fp16: { maxModelLen: 8192 } } })).toEqual([
+      'models.fp16.maxModelLen 8192 does not fit a T4 (g4dn.xlarge) at gpuMemoryUtilization 0.97: weights 13.5 GiB + KV 1.0 GiB + overhead 0.6 GiB = 15.1 GiB > 14.3 GiB; lower maxModelLen or raise gpuMemoryUtilization',
+    ]);
+  });
+
+  it('fails when FP16 runs at the usual 0.9 utilization', () => {
+    expect(problemsOf({ models: { fp16: { gpuMemoryUtilization: 0.9 } } })).toEqual([
+      'models.fp16.maxModelLen 1024 does not fit a T4 (g4dn.xlarge) at gpuMemoryUtilization 0.9: weights 13.5 GiB + KV 0.1 GiB + overhead 0.6 GiB = 14.2 GiB > 13.3 GiB; lower maxModelLen or raise gpuMemoryUtilization',
+    ]);
+  });
+
+  it('fails when LoRA slots push the adapter variant over the budget', () => {
+    expect(problemsOf({ models: { lora: { maxLoras: 16, maxLoraRank: 64, maxModelLen: 32768 } } })).toEqual([
+      'models.lora.maxModelLen 32768 does not fit a T4 (g4dn.xlarge) at gpuMemoryUtilization 0.9: weights 3.9 GiB + KV 4.0 GiB + LoRA 5.0 GiB + overhead 1.0 GiB = 13.9 GiB > 13.3 GiB; lower maxModelLen or raise gpuMemoryUtilization',
+    ]);
+  });
+
+  it('fails when a variant asks for bf16 on a T4', () => {
+    expect(problemsOf({ models: { awq: { dtype: 'bfloat16' } } })).toEqual([
+      'models.awq.dtype bfloat16 is not supported by T4 (g4dn.xlarge), compute capability 7.5 < 8.0; use dtype half',
+    ]);
+  });
+
+  it('accepts bf16 on an Ampere-only node group', () => {
+    expect(parse({ gpuNodes: { instanceTypes: ['g5.xlarge'] }, models: { awq: { dtype: 'bfloat16' } } }).models.awq.dtype).toBe('bfloat16');
+  });
+
+  it('fails when a quantization kernel needs a newer GPU', () => {
+    expect(problemsOf({ models: { judge: { quantization: 'awq_marlin' } } })).toEqual([
+      'models.judge.quantization awq_marlin needs compute capability 8.0, but T4 (g4dn.xlarge) has 7.5; use awq on Turing GPUs',
+    ]);
+  });
+
+  it('fails when a setting name is misspelled, and suggests the right one', () => {
+    expect(problemsOf({ models: { awq: { maxModelLength: 2048 } }, netwrk: {} })).toEqual([
+      'models.awq.maxModelLength is not a known setting; did you mean models.awq.maxModelLen?',
+      'netwrk is not a known setting; did you mean network?',
+    ]);
+  });
+
+  it('fails when a per-variant EBS cache is combined with surge rollouts or extra replicas', () => {
+    expect(problemsOf({ models: { awq: { rolloutStrategy: 'RollingUpdate', maxReplicas: 2 } } })).toEqual([
+      'models.awq.rolloutStrategy RollingUpdate cannot run with workloads.modelCache.kind pvc: the surge pod needs another GPU node and a ReadWriteOnce EBS volume attaches to one node, so the rollout deadlocks; use Recreate, or modelCache.kind shared or ephemeral',
+      'models.awq.maxReplicas 2 cannot run with workloads.modelCache.kind pvc: a ReadWriteOnce EBS volume attaches to one node, so extra replicas never start; use modelCache.kind shared or ephemeral, or maxReplicas 1',
+    ]);
+  });
+
+  it('fails when the image tag is missing or latest', () => {
+    expect(problemsOf({ workloads: { image: { tag: '' } } })).toEqual(['workloads.image.tag must have at least 1 characters, got ""']);
+    expect(problemsOf({ workloads: { image: { tag: 'latest' } } })).toEqual([
+      'workloads.image.tag must pin a release, got "latest"; use a version tag like v0.18.0 or set workloads.image.digest',
+    ]);
+  });
+
+  it('fails when a GPU instance type is unknown', () => {
+    expect(problemsOf({ gpuNodes: { instanceTypes: ['g4dn.xlarge', 'p3.2xlarge'] } })).toEqual([
+      'gpuNodes.instanceTypes[1] p3.2xlarge is not a known GPU instance type; use one of g4dn.xlarge, g4dn.2xlarge, g4dn.4xlarge, g4dn.8xlarge, g4dn.12xlarge, g5.xlarge, g5.2xlarge, g6.xlarge, g6.2xlarge, g6e.xlarge',
+    ]);
+  });
+
+  it('fails when extraArgs sets a flag a typed setting owns', () => {
+    expect(problemsOf({ models: { awq: { extraArgs: ['--max-model-len=8192', '--disable-log-requests'] } } })).toEqual([
+      'models.awq.extraArgs sets --max-model-len, which a typed setting owns; use the models.awq setting instead',
+    ]);
+  });
+
+  it('fails when the drain does not fit a SPOT interruption', () => {
+    expect(problemsOf({ models: { judge: { shutdownTimeoutSec: 100 } } })).toEqual([
+      'models.judge.preStopSleepSec + shutdownTimeoutSec is 110s, over the 90s a SPOT node has after its 120s notice; lower shutdownTimeoutSec',
+    ]);
+  });
+
+  it('fails when requests exceed a g4dn.xlarge after system pods', () => {
+    expect(problemsOf({ models: { awq: { cpuRequest: 4, cpuLimit: 4, memoryRequestGiB: 15, memoryLimitGiB: 15 } } })).toEqual([
+      'models.awq.cpuRequest 4 does not fit a g4dn.xlarge node, which has 3.5 CPU after system pods; lower cpuRequest',
+      'models.awq.memoryRequestGiB 15 does not fit a g4dn.xlarge node, which has 13.5 GiB after system pods; lower memoryRequestGiB',
+    ]);
+  });
+
+  it('fails when replica bounds are inverted and wrong types are given, reporting all at once', () => {
+    expect(problemsOf({ workloads: { modelCache: { kind: 'shared' } }, models: { awq: { minReplicas: 3, maxReplicas: 2 } } })).toEqual([
+      'models.awq.minReplicas 3 is above maxReplicas 2; raise maxReplicas or lower minReplicas',
+    ]);
+    expect(problemsOf({ models: { awq: { maxModelLen: '4k', enabled: 'yes' } }, tier: 'production' })).toEqual([
+      'tier must be one of "dev", "staging", "prod", got "production"',
+      'models.awq.enabled must be a boolean, got "yes"',
+      'models.awq.maxModelLen must be a number, got "4k"',
+    ]);
+  });
+
+  it('fails when every variant is disabled', () => {
+    const off = Object.fromEntries(VARIANT_IDS.map((id) => [id, { enabled: false }]));
+    expect(problemsOf({ models: off })).toEqual(['models enables no variant, got all four disabled; enable at least one']);
+  });
+
+  it('fails when prod opens the API endpoint to the world, and warns in dev', () => {
+    const open = { cluster: { publicAccessCidrs: ['0.0.0.0/0'] } };
+    const msg =
+      'cluster.publicAccessCidrs opens the API endpoint to the world, got "0.0.0.0/0"; list your office or VPN CIDRs, or none for a private endpoint';
+    expect(problemsOf({ ...open, tier: 'prod', network: { availabilityZoneCount: 3 } })).toEqual([msg]);
+    expect(parse(open).warnings).toEqual([msg]);
+  });
+
+  it('warns when prod serves from one SPOT replica without a fallback', () => {
+    const c = parse({ tier: 'prod', network: { availabilityZoneCount: 3 }, models: { fp16: { enabled: false }, lora: { enabled: false }, judge: { enabled: false } } });
+    expect(c.warnings).toEqual([
+      'models.awq.minReplicas 1 on SPOT with no gpuNodes.onDemandFallback means an outage at every interruption; set minReplicas 2 or enable the fallback',
+    ]);
+  });
+
+  it('skips checks for disabled variants', () => {
+    expect(parse({ models: { fp16: { enabled: false, maxModelLen: 32768 } } }).enabledModels.map((m) => m.id)).toEqual(['awq', 'lora', 'judge']);
+  });
+});
+
+describe('stack settings files', () => {
+  it('reads only llm-platform keys and never the secrets', () => {
+    expect(
+      projectSettings({
+        'aws:region': 'us-east-1',
+        'llm-platform:tier': 'prod',
+        'llm-platform:hfToken': { secure: 'v1:abc' },
+        'llm-platform:apiKey': 'plain',
+        'other:thing': 1,
+      }),
+    ).toEqual({ tier: 'prod' });
+  });
+
+  it('names the environment after the file', () => {
+    expect(environmentOf('/x/Pulumi.prod.yaml')).toBe('prod');
+    expect(() => environmentOf('/x/prod.yaml')).toThrow('/x/prod.yaml is not a stack settings file; expected a name like Pulumi.dev.yaml');
+  });
+
+  it.each(realEnvironments())('%s is valid and warning-free', (env, c) => {
+    expect(c.environment).toBe(env);
+    expect(c.warnings).toEqual([]);
+  });
+
+  it('prod runs every variant with two replicas across three zones and a fallback', () => {
+    const prod = realEnvironments().find(([e]) => e === 'prod')![1];
+    expect(prod.tier).toBe('prod');
+    expect(prod.enabledModels).toHaveLength(4);
+    expect(prod.enabledModels.every((m) => m.minReplicas >= 2)).toBe(true);
+    expect(prod.network.availabilityZoneCount).toBe(3);
+    expect(prod.gpuNodes.onDemandFallback.enabled).toBe(true);
+    expect(prod.cluster.publicAccessCidrs).toEqual([]);
+  });
+});
