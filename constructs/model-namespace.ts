@@ -7,6 +7,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import {
   ExternalSecret,
+  ExternalSecretSpecSecretStoreRefKind,
   ExternalSecretSpecTargetCreationPolicy,
   ExternalSecretSpecTargetDeletionPolicy,
 } from './imports/external-secrets.io';
@@ -65,7 +66,7 @@ export class ModelNamespace extends Construct {
         metadata: metadata(target.name),
         spec: {
           refreshInterval: props.refreshInterval,
-          secretStoreRef: { kind: 'ClusterSecretStore', name: props.secretStoreName },
+          secretStoreRef: { kind: ExternalSecretSpecSecretStoreRefKind.CLUSTER_SECRET_STORE, name: props.secretStoreName },
           target: { name: target.name, creationPolicy: ExternalSecretSpecTargetCreationPolicy.OWNER,
             // Keep the last good value if the remote secret disappears; pods keep starting.
             deletionPolicy: ExternalSecretSpecTargetDeletionPolicy.RETAIN,

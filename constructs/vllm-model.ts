@@ -10,7 +10,7 @@
  */
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { ScaledObject } from './imports/keda.sh';
+import { ScaledObject, ScaledObjectSpecFallbackBehavior } from './imports/keda.sh';
 import { ServiceMonitor } from './imports/monitoring.coreos.com';
 import { CAPACITY_TYPE_LABEL, GPU_NODE_LABEL, GPU_NODE_TAINT } from './hardware';
 import { promql } from './metrics';
@@ -430,7 +430,7 @@ function scaledObject(scope: Construct, p: VllmModelProps, metadata: { name: str
       maxReplicaCount: p.maxReplicas,
       pollingInterval: 15,
       // While Prometheus is unreachable, hold the current size (never shrink blind) and at least minReplicas.
-      fallback: { failureThreshold: 3, replicas: p.minReplicas, behavior: 'currentReplicasIfHigher' },
+      fallback: { failureThreshold: 3, replicas: p.minReplicas, behavior: ScaledObjectSpecFallbackBehavior.CURRENT_REPLICAS_IF_HIGHER },
       advanced: {
         horizontalPodAutoscalerConfig: {
           behavior: {
