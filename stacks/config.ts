@@ -36,6 +36,9 @@ export const SPOT_NOTICE_SEC = 120;
 /** Time left for the kubelet and node drain after the pod's own shutdown; see DESIGN.md. */
 export const SPOT_SHUTDOWN_BUDGET_SEC = 90;
 
+/** VPC sizes the network layout supports: four equal blocks, one per zone (up to 3) plus public subnets. */
+export const VPC_PREFIX = { min: 16, max: 20 } as const;
+
 const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 const cidr = z.string().refine((s) => {
   const m = CIDR.exec(s);
@@ -78,6 +81,8 @@ const systemNodes = z.strictObject({
   minSize: nodeGroupSize.minSize.default(2),
   desiredSize: nodeGroupSize.desiredSize.default(2),
   maxSize: nodeGroupSize.maxSize.default(3),
+  /** Encrypted gp3 root volume of each system node: images of the add-ons and their logs. */
+  rootVolumeGiB: z.number().int().min(20).default(50),
 });
 
 const gpuNodes = z.strictObject({
@@ -105,6 +110,13 @@ const registry = z.strictObject({
   noncurrentVersionExpirationDays: positiveInt.default(30),
   /** Pulumi `protect`: `pulumi destroy` refuses to delete the bucket and table. */
   protect: z.boolean().default(false),
+  /**
+   * IAM roles or users allowed to assume the read-write publisher role (the CI job that uploads
+   * model versions). Empty: any principal of the account whose own IAM policy allows it.
+   */
+  publisherPrincipalArns: z
+    .array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/.+$/, 'must be an IAM role or user ARN'))
+    .default([]),
 });
 
 const secrets = z.strictObject({
@@ -433,6 +445,20 @@ function crossCheck(raw: RawConfig): { errors: string[]; warnings: string[]; gpu
       'cluster.publicAccessCidrs opens the API endpoint to the world, got "0.0.0.0/0"; list your office or VPN CIDRs, or none for a private endpoint';
     (prod ? errors : warnings).push(msg);
   }
+  const vpc = CIDR.exec(raw.network.vpcCidr)!;
+  const vpcPrefix = Number(vpc[5]);
+  if (vpcPrefix < VPC_PREFIX.min || vpcPrefix > VPC_PREFIX.max) {
+    errors.push(
+      `network.vpcCidr must be a /${VPC_PREFIX.min} to /${VPC_PREFIX.max} range (each zone gets a quarter of it for node and pod addresses), got ${show(raw.network.vpcCidr)}; use a range like 10.0.0.0/16`,
+    );
+  } else {
+    const address = vpc.slice(1, 5).reduce((a, o) => a * 256 + Number(o), 0);
+    const network = address - (address % 2 ** (32 - vpcPrefix));
+    if (network !== address) {
+      const dotted = [24, 16, 8, 0].map((shift) => Math.floor(network / 2 ** shift) % 256).join('.');
+      errors.push(`network.vpcCidr has host bits set, got ${show(raw.network.vpcCidr)}; use ${dotted}/${vpcPrefix}`);
+    }
+  }
   if (prod && raw.network.availabilityZoneCount < 3) {
     warnings.push(
       `network.availabilityZoneCount ${raw.network.availabilityZoneCount} in prod leaves SPOT capacity in fewer zones; 3 is recommended`,
@@ -534,6 +560,23 @@ function crossCheck(raw: RawConfig): { errors: string[]; warnings: string[]; gpu
     }
     if (m.shmSizeGiB >= m.memoryLimitGiB) {
       errors.push(`${p}.shmSizeGiB ${m.shmSizeGiB} must be below memoryLimitGiB ${m.memoryLimitGiB}: /dev/shm is counted as memory`);
+    }
+  }
+  if (unknownTypes.length === 0 && enabled.length > 0) {
+    // Every model pod asks for one GPU. Past what the GPU groups can hold, KEDA adds pods the
+    // node autoscaler can never place: they would stay Pending forever.
+    const gpusPerNode = Math.min(...raw.gpuNodes.instanceTypes.map((t) => GPU_INSTANCE_TYPES[t]!.gpuCount));
+    const fallback = raw.gpuNodes.onDemandFallback;
+    const nodes = raw.gpuNodes.maxSize + (fallback.enabled ? fallback.maxSize : 0);
+    const need = enabled.reduce((sum, id) => sum + raw.models[id].maxReplicas, 0);
+    if (need > nodes * gpusPerNode) {
+      const groups = fallback.enabled
+        ? `gpuNodes.maxSize ${raw.gpuNodes.maxSize} + onDemandFallback.maxSize ${fallback.maxSize}`
+        : `gpuNodes.maxSize ${raw.gpuNodes.maxSize}`;
+      const perModel = enabled.map((id) => `${id} ${raw.models[id].maxReplicas}`).join(', ');
+      (prod ? errors : warnings).push(
+        `${groups} holds ${nodes * gpusPerNode} GPU${nodes * gpusPerNode === 1 ? '' : 's'}, but the enabled models scale to ${need} (${perModel}), so the extra pods would stay Pending forever; raise gpuNodes.maxSize or lower maxReplicas`,
+      );
     }
   }
   return { errors, warnings, gpu };
