@@ -46,6 +46,15 @@ export interface LoraAdapterProps {
   readonly path: string;
 }
 
+/** What each blue/green track runs and which one serves. */
+export interface BlueGreenProps {
+  readonly activeTrack: 'blue' | 'green';
+  /** Replicas the inactive track keeps warm for an instant rollback; 0 parks it (rollback = cold start). */
+  readonly standbyReplicas: number;
+  /** The version each track runs: image and model revision. */
+  readonly tracks: Readonly<Record<'blue' | 'green', { readonly image: string; readonly revision?: string }>>;
+}
+
 export interface VllmModelProps {
   readonly namespace: string;
   /** Kubernetes name of every object and the served model name clients send. */
@@ -80,7 +89,10 @@ export interface VllmModelProps {
   readonly queueDepthPerReplica: number;
   readonly kvCacheUsageTarget: number;
   readonly scaleDownStabilizationSec: number;
-  readonly rolloutStrategy: 'RollingUpdate' | 'Recreate';
+  /** `BlueGreen` keeps two Deployments (tracks) and points the Service at one; see {@link BlueGreenProps}. */
+  readonly rolloutStrategy: 'RollingUpdate' | 'Recreate' | 'BlueGreen';
+  /** Required with rolloutStrategy BlueGreen. */
+  readonly blueGreen?: BlueGreenProps;
 
   readonly cpuRequest: number;
   readonly cpuLimit: number;
@@ -135,9 +147,19 @@ const q = (n: number) => k8s.Quantity.fromNumber(n);
 const qs = (s: string) => k8s.Quantity.fromString(s);
 const gib = (n: number) => qs(`${n}Gi`);
 
+/** The two Deployments of a blue/green variant. */
+export const TRACKS = ['blue', 'green'] as const;
+export type Track = (typeof TRACKS)[number];
+/** Pod label naming a blue/green track; the Service selects the active one by it. */
+export const TRACK_LABEL = 'llm-platform.io/track';
+/** Service label the ServiceMonitor selects, so each pod is scraped through exactly one Service. */
+export const SCRAPE_LABEL = 'llm-platform.io/scrape';
+
 export class VllmModel extends Construct {
-  /** The Deployment; also this construct's default child. */
+  /** The Deployment that serves traffic (the active track under blue/green). */
   readonly deployment: k8s.KubeDeployment;
+  /** Every Deployment of the variant: one, or one per track. */
+  readonly deployments: readonly k8s.KubeDeployment[];
   readonly service: k8s.KubeService;
   readonly serviceAccount: k8s.KubeServiceAccount;
   /** Present when maxReplicas > minReplicas. */
@@ -159,6 +181,7 @@ export class VllmModel extends Construct {
     };
     const metadata = { name: p.name, namespace: p.namespace, labels };
     const autoscaled = p.maxReplicas > p.minReplicas;
+    const bg = p.rolloutStrategy === 'BlueGreen' ? p.blueGreen : undefined;
     this.endpoint = `http://${p.name}.${p.namespace}.svc.cluster.local:${VLLM_PORT}`;
 
     this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', {
@@ -167,58 +190,67 @@ export class VllmModel extends Construct {
       automountServiceAccountToken: false,
     });
 
-    if (p.cache.kind === 'pvc') {
-      new k8s.KubePersistentVolumeClaim(this, 'Cache', {
-        metadata: { ...metadata, name: `${p.name}-cache` },
-        spec: {
-          accessModes: ['ReadWriteOnce'],
-          storageClassName: p.cache.storageClassName,
-          resources: { requests: { storage: gib(p.cache.sizeGiB) } },
-        },
-      });
-    }
+    const port = { name: 'http', port: VLLM_PORT, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' };
+    const scrape = { [SCRAPE_LABEL]: 'true' };
 
-    this.deployment = new k8s.KubeDeployment(this, 'Resource', {
-      metadata,
-      spec: {
+    if (!bg) {
+      this.deployment = this.addDeployment('Resource', p, {
+        name: p.name,
+        labels,
+        selector,
+        image: p.image,
+        revision: p.revision,
         // With a ScaledObject the HPA owns the count; a replicas field would reset it on every sync.
         replicas: autoscaled ? undefined : p.minReplicas,
-        revisionHistoryLimit: 5,
-        progressDeadlineSeconds: p.startupTimeoutSec + SCHEDULE_AND_PULL_ALLOWANCE_SEC,
-        selector: { matchLabels: selector },
-        strategy:
-          p.rolloutStrategy === 'Recreate'
-            ? { type: 'Recreate' }
-            : {
-                type: 'RollingUpdate',
-                // Never drop below the serving count: the old pod serves until the new one is ready.
-                rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) },
-              },
-        template: {
-          metadata: { labels, annotations: { 'kubectl.kubernetes.io/default-container': 'vllm' } },
-          spec: podSpec(p, selector),
-        },
-      },
-    });
-
-    this.service = new k8s.KubeService(this, 'Service', {
-      metadata,
-      spec: {
-        type: 'ClusterIP',
-        selector,
-        ports: [{ name: 'http', port: VLLM_PORT, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }],
-      },
-    });
+        strategy: p.rolloutStrategy === 'Recreate' ? 'Recreate' : 'RollingUpdate',
+      });
+      this.deployments = [this.deployment];
+      this.service = new k8s.KubeService(this, 'Service', {
+        metadata: { ...metadata, labels: { ...labels, ...scrape } },
+        spec: { type: 'ClusterIP', selector, ports: [port] },
+      });
+    } else {
+      // Blue/green: both tracks stay deployed; the Service sends traffic to the active one, and
+      // the standby keeps warm pods so a rollback is a selector switch, not a cold start.
+      const byTrack = Object.fromEntries(
+        TRACKS.map((track) => {
+          const trackSelector = { ...selector, [TRACK_LABEL]: track };
+          const active = track === bg.activeTrack;
+          const d = this.addDeployment(track === 'blue' ? 'Blue' : 'Green', p, {
+            name: `${p.name}-${track}`,
+            labels: { ...labels, [TRACK_LABEL]: track },
+            selector: trackSelector,
+            image: bg.tracks[track].image,
+            revision: bg.tracks[track].revision,
+            replicas: active ? (autoscaled ? undefined : p.minReplicas) : bg.standbyReplicas,
+            // Inside a track the usual rule holds: surge only when the cache allows two pods.
+            strategy: p.cache.kind === 'pvc' ? 'Recreate' : 'RollingUpdate',
+          });
+          // Per-track Services let smoke tests reach a track before it takes traffic.
+          new k8s.KubeService(this, `${track === 'blue' ? 'Blue' : 'Green'}Service`, {
+            metadata: { ...metadata, name: `${p.name}-${track}`, labels: { ...labels, [TRACK_LABEL]: track, ...scrape } },
+            spec: { type: 'ClusterIP', selector: trackSelector, ports: [port] },
+          });
+          return [track, d];
+        }),
+      ) as Record<Track, k8s.KubeDeployment>;
+      this.deployment = byTrack[bg.activeTrack];
+      this.deployments = TRACKS.map((t) => byTrack[t]);
+      this.service = new k8s.KubeService(this, 'Service', {
+        metadata,
+        spec: { type: 'ClusterIP', selector: { ...selector, [TRACK_LABEL]: bg.activeTrack }, ports: [port] },
+      });
+    }
 
     new ServiceMonitor(this, 'ServiceMonitor', {
       metadata: { ...metadata, labels: { ...labels, ...p.monitoringLabels } },
       spec: {
-        selector: { matchLabels: selector },
+        selector: { matchLabels: { ...selector, ...scrape } },
         endpoints: [{ port: 'http', path: '/metrics', interval: '15s', scrapeTimeout: '10s' }],
       },
     });
 
-    if (autoscaled) this.scaledObject = scaledObject(this, p, metadata);
+    if (autoscaled) this.scaledObject = scaledObject(this, p, metadata, this.deployment.name);
 
     new k8s.KubePodDisruptionBudget(this, 'Disruption', {
       metadata,
@@ -264,6 +296,50 @@ export class VllmModel extends Construct {
       },
     });
   }
+
+  private addDeployment(id: string, p: VllmModelProps, d: DeploymentShape): k8s.KubeDeployment {
+    if (p.cache.kind === 'pvc') {
+      new k8s.KubePersistentVolumeClaim(this, `${id === 'Resource' ? '' : id}Cache`, {
+        metadata: { name: `${d.name}-cache`, namespace: p.namespace, labels: d.labels },
+        spec: {
+          accessModes: ['ReadWriteOnce'],
+          storageClassName: p.cache.storageClassName,
+          resources: { requests: { storage: gib(p.cache.sizeGiB) } },
+        },
+      });
+    }
+    return new k8s.KubeDeployment(this, id, {
+      metadata: { name: d.name, namespace: p.namespace, labels: d.labels },
+      spec: {
+        replicas: d.replicas,
+        revisionHistoryLimit: 5,
+        progressDeadlineSeconds: p.startupTimeoutSec + SCHEDULE_AND_PULL_ALLOWANCE_SEC,
+        selector: { matchLabels: d.selector },
+        strategy:
+          d.strategy === 'Recreate'
+            ? { type: 'Recreate' }
+            : {
+                type: 'RollingUpdate',
+                // Never drop below the serving count: the old pod serves until the new one is ready.
+                rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) },
+              },
+        template: {
+          metadata: { labels: d.labels, annotations: { 'kubectl.kubernetes.io/default-container': 'vllm' } },
+          spec: podSpec({ ...p, image: d.image, revision: d.revision }, d.selector, `${d.name}-cache`),
+        },
+      },
+    });
+  }
+}
+
+interface DeploymentShape {
+  readonly name: string;
+  readonly labels: Record<string, string>;
+  readonly selector: Record<string, string>;
+  readonly image: string;
+  readonly revision?: string;
+  readonly replicas?: number;
+  readonly strategy: 'Recreate' | 'RollingUpdate';
 }
 
 /** Cross-field rules the types cannot express; config validation catches these first, with config paths. */
@@ -271,16 +347,20 @@ function checkProps(p: VllmModelProps): void {
   const problems: string[] = [];
   if (p.minReplicas < 1) problems.push(`minReplicas must be at least 1, got ${p.minReplicas}`);
   if (p.maxReplicas < p.minReplicas) problems.push(`maxReplicas ${p.maxReplicas} is below minReplicas ${p.minReplicas}`);
+  if (p.rolloutStrategy === 'BlueGreen' && !p.blueGreen) problems.push('rolloutStrategy BlueGreen needs blueGreen settings');
+  const images = p.blueGreen && p.rolloutStrategy === 'BlueGreen' ? TRACKS.map((t) => p.blueGreen!.tracks[t].image) : [p.image];
   if (p.cache.kind === 'pvc' && (p.rolloutStrategy === 'RollingUpdate' || p.maxReplicas > 1)) {
     problems.push('a pvc cache (ReadWriteOnce) needs rolloutStrategy Recreate and maxReplicas 1; use a shared or ephemeral cache');
   }
-  if (/:latest$/.test(p.image) || !/[:@]/.test(p.image.split('/').pop() ?? '')) {
-    problems.push(`image must be pinned by tag or digest, got ${p.image}`);
+  for (const image of images) {
+    if (/:latest$/.test(image) || !/[:@]/.test(image.split('/').pop() ?? '')) {
+      problems.push(`image must be pinned by tag or digest, got ${image}`);
+    }
   }
   if (problems.length) throw new Error(`VllmModel ${p.name}: ${problems.join('; ')}`);
 }
 
-function podSpec(p: VllmModelProps, selector: Record<string, string>): k8s.PodSpec {
+function podSpec(p: VllmModelProps, selector: Record<string, string>, pvcName: string): k8s.PodSpec {
   const env: k8s.EnvVar[] = [
     { name: 'HOME', value: '/home/vllm' },
     { name: 'HF_HOME', value: `${CACHE_MOUNT}/huggingface` },
@@ -305,7 +385,7 @@ function podSpec(p: VllmModelProps, selector: Record<string, string>): k8s.PodSp
 
   const cacheVolume: k8s.Volume =
     p.cache.kind === 'pvc'
-      ? { name: 'model-cache', persistentVolumeClaim: { claimName: `${p.name}-cache` } }
+      ? { name: 'model-cache', persistentVolumeClaim: { claimName: pvcName } }
       : p.cache.kind === 'shared'
         ? { name: 'model-cache', persistentVolumeClaim: { claimName: p.cache.claimName } }
         : {
@@ -420,12 +500,17 @@ function podSpec(p: VllmModelProps, selector: Record<string, string>): k8s.PodSp
   };
 }
 
-function scaledObject(scope: Construct, p: VllmModelProps, metadata: { name: string; namespace: string; labels: Record<string, string> }): ScaledObject {
+function scaledObject(
+  scope: Construct,
+  p: VllmModelProps,
+  metadata: { name: string; namespace: string; labels: Record<string, string> },
+  target: string,
+): ScaledObject {
   const sel = { namespace: p.namespace, modelName: p.name };
   return new ScaledObject(scope, 'ScaledObject', {
     metadata,
     spec: {
-      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: p.name },
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: target },
       minReplicaCount: p.minReplicas,
       maxReplicaCount: p.maxReplicas,
       pollingInterval: 15,

@@ -176,6 +176,22 @@ const slo = z.strictObject({
   queueDepth: positiveInt.default(20),
 });
 
+const track = z.strictObject({
+  /** Image tag this track runs. @default - workloads.image */
+  imageTag: z.string().min(1).optional(),
+  /** Hugging Face revision this track loads. @default - the variant's revision */
+  revision: z.string().min(1).optional(),
+});
+
+/** Used when rolloutStrategy is BlueGreen. */
+const blueGreen = z.strictObject({
+  /** The track the Service sends traffic to. Switching it is the rollout, switching back the rollback. */
+  activeTrack: z.enum(['blue', 'green']).default('blue'),
+  /** Replicas the inactive track keeps warm (each a GPU); 0 parks it and a rollback becomes a cold start. */
+  standbyReplicas: z.number().int().min(0).default(1),
+  tracks: z.strictObject({ blue: track.prefault({}), green: track.prefault({}) }).prefault({}),
+});
+
 const loraAdapter = z.strictObject({
   /** Name clients put in `model`. */
   name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'must be letters, digits, dot, dash or underscore'),
@@ -239,8 +255,12 @@ function modelFields(id: VariantId) {
     /** KEDA: scale out when mean KV-cache usage exceeds this fraction. */
     kvCacheUsageTarget: z.number().gt(0).max(1).default(0.85),
     scaleDownStabilizationSec: z.number().int().min(0).default(300),
-    /** `RollingUpdate` needs a cache two pods can use at once; default picks by cache kind. */
-    rolloutStrategy: z.enum(['RollingUpdate', 'Recreate']).optional(),
+    /**
+     * `RollingUpdate` needs a cache two pods can use at once; default picks by cache kind.
+     * `BlueGreen` runs two tracks (see blueGreen) so a rollback is a Service switch to warm pods.
+     */
+    rolloutStrategy: z.enum(['RollingUpdate', 'Recreate', 'BlueGreen']).optional(),
+    blueGreen: blueGreen.prefault({}),
     cpuRequest: z.number().positive().default(3),
     cpuLimit: z.number().positive().default(3.5),
     memoryRequestGiB: z.number().positive().default(12),
@@ -297,7 +317,7 @@ export type ModelConfig = Omit<RawModel, 'rolloutStrategy' | 'slo'> & {
   readonly id: VariantId;
   /** Kubernetes name, also the served model name. */
   readonly name: string;
-  readonly rolloutStrategy: 'RollingUpdate' | 'Recreate';
+  readonly rolloutStrategy: 'RollingUpdate' | 'Recreate' | 'BlueGreen';
   readonly slo: z.output<typeof slo>;
   readonly maxLoras?: number;
   readonly maxLoraRank?: number;
@@ -507,6 +527,13 @@ function crossCheck(raw: RawConfig): { errors: string[]; warnings: string[]; gpu
         errors.push(
           `${p}.maxReplicas ${m.maxReplicas} cannot run with workloads.modelCache.kind pvc: a ReadWriteOnce EBS volume attaches to one node, so extra replicas never start; use modelCache.kind shared or ephemeral, or maxReplicas 1`,
         );
+      }
+    }
+    if (m.rolloutStrategy === 'BlueGreen') {
+      for (const t of ['blue', 'green'] as const) {
+        if (m.blueGreen.tracks[t].imageTag === 'latest') {
+          errors.push(`${p}.blueGreen.tracks.${t}.imageTag must pin a release, got "latest"; use a version tag like v0.18.0`);
+        }
       }
     }
     if (prod && raw.gpuNodes.capacityType === 'SPOT' && m.minReplicas < 2 && !raw.gpuNodes.onDemandFallback.enabled) {

@@ -35,6 +35,15 @@ function cacheProps(c: PlatformConfig): ModelCacheProps {
   }
 }
 
+/** Image and revision of one blue/green track: its overrides, else the variant's. */
+function trackVersion(c: PlatformConfig, m: ModelConfig, t: 'blue' | 'green'): { image: string; revision?: string } {
+  const o = m.blueGreen.tracks[t];
+  return {
+    image: o.imageTag ? `${c.workloads.image.repository}:${o.imageTag}` : imageRef(c),
+    revision: o.revision ?? m.revision,
+  };
+}
+
 /** The construct props of one variant, every value from the config. */
 export function modelProps(c: PlatformConfig, m: ModelConfig): VllmModelProps {
   const w = c.workloads;
@@ -65,6 +74,17 @@ export function modelProps(c: PlatformConfig, m: ModelConfig): VllmModelProps {
     kvCacheUsageTarget: m.kvCacheUsageTarget,
     scaleDownStabilizationSec: m.scaleDownStabilizationSec,
     rolloutStrategy: m.rolloutStrategy,
+    blueGreen:
+      m.rolloutStrategy === 'BlueGreen'
+        ? {
+            activeTrack: m.blueGreen.activeTrack,
+            standbyReplicas: m.blueGreen.standbyReplicas,
+            tracks: {
+              blue: trackVersion(c, m, 'blue'),
+              green: trackVersion(c, m, 'green'),
+            },
+          }
+        : undefined,
     cpuRequest: m.cpuRequest,
     cpuLimit: m.cpuLimit,
     memoryRequestGiB: m.memoryRequestGiB,

@@ -25,6 +25,11 @@ function flag(args: string[], name: string): string | undefined {
 
 const qty = (v: unknown) => String(v);
 
+/** Name of the Deployment that serves a variant's traffic (the active track under blue/green). */
+function activeName(m: ModelConfig): string {
+  return m.rolloutStrategy === 'BlueGreen' ? `${m.name}-${m.blueGreen.activeTrack}` : m.name;
+}
+
 describe.each(envs)('%s environment', (_env, c) => {
   const objs = renderManifests(c);
   const ns = c.workloads.namespace;
@@ -69,13 +74,14 @@ describe.each(envs)('%s environment', (_env, c) => {
   });
 
   it('emits exactly the enabled variants', () => {
-    expect(ofKind(objs, 'Deployment').map((d) => d.metadata.name)).toEqual(c.enabledModels.map((m) => m.name));
+    const instances = ofKind(objs, 'Deployment').map((d) => (d.metadata as any).labels['app.kubernetes.io/instance']);
+    expect([...new Set(instances)]).toEqual(c.enabledModels.map((m) => m.name));
   });
 });
 
 describe.each(cases)('%s', (_name, c, m) => {
   const objs = renderManifests(c);
-  const d = find(objs, 'Deployment', m.name);
+  const d = find(objs, 'Deployment', activeName(m));
   const pod = d.spec.template.spec;
   const [container] = pod.containers;
   const args: string[] = container.args;
@@ -176,8 +182,8 @@ describe.each(cases)('%s', (_name, c, m) => {
     const cache = pod.volumes.find((v: any) => v.name === 'model-cache');
     const kind = c.workloads.modelCache.kind;
     if (kind === 'pvc') {
-      expect(cache.persistentVolumeClaim.claimName).toBe(`${m.name}-cache`);
-      const pvc = find(objs, 'PersistentVolumeClaim', `${m.name}-cache`);
+      expect(cache.persistentVolumeClaim.claimName).toBe(`${activeName(m)}-cache`);
+      const pvc = find(objs, 'PersistentVolumeClaim', `${activeName(m)}-cache`);
       expect(pvc.spec.accessModes).toEqual(['ReadWriteOnce']);
       expect(d.spec.strategy).toEqual({ type: 'Recreate' });
       expect(m.maxReplicas).toBe(1);
@@ -213,10 +219,14 @@ describe.each(cases)('%s', (_name, c, m) => {
     expect(matches(d.spec.selector.matchLabels, podLabels)).toBe(true);
   });
 
-  it('is scraped on /metrics by the Prometheus operator', () => {
+  it('is scraped on /metrics by the Prometheus operator, each pod through exactly one Service', () => {
     const sm = find(objs, 'ServiceMonitor', m.name);
-    const svc = find(objs, 'Service', m.name);
-    expect(matches(sm.spec.selector.matchLabels, svc.metadata.labels)).toBe(true);
+    const scraped = ofKind(objs, 'Service').filter((s) => matches(sm.spec.selector.matchLabels, (s.metadata as any).labels)) as any[];
+    const deployments = ofKind(objs, 'Deployment').filter((x) => (x.metadata as any).labels['app.kubernetes.io/instance'] === m.name) as any[];
+    for (const dep of deployments) {
+      const labels = dep.spec.template.metadata.labels;
+      expect(scraped.filter((s) => matches(s.spec.selector, labels)), dep.metadata.name).toHaveLength(1);
+    }
     expect(sm.spec.endpoints).toEqual([expect.objectContaining({ port: 'http', path: '/metrics' })]);
     expect(matches(c.workloads.monitoring.selectorLabels, sm.metadata.labels)).toBe(true);
   });
@@ -230,7 +240,7 @@ describe.each(cases)('%s', (_name, c, m) => {
     }
     const [so] = scaled;
     expect(d.spec.replicas).toBeUndefined();
-    expect(so.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: m.name });
+    expect(so.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: activeName(m) });
     expect(so.spec.minReplicaCount).toBe(m.minReplicas);
     expect(so.spec.minReplicaCount).toBeGreaterThanOrEqual(1);
     expect(so.spec.maxReplicaCount).toBe(m.maxReplicas);
@@ -266,6 +276,25 @@ describe.each(cases)('%s', (_name, c, m) => {
     expect(np.spec.ingress[0].ports).toEqual([{ port: VLLM_PORT, protocol: 'TCP' }]);
     const egressPorts = np.spec.egress.flatMap((e: any) => e.ports.map((p: any) => `${p.port}/${p.protocol}`));
     expect(egressPorts.sort()).toEqual(['443/TCP', '53/TCP', '53/UDP']);
+  });
+
+  it('keeps a warm standby track under blue/green and routes the Service to the active one', () => {
+    const deployments = ofKind(objs, 'Deployment').filter((x) => (x.metadata as any).labels['app.kubernetes.io/instance'] === m.name) as any[];
+    const svc = find(objs, 'Service', m.name);
+    if (m.rolloutStrategy !== 'BlueGreen') {
+      expect(deployments.map((x) => x.metadata.name)).toEqual([m.name]);
+      return;
+    }
+    const { activeTrack, standbyReplicas } = m.blueGreen;
+    const standby = activeTrack === 'blue' ? 'green' : 'blue';
+    expect(deployments.map((x) => x.metadata.name).sort()).toEqual([`${m.name}-blue`, `${m.name}-green`]);
+    expect(svc.spec.selector['llm-platform.io/track']).toBe(activeTrack);
+    expect(matches(svc.spec.selector, find(objs, 'Deployment', `${m.name}-${standby}`).spec.template.metadata.labels)).toBe(false);
+    expect(find(objs, 'Deployment', `${m.name}-${standby}`).spec.replicas).toBe(standbyReplicas);
+    for (const t of ['blue', 'green']) {
+      const trackSvc = find(objs, 'Service', `${m.name}-${t}`);
+      expect(matches(trackSvc.spec.selector, find(objs, 'Deployment', `${m.name}-${t}`).spec.template.metadata.labels)).toBe(true);
+    }
   });
 
   it('runs under its own ServiceAccount with no API token', () => {

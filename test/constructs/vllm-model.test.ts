@@ -51,6 +51,42 @@ describe('VllmModel', () => {
     ]);
   });
 
+  it('runs each blue/green track at its own version, with its own EBS cache when caches are per variant', () => {
+    const c = config({
+      models: {
+        judge: {
+          rolloutStrategy: 'BlueGreen',
+          revision: 'r1',
+          blueGreen: { activeTrack: 'green', standbyReplicas: 0, tracks: { green: { imageTag: 'v0.19.0', revision: 'r2' } } },
+        },
+      },
+    });
+    const objs = renderManifests(c);
+    const blue = find(objs, 'Deployment', 'mistral-7b-judge-blue');
+    const green = find(objs, 'Deployment', 'mistral-7b-judge-green');
+    expect(blue.spec.replicas).toBe(0);
+    expect(green.spec.replicas).toBe(1);
+    expect(blue.spec.template.spec.containers[0].image).toBe('vllm/vllm-openai:v0.18.0');
+    expect(green.spec.template.spec.containers[0].image).toBe('vllm/vllm-openai:v0.19.0');
+    const rev = (d: any) => d.spec.template.spec.containers[0].args[d.spec.template.spec.containers[0].args.indexOf('--revision') + 1];
+    expect([rev(blue), rev(green)]).toEqual(['r1', 'r2']);
+    expect(objs.filter((o) => o.kind === 'PersistentVolumeClaim').map((o) => o.metadata.name)).toEqual([
+      'mistral-7b-awq-cache',
+      'mistral-7b-fp16-cache',
+      'mistral-7b-lora-cache',
+      'mistral-7b-judge-blue-cache',
+      'mistral-7b-judge-green-cache',
+    ]);
+    expect(find(objs, 'Service', 'mistral-7b-judge').spec.selector['llm-platform.io/track']).toBe('green');
+    for (const o of objs) validateObject(o);
+  });
+
+  it('fails when a blue/green track runs latest', () => {
+    expect(() => config({ models: { awq: { rolloutStrategy: 'BlueGreen', blueGreen: { tracks: { green: { imageTag: 'latest' } } } } } })).toThrow(
+      'models.awq.blueGreen.tracks.green.imageTag must pin a release, got "latest"; use a version tag like v0.18.0',
+    );
+  });
+
   it('fails when used directly with a RWO cache and surge, or an unpinned image', () => {
     const c = config({});
     const props = modelProps(c, c.models.awq);
@@ -67,7 +103,7 @@ describe('VllmModel', () => {
 describe('schema validation', () => {
   const objs = renderManifests(config({ workloads: { modelCache: { kind: 'shared' } }, models: { awq: { maxReplicas: 2 } } }));
   const broken = (kind: string, name: string, mutate: (o: any) => void): KubernetesObject => {
-    const o = structuredClone(find(objs, kind, name));
+    const o = structuredClone(find<KubernetesObject>(objs, kind, name)) as any;
     mutate(o);
     return o;
   };

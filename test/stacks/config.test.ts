@@ -49,7 +49,7 @@ describe('defaults', () => {
   it('gives FP16 a memory utilization that fits a T4 and AWQ room for its full context', () => {
     for (const id of VARIANT_IDS) {
       const m = c.models[id];
-      const lora = id === 'lora' ? { maxLoras: c.models.lora.maxLoras, maxLoraRank: c.models.lora.maxLoraRank } : undefined;
+      const lora = id === 'lora' ? { maxLoras: c.models.lora.maxLoras!, maxLoraRank: c.models.lora.maxLoraRank! } : undefined;
       const need = memoryNeed({ weightsGiB: CATALOG[id].weightsGiB, maxModelLen: m.maxModelLen, overheadGiB: m.overheadGiB, lora });
       expect(need.totalGiB, id).toBeLessThanOrEqual(m.gpuMemoryUtilization * GPUS.t4.usableMemoryGiB);
     }
