@@ -35,6 +35,19 @@ export type ModelCacheProps =
   /** A generic ephemeral volume per pod: any rollout works, every start downloads. */
   | { readonly kind: 'ephemeral'; readonly storageClassName: string; readonly sizeGiB: number };
 
+/** Where the weights come from. */
+export type ModelSourceProps =
+  /** Hugging Face: modelId (and revision) downloaded into HF_HOME on the cache volume. */
+  | { readonly kind: 'huggingface' }
+  /**
+   * A registry version (`s3://bucket/models/<name>/v<version>/`): `sync` copies it into the cache
+   * with an init container; `stream` lets vLLM read it from S3 with the Run:ai streamer.
+   */
+  | { readonly kind: 'registry'; readonly uri: string; readonly loader: 'sync' | 'stream'; readonly syncImage: string };
+
+/** EKS Pod Identity agent: where the AWS SDK in the pod gets credentials to read the registry. */
+export const POD_IDENTITY_AGENT = { cidr: '169.254.170.23/32', port: 80 } as const;
+
 /** A Secret key an environment variable is read from. */
 export interface SecretKeyRef {
   readonly name: string;
@@ -52,7 +65,9 @@ export interface BlueGreenProps {
   /** Replicas the inactive track keeps warm for an instant rollback; 0 parks it (rollback = cold start). */
   readonly standbyReplicas: number;
   /** The version each track runs: image and model revision. */
-  readonly tracks: Readonly<Record<'blue' | 'green', { readonly image: string; readonly revision?: string }>>;
+  readonly tracks: Readonly<
+    Record<'blue' | 'green', { readonly image: string; readonly revision?: string; readonly source?: ModelSourceProps }>
+  >;
 }
 
 export interface VllmModelProps {
@@ -67,6 +82,8 @@ export interface VllmModelProps {
   readonly image: string;
 
   readonly modelId: string;
+  /** @default - Hugging Face modelId */
+  readonly source?: ModelSourceProps;
   /** Hugging Face revision to pin. @default - the repo's default branch */
   readonly revision?: string;
   /** @default - none (full precision) */
@@ -124,10 +141,25 @@ export function selectorLabels(name: string): Record<string, string> {
   return { 'app.kubernetes.io/name': 'vllm', 'app.kubernetes.io/instance': name };
 }
 
+/** Where the sync loader puts a registry version: `/model-cache/registry/<name>/v<version>`. */
+export function registryCachePath(uri: string): string {
+  const m = /^s3:\/\/[^/]+\/models\/(.+?)\/?$/.exec(uri);
+  if (!m) throw new Error(`registry uri must look like s3://bucket/models/<name>/v<version>/, got ${uri}`);
+  return `${CACHE_MOUNT}/registry/${m[1]}`;
+}
+
 /** The vLLM command line for a variant, in a stable order. */
 export function vllmArgs(p: VllmModelProps): string[] {
-  const args = ['--model', p.modelId];
-  if (p.revision) args.push('--revision', p.revision);
+  const src = p.source ?? { kind: 'huggingface' };
+  const args: string[] = [];
+  if (src.kind === 'huggingface') {
+    args.push('--model', p.modelId);
+    if (p.revision) args.push('--revision', p.revision);
+  } else if (src.loader === 'sync') {
+    args.push('--model', registryCachePath(src.uri));
+  } else {
+    args.push('--model', src.uri, '--load-format', 'runai_streamer');
+  }
   args.push('--served-model-name', p.name, '--host', '0.0.0.0', '--port', String(VLLM_PORT), '--dtype', p.dtype);
   if (p.quantization) args.push('--quantization', p.quantization);
   args.push('--max-model-len', String(p.maxModelLen), '--max-num-seqs', String(p.maxNumSeqs));
@@ -200,6 +232,7 @@ export class VllmModel extends Construct {
         selector,
         image: p.image,
         revision: p.revision,
+        source: p.source,
         // With a ScaledObject the HPA owns the count; a replicas field would reset it on every sync.
         replicas: autoscaled ? undefined : p.minReplicas,
         strategy: p.rolloutStrategy === 'Recreate' ? 'Recreate' : 'RollingUpdate',
@@ -222,6 +255,7 @@ export class VllmModel extends Construct {
             selector: trackSelector,
             image: bg.tracks[track].image,
             revision: bg.tracks[track].revision,
+            source: bg.tracks[track].source ?? p.source,
             replicas: active ? (autoscaled ? undefined : p.minReplicas) : bg.standbyReplicas,
             // Inside a track the usual rule holds: surge only when the cache allows two pods.
             strategy: p.cache.kind === 'pvc' ? 'Recreate' : 'RollingUpdate',
@@ -292,6 +326,15 @@ export class VllmModel extends Construct {
           },
           // Hugging Face and S3 (weights) over HTTPS only.
           { ports: [{ port: k8s.IntOrString.fromNumber(443), protocol: 'TCP' }] },
+          // Registry reads need AWS credentials from the node's Pod Identity agent.
+          ...(usesRegistry(p)
+            ? [
+                {
+                  to: [{ ipBlock: { cidr: POD_IDENTITY_AGENT.cidr } }],
+                  ports: [{ port: k8s.IntOrString.fromNumber(POD_IDENTITY_AGENT.port), protocol: 'TCP' }],
+                },
+              ]
+            : []),
         ],
       },
     });
@@ -325,7 +368,7 @@ export class VllmModel extends Construct {
               },
         template: {
           metadata: { labels: d.labels, annotations: { 'kubectl.kubernetes.io/default-container': 'vllm' } },
-          spec: podSpec({ ...p, image: d.image, revision: d.revision }, d.selector, `${d.name}-cache`),
+          spec: podSpec({ ...p, image: d.image, revision: d.revision, source: d.source }, d.selector, `${d.name}-cache`),
         },
       },
     });
@@ -338,8 +381,15 @@ interface DeploymentShape {
   readonly selector: Record<string, string>;
   readonly image: string;
   readonly revision?: string;
+  readonly source?: ModelSourceProps;
   readonly replicas?: number;
   readonly strategy: 'Recreate' | 'RollingUpdate';
+}
+
+/** Whether any Deployment of the variant loads from the S3 registry. */
+function usesRegistry(p: VllmModelProps): boolean {
+  const tracks = p.rolloutStrategy === 'BlueGreen' && p.blueGreen ? TRACKS.map((t) => p.blueGreen!.tracks[t].source) : [];
+  return [p.source, ...tracks].some((s) => s?.kind === 'registry');
 }
 
 /** Cross-field rules the types cannot express; config validation catches these first, with config paths. */
@@ -358,6 +408,39 @@ function checkProps(p: VllmModelProps): void {
     }
   }
   if (problems.length) throw new Error(`VllmModel ${p.name}: ${problems.join('; ')}`);
+}
+
+/** Restricted-profile container settings shared by vLLM and the registry sync init container. */
+const CONTAINER_SECURITY: k8s.SecurityContext = {
+  allowPrivilegeEscalation: false,
+  privileged: false,
+  runAsNonRoot: true,
+  capabilities: { drop: ['ALL'] },
+  readOnlyRootFilesystem: true,
+};
+
+/** Init container that copies a registry version into the cache; a no-op when it is already there. */
+function registrySync(src: Extract<ModelSourceProps, { kind: 'registry' }>): k8s.Container {
+  const dest = registryCachePath(src.uri);
+  return {
+    name: 'registry-sync',
+    image: src.syncImage,
+    imagePullPolicy: 'IfNotPresent',
+    // sync copies only what differs, so a warm cache costs one LIST; MANIFEST.json is written
+    // last by the publisher, so its presence in S3 means the version is complete.
+    command: ['aws', 's3', 'sync', src.uri, dest, '--only-show-errors', '--no-progress'],
+    env: [{ name: 'HOME', value: '/home/vllm' }],
+    resources: {
+      requests: { cpu: q(0.5), memory: gib(0.5) },
+      limits: { cpu: q(2), memory: gib(1) },
+    },
+    securityContext: CONTAINER_SECURITY,
+    volumeMounts: [
+      { name: 'model-cache', mountPath: CACHE_MOUNT },
+      { name: 'home', mountPath: '/home/vllm' },
+      { name: 'tmp', mountPath: '/tmp' },
+    ],
+  };
 }
 
 function podSpec(p: VllmModelProps, selector: Record<string, string>, pvcName: string): k8s.PodSpec {
@@ -451,6 +534,7 @@ function podSpec(p: VllmModelProps, selector: Record<string, string>, pvcName: s
       },
     },
     topologySpreadConstraints: spread.length ? spread : undefined,
+    initContainers: p.source?.kind === 'registry' && p.source.loader === 'sync' ? [registrySync(p.source)] : undefined,
     containers: [
       {
         name: 'vllm',
@@ -473,15 +557,9 @@ function podSpec(p: VllmModelProps, selector: Record<string, string>, pvcName: s
           // (--shutdown-timeout). Exec sleep, not the sleep action, for clusters before 1.30.
           preStop: { exec: { command: ['sleep', String(p.preStopSleepSec)] } },
         },
-        securityContext: {
-          allowPrivilegeEscalation: false,
-          privileged: false,
-          runAsNonRoot: true,
-          capabilities: { drop: ['ALL'] },
-          // Every path vLLM writes is a volume below: HOME (~/.cache, ~/.config, Triton), /tmp
-          // (torch inductor), the model cache (HF_HOME, VLLM_CACHE_ROOT) and /dev/shm.
-          readOnlyRootFilesystem: true,
-        },
+        // Every path vLLM writes is a volume below: HOME (~/.cache, ~/.config, Triton), /tmp
+        // (torch inductor), the model cache (HF_HOME, VLLM_CACHE_ROOT) and /dev/shm.
+        securityContext: CONTAINER_SECURITY,
         volumeMounts: [
           { name: 'model-cache', mountPath: CACHE_MOUNT },
           { name: 'home', mountPath: '/home/vllm' },

@@ -117,7 +117,36 @@ const registry = z.strictObject({
   publisherPrincipalArns: z
     .array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/.+$/, 'must be an IAM role or user ARN'))
     .default([]),
+  /**
+   * S3 bucket name (globally unique). Required when a model loads from the registry, so the
+   * manifests can name it. @default - Pulumi generates a name
+   */
+  bucketName: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name')
+    .optional(),
+  /** Image of the init container that copies a registry version into the model cache. */
+  syncImage: z.string().min(1).default('public.ecr.aws/aws-cli/aws-cli:2.22.35'),
 });
+
+/** A registry version: semantic version without the leading v. */
+const semver = z.string().regex(/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/, 'must be a semantic version like 1.2.0');
+
+/** Where a variant's weights come from. */
+const modelSource = z.discriminatedUnion('kind', [
+  /** The Hugging Face repo in modelId (and revision). */
+  z.strictObject({ kind: z.literal('huggingface') }),
+  /**
+   * A version published to the S3 model registry (`llm-bench registry publish`). `sync` copies it
+   * into the cache volume with an init container; `stream` has vLLM read it straight from S3
+   * (`--load-format runai_streamer`), which skips the copy but re-reads S3 on every start.
+   */
+  z.strictObject({
+    kind: z.literal('registry'),
+    version: semver,
+    loader: z.enum(['sync', 'stream']).default('sync'),
+  }),
+]);
 
 const secrets = z.strictObject({
   /** ClusterSecretStore (External Secrets Operator) that reads AWS Secrets Manager. */
@@ -181,6 +210,8 @@ const track = z.strictObject({
   imageTag: z.string().min(1).optional(),
   /** Hugging Face revision this track loads. @default - the variant's revision */
   revision: z.string().min(1).optional(),
+  /** Registry version this track loads (source kind registry). @default - source.version */
+  registryVersion: semver.optional(),
 });
 
 /** Used when rolloutStrategy is BlueGreen. */
@@ -231,6 +262,7 @@ function modelFields(id: VariantId) {
     modelId: z.string().min(1).default(c.modelId),
     /** Hugging Face revision (commit) to pin the weights to. */
     revision: z.string().min(1).optional(),
+    source: modelSource.default({ kind: 'huggingface' }),
     quantization: z
       .enum(Object.keys(QUANTIZATION_MIN_CAPABILITY) as [Quantization, ...Quantization[]])
       .nullable()
@@ -529,6 +561,14 @@ function crossCheck(raw: RawConfig): { errors: string[]; warnings: string[]; gpu
         );
       }
     }
+    if (m.source.kind === 'registry' && !raw.registry.bucketName) {
+      errors.push(
+        `${p}.source loads registry version ${m.source.version}, but registry.bucketName is not set, so the manifests cannot name the bucket; set registry.bucketName`,
+      );
+    }
+    if (m.source.kind !== 'registry' && (m.blueGreen.tracks.blue.registryVersion || m.blueGreen.tracks.green.registryVersion)) {
+      errors.push(`${p}.blueGreen.tracks sets a registryVersion, but ${p}.source.kind is ${m.source.kind}; set source.kind registry`);
+    }
     if (m.rolloutStrategy === 'BlueGreen') {
       for (const t of ['blue', 'green'] as const) {
         if (m.blueGreen.tracks[t].imageTag === 'latest') {
@@ -595,7 +635,11 @@ function crossCheck(raw: RawConfig): { errors: string[]; warnings: string[]; gpu
     const gpusPerNode = Math.min(...raw.gpuNodes.instanceTypes.map((t) => GPU_INSTANCE_TYPES[t]!.gpuCount));
     const fallback = raw.gpuNodes.onDemandFallback;
     const nodes = raw.gpuNodes.maxSize + (fallback.enabled ? fallback.maxSize : 0);
-    const need = enabled.reduce((sum, id) => sum + raw.models[id].maxReplicas, 0);
+    // A blue/green standby track holds GPUs too.
+    const need = enabled.reduce((sum, id) => {
+      const m = raw.models[id];
+      return sum + m.maxReplicas + (m.rolloutStrategy === 'BlueGreen' ? m.blueGreen.standbyReplicas : 0);
+    }, 0);
     if (need > nodes * gpusPerNode) {
       const groups = fallback.enabled
         ? `gpuNodes.maxSize ${raw.gpuNodes.maxSize} + onDemandFallback.maxSize ${fallback.maxSize}`

@@ -8,7 +8,8 @@ import { App, Chart, YamlOutputType } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { CATALOG } from '../constructs/catalog';
 import { API_KEY_SECRET, HF_TOKEN_SECRET, ModelNamespace, SHARED_CACHE_CLAIM } from '../constructs/model-namespace';
-import { VllmModel, type ModelCacheProps, type VllmModelProps } from '../constructs/vllm-model';
+import { registryModelUri } from '../constructs/registry-layout';
+import { VllmModel, type ModelCacheProps, type ModelSourceProps, type VllmModelProps } from '../constructs/vllm-model';
 import type { ModelConfig, PlatformConfig } from './config';
 
 /** Name of the chart (and file) holding the namespace-wide objects. */
@@ -35,12 +36,26 @@ function cacheProps(c: PlatformConfig): ModelCacheProps {
   }
 }
 
-/** Image and revision of one blue/green track: its overrides, else the variant's. */
-function trackVersion(c: PlatformConfig, m: ModelConfig, t: 'blue' | 'green'): { image: string; revision?: string } {
+/** Where a variant (or one of its tracks, at `version`) loads its weights from. */
+function sourceProps(c: PlatformConfig, m: ModelConfig, version?: string): ModelSourceProps {
+  if (m.source.kind === 'huggingface') return { kind: 'huggingface' };
+  // Config validation guarantees the bucket name whenever a model loads from the registry.
+  const bucket = c.registry.bucketName!;
+  return {
+    kind: 'registry',
+    uri: registryModelUri(bucket, m.name, version ?? m.source.version),
+    loader: m.source.loader,
+    syncImage: c.registry.syncImage,
+  };
+}
+
+/** Image, revision and source of one blue/green track: its overrides, else the variant's. */
+function trackVersion(c: PlatformConfig, m: ModelConfig, t: 'blue' | 'green') {
   const o = m.blueGreen.tracks[t];
   return {
     image: o.imageTag ? `${c.workloads.image.repository}:${o.imageTag}` : imageRef(c),
     revision: o.revision ?? m.revision,
+    source: sourceProps(c, m, o.registryVersion),
   };
 }
 
@@ -54,6 +69,7 @@ export function modelProps(c: PlatformConfig, m: ModelConfig): VllmModelProps {
     team: CATALOG[m.id].team,
     image: imageRef(c),
     modelId: m.modelId,
+    source: sourceProps(c, m),
     revision: m.revision,
     quantization: m.quantization,
     dtype: m.dtype,

@@ -81,6 +81,60 @@ describe('VllmModel', () => {
     for (const o of objs) validateObject(o);
   });
 
+  it('loads a registry version through an init container that syncs it into the cache', () => {
+    const c = config({
+      registry: { bucketName: 'acme-llm-models' },
+      models: { awq: { source: { kind: 'registry', version: '1.2.0' } } },
+    });
+    const objs = renderManifests(c);
+    const pod = find(objs, 'Deployment', 'mistral-7b-awq').spec.template.spec;
+    const [init] = pod.initContainers;
+    expect(init.command).toEqual([
+      'aws', 's3', 'sync', 's3://acme-llm-models/models/mistral-7b-awq/v1.2.0/', '/model-cache/registry/mistral-7b-awq/v1.2.0',
+      '--only-show-errors', '--no-progress',
+    ]);
+    expect(init.securityContext).toEqual(pod.containers[0].securityContext);
+    const args: string[] = pod.containers[0].args;
+    expect(args.slice(0, 2)).toEqual(['--model', '/model-cache/registry/mistral-7b-awq/v1.2.0']);
+    expect(args).not.toContain('--revision');
+    const egress = find(objs, 'NetworkPolicy', 'mistral-7b-awq').spec.egress;
+    expect(egress).toContainEqual({ to: [{ ipBlock: { cidr: '169.254.170.23/32' } }], ports: [{ port: 80, protocol: 'TCP' }] });
+    expect(find(objs, 'NetworkPolicy', 'mistral-7b-judge').spec.egress).toHaveLength(2);
+    for (const o of objs) validateObject(o);
+  });
+
+  it('streams a registry version from S3 when asked, per blue/green track', () => {
+    const c = config({
+      registry: { bucketName: 'acme-llm-models' },
+      workloads: { modelCache: { kind: 'shared' } },
+      models: {
+        judge: {
+          source: { kind: 'registry', version: '2.0.0', loader: 'stream' },
+          rolloutStrategy: 'BlueGreen',
+          blueGreen: { tracks: { green: { registryVersion: '2.1.0' } } },
+        },
+      },
+    });
+    const objs = renderManifests(c);
+    const argsOf = (name: string): string[] => find(objs, 'Deployment', name).spec.template.spec.containers[0].args;
+    expect(argsOf('mistral-7b-judge-blue').slice(0, 4)).toEqual(['--model', 's3://acme-llm-models/models/mistral-7b-judge/v2.0.0/', '--load-format', 'runai_streamer']);
+    expect(argsOf('mistral-7b-judge-green')[1]).toBe('s3://acme-llm-models/models/mistral-7b-judge/v2.1.0/');
+    expect(find(objs, 'Deployment', 'mistral-7b-judge-blue').spec.template.spec.initContainers).toBeUndefined();
+  });
+
+  it('fails when a registry source has no bucket name, or a track pins a registry version without one', () => {
+    expect(() => config({ models: { awq: { source: { kind: 'registry', version: '1.2' } } } })).toThrow(
+      'Pulumi.test.yaml has 1 config error:\n  - models.awq.source.version must be a semantic version like 1.2.0, got "1.2"',
+    );
+    expect(() =>
+      config({ models: { awq: { source: { kind: 'registry', version: '1.2.0' } }, judge: { blueGreen: { tracks: { blue: { registryVersion: '1.0.0' } } } } } }),
+    ).toThrow(
+      'Pulumi.test.yaml has 2 config errors:\n' +
+        '  - models.awq.source loads registry version 1.2.0, but registry.bucketName is not set, so the manifests cannot name the bucket; set registry.bucketName\n' +
+        '  - models.judge.blueGreen.tracks sets a registryVersion, but models.judge.source.kind is huggingface; set source.kind registry',
+    );
+  });
+
   it('fails when a blue/green track runs latest', () => {
     expect(() => config({ models: { awq: { rolloutStrategy: 'BlueGreen', blueGreen: { tracks: { green: { imageTag: 'latest' } } } } } })).toThrow(
       'models.awq.blueGreen.tracks.green.imageTag must pin a release, got "latest"; use a version tag like v0.18.0',
