@@ -1,0 +1,520 @@
+import { performance } from 'node:perf_hooks';
+import { Agent, type Dispatcher } from 'undici';
+import { BENCH_DEFAULTS } from '../defaults';
+import { UsageError } from '../errors';
+import { SseParser, SseSyntaxError } from './sse';
+
+/** OpenAI route a generation request goes to. */
+export type Endpoint = 'chat' | 'completions';
+
+/** One chat message as the OpenAI API takes it. */
+export interface ChatMessage {
+  readonly role: 'system' | 'user' | 'assistant';
+  readonly content: string;
+}
+
+/** A prompt: plain text (sent as one user message on chat) or a full chat conversation. */
+export type PromptInput = { readonly text: string } | { readonly messages: readonly ChatMessage[] };
+
+/** One generation request, independent of how the load engine schedules it. */
+export interface GenerationRequest {
+  readonly model: string;
+  readonly endpoint: Endpoint;
+  readonly stream: boolean;
+  readonly prompt: PromptInput;
+  /** `max_tokens`. @default - the server decides */
+  readonly maxTokens?: number;
+  /** Generate exactly `maxTokens` (vLLM `ignore_eos` + `min_tokens`). @default false */
+  readonly exactTokens?: boolean;
+  /** Sent as `x-request-id`, which vLLM and the simulator log. */
+  readonly requestId?: string;
+  /** Keep the generated text on the record (smoke checks read it). @default false */
+  readonly captureText?: boolean;
+}
+
+/** Why a request failed; `http_<status>` for error statuses. */
+export type FailureReason =
+  | `http_${number}`
+  | 'connect_refused'
+  | 'connect_timeout'
+  | 'dns_error'
+  | 'connection_reset'
+  | 'stream_cut'
+  | 'malformed_sse'
+  | 'stream_error'
+  | 'bad_response'
+  | 'no_content'
+  | 'first_token_timeout'
+  | 'total_timeout'
+  | 'client_error';
+
+/**
+ * What happened to one request: exactly one outcome, with arrival timestamps.
+ *
+ * Times are `performance.now()` milliseconds; `ttftMs`/`lastTokenMs`/`e2eMs` are relative to
+ * `startMs`, the moment the request was handed to the HTTP client.
+ */
+export interface RequestRecord {
+  readonly id: string;
+  readonly outcome: 'success' | 'failure' | 'cancelled';
+  readonly reason?: FailureReason;
+  /** Detail for failures: the server's error message, the bad line, the socket error. */
+  readonly message?: string;
+  readonly status?: number;
+  readonly startMs: number;
+  readonly e2eMs: number;
+  /** Sent → first chunk carrying generated text (streams only). */
+  readonly ttftMs?: number;
+  /** Sent → last chunk carrying generated text (streams only). */
+  readonly lastTokenMs?: number;
+  /** Gaps between successive content chunks, in arrival order (streams only). */
+  readonly itlMs: readonly number[];
+  readonly contentChunks: number;
+  /** `usage.completion_tokens`, or undefined when the server sent no usage. */
+  readonly outputTokens?: number;
+  readonly inputTokens?: number;
+  readonly text?: string;
+}
+
+/** A request on the wire: its eventual record and a way to cancel it. */
+export interface InFlight {
+  readonly done: Promise<RequestRecord>;
+  /** Ends the request now with outcome `cancelled` (a no-op once it has ended). */
+  cancel(): void;
+}
+
+/** A plain HTTP response, for the few non-generation calls (models, health, metrics). */
+export interface HttpResponse {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly body: string;
+}
+
+/** How to reach an OpenAI-compatible server. */
+export interface ClientOptions {
+  /** Server root, e.g. `http://127.0.0.1:8000` (a trailing `/v1` is accepted and dropped). */
+  readonly baseUrl: string;
+  /** Sent as `Authorization: Bearer <key>` on `/v1/*`. @default - no auth header */
+  readonly apiKey?: string;
+  /** Connection limit. @default - one connection per concurrent request */
+  readonly connections?: number;
+  /** @default BENCH_DEFAULTS.connectTimeoutSec */
+  readonly connectTimeoutSec?: number;
+  /** @default BENCH_DEFAULTS.firstTokenTimeoutSec */
+  readonly firstTokenTimeoutSec?: number;
+  /** @default BENCH_DEFAULTS.timeoutSec */
+  readonly timeoutSec?: number;
+}
+
+/** Origin and path prefix of a base URL; throws a UsageError on anything but http(s). */
+export function parseBaseUrl(baseUrl: string): { origin: string; basePath: string; display: string } {
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    throw new UsageError(`--base-url is not a url, got ${JSON.stringify(baseUrl)}; pass e.g. http://127.0.0.1:8000`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UsageError(`--base-url must be http or https, got ${JSON.stringify(baseUrl)}; pass e.g. http://127.0.0.1:8000`);
+  }
+  // Routes are appended as /v1/..., /health, /metrics, so the base is the server root; users
+  // often paste the OpenAI-SDK style URL ending in /v1.
+  const basePath = url.pathname.replace(/\/+$/, '').replace(/\/v1$/, '');
+  return { origin: url.origin, basePath, display: `${url.origin}${basePath}` };
+}
+
+let sequence = 0;
+
+/**
+ * Streaming OpenAI-compatible client built on undici's dispatcher.
+ *
+ * `dispatch` hands over each network read as it arrives, so timestamps are taken on arrival,
+ * before parsing; `fetch` body iteration was ~10× worse in the tail at 1,000 streams (DESIGN.md).
+ */
+export class OpenAiClient {
+  readonly origin: string;
+  readonly basePath: string;
+  /** The base URL as requests use it, for messages. */
+  readonly url: string;
+  private readonly agent: Agent;
+  private readonly apiKey: string | undefined;
+  private readonly firstTokenMs: number;
+  private readonly totalMs: number;
+
+  constructor(opts: ClientOptions) {
+    const { origin, basePath, display } = parseBaseUrl(opts.baseUrl);
+    this.origin = origin;
+    this.basePath = basePath;
+    this.url = display;
+    this.apiKey = opts.apiKey;
+    this.firstTokenMs = (opts.firstTokenTimeoutSec ?? BENCH_DEFAULTS.firstTokenTimeoutSec) * 1000;
+    this.totalMs = (opts.timeoutSec ?? BENCH_DEFAULTS.timeoutSec) * 1000;
+    this.agent = new Agent({
+      connections: opts.connections ?? null,
+      connect: { timeout: (opts.connectTimeoutSec ?? BENCH_DEFAULTS.connectTimeoutSec) * 1000 },
+      // Our own first-token and total timers replace undici's, so each failure has one reason.
+      headersTimeout: 0,
+      bodyTimeout: 0,
+    });
+  }
+
+  /** Sends one generation request; the promise never rejects, failures are records. */
+  generate(req: GenerationRequest): InFlight {
+    const id = req.requestId ?? `req-${++sequence}`;
+    const handler = new GenerationHandler(id, req, this.firstTokenMs, this.totalMs);
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      accept: req.stream ? 'text/event-stream' : 'application/json',
+      'x-request-id': id,
+    };
+    if (this.apiKey !== undefined) headers.authorization = `Bearer ${this.apiKey}`;
+    const path = `${this.basePath}/v1/${req.endpoint === 'chat' ? 'chat/completions' : 'completions'}`;
+    handler.startMs = performance.now();
+    this.agent.dispatch({ origin: this.origin, path, method: 'POST', headers, body: requestBody(req) }, handler);
+    return { done: handler.done, cancel: () => handler.cancel() };
+  }
+
+  /** GET a path under the base URL; rejects only when no response arrives. */
+  async get(path: string, opts: { readonly auth?: boolean; readonly timeoutSec?: number } = {}): Promise<HttpResponse> {
+    const headers: Record<string, string> = {};
+    if (opts.auth !== false && this.apiKey !== undefined) headers.authorization = `Bearer ${this.apiKey}`;
+    const timeout = (opts.timeoutSec ?? BENCH_DEFAULTS.smoke.timeoutSec) * 1000;
+    const res = await this.agent.request({
+      origin: this.origin,
+      path: `${this.basePath}${path}`,
+      method: 'GET',
+      headers,
+      headersTimeout: timeout,
+      bodyTimeout: timeout,
+    });
+    return { status: res.statusCode, headers: res.headers, body: await res.body.text() };
+  }
+
+  /** Closes idle connections and waits for in-flight requests. */
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+
+  /** Drops every connection now. */
+  async destroy(): Promise<void> {
+    await this.agent.destroy();
+  }
+}
+
+function requestBody(req: GenerationRequest): string {
+  const body: Record<string, unknown> = { model: req.model, stream: req.stream };
+  if (req.endpoint === 'chat') {
+    body.messages = 'messages' in req.prompt ? req.prompt.messages : [{ role: 'user', content: req.prompt.text }];
+  } else {
+    if ('messages' in req.prompt) throw new UsageError('completions requests take a text prompt, got chat messages; use --endpoint chat');
+    body.prompt = req.prompt.text;
+  }
+  if (req.stream) body.stream_options = { include_usage: true };
+  if (req.maxTokens !== undefined) body.max_tokens = req.maxTokens;
+  if (req.exactTokens === true && req.maxTokens !== undefined) {
+    body.min_tokens = req.maxTokens;
+    body.ignore_eos = true;
+  }
+  return JSON.stringify(body);
+}
+
+/** Maps a transport error to a failure reason; `responded` says whether headers had arrived. */
+export function reasonForError(err: unknown, responded: boolean): FailureReason {
+  const code = errorCode(err);
+  if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'ETIMEDOUT') return 'connect_timeout';
+  if (code === 'ECONNREFUSED') return 'connect_refused';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'dns_error';
+  if (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_CLOSED') {
+    return responded ? 'stream_cut' : 'connection_reset';
+  }
+  return 'client_error';
+}
+
+function errorCode(err: unknown): string | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string') return code;
+  return errorCode((err as { cause?: unknown }).cause);
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Bytes of an error body kept for the message. */
+const ERROR_BODY_LIMIT = 4096;
+
+/** Pulls the message out of an OpenAI/vLLM error body, or a short prefix of the text. */
+export function errorBodyMessage(body: string): string {
+  try {
+    const parsed: unknown = JSON.parse(body);
+    if (isRecord(parsed)) {
+      const err = parsed.error;
+      if (typeof err === 'string') return err;
+      if (isRecord(err) && typeof err.message === 'string') return err.message;
+      if (typeof parsed.message === 'string') return parsed.message;
+      if (typeof parsed.detail === 'string') return parsed.detail;
+    }
+  } catch {
+    // not JSON: fall through to the raw text
+  }
+  const text = body.trim().replace(/\s+/g, ' ');
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+class StreamFailure extends Error {
+  constructor(
+    readonly reason: FailureReason,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * One request's state machine. Every path ends in `finish` exactly once; later callbacks (the
+ * abort we caused, a late timer) find `ended` set and do nothing.
+ */
+class GenerationHandler implements Dispatcher.DispatchHandler {
+  startMs = 0;
+  readonly done: Promise<RequestRecord>;
+  private resolve!: (r: RequestRecord) => void;
+  private ended = false;
+  private controller: Dispatcher.DispatchController | null = null;
+  private pendingAbort: Error | null = null;
+  private status = 0;
+  private responded = false;
+  private readonly parser: SseParser | null;
+  private errorBody = '';
+  private jsonBody: Buffer[] = [];
+  private arrivalMs = 0;
+  private sawDone = false;
+  private ttftMs: number | undefined;
+  private lastTokenMs: number | undefined;
+  private readonly itlMs: number[] = [];
+  private contentChunks = 0;
+  private outputTokens: number | undefined;
+  private inputTokens: number | undefined;
+  private text = '';
+  private firstTokenTimer: NodeJS.Timeout | undefined;
+  private readonly totalTimer: NodeJS.Timeout;
+
+  constructor(
+    private readonly id: string,
+    private readonly req: GenerationRequest,
+    firstTokenMs: number,
+    totalMs: number,
+  ) {
+    this.done = new Promise((resolve) => (this.resolve = resolve));
+    this.parser = req.stream ? new SseParser((data) => this.onEvent(data)) : null;
+    this.totalTimer = setTimeout(() => this.fail('total_timeout', `no complete response within ${totalMs / 1000} s`), totalMs);
+    if (req.stream && firstTokenMs < totalMs) {
+      this.firstTokenTimer = setTimeout(
+        () => this.fail('first_token_timeout', `no generated text within ${firstTokenMs / 1000} s`),
+        firstTokenMs,
+      );
+    }
+  }
+
+  cancel(): void {
+    this.finish({ outcome: 'cancelled', message: 'cancelled by the client' });
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.pendingAbort !== null) controller.abort(this.pendingAbort);
+  }
+
+  onResponseStart(_c: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+    if (statusCode < 200) return; // 1xx informational: the real status follows
+    this.status = statusCode;
+    this.responded = true;
+    if (statusCode >= 300 || this.ended) return;
+    if (this.req.stream) {
+      const type = String(headers['content-type'] ?? '');
+      if (!type.includes('text/event-stream')) {
+        this.fail('bad_response', `expected content-type text/event-stream, got ${JSON.stringify(type)}`);
+      }
+    }
+  }
+
+  onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {
+    // Arrival time first: everything below is parsing cost, which must not count as latency.
+    const now = performance.now();
+    if (this.ended) return;
+    if (this.status >= 300) {
+      if (this.errorBody.length < ERROR_BODY_LIMIT) this.errorBody += chunk.toString('utf8');
+      return;
+    }
+    if (this.parser === null) {
+      this.jsonBody.push(chunk);
+      return;
+    }
+    this.arrivalMs = now;
+    try {
+      this.parser.feed(chunk);
+    } catch (err) {
+      if (err instanceof SseSyntaxError) this.fail('malformed_sse', err.message);
+      else if (err instanceof StreamFailure) this.fail(err.reason, err.message);
+      else this.fail('client_error', errorMessage(err));
+    }
+  }
+
+  onResponseEnd(): void {
+    const now = performance.now();
+    if (this.ended) return;
+    if (this.status >= 300) {
+      this.fail(`http_${this.status}`, errorBodyMessage(this.errorBody) || `http ${this.status}`);
+    } else if (this.parser === null) {
+      this.completeJson(now);
+    } else if (!this.sawDone) {
+      this.fail('stream_cut', this.parser.incomplete ? 'stream ended inside an event' : 'stream ended before [DONE]');
+    } else if (this.contentChunks === 0) {
+      this.fail('no_content', 'stream carried no generated text');
+    } else {
+      this.succeed(now);
+    }
+  }
+
+  onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
+    if (this.ended) return;
+    const reason = reasonForError(err, this.responded);
+    if (reason === 'stream_cut' && this.status >= 300) {
+      this.fail(`http_${this.status}`, errorBodyMessage(this.errorBody) || `http ${this.status}`);
+      return;
+    }
+    this.fail(reason, errorMessage(err));
+  }
+
+  private onEvent(data: string): void {
+    if (this.sawDone) return;
+    if (data === '[DONE]') {
+      this.sawDone = true;
+      return;
+    }
+    let chunk: unknown;
+    try {
+      chunk = JSON.parse(data);
+    } catch {
+      throw new StreamFailure('malformed_sse', `data is not json: ${data.length > 120 ? `${data.slice(0, 120)}…` : data}`);
+    }
+    if (!isRecord(chunk)) throw new StreamFailure('malformed_sse', `data is not a json object: ${data.slice(0, 120)}`);
+    if (chunk.error !== undefined) {
+      throw new StreamFailure('stream_error', errorBodyMessage(data));
+    }
+    const usage = chunk.usage;
+    if (isRecord(usage)) this.readUsage(usage);
+    const choices = chunk.choices;
+    if (!Array.isArray(choices)) throw new StreamFailure('malformed_sse', `chunk has no choices array: ${data.slice(0, 120)}`);
+    const choice: unknown = choices[0];
+    if (!isRecord(choice)) return;
+    const text = this.req.endpoint === 'chat' ? deltaText(choice.delta) : typeof choice.text === 'string' ? choice.text : '';
+    if (text.length === 0) return; // role-only and finish chunks carry no generated text
+    const t = this.arrivalMs - this.startMs;
+    if (this.ttftMs === undefined) {
+      this.ttftMs = t;
+      if (this.firstTokenTimer !== undefined) clearTimeout(this.firstTokenTimer);
+    } else {
+      this.itlMs.push(t - (this.lastTokenMs ?? t));
+    }
+    this.lastTokenMs = t;
+    this.contentChunks++;
+    if (this.req.captureText === true) this.text += text;
+  }
+
+  private readUsage(usage: Record<string, unknown>): void {
+    if (typeof usage.completion_tokens === 'number') this.outputTokens = usage.completion_tokens;
+    if (typeof usage.prompt_tokens === 'number') this.inputTokens = usage.prompt_tokens;
+  }
+
+  private completeJson(now: number): void {
+    const raw = Buffer.concat(this.jsonBody).toString('utf8');
+    let body: unknown;
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      this.fail('bad_response', `response is not json: ${raw.slice(0, 120)}`);
+      return;
+    }
+    const choices = isRecord(body) ? body.choices : undefined;
+    if (!isRecord(body) || !Array.isArray(choices)) {
+      this.fail('bad_response', `response has no choices array: ${raw.slice(0, 120)}`);
+      return;
+    }
+    if (isRecord(body.usage)) this.readUsage(body.usage);
+    const choice: unknown = choices[0];
+    const text = !isRecord(choice)
+      ? ''
+      : this.req.endpoint === 'chat'
+        ? isRecord(choice.message) && typeof choice.message.content === 'string'
+          ? choice.message.content
+          : ''
+        : typeof choice.text === 'string'
+          ? choice.text
+          : '';
+    if (text.length === 0) {
+      this.fail('no_content', 'response carried no generated text');
+      return;
+    }
+    this.contentChunks = 1;
+    if (this.req.captureText === true) this.text = text;
+    this.succeed(now);
+  }
+
+  private succeed(now: number): void {
+    this.finish({ outcome: 'success', endMs: now });
+  }
+
+  private fail(reason: FailureReason, message: string): void {
+    this.finish({ outcome: 'failure', reason, message });
+  }
+
+  private finish(end: { outcome: RequestRecord['outcome']; reason?: FailureReason; message?: string; endMs?: number }): void {
+    if (this.ended) return;
+    this.ended = true;
+    clearTimeout(this.totalTimer);
+    if (this.firstTokenTimer !== undefined) clearTimeout(this.firstTokenTimer);
+    const endMs = end.endMs ?? performance.now();
+    if (end.outcome !== 'success') {
+      // Free the connection: a half-read stream cannot be reused.
+      const abort = new Error(end.reason ?? 'cancelled');
+      if (this.controller !== null) this.controller.abort(abort);
+      else this.pendingAbort = abort;
+    }
+    const base = {
+      id: this.id,
+      outcome: end.outcome,
+      startMs: this.startMs,
+      e2eMs: endMs - this.startMs,
+      itlMs: this.itlMs,
+      contentChunks: this.contentChunks,
+      ...(this.status !== 0 && { status: this.status }),
+      ...(this.outputTokens !== undefined && { outputTokens: this.outputTokens }),
+      ...(this.inputTokens !== undefined && { inputTokens: this.inputTokens }),
+    };
+    this.resolve(
+      end.outcome === 'success'
+        ? {
+            ...base,
+            ...(this.ttftMs !== undefined && { ttftMs: this.ttftMs }),
+            ...(this.lastTokenMs !== undefined && { lastTokenMs: this.lastTokenMs }),
+            ...(this.req.captureText === true && { text: this.text }),
+          }
+        : { ...base, ...(end.reason !== undefined && { reason: end.reason }), ...(end.message !== undefined && { message: end.message }) },
+    );
+  }
+}
+
+/** Generated text in a chat delta: content, reasoning, or tool-call arguments. */
+function deltaText(delta: unknown): string {
+  if (!isRecord(delta)) return '';
+  if (typeof delta.content === 'string' && delta.content.length > 0) return delta.content;
+  if (typeof delta.reasoning_content === 'string' && delta.reasoning_content.length > 0) return delta.reasoning_content;
+  if (typeof delta.reasoning === 'string' && delta.reasoning.length > 0) return delta.reasoning;
+  if (Array.isArray(delta.tool_calls) && delta.tool_calls.length > 0) return JSON.stringify(delta.tool_calls);
+  return '';
+}

@@ -1,0 +1,67 @@
+import { StringDecoder } from 'node:string_decoder';
+
+/** A line the SSE grammar (as OpenAI-compatible servers use it) does not allow. */
+export class SseSyntaxError extends Error {
+  constructor(readonly line: string) {
+    super(`malformed sse line ${JSON.stringify(line.length > 120 ? `${line.slice(0, 120)}…` : line)}`);
+    this.name = 'SseSyntaxError';
+  }
+}
+
+/**
+ * Incremental Server-Sent Events parser: bytes in, `data` payloads out.
+ *
+ * Stricter than the WHATWG grammar on purpose: a benchmark must notice a corrupted stream, so a
+ * line that is neither a known field (`data`, `event`, `id`, `retry`), a comment nor blank throws
+ * {@link SseSyntaxError} instead of being ignored. Lines end in LF or CRLF (servers do not send
+ * lone CR). Multi-byte characters split across reads are reassembled.
+ */
+export class SseParser {
+  private readonly decoder = new StringDecoder('utf8');
+  private pending = '';
+  private data: string | null = null;
+
+  /** @param onData receives each event's data (multi-line data joined with `\n`). */
+  constructor(private readonly onData: (data: string) => void) {}
+
+  /** Feeds one network read; calls `onData` for every event it completes. */
+  feed(chunk: Buffer): void {
+    const text = this.pending.length === 0 ? this.decoder.write(chunk) : this.pending + this.decoder.write(chunk);
+    let start = 0;
+    let nl = text.indexOf('\n', start);
+    while (nl !== -1) {
+      const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+      this.line(text.slice(start, end));
+      start = nl + 1;
+      nl = text.indexOf('\n', start);
+    }
+    this.pending = start === 0 ? text : text.slice(start);
+  }
+
+  /** True when the stream stopped in the middle of a line or an event. */
+  get incomplete(): boolean {
+    return this.pending.length > 0 || this.data !== null;
+  }
+
+  private line(line: string): void {
+    if (line.length === 0) {
+      if (this.data !== null) {
+        const data = this.data;
+        this.data = null;
+        this.onData(data);
+      }
+      return;
+    }
+    if (line.startsWith('data:')) {
+      // The spec strips exactly one space after the colon.
+      const value = line.charCodeAt(5) === 32 ? line.slice(6) : line.slice(5);
+      this.data = this.data === null ? value : `${this.data}\n${value}`;
+      return;
+    }
+    if (line.charCodeAt(0) === 58 /* ':' comment, used as keep-alive */) return;
+    const colon = line.indexOf(':');
+    const field = colon === -1 ? line : line.slice(0, colon);
+    if (field === 'event' || field === 'id' || field === 'retry') return;
+    throw new SseSyntaxError(line);
+  }
+}

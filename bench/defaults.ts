@@ -1,0 +1,45 @@
+/**
+ * Every llm-bench default, in one object: the CLI, the library and the docs read them from here.
+ *
+ * Times carry their unit in the name. Values that mean "no limit" are absent rather than 0, so an
+ * explicit 0 from a user is never silently turned into a default.
+ */
+export const BENCH_DEFAULTS = {
+  /** OpenAI route to load: `chat` (/v1/chat/completions) or `completions` (/v1/completions). */
+  endpoint: 'chat',
+  /** Stream tokens (SSE); TTFT, TPOT and ITL exist only for streamed requests. */
+  stream: true,
+  /** Target prompt length of synthetic prompts, in tokens (approximated as words). */
+  inputTokens: 128,
+  /** Requests to send when neither a request count nor a duration is given. */
+  requests: 100,
+  /** Gamma shape of open-loop inter-arrival times; 1 is a Poisson process (as vLLM's benchmark). */
+  burstiness: 1,
+  /** Seed for arrivals and synthetic prompts: the same seed replays the same run. */
+  seed: 1,
+  /** TCP (and TLS) connect timeout. */
+  connectTimeoutSec: 10,
+  /** Request sent → first generated text; covers queueing in the server. */
+  firstTokenTimeoutSec: 60,
+  /** Request sent → end of response. */
+  timeoutSec: 300,
+  /** Timeline bucket width: one per second, as the reports chart it. */
+  bucketMs: 1000,
+  /** How often the TTY progress line redraws. */
+  progressIntervalMs: 250,
+  smoke: {
+    /** Tokens per smoke request: enough to see streaming, cheap on a GPU. */
+    maxTokens: 8,
+    timeoutSec: 30,
+  },
+  sim: {
+    host: '127.0.0.1',
+    port: 8000,
+    models: ['sim-model'],
+    ttftMs: 50,
+    itlMs: 10,
+    /** Tokens the simulator generates before its "EOS" when the request does not force a length. */
+    outputTokens: 32,
+    seed: 1,
+  },
+} as const;

@@ -1,0 +1,351 @@
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { type Endpoint, type InFlight, OpenAiClient, parseBaseUrl, type RequestRecord } from '../client/openai';
+import { BENCH_DEFAULTS } from '../defaults';
+import { METRIC_DEFINITIONS } from '../definitions';
+import { UsageError, usageErrors } from '../errors';
+import { type LoadResult, type LoadSettings, SCHEMA_VERSION, type TimelineBucket } from '../result';
+import { evaluateThresholds, parseThresholds, type Threshold } from '../thresholds';
+import { TOOL } from '../version';
+import { Collector } from './collector';
+import { isAuthStatus, preflight } from './preflight';
+import { type PromptSource, syntheticPrompts } from './prompts';
+import { arrivalGaps, type LoadProfile } from './schedule';
+
+/** What to load and how; every optional field defaults from {@link BENCH_DEFAULTS}. */
+export interface LoadOptions {
+  /** Server root, e.g. `http://127.0.0.1:8000`. */
+  readonly baseUrl: string;
+  /** @default - no Authorization header */
+  readonly apiKey?: string;
+  readonly model: string;
+  readonly profile: LoadProfile;
+  /** @default BENCH_DEFAULTS.endpoint */
+  readonly endpoint?: Endpoint;
+  /** @default BENCH_DEFAULTS.stream */
+  readonly stream?: boolean;
+  /** Stop after this many requests. @default - BENCH_DEFAULTS.requests, unless durationSec or untilStopped */
+  readonly requests?: number;
+  /** Stop sending after this long; requests in flight then finish. @default - no time limit */
+  readonly durationSec?: number;
+  /** Send load until `stop()` or the signal (rollback and autoscale checks). @default false */
+  readonly untilStopped?: boolean;
+  /** Synthetic prompt length in tokens. @default BENCH_DEFAULTS.inputTokens */
+  readonly inputTokens?: number;
+  /** Force exactly this many output tokens. @default - the server decides (or the promptset's outputTokens) */
+  readonly outputTokens?: number;
+  /** Prompts to use instead of synthetic ones (see `loadPromptset`). */
+  readonly prompts?: PromptSource;
+  /** @default BENCH_DEFAULTS.seed */
+  readonly seed?: number;
+  /** @default BENCH_DEFAULTS.connectTimeoutSec */
+  readonly connectTimeoutSec?: number;
+  /** @default BENCH_DEFAULTS.firstTokenTimeoutSec */
+  readonly firstTokenTimeoutSec?: number;
+  /** Per request, sent → end. @default BENCH_DEFAULTS.timeoutSec */
+  readonly timeoutSec?: number;
+  /** Expressions like `ttftMs.p95<500`, evaluated on the summary. @default - none */
+  readonly thresholds?: readonly string[];
+  /** Check the URL, key and model before sending load. @default true */
+  readonly preflight?: boolean;
+  /** End the run on the first 401/403 instead of counting it. @default true */
+  readonly abortOnAuthError?: boolean;
+}
+
+/** Callbacks while a run goes on; they must be cheap, they run on the hot path. */
+export interface LoadHooks {
+  /** Graceful stop when aborted: no new requests, the ones in flight finish. */
+  readonly signal?: AbortSignal;
+  readonly onRequest?: (r: RequestRecord) => void;
+  /** Each second of the timeline as it closes. */
+  readonly onBucket?: (b: TimelineBucket) => void;
+}
+
+/** A live view of a run for progress lines. */
+export interface LoadProgress {
+  readonly elapsedSec: number;
+  readonly started: number;
+  readonly succeeded: number;
+  readonly failed: number;
+  readonly inFlight: number;
+  /** Over all successful requests so far; null before the first. */
+  readonly ttftP50Ms: number | null;
+}
+
+function isPositiveInt(v: number): boolean {
+  return Number.isInteger(v) && v > 0;
+}
+
+/**
+ * Applies defaults and validates; throws one UsageError (exit 2) naming every bad field.
+ * Nothing touches the network before this passes.
+ */
+export function resolveLoadOptions(opts: LoadOptions): { settings: LoadSettings; thresholds: Threshold[]; prompts: PromptSource } {
+  const problems: string[] = [];
+  const p = opts.profile;
+  if (p.kind === 'concurrency' && !isPositiveInt(p.concurrency)) {
+    problems.push(`--concurrency must be a positive integer, got ${p.concurrency}; pass e.g. --concurrency 8`);
+  }
+  if (p.kind === 'rate') {
+    if (!(p.rate > 0) || !Number.isFinite(p.rate)) problems.push(`--rate must be a positive number of requests per second, got ${p.rate}; pass e.g. --rate 4`);
+    if (!(p.burstiness > 0) || !Number.isFinite(p.burstiness)) problems.push(`--burstiness must be a positive number, got ${p.burstiness}; 1 is Poisson, lower is burstier`);
+  }
+  if (opts.requests !== undefined && !isPositiveInt(opts.requests)) problems.push(`--requests must be a positive integer, got ${opts.requests}; pass e.g. --requests 200`);
+  if (opts.durationSec !== undefined && !(opts.durationSec > 0)) problems.push(`--duration must be a positive number of seconds, got ${opts.durationSec}; pass e.g. --duration 60`);
+  if (opts.inputTokens !== undefined && !isPositiveInt(opts.inputTokens)) problems.push(`--input-tokens must be a positive integer, got ${opts.inputTokens}; pass e.g. --input-tokens 256`);
+  if (opts.outputTokens !== undefined && !isPositiveInt(opts.outputTokens)) problems.push(`--output-tokens must be a positive integer, got ${opts.outputTokens}; pass e.g. --output-tokens 128`);
+  if (opts.seed !== undefined && !Number.isInteger(opts.seed)) problems.push(`--seed must be an integer, got ${opts.seed}; pass e.g. --seed 7`);
+  for (const [flag, v] of [
+    ['--connect-timeout', opts.connectTimeoutSec],
+    ['--first-token-timeout', opts.firstTokenTimeoutSec],
+    ['--timeout', opts.timeoutSec],
+  ] as const) {
+    if (v !== undefined && !(v > 0)) problems.push(`${flag} must be a positive number of seconds, got ${v}; pass e.g. ${flag} 30`);
+  }
+  if (opts.model.length === 0) problems.push('--model must name a served model, got ""; pass e.g. --model mistral-7b-awq');
+  let baseUrl = opts.baseUrl;
+  try {
+    baseUrl = parseBaseUrl(opts.baseUrl).display;
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    problems.push(...err.problems);
+  }
+  let thresholds: Threshold[] = [];
+  try {
+    thresholds = parseThresholds(opts.thresholds ?? []);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    problems.push(...err.problems);
+  }
+  if (problems.length > 0) throw usageErrors(problems);
+
+  const bounded = opts.requests !== undefined || opts.durationSec !== undefined || opts.untilStopped === true;
+  const settings: LoadSettings = {
+    baseUrl,
+    model: opts.model,
+    endpoint: opts.endpoint ?? BENCH_DEFAULTS.endpoint,
+    stream: opts.stream ?? BENCH_DEFAULTS.stream,
+    profile: p.kind === 'concurrency' ? { kind: 'concurrency', concurrency: p.concurrency } : { kind: 'rate', rate: p.rate, burstiness: p.burstiness },
+    requests: opts.requests ?? (bounded ? null : BENCH_DEFAULTS.requests),
+    durationSec: opts.durationSec ?? null,
+    inputTokens: opts.prompts !== undefined ? null : (opts.inputTokens ?? BENCH_DEFAULTS.inputTokens),
+    outputTokens: opts.outputTokens ?? null,
+    prompts: '',
+    seed: opts.seed ?? BENCH_DEFAULTS.seed,
+    timeouts: {
+      connectSec: opts.connectTimeoutSec ?? BENCH_DEFAULTS.connectTimeoutSec,
+      firstTokenSec: opts.firstTokenTimeoutSec ?? BENCH_DEFAULTS.firstTokenTimeoutSec,
+      totalSec: opts.timeoutSec ?? BENCH_DEFAULTS.timeoutSec,
+    },
+  };
+  const prompts = opts.prompts ?? syntheticPrompts(settings.inputTokens ?? BENCH_DEFAULTS.inputTokens, settings.seed);
+  return { settings: { ...settings, prompts: prompts.description }, thresholds, prompts };
+}
+
+/**
+ * One load run. Start it with {@link startLoad}; it resolves `done` with the result when its
+ * request count or duration is reached, or after {@link LoadRun.stop}.
+ *
+ * Closed loop: `concurrency` workers each send the next request when their previous one ends.
+ * Open loop: requests are sent at gamma/Poisson arrival times regardless of responses, so a slow
+ * server sees the queue grow as real users would make it.
+ */
+export class LoadRun {
+  readonly settings: LoadSettings;
+  readonly done: Promise<LoadResult>;
+  private readonly thresholds: Threshold[];
+  private readonly prompts: PromptSource;
+  private readonly client: OpenAiClient;
+  private readonly runId = randomBytes(4).toString('hex');
+  private readonly inFlight = new Set<InFlight>();
+  private collector: Collector | null = null;
+  private issued = 0;
+  private stopping = false;
+  private abortReason: string | null = null;
+  private timers: NodeJS.Timeout[] = [];
+  private arrivalTimer: NodeJS.Timeout | undefined;
+  private drained: () => void = () => {};
+
+  constructor(
+    private readonly opts: LoadOptions,
+    private readonly hooks: LoadHooks = {},
+  ) {
+    const resolved = resolveLoadOptions(opts);
+    this.settings = resolved.settings;
+    this.thresholds = resolved.thresholds;
+    this.prompts = resolved.prompts;
+    const p = this.settings.profile;
+    this.client = new OpenAiClient({
+      baseUrl: opts.baseUrl,
+      ...(opts.apiKey !== undefined && { apiKey: opts.apiKey }),
+      // Closed loop never needs more sockets than users; open loop needs one per request in flight.
+      ...(p.kind === 'concurrency' && { connections: p.concurrency }),
+      connectTimeoutSec: this.settings.timeouts.connectSec,
+      firstTokenTimeoutSec: this.settings.timeouts.firstTokenSec,
+      timeoutSec: this.settings.timeouts.totalSec,
+    });
+    this.done = this.execute();
+  }
+
+  /** Counts so far, for a progress line. */
+  progress(): LoadProgress {
+    const c = this.collector;
+    return {
+      elapsedSec: c === null ? 0 : (performance.now() - c.startMs) / 1000,
+      started: c?.started ?? 0,
+      succeeded: c?.succeeded ?? 0,
+      failed: c?.failed ?? 0,
+      inFlight: this.inFlight.size,
+      ttftP50Ms: c?.ttft.percentile(50) ?? null,
+    };
+  }
+
+  /**
+   * Stops sending. By default requests in flight finish (each bounded by its own timeout);
+   * `cancelInFlight` ends them now as `cancelled`, which counts in neither successes nor failures.
+   */
+  stop(opts: { readonly cancelInFlight?: boolean } = {}): Promise<LoadResult> {
+    this.stopIssuing();
+    if (opts.cancelInFlight === true) for (const f of [...this.inFlight]) f.cancel();
+    return this.done;
+  }
+
+  private stopIssuing(): void {
+    this.stopping = true;
+    if (this.arrivalTimer !== undefined) clearTimeout(this.arrivalTimer);
+    this.maybeDrained();
+  }
+
+  private canIssue(): boolean {
+    return !this.stopping && (this.settings.requests === null || this.issued < this.settings.requests);
+  }
+
+  private maybeDrained(): void {
+    if (!this.canIssue() && this.inFlight.size === 0) this.drained();
+  }
+
+  private async execute(): Promise<LoadResult> {
+    const startedAt = new Date();
+    const onAbort = () => this.stopIssuing();
+    if (this.hooks.signal?.aborted === true) this.stopping = true;
+    this.hooks.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      if (this.opts.preflight !== false) {
+        const problem = await preflight(this.client, this.settings.model, Math.min(this.settings.timeouts.totalSec, BENCH_DEFAULTS.smoke.timeoutSec));
+        if (problem !== null) return this.result(startedAt, new Collector(performance.now(), BENCH_DEFAULTS.bucketMs), 0, problem);
+      }
+      const collector = new Collector(performance.now(), BENCH_DEFAULTS.bucketMs);
+      this.collector = collector;
+      const drained = new Promise<void>((resolve) => (this.drained = resolve));
+      const tick = setInterval(() => this.closeBuckets(performance.now()), BENCH_DEFAULTS.bucketMs);
+      this.timers.push(tick);
+      if (this.settings.durationSec !== null) this.timers.push(setTimeout(() => this.stopIssuing(), this.settings.durationSec * 1000));
+      const p = this.settings.profile;
+      if (p.kind === 'concurrency') {
+        for (let w = 0; w < p.concurrency; w++) void this.worker();
+      } else {
+        this.openLoop(p.rate, p.burstiness);
+      }
+      this.maybeDrained();
+      await drained;
+      const endMs = performance.now();
+      for (const b of collector.closeAll(endMs)) this.hooks.onBucket?.(b);
+      return this.result(startedAt, collector, (endMs - collector.startMs) / 1000, this.abortReason);
+    } finally {
+      for (const t of this.timers) clearTimeout(t);
+      if (this.arrivalTimer !== undefined) clearTimeout(this.arrivalTimer);
+      this.hooks.signal?.removeEventListener('abort', onAbort);
+      await this.client.destroy();
+    }
+  }
+
+  private closeBuckets(now: number): void {
+    for (const b of this.collector!.closeBuckets(now, this.inFlight.size)) this.hooks.onBucket?.(b);
+  }
+
+  private async worker(): Promise<void> {
+    while (this.canIssue()) await this.issue();
+  }
+
+  private openLoop(rate: number, burstiness: number): void {
+    const gap = arrivalGaps(rate, burstiness, this.settings.seed);
+    let next = performance.now(); // the first request goes out at once, as in vLLM's benchmark
+    const fire = () => {
+      const now = performance.now();
+      // Catch up on arrivals a late timer skipped, so the offered rate holds on average.
+      while (this.canIssue() && next <= now) {
+        void this.issue();
+        next += gap();
+      }
+      if (this.canIssue()) this.arrivalTimer = setTimeout(fire, next - now);
+      else this.maybeDrained();
+    };
+    fire();
+  }
+
+  private issue(): Promise<void> {
+    const i = this.issued++;
+    const sample = this.prompts.sample(i);
+    const maxTokens = this.settings.outputTokens ?? sample.outputTokens;
+    const flight = this.client.generate({
+      model: this.settings.model,
+      endpoint: this.settings.endpoint,
+      stream: this.settings.stream,
+      prompt: sample.prompt,
+      ...(maxTokens !== undefined && { maxTokens, exactTokens: true }),
+      requestId: `${this.runId}-${i}`,
+    });
+    this.inFlight.add(flight);
+    this.collector!.onStart(performance.now(), this.inFlight.size);
+    return flight.done.then((r) => this.onEnd(flight, r));
+  }
+
+  private onEnd(flight: InFlight, r: RequestRecord): void {
+    this.inFlight.delete(flight);
+    this.collector!.onEnd(r);
+    this.hooks.onRequest?.(r);
+    if (this.opts.abortOnAuthError !== false && r.outcome === 'failure' && isAuthStatus(r.status) && this.abortReason === null) {
+      this.abortReason = `${this.client.url} rejected a request with ${r.status} (${r.message ?? ''}); pass the right --api-key or set LLM_BENCH_API_KEY`;
+      void this.stop({ cancelInFlight: true });
+    }
+    this.maybeDrained();
+  }
+
+  private result(startedAt: Date, collector: Collector, durationSec: number, aborted: string | null): LoadResult {
+    const summary = collector.summary(durationSec);
+    return {
+      schemaVersion: SCHEMA_VERSION,
+      kind: 'load',
+      tool: { ...TOOL },
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      settings: this.settings,
+      summary,
+      thresholds: evaluateThresholds(this.thresholds, summary),
+      ...(aborted !== null && { aborted: { reason: aborted } }),
+      timeline: collector.timeline,
+      distributions: {
+        ttftMs: collector.ttft.distribution(),
+        tpotMs: collector.tpot.distribution(),
+        itlMs: collector.itl.distribution(),
+        e2eMs: collector.e2e.distribution(),
+      },
+      definitions: { ...METRIC_DEFINITIONS },
+    };
+  }
+}
+
+/** Starts a load run in the background; see {@link LoadRun}. Throws UsageError on bad options. */
+export function startLoad(opts: LoadOptions, hooks?: LoadHooks): LoadRun {
+  return new LoadRun(opts, hooks);
+}
+
+/** Runs load to completion and returns the result (which carries `aborted` if the run stopped itself). */
+export function runLoad(opts: LoadOptions, hooks?: LoadHooks): Promise<LoadResult> {
+  return new LoadRun(opts, hooks).done;
+}
+
+/** True when every threshold passed and the run was not aborted. */
+export function resultPassed(r: LoadResult): boolean {
+  return r.aborted === undefined && r.thresholds.every((t) => t.passed);
+}

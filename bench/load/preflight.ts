@@ -1,0 +1,66 @@
+import { errorBodyMessage, type OpenAiClient, reasonForError } from '../client/openai';
+
+/** Model ids listed by `/v1/models`, with each adapter's parent (null for base models). */
+export interface ServedModel {
+  readonly id: string;
+  readonly parent: string | null;
+}
+
+/** Outcome of reading `/v1/models`: the list, or why it could not be read. */
+export type ModelsResponse =
+  | { readonly ok: true; readonly models: readonly ServedModel[] }
+  | { readonly ok: false; readonly status?: number; readonly problem: string };
+
+/** Auth statuses: a wrong or missing key, never a property of the server's performance. */
+export function isAuthStatus(status: number | undefined): boolean {
+  return status === 401 || status === 403;
+}
+
+/** GET /v1/models and parse it; problems are worded for a person reading a CI log. */
+export async function listModels(client: OpenAiClient, timeoutSec: number): Promise<ModelsResponse> {
+  const where = `${client.url}/v1/models`;
+  let res;
+  try {
+    res = await client.get('/v1/models', { timeoutSec });
+  } catch (err) {
+    const reason = reasonForError(err, false);
+    const detail = err instanceof Error ? err.message : String(err);
+    return { ok: false, problem: `${client.url} is unreachable (${reason}: ${detail}); check --base-url and that the server is up` };
+  }
+  if (isAuthStatus(res.status)) {
+    return {
+      ok: false,
+      status: res.status,
+      problem: `${where} rejected the request with ${res.status} (${errorBodyMessage(res.body)}); pass the right --api-key or set LLM_BENCH_API_KEY`,
+    };
+  }
+  if (res.status !== 200) {
+    return { ok: false, status: res.status, problem: `${where} answered ${res.status} (${errorBodyMessage(res.body)}); check --base-url points at an OpenAI-compatible server` };
+  }
+  try {
+    const body = JSON.parse(res.body) as { data?: unknown };
+    if (!Array.isArray(body.data)) throw new Error('no data array');
+    const models = body.data.flatMap((m: unknown): ServedModel[] => {
+      if (typeof m !== 'object' || m === null) return [];
+      const { id, parent } = m as { id?: unknown; parent?: unknown };
+      return typeof id === 'string' ? [{ id, parent: typeof parent === 'string' ? parent : null }] : [];
+    });
+    return { ok: true, models };
+  } catch {
+    return { ok: false, status: res.status, problem: `${where} did not return a model list, got ${JSON.stringify(res.body.slice(0, 80))}; check --base-url` };
+  }
+}
+
+/**
+ * Checks, before any load, that the server is reachable, accepts the key and serves the model:
+ * each of these would otherwise turn into a run of identical failures. Returns the problem, or
+ * null when the run can go ahead.
+ */
+export async function preflight(client: OpenAiClient, model: string, timeoutSec: number): Promise<string | null> {
+  const listed = await listModels(client, timeoutSec);
+  if (!listed.ok) return listed.problem;
+  if (!listed.models.some((m) => m.id === model)) {
+    return `model ${model} is not served at ${client.url}, got ${listed.models.map((m) => m.id).join(', ') || 'none'}; pass one of them with --model`;
+  }
+  return null;
+}

@@ -1,0 +1,177 @@
+/**
+ * The JSON contract other tools read: zod schemas are the single source, the types are inferred.
+ *
+ * Reading a saved file (`llm-bench report`) validates it with the same schemas the run produced it
+ * from. Bump {@link SCHEMA_VERSION} on any breaking change; adding optional fields is not one.
+ */
+import { z } from 'zod';
+
+/** Version of the result files; readers refuse other versions. */
+export const SCHEMA_VERSION = 1;
+
+const num = z.number();
+const nullableNum = z.number().nullable();
+
+/** Mean, percentiles and extremes of one latency, in ms; null when no request produced a sample. */
+export const latencyStatsSchema = z.object({
+  count: z.int().nonnegative(),
+  mean: nullableNum,
+  min: nullableNum,
+  p50: nullableNum,
+  p90: nullableNum,
+  p95: nullableNum,
+  p99: nullableNum,
+  max: nullableNum,
+});
+export type LatencyStats = z.infer<typeof latencyStatsSchema>;
+
+/** The latency percentiles a timeline bucket keeps. */
+export const bucketLatencySchema = z.object({ p50: nullableNum, p95: nullableNum });
+
+/** One second of a run, by completion time (`completed` counts successes). */
+export const timelineBucketSchema = z.object({
+  /** Seconds from the run's start to the bucket's start. */
+  t: num,
+  started: z.int().nonnegative(),
+  completed: z.int().nonnegative(),
+  failed: z.int().nonnegative(),
+  /** Requests in flight when the bucket closed. */
+  inFlight: z.int().nonnegative(),
+  outputTokens: z.int().nonnegative(),
+  ttftMs: bucketLatencySchema,
+  e2eMs: bucketLatencySchema,
+  errors: z.record(z.string(), z.int()).optional(),
+});
+export type TimelineBucket = z.infer<typeof timelineBucketSchema>;
+
+/** A latency distribution for charts: CDF points and linear histogram bins, in ms. */
+export const distributionSchema = z.object({
+  /** [percentile 0..100, value ms] pairs, ascending. */
+  cdf: z.array(z.tuple([num, num])),
+  bins: z.array(z.object({ fromMs: num, toMs: num, count: z.int().nonnegative() })),
+});
+export type Distribution = z.infer<typeof distributionSchema>;
+
+export const summarySchema = z.object({
+  durationSec: num,
+  requests: z.object({
+    total: z.int().nonnegative(),
+    succeeded: z.int().nonnegative(),
+    failed: z.int().nonnegative(),
+    cancelled: z.int().nonnegative(),
+  }),
+  ttftMs: latencyStatsSchema,
+  tpotMs: latencyStatsSchema,
+  itlMs: latencyStatsSchema,
+  e2eMs: latencyStatsSchema,
+  requestThroughput: num,
+  outputTokenThroughput: num,
+  inputTokens: z.object({ total: z.int().nonnegative(), mean: nullableNum }),
+  outputTokens: z.object({ total: z.int().nonnegative(), mean: nullableNum }),
+  /** Null when no request finished. */
+  errorRate: nullableNum,
+  /** Failed requests by reason (`http_503`, `stream_cut`, `first_token_timeout`, …). */
+  errors: z.record(z.string(), z.int().nonnegative()),
+  /** The first message seen for each reason. */
+  errorMessages: z.record(z.string(), z.string()),
+  /** Successful requests whose server sent no usage; their output tokens are content chunks. */
+  usageMissing: z.int().nonnegative(),
+  /** Highest number of requests in flight at once. */
+  maxInFlight: z.int().nonnegative(),
+});
+export type LoadSummary = z.infer<typeof summarySchema>;
+
+export const thresholdResultSchema = z.object({
+  expression: z.string(),
+  metric: z.string(),
+  op: z.enum(['<', '<=', '>', '>=']),
+  limit: num,
+  /** The measured value; null when there was nothing to measure (which fails the threshold). */
+  value: nullableNum,
+  passed: z.boolean(),
+});
+export type ThresholdResult = z.infer<typeof thresholdResultSchema>;
+
+export const profileSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('concurrency'), concurrency: z.int().positive() }),
+  z.object({ kind: z.literal('rate'), rate: z.number().positive(), burstiness: z.number().positive() }),
+]);
+
+/** The run's resolved settings (never the API key). */
+export const settingsSchema = z.object({
+  baseUrl: z.string(),
+  model: z.string(),
+  endpoint: z.enum(['chat', 'completions']),
+  stream: z.boolean(),
+  profile: profileSchema,
+  requests: z.int().positive().nullable(),
+  durationSec: z.number().positive().nullable(),
+  /** Target synthetic prompt length; null with a promptset. */
+  inputTokens: z.int().positive().nullable(),
+  /** Forced output length; null when the server decides. */
+  outputTokens: z.int().positive().nullable(),
+  prompts: z.string(),
+  seed: z.int(),
+  timeouts: z.object({ connectSec: num, firstTokenSec: num, totalSec: num }),
+});
+export type LoadSettings = z.infer<typeof settingsSchema>;
+
+export const loadResultSchema = z.object({
+  schemaVersion: z.literal(SCHEMA_VERSION),
+  kind: z.literal('load'),
+  tool: z.object({ name: z.string(), version: z.string() }),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  settings: settingsSchema,
+  summary: summarySchema,
+  thresholds: z.array(thresholdResultSchema),
+  /** Set when the run stopped itself: unreachable URL, rejected key, unknown model. */
+  aborted: z.object({ reason: z.string() }).optional(),
+  timeline: z.array(timelineBucketSchema),
+  distributions: z.object({
+    ttftMs: distributionSchema,
+    tpotMs: distributionSchema,
+    itlMs: distributionSchema,
+    e2eMs: distributionSchema,
+  }),
+  definitions: z.record(z.string(), z.string()),
+});
+export type LoadResult = z.infer<typeof loadResultSchema>;
+
+export const sweepResultSchema = z.object({
+  schemaVersion: z.literal(SCHEMA_VERSION),
+  kind: z.literal('sweep'),
+  tool: z.object({ name: z.string(), version: z.string() }),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  /** The swept dimension and its values, in run order. */
+  dimension: z.enum(['concurrency', 'rate']),
+  values: z.array(z.number()),
+  steps: z.array(loadResultSchema),
+  /** Highest load whose step passed every threshold; null when none did. */
+  best: z.number().nullable(),
+});
+export type SweepResult = z.infer<typeof sweepResultSchema>;
+
+export const smokeCheckSchema = z.object({
+  name: z.string(),
+  status: z.enum(['pass', 'fail', 'skip']),
+  reason: z.string(),
+  durationMs: num,
+});
+export type SmokeCheck = z.infer<typeof smokeCheckSchema>;
+
+export const smokeResultSchema = z.object({
+  schemaVersion: z.literal(SCHEMA_VERSION),
+  kind: z.literal('smoke'),
+  tool: z.object({ name: z.string(), version: z.string() }),
+  baseUrl: z.string(),
+  startedAt: z.string(),
+  checks: z.array(smokeCheckSchema),
+  passed: z.boolean(),
+});
+export type SmokeResult = z.infer<typeof smokeResultSchema>;
+
+/** Any file llm-bench writes. */
+export const anyResultSchema = z.discriminatedUnion('kind', [loadResultSchema, sweepResultSchema, smokeResultSchema]);
+export type AnyResult = z.infer<typeof anyResultSchema>;

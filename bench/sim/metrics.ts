@@ -1,0 +1,99 @@
+import { MODEL_LABEL, type MetricSpec, VLLM_METRICS, type VllmMetricId } from '../../constructs/metrics';
+
+/** Histogram bucket bounds in seconds, close to vLLM's latency buckets. */
+const BUCKETS_SEC = [0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 20, 40, 80];
+
+type HistogramId = { [K in VllmMetricId]: (typeof VLLM_METRICS)[K]['type'] extends 'histogram' ? K : never }[VllmMetricId];
+type ScalarId = Exclude<VllmMetricId, HistogramId>;
+
+interface HistogramState {
+  counts: number[];
+  sum: number;
+  count: number;
+}
+
+interface ModelState {
+  scalars: Map<ScalarId, number>;
+  histograms: Map<HistogramId, HistogramState>;
+  success: Record<string, number>;
+}
+
+function isHistogram(id: VllmMetricId): id is HistogramId {
+  return VLLM_METRICS[id].type === 'histogram';
+}
+
+/** `{engine="0",model_name="m"}` plus extra labels, in exposition syntax. */
+function labels(model: string, extra = ''): string {
+  return `{engine="0",${MODEL_LABEL}=${JSON.stringify(model)}${extra}}`;
+}
+
+/**
+ * The simulator's Prometheus metrics: every series of the vLLM catalog, per served base model,
+ * named and typed from `constructs/metrics.ts` so the smoke check and dashboards see what a real
+ * vLLM exports.
+ */
+export class SimMetrics {
+  private readonly models = new Map<string, ModelState>();
+
+  constructor(models: readonly string[]) {
+    for (const m of models) {
+      const histograms = new Map<HistogramId, HistogramState>();
+      const scalars = new Map<ScalarId, number>();
+      for (const id of Object.keys(VLLM_METRICS) as VllmMetricId[]) {
+        if (isHistogram(id)) histograms.set(id, { counts: new Array<number>(BUCKETS_SEC.length).fill(0), sum: 0, count: 0 });
+        else scalars.set(id, 0);
+      }
+      this.models.set(m, { scalars, histograms, success: { stop: 0, length: 0, abort: 0 } });
+    }
+  }
+
+  /** Adds to a counter or sets a gauge. */
+  add(model: string, id: ScalarId, delta: number): void {
+    const s = this.models.get(model)!.scalars;
+    s.set(id, s.get(id)! + delta);
+  }
+
+  set(model: string, id: ScalarId, value: number): void {
+    this.models.get(model)!.scalars.set(id, value);
+  }
+
+  observe(model: string, id: HistogramId, seconds: number): void {
+    const h = this.models.get(model)!.histograms.get(id)!;
+    h.sum += seconds;
+    h.count++;
+    const i = BUCKETS_SEC.findIndex((le) => seconds <= le);
+    if (i !== -1) h.counts[i]!++;
+  }
+
+  /** Counts a finished request by vLLM's finished_reason. */
+  finished(model: string, reason: 'stop' | 'length' | 'abort'): void {
+    const m = this.models.get(model)!;
+    m.success[reason] = (m.success[reason] ?? 0) + 1;
+  }
+
+  /** Prometheus text exposition (format 0.0.4). */
+  render(): string {
+    const out: string[] = [];
+    for (const id of Object.keys(VLLM_METRICS) as VllmMetricId[]) {
+      const spec: MetricSpec = VLLM_METRICS[id];
+      out.push(`# HELP ${spec.name} ${spec.help}`, `# TYPE ${spec.name} ${spec.type}`);
+      for (const [model, state] of this.models) {
+        if (isHistogram(id)) {
+          const h = state.histograms.get(id)!;
+          let cumulative = 0;
+          BUCKETS_SEC.forEach((le, i) => {
+            cumulative += h.counts[i]!;
+            out.push(`${spec.name}_bucket${labels(model, `,le="${le}"`)} ${cumulative}`);
+          });
+          out.push(`${spec.name}_bucket${labels(model, ',le="+Inf"')} ${h.count}`);
+          out.push(`${spec.name}_sum${labels(model)} ${h.sum}`, `${spec.name}_count${labels(model)} ${h.count}`);
+        } else if (id === 'requestSuccess') {
+          for (const [reason, n] of Object.entries(state.success)) out.push(`${spec.name}${labels(model, `,finished_reason="${reason}"`)} ${n}`);
+        } else {
+          out.push(`${spec.name}${labels(model)} ${state.scalars.get(id)!}`);
+        }
+      }
+    }
+    return `${out.join('\n')}\n`;
+  }
+}
