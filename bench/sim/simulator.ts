@@ -102,7 +102,7 @@ export function validateSimulatorSettings(s: Partial<SimulatorSettings>): string
       if (!(v >= 0 && v <= 1)) problems.push(`--fault-${k} must be a probability in 0..1, got ${v}; pass e.g. --fault-${k} 0.05`);
       else sum += v;
     }
-    if (sum > 1) problems.push(`fault rates must sum to at most 1, got ${sum}; lower some --fault-* values`);
+    if (sum > 1 + 1e-9) problems.push(`fault rates must sum to at most 1, got ${Number(sum.toFixed(6))}; lower some --fault-* values`);
   }
   return problems;
 }
@@ -565,6 +565,6 @@ function readBody(req: http.IncomingMessage): Promise<string> {
 }
 
 /** Starts a simulator and resolves once it listens; `close()` stops it, `start()` restarts it on the same port. */
-export function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> {
+export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> {
   return new Simulator(opts).start();
 }

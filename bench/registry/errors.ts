@@ -1,0 +1,86 @@
+/**
+ * Registry errors carry their exit code, as bench/errors.ts does for the rest of llm-bench, so
+ * any CLI can map them without string matching: 2 bad usage or input, 1 operational failure.
+ */
+
+/** What went wrong, for callers that branch on it rather than on the message. */
+export type RegistryErrorCode =
+  /** The model, version or environment does not exist, or is not ready. */
+  | 'not_found'
+  /** The version is already published, or another publisher holds a live claim on it. */
+  | 'conflict'
+  /** A promote lost the race: the environment's revision moved since it was read. */
+  | 'stale_revision'
+  /** The publisher's claim was taken over while it was uploading. */
+  | 'claim_lost'
+  /** Objects in S3 differ from the manifest. */
+  | 'verification_failed'
+  /** A local file changed or vanished while it was being published. */
+  | 'source_changed'
+  /** S3 or DynamoDB failed (access denied, missing bucket or table, network). */
+  | 'aws';
+
+/** An operational failure: exit 1. */
+export class RegistryError extends Error {
+  readonly exitCode = 1;
+  constructor(
+    readonly code: RegistryErrorCode,
+    message: string,
+    options?: { readonly cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'RegistryError';
+  }
+}
+
+/** Bad flags or input (name, semver, path): exit 2. */
+export class RegistryUsageError extends Error {
+  readonly exitCode = 2;
+  constructor(message: string) {
+    super(message);
+    this.name = 'RegistryUsageError';
+  }
+}
+
+/** Joins several input problems into one error, so users fix them in one go. */
+export function usageErrors(problems: readonly string[]): RegistryUsageError {
+  return new RegistryUsageError(
+    problems.length === 1 ? problems[0]! : `${problems.length} problems:\n- ${problems.join('\n- ')}`,
+  );
+}
+
+/** The exit code an error maps to: its own `exitCode` when it has a numeric one, else 1. */
+export function exitCodeOf(error: unknown): number {
+  if (typeof error === 'object' && error !== null && 'exitCode' in error && typeof error.exitCode === 'number') {
+    return error.exitCode;
+  }
+  return 1;
+}
+
+/** True for DynamoDB's answer to a failed ConditionExpression. */
+export function isConditionFailure(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
+}
+
+/** Fixes to suggest for the AWS errors users hit most, by error name. */
+const AWS_HINTS: Readonly<Record<string, string>> = {
+  AccessDenied: 'check that the role has the IAM actions bench/registry/README.md lists for this subcommand',
+  AccessDeniedException: 'check that the role has the IAM actions bench/registry/README.md lists for this subcommand',
+  NoSuchBucket: 'check --bucket (LLM_REGISTRY_BUCKET) and --region',
+  ResourceNotFoundException: 'check --table (LLM_REGISTRY_TABLE) and --region',
+  CredentialsProviderError: 'configure AWS credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID, or a role)',
+  ProvisionedThroughputExceededException: 'retry later',
+  ThrottlingException: 'retry later',
+};
+
+/**
+ * Turns any failure into a registry error: registry errors pass through, anything else (an
+ * AWS SDK or network error) becomes an `aws` error naming what was being done.
+ */
+export function toRegistryError(error: unknown, doing: string): RegistryError | RegistryUsageError {
+  if (error instanceof RegistryError || error instanceof RegistryUsageError) return error;
+  const name = error instanceof Error ? error.name : 'Error';
+  const message = error instanceof Error ? error.message : String(error);
+  const hint = AWS_HINTS[name] ?? 'retry; if it persists check the endpoint, region and credentials';
+  return new RegistryError('aws', `${doing} failed, got ${name}: ${message}; ${hint}`, { cause: error });
+}

@@ -1,0 +1,150 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { OpenAiClient, parseBaseUrl, reasonForError, type RequestRecord } from '../../bench/client/openai';
+import { UsageError } from '../../bench/errors';
+import { chatChunk, closedPort, rawServer, usageChunk } from './helpers';
+
+const closers: (() => Promise<void>)[] = [];
+
+// The first request of a process compiles undici's HTTP parser; keep that out of timed tests.
+beforeAll(async () => {
+  const server = await rawServer((_req, res) => res.end('{}'));
+  const client = new OpenAiClient({ baseUrl: server.url });
+  await client.get('/');
+  await client.destroy();
+  await server.close();
+});
+afterEach(async () => {
+  while (closers.length > 0) await closers.pop()!();
+});
+
+/** One streamed chat request against a server that writes `script` (strings, or pauses in ms). */
+async function streamAgainst(script: readonly (string | number | 'destroy')[], opts: { status?: number; type?: string; firstTokenTimeoutSec?: number; timeoutSec?: number } = {}): Promise<RequestRecord> {
+  const server = await rawServer(async (_req, res) => {
+    res.writeHead(opts.status ?? 200, { 'content-type': opts.type ?? 'text/event-stream' });
+    for (const step of script) {
+      if (typeof step === 'number') await sleep(step);
+      else if (step === 'destroy') return void res.socket?.destroy();
+      else res.write(step);
+    }
+    res.end();
+  });
+  closers.push(server.close);
+  const client = new OpenAiClient({ baseUrl: server.url, firstTokenTimeoutSec: opts.firstTokenTimeoutSec ?? 5, timeoutSec: opts.timeoutSec ?? 10 });
+  closers.push(() => client.destroy());
+  return client.generate({ model: 'm', endpoint: 'chat', stream: true, prompt: { text: 'hi' }, captureText: true }).done;
+}
+
+describe('OpenAiClient streaming', () => {
+  it('does not count a role-only chunk as the first token', async () => {
+    const r = await streamAgainst([chatChunk({ role: 'assistant', content: '' }), 60, chatChunk({ content: 'Hel' }), 20, chatChunk({ content: 'lo' }), usageChunk(2), 'data: [DONE]\n\n']);
+    expect(r.outcome).toBe('success');
+    expect(r.ttftMs).toBeGreaterThanOrEqual(60);
+    expect(r.ttftMs).toBeLessThan(70);
+    expect(r.itlMs).toHaveLength(1);
+    expect(r.itlMs[0]).toBeGreaterThanOrEqual(19);
+    expect(r).toMatchObject({ contentChunks: 2, outputTokens: 2, inputTokens: 5, text: 'Hello' });
+  });
+
+  it('counts reasoning deltas as generated text', async () => {
+    const r = await streamAgainst([chatChunk({ reasoning_content: 'hmm' }), chatChunk({ content: 'ok' }), usageChunk(2), 'data: [DONE]\n\n']);
+    expect(r).toMatchObject({ outcome: 'success', contentChunks: 2 });
+  });
+
+  it('succeeds without usage, leaving output tokens to the collector', async () => {
+    const r = await streamAgainst([chatChunk({ content: 'a' }), 'data: [DONE]\n\n']);
+    expect(r.outcome).toBe('success');
+    expect(r.outputTokens).toBeUndefined();
+  });
+
+  it.each([
+    ['a malformed line', [chatChunk({ content: 'a' }), 'oops\n\n', 'data: [DONE]\n\n'], 'malformed_sse', 'malformed sse line "oops"'],
+    ['data that is not json', [chatChunk({ content: 'a' }), 'data: {"id": broken\n\n'], 'malformed_sse', 'data is not json: {"id": broken'],
+    ['a chunk without choices', ['data: {"id":"x"}\n\n'], 'malformed_sse', 'chunk has no choices array: {"id":"x"}'],
+    ['an error event', [chatChunk({ content: 'a' }), 'data: {"error":{"message":"engine dead","code":500}}\n\n'], 'stream_error', 'engine dead'],
+    ['an end before [DONE]', [chatChunk({ content: 'a' }), usageChunk(1)], 'stream_cut', 'stream ended before [DONE]'],
+    ['an end inside an event', [chatChunk({ content: 'a' }), 'data: {"id"'], 'stream_cut', 'stream ended inside an event'],
+    ['a dropped connection', [chatChunk({ content: 'a' }), 20, 'destroy'], 'stream_cut', 'other side closed'],
+    ['no generated text', [chatChunk({ role: 'assistant', content: '' }), usageChunk(0), 'data: [DONE]\n\n'], 'no_content', 'stream carried no generated text'],
+  ] as const)('fails on %s', async (_name, script, reason, message) => {
+    const r = await streamAgainst(script);
+    expect(r).toMatchObject({ outcome: 'failure', reason, message });
+  });
+
+  it('fails on an error status with the server message', async () => {
+    const r = await streamAgainst(['{"error":{"message":"The model `m` does not exist.","type":"NotFoundError","code":404}}'], { status: 404, type: 'application/json' });
+    expect(r).toMatchObject({ outcome: 'failure', reason: 'http_404', status: 404, message: 'The model `m` does not exist.' });
+  });
+
+  it('fails on a 200 that is not an event stream', async () => {
+    const r = await streamAgainst(['<html>proxy</html>'], { type: 'text/html' });
+    expect(r).toMatchObject({ outcome: 'failure', reason: 'bad_response', message: 'expected content-type text/event-stream, got "text/html"' });
+  });
+
+  it('times out waiting for the first token, and for the whole response', async () => {
+    const first = await streamAgainst([chatChunk({ role: 'assistant', content: '' }), 1000], { firstTokenTimeoutSec: 0.2 });
+    expect(first).toMatchObject({ outcome: 'failure', reason: 'first_token_timeout', message: 'no generated text within 0.2 s' });
+    expect(first.e2eMs).toBeGreaterThanOrEqual(195);
+    expect(first.e2eMs).toBeLessThan(400);
+    const total = await streamAgainst([chatChunk({ content: 'a' }), 1000], { timeoutSec: 0.3 });
+    expect(total).toMatchObject({ outcome: 'failure', reason: 'total_timeout' });
+  });
+
+  it('fails with connect_refused when nothing listens', async () => {
+    const port = await closedPort();
+    const client = new OpenAiClient({ baseUrl: `http://127.0.0.1:${port}` });
+    closers.push(() => client.destroy());
+    const r = await client.generate({ model: 'm', endpoint: 'chat', stream: true, prompt: { text: 'hi' } }).done;
+    expect(r).toMatchObject({ outcome: 'failure', reason: 'connect_refused' });
+  });
+
+  it('ends a cancelled request as cancelled, once', async () => {
+    const server = await rawServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+    });
+    closers.push(server.close);
+    const client = new OpenAiClient({ baseUrl: server.url });
+    closers.push(() => client.destroy());
+    const flight = client.generate({ model: 'm', endpoint: 'chat', stream: true, prompt: { text: 'hi' } });
+    await sleep(30);
+    flight.cancel();
+    flight.cancel();
+    expect(await flight.done).toMatchObject({ outcome: 'cancelled' });
+  });
+});
+
+describe('OpenAiClient non-streaming', () => {
+  it('reads text and usage from a JSON body, and fails on a truncated one', async () => {
+    let body = JSON.stringify({ choices: [{ index: 0, text: ' hi there' }], usage: { prompt_tokens: 3, completion_tokens: 2 } });
+    const server = await rawServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(body));
+    closers.push(server.close);
+    const client = new OpenAiClient({ baseUrl: `${server.url}/v1` });
+    closers.push(() => client.destroy());
+    const req = { model: 'm', endpoint: 'completions', stream: false, prompt: { text: 'x' }, captureText: true } as const;
+    expect(await client.generate(req).done).toMatchObject({ outcome: 'success', outputTokens: 2, inputTokens: 3, text: ' hi there', contentChunks: 1 });
+    body = body.slice(0, 20);
+    expect(await client.generate(req).done).toMatchObject({ outcome: 'failure', reason: 'bad_response' });
+  });
+});
+
+describe('base urls and error mapping', () => {
+  it('drops a trailing /v1 and keeps a path prefix', () => {
+    expect(parseBaseUrl('http://h:8000/v1/')).toMatchObject({ origin: 'http://h:8000', basePath: '' });
+    expect(parseBaseUrl('https://gw.example/llm/baseline')).toMatchObject({ origin: 'https://gw.example', basePath: '/llm/baseline' });
+  });
+
+  it('fails when the base url is not http(s), with the full message', () => {
+    expect(() => parseBaseUrl('localhost:8000')).toThrow(new UsageError('--base-url must be http or https, got "localhost:8000"; pass e.g. http://127.0.0.1:8000'));
+    expect(() => parseBaseUrl('not a url')).toThrow('--base-url is not a url, got "not a url"; pass e.g. http://127.0.0.1:8000');
+  });
+
+  it('maps transport errors to reasons', () => {
+    const err = (code: string) => Object.assign(new Error(code), { code });
+    expect(reasonForError(err('UND_ERR_CONNECT_TIMEOUT'), false)).toBe('connect_timeout');
+    expect(reasonForError(err('ENOTFOUND'), false)).toBe('dns_error');
+    expect(reasonForError(err('UND_ERR_SOCKET'), false)).toBe('connection_reset');
+    expect(reasonForError(err('UND_ERR_SOCKET'), true)).toBe('stream_cut');
+    expect(reasonForError(new Error('x', { cause: err('ECONNREFUSED') }), false)).toBe('connect_refused');
+    expect(reasonForError(new Error('odd'), false)).toBe('client_error');
+  });
+});

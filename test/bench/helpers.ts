@@ -1,0 +1,56 @@
+/**
+ * Shared pieces of the bench tests: raw HTTP servers that misbehave on purpose, and an in-memory
+ * CliIo. Everything listens on 127.0.0.1 with an ephemeral port.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { CliIo } from '../../bench/cli';
+
+/** A server whose handler the test writes; returns its URL and a close(). */
+export async function rawServer(handler: http.RequestListener): Promise<{ url: string; port: number; close: () => Promise<void> }> {
+  const server = http.createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A port nothing listens on (bound once, then released). */
+export async function closedPort(): Promise<number> {
+  const s = await rawServer(() => {});
+  await s.close();
+  return s.port;
+}
+
+/** An SSE chat chunk with the given delta. */
+export function chatChunk(delta: Record<string, unknown>, extra: Record<string, unknown> = {}): string {
+  return `data: ${JSON.stringify({ id: 'x', object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: null }], ...extra })}\n\n`;
+}
+
+export const usageChunk = (completion: number) =>
+  `data: ${JSON.stringify({ id: 'x', object: 'chat.completion.chunk', choices: [], usage: { prompt_tokens: 5, completion_tokens: completion, total_tokens: 5 + completion } })}\n\n`;
+
+/** CliIo that records output. */
+export function memoryIo(env: Record<string, string> = {}): CliIo & { out: () => string; err: () => string } {
+  let out = '';
+  let err = '';
+  return {
+    stdout: (t) => void (out += t),
+    stderr: (t) => void (err += t),
+    stderrIsTTY: false,
+    env,
+    handleSignals: false,
+    out: () => out,
+    err: () => err,
+  };
+}
+
+/** node + script placeholders, as process.argv has them. */
+export const argv = (...args: string[]) => ['node', 'llm-bench', ...args];
