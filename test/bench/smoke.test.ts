@@ -1,0 +1,89 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { VLLM_METRICS } from '../../constructs/metrics';
+import { SimMetrics } from '../../bench/sim/metrics';
+import { type Simulator, startSimulator } from '../../bench/sim/simulator';
+import { checkMetrics, formatSmoke, runSmoke } from '../../bench/smoke/smoke';
+import { closedPort, rawServer } from './helpers';
+
+let sim: Simulator;
+beforeAll(async () => {
+  sim = await startSimulator({ port: 0, ttftMs: 5, itlMs: 1, models: ['base'], adapters: [{ name: 'sql', parent: 'base' }], apiKey: 'k' });
+});
+afterAll(() => sim.close());
+
+const statuses = (checks: readonly { name: string; status: string }[]) => Object.fromEntries(checks.map((c) => [c.name, c.status]));
+
+describe('smoke', () => {
+  it('passes every check against a healthy deployment', async () => {
+    const r = await runSmoke({ baseUrl: sim.url, apiKey: 'k', models: ['base'], adapters: ['sql=base'] });
+    expect(statuses(r.checks)).toEqual({
+      health: 'pass',
+      models: 'pass',
+      'chat stream base': 'pass',
+      'chat json base': 'pass',
+      'completions stream base': 'pass',
+      'completions json base': 'pass',
+      'chat stream sql': 'pass',
+      metrics: 'pass',
+      auth: 'pass',
+    });
+    expect(r.passed).toBe(true);
+    expect(r.checks.find((c) => c.name === 'models')!.reason).toBe('lists base, sql (on base)');
+    expect(formatSmoke(r)).toMatch(/^PASS {2}health {2}/);
+  });
+
+  it('fails the model check for a missing adapter or a wrong parent, with both named', async () => {
+    const r = await runSmoke({ baseUrl: sim.url, apiKey: 'k', models: ['base'], adapters: ['sql=other', 'chat-lora'] });
+    const models = r.checks.find((c) => c.name === 'models')!;
+    expect(models).toMatchObject({
+      status: 'fail',
+      reason: 'adapter sql has parent base, expected other; adapter chat-lora missing; server lists base, sql (on base)',
+    });
+    expect(r.checks.find((c) => c.name === 'chat stream chat-lora')).toMatchObject({ status: 'fail', reason: 'http_404: The model `chat-lora` does not exist.' });
+    expect(r.passed).toBe(false);
+  });
+
+  it('fails generation and model checks with the 401 when the key is wrong, and skips auth without a key', async () => {
+    const r = await runSmoke({ baseUrl: sim.url, models: ['base'] });
+    expect(r.checks.find((c) => c.name === 'chat stream base')).toMatchObject({ status: 'fail', reason: 'http_401: Unauthorized' });
+    expect(r.checks.find((c) => c.name === 'auth')).toMatchObject({ status: 'skip' });
+  });
+
+  it('fails the auth check when the server does not enforce the key', async () => {
+    const open = await startSimulator({ port: 0, ttftMs: 1, itlMs: 0 });
+    try {
+      const r = await runSmoke({ baseUrl: open.url, apiKey: 'k' });
+      expect(r.checks.find((c) => c.name === 'auth')).toMatchObject({ status: 'fail', reason: 'GET /v1/models without the key → 200, expected 401: the api key is not enforced' });
+      // Without --model the first listed base model is exercised.
+      expect(r.checks.map((c) => c.name)).toContain('chat stream sim-model');
+    } finally {
+      await open.close();
+    }
+  });
+
+  it('fails the metrics check listing the missing vLLM series', async () => {
+    const server = await rawServer((_req, res) => res.end(`${VLLM_METRICS.requestsRunning.name}{model_name="m"} 1\n`));
+    try {
+      const r = await runSmoke({ baseUrl: server.url, models: ['m'] });
+      const metrics = r.checks.find((c) => c.name === 'metrics')!;
+      expect(metrics.status).toBe('fail');
+      expect(metrics.reason).toMatch(/^missing 20 of 21 vLLM series: vllm:num_requests_waiting, vllm:kv_cache_usage_perc, /);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('fails the metrics check when a model has no labelled series', () => {
+    const text = new SimMetrics(['m1']).render();
+    expect(checkMetrics(text, ['m1'])).toEqual({ status: 'pass', reason: 'all 21 vLLM series present' });
+    expect(checkMetrics(text, ['m1', 'm2'])).toEqual({ status: 'fail', reason: 'no series labelled model_name for m2' });
+  });
+
+  it('fails every check with the connection error when the server is down', async () => {
+    const port = await closedPort();
+    const r = await runSmoke({ baseUrl: `http://127.0.0.1:${port}`, models: ['m'] });
+    expect(r.passed).toBe(false);
+    expect(r.checks.find((c) => c.name === 'health')!.reason).toMatch(/ECONNREFUSED/);
+    expect(r.checks.find((c) => c.name === 'models')!.reason).toMatch(new RegExp(`^http://127.0.0.1:${port} is unreachable`));
+  });
+});
