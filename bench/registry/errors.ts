@@ -1,7 +1,8 @@
 /**
- * Registry errors carry their exit code, as bench/errors.ts does for the rest of llm-bench, so
- * any CLI can map them without string matching: 2 bad usage or input, 1 operational failure.
+ * Registry errors extend llm-bench's UsageError and RunError, so the llm-bench CLI maps them
+ * to its exit codes without knowing the registry: 2 bad usage or input, 1 operational failure.
  */
+import { RunError, UsageError } from '../errors';
 
 /** What went wrong, for callers that branch on it rather than on the message. */
 export type RegistryErrorCode =
@@ -20,22 +21,21 @@ export type RegistryErrorCode =
   /** S3 or DynamoDB failed (access denied, missing bucket or table, network). */
   | 'aws';
 
-/** An operational failure: exit 1. */
-export class RegistryError extends Error {
-  readonly exitCode = 1;
+/** An operational failure (not found, conflict, verification, AWS): exit 1. */
+export class RegistryError extends RunError {
   constructor(
     readonly code: RegistryErrorCode,
     message: string,
     options?: { readonly cause?: unknown },
   ) {
-    super(message, options);
+    super(message);
     this.name = 'RegistryError';
+    if (options?.cause !== undefined) this.cause = options.cause;
   }
 }
 
 /** Bad flags or input (name, semver, path): exit 2. */
-export class RegistryUsageError extends Error {
-  readonly exitCode = 2;
+export class RegistryUsageError extends UsageError {
   constructor(message: string) {
     super(message);
     this.name = 'RegistryUsageError';
@@ -81,6 +81,8 @@ export function toRegistryError(error: unknown, doing: string): RegistryError | 
   if (error instanceof RegistryError || error instanceof RegistryUsageError) return error;
   const name = error instanceof Error ? error.name : 'Error';
   const message = error instanceof Error ? error.message : String(error);
-  const hint = AWS_HINTS[name] ?? 'retry; if it persists check the endpoint, region and credentials';
+  const hint =
+    AWS_HINTS[name] ??
+    (/region is missing/i.test(message) ? 'pass --region or set AWS_REGION' : 'retry; if it persists check the endpoint, region and credentials');
   return new RegistryError('aws', `${doing} failed, got ${name}: ${message}; ${hint}`, { cause: error });
 }

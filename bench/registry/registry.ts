@@ -91,6 +91,12 @@ export interface PublishRequest {
    * @default false
    */
   readonly forceReclaim?: boolean;
+  /**
+   * Take over an `uploading` claim whose heartbeat is older than this; at least twice the
+   * heartbeat interval, so a live publisher is never taken over for a late beat.
+   * @default - the registry's staleAfterMs
+   */
+  readonly staleAfterMs?: number;
   /** Called as publish progresses, e.g. to print per-file lines. */
   readonly onProgress?: (event: PublishEvent) => void;
   /** Cancels the publish; it then rolls back like any failure. */
@@ -187,6 +193,14 @@ const CLAIM_ATTEMPTS = 3;
 const ITEM_BYTES_PER_FILE = 120;
 const ITEM_BYTES_BASE = 2_000;
 
+function checkStaleAfter(staleAfterMs: number, heartbeatIntervalMs: number): string | undefined {
+  if (staleAfterMs >= 2 * heartbeatIntervalMs) return undefined;
+  return (
+    `stale-after must be at least twice the heartbeat interval (${formatDurationMs(heartbeatIntervalMs)}), got ${formatDurationMs(staleAfterMs)}; ` +
+    'a shorter rule would take over live publishes'
+  );
+}
+
 /**
  * Client for the S3 + DynamoDB model registry.
  *
@@ -221,13 +235,9 @@ export class ModelRegistry {
       if (!Number.isInteger(settings[key]) || settings[key] < 1) problems.push(`${key} must be a positive integer, got ${settings[key]}; use 1 or more`);
     }
     if (!(settings.heartbeatIntervalMs > 0)) problems.push(`heartbeatIntervalMs must be positive, got ${settings.heartbeatIntervalMs}; use e.g. 30000`);
-    if (!(settings.staleAfterMs >= 2 * settings.heartbeatIntervalMs)) {
-      problems.push(
-        `stale-after must be at least twice the heartbeat interval (${formatDurationMs(settings.heartbeatIntervalMs)}), got ${formatDurationMs(settings.staleAfterMs)}; ` +
-          'a shorter rule would take over live publishes',
-      );
-    }
     if (problems.length > 0) throw usageErrors(problems);
+    const staleProblem = checkStaleAfter(settings.staleAfterMs, settings.heartbeatIntervalMs);
+    if (staleProblem !== undefined) throw usageErrors([staleProblem]);
     this.bucket = props.bucket;
     this.table = props.table;
     this.s3 = props.s3;
@@ -252,7 +262,10 @@ export class ModelRegistry {
   async publish(request: PublishRequest): Promise<PublishResult> {
     const { model, version } = request;
     const vllmArgs = request.vllmArgs ?? [];
-    const problems = [checkModelName(model), checkVersion(version), checkImageRef(request.image)].filter((p) => p !== undefined);
+    const staleAfterMs = request.staleAfterMs ?? this.settings.staleAfterMs;
+    const problems = [checkModelName(model), checkVersion(version), checkImageRef(request.image), this.checkStaleAfter(staleAfterMs)].filter(
+      (p) => p !== undefined,
+    );
     if (problems.length > 0) throw usageErrors(problems);
     const prefix = versionPrefix(model, version);
     const files = await scanModelDir(request.path, prefix);
@@ -260,7 +273,7 @@ export class ModelRegistry {
 
     let claimed: { claim: UploadingItem; reclaimed?: PendingVersion };
     try {
-      claimed = await this.claim(model, version, request.forceReclaim ?? false);
+      claimed = await this.claim(model, version, request.forceReclaim ?? false, staleAfterMs);
     } catch (error) {
       throw toRegistryError(error, `claim of model ${model} version ${version}`);
     }
@@ -542,7 +555,7 @@ export class ModelRegistry {
   // ---- claims -------------------------------------------------------------------------------
 
   /** Claims a version for publishing, taking over a stale or (forced) any `uploading` claim. */
-  private async claim(model: string, version: string, forceReclaim: boolean): Promise<{ claim: UploadingItem; reclaimed?: PendingVersion }> {
+  private async claim(model: string, version: string, forceReclaim: boolean, staleAfterMs: number): Promise<{ claim: UploadingItem; reclaimed?: PendingVersion }> {
     const at = this.now().toISOString();
     const claim: UploadingItem = {
       model_name: model,
@@ -573,12 +586,12 @@ export class ModelRegistry {
           `model ${model} version ${version} is already published, got status ready since ${existing.published_at}; versions are immutable: publish a new version`,
         );
       }
-      const pending = toPendingVersion(existing, this.now(), this.settings.staleAfterMs);
+      const pending = toPendingVersion(existing, this.now(), staleAfterMs);
       if (!forceReclaim && !pending.stale) {
         throw new RegistryError(
           'conflict',
           `model ${model} version ${version} is being published by ${pending.claimedBy}, got claim ${pending.claimId} with a heartbeat ${formatDurationMs(pending.heartbeatAgeMs)} ago; ` +
-            `wait for it, or if that publisher is dead rerun with --force-reclaim (or after its heartbeat is ${formatDurationMs(this.settings.staleAfterMs)} old)`,
+            `wait for it, or if that publisher is dead rerun with --force-reclaim (or after its heartbeat is ${formatDurationMs(staleAfterMs)} old)`,
         );
       }
       try {
@@ -724,6 +737,10 @@ export class ModelRegistry {
           'another writer touched the prefix: retry the publish',
       );
     }
+  }
+
+  private checkStaleAfter(staleAfterMs: number): string | undefined {
+    return checkStaleAfter(staleAfterMs, this.settings.heartbeatIntervalMs);
   }
 
   /** Refuses, before claiming, a file list too long for the ready item. */
