@@ -46,7 +46,7 @@ export interface LoadOptions {
   readonly timeoutSec?: number;
   /** Expressions like `ttftMs.p95<500`, evaluated on the summary. @default - none */
   readonly thresholds?: readonly string[];
-  /** Check the URL, key and model before sending load. @default true */
+  /** Check the URL, key and model, and send one uncounted warm-up request, before the load. @default true */
   readonly preflight?: boolean;
   /** End the run on the first 401/403 instead of counting it. @default true */
   readonly abortOnAuthError?: boolean;
@@ -231,7 +231,12 @@ export class LoadRun {
     this.hooks.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       if (this.opts.preflight !== false) {
-        const problem = await preflight(this.client, this.settings.model, Math.min(this.settings.timeouts.totalSec, BENCH_DEFAULTS.smoke.timeoutSec));
+        const s = this.settings;
+        const problem = await preflight(
+          this.client,
+          { model: s.model, endpoint: s.endpoint, stream: s.stream, exactTokens: s.outputTokens !== null },
+          Math.min(s.timeouts.totalSec, BENCH_DEFAULTS.smoke.timeoutSec),
+        );
         if (problem !== null) return this.result(startedAt, new Collector(performance.now(), BENCH_DEFAULTS.bucketMs), 0, problem);
       }
       const collector = new Collector(performance.now(), BENCH_DEFAULTS.bucketMs);

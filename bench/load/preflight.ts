@@ -1,4 +1,4 @@
-import { errorBodyMessage, type OpenAiClient, reasonForError } from '../client/openai';
+import { type Endpoint, errorBodyMessage, type OpenAiClient, reasonForError } from '../client/openai';
 
 /** Model ids listed by `/v1/models`, with each adapter's parent (null for base models). */
 export interface ServedModel {
@@ -51,16 +51,36 @@ export async function listModels(client: OpenAiClient, timeoutSec: number): Prom
   }
 }
 
+/** What the warm-up request must look like: the run's model, route, streaming and length forcing. */
+export interface PreflightRequest {
+  readonly model: string;
+  readonly endpoint: Endpoint;
+  readonly stream: boolean;
+  readonly exactTokens: boolean;
+}
+
 /**
- * Checks, before any load, that the server is reachable, accepts the key and serves the model:
- * each of these would otherwise turn into a run of identical failures. Returns the problem, or
- * null when the run can go ahead.
+ * Checks, before any load, that the server is reachable, accepts the key and serves the model,
+ * then sends one short request shaped like the run's (as vLLM's benchmark does its initial test
+ * run). Each of these problems would otherwise turn into a run of identical failures. The
+ * warm-up also takes the client's one-time costs (HTTP parser, first compilation of the hot
+ * path) out of the first measured requests; it is not counted.
+ *
+ * Returns the problem, or null when the run can go ahead. Only a 4xx on the warm-up stops the
+ * run: a 5xx or a timeout may be the very fault the run is meant to measure.
  */
-export async function preflight(client: OpenAiClient, model: string, timeoutSec: number): Promise<string | null> {
+export async function preflight(client: OpenAiClient, req: PreflightRequest, timeoutSec: number): Promise<string | null> {
   const listed = await listModels(client, timeoutSec);
   if (!listed.ok) return listed.problem;
-  if (!listed.models.some((m) => m.id === model)) {
-    return `model ${model} is not served at ${client.url}, got ${listed.models.map((m) => m.id).join(', ') || 'none'}; pass one of them with --model`;
+  if (!listed.models.some((m) => m.id === req.model)) {
+    return `model ${req.model} is not served at ${client.url}, got ${listed.models.map((m) => m.id).join(', ') || 'none'}; pass one of them with --model`;
+  }
+  const warm = await client.generate({ model: req.model, endpoint: req.endpoint, stream: req.stream, prompt: { text: 'Say OK.' }, maxTokens: 1, exactTokens: req.exactTokens }).done;
+  if (isAuthStatus(warm.status)) {
+    return `${client.url} rejected a ${req.endpoint} request with ${warm.status} (${warm.message ?? ''}); pass the right --api-key or set LLM_BENCH_API_KEY`;
+  }
+  if (warm.status !== undefined && warm.status >= 400 && warm.status < 500) {
+    return `${client.url} rejected a ${req.endpoint} request for ${req.model} with ${warm.status} (${warm.message ?? ''}); check --model, --endpoint and --output-tokens`;
   }
   return null;
 }

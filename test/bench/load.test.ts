@@ -6,7 +6,7 @@ import { type LoadOptions, runLoad, startLoad } from '../../bench/load/engine';
 import { arrivalGaps } from '../../bench/load/schedule';
 import { loadResultSchema, type TimelineBucket } from '../../bench/result';
 import { type Simulator, startSimulator } from '../../bench/sim/simulator';
-import { closedPort } from './helpers';
+import { closedPort, rawServer } from './helpers';
 
 let sim: Simulator;
 beforeAll(async () => {
@@ -75,7 +75,8 @@ describe('load against the simulator (TTFT 80 ms, ITL 10 ms)', () => {
   it('counts every injected streaming fault exactly, by reason, and keeps failures out of latency', async () => {
     const r = await withSettings({ ttftMs: 5, itlMs: 1, faults: { error: 0.1, malformed: 0.1, cut: 0.1, stall: 0.05 } }, async () => {
       const before = sim.stats().injected;
-      const result = await runLoad(base({ requests: 200, concurrency: undefined, profile: { kind: 'concurrency', concurrency: 16 }, outputTokens: 6, firstTokenTimeoutSec: 0.3 }));
+      // No preflight: its warm-up request would draw from the simulator's faults too.
+      const result = await runLoad(base({ requests: 200, profile: { kind: 'concurrency', concurrency: 16 }, outputTokens: 6, firstTokenTimeoutSec: 0.3, preflight: false }));
       const after = sim.stats().injected;
       return { result, injected: Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - before[k as keyof typeof before]])) };
     });
@@ -100,7 +101,7 @@ describe('load against the simulator (TTFT 80 ms, ITL 10 ms)', () => {
   it('counts non-streaming faults by their non-streaming reasons', async () => {
     const r = await withSettings({ ttftMs: 5, itlMs: 1, faults: { error: 0.15, malformed: 0.15, cut: 0.15, stall: 0.1 } }, async () => {
       const before = sim.stats().injected;
-      const result = await runLoad(base({ requests: 80, stream: false, outputTokens: 3, profile: { kind: 'concurrency', concurrency: 8 }, timeoutSec: 0.4 }));
+      const result = await runLoad(base({ requests: 80, stream: false, outputTokens: 3, profile: { kind: 'concurrency', concurrency: 8 }, timeoutSec: 0.4, preflight: false }));
       const after = sim.stats().injected;
       return { result, d: (k: keyof typeof after) => after[k] - before[k] };
     });
@@ -192,6 +193,20 @@ describe('load fails fast', () => {
   it('aborts when the model is not served, listing what is', async () => {
     const r = await runLoad(base({ model: 'other' }));
     expect(r.aborted?.reason).toBe(`model other is not served at ${sim.url}, got sim-model; pass one of them with --model`);
+  });
+
+  it('aborts when the warm-up request is refused with a 4xx, with the server message', async () => {
+    const server = await rawServer((req, res) => {
+      if (req.url === '/v1/models') return void res.end(JSON.stringify({ data: [{ id: 'm' }] }));
+      res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'min_tokens is not supported' } }));
+    });
+    try {
+      const r = await runLoad({ baseUrl: server.url, model: 'm', profile: { kind: 'concurrency', concurrency: 1 }, outputTokens: 8 });
+      expect(r.aborted?.reason).toBe(`${server.url} rejected a chat request for m with 400 (min_tokens is not supported); check --model, --endpoint and --output-tokens`);
+      expect(r.summary.requests.total).toBe(0);
+    } finally {
+      await server.close();
+    }
   });
 
   it('fails when options are invalid, with every problem, before any request', () => {
