@@ -1,7 +1,15 @@
 import { MODEL_LABEL, type MetricSpec, VLLM_METRICS, type VllmMetricId } from '../../constructs/metrics';
 
-/** Histogram bucket bounds in seconds, close to vLLM's latency buckets. */
-const BUCKETS_SEC = [0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 20, 40, 80];
+/** Histogram bucket bounds by unit, close to vLLM's (latencies in seconds, lengths in tokens). */
+const BUCKETS: Partial<Record<MetricSpec['unit'], readonly number[]>> = {
+  seconds: [0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 20, 40, 80],
+  tokens: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000],
+};
+
+function bucketsOf(id: VllmMetricId): readonly number[] {
+  const spec: MetricSpec = VLLM_METRICS[id];
+  return BUCKETS[spec.unit] ?? BUCKETS.seconds!;
+}
 
 type HistogramId = { [K in VllmMetricId]: (typeof VLLM_METRICS)[K]['type'] extends 'histogram' ? K : never }[VllmMetricId];
 type ScalarId = Exclude<VllmMetricId, HistogramId>;
@@ -40,7 +48,7 @@ export class SimMetrics {
       const histograms = new Map<HistogramId, HistogramState>();
       const scalars = new Map<ScalarId, number>();
       for (const id of Object.keys(VLLM_METRICS) as VllmMetricId[]) {
-        if (isHistogram(id)) histograms.set(id, { counts: new Array<number>(BUCKETS_SEC.length).fill(0), sum: 0, count: 0 });
+        if (isHistogram(id)) histograms.set(id, { counts: new Array<number>(bucketsOf(id).length).fill(0), sum: 0, count: 0 });
         else scalars.set(id, 0);
       }
       this.models.set(m, { scalars, histograms, success: { stop: 0, length: 0, abort: 0 } });
@@ -57,11 +65,12 @@ export class SimMetrics {
     this.models.get(model)!.scalars.set(id, value);
   }
 
-  observe(model: string, id: HistogramId, seconds: number): void {
+  /** Records one sample, in the metric's unit (seconds or tokens). */
+  observe(model: string, id: HistogramId, value: number): void {
     const h = this.models.get(model)!.histograms.get(id)!;
-    h.sum += seconds;
+    h.sum += value;
     h.count++;
-    const i = BUCKETS_SEC.findIndex((le) => seconds <= le);
+    const i = bucketsOf(id).findIndex((le) => value <= le);
     if (i !== -1) h.counts[i]!++;
   }
 
@@ -81,7 +90,7 @@ export class SimMetrics {
         if (isHistogram(id)) {
           const h = state.histograms.get(id)!;
           let cumulative = 0;
-          BUCKETS_SEC.forEach((le, i) => {
+          bucketsOf(id).forEach((le, i) => {
             cumulative += h.counts[i]!;
             out.push(`${spec.name}_bucket${labels(model, `,le="${le}"`)} ${cumulative}`);
           });
