@@ -22,6 +22,12 @@ export interface RegistryCommandIo {
   readonly stderr: (text: string) => void;
   /** @default process.env */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Roll a publish back on SIGINT/SIGTERM (a cancelled CI job) instead of dying with its claim
+   * held; a second signal is left to the default handler.
+   * @default false, true for the process's own io
+   */
+  readonly handleSignals?: boolean;
 }
 
 /** The global flags of `registry`, after environment fallbacks. */
@@ -60,7 +66,7 @@ const ENV_BUCKET = 'LLM_REGISTRY_BUCKET';
 const ENV_TABLE = 'LLM_REGISTRY_TABLE';
 
 function processIo(): RegistryCommandIo {
-  return { stdout: (text) => process.stdout.write(text), stderr: (text) => process.stderr.write(text), env: process.env };
+  return { stdout: (text) => process.stdout.write(text), stderr: (text) => process.stderr.write(text), env: process.env, handleSignals: true };
 }
 
 function duration(flag: string) {
@@ -171,6 +177,17 @@ export function registryCommand(props: RegistryCommandProps = {}): Command {
     .action(async function (this: Command, vllmArgs: string[]) {
       const f = this.opts<{ model: string; version: string; path: string; image: string; forceReclaim?: boolean; staleAfter?: number }>();
       await withRegistry(this, async (registry, globals) => {
+        const cancel = new AbortController();
+        const onSignal = (signal: NodeJS.Signals) => {
+          io.stderr(`received ${signal}: stopping the publish and rolling it back\n`);
+          cancel.abort(new RegistryError('cancelled', `publish of model ${f.model} version ${f.version} was cancelled, got ${signal}; rerun it to publish`));
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+        };
+        if (io.handleSignals === true) {
+          process.once('SIGINT', onSignal);
+          process.once('SIGTERM', onSignal);
+        }
         const result = await registry.publish({
           model: f.model,
           version: f.version,
@@ -180,6 +197,10 @@ export function registryCommand(props: RegistryCommandProps = {}): Command {
           forceReclaim: f.forceReclaim === true,
           ...(f.staleAfter === undefined ? {} : { staleAfterMs: f.staleAfter }),
           onProgress: (event) => io.stderr(describeProgress(event)),
+          signal: cancel.signal,
+        }).finally(() => {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
         });
         print(globals, result, () => `published ${result.version.model} ${result.version.version} ${result.version.uri} (${result.version.fileCount} files, ${formatBytes(result.version.totalBytes)})\n`);
       });

@@ -18,6 +18,8 @@ export type RegistryErrorCode =
   | 'verification_failed'
   /** A local file changed or vanished while it was being published. */
   | 'source_changed'
+  /** The publish was cancelled (signal or caller abort) and rolled back. */
+  | 'cancelled'
   /** S3 or DynamoDB failed (access denied, missing bucket or table, network). */
   | 'aws';
 

@@ -163,6 +163,24 @@ describe('publish', () => {
     expect(await listKeys(s3, 'models/shrinking/')).toEqual([]);
   });
 
+  it('rolls back when the caller cancels mid-upload', async () => {
+    const { registry, s3, ddb } = localRegistry(aws, { fileConcurrency: 1 });
+    const dir = await makeModelDir(aws, { 'a.json': '{}', 'b.json': '{}', 'c.json': '{}' });
+    const cancel = new AbortController();
+    beforeS3Command(s3, (command, input) => {
+      if (command === 'PutObjectCommand' && input.Key?.endsWith('/b.json')) {
+        cancel.abort(new RegistryError('cancelled', 'publish of model cancelled version 1.0.0 was cancelled, got SIGTERM; rerun it to publish'));
+      }
+    });
+
+    const error = await rejection(registry.publish({ model: 'cancelled', version: '1.0.0', path: dir, image: IMAGE, signal: cancel.signal }));
+
+    expect(error.code).toBe('cancelled');
+    expect(error.message).toMatch(/^publish of model cancelled version 1\.0\.0 was cancelled, got SIGTERM; rerun it to publish \(rolled back: deleted [12] objects and the claim\)$/);
+    expect(await getItem(ddb, 'cancelled', '1.0.0')).toBeUndefined();
+    expect(await listKeys(s3, 'models/cancelled/')).toEqual([]);
+  });
+
   it('fails when the input is invalid, before claiming anything', async () => {
     const { registry, ddb } = localRegistry(aws);
     const dir = await makeModelDir(aws, { 'config.json': '{}' });
@@ -287,7 +305,7 @@ describe('claims left by a crashed publisher', () => {
   it('stops a publisher whose claim was taken over, without touching the new owner\'s objects', async () => {
     const { registry, s3, ddb } = localRegistry(aws, { heartbeatIntervalMs: 50, fileConcurrency: 1 });
     const files: Record<string, string> = {};
-    for (let i = 0; i < 6; i++) files[`shard-${i}.bin`] = `shard ${i}`;
+    for (let i = 0; i < 10; i++) files[`shard-${i}.bin`] = `shard ${i}`;
     const dir = await makeModelDir(aws, files);
     const prefix = 'models/zombie/v1.0.0/';
     let uploads = 0;
@@ -300,7 +318,7 @@ describe('claims left by a crashed publisher', () => {
         const item = await getItem(ddb, 'zombie', '1.0.0');
         await putItem(ddb, { ...item, claim_id: 'new-owner', claimed_by: 'other:1' });
       }
-      if (uploads >= 2) await new Promise((resolve) => setTimeout(resolve, 120));
+      if (uploads >= 2) await new Promise((resolve) => setTimeout(resolve, 150));
     });
 
     const error = await rejection(registry.publish({ model: 'zombie', version: '1.0.0', path: dir, image: IMAGE }));
@@ -312,6 +330,7 @@ describe('claims left by a crashed publisher', () => {
     );
     expect(await getItem(ddb, 'zombie', '1.0.0')).toMatchObject({ status: 'uploading', claim_id: 'new-owner' });
     expect((await listKeys(s3, prefix)).length).toBeGreaterThan(0);
-    expect(uploads).toBeLessThan(6);
+    // The heartbeat stopped it well before the last file.
+    expect(uploads).toBeLessThan(10);
   });
 });
