@@ -394,7 +394,7 @@ function formatVersion(version: ReadyVersion): string {
 
 function formatVerify(report: VerifyReport): string {
   const lines = report.problems.map((problem) => {
-    const expected = problem.expected === undefined ? '' : ` expected ${problem.expected.size >= 0 ? `${problem.expected.size} bytes ` : ''}sha256 ${problem.expected.sha256.slice(0, 12)}`;
+    const expected = problem.expected === undefined ? '' : ` expected ${problem.expected.size === undefined ? '' : `${problem.expected.size} bytes `}sha256 ${problem.expected.sha256.slice(0, 12)}`;
     const actual = problem.actual === undefined ? '' : ` got ${problem.actual.size} bytes${problem.actual.sha256 === undefined ? '' : ` sha256 ${problem.actual.sha256.slice(0, 12)}`}`;
     return `${problem.kind.padEnd(8)} ${problem.path}${expected}${actual}`;
   });

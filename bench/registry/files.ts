@@ -37,10 +37,16 @@ export async function scanModelDir(dir: string, keyPrefix: string): Promise<Sour
   const visited = new Set<string>();
 
   const walk = async (absoluteDir: string, relativeDir: string): Promise<void> => {
-    const real = await realpath(absoluteDir);
-    if (visited.has(real)) return;
-    visited.add(real);
-    const entries = (await readdir(absoluteDir)).sort();
+    let entries: string[];
+    try {
+      const real = await realpath(absoluteDir);
+      if (visited.has(real)) return;
+      visited.add(real);
+      entries = (await readdir(absoluteDir)).sort();
+    } catch (error) {
+      problems.push(`${relativeDir || '.'} cannot be listed, got ${(error as NodeJS.ErrnoException).code ?? String(error)}; fix its permissions or remove it`);
+      return;
+    }
     for (const name of entries) {
       const absolutePath = join(absoluteDir, name);
       const path = relativeDir === '' ? name : `${relativeDir}/${name}`;

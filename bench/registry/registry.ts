@@ -161,7 +161,8 @@ export interface VerifyProblem {
   readonly path: string;
   /** missing: in the manifest, not in S3; mismatch: different bytes; extra: in S3 only. */
   readonly kind: 'missing' | 'mismatch' | 'extra';
-  readonly expected?: { readonly size: number; readonly sha256: string };
+  /** What the table records; MANIFEST.json has only its hash there, no size. */
+  readonly expected?: { readonly size?: number; readonly sha256: string };
   readonly actual?: { readonly size: number; readonly sha256?: string };
 }
 
@@ -522,7 +523,7 @@ export class ModelRegistry {
       const found: VerifyProblem[] = [];
 
       const manifestBody = await readSmallObject(this.s3, this.bucket, prefix + MANIFEST_FILE);
-      const manifestExpected = { size: -1, sha256: item.manifest_sha256 };
+      const manifestExpected = { sha256: item.manifest_sha256 };
       if (manifestBody === undefined) {
         found.push({ path: MANIFEST_FILE, kind: 'missing', expected: manifestExpected });
       } else {

@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -186,5 +187,17 @@ describe('registry CLI', () => {
     );
 
     expect(JSON.parse(io.out.join(''))).toMatchObject({ model: 'cli', version: '1.0.0' });
+  });
+
+  it('runs standalone through tsx with its exit code', async () => {
+    const env: Record<string, string | undefined> = { ...process.env, LLM_REGISTRY_BUCKET: undefined, LLM_REGISTRY_TABLE: undefined };
+    const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      execFile(process.execPath, ['--import', 'tsx', 'bench/registry/main.ts', 'list'], { env, timeout: 20_000 }, (error, _stdout, stderr) =>
+        resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : null, stderr }),
+      );
+    });
+
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('error: 2 problems:\n- --bucket is required, got neither the flag nor LLM_REGISTRY_BUCKET');
   });
 });

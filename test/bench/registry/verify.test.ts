@@ -76,6 +76,8 @@ describe('verify', () => {
       ['MANIFEST.json', 'mismatch'],
       ['model.safetensors', 'mismatch'],
     ]);
+    expect(report.problems[0]).toMatchObject({ expected: { sha256: expect.stringMatching(/^[0-9a-f]{64}$/) }, actual: { sha256: sha256('{"forged":true}\n') } });
+    expect(report.problems[0]?.expected?.size).toBeUndefined();
     expect(report.problems[1]?.actual).toEqual({ size: 6 * MiB, sha256: sha256(flipped) });
   });
 
