@@ -1,0 +1,446 @@
+/**
+ * The platform's AWS security rules as plain functions over resources (type, name, inputs), so
+ * the same rules run three ways: in the policy pack (`pulumi preview --policy-pack policy`),
+ * over resources captured under Pulumi mocks (tests, `npm run policy`), and directly in tests.
+ *
+ * Rules see whole stacks, not single resources: an S3 bucket's encryption, versioning, public
+ * access block and policy are separate resources that point at the bucket.
+ *
+ * This file imports nothing, so the policy pack and the tests load it the same way.
+ */
+
+/** A resource as a rule sees it. */
+export interface PolicyResource {
+  /** Pulumi type token, e.g. `aws:s3/bucket:Bucket`. */
+  readonly type: string;
+  /** Logical (Pulumi) name. */
+  readonly name: string;
+  readonly urn?: string;
+  readonly inputs: Readonly<Record<string, unknown>>;
+  /** URNs each input property depends on (the policy pack knows them; mocks do not). */
+  readonly propertyDependencies?: Readonly<Record<string, readonly string[]>>;
+}
+
+/** The verdict of one rule on one resource. */
+export interface RuleResult {
+  readonly rule: string;
+  /** Logical name of the resource judged. */
+  readonly resource: string;
+  readonly type: string;
+  readonly urn?: string;
+  readonly passed: boolean;
+  /** Why it failed, or what was found when it passed. */
+  readonly reason: string;
+}
+
+export interface AwsRule {
+  /** Kebab-case id, also the policy name in the pack. */
+  readonly name: string;
+  readonly description: string;
+  /** Judge every resource the rule applies to; resources it does not apply to are left out. */
+  check(resources: readonly PolicyResource[]): RuleResult[];
+}
+
+type Obj = Readonly<Record<string, unknown>>;
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function obj(v: unknown): Obj {
+  return isObj(v) ? v : {};
+}
+
+function arr(v: unknown): readonly unknown[] {
+  if (v === undefined || v === null) return [];
+  return Array.isArray(v) ? v : [v];
+}
+
+function strings(v: unknown): string[] {
+  return arr(v).filter((x): x is string => typeof x === 'string');
+}
+
+/** Terraform-bridged booleans in launch templates are strings. */
+function truthy(v: unknown): boolean {
+  return v === true || v === 'true';
+}
+
+function result(rule: string, r: PolicyResource, failures: readonly string[], ok: string): RuleResult {
+  return {
+    rule,
+    resource: r.name,
+    type: r.type,
+    urn: r.urn,
+    passed: failures.length === 0,
+    reason: failures.length === 0 ? ok : failures.join('; '),
+  };
+}
+
+function rule(name: string, description: string, types: readonly string[], judge: (r: PolicyResource, all: readonly PolicyResource[]) => { failures: string[]; ok: string }): AwsRule {
+  return {
+    name,
+    description,
+    check: (resources) =>
+      resources
+        .filter((r) => types.includes(r.type))
+        .map((r) => {
+          const { failures, ok } = judge(r, resources);
+          return result(name, r, failures, ok);
+        }),
+  };
+}
+
+// --- S3 -------------------------------------------------------------------------------------
+
+const BUCKET_TYPES = ['aws:s3/bucket:Bucket', 'aws:s3/bucketV2:BucketV2'];
+
+/** Sub-resources of `bucket` of the given types: they name it by id/name or depend on it. */
+function bucketParts(bucket: PolicyResource, all: readonly PolicyResource[], types: readonly string[]): PolicyResource[] {
+  const names = [bucket.inputs.bucket, bucket.name].filter((n): n is string => typeof n === 'string');
+  return all.filter(
+    (r) =>
+      types.includes(r.type) &&
+      ((typeof r.inputs.bucket === 'string' && names.includes(r.inputs.bucket)) ||
+        (bucket.urn !== undefined && (r.propertyDependencies?.bucket ?? []).includes(bucket.urn))),
+  );
+}
+
+interface SseRule {
+  readonly sseAlgorithm?: unknown;
+  readonly kmsMasterKeyId?: unknown;
+  readonly bucketKeyEnabled?: unknown;
+}
+
+function sseRules(bucket: PolicyResource, all: readonly PolicyResource[]): SseRule[] {
+  const inline = arr(obj(bucket.inputs.serverSideEncryptionConfiguration).rule ?? obj(bucket.inputs.serverSideEncryptionConfiguration).rules);
+  const separate = bucketParts(bucket, all, [
+    'aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration',
+    'aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2',
+  ]).flatMap((c) => arr(c.inputs.rules));
+  return [...inline, ...separate].map((r) => {
+    const byDefault = obj(obj(r).applyServerSideEncryptionByDefault);
+    return { sseAlgorithm: byDefault.sseAlgorithm, kmsMasterKeyId: byDefault.kmsMasterKeyId, bucketKeyEnabled: obj(r).bucketKeyEnabled };
+  });
+}
+
+const s3Encryption = rule(
+  's3-bucket-kms-encryption',
+  'S3 buckets encrypt with a customer KMS key (SSE-KMS) and an S3 Bucket Key',
+  BUCKET_TYPES,
+  (b, all) => {
+    const rules = sseRules(b, all);
+    if (rules.length === 0) return { failures: ['has no server-side encryption configuration'], ok: '' };
+    const failures: string[] = [];
+    for (const r of rules) {
+      if (r.sseAlgorithm !== 'aws:kms' && r.sseAlgorithm !== 'aws:kms:dsse') failures.push(`encrypts with ${String(r.sseAlgorithm)}, not aws:kms`);
+      if (typeof r.kmsMasterKeyId !== 'string' || r.kmsMasterKeyId === '') failures.push('uses the AWS managed key instead of a customer KMS key');
+      if (r.bucketKeyEnabled !== true) failures.push('has the S3 Bucket Key off');
+    }
+    return { failures, ok: 'SSE-KMS with a customer key and a bucket key' };
+  },
+);
+
+const s3Versioning = rule('s3-bucket-versioning', 'S3 buckets keep object versions', BUCKET_TYPES, (b, all) => {
+  const inline = obj(b.inputs.versioning).enabled === true;
+  const separate = bucketParts(b, all, ['aws:s3/bucketVersioning:BucketVersioning', 'aws:s3/bucketVersioningV2:BucketVersioningV2']).some(
+    (v) => obj(v.inputs.versioningConfiguration).status === 'Enabled',
+  );
+  return { failures: inline || separate ? [] : ['has versioning off'], ok: 'versioning enabled' };
+});
+
+const PUBLIC_ACCESS_FLAGS = ['blockPublicAcls', 'blockPublicPolicy', 'ignorePublicAcls', 'restrictPublicBuckets'] as const;
+
+const s3PublicAccess = rule('s3-bucket-public-access-blocked', 'S3 buckets block every form of public access', BUCKET_TYPES, (b, all) => {
+  const blocks = bucketParts(b, all, ['aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock']);
+  if (blocks.length === 0) return { failures: ['has no public access block'], ok: '' };
+  const off = PUBLIC_ACCESS_FLAGS.filter((f) => !blocks.some((p) => p.inputs[f] === true));
+  return { failures: off.length ? [`public access block leaves ${off.join(', ')} off`] : [], ok: 'all four public access settings blocked' };
+});
+
+/** Parse a policy document given as JSON text or as an object. */
+export function policyStatements(policy: unknown): Obj[] {
+  let doc: unknown = policy;
+  if (typeof policy === 'string') {
+    try {
+      doc = JSON.parse(policy);
+    } catch {
+      return [];
+    }
+  }
+  return arr(obj(doc).Statement).filter(isObj);
+}
+
+function deniesInsecureTransport(s: Obj): boolean {
+  const bool = obj(obj(s.Condition).Bool);
+  const principal = s.Principal;
+  const everyone = principal === '*' || strings(obj(principal).AWS).includes('*');
+  const actions = strings(s.Action);
+  const resources = strings(s.Resource);
+  return (
+    s.Effect === 'Deny' &&
+    everyone &&
+    (actions.includes('s3:*') || actions.includes('*')) &&
+    String(bool['aws:SecureTransport']) === 'false' &&
+    resources.some((r) => !r.endsWith('/*')) &&
+    resources.some((r) => r.endsWith('/*'))
+  );
+}
+
+const s3TlsOnly = rule('s3-bucket-tls-only', 'S3 bucket policies deny every request not made over TLS', BUCKET_TYPES, (b, all) => {
+  const docs = [b.inputs.policy, ...bucketParts(b, all, ['aws:s3/bucketPolicy:BucketPolicy']).map((p) => p.inputs.policy)];
+  const found = docs.flatMap(policyStatements).some(deniesInsecureTransport);
+  return {
+    failures: found ? [] : ['has no bucket policy statement denying s3:* on the bucket and its objects when aws:SecureTransport is false'],
+    ok: 'denies requests without TLS',
+  };
+});
+
+const s3Lifecycle = rule(
+  's3-bucket-lifecycle',
+  'S3 buckets expire noncurrent versions and abort incomplete multipart uploads',
+  BUCKET_TYPES,
+  (b, all) => {
+    const rules = [
+      ...arr(b.inputs.lifecycleRules),
+      ...bucketParts(b, all, ['aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration', 'aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2']).flatMap((l) => arr(l.inputs.rules)),
+    ]
+      .map(obj)
+      .filter((r) => r.status === 'Enabled' || r.enabled === true);
+    const failures: string[] = [];
+    if (!rules.some((r) => r.noncurrentVersionExpiration !== undefined)) failures.push('never expires noncurrent versions');
+    if (!rules.some((r) => r.abortIncompleteMultipartUpload !== undefined || r.abortIncompleteMultipartUploadDays !== undefined)) {
+      failures.push('never aborts incomplete multipart uploads');
+    }
+    return { failures, ok: 'expires noncurrent versions and aborts incomplete uploads' };
+  },
+);
+
+const s3NoForceDestroy = rule('s3-bucket-no-force-destroy', 'S3 buckets are never emptied by `pulumi destroy`', BUCKET_TYPES, (b) => ({
+  failures: b.inputs.forceDestroy === true ? ['has forceDestroy on: destroy would delete every object'] : [],
+  ok: 'forceDestroy off',
+}));
+
+// --- DynamoDB, KMS --------------------------------------------------------------------------
+
+const dynamoProtected = rule(
+  'dynamodb-table-protected',
+  'DynamoDB tables have point-in-time recovery, customer KMS encryption and deletion protection',
+  ['aws:dynamodb/table:Table'],
+  (t) => {
+    const failures: string[] = [];
+    if (obj(t.inputs.pointInTimeRecovery).enabled !== true) failures.push('has point-in-time recovery off');
+    const sse = obj(t.inputs.serverSideEncryption);
+    if (sse.enabled !== true || typeof sse.kmsKeyArn !== 'string' || sse.kmsKeyArn === '') failures.push('is not encrypted with a customer KMS key');
+    if (t.inputs.deletionProtectionEnabled !== true) failures.push('has deletion protection off');
+    return { failures, ok: 'PITR, customer KMS key and deletion protection' };
+  },
+);
+
+const kmsRotation = rule('kms-key-rotation', 'KMS keys rotate their key material', ['aws:kms/key:Key'], (k) => {
+  const symmetric = k.inputs.customerMasterKeySpec === undefined || k.inputs.customerMasterKeySpec === 'SYMMETRIC_DEFAULT';
+  const spec = k.inputs.keySpec === undefined || k.inputs.keySpec === 'SYMMETRIC_DEFAULT';
+  return {
+    failures: symmetric && spec && k.inputs.enableKeyRotation !== true ? ['has automatic key rotation off'] : [],
+    ok: 'rotation on',
+  };
+});
+
+// --- IAM ------------------------------------------------------------------------------------
+
+/**
+ * Read-only calls AWS does not let a policy scope to a resource: the only actions allowed with
+ * `"Resource": "*"`. https://docs.aws.amazon.com/service-authorization/latest/reference/
+ */
+export const UNSCOPED_READ_ACTIONS: readonly string[] = [
+  'autoscaling:DescribeAutoScalingGroups',
+  'autoscaling:DescribeAutoScalingInstances',
+  'autoscaling:DescribeLaunchConfigurations',
+  'autoscaling:DescribeScalingActivities',
+  'autoscaling:DescribeTags',
+  'ec2:DescribeImages',
+  'ec2:DescribeInstanceTypes',
+  'ec2:DescribeLaunchTemplateVersions',
+  'ec2:GetInstanceTypesFromInstanceRequirements',
+];
+
+/** Problems of one IAM policy document: wildcard actions, unscoped resources, Not* escapes. */
+export function iamDocumentProblems(policy: unknown): string[] {
+  if (typeof policy === 'string') {
+    try {
+      JSON.parse(policy);
+    } catch {
+      return ['has a policy that is not valid JSON'];
+    }
+  }
+  const problems: string[] = [];
+  for (const s of policyStatements(policy)) {
+    if (s.Effect !== 'Allow') continue;
+    const sid = typeof s.Sid === 'string' ? `statement ${s.Sid}` : 'a statement';
+    if (s.NotAction !== undefined) problems.push(`${sid} allows NotAction`);
+    if (s.NotResource !== undefined) problems.push(`${sid} allows NotResource`);
+    const actions = strings(s.Action);
+    const wild = actions.filter((a) => a.includes('*'));
+    if (wild.length) problems.push(`${sid} allows wildcard actions ${wild.join(', ')}`);
+    if (strings(s.Resource).includes('*')) {
+      const scoped = actions.filter((a) => !UNSCOPED_READ_ACTIONS.includes(a));
+      if (scoped.length) problems.push(`${sid} allows ${scoped.join(', ')} on every resource ("*")`);
+    }
+  }
+  return problems;
+}
+
+const iamLeastPrivilege = rule(
+  'iam-no-wildcards',
+  'IAM policies name their actions and resources: no `*` actions, no `"Resource": "*"` except for unscoped read-only calls',
+  ['aws:iam/policy:Policy', 'aws:iam/rolePolicy:RolePolicy', 'aws:iam/role:Role', 'aws:iam/userPolicy:UserPolicy', 'aws:iam/groupPolicy:GroupPolicy'],
+  (r) => {
+    const docs = r.type === 'aws:iam/role:Role' ? arr(r.inputs.inlinePolicies).map((p) => obj(p).policy) : [r.inputs.policy];
+    return { failures: docs.flatMap(iamDocumentProblems), ok: 'explicit actions on named resources' };
+  },
+);
+
+// --- EKS ------------------------------------------------------------------------------------
+
+const EKS_CLUSTER_TYPES = ['eks:index:Cluster', 'aws:eks/cluster:Cluster'];
+
+/** The settings rules check, from either the pulumi-eks component or the raw AWS cluster. */
+function eksSettings(c: PolicyResource): {
+  privateEndpoint: boolean;
+  publicEndpoint: boolean;
+  publicCidrs: string[];
+  secretsKey: unknown;
+  logTypes: string[];
+  authenticationMode: unknown;
+} {
+  if (c.type === 'eks:index:Cluster') {
+    return {
+      privateEndpoint: c.inputs.endpointPrivateAccess === true,
+      // pulumi-eks and EKS default the public endpoint to on.
+      publicEndpoint: c.inputs.endpointPublicAccess !== false,
+      publicCidrs: strings(c.inputs.publicAccessCidrs),
+      secretsKey: c.inputs.encryptionConfigKeyArn,
+      logTypes: strings(c.inputs.enabledClusterLogTypes),
+      authenticationMode: c.inputs.authenticationMode,
+    };
+  }
+  const vpc = obj(c.inputs.vpcConfig);
+  const enc = arr(c.inputs.encryptionConfig).map(obj).find((e) => strings(e.resources).includes('secrets'));
+  return {
+    privateEndpoint: vpc.endpointPrivateAccess === true,
+    publicEndpoint: vpc.endpointPublicAccess !== false,
+    publicCidrs: strings(vpc.publicAccessCidrs),
+    secretsKey: enc ? obj(enc.provider).keyArn : undefined,
+    logTypes: strings(c.inputs.enabledClusterLogTypes),
+    authenticationMode: obj(c.inputs.accessConfig).authenticationMode,
+  };
+}
+
+const WORLD = ['0.0.0.0/0', '::/0'];
+
+const eksEndpoint = rule(
+  'eks-endpoint-restricted',
+  'EKS API endpoints are private, and public only to listed CIDRs (never the whole internet)',
+  EKS_CLUSTER_TYPES,
+  (c) => {
+    const s = eksSettings(c);
+    const failures: string[] = [];
+    if (!s.privateEndpoint) failures.push('has the private endpoint off');
+    if (s.publicEndpoint) {
+      if (s.publicCidrs.length === 0) failures.push('has a public endpoint with no CIDR list, which EKS opens to 0.0.0.0/0');
+      const open = s.publicCidrs.filter((x) => WORLD.includes(x));
+      if (open.length) failures.push(`opens the public endpoint to ${open.join(', ')}`);
+    }
+    return {
+      failures,
+      ok: s.publicEndpoint ? `private endpoint, public only to ${s.publicCidrs.join(', ')}` : 'private endpoint only',
+    };
+  },
+);
+
+const eksSecrets = rule('eks-secrets-encryption', 'EKS envelope-encrypts Kubernetes secrets with a KMS key', EKS_CLUSTER_TYPES, (c) => {
+  const key = eksSettings(c).secretsKey;
+  return { failures: typeof key === 'string' && key !== '' ? [] : ['does not encrypt Kubernetes secrets with a KMS key'], ok: 'secrets encrypted with KMS' };
+});
+
+/** Every EKS control-plane log type (infra/cluster.ts turns these on). */
+export const CONTROL_PLANE_LOGS = ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'] as const;
+
+const eksLogging = rule('eks-control-plane-logging', 'EKS sends every control-plane log type to CloudWatch', EKS_CLUSTER_TYPES, (c) => {
+  const missing = CONTROL_PLANE_LOGS.filter((t) => !eksSettings(c).logTypes.includes(t));
+  return { failures: missing.length ? [`does not log ${missing.join(', ')}`] : [], ok: 'all control-plane logs on' };
+});
+
+const eksAccessEntries = rule('eks-access-entries', 'EKS authenticates with access entries only (no aws-auth ConfigMap)', EKS_CLUSTER_TYPES, (c) => {
+  const mode = eksSettings(c).authenticationMode;
+  return { failures: mode === 'API' ? [] : [`uses authentication mode ${String(mode ?? 'CONFIG_MAP (default)')}, not API`], ok: 'access entries (API)' };
+});
+
+const eksNoSsh = rule(
+  'eks-nodegroup-no-ssh',
+  'EKS node groups allow no SSH access',
+  ['eks:index:ManagedNodeGroup', 'aws:eks/nodeGroup:NodeGroup', 'eks:index:NodeGroup', 'eks:index:NodeGroupV2'],
+  (g) => {
+    const ssh = g.inputs.remoteAccess !== undefined || g.inputs.keyName !== undefined || g.inputs.nodePublicKey !== undefined;
+    return { failures: ssh ? ['allows SSH (remoteAccess, keyName or nodePublicKey set)'] : [], ok: 'no SSH' };
+  },
+);
+
+// --- EC2 ------------------------------------------------------------------------------------
+
+const LAUNCH_TEMPLATES = ['aws:ec2/launchTemplate:LaunchTemplate'];
+
+const imdsV2 = rule('ec2-launch-template-imdsv2', 'Launch templates require IMDSv2 (session tokens)', LAUNCH_TEMPLATES, (lt) => {
+  const tokens = obj(lt.inputs.metadataOptions).httpTokens;
+  return { failures: tokens === 'required' ? [] : [`has httpTokens ${String(tokens ?? 'optional (default)')}, not required`], ok: 'IMDSv2 required' };
+});
+
+const encryptedVolumes = rule('ec2-launch-template-encrypted-volumes', 'Launch templates encrypt every EBS volume they define', LAUNCH_TEMPLATES, (lt) => {
+  const mappings = arr(lt.inputs.blockDeviceMappings).map(obj).filter((m) => m.ebs !== undefined);
+  if (mappings.length === 0) return { failures: ['defines no EBS volume, so the AMI default (possibly unencrypted) applies'], ok: '' };
+  const plain = mappings.filter((m) => !truthy(obj(m.ebs).encrypted)).map((m) => String(m.deviceName));
+  return { failures: plain.length ? [`leaves ${plain.join(', ')} unencrypted`] : [], ok: 'every volume encrypted' };
+});
+
+const noWorldIngress = rule(
+  'ec2-no-world-ingress',
+  'Security groups accept no inbound traffic from the whole internet',
+  ['aws:ec2/securityGroup:SecurityGroup', 'aws:ec2/securityGroupRule:SecurityGroupRule', 'aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule'],
+  (sg) => {
+    const cidrs =
+      sg.type === 'aws:ec2/securityGroup:SecurityGroup'
+        ? arr(sg.inputs.ingress).flatMap((i) => [...strings(obj(i).cidrBlocks), ...strings(obj(i).ipv6CidrBlocks)])
+        : sg.type === 'aws:ec2/securityGroupRule:SecurityGroupRule'
+          ? sg.inputs.type === 'ingress'
+            ? [...strings(sg.inputs.cidrBlocks), ...strings(sg.inputs.ipv6CidrBlocks)]
+            : []
+          : [...strings(sg.inputs.cidrIpv4), ...strings(sg.inputs.cidrIpv6)];
+    const open = cidrs.filter((c) => WORLD.includes(c));
+    return { failures: open.length ? [`allows inbound traffic from ${open.join(', ')}`] : [], ok: 'no inbound traffic from the internet' };
+  },
+);
+
+/** Every AWS rule of the pack. */
+export const AWS_RULES: readonly AwsRule[] = [
+  s3Encryption,
+  s3Versioning,
+  s3PublicAccess,
+  s3TlsOnly,
+  s3Lifecycle,
+  s3NoForceDestroy,
+  dynamoProtected,
+  kmsRotation,
+  iamLeastPrivilege,
+  eksEndpoint,
+  eksSecrets,
+  eksLogging,
+  eksAccessEntries,
+  eksNoSsh,
+  imdsV2,
+  encryptedVolumes,
+  noWorldIngress,
+];
+
+/** Run every rule (or the given ones) over a stack's resources. */
+export function evaluateAwsRules(resources: readonly PolicyResource[], rules: readonly AwsRule[] = AWS_RULES): RuleResult[] {
+  return rules.flatMap((r) => r.check(resources));
+}

@@ -1,0 +1,112 @@
+/**
+ * A stand-in for the Pulumi engine and resource monitor on a real gRPC port, so a test can run
+ * the program exactly as the Pulumi CLI does — Pulumi's own `cmd/run` harness in a separate
+ * `node` process with Pulumi.yaml's nodeargs — without the CLI or AWS.
+ *
+ * Resource registrations are answered by the SDK's MockMonitor with the same mock outputs the
+ * in-process tests use; log messages are collected.
+ */
+import * as grpc from '@grpc/grpc-js';
+import * as engineGrpc from '@pulumi/pulumi/proto/engine_grpc_pb.js';
+import * as engineProto from '@pulumi/pulumi/proto/engine_pb.js';
+import * as resourceGrpc from '@pulumi/pulumi/proto/resource_grpc_pb.js';
+import * as resourceProto from '@pulumi/pulumi/proto/resource_pb.js';
+import { MockMonitor } from '@pulumi/pulumi/runtime/mocks.js';
+import { Empty } from 'google-protobuf/google/protobuf/empty_pb.js';
+import { mockCall, mockState } from './stack';
+
+export interface LoggedMessage {
+  readonly severity: 'debug' | 'info' | 'warning' | 'error';
+  readonly message: string;
+}
+
+export interface FakeEngine {
+  /** `127.0.0.1:<port>` for both `--monitor` and `--engine`. */
+  readonly address: string;
+  /** Type and name of every registered resource, in order. */
+  readonly registrations: { type: string; name: string }[];
+  /** Outputs registered for the stack resource. */
+  readonly stackOutputs: () => Record<string, unknown>;
+  readonly logs: LoggedMessage[];
+  close(): Promise<void>;
+}
+
+type Callback<T> = (err: grpc.ServiceError | null, value?: T) => void;
+type Handler<Req, Res> = (call: { request: Req }, callback: Callback<Res>) => void;
+type Monitor = Record<string, (req: unknown, cb: (err: unknown, res?: unknown) => void) => void>;
+
+const SEVERITY = ['debug', 'info', 'warning', 'error'] as const;
+
+/** Start a fake engine + monitor on a free local port. */
+export async function startFakeEngine(): Promise<FakeEngine> {
+  const registrations: { type: string; name: string }[] = [];
+  const logs: LoggedMessage[] = [];
+  let stackUrn = '';
+  let rootUrn = '';
+  const mocks = new MockMonitor({
+    newResource: (args) => mockState(args.type, args.name, args.inputs as Record<string, unknown>),
+    call: (args) => mockCall(args.token),
+  }) as unknown as Monitor & { resources: Map<string, { state: unknown }> };
+  const delegate =
+    <Req, Res>(method: string): Handler<Req, Res> =>
+    (call, callback) =>
+      mocks[method]!(call.request, (err, res) => callback(err as grpc.ServiceError | null, res as Res));
+
+  const monitor = {
+    supportsFeature: ((call, callback) => {
+      // Everything the in-process mocks support, except output values (as MockMonitor says).
+      callback(null, new resourceProto.SupportsFeatureResponse().setHassupport(call.request.getId() !== 'outputValues'));
+    }) as Handler<resourceProto.SupportsFeatureRequest, resourceProto.SupportsFeatureResponse>,
+    invoke: delegate('invoke'),
+    readResource: delegate('readResource'),
+    registerResource: ((call, callback) => {
+      const req = call.request;
+      registrations.push({ type: req.getType(), name: req.getName() });
+      mocks.registerResource!(req, (err, res) => {
+        if (!err && req.getType() === 'pulumi:pulumi:Stack') stackUrn = (res as resourceProto.RegisterResourceResponse).getUrn();
+        callback(err as grpc.ServiceError | null, res as resourceProto.RegisterResourceResponse);
+      });
+    }) as Handler<resourceProto.RegisterResourceRequest, resourceProto.RegisterResourceResponse>,
+    registerResourceOutputs: ((call, callback) => {
+      mocks.registerResourceOutputs!(call.request, (err) => callback(err as grpc.ServiceError | null, new Empty()));
+    }) as Handler<resourceProto.RegisterResourceOutputsRequest, Empty>,
+    registerPackage: delegate('registerPackage'),
+    signalAndWaitForShutdown: ((_call, callback) => callback(null, new Empty())) as Handler<Empty, Empty>,
+  };
+  const engine = {
+    log: ((call, callback) => {
+      logs.push({ severity: SEVERITY[call.request.getSeverity()] ?? 'error', message: call.request.getMessage() });
+      callback(null, new Empty());
+    }) as Handler<engineProto.LogRequest, Empty>,
+    getRootResource: ((_call, callback) => callback(null, new engineProto.GetRootResourceResponse().setUrn(rootUrn))) as Handler<
+      engineProto.GetRootResourceRequest,
+      engineProto.GetRootResourceResponse
+    >,
+    setRootResource: ((call, callback) => {
+      rootUrn = call.request.getUrn();
+      callback(null, new engineProto.SetRootResourceResponse());
+    }) as Handler<engineProto.SetRootResourceRequest, engineProto.SetRootResourceResponse>,
+    requirePulumiVersion: ((_call, callback) => callback(null, new engineProto.RequirePulumiVersionResponse())) as Handler<
+      engineProto.RequirePulumiVersionRequest,
+      engineProto.RequirePulumiVersionResponse
+    >,
+  };
+
+  const server = new grpc.Server();
+  server.addService(resourceGrpc.ResourceMonitorService as unknown as grpc.ServiceDefinition, monitor as unknown as grpc.UntypedServiceImplementation);
+  server.addService(engineGrpc.EngineService as unknown as grpc.ServiceDefinition, engine as unknown as grpc.UntypedServiceImplementation);
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+  );
+
+  return {
+    address: `127.0.0.1:${port}`,
+    registrations,
+    logs,
+    stackOutputs: () => {
+      const state = mocks.resources.get(stackUrn)?.state as { toJavaScript?: () => Record<string, unknown> } | undefined;
+      return state?.toJavaScript?.() ?? {};
+    },
+    close: () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())),
+  };
+}
