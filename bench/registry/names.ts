@@ -7,6 +7,7 @@
  */
 
 import { RegistryUsageError } from './errors';
+import { registryModelUri as layoutUri, registryPrefix } from '../../constructs/registry-layout';
 
 /** Longest model name accepted; keeps keys and table items small and readable. */
 const MODEL_NAME_MAX = 100;
@@ -130,10 +131,8 @@ function comparePrereleaseId(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Key prefix of a published version: `models/NAME/vVERSION/`. */
-export function versionPrefix(name: string, version: string): string {
-  return `models/${name}/v${version}/`;
-}
+/** Key prefix of a published version: `models/NAME/vVERSION/` (the layout the model pods load). */
+export const versionPrefix = registryPrefix;
 
 /**
  * The S3 URI a workload loads a published model from: `s3://BUCKET/models/NAME/vVERSION/`.
@@ -145,7 +144,7 @@ export function versionPrefix(name: string, version: string): string {
 export function registryModelUri(bucket: string, name: string, version: string): string {
   const problem = checkModelName(name) ?? checkVersion(version);
   if (problem !== undefined) throw new RegistryUsageError(problem);
-  return `s3://${bucket}/${versionPrefix(name, version)}`;
+  return layoutUri(bucket, name, version);
 }
 
 /** Parses a duration such as `90s`, `15m`, `2h` or `500ms` into milliseconds; undefined if malformed. */
