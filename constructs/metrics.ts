@@ -21,8 +21,23 @@ export interface MetricSpec {
   /** Label names besides `model_name` and `engine` that vLLM attaches. */
   readonly labels?: readonly string[];
   /** Unit of the sample value, for dashboards and alert text. */
-  readonly unit: 'requests' | 'ratio' | 'seconds' | 'tokens' | 'count';
+  readonly unit: MetricUnit;
 }
+
+/** Units of catalog series; GPU units are DCGM's own (MiB, W, mJ, %). */
+export type MetricUnit =
+  | 'requests'
+  | 'ratio'
+  | 'seconds'
+  | 'tokens'
+  | 'count'
+  | 'replicas'
+  | 'percent'
+  | 'mebibytes'
+  | 'watts'
+  | 'millijoules'
+  | 'celsius'
+  | 'code';
 
 /** The label vLLM puts the served model name in. */
 export const MODEL_LABEL = 'model_name';
@@ -89,6 +104,24 @@ export const VLLM_METRICS = {
     type: 'histogram',
     unit: 'seconds',
     help: 'Request arrival to last token',
+  },
+  timePerOutputToken: {
+    name: 'vllm:request_time_per_output_token_seconds',
+    type: 'histogram',
+    unit: 'seconds',
+    help: 'TPOT per request: (E2E - TTFT) / (output tokens - 1), one sample per finished request',
+  },
+  requestPromptTokens: {
+    name: 'vllm:request_prompt_tokens',
+    type: 'histogram',
+    unit: 'tokens',
+    help: 'Prompt length of each finished request',
+  },
+  requestGenerationTokens: {
+    name: 'vllm:request_generation_tokens',
+    type: 'histogram',
+    unit: 'tokens',
+    help: 'Output length of each finished request',
   },
   requestQueueTime: {
     name: 'vllm:request_queue_time_seconds',
@@ -157,5 +190,223 @@ export const promql = {
     const m: MetricSpec = VLLM_METRICS[id];
     if (m.type !== 'histogram') throw new Error(`promql.quantile ${id} is a ${m.type}, not a histogram`);
     return `histogram_quantile(${q}, sum by (le) (rate(${m.name}_bucket${matchers(sel)}[${window}])))`;
+  },
+};
+
+/**
+ * HTTP series the vLLM API server exports through prometheus-fastapi-instrumentator. They carry
+ * no `model_name`: join them to a model on the pod with {@link promql.onModelPods}. `status` is
+ * the status class (`2xx`, `4xx`, `5xx`) and `handler` the route template (`/v1/completions`);
+ * /health and /metrics are not counted.
+ */
+export const VLLM_HTTP_METRICS = {
+  httpRequests: {
+    name: 'http_requests_total',
+    type: 'counter',
+    unit: 'requests',
+    labels: ['handler', 'method', 'status'],
+    help: 'HTTP requests by route template, method and status class',
+  },
+} as const satisfies Record<string, MetricSpec>;
+
+/** Route templates of the OpenAI API, the requests the error SLI counts. */
+export const OPENAI_HANDLER_REGEX = '/v1/.+';
+/** The status class of server errors; vLLM answers an engine or request-level failure with a 500. */
+export const SERVER_ERROR_STATUS = '5xx';
+
+/** `finished_reason` of `vllm:request_success_total` for requests the client gave up on (disconnect, cancel). */
+export const FINISHED_REASON_LABEL = 'finished_reason';
+export const ABORTED_REASON = 'abort';
+
+/**
+ * kube-state-metrics series (kube-prometheus-stack runs it), labelled with the object they
+ * describe (`namespace`, `deployment`, `pod`, `horizontalpodautoscaler`).
+ */
+export const KUBE_STATE_METRICS = {
+  deploymentReplicasAvailable: {
+    name: 'kube_deployment_status_replicas_available',
+    type: 'gauge',
+    unit: 'replicas',
+    labels: ['deployment'],
+    help: 'Ready pods of a Deployment that have been ready for minReadySeconds',
+  },
+  deploymentReplicasDesired: {
+    name: 'kube_deployment_spec_replicas',
+    type: 'gauge',
+    unit: 'replicas',
+    labels: ['deployment'],
+    help: 'Replicas a Deployment asks for (set by the HPA when KEDA scales it)',
+  },
+  podRestarts: {
+    name: 'kube_pod_container_status_restarts_total',
+    type: 'counter',
+    unit: 'count',
+    labels: ['pod', 'container'],
+    help: 'Container restarts per pod',
+  },
+  podPhase: {
+    name: 'kube_pod_status_phase',
+    type: 'gauge',
+    unit: 'count',
+    labels: ['pod', 'phase'],
+    help: '1 for the phase a pod is in (Pending covers scheduling and image pulls)',
+  },
+  hpaDesiredReplicas: {
+    name: 'kube_horizontalpodautoscaler_status_desired_replicas',
+    type: 'gauge',
+    unit: 'replicas',
+    labels: ['horizontalpodautoscaler'],
+    help: 'Replicas the HPA (created by KEDA) last computed',
+  },
+} as const satisfies Record<string, MetricSpec>;
+
+/**
+ * NVIDIA DCGM exporter series, one per GPU (default counters of dcgm-exporter). With Kubernetes
+ * pod mapping on, each carries the pod that holds the GPU in {@link DCGM_POD_LABELS}.
+ */
+export const DCGM_METRICS = {
+  gpuUtilization: {
+    name: 'DCGM_FI_DEV_GPU_UTIL',
+    type: 'gauge',
+    unit: 'percent',
+    help: 'Share of time a kernel was running on the GPU (0-100)',
+  },
+  memoryCopyUtilization: {
+    name: 'DCGM_FI_DEV_MEM_COPY_UTIL',
+    type: 'gauge',
+    unit: 'percent',
+    help: 'Share of time GPU memory was being read or written (0-100); decode is bound by it',
+  },
+  memoryUsed: {
+    name: 'DCGM_FI_DEV_FB_USED',
+    type: 'gauge',
+    unit: 'mebibytes',
+    help: 'Framebuffer memory in use',
+  },
+  memoryFree: {
+    name: 'DCGM_FI_DEV_FB_FREE',
+    type: 'gauge',
+    unit: 'mebibytes',
+    help: 'Framebuffer memory free',
+  },
+  powerUsage: {
+    name: 'DCGM_FI_DEV_POWER_USAGE',
+    type: 'gauge',
+    unit: 'watts',
+    help: 'Board power draw',
+  },
+  totalEnergy: {
+    name: 'DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION',
+    type: 'counter',
+    unit: 'millijoules',
+    help: 'Energy used since the driver loaded',
+  },
+  temperature: {
+    name: 'DCGM_FI_DEV_GPU_TEMP',
+    type: 'gauge',
+    unit: 'celsius',
+    help: 'GPU temperature',
+  },
+  xidErrors: {
+    name: 'DCGM_FI_DEV_XID_ERRORS',
+    type: 'gauge',
+    unit: 'code',
+    help: 'Code of the last XID error the driver reported (0: none); see NVIDIA XID catalog',
+  },
+} as const satisfies Record<string, MetricSpec>;
+
+/**
+ * Labels that tie a series to the pod it describes: Prometheus target labels for the vLLM and
+ * HTTP series, dcgm-exporter's pod mapping for GPU series. The DCGM exporter's ServiceMonitor
+ * must set `honorLabels: true`, or Prometheus renames the exporter's labels to `exported_pod` /
+ * `exported_namespace` and the GPU series no longer join to model pods.
+ */
+export const POD_LABELS = { namespace: 'namespace', pod: 'pod' } as const;
+/** The same contract, named for the DCGM side of the join. */
+export const DCGM_POD_LABELS = POD_LABELS;
+/** dcgm-exporter labels naming the node and the GPU index on it. */
+export const DCGM_GPU_LABELS = { node: 'Hostname', gpu: 'gpu' } as const;
+
+/** Every series name of every catalog (vLLM with histograms expanded, HTTP, kube-state-metrics, DCGM). */
+export function catalogSeriesNames(): string[] {
+  const specs: MetricSpec[] = [
+    ...Object.values(VLLM_HTTP_METRICS),
+    ...Object.values(KUBE_STATE_METRICS),
+    ...Object.values(DCGM_METRICS),
+  ];
+  return [...allSeriesNames(), ...specs.map((m) => m.name)];
+}
+
+/** Label matchers: a string is an exact match (`=`), `{ regex }` a fully anchored one (`=~`). */
+export type LabelMatchers = Readonly<Record<string, string | { readonly regex: string }>>;
+
+/** `{a="x",b=~"y"}` from {@link LabelMatchers}; empty braces are left out. */
+export function labelMatchers(m: LabelMatchers): string {
+  const parts = Object.entries(m).map(([k, v]) => (typeof v === 'string' ? `${k}=${quoteLabel(v)}` : `${k}=~${quoteLabel(v.regex)}`));
+  return parts.length ? `{${parts.join(',')}}` : '';
+}
+
+/** The matchers of one model's series. */
+export function modelMatchers(sel: ModelSelector, extra: LabelMatchers = {}): LabelMatchers {
+  return { namespace: sel.namespace, [MODEL_LABEL]: sel.modelName, ...extra };
+}
+
+/** Escape a literal for use inside a PromQL (RE2) regex matcher. */
+export function regexLiteral(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * Pod names of Deployments: `<deployment>-<pod-template-hash>-<suffix>`, as one anchored regex.
+ * Exactly two segments follow the name, so `m` never matches the pods of `m-blue`.
+ */
+export function deploymentPodRegex(deployments: readonly string[]): string {
+  const names = deployments.map(regexLiteral);
+  return `${names.length === 1 ? names[0] : `(${names.join('|')})`}-[a-z0-9]+-[a-z0-9]+`;
+}
+
+const MODEL_BY = `by (${POD_LABELS.namespace}, ${MODEL_LABEL})`;
+
+/**
+ * PromQL that keeps a model's identity: every result is labelled `namespace` and `model_name`,
+ * so recording rules and alerts built from these route and join per model.
+ */
+export const modelPromql = {
+  /** `name{matchers}` of any catalog series; histogram parts by `suffix`. */
+  series(spec: MetricSpec, m: LabelMatchers = {}, suffix: '' | '_bucket' | '_sum' | '_count' = ''): string {
+    if (suffix && spec.type !== 'histogram') throw new Error(`modelPromql.series ${spec.name} is a ${spec.type}, not a histogram`);
+    return `${spec.name}${suffix}${labelMatchers(m)}`;
+  },
+  /** A histogram quantile per model. */
+  quantile(id: VllmMetricId, q: number, sel: ModelSelector, window: string): string {
+    const m: MetricSpec = VLLM_METRICS[id];
+    if (m.type !== 'histogram') throw new Error(`modelPromql.quantile ${id} is a ${m.type}, not a histogram`);
+    return `histogram_quantile(${q}, sum by (${POD_LABELS.namespace}, ${MODEL_LABEL}, le) (rate(${m.name}_bucket${labelMatchers(modelMatchers(sel))}[${window}])))`;
+  },
+  /** Per-second rate of a vLLM counter per model, optionally narrowed by more labels. */
+  rate(id: VllmMetricId, sel: ModelSelector, window: string, extra: LabelMatchers = {}): string {
+    return `sum ${MODEL_BY} (rate(${VLLM_METRICS[id].name}${labelMatchers(modelMatchers(sel, extra))}[${window}]))`;
+  },
+  /** A vLLM gauge aggregated over the model's pods. */
+  gauge(op: 'sum' | 'max' | 'avg', id: VllmMetricId, sel: ModelSelector): string {
+    return `${op} ${MODEL_BY} (${VLLM_METRICS[id].name}${labelMatchers(modelMatchers(sel))})`;
+  },
+  /**
+   * One series per pod of the model, value 1, labelled `namespace`, `pod`, `model_name`: the
+   * right-hand side that gives pod-level series (HTTP, GPU) their model. Every vLLM pod exports
+   * `vllm:num_requests_running` from its first scrape, idle or not. With `lookback`, pods seen
+   * at any time in it count too, so a rate over that window keeps the pods that died in it.
+   */
+  modelPods(sel: ModelSelector, lookback?: string): string {
+    const running = `${VLLM_METRICS.requestsRunning.name}${labelMatchers(modelMatchers(sel))}`;
+    return `group by (${POD_LABELS.namespace}, ${POD_LABELS.pod}, ${MODEL_LABEL}) (${lookback ? `last_over_time(${running}[${lookback}])` : running})`;
+  },
+  /** `expr` restricted to the model's pods and labelled with its `model_name`. */
+  onModelPods(expr: string, sel: ModelSelector, lookback?: string): string {
+    return `(${expr}) * on (${POD_LABELS.namespace}, ${POD_LABELS.pod}) group_left (${MODEL_LABEL}) ${modelPromql.modelPods(sel, lookback)}`;
+  },
+  /** `op by (namespace, model_name) (expr)`. */
+  byModel(op: 'sum' | 'max' | 'avg', expr: string): string {
+    return `${op} ${MODEL_BY} (${expr})`;
   },
 };

@@ -203,6 +203,27 @@ const slo = z.strictObject({
   itlP95Ms: positiveInt.default(100),
   errorRatio: z.number().min(0).max(1).default(0.001),
   queueDepth: positiveInt.default(20),
+  /**
+   * KV-cache usage (0..1) on any pod above which an alert fires: past it vLLM starts preempting.
+   * Sits above `kvCacheUsageTarget`, where KEDA already adds replicas.
+   */
+  kvCacheUsage: z.number().gt(0).max(1).default(0.9),
+  /** Share of requests clients abort (disconnect or cancel) above which an alert fires. */
+  abortRatio: z.number().min(0).max(1).default(0.05),
+});
+
+/**
+ * A model's overrides of the environment's `slo`. No defaults here: `slo.partial()` would keep
+ * them, and a model that sets one key would reset the others to the schema's defaults instead
+ * of the environment's values.
+ */
+const sloOverrides = z.strictObject({
+  ttftP95Ms: slo.shape.ttftP95Ms.unwrap().optional(),
+  itlP95Ms: slo.shape.itlP95Ms.unwrap().optional(),
+  errorRatio: slo.shape.errorRatio.unwrap().optional(),
+  queueDepth: slo.shape.queueDepth.unwrap().optional(),
+  kvCacheUsage: slo.shape.kvCacheUsage.unwrap().optional(),
+  abortRatio: slo.shape.abortRatio.unwrap().optional(),
 });
 
 const track = z.strictObject({
@@ -305,7 +326,7 @@ function modelFields(id: VariantId) {
     preStopSleepSec: z.number().int().min(0).default(10),
     /** vLLM `--shutdown-timeout`: in-flight requests drain this long on SIGTERM. */
     shutdownTimeoutSec: z.number().int().min(0).default(45),
-    slo: slo.partial().default({}),
+    slo: sloOverrides.default({}),
   };
 }
 

@@ -8,6 +8,7 @@ import { App, Chart, YamlOutputType } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { CATALOG } from '../constructs/catalog';
 import { API_KEY_SECRET, HF_TOKEN_SECRET, ModelNamespace, SHARED_CACHE_CLAIM } from '../constructs/model-namespace';
+import { ModelObservability, PlatformObservability } from '../constructs/observability';
 import { registryModelUri } from '../constructs/registry-layout';
 import { VllmModel, type ModelCacheProps, type ModelSourceProps, type VllmModelProps } from '../constructs/vllm-model';
 import type { ModelConfig, PlatformConfig } from './config';
@@ -134,10 +135,19 @@ export function addPlatformCharts(app: Construct, c: PlatformConfig): Map<string
         ? { storageClassName: w.modelCache.sharedStorageClassName, sizeGiB: w.modelCache.sizeGiB }
         : undefined,
   });
+  new PlatformObservability(shared, 'Observability', {
+    namespace: w.namespace,
+    environment: c.environment,
+    models: c.enabledModels.map((m) => m.name),
+    monitoringLabels: w.monitoring.selectorLabels,
+  });
   const models = new Map<string, VllmModel>();
   for (const m of c.enabledModels) {
     const chart = new Chart(app, m.name, { disableResourceNameHashes: true });
-    models.set(m.name, new VllmModel(chart, 'Model', modelProps(c, m)));
+    const props = modelProps(c, m);
+    const model = new VllmModel(chart, 'Model', props);
+    models.set(m.name, model);
+    new ModelObservability(chart, 'Observability', { ...props, model, environment: c.environment, slo: m.slo });
   }
   return models;
 }

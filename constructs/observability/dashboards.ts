@@ -1,0 +1,436 @@
+/**
+ * The Grafana dashboards: one per model (latency, throughput, batch and KV cache, replicas,
+ * GPU and energy, with the model's own SLO bounds drawn as thresholds) and one overview of
+ * every model and GPU of the environment. Queries come from the metrics catalog and the
+ * recorded SLIs.
+ */
+import {
+  DCGM_GPU_LABELS,
+  DCGM_METRICS,
+  FINISHED_REASON_LABEL,
+  KUBE_STATE_METRICS,
+  VLLM_METRICS,
+  deploymentPodRegex,
+  modelMatchers,
+  modelPromql,
+  regexLiteral,
+  type ModelSelector,
+  type VllmMetricId,
+} from '../metrics';
+import { gpuMemoryAlertRatio, type ModelSloProps } from './alerts';
+import { dashboardJson, type DashboardJson, type PanelSpec, type QuerySpec } from './grafana';
+import { SLI_WINDOW, dcgm, gpuMemoryUsedRatio, gpuOfModel, recorded, recordedInNamespace } from './slis';
+
+/** Tag every platform dashboard carries, for Grafana's dashboard search. */
+export const DASHBOARD_TAG = 'llm-platform';
+/** uid of the environment overview. */
+export const OVERVIEW_DASHBOARD_UID = 'llm-platform-overview';
+
+/** The dashboard uid of a model. */
+export function modelDashboardUid(modelName: string): string {
+  return `llm-${modelName}`;
+}
+
+export interface ModelDashboardInputs {
+  readonly sel: ModelSelector;
+  readonly variant: string;
+  readonly environment: string;
+  readonly slo: ModelSloProps;
+  readonly kvCacheUsageTarget: number;
+  readonly gpuMemoryUtilization: number;
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  /** Every Deployment of the model. */
+  readonly deployments: readonly string[];
+  /** The Deployment that serves traffic. */
+  readonly activeDeployment: string;
+  /** The HPA KEDA created for the model. @default - not autoscaled */
+  readonly hpaName?: string;
+}
+
+const PERCENTILES = [0.5, 0.95, 0.99] as const;
+
+function percentiles(id: VllmMetricId, sel: ModelSelector, qs: readonly number[] = PERCENTILES): QuerySpec[] {
+  return qs.map((q) => ({ expr: modelPromql.quantile(id, q, sel, SLI_WINDOW), legend: `p${Math.round(q * 100)}` }));
+}
+
+/** `op by (labels) (rate(series[window]))` of a catalog counter narrowed to the model. */
+function rateBy(by: string, id: VllmMetricId, sel: ModelSelector): string {
+  return `sum by (${by}) (rate(${modelPromql.series(VLLM_METRICS[id], modelMatchers(sel))}[${SLI_WINDOW}]))`;
+}
+
+/** The dashboard of one model. */
+export function modelDashboard(p: ModelDashboardInputs): DashboardJson {
+  const { sel, slo } = p;
+  const ns = sel.namespace;
+  const ksm = KUBE_STATE_METRICS;
+  const deployments = { regex: p.deployments.map(regexLiteral).join('|') };
+  const pods = { regex: deploymentPodRegex(p.deployments) };
+  const vllmPerPod = (id: VllmMetricId) => `max by (pod) (${modelPromql.series(VLLM_METRICS[id], modelMatchers(sel))})`;
+  const gpuPerPod = (expr: string) => `max by (pod) (${gpuOfModel(expr, sel)})`;
+  const ttftSec = slo.ttftP95Ms / 1000;
+  const itlSec = slo.itlP95Ms / 1000;
+
+  const serviceLevel: PanelSpec[] = [
+    {
+      kind: 'stat',
+      title: 'TTFT p95',
+      description: `p95 time to first token over ${SLI_WINDOW}; red above the ${slo.ttftP95Ms} ms budget (slo.ttftP95Ms).`,
+      unit: 's',
+      queries: [{ expr: recorded('ttftP95', sel), legend: 'TTFT p95' }],
+      thresholds: [{ value: ttftSec, color: 'red' }],
+    },
+    {
+      kind: 'stat',
+      title: 'ITL p95',
+      description: `p95 inter-token latency over ${SLI_WINDOW}; red above the ${slo.itlP95Ms} ms budget (slo.itlP95Ms).`,
+      unit: 's',
+      queries: [{ expr: recorded('itlP95', sel), legend: 'ITL p95' }],
+      thresholds: [{ value: itlSec, color: 'red' }],
+    },
+    {
+      kind: 'stat',
+      title: '5xx ratio',
+      description: `Share of OpenAI API requests answered with a 5xx over ${SLI_WINDOW}; red above slo.errorRatio ${slo.errorRatio}.`,
+      unit: 'percentunit',
+      queries: [{ expr: recorded('errorRatio', sel), legend: '5xx' }],
+      thresholds: [{ value: slo.errorRatio, color: 'red' }],
+    },
+    {
+      kind: 'stat',
+      title: 'Requests/s',
+      description: 'Finished requests per second, every finish reason.',
+      unit: 'reqps',
+      queries: [{ expr: recorded('requestRate', sel), legend: 'req/s' }],
+    },
+    {
+      kind: 'stat',
+      title: 'Generated tokens/s',
+      description: 'Output tokens per second across the pods.',
+      unit: 'short',
+      queries: [{ expr: recorded('generationTokenRate', sel), legend: 'tok/s' }],
+    },
+    {
+      kind: 'stat',
+      title: 'Ready pods',
+      description: `Available pods of ${p.activeDeployment}, the Deployment that serves traffic (min ${p.minReplicas}, max ${p.maxReplicas}).`,
+      unit: 'short',
+      queries: [
+        { expr: `sum(${modelPromql.series(ksm.deploymentReplicasAvailable, { namespace: ns, deployment: p.activeDeployment })})`, legend: 'ready' },
+      ],
+    },
+  ];
+
+  const latency: PanelSpec[] = [
+    {
+      title: 'Time to first token',
+      description: `Request arrival to the first generated token; the dashed line is the p95 budget, ${slo.ttftP95Ms} ms.`,
+      unit: 's',
+      queries: percentiles('timeToFirstToken', sel),
+      thresholds: [{ value: ttftSec, color: 'red' }],
+    },
+    {
+      title: 'Time per output token (TPOT)',
+      description: 'Per request: (E2E - TTFT) / (output tokens - 1).',
+      unit: 's',
+      queries: percentiles('timePerOutputToken', sel),
+    },
+    {
+      title: 'Inter-token latency',
+      description: `Gap between successive tokens; the dashed line is the p95 budget, ${slo.itlP95Ms} ms.`,
+      unit: 's',
+      queries: percentiles('interTokenLatency', sel),
+      thresholds: [{ value: itlSec, color: 'red' }],
+    },
+    {
+      title: 'End-to-end latency',
+      description: 'Request arrival to the last token.',
+      unit: 's',
+      width: 12,
+      queries: percentiles('e2eRequestLatency', sel),
+    },
+    {
+      title: 'Queue time',
+      description: 'Time a request waited before it was first scheduled: rises before TTFT does.',
+      unit: 's',
+      width: 12,
+      queries: percentiles('requestQueueTime', sel, [0.5, 0.95]),
+    },
+  ];
+
+  const throughput: PanelSpec[] = [
+    {
+      title: 'Requests/s by finish reason',
+      description: 'stop: the model ended; length: max_tokens or the context; abort: the client left; error: a request-level failure.',
+      unit: 'reqps',
+      queries: [{ expr: rateBy(FINISHED_REASON_LABEL, 'requestSuccess', sel), legend: `{{${FINISHED_REASON_LABEL}}}` }],
+    },
+    {
+      title: 'Tokens/s',
+      description: 'Prompt (prefill) and generated (decode) tokens per second across the pods.',
+      unit: 'short',
+      queries: [
+        { expr: recorded('promptTokenRate', sel), legend: 'prompt' },
+        { expr: recorded('generationTokenRate', sel), legend: 'generated' },
+      ],
+    },
+    {
+      title: 'Request length',
+      description: 'Prompt and output tokens per finished request.',
+      unit: 'short',
+      queries: [
+        ...percentiles('requestPromptTokens', sel, [0.5, 0.95]).map((q) => ({ ...q, legend: `prompt ${q.legend}` })),
+        ...percentiles('requestGenerationTokens', sel, [0.5, 0.95]).map((q) => ({ ...q, legend: `output ${q.legend}` })),
+      ],
+    },
+    {
+      title: '5xx ratio',
+      description: `Share of OpenAI API requests answered with a 5xx; the dashed line is slo.errorRatio ${slo.errorRatio}.`,
+      unit: 'percentunit',
+      width: 12,
+      queries: [
+        { expr: recorded('errorRatio', sel), legend: `${SLI_WINDOW}` },
+        { expr: recorded('errorRatioLong', sel), legend: '1h' },
+      ],
+      thresholds: [{ value: slo.errorRatio, color: 'red' }],
+    },
+    {
+      title: 'Aborted ratio',
+      description: `Share of finished requests the client aborted; the dashed line is slo.abortRatio ${slo.abortRatio}.`,
+      unit: 'percentunit',
+      width: 12,
+      queries: [{ expr: recorded('abortRatio', sel), legend: 'aborted' }],
+      thresholds: [{ value: slo.abortRatio, color: 'orange' }],
+    },
+  ];
+
+  const batch: PanelSpec[] = [
+    {
+      title: 'Running and waiting requests',
+      description: `Requests in the running batch and in the queue, summed over pods; the dashed line is slo.queueDepth ${slo.queueDepth}.`,
+      unit: 'short',
+      width: 12,
+      queries: [
+        { expr: recorded('requestsRunning', sel), legend: 'running' },
+        { expr: recorded('requestsWaiting', sel), legend: 'waiting' },
+      ],
+      thresholds: [{ value: slo.queueDepth, color: 'red' }],
+    },
+    {
+      title: 'KV-cache usage per pod',
+      description: `KEDA scales out above kvCacheUsageTarget ${p.kvCacheUsageTarget} (orange); the alert fires above slo.kvCacheUsage ${slo.kvCacheUsage} (red).`,
+      unit: 'percentunit',
+      width: 12,
+      min: 0,
+      max: 1,
+      queries: [{ expr: vllmPerPod('kvCacheUsage'), legend: '{{pod}}' }],
+      thresholds: [
+        { value: p.kvCacheUsageTarget, color: 'orange' },
+        { value: slo.kvCacheUsage, color: 'red' },
+      ],
+    },
+    {
+      title: 'Preemptions/s',
+      description: 'Requests evicted from the batch because the KV cache ran out; they are recomputed later.',
+      unit: 'short',
+      width: 12,
+      bars: true,
+      queries: [{ expr: recorded('preemptionRate', sel), legend: 'preemptions/s' }],
+    },
+    {
+      title: 'Prefix-cache hit ratio',
+      description: 'Share of prompt tokens found in the prefix cache.',
+      unit: 'percentunit',
+      width: 12,
+      min: 0,
+      max: 1,
+      queries: [
+        {
+          expr: `${modelPromql.rate('prefixCacheHits', sel, SLI_WINDOW)} / ${modelPromql.rate('prefixCacheQueries', sel, SLI_WINDOW)}`,
+          legend: 'hit ratio',
+        },
+      ],
+    },
+  ];
+
+  const ksmDeployments = { namespace: ns, deployment: deployments };
+  const scaling: PanelSpec[] = [
+    {
+      title: 'Replicas',
+      description: `Available and desired pods per Deployment${p.hpaName ? `, and what KEDA asks for (between ${p.minReplicas} and ${p.maxReplicas})` : ''}.`,
+      unit: 'short',
+      width: 12,
+      min: 0,
+      queries: [
+        { expr: modelPromql.series(ksm.deploymentReplicasAvailable, ksmDeployments), legend: '{{deployment}} available' },
+        { expr: modelPromql.series(ksm.deploymentReplicasDesired, ksmDeployments), legend: '{{deployment}} desired' },
+        ...(p.hpaName
+          ? [{ expr: modelPromql.series(ksm.hpaDesiredReplicas, { namespace: ns, horizontalpodautoscaler: p.hpaName }), legend: 'KEDA desired' }]
+          : []),
+      ],
+    },
+    {
+      title: 'Scaling events',
+      description: 'Changes of the desired replica count (scale-outs, scale-ins, rollouts).',
+      unit: 'short',
+      width: 12,
+      bars: true,
+      queries: [{ expr: `changes(${modelPromql.series(ksm.deploymentReplicasDesired, ksmDeployments)}[${SLI_WINDOW}])`, legend: '{{deployment}}' }],
+    },
+    {
+      title: 'Container restarts',
+      description: 'Each restart is a cold start: weights, CUDA graphs, minutes on a T4.',
+      unit: 'short',
+      width: 12,
+      bars: true,
+      queries: [
+        {
+          expr: `sum by (pod) (increase(${modelPromql.series(ksm.podRestarts, { namespace: ns, pod: pods })}[${SLI_WINDOW}]))`,
+          legend: '{{pod}}',
+        },
+      ],
+    },
+    {
+      title: 'Pending pods',
+      description: 'Pods waiting for a GPU node or their image; KEDA scales pods, the Cluster Autoscaler adds nodes.',
+      unit: 'short',
+      width: 12,
+      queries: [{ expr: `sum(${modelPromql.series(ksm.podPhase, { namespace: ns, pod: pods, phase: 'Pending' })})`, legend: 'pending' }],
+    },
+  ];
+
+  const gpuMem = gpuMemoryAlertRatio(p.gpuMemoryUtilization);
+  const gpu: PanelSpec[] = [
+    {
+      title: 'GPU utilization per pod',
+      description: 'Share of time a kernel was running on the GPU.',
+      unit: 'percent',
+      min: 0,
+      max: 100,
+      queries: [{ expr: gpuPerPod(dcgm('gpuUtilization', ns)), legend: '{{pod}}' }],
+    },
+    {
+      title: 'GPU memory bandwidth per pod',
+      description: 'Share of time memory was read or written: decode is bandwidth-bound on a T4.',
+      unit: 'percent',
+      min: 0,
+      max: 100,
+      queries: [{ expr: gpuPerPod(dcgm('memoryCopyUtilization', ns)), legend: '{{pod}}' }],
+    },
+    {
+      title: 'GPU memory used per pod',
+      description: `vLLM reserves gpuMemoryUtilization ${p.gpuMemoryUtilization} at start; the alert fires above ${gpuMem} (red).`,
+      unit: 'percentunit',
+      min: 0,
+      max: 1,
+      queries: [{ expr: gpuPerPod(gpuMemoryUsedRatio(ns)), legend: '{{pod}}' }],
+      thresholds: [{ value: gpuMem, color: 'red' }],
+    },
+    {
+      title: 'GPU power per pod',
+      description: 'Board power draw.',
+      unit: 'watt',
+      queries: [{ expr: gpuPerPod(dcgm('powerUsage', ns)), legend: '{{pod}}' }],
+    },
+    {
+      title: 'Energy per 1K generated tokens',
+      description: 'GPU energy (DCGM) over generated tokens across the pods: J per 1,000 output tokens. Empty while idle.',
+      unit: 'joule',
+      queries: [{ expr: recorded('gpuEnergyPer1kTokens', sel), legend: 'J / 1K tokens' }],
+    },
+    {
+      title: 'GPU temperature per pod',
+      description: 'A T4 throttles its clocks near 85 °C.',
+      unit: 'celsius',
+      queries: [{ expr: gpuPerPod(dcgm('temperature', ns)), legend: '{{pod}}' }],
+    },
+  ];
+
+  return dashboardJson({
+    uid: modelDashboardUid(sel.modelName),
+    title: `LLM ${sel.modelName} (${p.environment})`,
+    description: `vLLM variant ${p.variant} in ${ns}: latency against its SLOs, throughput, batch and KV cache, replicas and GPU.`,
+    tags: [DASHBOARD_TAG, 'vllm', p.variant],
+    annotations: [
+      {
+        name: 'Replica changes',
+        expr: `changes(${modelPromql.series(ksm.deploymentReplicasDesired, ksmDeployments)}[1m]) > 0`,
+        title: 'desired replicas changed',
+        color: 'purple',
+      },
+    ],
+    links: [{ title: 'Overview', uid: OVERVIEW_DASHBOARD_UID }],
+    rows: [
+      { title: 'Service level', panels: serviceLevel },
+      { title: 'Latency', panels: latency },
+      { title: 'Throughput', panels: throughput },
+      { title: 'Batch and KV cache', panels: batch },
+      { title: 'Replicas and scaling', panels: scaling },
+      { title: 'GPU and energy', panels: gpu },
+    ],
+  });
+}
+
+export interface OverviewDashboardInputs {
+  readonly namespace: string;
+  readonly environment: string;
+  /** Names of the enabled models, for links to their dashboards. */
+  readonly models: readonly string[];
+}
+
+/** Every model and every GPU of the environment on one page. */
+export function overviewDashboard(p: OverviewDashboardInputs): DashboardJson {
+  const ns = p.namespace;
+  const byModel = '{{model_name}}';
+  const { node, gpu } = DCGM_GPU_LABELS;
+  const models: PanelSpec[] = [
+    { title: 'TTFT p95', description: 'Per model; each has its own budget (see its dashboard).', unit: 's', queries: [{ expr: recordedInNamespace('ttftP95', ns), legend: byModel }] },
+    { title: 'ITL p95', description: 'Per model.', unit: 's', queries: [{ expr: recordedInNamespace('itlP95', ns), legend: byModel }] },
+    { title: 'TPOT p95', description: 'Time per output token per request, per model.', unit: 's', queries: [{ expr: recordedInNamespace('tpotP95', ns), legend: byModel }] },
+    { title: 'E2E p95', description: 'Request arrival to last token, per model.', unit: 's', queries: [{ expr: recordedInNamespace('e2eP95', ns), legend: byModel }] },
+    { title: '5xx ratio', description: 'Share of OpenAI API requests answered with a 5xx.', unit: 'percentunit', queries: [{ expr: recordedInNamespace('errorRatio', ns), legend: byModel }] },
+    { title: 'Requests/s', description: 'Finished requests per second.', unit: 'reqps', queries: [{ expr: recordedInNamespace('requestRate', ns), legend: byModel }] },
+    { title: 'Generated tokens/s', description: 'Output tokens per second.', unit: 'short', queries: [{ expr: recordedInNamespace('generationTokenRate', ns), legend: byModel }] },
+    { title: 'Waiting requests', description: 'Queued requests, summed over pods.', unit: 'short', queries: [{ expr: recordedInNamespace('requestsWaiting', ns), legend: byModel }] },
+    { title: 'KV-cache usage (fullest pod)', description: 'Per model.', unit: 'percentunit', min: 0, max: 1, queries: [{ expr: recordedInNamespace('kvCacheUsage', ns), legend: byModel }] },
+    {
+      title: 'Available pods',
+      description: 'Per Deployment (both tracks of a blue/green model).',
+      unit: 'short',
+      min: 0,
+      queries: [{ expr: modelPromql.series(KUBE_STATE_METRICS.deploymentReplicasAvailable, { namespace: ns }), legend: '{{deployment}}' }],
+    },
+  ];
+  const gpus: PanelSpec[] = [
+    { title: 'GPU utilization by model', description: 'Mean over the model\'s GPUs.', unit: 'percentunit', min: 0, max: 1, queries: [{ expr: recordedInNamespace('gpuUtilization', ns), legend: byModel }] },
+    { title: 'Energy per 1K generated tokens', description: 'J per 1,000 output tokens, per model.', unit: 'joule', queries: [{ expr: recordedInNamespace('gpuEnergyPer1kTokens', ns), legend: byModel }] },
+    { title: 'GPU power by model', description: 'Sum over the model\'s GPUs.', unit: 'watt', queries: [{ expr: recordedInNamespace('gpuPower', ns), legend: byModel }] },
+    {
+      title: 'GPU utilization by node',
+      description: 'Every GPU of the cluster, serving or idle: idle GPU nodes cost as much as busy ones.',
+      unit: 'percent',
+      width: 12,
+      min: 0,
+      max: 100,
+      queries: [{ expr: `avg by (${node}) (${modelPromql.series(DCGM_METRICS.gpuUtilization)})`, legend: `{{${node}}}` }],
+    },
+    {
+      title: 'Last XID error by GPU',
+      description: 'XID code the driver last reported (0: none); see the GpuXidError runbook.',
+      unit: 'short',
+      width: 12,
+      queries: [{ expr: `max by (${node}, ${gpu}) (${modelPromql.series(DCGM_METRICS.xidErrors)})`, legend: `{{${node}}} gpu {{${gpu}}}` }],
+    },
+  ];
+  return dashboardJson({
+    uid: OVERVIEW_DASHBOARD_UID,
+    title: `LLM platform overview (${p.environment})`,
+    description: `Every vLLM model in ${ns} and every GPU of the ${p.environment} cluster.`,
+    tags: [DASHBOARD_TAG, 'vllm', 'gpu'],
+    links: p.models.map((m) => ({ title: m, uid: modelDashboardUid(m) })),
+    rows: [
+      { title: 'Models', panels: models },
+      { title: 'GPUs', panels: gpus },
+    ],
+  });
+}

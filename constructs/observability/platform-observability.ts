@@ -1,0 +1,49 @@
+/**
+ * What watches the environment as a whole: GPU health alerts (XID errors, missing DCGM series)
+ * and the overview dashboard of every model and GPU.
+ */
+import type { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { PrometheusRule } from '../imports/monitoring.coreos.com';
+import { platformAlerts } from './alerts';
+import { OVERVIEW_DASHBOARD_UID, overviewDashboard } from './dashboards';
+import { PART_OF, dashboardConfigMap, ruleGroups } from './objects';
+
+/** Name of the environment-wide PrometheusRule. */
+export const PLATFORM_RULE_NAME = 'llm-platform';
+
+export interface PlatformObservabilityProps {
+  /** The model namespace; the rule and dashboard live there too. */
+  readonly namespace: string;
+  readonly environment: string;
+  /** Names of the enabled models, linked from the overview. */
+  readonly models: readonly string[];
+  /** Labels the Prometheus operator selects rules by. */
+  readonly monitoringLabels: Readonly<Record<string, string>>;
+  /** Team that owns the GPUs, as the alerts' `team` label. @default 'platform' */
+  readonly team?: string;
+}
+
+export class PlatformObservability extends Construct {
+  readonly rule: PrometheusRule;
+  readonly dashboard: k8s.KubeConfigMap;
+
+  constructor(scope: Construct, id: string, props: PlatformObservabilityProps) {
+    super(scope, id);
+    const team = props.team ?? 'platform';
+    this.rule = new PrometheusRule(this, 'Rules', {
+      metadata: { name: PLATFORM_RULE_NAME, namespace: props.namespace, labels: { ...PART_OF, ...props.monitoringLabels } },
+      spec: {
+        groups: ruleGroups([
+          { name: `${PLATFORM_RULE_NAME}.gpu`, rules: platformAlerts({ namespace: props.namespace, team, environment: props.environment }) },
+        ]),
+      },
+    });
+    this.dashboard = dashboardConfigMap(this, 'Dashboard', {
+      name: OVERVIEW_DASHBOARD_UID,
+      namespace: props.namespace,
+      labels: PART_OF,
+      dashboard: overviewDashboard({ namespace: props.namespace, environment: props.environment, models: props.models }),
+    });
+  }
+}
