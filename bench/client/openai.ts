@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { Agent, type Dispatcher } from 'undici';
 import { BENCH_DEFAULTS } from '../defaults';
 import { UsageError } from '../errors';
-import { SseParser, SseSyntaxError } from './sse';
+import { SseParser, type SseSink, SseSyntaxError } from './sse';
 
 /** OpenAI route a generation request goes to. */
 export type Endpoint = 'chat' | 'completions';
@@ -171,7 +171,7 @@ export class OpenAiClient {
     const path = `${this.basePath}/v1/${req.endpoint === 'chat' ? 'chat/completions' : 'completions'}`;
     handler.startMs = performance.now();
     this.agent.dispatch({ origin: this.origin, path, method: 'POST', headers, body: requestBody(req) }, handler);
-    return { done: handler.done, cancel: () => handler.cancel() };
+    return handler;
   }
 
   /** GET a path under the base URL; rejects only when no response arrives. */
@@ -275,11 +275,22 @@ class StreamFailure extends Error {
   }
 }
 
+// Timer callbacks take the handler as an argument: no closure per request on the hot path.
+function onTotalTimeout(h: GenerationHandler): void {
+  h.timeout('total_timeout', `no complete response within ${h.totalMs / 1000} s`);
+}
+
+function onFirstTokenTimeout(h: GenerationHandler): void {
+  h.timeout('first_token_timeout', `no generated text within ${h.firstTokenMs / 1000} s`);
+}
+
+type MutableRecord = { -readonly [K in keyof RequestRecord]: RequestRecord[K] };
+
 /**
  * One request's state machine. Every path ends in `finish` exactly once; later callbacks (the
  * abort we caused, a late timer) find `ended` set and do nothing.
  */
-class GenerationHandler implements Dispatcher.DispatchHandler {
+class GenerationHandler implements Dispatcher.DispatchHandler, InFlight, SseSink {
   startMs = 0;
   readonly done: Promise<RequestRecord>;
   private resolve!: (r: RequestRecord) => void;
@@ -306,18 +317,17 @@ class GenerationHandler implements Dispatcher.DispatchHandler {
   constructor(
     private readonly id: string,
     private readonly req: GenerationRequest,
-    firstTokenMs: number,
-    totalMs: number,
+    readonly firstTokenMs: number,
+    readonly totalMs: number,
   ) {
     this.done = new Promise((resolve) => (this.resolve = resolve));
-    this.parser = req.stream ? new SseParser((data) => this.onEvent(data)) : null;
-    this.totalTimer = setTimeout(() => this.fail('total_timeout', `no complete response within ${totalMs / 1000} s`), totalMs);
-    if (req.stream && firstTokenMs < totalMs) {
-      this.firstTokenTimer = setTimeout(
-        () => this.fail('first_token_timeout', `no generated text within ${firstTokenMs / 1000} s`),
-        firstTokenMs,
-      );
-    }
+    this.parser = req.stream ? new SseParser(this) : null;
+    this.totalTimer = setTimeout(onTotalTimeout, totalMs, this);
+    if (req.stream && firstTokenMs < totalMs) this.firstTokenTimer = setTimeout(onFirstTokenTimeout, firstTokenMs, this);
+  }
+
+  timeout(reason: 'total_timeout' | 'first_token_timeout', message: string): void {
+    this.fail(reason, message);
   }
 
   cancel(): void {
@@ -390,7 +400,7 @@ class GenerationHandler implements Dispatcher.DispatchHandler {
     this.fail(reason, errorMessage(err));
   }
 
-  private onEvent(data: string): void {
+  onSseEvent(data: string): void {
     if (this.sawDone) return;
     if (data === '[DONE]') {
       this.sawDone = true;
@@ -485,27 +495,20 @@ class GenerationHandler implements Dispatcher.DispatchHandler {
       if (this.controller !== null) this.controller.abort(abort);
       else this.pendingAbort = abort;
     }
-    const base = {
-      id: this.id,
-      outcome: end.outcome,
-      startMs: this.startMs,
-      e2eMs: endMs - this.startMs,
-      itlMs: this.itlMs,
-      contentChunks: this.contentChunks,
-      ...(this.status !== 0 && { status: this.status }),
-      ...(this.outputTokens !== undefined && { outputTokens: this.outputTokens }),
-      ...(this.inputTokens !== undefined && { inputTokens: this.inputTokens }),
-    };
-    this.resolve(
-      end.outcome === 'success'
-        ? {
-            ...base,
-            ...(this.ttftMs !== undefined && { ttftMs: this.ttftMs }),
-            ...(this.lastTokenMs !== undefined && { lastTokenMs: this.lastTokenMs }),
-            ...(this.req.captureText === true && { text: this.text }),
-          }
-        : { ...base, ...(end.reason !== undefined && { reason: end.reason }), ...(end.message !== undefined && { message: end.message }) },
-    );
+    // Plain assignments, not conditional spreads: this runs once per request at full load.
+    const r: MutableRecord = { id: this.id, outcome: end.outcome, startMs: this.startMs, e2eMs: endMs - this.startMs, itlMs: this.itlMs, contentChunks: this.contentChunks };
+    if (this.status !== 0) r.status = this.status;
+    if (this.outputTokens !== undefined) r.outputTokens = this.outputTokens;
+    if (this.inputTokens !== undefined) r.inputTokens = this.inputTokens;
+    if (end.outcome === 'success') {
+      if (this.ttftMs !== undefined) r.ttftMs = this.ttftMs;
+      if (this.lastTokenMs !== undefined) r.lastTokenMs = this.lastTokenMs;
+      if (this.req.captureText === true) r.text = this.text;
+    } else {
+      if (end.reason !== undefined) r.reason = end.reason;
+      if (end.message !== undefined) r.message = end.message;
+    }
+    this.resolve(r);
   }
 }
 

@@ -8,6 +8,11 @@ export class SseSyntaxError extends Error {
   }
 }
 
+/** Receives each event's data (multi-line data joined with `\n`). */
+export interface SseSink {
+  onSseEvent(data: string): void;
+}
+
 /**
  * Incremental Server-Sent Events parser: bytes in, `data` payloads out.
  *
@@ -21,10 +26,10 @@ export class SseParser {
   private pending = '';
   private data: string | null = null;
 
-  /** @param onData receives each event's data (multi-line data joined with `\n`). */
-  constructor(private readonly onData: (data: string) => void) {}
+  // A sink object rather than a callback: no closure per request on the hot path.
+  constructor(private readonly sink: SseSink) {}
 
-  /** Feeds one network read; calls `onData` for every event it completes. */
+  /** Feeds one network read; calls the sink for every event it completes. */
   feed(chunk: Buffer): void {
     const text = this.pending.length === 0 ? this.decoder.write(chunk) : this.pending + this.decoder.write(chunk);
     let start = 0;
@@ -48,7 +53,7 @@ export class SseParser {
       if (this.data !== null) {
         const data = this.data;
         this.data = null;
-        this.onData(data);
+        this.sink.onSseEvent(data);
       }
       return;
     }

@@ -83,6 +83,12 @@ export function renderHtml(r: LoadResult): string {
       series: [{ name: label, color, points: r.distributions[key].cdf.map(([p, v]) => [v, p] as const) }],
     });
   const t = r.timeline;
+  // Each bucket covers [t, t + 1 s): close the staircase at the end of the last one.
+  const perSecond = (f: (b: (typeof t)[number]) => number) => {
+    const pts = t.map((b) => [b.t, f(b)] as const);
+    const last = pts.at(-1);
+    return last === undefined ? pts : [...pts, [last[0] + 1, last[1]] as const];
+  };
   body.push(
     '<h2>Latency distributions</h2>',
     '<div class="charts">',
@@ -96,7 +102,7 @@ export function renderHtml(r: LoadResult): string {
       xLabel: 'time (s)',
       yLabel: 'output tokens / s',
       stepped: true,
-      series: [{ name: 'output tok/s', color: PALETTE[0], points: t.map((b) => [b.t, b.outputTokens] as const) }],
+      series: [{ name: 'output tok/s', color: PALETTE[0], points: perSecond((b) => b.outputTokens) }],
     }),
     lineChart({
       title: 'Requests',
@@ -104,9 +110,9 @@ export function renderHtml(r: LoadResult): string {
       yLabel: 'requests',
       stepped: true,
       series: [
-        { name: 'completed/s', color: PALETTE[2], points: t.map((b) => [b.t, b.completed] as const) },
-        { name: 'failed/s', color: PALETTE[3], points: t.map((b) => [b.t, b.failed] as const) },
-        { name: 'in flight', color: PALETTE[1], points: t.map((b) => [b.t, b.inFlight] as const) },
+        { name: 'completed/s', color: PALETTE[2], points: perSecond((b) => b.completed) },
+        { name: 'failed/s', color: PALETTE[3], points: perSecond((b) => b.failed) },
+        { name: 'in flight', color: PALETTE[1], points: perSecond((b) => b.inFlight) },
       ],
     }),
     lineChart({

@@ -7,7 +7,7 @@ export interface Series {
   readonly points: readonly (readonly [number, number])[];
 }
 
-/** A line chart; `stepped` draws a staircase (for per-second counts). */
+/** A line chart; `stepped` draws a staircase where each value holds until the next x (per-second counts). */
 export interface LineChartSpec {
   readonly title: string;
   readonly xLabel: string;
@@ -46,15 +46,20 @@ function frame(title: string, xLabel: string, yLabel: string, body: string): str
   ].join('\n');
 }
 
+/** Tick labels: as short as the value allows (500, 2, 0.25). */
+function tick(v: number): string {
+  return String(Number(v.toPrecision(6)));
+}
+
 function axes(xTicks: number[], yTicks: number[], sx: (v: number) => number, sy: (v: number) => number): string {
   const parts: string[] = [];
   for (const t of yTicks) {
     const y = sy(t).toFixed(1);
-    parts.push(`<line x1="${M.left}" x2="${W - M.right}" y1="${y}" y2="${y}" class="g"/>`, `<text x="${M.left - 6}" y="${y}" dy="4" text-anchor="end" class="k">${fmt(t)}</text>`);
+    parts.push(`<line x1="${M.left}" x2="${W - M.right}" y1="${y}" y2="${y}" class="g"/>`, `<text x="${M.left - 6}" y="${y}" dy="4" text-anchor="end" class="k">${tick(t)}</text>`);
   }
   for (const t of xTicks) {
     const x = sx(t).toFixed(1);
-    parts.push(`<line x1="${x}" x2="${x}" y1="${H - M.bottom}" y2="${H - M.bottom + 4}" class="x"/>`, `<text x="${x}" y="${H - M.bottom + 16}" text-anchor="middle" class="k">${fmt(t)}</text>`);
+    parts.push(`<line x1="${x}" x2="${x}" y1="${H - M.bottom}" y2="${H - M.bottom + 4}" class="x"/>`, `<text x="${x}" y="${H - M.bottom + 16}" text-anchor="middle" class="k">${tick(t)}</text>`);
   }
   parts.push(`<line x1="${M.left}" x2="${W - M.right}" y1="${H - M.bottom}" y2="${H - M.bottom}" class="x"/>`);
   return parts.join('\n');

@@ -39,8 +39,8 @@ describe('OpenAiClient streaming', () => {
   it('does not count a role-only chunk as the first token', async () => {
     const r = await streamAgainst([chatChunk({ role: 'assistant', content: '' }), 60, chatChunk({ content: 'Hel' }), 20, chatChunk({ content: 'lo' }), usageChunk(2), 'data: [DONE]\n\n']);
     expect(r.outcome).toBe('success');
+    // Had the role chunk counted, TTFT would be ~0: the content chunk is written 60 ms later.
     expect(r.ttftMs).toBeGreaterThanOrEqual(60);
-    expect(r.ttftMs).toBeLessThan(70);
     expect(r.itlMs).toHaveLength(1);
     expect(r.itlMs[0]).toBeGreaterThanOrEqual(19);
     expect(r).toMatchObject({ contentChunks: 2, outputTokens: 2, inputTokens: 5, text: 'Hello' });

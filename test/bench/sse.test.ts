@@ -3,7 +3,7 @@ import { SseParser, SseSyntaxError } from '../../bench/client/sse';
 
 function parseAll(chunks: readonly (string | Buffer)[]): { events: string[]; incomplete: boolean } {
   const events: string[] = [];
-  const p = new SseParser((d) => events.push(d));
+  const p = new SseParser({ onSseEvent: (d) => void events.push(d) });
   for (const c of chunks) p.feed(typeof c === 'string' ? Buffer.from(c) : c);
   return { events, incomplete: p.incomplete };
 }

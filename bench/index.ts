@@ -1,0 +1,50 @@
+/**
+ * llm-bench as a library: everything the CLI does, for other tools (rollback, autoscale and
+ * post-deploy checks) to compose. The CLI in `cli.ts` is a thin layer over these exports.
+ */
+export { BENCH_DEFAULTS } from './defaults';
+export { METRIC_DEFINITIONS } from './definitions';
+export { EXIT, type ExitCode, RunError, UsageError, usageErrors } from './errors';
+export { TOOL } from './version';
+
+export {
+  type ChatMessage,
+  type ClientOptions,
+  type Endpoint,
+  type FailureReason,
+  type GenerationRequest,
+  type HttpResponse,
+  type InFlight,
+  OpenAiClient,
+  parseBaseUrl,
+  type PromptInput,
+  type RequestRecord,
+} from './client/openai';
+export { SseParser, SseSyntaxError } from './client/sse';
+
+export { Collector } from './load/collector';
+export { type LoadHooks, type LoadOptions, type LoadProgress, LoadRun, resolveLoadOptions, resultPassed, runLoad, startLoad } from './load/engine';
+export { isAuthStatus, listModels, type ModelsResponse, preflight, type ServedModel } from './load/preflight';
+export { loadPromptset, parsePromptset, type PromptSample, type PromptSource, syntheticPrompts } from './load/prompts';
+export { arrivalGaps, describeProfile, type LoadProfile } from './load/schedule';
+export { LatencyHistogram } from './load/stats';
+
+export { evaluateThresholds, parseThresholds, type Threshold } from './thresholds';
+export { runSweep, type SweepOptions } from './sweep';
+export { checkMetrics, checkModelList, formatSmoke, parseAdapter, runSmoke, type SmokeOptions } from './smoke/smoke';
+export {
+  type FaultRates,
+  type SimAdapter,
+  Simulator,
+  type SimulatorOptions,
+  type SimulatorSettings,
+  type SimulatorStats,
+  startSimulator,
+} from './sim/simulator';
+
+export { renderHtml, renderSweepHtml } from './report/html';
+export { type JunitCase, type JunitSuite, loadSuite, renderJunit, smokeSuite, sweepSuites } from './report/junit';
+export { renderMarkdown, renderSmokeMarkdown, renderSweepMarkdown } from './report/markdown';
+export * from './result';
+
+export { buildProgram, type CliIo, type ExitSink, main, processIo } from './cli';
