@@ -1,4 +1,4 @@
-import { MODEL_LABEL, type MetricSpec, VLLM_METRICS, type VllmMetricId } from '../../constructs/metrics';
+import { ABORTED_REASON, FINISHED_REASON_LABEL, MODEL_LABEL, type MetricSpec, VLLM_HTTP_METRICS, VLLM_METRICS, type VllmMetricId } from '../../constructs/metrics';
 
 /** Histogram bucket bounds by unit, close to vLLM's (latencies in seconds, lengths in tokens). */
 const BUCKETS: Partial<Record<MetricSpec['unit'], readonly number[]>> = {
@@ -42,6 +42,8 @@ function labels(model: string, extra = ''): string {
  */
 export class SimMetrics {
   private readonly models = new Map<string, ModelState>();
+  /** `http_requests_total` by `handler method status-class`, as vLLM's API server counts /v1/*. */
+  private readonly http = new Map<string, number>();
 
   constructor(models: readonly string[]) {
     for (const m of models) {
@@ -51,7 +53,7 @@ export class SimMetrics {
         if (isHistogram(id)) histograms.set(id, { counts: new Array<number>(bucketsOf(id).length).fill(0), sum: 0, count: 0 });
         else scalars.set(id, 0);
       }
-      this.models.set(m, { scalars, histograms, success: { stop: 0, length: 0, abort: 0 } });
+      this.models.set(m, { scalars, histograms, success: { stop: 0, length: 0, [ABORTED_REASON]: 0 } });
     }
   }
 
@@ -75,9 +77,15 @@ export class SimMetrics {
   }
 
   /** Counts a finished request by vLLM's finished_reason. */
-  finished(model: string, reason: 'stop' | 'length' | 'abort'): void {
+  finished(model: string, reason: 'stop' | 'length' | typeof ABORTED_REASON): void {
     const m = this.models.get(model)!;
     m.success[reason] = (m.success[reason] ?? 0) + 1;
+  }
+
+  /** Counts one answered HTTP request on an OpenAI route. */
+  httpRequest(handler: string, method: string, status: number): void {
+    const key = `${handler} ${method} ${Math.floor(status / 100)}xx`;
+    this.http.set(key, (this.http.get(key) ?? 0) + 1);
   }
 
   /** Prometheus text exposition (format 0.0.4). */
@@ -97,11 +105,17 @@ export class SimMetrics {
           out.push(`${spec.name}_bucket${labels(model, ',le="+Inf"')} ${h.count}`);
           out.push(`${spec.name}_sum${labels(model)} ${h.sum}`, `${spec.name}_count${labels(model)} ${h.count}`);
         } else if (id === 'requestSuccess') {
-          for (const [reason, n] of Object.entries(state.success)) out.push(`${spec.name}${labels(model, `,finished_reason="${reason}"`)} ${n}`);
+          for (const [reason, n] of Object.entries(state.success)) out.push(`${spec.name}${labels(model, `,${FINISHED_REASON_LABEL}="${reason}"`)} ${n}`);
         } else {
           out.push(`${spec.name}${labels(model)} ${state.scalars.get(id)!}`);
         }
       }
+    }
+    const http: MetricSpec = VLLM_HTTP_METRICS.httpRequests;
+    out.push(`# HELP ${http.name} ${http.help}`, `# TYPE ${http.name} ${http.type}`);
+    for (const [key, n] of this.http) {
+      const [handler, method, status] = key.split(' ');
+      out.push(`${http.name}{handler=${JSON.stringify(handler)},method="${method}",status="${status}"} ${n}`);
     }
     return `${out.join('\n')}\n`;
   }

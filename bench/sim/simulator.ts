@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { ABORTED_REASON } from '../../constructs/metrics';
 import { BENCH_DEFAULTS } from '../defaults';
 import { usageErrors } from '../errors';
 import { type Random, seededRandom } from '../load/random';
@@ -128,6 +129,7 @@ interface Job {
   startMs: number;
   timer: NodeJS.Timeout | undefined;
   emitted: number;
+  firstTokenMs: number;
   lastTokenMs: number;
   state: 'waiting' | 'running' | 'done';
 }
@@ -260,7 +262,7 @@ export class Simulator {
     const server = this.server;
     if (server === null) return;
     this.server = null;
-    for (const job of this.jobs) this.end(job, 'abort');
+    for (const job of this.jobs) this.end(job, ABORTED_REASON);
     this.queue.length = 0;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections();
@@ -301,6 +303,10 @@ export class Simulator {
         });
         return;
       }
+    }
+    if (path?.startsWith('/v1/') === true) {
+      const handler = path;
+      res.once('finish', () => this.metrics.httpRequest(handler, req.method ?? 'GET', res.statusCode));
     }
     if (path?.startsWith('/v1/') === true && this.opts.apiKey !== undefined && req.headers.authorization !== `Bearer ${this.opts.apiKey}`) {
       this.reject(401);
@@ -388,6 +394,7 @@ export class Simulator {
       startMs: 0,
       timer: undefined,
       emitted: 0,
+      firstTokenMs: 0,
       lastTokenMs: 0,
       state: 'waiting',
     };
@@ -398,7 +405,7 @@ export class Simulator {
     }
     this.jobs.add(job);
     res.on('close', () => {
-      if (job.state !== 'done') this.end(job, 'abort'); // the client went away
+      if (job.state !== 'done') this.end(job, ABORTED_REASON); // the client went away
     });
     this.queue.push(job);
     this.metrics.add(base, 'requestsWaiting', 1);
@@ -462,6 +469,7 @@ export class Simulator {
   private token(job: Job, now: number): void {
     const i = job.emitted++;
     if (i === 0) {
+      job.firstTokenMs = now;
       const ttftSec = (now - job.arrivalMs) / 1000;
       this.metrics.observe(job.base, 'timeToFirstToken', ttftSec);
       if (this.opts.recordTimings === true && job.requestId !== undefined) this.recordTiming(job.requestId, now - job.arrivalMs);
@@ -476,7 +484,7 @@ export class Simulator {
     if (job.fault === 'malformed' && i === 0) job.res.write('data: {"id": "broken\n\n');
     if (job.fault === 'cut' && job.emitted >= Math.max(Math.floor(job.outputTokens / 2), 1)) {
       job.res.socket?.destroy();
-      this.end(job, 'abort');
+      this.end(job, ABORTED_REASON);
     }
   }
 
@@ -491,7 +499,7 @@ export class Simulator {
       res.end('data: [DONE]\n\n');
     } else if (job.fault === 'cut') {
       res.socket?.destroy();
-      this.end(job, 'abort');
+      this.end(job, ABORTED_REASON);
       return;
     } else {
       let text = '';
@@ -512,16 +520,19 @@ export class Simulator {
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
     }
     this.counters.completed++;
+    this.metrics.observe(job.base, 'requestPromptTokens', job.promptTokens);
+    this.metrics.observe(job.base, 'requestGenerationTokens', job.outputTokens);
+    if (job.outputTokens > 1) this.metrics.observe(job.base, 'timePerOutputToken', (job.lastTokenMs - job.firstTokenMs) / 1000 / (job.outputTokens - 1));
     this.end(job, job.finishReason);
   }
 
-  private end(job: Job, reason: 'stop' | 'length' | 'abort'): void {
+  private end(job: Job, reason: 'stop' | 'length' | typeof ABORTED_REASON): void {
     if (job.state === 'done') return;
     if (job.timer !== undefined) clearTimeout(job.timer);
     const wasRunning = job.state === 'running';
     job.state = 'done';
     this.jobs.delete(job);
-    if (reason === 'abort' && !job.res.writableEnded) job.res.destroy();
+    if (reason === ABORTED_REASON && !job.res.writableEnded) job.res.destroy();
     this.metrics.finished(job.base, reason);
     if (wasRunning) {
       this.running--;

@@ -46,6 +46,10 @@ describe('simulator', () => {
     expect(text).toContain('vllm:request_success_total{engine="0",model_name="m1",finished_reason="length"} 1');
     expect(text).toContain('vllm:time_to_first_token_seconds_count{engine="0",model_name="m1"} 1');
     expect(text).toContain('# TYPE vllm:num_requests_running gauge');
+    expect(text).toContain('vllm:request_generation_tokens_count{engine="0",model_name="m1"} 1');
+    expect(text).toContain('vllm:request_time_per_output_token_seconds_count{engine="0",model_name="m1"} 1');
+    // The API server's HTTP counter, by route template and status class (what the error SLI reads).
+    expect(text).toContain('http_requests_total{handler="/v1/chat/completions",method="POST",status="2xx"} 1');
   });
 
   it('generates exactly max_tokens with ignore_eos, and its natural length otherwise', async () => {
