@@ -1,5 +1,5 @@
 /**
- * `npm run policy [-- --env NAME]... [--failures-only]`: synthesize every environment's
+ * `npm run policy [-- --env NAME]... [--failures-only] [--root DIR]`: synthesize every environment's
  * manifests, judge them with the Kubernetes rules (policy/k8s), judge the environment's AWS
  * resources with the AWS rules when a capture is plugged in, and print one table.
  *
@@ -65,12 +65,13 @@ export async function runPolicy(opts: PolicyRunOptions = {}): Promise<PolicyRun>
 export class UsageError extends Error {}
 
 async function main(argv: string[]): Promise<number> {
-  let values: { env?: string[]; 'failures-only'?: boolean; help?: boolean };
+  let values: { env?: string[]; root?: string; 'failures-only'?: boolean; help?: boolean };
   try {
     ({ values } = parseArgs({
       args: argv,
       options: {
         env: { type: 'string', short: 'e', multiple: true },
+        root: { type: 'string' },
         'failures-only': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -80,11 +81,14 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   if (values.help) {
-    console.log('usage: npm run policy -- [--env NAME]... [--failures-only]\n  judges every environment with the Kubernetes (and AWS) rules; exit 1 on any failure');
+    console.log(
+      'usage: npm run policy -- [--env NAME]... [--failures-only] [--root DIR]\n' +
+        '  judges every environment (Pulumi.<env>.yaml in DIR, default this project) with the Kubernetes (and AWS) rules; exit 1 on any failure',
+    );
     return 0;
   }
   try {
-    const { rows, notes } = await runPolicy({ envs: values.env });
+    const { rows, notes } = await runPolicy({ envs: values.env, root: values.root ? resolve(values.root) : undefined });
     const shown = values['failures-only'] ? rows.filter((r) => !r.passed) : rows;
     if (shown.length) console.log(formatTable(shown));
     for (const n of notes) console.log(`note: ${n}`);

@@ -1,0 +1,126 @@
+/**
+ * `npm run policy`: the library entry over every environment, the AWS hook, the table, and the
+ * CLI's exit codes through the same command the README gives.
+ */
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../stacks/config';
+import { PROJECT_ROOT, environments } from '../../stacks/synthesize';
+import { formatTable, summarize, type PolicyRow } from '../../policy/report';
+import { UsageError, runPolicy } from '../../policy/run';
+
+function cli(args: string[]) {
+  return spawnSync(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'policy/run.ts'), ...args], {
+    cwd: PROJECT_ROOT,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+}
+
+/** A project folder with the given stack files (copied from this project or written). */
+function project(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'llm-platform-policy-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+/** A valid environment whose registry sync image is unpinned: config validation allows it, policy does not. */
+const UNPINNED_SYNC = `config:
+  llm-platform:registry:
+    bucketName: llm-platform-models-test
+    syncImage: public.ecr.aws/aws-cli/aws-cli:latest
+  llm-platform:models:
+    fp16: { enabled: false }
+    lora: { enabled: false }
+    judge: { enabled: false }
+    awq:
+      source: { kind: registry, version: 1.0.0, loader: sync }
+`;
+
+describe('runPolicy', () => {
+  it('judges every environment with the Kubernetes rules and says the AWS rules did not run', async () => {
+    const { rows, notes } = await runPolicy();
+    expect([...new Set(rows.map((r) => r.environment))]).toEqual(environments());
+    expect(rows.every((r) => r.source === 'k8s')).toBe(true);
+    expect(rows.filter((r) => !r.passed)).toEqual([]);
+    expect(notes).toEqual([expect.stringMatching(/^aws rules not run: .*captureAwsResources/)]);
+  });
+
+  it('runs the AWS rules over what a capture returns, per environment', async () => {
+    const seen: string[] = [];
+    const { rows, notes } = await runPolicy({
+      envs: ['dev'],
+      captureAws: async (env) => {
+        seen.push(env);
+        return [{ type: 'aws:s3/bucket:Bucket', name: 'models', inputs: { bucket: 'models', forceDestroy: true } }];
+      },
+    });
+    expect(seen).toEqual(['dev']);
+    expect(notes).toEqual([]);
+    const aws = rows.filter((r) => r.source === 'aws');
+    expect(aws.length).toBeGreaterThan(0);
+    expect(aws.some((r) => !r.passed && r.resource === 'models')).toBe(true);
+  });
+
+  it('fails with a usage error for an unknown environment, and a ConfigError for an invalid one', async () => {
+    await expect(runPolicy({ envs: ['staging'] })).rejects.toThrow(UsageError);
+    await expect(runPolicy({ envs: ['staging'] })).rejects.toThrow('--env staging has no Pulumi.<env>.yaml; known environments: dev, prod');
+    const root = project({ 'Pulumi.bad.yaml': 'config:\n  llm-platform:models:\n    awq: { maxModelLength: 1 }\n' });
+    await expect(runPolicy({ root })).rejects.toThrow(ConfigError);
+  });
+});
+
+describe('the table', () => {
+  const rows: PolicyRow[] = [
+    { source: 'k8s', environment: 'dev', rule: 'probes', resource: 'llm-baseline/m', type: 'Deployment', passed: true, reason: 'ok' },
+    { source: 'aws', environment: 'prod', rule: 's3-encryption', resource: 'models-bucket', type: 'aws:s3/bucket:Bucket', passed: false, reason: 'no KMS' },
+  ];
+
+  it('aligns every column but the reason and marks failures', () => {
+    const lines = formatTable(rows).split('\n');
+    expect(lines[0]).toMatch(/^env\s+source\s+rule\s+resource\s+type\s+result\s+reason$/);
+    const col = lines[0]!.indexOf('result');
+    expect(lines[2]!.slice(col, col + 4)).toBe('pass');
+    expect(lines[3]!.slice(col, col + 4)).toBe('FAIL');
+    expect(lines[3]!.endsWith('no KMS')).toBe(true);
+  });
+
+  it('sums up the checks and the failures per rule', () => {
+    expect(summarize(rows)).toBe('2 checks, 1 failed (aws:s3-encryption 1)');
+    expect(summarize(rows.slice(0, 1))).toBe('1 checks, 0 failed');
+  });
+});
+
+describe('npm run policy', () => {
+  it('prints the table and exits 0 when every environment passes', () => {
+    const r = cli([]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^env\s+source\s+rule/);
+    expect(r.stdout).toMatch(/prod\s+k8s\s+pdb-allows-drain\s+llm-baseline\/mistral-7b-awq-blue\s+Deployment\s+pass/);
+    expect(r.stdout.trimEnd().split('\n').pop()).toMatch(/^\d+ checks, 0 failed$/);
+  });
+
+  it('exits 1 and shows the failing rows when a manifest breaks a rule the config does not check', () => {
+    const root = project({ 'Pulumi.edge.yaml': UNPINNED_SYNC });
+    copyFileSync(join(PROJECT_ROOT, 'Pulumi.dev.yaml'), join(root, 'Pulumi.dev.yaml'));
+    const r = cli(['--root', root, '--failures-only']);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/edge\s+k8s\s+pinned-images\s+llm-baseline\/mistral-7b-awq\s+Deployment\s+FAIL\s+init container registry-sync runs public\.ecr\.aws\/aws-cli\/aws-cli:latest: latest is not a version/);
+    expect(r.stdout).not.toMatch(/^dev /m);
+    expect(r.stdout.trimEnd().split('\n').pop()).toMatch(/^\d+ checks, 1 failed \(k8s:pinned-images 1\)$/);
+  });
+
+  it('exits 2 with every config problem, and on bad usage', () => {
+    const root = project({ 'Pulumi.bad.yaml': 'config:\n  llm-platform:models:\n    awq: { maxModelLength: 1 }\n' });
+    const bad = cli(['--root', root]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('Pulumi.bad.yaml has 1 config error:\n  - models.awq.maxModelLength is not a known setting; did you mean models.awq.maxModelLen?');
+    const usage = cli(['--bogus']);
+    expect(usage.status).toBe(2);
+    expect(usage.stderr).toMatch(/^policy: Unknown option '--bogus'/);
+  });
+});
