@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { allSeriesNames } from '../../constructs/metrics';
+import { allSeriesNames, VLLM_HTTP_METRICS, VLLM_METRICS as M } from '../../constructs/metrics';
 import { OpenAiClient } from '../../bench/client/openai';
 import { UsageError } from '../../bench/errors';
 import { type Simulator, startSimulator } from '../../bench/sim/simulator';
@@ -42,14 +42,14 @@ describe('simulator', () => {
     await c.generate({ model: 'lora', endpoint: 'chat', stream: true, prompt: { text: 'a b c' }, maxTokens: 3 }).done;
     const text = (await c.get('/metrics')).body;
     for (const series of allSeriesNames()) expect(text).toMatch(new RegExp(`^${series}\\{[^}]*model_name="m1"`, 'm'));
-    expect(text).toContain('vllm:generation_tokens_total{engine="0",model_name="m1"} 3');
-    expect(text).toContain('vllm:request_success_total{engine="0",model_name="m1",finished_reason="length"} 1');
-    expect(text).toContain('vllm:time_to_first_token_seconds_count{engine="0",model_name="m1"} 1');
-    expect(text).toContain('# TYPE vllm:num_requests_running gauge');
-    expect(text).toContain('vllm:request_generation_tokens_count{engine="0",model_name="m1"} 1');
-    expect(text).toContain('vllm:request_time_per_output_token_seconds_count{engine="0",model_name="m1"} 1');
+    expect(text).toContain(`${M.generationTokens.name}{engine="0",model_name="m1"} 3`);
+    expect(text).toContain(`${M.requestSuccess.name}{engine="0",model_name="m1",finished_reason="length"} 1`);
+    expect(text).toContain(`${M.timeToFirstToken.name}_count{engine="0",model_name="m1"} 1`);
+    expect(text).toContain(`# TYPE ${M.requestsRunning.name} gauge`);
+    expect(text).toContain(`${M.requestGenerationTokens.name}_count{engine="0",model_name="m1"} 1`);
+    expect(text).toContain(`${M.timePerOutputToken.name}_count{engine="0",model_name="m1"} 1`);
     // The API server's HTTP counter, by route template and status class (what the error SLI reads).
-    expect(text).toContain('http_requests_total{handler="/v1/chat/completions",method="POST",status="2xx"} 1');
+    expect(text).toContain(`${VLLM_HTTP_METRICS.httpRequests.name}{handler="/v1/chat/completions",method="POST",status="2xx"} 1`);
   });
 
   it('generates exactly max_tokens with ignore_eos, and its natural length otherwise', async () => {
@@ -83,7 +83,7 @@ describe('simulator', () => {
     const flights = Array.from({ length: 6 }, () => c.generate({ model: 'sim-model', endpoint: 'chat', stream: true, prompt: { text: 'x' }, maxTokens: 1, exactTokens: true }).done);
     await sleep(30);
     expect(s.stats()).toMatchObject({ running: 2, waiting: 4 });
-    expect((await c.get('/metrics')).body).toContain('vllm:num_requests_waiting{engine="0",model_name="sim-model"} 4');
+    expect((await c.get('/metrics')).body).toContain(`${M.requestsWaiting.name}{engine="0",model_name="sim-model"} 4`);
     const ttfts = (await Promise.all(flights)).map((r) => r.ttftMs!).sort((a, b) => a - b);
     // Three waves of two: TTFT ≈ 60, 120, 180 ms.
     expect(ttfts[0]).toBeGreaterThanOrEqual(60);
