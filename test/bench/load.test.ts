@@ -90,7 +90,7 @@ describe('load against the simulator (TTFT 80 ms, ITL 10 ms)', () => {
     expect(s.ttftMs.count).toBe(0);
     expect(s.itlMs.count).toBe(0);
     expect(s.e2eMs.min).toBeGreaterThanOrEqual(120);
-    expect(s.e2eMs.p50).toBeLessThanOrEqual(126);
+    expect(s.e2eMs.p50).toBeLessThanOrEqual(128);
     expect(s.outputTokens.total).toBe(60);
   });
 
