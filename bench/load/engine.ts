@@ -162,7 +162,8 @@ export class LoadRun {
   private issued = 0;
   private stopping = false;
   private abortReason: string | null = null;
-  private timers: NodeJS.Timeout[] = [];
+  private tick: NodeJS.Timeout | undefined;
+  private deadline: NodeJS.Timeout | undefined;
   private arrivalTimer: NodeJS.Timeout | undefined;
   private drained: () => void = () => {};
 
@@ -242,9 +243,8 @@ export class LoadRun {
       const collector = new Collector(performance.now(), BENCH_DEFAULTS.bucketMs);
       this.collector = collector;
       const drained = new Promise<void>((resolve) => (this.drained = resolve));
-      const tick = setInterval(() => this.closeBuckets(performance.now()), BENCH_DEFAULTS.bucketMs);
-      this.timers.push(tick);
-      if (this.settings.durationSec !== null) this.timers.push(setTimeout(() => this.stopIssuing(), this.settings.durationSec * 1000));
+      this.tick = setInterval(() => this.closeBuckets(performance.now()), BENCH_DEFAULTS.bucketMs);
+      if (this.settings.durationSec !== null) this.deadline = setTimeout(() => this.stopIssuing(), this.settings.durationSec * 1000);
       const p = this.settings.profile;
       if (p.kind === 'concurrency') {
         for (let w = 0; w < p.concurrency; w++) void this.worker();
@@ -257,8 +257,9 @@ export class LoadRun {
       for (const b of collector.closeAll(endMs)) this.hooks.onBucket?.(b);
       return this.result(startedAt, collector, (endMs - collector.startMs) / 1000, this.abortReason);
     } finally {
-      for (const t of this.timers) clearTimeout(t);
-      if (this.arrivalTimer !== undefined) clearTimeout(this.arrivalTimer);
+      clearInterval(this.tick);
+      clearTimeout(this.deadline);
+      clearTimeout(this.arrivalTimer);
       this.hooks.signal?.removeEventListener('abort', onAbort);
       await this.client.destroy();
     }
