@@ -126,7 +126,10 @@ const registry = z.strictObject({
     .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name')
     .optional(),
   /** Image of the init container that copies a registry version into the model cache. */
-  syncImage: z.string().min(1).default('public.ecr.aws/aws-cli/aws-cli:2.22.35'),
+  syncImage: z
+    .string()
+    .regex(/^[^:@\s]+(:(?!latest$)[\w][\w.-]*|@sha256:[a-f0-9]{64})$/, 'must be pinned by a tag other than latest or by digest')
+    .default('public.ecr.aws/aws-cli/aws-cli:2.22.35'),
 });
 
 /** A registry version: semantic version without the leading v. */

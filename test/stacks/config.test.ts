@@ -62,8 +62,10 @@ describe('defaults', () => {
     expect(parse({ workloads: { modelCache: { kind: 'ephemeral' } } }).models.awq.rolloutStrategy).toBe('RollingUpdate');
   });
 
-  it('merges a variant SLO override over the environment SLO', () => {
-    const s = parse({ slo: { ttftP95Ms: 700 }, models: { fp16: { slo: { ttftP95Ms: 2000 } } } });
+  it('merges a variant SLO override over the environment SLO, key by key', () => {
+    const s = parse({ slo: { ttftP95Ms: 700, itlP95Ms: 60 }, models: { fp16: { slo: { ttftP95Ms: 2000 } }, awq: { slo: { itlP95Ms: 90 } } } });
+    expect(s.models.awq.slo).toMatchObject({ ttftP95Ms: 700, itlP95Ms: 90 });
+    expect(s.models.fp16.slo).toMatchObject({ ttftP95Ms: 2000, itlP95Ms: 60 });
     expect(s.models.fp16.slo.ttftP95Ms).toBe(2000);
     expect(s.models.awq.slo.ttftP95Ms).toBe(700);
     expect(s.models.fp16.slo.itlP95Ms).toBe(s.slo.itlP95Ms);
@@ -129,6 +131,13 @@ describe('validation', () => {
     expect(problemsOf({ workloads: { image: { tag: 'latest' } } })).toEqual([
       'workloads.image.tag must pin a release, got "latest"; use a version tag like v0.18.0 or set workloads.image.digest',
     ]);
+  });
+
+  it('fails when the registry sync image is not pinned', () => {
+    expect(problemsOf({ registry: { syncImage: 'amazon/aws-cli:latest' } })).toEqual([
+      'registry.syncImage must be pinned by a tag other than latest or by digest, got "amazon/aws-cli:latest"',
+    ]);
+    expect(problemsOf({ registry: { syncImage: 'amazon/aws-cli' } })).toHaveLength(1);
   });
 
   it('fails when a GPU instance type is unknown', () => {

@@ -39,7 +39,9 @@ describe('synth', () => {
       'namespace.k8s.yaml',
     ]);
     const docs = parseAllDocuments(readFileSync(join(out, 'prod', 'mistral-7b-fp16.k8s.yaml'), 'utf8')).map((d) => d.toJS());
-    expect(docs.map((d) => d.kind)).toEqual(['ServiceAccount', 'Deployment', 'Service', 'ServiceMonitor', 'PodDisruptionBudget', 'NetworkPolicy']);
+    expect(docs.map((d) => d.kind)).toEqual([
+      'ServiceAccount', 'Deployment', 'Service', 'ServiceMonitor', 'PodDisruptionBudget', 'NetworkPolicy', 'PrometheusRule', 'ConfigMap',
+    ]);
   });
 
   it('is deterministic: two runs write identical files', () => {
