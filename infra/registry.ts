@@ -8,10 +8,8 @@
  */
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { REGISTRY_ROOT as MODEL_PREFIX } from '../constructs/registry-layout';
 import { PodIdentityRole, type PolicyStatement, type ServiceAccountRef, policyDocument } from './iam';
-
-/** Key prefix model files live under: `models/<model_name>/<version>/...`. */
-export const MODEL_PREFIX = 'models/';
 
 /** Days an unfinished multipart upload is kept before S3 drops its parts. */
 export const INCOMPLETE_UPLOAD_DAYS = 7;
@@ -22,6 +20,8 @@ export interface ModelRegistryArgs {
   readonly accountId: pulumi.Input<string>;
   readonly region: string;
   readonly noncurrentVersionExpirationDays: number;
+  /** Bucket name; the manifests name it when a model loads from the registry. @default - `<namePrefix>-models-<account>-<region>` */
+  readonly bucketName?: string;
   /** Pulumi `protect` on the data resources. */
   readonly protect: boolean;
   readonly clusterName: pulumi.Input<string>;
@@ -47,26 +47,30 @@ export function registryReadStatements(bucketArn: pulumi.Input<string>, tableArn
   ];
 }
 
-/** The IAM statements of the registry's read-write (publisher) role. */
+/**
+ * The IAM statements of the registry's read-write (publisher) role: what the registry client
+ * (bench/registry) needs to publish, roll back a failed publish, list, promote and verify.
+ * Deletes are safe to grant: the bucket is versioned, so a delete only writes a marker.
+ */
 export function registryWriteStatements(bucketArn: pulumi.Input<string>, tableArn: pulumi.Input<string>, keyArn: pulumi.Input<string>): PolicyStatement[] {
   return [
     {
       Sid: 'WriteModelFiles',
       Effect: 'Allow',
-      Action: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
+      Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'],
       Resource: [pulumi.interpolate`${bucketArn}/${MODEL_PREFIX}*`],
     },
     {
       Sid: 'ListModelFiles',
       Effect: 'Allow',
-      Action: ['s3:ListBucket', 's3:ListBucketMultipartUploads'],
+      Action: ['s3:ListBucket'],
       Resource: [bucketArn],
       Condition: { StringLike: { 's3:prefix': [MODEL_PREFIX, `${MODEL_PREFIX}*`] } },
     },
     {
       Sid: 'WriteVersions',
       Effect: 'Allow',
-      Action: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
+      Action: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
       Resource: [tableArn],
     },
     { Sid: 'UseRegistryKey', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: [keyArn] },
@@ -96,8 +100,8 @@ export class ModelRegistry extends pulumi.ComponentResource {
     this.bucket = new aws.s3.Bucket(
       `${name}-bucket`,
       {
-        // Account and region make the global name unique and stable, so a retained bucket can be re-imported.
-        bucket: pulumi.interpolate`${args.namePrefix}-models-${args.accountId}-${args.region}`,
+        // Account and region make the default global name unique and stable, so a retained bucket can be re-imported.
+        bucket: args.bucketName ?? pulumi.interpolate`${args.namePrefix}-models-${args.accountId}-${args.region}`,
         forceDestroy: false,
       },
       data,

@@ -95,6 +95,7 @@ const registry = new ModelRegistry('registry', {
   accountId,
   region,
   noncurrentVersionExpirationDays: config.registry.noncurrentVersionExpirationDays,
+  bucketName: config.registry.bucketName,
   protect: config.registry.protect,
   clusterName: cluster.name,
   readerServiceAccounts: config.enabledModels.map((m) => ({ namespace: config.workloads.namespace, name: m.name })),

@@ -13,7 +13,7 @@ import { renderManifests } from '../../stacks/manifests';
 import { addPlatformCharts } from '../../stacks/platform-chart';
 import { CHARTS, CLUSTER_AUTOSCALER_IMAGE_TAGS, EXPANDER_PRIORITIES, prometheusUrl } from '../../infra/addons';
 import { ACCELERATOR_LABEL, NODE_GROUP_PREFIX } from '../../infra/node-groups';
-import { MODEL_PREFIX } from '../../infra/registry';
+import { REGISTRY_ROOT as MODEL_PREFIX } from '../../constructs/registry-layout';
 import { CONTROL_PLANE_LOGS, evaluateAwsRules, AWS_RULES } from '../../policy/aws-rules';
 import { realEnvironments } from '../support/manifests';
 import { ACCOUNT_ID, type CapturedResource, type StackRun, TEST_SECRETS, ZONES, byName, isUnder, ofType, runStack } from './support/stack';
@@ -74,6 +74,8 @@ describe.each(realEnvironments())('%s stack', (env, config: PlatformConfig) => {
   const one = (type: string, name: string) => byName(all, type, name);
   const zones = config.network.availabilityZoneCount;
   const prod = config.tier === 'prod';
+  const bucket = config.registry.bucketName ?? `llm-platform-${env}-models-${ACCOUNT_ID}-us-east-1`;
+  const bucketArn = `arn:aws:s3:::${bucket}`;
 
   beforeAll(async () => {
     run = await runStack(env);
@@ -281,7 +283,7 @@ describe.each(realEnvironments())('%s stack', (env, config: PlatformConfig) => {
       }
       expect(config.registry.protect).toBe(prod);
       expect(inputs(one('aws:s3/bucket:Bucket', 'registry-bucket'))).toMatchObject({
-        bucket: `llm-platform-${env}-models-${ACCOUNT_ID}-us-east-1`,
+        bucket,
         forceDestroy: false,
       });
     });
@@ -301,7 +303,6 @@ describe.each(realEnvironments())('%s stack', (env, config: PlatformConfig) => {
       });
       const tls = policyOf(one('aws:s3/bucketPolicy:BucketPolicy', 'registry-policy')).find((s) => s.Sid === 'DenyInsecureTransport')!;
       expect(tls).toMatchObject({ Effect: 'Deny', Principal: '*', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } });
-      const bucketArn = `arn:aws:s3:::llm-platform-${env}-models-${ACCOUNT_ID}-us-east-1`;
       expect(tls.Resource).toEqual([bucketArn, `${bucketArn}/*`]);
     });
 
@@ -329,7 +330,6 @@ describe.each(realEnvironments())('%s stack', (env, config: PlatformConfig) => {
     });
 
     it('gives every model ServiceAccount read-only access to the model prefix, the table and the key', () => {
-      const bucketArn = `arn:aws:s3:::llm-platform-${env}-models-${ACCOUNT_ID}-us-east-1`;
       const doc = policyOf(one('aws:iam/rolePolicy:RolePolicy', 'registry-reader-policy'));
       expect(doc.map((s) => [s.Action, s.Resource])).toEqual([
         [['s3:GetObject', 's3:GetObjectVersion'], [`${bucketArn}/${MODEL_PREFIX}*`]],
@@ -348,11 +348,18 @@ describe.each(realEnvironments())('%s stack', (env, config: PlatformConfig) => {
 
     it('gives the CI publisher a read-write role on the same prefix, table and key', () => {
       const doc = policyOf(one('aws:iam/rolePolicy:RolePolicy', 'registry-publisher'));
-      const actions = doc.flatMap((s) => s.Action);
-      expect(actions).toEqual(expect.arrayContaining(['s3:PutObject', 'dynamodb:PutItem', 'kms:GenerateDataKey']));
-      expect(actions).not.toContain('s3:DeleteObject');
+      // What bench/registry's publish, list, promote and verify call (its README's IAM table).
+      expect(doc.map((s) => [s.Action, s.Resource])).toEqual([
+        [['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'], [`${bucketArn}/${MODEL_PREFIX}*`]],
+        [['s3:ListBucket'], [bucketArn]],
+        [
+          ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+          [`arn:aws:dynamodb:us-east-1:${ACCOUNT_ID}:table/llm-platform-${env}-model-versions`],
+        ],
+        [['kms:Decrypt', 'kms:GenerateDataKey'], [`arn:aws:kms:us-east-1:${ACCOUNT_ID}:key/registry-key-id`]],
+      ]);
       const trust = JSON.parse(String(inputs(one('aws:iam/role:Role', 'registry-publisher')).assumeRolePolicy)) as { Statement: { Principal: { AWS: string[] } }[] };
-      expect(trust.Statement[0].Principal.AWS).toEqual(
+      expect(trust.Statement[0]!.Principal.AWS).toEqual(
         config.registry.publisherPrincipalArns.length ? config.registry.publisherPrincipalArns : [`arn:aws:iam::${ACCOUNT_ID}:root`],
       );
     });
@@ -474,7 +481,7 @@ describe.each(realEnvironments())('%s stack', (env, config: PlatformConfig) => {
       expect(run.outputs).toMatchObject({
         clusterName: `llm-platform-${env}`,
         region: 'us-east-1',
-        registryBucket: `llm-platform-${env}-models-${ACCOUNT_ID}-us-east-1`,
+        registryBucket: bucket,
         registryTable: `llm-platform-${env}-model-versions`,
         registryPublisherRoleArn: `arn:aws:iam::${ACCOUNT_ID}:role/registry-publisher`,
         modelEndpoints: endpoints,

@@ -6,14 +6,21 @@
  * Resource registrations are answered by the SDK's MockMonitor with the same mock outputs the
  * in-process tests use; log messages are collected.
  */
+import { createRequire } from 'node:module';
 import * as grpc from '@grpc/grpc-js';
-import * as engineGrpc from '@pulumi/pulumi/proto/engine_grpc_pb.js';
-import * as engineProto from '@pulumi/pulumi/proto/engine_pb.js';
-import * as resourceGrpc from '@pulumi/pulumi/proto/resource_grpc_pb.js';
-import * as resourceProto from '@pulumi/pulumi/proto/resource_pb.js';
-import { MockMonitor } from '@pulumi/pulumi/runtime/mocks.js';
-import { Empty } from 'google-protobuf/google/protobuf/empty_pb.js';
+import type * as EngineProto from '@pulumi/pulumi/proto/engine_pb.js';
+import type * as ResourceProto from '@pulumi/pulumi/proto/resource_pb.js';
 import { mockCall, mockState } from './stack';
+
+// CommonJS modules whose exports Node's ESM loader cannot see statically: load them with require.
+const require = createRequire(import.meta.url);
+const engineGrpc = require('@pulumi/pulumi/proto/engine_grpc_pb.js') as typeof import('@pulumi/pulumi/proto/engine_grpc_pb.js');
+const engineProto = require('@pulumi/pulumi/proto/engine_pb.js') as typeof EngineProto;
+const resourceGrpc = require('@pulumi/pulumi/proto/resource_grpc_pb.js') as typeof import('@pulumi/pulumi/proto/resource_grpc_pb.js');
+const resourceProto = require('@pulumi/pulumi/proto/resource_pb.js') as typeof ResourceProto;
+const { MockMonitor } = require('@pulumi/pulumi/runtime/mocks.js') as typeof import('@pulumi/pulumi/runtime/mocks.js');
+const { Empty } = require('google-protobuf/google/protobuf/empty_pb.js') as typeof import('google-protobuf/google/protobuf/empty_pb.js');
+type Empty = InstanceType<typeof Empty>;
 
 export interface LoggedMessage {
   readonly severity: 'debug' | 'info' | 'warning' | 'error';
@@ -43,6 +50,7 @@ export async function startFakeEngine(): Promise<FakeEngine> {
   const logs: LoggedMessage[] = [];
   let stackUrn = '';
   let rootUrn = '';
+
   const mocks = new MockMonitor({
     newResource: (args) => mockState(args.type, args.name, args.inputs as Record<string, unknown>),
     call: (args) => mockCall(args.token),
@@ -56,39 +64,40 @@ export async function startFakeEngine(): Promise<FakeEngine> {
     supportsFeature: ((call, callback) => {
       // Everything the in-process mocks support, except output values (as MockMonitor says).
       callback(null, new resourceProto.SupportsFeatureResponse().setHassupport(call.request.getId() !== 'outputValues'));
-    }) as Handler<resourceProto.SupportsFeatureRequest, resourceProto.SupportsFeatureResponse>,
+    }) as Handler<ResourceProto.SupportsFeatureRequest, ResourceProto.SupportsFeatureResponse>,
     invoke: delegate('invoke'),
     readResource: delegate('readResource'),
     registerResource: ((call, callback) => {
       const req = call.request;
       registrations.push({ type: req.getType(), name: req.getName() });
       mocks.registerResource!(req, (err, res) => {
-        if (!err && req.getType() === 'pulumi:pulumi:Stack') stackUrn = (res as resourceProto.RegisterResourceResponse).getUrn();
-        callback(err as grpc.ServiceError | null, res as resourceProto.RegisterResourceResponse);
+        if (!err && req.getType() === 'pulumi:pulumi:Stack') stackUrn = (res as ResourceProto.RegisterResourceResponse).getUrn();
+        callback(err as grpc.ServiceError | null, res as ResourceProto.RegisterResourceResponse);
       });
-    }) as Handler<resourceProto.RegisterResourceRequest, resourceProto.RegisterResourceResponse>,
+    }) as Handler<ResourceProto.RegisterResourceRequest, ResourceProto.RegisterResourceResponse>,
     registerResourceOutputs: ((call, callback) => {
       mocks.registerResourceOutputs!(call.request, (err) => callback(err as grpc.ServiceError | null, new Empty()));
-    }) as Handler<resourceProto.RegisterResourceOutputsRequest, Empty>,
+    }) as Handler<ResourceProto.RegisterResourceOutputsRequest, Empty>,
     registerPackage: delegate('registerPackage'),
     signalAndWaitForShutdown: ((_call, callback) => callback(null, new Empty())) as Handler<Empty, Empty>,
   };
   const engine = {
     log: ((call, callback) => {
-      logs.push({ severity: SEVERITY[call.request.getSeverity()] ?? 'error', message: call.request.getMessage() });
+      const severity = SEVERITY[call.request.getSeverity()] ?? 'error';
+      logs.push({ severity, message: call.request.getMessage() });
       callback(null, new Empty());
-    }) as Handler<engineProto.LogRequest, Empty>,
+    }) as Handler<EngineProto.LogRequest, Empty>,
     getRootResource: ((_call, callback) => callback(null, new engineProto.GetRootResourceResponse().setUrn(rootUrn))) as Handler<
-      engineProto.GetRootResourceRequest,
-      engineProto.GetRootResourceResponse
+      EngineProto.GetRootResourceRequest,
+      EngineProto.GetRootResourceResponse
     >,
     setRootResource: ((call, callback) => {
       rootUrn = call.request.getUrn();
       callback(null, new engineProto.SetRootResourceResponse());
-    }) as Handler<engineProto.SetRootResourceRequest, engineProto.SetRootResourceResponse>,
+    }) as Handler<EngineProto.SetRootResourceRequest, EngineProto.SetRootResourceResponse>,
     requirePulumiVersion: ((_call, callback) => callback(null, new engineProto.RequirePulumiVersionResponse())) as Handler<
-      engineProto.RequirePulumiVersionRequest,
-      engineProto.RequirePulumiVersionResponse
+      EngineProto.RequirePulumiVersionRequest,
+      EngineProto.RequirePulumiVersionResponse
     >,
   };
 
@@ -107,6 +116,6 @@ export async function startFakeEngine(): Promise<FakeEngine> {
       const state = mocks.resources.get(stackUrn)?.state as { toJavaScript?: () => Record<string, unknown> } | undefined;
       return state?.toJavaScript?.() ?? {};
     },
-    close: () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())),
+    close: async () => server.forceShutdown(),
   };
 }

@@ -1,0 +1,273 @@
+/**
+ * Every AWS policy rule, called directly: one stack that passes and one that fails, with the
+ * reason it gives. (The rules over the real mocked stacks are in stack.test.ts; the pack's
+ * loading by Pulumi's own runner in entry.test.ts.)
+ */
+import { describe, expect, it } from 'vitest';
+import { clusterAutoscalerStatements } from '../../infra/addons';
+import { AWS_RULES, type PolicyResource, UNSCOPED_READ_ACTIONS, evaluateAwsRules } from '../../policy/aws-rules';
+
+const res = (type: string, name: string, inputs: Record<string, unknown>, extra: Partial<PolicyResource> = {}): PolicyResource => ({
+  type,
+  name,
+  inputs,
+  ...extra,
+});
+
+const BUCKET_NAME = 'models-bucket';
+const bucket = (inputs: Record<string, unknown> = {}) => res('aws:s3/bucket:Bucket', 'bucket', { bucket: BUCKET_NAME, forceDestroy: false, ...inputs });
+const part = (type: string, name: string, inputs: Record<string, unknown>) => res(type, name, { bucket: BUCKET_NAME, ...inputs });
+const SSE_TYPE = 'aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration';
+const sse = (rule: Record<string, unknown>) => part(SSE_TYPE, 'sse', { rules: [rule] });
+const KMS_RULE = { applyServerSideEncryptionByDefault: { sseAlgorithm: 'aws:kms', kmsMasterKeyId: 'arn:aws:kms:us-east-1:1:key/k' }, bucketKeyEnabled: true };
+const tlsPolicy = (effect: string) =>
+  part('aws:s3/bucketPolicy:BucketPolicy', 'policy', {
+    policy: JSON.stringify({
+      Statement: [
+        {
+          Effect: effect,
+          Principal: '*',
+          Action: 's3:*',
+          Resource: [`arn:aws:s3:::${BUCKET_NAME}`, `arn:aws:s3:::${BUCKET_NAME}/*`],
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        },
+      ],
+    }),
+  });
+const doc = (...statements: Record<string, unknown>[]) => JSON.stringify({ Version: '2012-10-17', Statement: statements });
+const eks = (inputs: Record<string, unknown>) =>
+  res('eks:index:Cluster', 'cluster', {
+    endpointPrivateAccess: true,
+    endpointPublicAccess: true,
+    publicAccessCidrs: ['203.0.113.0/24'],
+    encryptionConfigKeyArn: 'arn:aws:kms:us-east-1:1:key/k',
+    enabledClusterLogTypes: ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'],
+    authenticationMode: 'API',
+    ...inputs,
+  });
+const launchTemplate = (inputs: Record<string, unknown>) =>
+  res('aws:ec2/launchTemplate:LaunchTemplate', 'lt', {
+    metadataOptions: { httpTokens: 'required' },
+    blockDeviceMappings: [{ deviceName: '/dev/xvda', ebs: { volumeSize: 100, encrypted: 'true' } }],
+    ...inputs,
+  });
+const table = (inputs: Record<string, unknown>) =>
+  res('aws:dynamodb/table:Table', 'table', {
+    pointInTimeRecovery: { enabled: true },
+    serverSideEncryption: { enabled: true, kmsKeyArn: 'arn:aws:kms:us-east-1:1:key/k' },
+    deletionProtectionEnabled: true,
+    ...inputs,
+  });
+
+interface Case {
+  readonly rule: string;
+  readonly passing: PolicyResource[];
+  readonly failing: PolicyResource[];
+  /** The failing resource and the reason it is given. */
+  readonly failure: [string, string];
+}
+
+const cases: Case[] = [
+  {
+    rule: 's3-bucket-kms-encryption',
+    passing: [bucket(), sse(KMS_RULE)],
+    failing: [bucket(), sse({ applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } })],
+    failure: ['bucket', 'encrypts with AES256, not aws:kms; uses the AWS managed key instead of a customer KMS key; has the S3 Bucket Key off'],
+  },
+  {
+    rule: 's3-bucket-versioning',
+    passing: [bucket(), part('aws:s3/bucketVersioning:BucketVersioning', 'v', { versioningConfiguration: { status: 'Enabled' } })],
+    failing: [bucket(), part('aws:s3/bucketVersioning:BucketVersioning', 'v', { versioningConfiguration: { status: 'Suspended' } })],
+    failure: ['bucket', 'has versioning off'],
+  },
+  {
+    rule: 's3-bucket-public-access-blocked',
+    passing: [
+      bucket(),
+      part('aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock', 'pab', {
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+      }),
+    ],
+    failing: [bucket(), part('aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock', 'pab', { blockPublicAcls: true, ignorePublicAcls: true })],
+    failure: ['bucket', 'public access block leaves blockPublicPolicy, restrictPublicBuckets off'],
+  },
+  {
+    rule: 's3-bucket-tls-only',
+    passing: [bucket(), tlsPolicy('Deny')],
+    failing: [bucket(), tlsPolicy('Allow')],
+    failure: ['bucket', 'has no bucket policy statement denying s3:* on the bucket and its objects when aws:SecureTransport is false'],
+  },
+  {
+    rule: 's3-bucket-lifecycle',
+    passing: [
+      bucket(),
+      part('aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration', 'lc', {
+        rules: [
+          { id: 'a', status: 'Enabled', noncurrentVersionExpiration: { noncurrentDays: 30 } },
+          { id: 'b', status: 'Enabled', abortIncompleteMultipartUpload: { daysAfterInitiation: 7 } },
+        ],
+      }),
+    ],
+    failing: [
+      bucket(),
+      part('aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration', 'lc', {
+        rules: [{ id: 'a', status: 'Disabled', noncurrentVersionExpiration: { noncurrentDays: 30 } }],
+      }),
+    ],
+    failure: ['bucket', 'never expires noncurrent versions; never aborts incomplete multipart uploads'],
+  },
+  {
+    rule: 's3-bucket-no-force-destroy',
+    passing: [bucket()],
+    failing: [bucket({ forceDestroy: true })],
+    failure: ['bucket', 'has forceDestroy on: destroy would delete every object'],
+  },
+  {
+    rule: 'dynamodb-table-protected',
+    passing: [table({})],
+    failing: [table({ pointInTimeRecovery: { enabled: false }, serverSideEncryption: { enabled: true }, deletionProtectionEnabled: false })],
+    failure: ['table', 'has point-in-time recovery off; is not encrypted with a customer KMS key; has deletion protection off'],
+  },
+  {
+    rule: 'kms-key-rotation',
+    passing: [res('aws:kms/key:Key', 'key', { enableKeyRotation: true }), res('aws:kms/key:Key', 'signing', { customerMasterKeySpec: 'RSA_2048' })],
+    failing: [res('aws:kms/key:Key', 'key', {})],
+    failure: ['key', 'has automatic key rotation off'],
+  },
+  {
+    rule: 'iam-no-wildcards',
+    passing: [
+      res('aws:iam/rolePolicy:RolePolicy', 'read', {
+        policy: doc(
+          { Effect: 'Allow', Action: ['s3:GetObject'], Resource: ['arn:aws:s3:::b/models/*'] },
+          { Effect: 'Allow', Action: ['ec2:DescribeInstanceTypes'], Resource: '*' },
+          { Effect: 'Deny', Action: '*', Resource: '*' },
+        ),
+      }),
+    ],
+    failing: [
+      res('aws:iam/rolePolicy:RolePolicy', 'admin', {
+        policy: doc(
+          { Sid: 'All', Effect: 'Allow', Action: 's3:*', Resource: 'arn:aws:s3:::b' },
+          { Sid: 'Everywhere', Effect: 'Allow', Action: ['s3:GetObject', 'ec2:DescribeImages'], Resource: '*' },
+          { Sid: 'Escape', Effect: 'Allow', NotAction: 'iam:*', Resource: 'arn:aws:s3:::b' },
+        ),
+      }),
+    ],
+    failure: [
+      'admin',
+      'statement All allows wildcard actions s3:*; statement Everywhere allows s3:GetObject on every resource ("*"); statement Escape allows NotAction',
+    ],
+  },
+  {
+    rule: 'eks-endpoint-restricted',
+    passing: [eks({}), res('aws:eks/cluster:Cluster', 'raw', { vpcConfig: { endpointPrivateAccess: true, endpointPublicAccess: false } })],
+    failing: [eks({ publicAccessCidrs: undefined })],
+    failure: ['cluster', 'has a public endpoint with no CIDR list, which EKS opens to 0.0.0.0/0'],
+  },
+  {
+    rule: 'eks-secrets-encryption',
+    passing: [
+      eks({}),
+      res('aws:eks/cluster:Cluster', 'raw', { encryptionConfig: { resources: ['secrets'], provider: { keyArn: 'arn:aws:kms:us-east-1:1:key/k' } } }),
+    ],
+    failing: [eks({ encryptionConfigKeyArn: undefined })],
+    failure: ['cluster', 'does not encrypt Kubernetes secrets with a KMS key'],
+  },
+  {
+    rule: 'eks-control-plane-logging',
+    passing: [eks({})],
+    failing: [eks({ enabledClusterLogTypes: ['api', 'audit'] })],
+    failure: ['cluster', 'does not log authenticator, controllerManager, scheduler'],
+  },
+  {
+    rule: 'eks-access-entries',
+    passing: [eks({}), res('aws:eks/cluster:Cluster', 'raw', { accessConfig: { authenticationMode: 'API' } })],
+    failing: [eks({ authenticationMode: 'API_AND_CONFIG_MAP' })],
+    failure: ['cluster', 'uses authentication mode API_AND_CONFIG_MAP, not API'],
+  },
+  {
+    rule: 'eks-nodegroup-no-ssh',
+    passing: [res('eks:index:ManagedNodeGroup', 'gpu', { instanceTypes: ['g4dn.xlarge'] })],
+    failing: [res('aws:eks/nodeGroup:NodeGroup', 'gpu', { remoteAccess: { ec2SshKey: 'me' } })],
+    failure: ['gpu', 'allows SSH (remoteAccess, keyName or nodePublicKey set)'],
+  },
+  {
+    rule: 'ec2-launch-template-imdsv2',
+    passing: [launchTemplate({})],
+    failing: [launchTemplate({ metadataOptions: { httpTokens: 'optional' } })],
+    failure: ['lt', 'has httpTokens optional, not required'],
+  },
+  {
+    rule: 'ec2-launch-template-encrypted-volumes',
+    passing: [launchTemplate({})],
+    failing: [launchTemplate({ blockDeviceMappings: [{ deviceName: '/dev/xvda', ebs: { volumeSize: 100 } }] })],
+    failure: ['lt', 'leaves /dev/xvda unencrypted'],
+  },
+  {
+    rule: 'ec2-no-world-ingress',
+    passing: [
+      res('aws:ec2/securityGroup:SecurityGroup', 'efs', { ingress: [{ fromPort: 2049, toPort: 2049, protocol: 'tcp', cidrBlocks: ['10.0.0.0/16'] }] }),
+      res('aws:ec2/securityGroupRule:SecurityGroupRule', 'egress', { type: 'egress', cidrBlocks: ['0.0.0.0/0'] }),
+    ],
+    failing: [res('aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule', 'ssh', { cidrIpv4: '0.0.0.0/0', fromPort: 22 })],
+    failure: ['ssh', 'allows inbound traffic from 0.0.0.0/0'],
+  },
+];
+
+describe('AWS policy rules', () => {
+  it('has a passing and a failing case for every rule', () => {
+    expect(cases.map((c) => c.rule).sort()).toEqual(AWS_RULES.map((r) => r.name).sort());
+  });
+
+  describe.each(cases)('$rule', (c) => {
+    const rule = AWS_RULES.find((r) => r.name === c.rule)!;
+
+    it('passes a compliant stack', () => {
+      const results = rule.check(c.passing);
+      expect(results.length).toBeGreaterThan(0);
+      expect(results.filter((r) => !r.passed)).toEqual([]);
+    });
+
+    it('fails a non-compliant stack, naming the resource and the reason', () => {
+      const failed = rule.check(c.failing).filter((r) => !r.passed);
+      expect(failed.map((r) => [r.resource, r.reason])).toEqual([c.failure]);
+    });
+  });
+
+  it('fails a bucket that has no encryption, versioning, public access block, policy or lifecycle at all', () => {
+    const failed = evaluateAwsRules([bucket()]).filter((r) => !r.passed);
+    expect(failed.map((r) => `${r.rule}: ${r.reason}`)).toEqual([
+      's3-bucket-kms-encryption: has no server-side encryption configuration',
+      's3-bucket-versioning: has versioning off',
+      's3-bucket-public-access-blocked: has no public access block',
+      's3-bucket-tls-only: has no bucket policy statement denying s3:* on the bucket and its objects when aws:SecureTransport is false',
+      's3-bucket-lifecycle: never expires noncurrent versions; never aborts incomplete multipart uploads',
+    ]);
+  });
+
+  it('links bucket settings by dependency when the bucket name is not known yet (preview)', () => {
+    const urn = 'urn:pulumi:dev::p::aws:s3/bucket:Bucket::bucket';
+    const unnamed = res('aws:s3/bucket:Bucket', 'bucket', {}, { urn });
+    const encryption = res(SSE_TYPE, 'sse', { rules: [KMS_RULE] }, { propertyDependencies: { bucket: [urn] } });
+    const elsewhere = res(SSE_TYPE, 'other', { rules: [KMS_RULE] }, { propertyDependencies: { bucket: ['urn:other'] } });
+    const rule = AWS_RULES.find((r) => r.name === 's3-bucket-kms-encryption')!;
+    expect(rule.check([unnamed, encryption]).map((r) => r.passed)).toEqual([true]);
+    expect(rule.check([unnamed, elsewhere]).map((r) => r.passed)).toEqual([false]);
+  });
+
+  it('reports rule, resource, type, verdict and reason for each judged resource', () => {
+    expect(evaluateAwsRules([res('aws:kms/key:Key', 'key', { enableKeyRotation: true }, { urn: 'urn:k' })])).toEqual([
+      { rule: 'kms-key-rotation', resource: 'key', type: 'aws:kms/key:Key', urn: 'urn:k', passed: true, reason: 'rotation on' },
+    ]);
+  });
+
+  it('allows "Resource": "*" for exactly the Describe calls the Cluster Autoscaler makes', () => {
+    const [describe] = clusterAutoscalerStatements('us-east-1', '123456789012', 'c');
+    expect(describe!.Resource).toEqual(['*']);
+    expect([...describe!.Action].sort()).toEqual([...UNSCOPED_READ_ACTIONS].sort());
+  });
+});
