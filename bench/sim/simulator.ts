@@ -110,6 +110,7 @@ export function validateSimulatorSettings(s: Partial<SimulatorSettings>): string
 
 // Output text: one word per token, as a tokenizer would stream it.
 const TOKENS = ' The quick brown fox jumps over the lazy dog while a small model streams tokens back to its client'.split(/(?= )/);
+const TOKENS_JSON = TOKENS.map((t) => JSON.stringify(t));
 
 interface Job {
   readonly model: string;
@@ -126,6 +127,8 @@ interface Job {
   readonly requestId: string | undefined;
   readonly arrivalMs: number;
   readonly res: http.ServerResponse;
+  /** Everything of a token chunk before the token text: built once, as tokens are the hot path. */
+  tokenPrefix: string;
   startMs: number;
   timer: NodeJS.Timeout | undefined;
   emitted: number;
@@ -391,6 +394,7 @@ export class Simulator {
       requestId,
       arrivalMs,
       res,
+      tokenPrefix: '',
       startMs: 0,
       timer: undefined,
       emitted: 0,
@@ -479,8 +483,12 @@ export class Simulator {
     job.lastTokenMs = now;
     this.metrics.add(job.base, 'generationTokens', 1);
     if (!job.stream) return;
-    const text = TOKENS[i % TOKENS.length]!;
-    job.res.write(job.endpoint === 'chat' ? this.chunk(job, { content: text }, null) : this.chunk(job, text, null));
+    if (i === 0) {
+      const head = `data: {"id":${JSON.stringify(job.id)},"object":"${this.objectType(job)}","created":${this.created},"model":${JSON.stringify(job.model)},"choices":[{"index":0,`;
+      job.tokenPrefix = job.endpoint === 'chat' ? `${head}"delta":{"content":` : `${head}"text":`;
+    }
+    const tail = job.endpoint === 'chat' ? '},"logprobs":null,"finish_reason":null}]}\n\n' : ',"logprobs":null,"finish_reason":null,"stop_reason":null}]}\n\n';
+    job.res.write(job.tokenPrefix + TOKENS_JSON[i % TOKENS.length]! + tail);
     if (job.fault === 'malformed' && i === 0) job.res.write('data: {"id": "broken\n\n');
     if (job.fault === 'cut' && job.emitted >= Math.max(Math.floor(job.outputTokens / 2), 1)) {
       job.res.socket?.destroy();
