@@ -62,6 +62,8 @@ export interface RequestRecord {
   readonly message?: string;
   readonly status?: number;
   readonly startMs: number;
+  /** Sent → the request was handed to a connection (includes opening one); absent if it never was. */
+  readonly dispatchMs?: number;
   readonly e2eMs: number;
   /** Sent → first chunk carrying generated text (streams only). */
   readonly ttftMs?: number;
@@ -297,6 +299,7 @@ class GenerationHandler implements Dispatcher.DispatchHandler, InFlight, SseSink
   private ended = false;
   private controller: Dispatcher.DispatchController | null = null;
   private pendingAbort: Error | null = null;
+  private dispatchMs: number | undefined;
   private status = 0;
   private responded = false;
   private readonly parser: SseParser | null;
@@ -335,6 +338,7 @@ class GenerationHandler implements Dispatcher.DispatchHandler, InFlight, SseSink
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.dispatchMs ??= performance.now() - this.startMs;
     this.controller = controller;
     if (this.pendingAbort !== null) controller.abort(this.pendingAbort);
   }
@@ -498,6 +502,7 @@ class GenerationHandler implements Dispatcher.DispatchHandler, InFlight, SseSink
     // Plain assignments, not conditional spreads: this runs once per request at full load.
     const r: MutableRecord = { id: this.id, outcome: end.outcome, startMs: this.startMs, e2eMs: endMs - this.startMs, itlMs: this.itlMs, contentChunks: this.contentChunks };
     if (this.status !== 0) r.status = this.status;
+    if (this.dispatchMs !== undefined) r.dispatchMs = this.dispatchMs;
     if (this.outputTokens !== undefined) r.outputTokens = this.outputTokens;
     if (this.inputTokens !== undefined) r.inputTokens = this.inputTokens;
     if (end.outcome === 'success') {

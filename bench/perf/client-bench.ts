@@ -26,6 +26,7 @@ import type { RequestRecord } from '../client/openai';
 import { runLoad } from '../load/engine';
 import { syntheticPrompts } from '../load/prompts';
 import { LatencyHistogram } from '../load/stats';
+import { monotonicMs, type SimTiming } from '../sim/simulator';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const BIN = join(HERE, '..', 'bin', 'llm-bench.mjs');
@@ -36,14 +37,14 @@ const MODEL = 'sim-model';
 const PLAN = {
   stream: { rate: 220, outputTokens: 100, itlMs: 50, inputTokens: 16, durationSec: 16, warmupSec: 6 },
   // Alternating rounds: on a shared machine, load from elsewhere hits both clients alike.
-  json: { connections: 50, durationSec: 5, rounds: 3, outputTokens: 16, inputTokens: 16 },
+  json: { connections: 50, durationSec: 4, rounds: 5, outputTokens: 16, inputTokens: 16 },
   targets: { streams: 1000, chunksPerSec: 20_000, clientAddedP99Ms: 5, vsAutocannon: 0.8 },
 } as const;
 
 interface SimProcess {
   readonly url: string;
   settings(patch: Record<string, unknown>): Promise<void>;
-  timings(): Promise<Record<string, number>>;
+  timings(): Promise<Record<string, SimTiming>>;
   stop(): Promise<void>;
 }
 
@@ -65,7 +66,7 @@ function startSimProcess(args: readonly string[]): Promise<SimProcess> {
           if (res.status !== 200) throw new Error(`simulator settings ${JSON.stringify(patch)} refused: ${await res.text()}`);
         },
         async timings() {
-          return (await (await fetch(`${url}/sim/timings`)).json()) as Record<string, number>;
+          return (await (await fetch(`${url}/sim/timings`)).json()) as Record<string, SimTiming>;
         },
         stop: () =>
           new Promise<void>((done) => {
@@ -121,10 +122,19 @@ async function streamingPhase(sim: SimProcess) {
     }
   }
   const server = await sim.timings();
+  // performance.now() → the host's monotonic clock, which the simulator's timings use too.
+  const offset = monotonicMs() - performance.now();
   const added = new LatencyHistogram();
+  const dispatch = new LatencyHistogram();
+  const requestDelivery = new LatencyHistogram();
+  const responseDelivery = new LatencyHistogram();
   for (const r of records) {
-    const serverTtft = server[r.id];
-    if (r.outcome === 'success' && r.startMs >= from && r.startMs < to && r.ttftMs !== undefined && serverTtft !== undefined) added.record(r.ttftMs - serverTtft);
+    const s = server[r.id];
+    if (r.outcome !== 'success' || r.startMs < from || r.startMs >= to || r.ttftMs === undefined || s === undefined) continue;
+    added.record(r.ttftMs - s.ttftMs);
+    if (r.dispatchMs !== undefined) dispatch.record(r.dispatchMs);
+    requestDelivery.record(s.arrivedAtMs - (r.startMs + offset));
+    responseDelivery.record(r.startMs + r.ttftMs + offset - s.firstTokenAtMs);
   }
   const steady = inFlight.filter((b) => b.t >= p.warmupSec && b.t < p.durationSec).map((b) => b.n);
   return {
@@ -132,6 +142,12 @@ async function streamingPhase(sim: SimProcess) {
     concurrentStreams: { mean: Math.round(steady.reduce((a, b) => a + b, 0) / Math.max(steady.length, 1)), min: Math.min(...steady) },
     chunksPerSec: Math.round(chunks / ((to - from) / 1000)),
     clientAddedMs: added.stats(),
+    /** Client send → undici hands the request to a connection (opening one if none is free). */
+    dispatchMs: dispatch.stats(),
+    /** Client send → simulator sees the request (includes dispatch and the simulator's event-loop delay). */
+    requestDeliveryMs: requestDelivery.stats(),
+    /** Simulator writes the first token → the client's read of it. */
+    responseDeliveryMs: responseDelivery.stats(),
     clientCpuOfOneCore: cpu?.usage !== undefined ? (cpu.usage.user + cpu.usage.system) / 1000 / cpu.ms! : null,
     eventLoopDelayP99Ms: loop.count > 0 ? loop.percentile(99) / 1e6 : null,
     requests: result.summary.requests,
@@ -209,6 +225,9 @@ try {
   console.log(`  concurrent streams   mean ${n(s.concurrentStreams.mean)}, min ${n(s.concurrentStreams.min)}`);
   console.log(`  chunks/s             ${n(s.chunksPerSec)}`);
   console.log(`  client-added TTFT    p50 ${ms(s.clientAddedMs.p50)} · p90 ${ms(s.clientAddedMs.p90)} · p99 ${ms(s.clientAddedMs.p99)} · max ${ms(s.clientAddedMs.max)} (${n(s.clientAddedMs.count)} requests)`);
+  const part = (l: { p50: number | null; p99: number | null }) => `p50 ${ms(l.p50)} · p99 ${ms(l.p99)}`;
+  console.log(`    of which          request delivery ${part(s.requestDeliveryMs)} (client dispatch ${part(s.dispatchMs)})`);
+  console.log(`                      first-token delivery ${part(s.responseDeliveryMs)}`);
   console.log(`  client CPU           ${s.clientCpuOfOneCore === null ? '–' : `${(s.clientCpuOfOneCore * 100).toFixed(0)} % of one core`} · event-loop delay p99 ${ms(s.eventLoopDelayP99Ms)}`);
   console.log(`  requests             ${n(s.requests.succeeded)} succeeded, ${n(s.requests.failed)} failed ${JSON.stringify(s.errors)}`);
   const j = await jsonPhase(sim);

@@ -65,8 +65,25 @@ export interface SimulatorOptions {
   readonly faults?: FaultRates;
   /** Seed of the fault draws. @default BENCH_DEFAULTS.sim.seed */
   readonly seed?: number;
-  /** Keep each request's server-side TTFT by `x-request-id`, served at GET /sim/timings. @default false */
+  /** Keep each request's {@link SimTiming} by `x-request-id`, served at GET /sim/timings. @default false */
   readonly recordTimings?: boolean;
+}
+
+/**
+ * When the simulator saw a request and wrote its first token. `*AtMs` are on the host's monotonic
+ * clock (`process.hrtime`), which every process on the machine shares, so a client in another
+ * process can split its TTFT into request delivery, server time and response delivery.
+ */
+export interface SimTiming {
+  /** Request arrival (headers parsed) → first token written. */
+  readonly ttftMs: number;
+  readonly arrivedAtMs: number;
+  readonly firstTokenAtMs: number;
+}
+
+/** `process.hrtime` in ms: a clock shared by all processes on the host. */
+export function monotonicMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
 }
 
 /** Counters for tests: what the simulator did, fault by fault. */
@@ -173,7 +190,7 @@ export class Simulator {
   private readonly random: Random;
   private readonly jobs = new Set<Job>();
   private readonly queue: Job[] = [];
-  private readonly timingsById = new Map<string, number>();
+  private readonly timingsById = new Map<string, SimTiming>();
   private running = 0;
   private counters = { requests: 0, completed: 0 };
   private injected: Record<FaultKind, number> = { error: 0, malformed: 0, cut: 0, stall: 0 };
@@ -236,8 +253,8 @@ export class Simulator {
     return { ...this.counters, running: this.running, waiting: this.queue.length, injected: { ...this.injected }, rejected: { ...this.rejected } };
   }
 
-  /** Server-side TTFT (request arrival → first token written) by `x-request-id`, with recordTimings. */
-  timings(): ReadonlyMap<string, number> {
+  /** Server-side timings by `x-request-id`, with recordTimings. */
+  timings(): ReadonlyMap<string, SimTiming> {
     return this.timingsById;
   }
 
@@ -476,7 +493,11 @@ export class Simulator {
       job.firstTokenMs = now;
       const ttftSec = (now - job.arrivalMs) / 1000;
       this.metrics.observe(job.base, 'timeToFirstToken', ttftSec);
-      if (this.opts.recordTimings === true && job.requestId !== undefined) this.recordTiming(job.requestId, now - job.arrivalMs);
+      if (this.opts.recordTimings === true && job.requestId !== undefined) {
+        // One clock reading converts both performance.now() stamps to the shared monotonic clock.
+        const offset = monotonicMs() - performance.now();
+        this.recordTiming(job.requestId, { ttftMs: now - job.arrivalMs, arrivedAtMs: job.arrivalMs + offset, firstTokenAtMs: now + offset });
+      }
     } else {
       this.metrics.observe(job.base, 'interTokenLatency', (now - job.lastTokenMs) / 1000);
     }
@@ -555,10 +576,10 @@ export class Simulator {
     }
   }
 
-  private recordTiming(id: string, ms: number): void {
+  private recordTiming(id: string, timing: SimTiming): void {
     // Bounded: a long-running simulator must not grow without limit.
     if (this.timingsById.size >= 200_000) this.timingsById.delete(this.timingsById.keys().next().value!);
-    this.timingsById.set(id, ms);
+    this.timingsById.set(id, timing);
   }
 
   private objectType(job: Job): string {
