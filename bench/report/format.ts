@@ -14,13 +14,14 @@ export function fmtRate(v: number | null): string {
   return v === null ? '–' : `${(v * 100).toFixed(v > 0 && v < 0.001 ? 3 : 2)} %`;
 }
 
-/** The run's shape in one line: where, what, how much load. */
-export function describeRun(s: LoadSettings): string {
+/** The run's shape in one line: where, what, how much load (`withProfile: false` for sweeps, whose load varies). */
+export function describeRun(s: LoadSettings, withProfile = true): string {
   const limit = [s.requests !== null ? `${s.requests} requests` : null, s.durationSec !== null ? `${s.durationSec} s` : null]
     .filter((x) => x !== null)
     .join(', ');
   const out = s.outputTokens !== null ? `, ${s.outputTokens} output tokens` : '';
-  return `${s.baseUrl} · model ${s.model} · ${s.endpoint}${s.stream ? ' (streaming)' : ''} · ${describeProfile(s.profile)} · ${limit || 'until stopped'} · prompts ${s.prompts}${out} · seed ${s.seed}`;
+  const load = withProfile ? ` · ${describeProfile(s.profile)} · ${limit || 'until stopped'}` : ` · ${limit || 'until stopped'} per step`;
+  return `${s.baseUrl} · model ${s.model} · ${s.endpoint}${s.stream ? ' (streaming)' : ''}${load} · prompts ${s.prompts}${out} · seed ${s.seed}`;
 }
 
 /** PASSED / FAILED / ABORTED with the count of crossed thresholds. */

@@ -142,7 +142,7 @@ export function renderSweepHtml(r: SweepResult): string {
     });
   const body = [
     `<h1>llm-bench sweep over ${r.dimension}: ${r.best === null ? '<span class="fail">no step met the thresholds</span>' : `<span class="pass">best ${r.best}</span>`}</h1>`,
-    r.steps[0] !== undefined ? `<p class="run">${escapeXml(describeRun(r.steps[0].settings))}</p>` : '',
+    r.steps[0] !== undefined ? `<p class="run">${escapeXml(describeRun(r.steps[0].settings, false))}</p>` : '',
     htmlTable(
       [r.dimension, 'req/s', 'output tok/s', 'TTFT p95', 'E2E p95', 'error rate', 'verdict'],
       r.steps.map((step, i) => [

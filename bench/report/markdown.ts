@@ -70,7 +70,7 @@ export function renderSweepMarkdown(r: SweepResult): string {
   const out = [
     `## llm-bench sweep over ${r.dimension}: ${r.best === null ? 'no step met the thresholds' : `best ${r.dimension} ${r.best}`}`,
     '',
-    r.steps[0] !== undefined ? describeRun(r.steps[0].settings) : '',
+    r.steps[0] !== undefined ? describeRun(r.steps[0].settings, false) : '',
     '',
     ...table(
       [r.dimension, 'Req/s', 'Output tok/s', 'TTFT p50', 'TTFT p95', 'TPOT p95', 'E2E p95', 'Error rate', 'Thresholds'],
