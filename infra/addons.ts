@@ -50,6 +50,18 @@ export const CHARTS = {
     release: 'kube-prometheus-stack',
     namespace: 'monitoring',
   },
+  /**
+   * GPU telemetry for the dashboards and GPU alerts (constructs/metrics.ts DCGM catalog). Its own
+   * namespace: it needs the kubelet's pod-resources socket (hostPath), which policy/k8s/exceptions.ts
+   * allows there and nowhere else.
+   */
+  dcgmExporter: {
+    chart: 'dcgm-exporter',
+    version: '4.1.1',
+    repo: 'https://nvidia.github.io/dcgm-exporter/helm-charts',
+    release: 'dcgm-exporter',
+    namespace: 'gpu-monitoring',
+  },
   /** Chart 2.9.0: crds/external-secrets.io_externalsecrets.yaml. */
   externalSecrets: {
     chart: 'external-secrets',
@@ -263,10 +275,27 @@ export class ClusterAddons extends pulumi.ComponentResource {
             },
           },
         },
-        // Empty: the Grafana chart generates a random admin password once and keeps it in its Secret.
-        grafana: { adminPassword: '' },
+        grafana: {
+          // Empty: the Grafana chart generates a random admin password once and keeps it in its Secret.
+          adminPassword: '',
+          // The model dashboards are ConfigMaps in the models' namespace, not Grafana's.
+          sidecar: { dashboards: { enabled: true, label: 'grafana_dashboard', labelValue: '1', searchNamespace: 'ALL' } },
+        },
       },
       args.storage,
+    );
+
+    release(
+      'dcgm-exporter',
+      CHARTS.dcgmExporter,
+      {
+        nodeSelector: { [GPU_NODE_LABEL.key]: GPU_NODE_LABEL.value },
+        tolerations: [{ key: GPU_NODE_TAINT.key, operator: 'Exists', effect: GPU_NODE_TAINT.effect }],
+        // honorLabels keeps the exporter's pod/namespace labels (which GPU a model pod holds)
+        // instead of Prometheus overwriting them with the exporter's own pod.
+        serviceMonitor: { enabled: true, interval: '15s', honorLabels: true, additionalLabels: { ...args.monitoringSelectorLabels } },
+      },
+      [prometheus],
     );
 
     const externalSecrets = release(

@@ -19,18 +19,18 @@ import { formatTable, summarize, type PolicyRow } from './report';
 export type AwsResourceCapture = (environment: string) => Promise<readonly PolicyResource[]>;
 
 /**
- * Hook for the AWS rules. test/infra/support/stack.ts captures the mocked stacks' resources, but
- * only inside vitest (it relies on vi.resetModules and vi.spyOn); until a capture runs under
- * plain Node, the CLI reports the AWS rules as not run, and the infra tests run them instead.
+ * The project's own stacks, captured under Pulumi mocks (policy/stack-capture.ts). Loaded on
+ * demand: it pulls in the whole Pulumi program and SDK.
  */
-export const captureAwsResources: AwsResourceCapture | undefined = undefined;
+export const captureAwsResources: AwsResourceCapture = async (environment) =>
+  (await import('./stack-capture')).captureAwsResources(environment);
 
 export interface PolicyRunOptions {
   /** @default - the project root */
   readonly root?: string;
   /** @default - every Pulumi.<env>.yaml */
   readonly envs?: readonly string[];
-  /** @default - {@link captureAwsResources} */
+  /** @default - {@link captureAwsResources} for the project's own stacks; none for another root */
   readonly captureAws?: AwsResourceCapture;
 }
 
@@ -48,7 +48,8 @@ export async function runPolicy(opts: PolicyRunOptions = {}): Promise<PolicyRun>
   const unknown = envs.filter((e) => !known.includes(e));
   if (unknown.length > 0) throw new UsageError(`--env ${unknown.join(', ')} has no Pulumi.<env>.yaml; known environments: ${known.join(', ') || 'none'}`);
   const configs = envs.map((e) => loadEnvironmentFile(join(root, `Pulumi.${e}.yaml`)));
-  const capture = opts.captureAws ?? captureAwsResources;
+  // The capture runs the program with this project's stack files, so it only fits the project root.
+  const capture = opts.captureAws ?? (resolve(root) === resolve(PROJECT_ROOT) ? captureAwsResources : undefined);
   const rows: PolicyRow[] = [];
   const notes: string[] = [];
   for (const c of configs) {
@@ -57,7 +58,7 @@ export async function runPolicy(opts: PolicyRunOptions = {}): Promise<PolicyRun>
       for (const r of evaluateAwsRules(await capture(c.environment))) rows.push({ source: 'aws', environment: c.environment, ...r });
     }
   }
-  if (!capture) notes.push('aws rules not run: no capture of the Pulumi stacks outside vitest yet (policy/run.ts captureAwsResources); test/infra runs them');
+  if (!capture) notes.push(`aws rules not run: the Pulumi program is captured only for this project's own stacks, not --root ${root}`);
   return { rows, notes };
 }
 

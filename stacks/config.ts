@@ -668,7 +668,13 @@ function crossCheck(raw: RawConfig): { errors: string[]; warnings: string[]; gpu
       const groups = fallback.enabled
         ? `gpuNodes.maxSize ${raw.gpuNodes.maxSize} + onDemandFallback.maxSize ${fallback.maxSize}`
         : `gpuNodes.maxSize ${raw.gpuNodes.maxSize}`;
-      const perModel = enabled.map((id) => `${id} ${raw.models[id].maxReplicas}`).join(', ');
+      const perModel = enabled
+        .map((id) => {
+          const m = raw.models[id];
+          const standby = m.rolloutStrategy === 'BlueGreen' ? m.blueGreen.standbyReplicas : 0;
+          return `${id} ${m.maxReplicas}${standby ? ` + ${standby} standby` : ''}`;
+        })
+        .join(', ');
       (prod ? errors : warnings).push(
         `${groups} holds ${nodes * gpusPerNode} GPU${nodes * gpusPerNode === 1 ? '' : 's'}, but the enabled models scale to ${need} (${perModel}), so the extra pods would stay Pending forever; raise gpuNodes.maxSize or lower maxReplicas`,
       );

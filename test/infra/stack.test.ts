@@ -414,6 +414,16 @@ describe.each(realEnvironments())('%s stack', (env, config: PlatformConfig) => {
       expect(config.workloads.monitoring.prometheusUrl).toBe(prometheusUrl(config.workloads.monitoring.namespace));
     });
 
+    it('loads dashboards from every namespace and scrapes GPU telemetry with the pod labels kept', () => {
+      const grafana = release<{ grafana: { sidecar: { dashboards: Record<string, unknown> } } }>('kube-prometheus-stack').values.grafana;
+      expect(grafana.sidecar.dashboards).toMatchObject({ label: 'grafana_dashboard', labelValue: '1', searchNamespace: 'ALL' });
+      const dcgm = release<{ serviceMonitor: Record<string, unknown>; tolerations: unknown[]; nodeSelector: unknown }>('dcgm-exporter');
+      expect(dcgm.namespace).toBe('gpu-monitoring');
+      expect(dcgm.values.serviceMonitor).toMatchObject({ enabled: true, honorLabels: true, additionalLabels: config.workloads.monitoring.selectorLabels });
+      expect(dcgm.values.tolerations).toContainEqual({ key: GPU_NODE_TAINT.key, operator: 'Exists', effect: GPU_NODE_TAINT.effect });
+      expect(dcgm.values.nodeSelector).toEqual({ [GPU_NODE_LABEL.key]: GPU_NODE_LABEL.value });
+    });
+
     it('copies the secrets from pulumi config into Secrets Manager and lets only External Secrets read them', () => {
       const secrets = ofType(all, 'aws:secretsmanager/secret:Secret').map((r) => inputs<{ name: string }>(r));
       expect(secrets.map((s) => s.name)).toEqual([config.secrets.hfTokenName, config.secrets.apiKeyName]);

@@ -47,7 +47,7 @@ describe('the Pulumi program', () => {
   it('fails when prod models can scale past what the GPU node groups can hold', async () => {
     const e = await failure('prod', { settings: { gpuNodes: { maxSize: 8, onDemandFallback: { maxSize: 1 } } } });
     expect(e.message).toBe(
-      'Pulumi.prod.yaml has 1 config error:\n  - gpuNodes.maxSize 8 + onDemandFallback.maxSize 1 holds 9 GPUs, but the enabled models scale to 15 (awq 4, fp16 2, lora 4, judge 4), so the extra pods would stay Pending forever; raise gpuNodes.maxSize or lower maxReplicas',
+      'Pulumi.prod.yaml has 1 config error:\n  - gpuNodes.maxSize 8 + onDemandFallback.maxSize 1 holds 9 GPUs, but the enabled models scale to 15 (awq 4 + 1 standby, fp16 2, lora 4, judge 4), so the extra pods would stay Pending forever; raise gpuNodes.maxSize or lower maxReplicas',
     );
   });
 
