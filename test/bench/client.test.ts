@@ -127,6 +127,36 @@ describe('OpenAiClient non-streaming', () => {
   });
 });
 
+describe('request bodies', () => {
+  it('sends the OpenAI shape: messages or prompt, usage on streams, exact lengths, the request id and key', async () => {
+    const seen: { path: string; headers: Record<string, unknown>; body: unknown }[] = [];
+    const server = await rawServer((req, res) => {
+      let raw = '';
+      req.on('data', (b: Buffer) => (raw += b.toString()));
+      req.on('end', () => {
+        seen.push({ path: req.url ?? '', headers: req.headers, body: JSON.parse(raw) });
+        res.writeHead(500).end();
+      });
+    });
+    closers.push(server.close);
+    const client = new OpenAiClient({ baseUrl: server.url, apiKey: 'k' });
+    closers.push(() => client.destroy());
+    const tricky = 'say "hi"\n\tand é 🚀 \\ \u0000';
+    await client.generate({ model: 'm', endpoint: 'chat', stream: true, prompt: { text: tricky }, maxTokens: 5, exactTokens: true, requestId: 'r1' }).done;
+    await client.generate({ model: 'm', endpoint: 'chat', stream: true, prompt: { text: 'second' }, maxTokens: 5, exactTokens: true }).done;
+    await client.generate({ model: 'm', endpoint: 'completions', stream: false, prompt: { text: tricky } }).done;
+    await client.generate({ model: 'm', endpoint: 'chat', stream: false, prompt: { messages: [{ role: 'system', content: 's' }, { role: 'user', content: 'u' }] }, maxTokens: 3 }).done;
+    expect(seen.map((s) => s.body)).toEqual([
+      { model: 'm', stream: true, messages: [{ role: 'user', content: tricky }], stream_options: { include_usage: true }, max_tokens: 5, min_tokens: 5, ignore_eos: true },
+      { model: 'm', stream: true, messages: [{ role: 'user', content: 'second' }], stream_options: { include_usage: true }, max_tokens: 5, min_tokens: 5, ignore_eos: true },
+      { model: 'm', stream: false, prompt: tricky },
+      { model: 'm', stream: false, messages: [{ role: 'system', content: 's' }, { role: 'user', content: 'u' }], max_tokens: 3 },
+    ]);
+    expect(seen.map((s) => s.path)).toEqual(['/v1/chat/completions', '/v1/chat/completions', '/v1/completions', '/v1/chat/completions']);
+    expect(seen[0]!.headers).toMatchObject({ authorization: 'Bearer k', 'x-request-id': 'r1', accept: 'text/event-stream', 'content-type': 'application/json' });
+  });
+});
+
 describe('base urls and error mapping', () => {
   it('drops a trailing /v1 and keeps a path prefix', () => {
     expect(parseBaseUrl('http://h:8000/v1/')).toMatchObject({ origin: 'http://h:8000', basePath: '' });
