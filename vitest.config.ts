@@ -6,6 +6,8 @@ export default defineConfig({
     // Pulumi keeps module-level runtime state (mocks, config): every file gets its own process.
     pool: 'forks',
     testTimeout: 30_000,
+    // The registry tests run the AWS SDK on Node 20; its notice about a future Node 22 floor is noise here.
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     hookTimeout: 60_000,
     reporters: ['default', 'json'],
     outputFile: { json: 'out/vitest-results.json' },
