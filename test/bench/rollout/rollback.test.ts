@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { runRollback } from '../../../bench/rollout/rollback';
 import { type Simulator, startSimulator } from '../../../bench/sim/simulator';
-import { BUCKET, NS, seedBlueGreen, seedRolling, startDouble, template, uriOf } from '../kube/support/fixtures';
+import { NS, seedBlueGreen, seedRolling, startDouble, template } from '../kube/support/fixtures';
 import type { KubeDouble } from '../kube/support/kube-double';
 import { type ServiceProxy, startServiceProxy } from '../kube/support/service-proxy';
 
@@ -52,7 +52,24 @@ describe('rolling', () => {
     seedRolling(dbl, MODEL, { replicas: 2, history: [template(MODEL, { image: 'vllm:v1' })], current: template(MODEL, { image: 'vllm:v2' }) });
     const svc = await proxy(dbl, () => s.url);
     const r = await runRollback({ kube, namespace: NS, variant: MODEL, to: { kind: 'previous' }, load: { baseUrl: svc.url, model: MODEL, profile: { kind: 'concurrency', concurrency: 4 } }, ...FAST });
-    console.log(JSON.stringify({ ...r, timeline: r.timeline.slice(3, 8), load: null }, null, 1));
     expect(r.completed).toBe(true);
+  });
+
+  it('fails the zero-errors gate when the serving simulator dies for a moment', async () => {
+    const s = await sim();
+    const { double: dbl, kube } = await double({ readyDelayMs: 100, terminateDelayMs: 30 });
+    seedRolling(dbl, MODEL, { replicas: 2, history: [template(MODEL, { image: 'vllm:v1' })], current: template(MODEL, { image: 'vllm:v2' }) });
+    let killed = false;
+    dbl.on('pod', (e: { type: string }) => {
+      if (e.type === 'terminating' && !killed) {
+        killed = true;
+        void s.close().then(() => setTimeout(() => void s.start(), 100));
+      }
+    });
+    const svc = await proxy(dbl, () => s.url);
+    const r = await runRollback({ kube, namespace: NS, variant: MODEL, to: { kind: 'previous' }, load: { baseUrl: svc.url, model: MODEL, profile: { kind: 'concurrency', concurrency: 4 } }, ...FAST });
+    console.log(JSON.stringify({ ...r, timeline: r.timeline.filter(x=>x.failed>0), load: null, events: r.events }, null, 1));
+    expect(r.completed).toBe(true);
+    expect(r.requests.failed).toBeGreaterThan(0);
   });
 });

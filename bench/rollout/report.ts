@@ -1,0 +1,126 @@
+/** Reports of a rollback check: Markdown, HTML (timeline charts) and a JUnit suite. */
+import { escapeXml, fmt } from '../report/format';
+import type { JunitCase, JunitSuite } from '../report/junit';
+import { lineChart, PALETTE } from '../report/svg';
+import { errorTable, eventTable, gateTable, marker, notesList, page } from '../postdeploy/page';
+import { type RollbackResult, rollbackPassed } from './result';
+
+/** PASSED / FAILED / ABORTED, with what failed. */
+export function rollbackVerdict(r: RollbackResult): string {
+  if (r.aborted !== undefined) return 'ABORTED';
+  const crossed = r.gates.filter((g) => !g.passed).length;
+  return crossed === 0 ? `PASSED (${r.gates.length} gates)` : `FAILED (${crossed} of ${r.gates.length} gates crossed)`;
+}
+
+function trigger(r: RollbackResult): number | undefined {
+  return r.timeline.find((s) => s.phase !== 'before')?.t;
+}
+
+/** A Markdown summary. */
+export function renderRollbackMarkdown(r: RollbackResult): string {
+  const lines = [
+    `## Rollback ${r.namespace}/${r.variant}: ${rollbackVerdict(r)}`,
+    '',
+    `${r.strategy}: ${r.from} → ${r.to}${r.coldStart ? ' (includes a cold start)' : ''}`,
+    '',
+    `Duration: ${r.durationSec === null ? `not complete (${r.detail})` : `${fmt(r.durationSec)} s`} · requests: ${r.requests.succeeded} succeeded, ${r.requests.failed} failed`,
+    '',
+    '| | gate | measured |',
+    '| --- | --- | --- |',
+    ...r.gates.map((g) => `| ${g.passed ? '✔' : '✘'} | \`${g.expression}\` | ${g.value === null ? 'not measured' : fmt(g.value)} |`),
+    '',
+  ];
+  if (r.aborted !== undefined) lines.push(`**Aborted:** ${r.aborted.reason}`, '');
+  const errors = Object.entries(r.requests.errors);
+  if (errors.length > 0) lines.push('Failures: ' + errors.map(([k, n]) => `${k} ${n}`).join(', '), '');
+  lines.push('| t (s) | event |', '| --- | --- |', ...r.events.map((e) => `| ${e.t.toFixed(2)} | ${e.message.replace(/\|/g, '\\|')} |`), '');
+  if (r.notes.length > 0) lines.push(...r.notes.map((n) => `- ${n}`), '');
+  return lines.join('\n');
+}
+
+/** The report's sections, to embed in another page (the post-deploy report). */
+export function rollbackHtmlSections(r: RollbackResult, heading = 'h2'): string[] {
+  const ok = rollbackPassed(r);
+  const t = r.timeline;
+  const start = trigger(r);
+  const podTop = Math.max(1, ...t.flatMap((s) => [s.new.live, s.old.live, s.new.desired, s.old.desired]));
+  const reqTop = Math.max(1, ...t.map((s) => s.completed + s.failed));
+  const markers = (top: number) => [
+    ...(start === undefined ? [] : [{ name: 'trigger', color: '#8c959f', points: marker(start, top) }]),
+    ...(start === undefined || r.durationSec === null ? [] : [{ name: 'complete', color: '#1a7f37', points: marker(start + r.durationSec, top) }]),
+  ];
+  const body = [
+    `<${heading}>Rollback ${escapeXml(`${r.namespace}/${r.variant}`)}: <span class="${ok ? 'pass' : 'fail'}">${escapeXml(rollbackVerdict(r))}</span></${heading}>`,
+    `<p class="run">${escapeXml(r.strategy)}: ${escapeXml(r.from)} → ${escapeXml(r.to)}${r.coldStart ? ' · <b>includes a cold start</b>' : ''}<br>` +
+      `duration ${r.durationSec === null ? `<span class="fail">not complete: ${escapeXml(r.detail)}</span>` : `${escapeXml(fmt(r.durationSec))} s`} · ` +
+      `${r.requests.succeeded} requests succeeded, ${r.requests.failed} failed · ${escapeXml(r.startedAt)} → ${escapeXml(r.finishedAt)}</p>`,
+  ];
+  if (r.aborted !== undefined) body.push(`<p class="fail"><b>Aborted:</b> ${escapeXml(r.aborted.reason)}</p>`);
+  body.push(gateTable(r.gates));
+  if (r.requests.failed > 0) body.push(errorTable(r.requests.errors, r.requests.errorMessages));
+  body.push(
+    '<div class="charts">',
+    lineChart({
+      title: 'Pods',
+      xLabel: 'time (s)',
+      yLabel: 'pods',
+      stepped: true,
+      series: [
+        { name: 'new ready', color: PALETTE[2], points: t.map((s) => [s.t, s.new.ready] as const) },
+        { name: 'old ready', color: PALETTE[0], points: t.map((s) => [s.t, s.old.ready] as const) },
+        { name: 'old live', color: PALETTE[5], points: t.map((s) => [s.t, s.old.live + s.old.terminating] as const) },
+        ...(t.some((s) => s.endpoints !== null) ? [{ name: 'old endpoints', color: PALETTE[4], points: t.map((s) => [s.t, s.endpoints?.old ?? 0] as const) }] : []),
+        ...markers(podTop),
+      ],
+    }),
+    lineChart({
+      title: 'Requests per sample (by end time)',
+      xLabel: 'time (s)',
+      yLabel: 'requests',
+      stepped: true,
+      series: [
+        { name: 'completed', color: PALETTE[2], points: t.map((s) => [s.t, s.completed] as const) },
+        { name: 'failed', color: PALETTE[3], points: t.map((s) => [s.t, s.failed] as const) },
+        ...markers(reqTop),
+      ],
+    }),
+    lineChart({
+      title: 'Latency over time',
+      xLabel: 'time (s)',
+      yLabel: 'ms',
+      series: [
+        { name: 'TTFT p50', color: PALETTE[0], points: t.flatMap((s) => (s.ttftP50Ms === null ? [] : [[s.t, s.ttftP50Ms] as const])) },
+        { name: 'TTFT p95', color: PALETTE[3], points: t.flatMap((s) => (s.ttftP95Ms === null ? [] : [[s.t, s.ttftP95Ms] as const])) },
+        { name: 'E2E p95', color: PALETTE[1], points: t.flatMap((s) => (s.e2eP95Ms === null ? [] : [[s.t, s.e2eP95Ms] as const])) },
+      ],
+    }),
+    '</div>',
+    '<h3>Events</h3>',
+    eventTable(r.events),
+    notesList(r.notes),
+  );
+  return body;
+}
+
+/** A self-contained HTML report of one rollback check. */
+export function renderRollbackHtml(r: RollbackResult): string {
+  return page(`llm-bench rollback ${r.variant} ${rollbackVerdict(r)}`, ['<h1>llm-bench rollback</h1>', ...rollbackHtmlSections(r)]);
+}
+
+/** One test case per gate; an aborted or incomplete check adds a failing `rollback` case. */
+export function rollbackSuite(r: RollbackResult, name = `llm-bench rollback ${r.variant}`): JunitSuite {
+  const timeSec = (Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000;
+  const cases: JunitCase[] = r.gates.map((g) => ({
+    name: g.expression,
+    classname: `llm-bench.rollback.${r.variant}`,
+    timeSec: 0,
+    ...(!g.passed && { failure: g.value === null ? `${g.metric} was not measured: ${r.detail}` : `${g.metric} = ${fmt(g.value)}, required ${g.op} ${g.limit}` }),
+  }));
+  cases.unshift({
+    name: `${r.strategy} ${r.from} → ${r.to}`,
+    classname: `llm-bench.rollback.${r.variant}`,
+    timeSec: r.durationSec ?? timeSec,
+    ...(r.aborted !== undefined ? { failure: r.aborted.reason } : !r.completed ? { failure: r.detail } : {}),
+  });
+  return { name, timestamp: r.startedAt, timeSec, cases };
+}
