@@ -18,6 +18,10 @@ import { anyResultSchema, type LoadResult, SCHEMA_VERSION } from './result';
 import { startSimulator } from './sim/simulator';
 import { formatSmoke, parseAdapter, runSmoke } from './smoke/smoke';
 import { runSweep } from './sweep';
+import { autoscaleCommand } from './autoscale/command';
+import { postdeployCommand } from './postdeploy/command';
+import { registryCommand } from './registry/command';
+import { rollbackCommand } from './rollout/command';
 import { TOOL } from './version';
 
 /** Where a command writes; tests pass buffers, the bin passes the process. */
@@ -533,6 +537,13 @@ export function buildProgram(io: CliIo, exit: ExitSink): Command {
     .option('--fault-stall <p>', 'probability of never producing a token', number('--fault-stall'))
     .option('--record-timings', 'keep server-side TTFT per x-request-id at GET /sim/timings')
     .action((f: SimFlags) => simAction(f, io));
+
+  program.addCommand(rollbackCommand(io, exit));
+  program.addCommand(autoscaleCommand(io, exit));
+  program.addCommand(postdeployCommand(io, exit));
+  program.addCommand(registryCommand({ io }));
+  // Root options only before the subcommand, or llm-bench's own --version swallows `registry publish --version`.
+  program.enablePositionalOptions();
 
   return program;
 }

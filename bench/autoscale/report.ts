@@ -1,0 +1,129 @@
+/** Reports of an autoscale check: Markdown, HTML (timeline charts) and a JUnit suite. */
+import { describeProfile } from '../load/schedule';
+import { errorTable, eventTable, gateTable, marker, notesList, page, table } from '../postdeploy/page';
+import { escapeXml, fmt, fmtRate } from '../report/format';
+import type { JunitCase, JunitSuite } from '../report/junit';
+import { lineChart, PALETTE } from '../report/svg';
+import { type AutoscaleResult, autoscalePassed } from './result';
+
+export function autoscaleVerdict(r: AutoscaleResult): string {
+  if (r.aborted !== undefined) return 'ABORTED';
+  const crossed = r.gates.filter((g) => !g.passed).length;
+  return crossed === 0 ? `PASSED (${r.gates.length} gates)` : `FAILED (${crossed} of ${r.gates.length} gates crossed)`;
+}
+
+const sec = (v: number | null) => (v === null ? 'never' : `${fmt(v)} s`);
+
+export function renderAutoscaleMarkdown(r: AutoscaleResult): string {
+  const lines = [
+    `## Autoscale ${r.namespace}/${r.variant}: ${autoscaleVerdict(r)}`,
+    '',
+    `${r.deployment} via scaledobject ${r.scaledObject} (${r.minReplicas}–${r.maxReplicas} replicas): ${r.initialReplicas} → ${r.scaleUpTo} → ${r.scaleDownTo}`,
+    '',
+    `Scale-up: decided ${sec(r.scaleUpDecisionSec)}, ready ${sec(r.scaleUpSec)} after the load started · scale-down: ${sec(r.scaleDownSec)} after it stopped · peak ${r.peak.ready} ready, ${r.peak.pending} pending, queue ${r.peak.queueDepth ?? '–'}`,
+    '',
+    '| | gate | measured |',
+    '| --- | --- | --- |',
+    ...r.gates.map((g) => `| ${g.passed ? '✔' : '✘'} | \`${g.expression}\` | ${g.value === null ? 'never' : fmt(g.value)} |`),
+    '',
+    '| step | load | from (s) | requests | error rate | TTFT p95 (ms) |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...r.steps.map((s, i) => `| ${i + 1} | ${describeProfile(s.profile)} | ${fmt(s.startedAtSec)} | ${s.summary?.requests.total ?? '–'} | ${fmtRate(s.summary?.errorRate ?? null)} | ${fmt(s.summary?.ttftMs.p95)} |`),
+    '',
+  ];
+  if (r.aborted !== undefined) lines.push(`**Aborted:** ${r.aborted.reason}`, '');
+  lines.push('| t (s) | event |', '| --- | --- |', ...r.events.map((e) => `| ${e.t.toFixed(2)} | ${e.message.replace(/\|/g, '\\|')} |`), '');
+  if (r.notes.length > 0) lines.push(...r.notes.map((n) => `- ${n}`), '');
+  return lines.join('\n');
+}
+
+export function autoscaleHtmlSections(r: AutoscaleResult, heading = 'h2'): string[] {
+  const ok = autoscalePassed(r);
+  const t = r.timeline;
+  const top = Math.max(1, r.maxReplicas, ...t.map((s) => s.desired));
+  const stepMarkers = r.steps.slice(1).map((s, i) => ({ name: `step ${i + 2}`, color: '#8c959f', points: marker(s.startedAtSec, top) }));
+  const stop = r.loadStoppedAtSec === null ? [] : [{ name: 'load stop', color: '#cf222e', points: marker(r.loadStoppedAtSec, top) }];
+  const body = [
+    `<${heading}>Autoscale ${escapeXml(`${r.namespace}/${r.variant}`)}: <span class="${ok ? 'pass' : 'fail'}">${escapeXml(autoscaleVerdict(r))}</span></${heading}>`,
+    `<p class="run">${escapeXml(r.deployment)} via scaledobject ${escapeXml(r.scaledObject)} / hpa ${escapeXml(r.hpa)} (${r.minReplicas}–${r.maxReplicas} replicas): ` +
+      `${r.initialReplicas} → ${r.scaleUpTo} → ${r.scaleDownTo} · queue from ${escapeXml(r.queueSource)}<br>` +
+      `scale-up decided ${escapeXml(sec(r.scaleUpDecisionSec))}, ready ${escapeXml(sec(r.scaleUpSec))} after the load started · scale-down ${escapeXml(sec(r.scaleDownSec))} after it stopped · ` +
+      `${r.requests.succeeded} requests succeeded, ${r.requests.failed} failed</p>`,
+  ];
+  if (r.aborted !== undefined) body.push(`<p class="fail"><b>Aborted:</b> ${escapeXml(r.aborted.reason)}</p>`);
+  body.push(
+    gateTable(r.gates),
+    table(
+      ['step', 'load', 'from (s)', 'requests', 'error rate', 'TTFT p95 (ms)'],
+      r.steps.map((s, i) => [String(i + 1), escapeXml(describeProfile(s.profile)), fmt(s.startedAtSec), String(s.summary?.requests.total ?? '–'), fmtRate(s.summary?.errorRate ?? null), fmt(s.summary?.ttftMs.p95)]),
+      [true, false, true, true, true, true],
+    ),
+  );
+  if (r.requests.failed > 0) body.push(errorTable(r.requests.errors, r.requests.errorMessages));
+  body.push(
+    '<div class="charts">',
+    lineChart({
+      title: 'Replicas',
+      xLabel: 'time (s)',
+      yLabel: 'replicas',
+      stepped: true,
+      series: [
+        { name: 'desired', color: PALETTE[0], points: t.map((s) => [s.t, s.desired] as const) },
+        { name: 'ready', color: PALETTE[2], points: t.map((s) => [s.t, s.ready] as const) },
+        { name: 'pending', color: PALETTE[1], points: t.map((s) => [s.t, s.pending] as const) },
+        ...stepMarkers,
+        ...stop,
+      ],
+    }),
+    lineChart({
+      title: 'Queue (vllm:num_requests_waiting)',
+      xLabel: 'time (s)',
+      yLabel: 'requests waiting',
+      series: [
+        { name: 'queue', color: PALETTE[3], points: t.flatMap((s) => (s.queueDepth === null ? [] : [[s.t, s.queueDepth] as const])) },
+        { name: 'HPA metric / replica', color: PALETTE[4], points: t.flatMap((s) => (s.hpaMetric === null ? [] : [[s.t, s.hpaMetric] as const])) },
+      ],
+    }),
+    lineChart({
+      title: 'Requests per sample',
+      xLabel: 'time (s)',
+      yLabel: 'requests',
+      stepped: true,
+      series: [
+        { name: 'completed', color: PALETTE[2], points: t.map((s) => [s.t, s.completed] as const) },
+        { name: 'failed', color: PALETTE[3], points: t.map((s) => [s.t, s.failed] as const) },
+      ],
+    }),
+    lineChart({
+      title: 'TTFT over time',
+      xLabel: 'time (s)',
+      yLabel: 'ms',
+      series: [
+        { name: 'p50', color: PALETTE[0], points: t.flatMap((s) => (s.ttftP50Ms === null ? [] : [[s.t, s.ttftP50Ms] as const])) },
+        { name: 'p95', color: PALETTE[3], points: t.flatMap((s) => (s.ttftP95Ms === null ? [] : [[s.t, s.ttftP95Ms] as const])) },
+      ],
+    }),
+    '</div>',
+    '<h3>Events</h3>',
+    eventTable(r.events),
+    notesList(r.notes),
+  );
+  return body;
+}
+
+export function renderAutoscaleHtml(r: AutoscaleResult): string {
+  return page(`llm-bench autoscale ${r.variant} ${autoscaleVerdict(r)}`, ['<h1>llm-bench autoscale</h1>', ...autoscaleHtmlSections(r)]);
+}
+
+/** One test case per gate; an aborted check adds a failing `autoscale` case. */
+export function autoscaleSuite(r: AutoscaleResult, name = `llm-bench autoscale ${r.variant}`): JunitSuite {
+  const timeSec = (Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000;
+  const cases: JunitCase[] = r.gates.map((g) => ({
+    name: g.expression,
+    classname: `llm-bench.autoscale.${r.variant}`,
+    timeSec: g.value ?? 0,
+    ...(!g.passed && { failure: g.value === null ? `${g.metric}: never reached ${g.metric === 'scaleUpSec' ? `${r.scaleUpTo} ready replicas` : `${r.scaleDownTo} replicas`} within ${g.limit} s` : `${g.metric} = ${fmt(g.value)}, required ${g.op} ${g.limit}` }),
+  }));
+  if (r.aborted !== undefined) cases.unshift({ name: 'autoscale', classname: `llm-bench.autoscale.${r.variant}`, timeSec, failure: r.aborted.reason });
+  return { name, timestamp: r.startedAt, timeSec, cases };
+}

@@ -1,0 +1,43 @@
+/** The post-deploy result: the JSON contract of `llm-bench postdeploy --json`. */
+import { z } from 'zod';
+import { autoscaleResultSchema } from '../autoscale/result';
+import { loadResultSchema, SCHEMA_VERSION, smokeResultSchema } from '../result';
+import { rollbackResultSchema } from '../rollout/result';
+
+export const STAGES = ['smoke', 'load', 'rollback', 'restore', 'autoscale'] as const;
+export type Stage = (typeof STAGES)[number];
+
+export const variantResultSchema = z.object({
+  name: z.string(),
+  url: z.string(),
+  namespace: z.string(),
+  thresholds: z.array(z.string()),
+  /** `env-file`: the thresholds are the environment's SLO. */
+  thresholdSource: z.enum(['targets', 'env-file', 'none']),
+  smoke: smokeResultSchema.nullable(),
+  load: loadResultSchema.nullable(),
+  rollback: rollbackResultSchema.nullable(),
+  /** The roll forward after the rollback drill. */
+  restore: rollbackResultSchema.nullable(),
+  autoscale: autoscaleResultSchema.nullable(),
+  /** Stages that could not run or failed outright (exit 1). */
+  failures: z.array(z.object({ stage: z.enum(STAGES), message: z.string() })),
+  skipped: z.array(z.object({ stage: z.enum(STAGES), reason: z.string() })),
+  exitCode: z.int(),
+});
+export type VariantResult = z.infer<typeof variantResultSchema>;
+
+export const postdeployResultSchema = z.object({
+  schemaVersion: z.literal(SCHEMA_VERSION),
+  kind: z.literal('postdeploy'),
+  tool: z.object({ name: z.string(), version: z.string() }),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  targets: z.string(),
+  shape: z.enum(['pulumi-outputs', 'targets-file']),
+  environment: z.string().optional(),
+  variants: z.array(variantResultSchema),
+  /** 0 passed, 99 a threshold or gate was crossed, 1 a stage could not run or failed. */
+  exitCode: z.int(),
+});
+export type PostdeployResult = z.infer<typeof postdeployResultSchema>;

@@ -1,0 +1,242 @@
+/**
+ * What the post-deploy stage checks: one target per variant (URL, expected models and adapters,
+ * thresholds, load, and whether to drill a rollback or an autoscale), read from
+ *
+ * - `pulumi stack output --json` (stacks/pulumi.ts exports `modelEndpoints`: served model name →
+ *   in-cluster URL, plus `registryBucket` / `registryTable`), or
+ * - a small YAML or JSON file (`variants:` name → URL or settings; see docs/postdeploy.md),
+ *
+ * with defaults from the environment's config (`--env-file Pulumi.prod.yaml`): each variant's SLO
+ * as thresholds (`ttftMs.p95<slo.ttftP95Ms`, `itlMs.p95<slo.itlP95Ms`, `errorRate<slo.errorRatio`),
+ * its LoRA adapters, its namespace, and whether it autoscales.
+ */
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ConfigError, loadEnvironmentFile, type PlatformConfig } from '../../stacks/config';
+import { UsageError, usageErrors } from '../errors';
+import { parseThresholds } from '../thresholds';
+import { POSTDEPLOY_DEFAULTS } from './defaults';
+
+const semver = z.string().regex(/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/, 'must be a semantic version like 1.2.0');
+const positive = z.number().positive();
+
+const loadSchema = z.strictObject({
+  concurrency: z.int().positive().optional(),
+  rate: positive.optional(),
+  durationSec: positive.optional(),
+});
+
+const rollbackSchema = z.strictObject({
+  /** A registry version to roll to; without it, the previous revision or the standby track. */
+  registryVersion: semver.optional(),
+  /** With previousOf: the registry environment whose previous version to roll to. */
+  previousOf: z.string().optional(),
+  limitSec: positive.optional(),
+  keepWarmSec: z.number().min(0).optional(),
+  /** Roll forward again afterwards (a drill that leaves the deployed version running). */
+  restore: z.boolean().optional(),
+});
+
+const autoscaleSchema = z.strictObject({
+  concurrency: z.array(z.int().positive()).min(1).optional(),
+  rate: z.array(positive).min(1).optional(),
+  holdSec: positive.optional(),
+  scaleUpLimitSec: positive.optional(),
+  scaleDownLimitSec: positive.optional(),
+  scaleUpTo: z.int().positive().optional(),
+  scaleDownTo: z.int().min(0).optional(),
+});
+
+const variantSchema = z.union([
+  z.url(),
+  z.strictObject({
+    url: z.url(),
+    namespace: z.string().optional(),
+    /** Base models `/v1/models` must list. @default - the variant name */
+    models: z.array(z.string().min(1)).optional(),
+    /** `name` or `name=parent` LoRA adapters. @default - the env file's adapters of the variant */
+    adapters: z.array(z.string().min(1)).optional(),
+    /** @default - from the env file's SLO, else none */
+    thresholds: z.array(z.string()).optional(),
+    load: loadSchema.optional(),
+    rollback: z.union([z.boolean(), rollbackSchema]).optional(),
+    autoscale: z.union([z.boolean(), autoscaleSchema]).optional(),
+  }),
+]);
+
+/** The small targets file. */
+export const targetsFileSchema = z.strictObject({
+  namespace: z.string().optional(),
+  registryBucket: z.string().optional(),
+  registryTable: z.string().optional(),
+  variants: z.record(z.string(), variantSchema),
+});
+
+/** `pulumi stack output --json` of stacks/pulumi.ts; other outputs are ignored. */
+export const stackOutputsSchema = z.looseObject({
+  modelEndpoints: z.record(z.string(), z.string()),
+  registryBucket: z.string().optional(),
+  registryTable: z.string().optional(),
+});
+
+export type RollbackPlan = z.output<typeof rollbackSchema>;
+export type AutoscalePlan = z.output<typeof autoscaleSchema>;
+
+/** One variant to check, after defaults. */
+export interface Target {
+  readonly name: string;
+  readonly url: string;
+  readonly namespace: string;
+  readonly models: readonly string[];
+  readonly adapters: readonly string[];
+  readonly thresholds: readonly string[];
+  /** Where the thresholds came from, for the report. */
+  readonly thresholdSource: 'targets' | 'env-file' | 'none';
+  readonly load: z.output<typeof loadSchema>;
+  /** null: not asked for this variant. */
+  readonly rollback: RollbackPlan | null;
+  /** null: not asked; `skip` with the reason when the variant cannot autoscale. */
+  readonly autoscale: AutoscalePlan | { readonly skip: string } | null;
+  /** From the env file: the variant's rollout strategy. */
+  readonly rolloutStrategy?: string;
+}
+
+export interface Targets {
+  readonly source: string;
+  readonly shape: 'pulumi-outputs' | 'targets-file';
+  readonly variants: readonly Target[];
+  readonly registryBucket?: string;
+  readonly registryTable?: string;
+  readonly environment?: string;
+}
+
+function issues(file: string, error: z.ZodError): string[] {
+  return error.issues.map((i) => `${file} ${i.path.map(String).join('.') || 'root'} ${i.message.toLowerCase()}, got ${JSON.stringify((i as { input?: unknown }).input) ?? 'nothing'}`);
+}
+
+/** Namespace from an in-cluster URL `http://<svc>.<ns>.svc…`. */
+export function namespaceOfUrl(url: string): string | undefined {
+  try {
+    const host = new URL(url).hostname.split('.');
+    return host.length >= 3 && host[2] === 'svc' ? host[1] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Thresholds a variant's SLO implies. */
+export function sloThresholds(slo: { readonly ttftP95Ms: number; readonly itlP95Ms: number; readonly errorRatio: number }): string[] {
+  return [`ttftMs.p95<${slo.ttftP95Ms}`, `itlMs.p95<${slo.itlP95Ms}`, `errorRate<${slo.errorRatio}`];
+}
+
+/** Loads an environment file for defaults; a config problem is a usage error (exit 2). */
+export function loadEnvDefaults(file: string): PlatformConfig {
+  try {
+    return loadEnvironmentFile(file);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(`--env-file ${err.message}`);
+    throw new UsageError(`--env-file ${file} cannot be read, got ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; pass a Pulumi.<env>.yaml`);
+  }
+}
+
+export interface TargetsRequest {
+  readonly file: string;
+  readonly env?: PlatformConfig;
+  /** Check only these variants. @default - all */
+  readonly only?: readonly string[];
+  /** URL overrides (port-forwards), by variant. */
+  readonly urls?: Readonly<Record<string, string>>;
+  readonly namespace?: string;
+  /** Run the rollback drill on every variant that does not opt out. */
+  readonly rollback?: boolean;
+  /** Run the autoscale check on every variant that autoscales and does not opt out. */
+  readonly autoscale?: boolean;
+}
+
+/** Reads and validates the targets; throws one UsageError with every problem. */
+export async function loadTargets(r: TargetsRequest): Promise<Targets> {
+  let text: string;
+  try {
+    text = await readFile(r.file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`--targets ${r.file} cannot be read, got ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; pass the stack outputs (pulumi stack output --json) or a targets YAML`);
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (err) {
+    throw new UsageError(`--targets ${r.file} is not YAML or JSON, got ${(err as Error).message.split('\n')[0]}; pass the stack outputs or a targets YAML`);
+  }
+  const problems: string[] = [];
+  let shape: Targets['shape'];
+  let entries: [string, z.output<typeof variantSchema>][] = [];
+  let base: { namespace?: string; registryBucket?: string; registryTable?: string } = {};
+  if (raw !== null && typeof raw === 'object' && 'modelEndpoints' in raw) {
+    shape = 'pulumi-outputs';
+    const parsed = stackOutputsSchema.safeParse(raw);
+    if (!parsed.success) throw usageErrors(issues(r.file, parsed.error));
+    entries = Object.entries(parsed.data.modelEndpoints);
+    base = { ...(parsed.data.registryBucket !== undefined && { registryBucket: parsed.data.registryBucket }), ...(parsed.data.registryTable !== undefined && { registryTable: parsed.data.registryTable }) };
+  } else {
+    shape = 'targets-file';
+    const parsed = targetsFileSchema.safeParse(raw);
+    if (!parsed.success) {
+      throw usageErrors([...issues(r.file, parsed.error), `${r.file} is neither stack outputs (with modelEndpoints) nor a targets file (with variants); see docs/postdeploy.md`]);
+    }
+    entries = Object.entries(parsed.data.variants);
+    base = parsed.data;
+  }
+  const names = entries.map(([n]) => n);
+  for (const n of r.only ?? []) if (!names.includes(n)) problems.push(`--variant ${n} is not in ${r.file}, got ${names.join(', ') || 'no variants'}; pass one of them`);
+  for (const n of Object.keys(r.urls ?? {})) if (!names.includes(n)) problems.push(`--url ${n}=… names no variant of ${r.file}, got ${names.join(', ') || 'no variants'}; use a variant name`);
+  const env = r.env;
+  const variants: Target[] = [];
+  for (const [name, v] of entries) {
+    if (r.only !== undefined && r.only.length > 0 && !r.only.includes(name)) continue;
+    const o = typeof v === 'string' ? { url: v } : v;
+    const model = env?.enabledModels.find((m) => m.name === name);
+    if (env !== undefined && model === undefined) problems.push(`variant ${name} is not an enabled model of ${env.environment}, got ${env.enabledModels.map((m) => m.name).join(', ')}; check --env-file`);
+    const url = r.urls?.[name] ?? o.url;
+    const namespace = r.namespace ?? ('namespace' in o ? o.namespace : undefined) ?? namespaceOfUrl(o.url) ?? base.namespace ?? env?.workloads.namespace ?? POSTDEPLOY_DEFAULTS.namespace;
+    const fromTargets = 'thresholds' in o ? o.thresholds : undefined;
+    const thresholds = fromTargets ?? (model !== undefined ? sloThresholds(model.slo) : []);
+    try {
+      parseThresholds(thresholds);
+    } catch (err) {
+      if (!(err instanceof UsageError)) throw err;
+      problems.push(...err.problems.map((p) => `variant ${name}: ${p}`));
+    }
+    const adapters = ('adapters' in o ? o.adapters : undefined) ?? (model?.adapters ?? []).map((a) => `${a.name}=${name}`);
+    const rollbackSetting = 'rollback' in o ? o.rollback : undefined;
+    const rollback = rollbackSetting === false ? null : typeof rollbackSetting === 'object' ? rollbackSetting : rollbackSetting === true || r.rollback === true ? {} : null;
+    const autoscaleSetting = 'autoscale' in o ? o.autoscale : undefined;
+    let autoscale: Target['autoscale'] = autoscaleSetting === false ? null : typeof autoscaleSetting === 'object' ? autoscaleSetting : autoscaleSetting === true || r.autoscale === true ? {} : null;
+    if (autoscale !== null && model !== undefined && model.maxReplicas <= model.minReplicas) {
+      autoscale = { skip: `${name} does not autoscale in ${env!.environment} (minReplicas ${model.minReplicas} = maxReplicas ${model.maxReplicas})` };
+    }
+    variants.push({
+      name,
+      url,
+      namespace,
+      models: ('models' in o ? o.models : undefined) ?? [name],
+      adapters,
+      thresholds,
+      thresholdSource: fromTargets !== undefined ? 'targets' : model !== undefined ? 'env-file' : 'none',
+      load: ('load' in o ? o.load : undefined) ?? {},
+      rollback,
+      autoscale,
+      ...(model !== undefined && { rolloutStrategy: model.rolloutStrategy }),
+    });
+  }
+  if (entries.length === 0) problems.push(`${r.file} lists no variants, got an empty ${shape === 'pulumi-outputs' ? 'modelEndpoints' : 'variants'}; deploy at least one model`);
+  if (problems.length > 0) throw usageErrors(problems);
+  return {
+    source: r.file,
+    shape,
+    variants,
+    ...(base.registryBucket !== undefined && { registryBucket: base.registryBucket }),
+    ...(base.registryTable !== undefined && { registryTable: base.registryTable }),
+    ...(env !== undefined && { environment: env.environment }),
+  };
+}
