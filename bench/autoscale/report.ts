@@ -1,6 +1,6 @@
 /** Reports of an autoscale check: Markdown, HTML (timeline charts) and a JUnit suite. */
 import { describeProfile } from '../load/schedule';
-import { errorTable, eventTable, gateTable, marker, notesList, page, table } from '../postdeploy/page';
+import { errorTable, eventTable, fmtValue, gateTable, marker, notesList, page, table } from '../postdeploy/page';
 import { escapeXml, fmt, fmtRate } from '../report/format';
 import type { JunitCase, JunitSuite } from '../report/junit';
 import { lineChart, PALETTE } from '../report/svg';
@@ -24,7 +24,7 @@ export function renderAutoscaleMarkdown(r: AutoscaleResult): string {
     '',
     '| | gate | measured |',
     '| --- | --- | --- |',
-    ...r.gates.map((g) => `| ${g.passed ? '✔' : '✘'} | \`${g.expression}\` | ${g.value === null ? 'never' : fmt(g.value)} |`),
+    ...r.gates.map((g) => `| ${g.passed ? '✔' : '✘'} | \`${g.expression}\` | ${g.value === null ? 'never' : fmtValue(g.value)} |`),
     '',
     '| step | load | from (s) | requests | error rate | TTFT p95 (ms) |',
     '| --- | --- | --- | --- | --- | --- |',
@@ -122,7 +122,7 @@ export function autoscaleSuite(r: AutoscaleResult, name = `llm-bench autoscale $
     name: g.expression,
     classname: `llm-bench.autoscale.${r.variant}`,
     timeSec: g.value ?? 0,
-    ...(!g.passed && { failure: g.value === null ? `${g.metric}: never reached ${g.metric === 'scaleUpSec' ? `${r.scaleUpTo} ready replicas` : `${r.scaleDownTo} replicas`} within ${g.limit} s` : `${g.metric} = ${fmt(g.value)}, required ${g.op} ${g.limit}` }),
+    ...(!g.passed && { failure: g.value === null ? `${g.metric}: never reached ${g.metric === 'scaleUpSec' ? `${r.scaleUpTo} ready replicas` : `${r.scaleDownTo} replicas`} within ${g.limit} s` : `${g.metric} = ${fmtValue(g.value)}, required ${g.op} ${g.limit}` }),
   }));
   if (r.aborted !== undefined) cases.unshift({ name: 'autoscale', classname: `llm-bench.autoscale.${r.variant}`, timeSec, failure: r.aborted.reason });
   return { name, timestamp: r.startedAt, timeSec, cases };

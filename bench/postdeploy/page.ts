@@ -32,13 +32,19 @@ export function table(head: readonly string[], rows: readonly (readonly string[]
     .join('')}</tbody></table>`;
 }
 
+/** A gate's measured value: counts as integers, the rest as `fmt` does. */
+export function fmtValue(v: number | null): string {
+  if (v === null) return 'not measured';
+  return Number.isInteger(v) ? String(v) : fmt(v);
+}
+
 export const passMark = (passed: boolean) => (passed ? '<span class="pass">✔ pass</span>' : '<span class="fail">✘ FAIL</span>');
 
 /** The gates of a check as a table. */
 export function gateTable(gates: readonly ThresholdResult[]): string {
   return table(
     ['', 'gate', 'measured'],
-    gates.map((g) => [passMark(g.passed), `<code>${escapeXml(g.expression)}</code>`, g.value === null ? 'not measured' : escapeXml(fmt(g.value))]),
+    gates.map((g) => [passMark(g.passed), `<code>${escapeXml(g.expression)}</code>`, escapeXml(fmtValue(g.value))]),
     [false, false, true],
   );
 }
@@ -68,5 +74,5 @@ export function marker(t: number, top: number): (readonly [number, number])[] {
 
 /** `99 a gate was crossed` etc., as one line per failing gate, for stderr. */
 export function crossedGates(gates: readonly ThresholdResult[]): string[] {
-  return gates.filter((g) => !g.passed).map((g) => `${g.expression} (measured ${g.value === null ? 'nothing' : fmt(g.value)})`);
+  return gates.filter((g) => !g.passed).map((g) => `${g.expression} (measured ${g.value === null ? 'nothing' : fmtValue(g.value)})`);
 }

@@ -2,7 +2,7 @@
 import { escapeXml, fmt } from '../report/format';
 import type { JunitCase, JunitSuite } from '../report/junit';
 import { lineChart, PALETTE } from '../report/svg';
-import { errorTable, eventTable, gateTable, marker, notesList, page } from '../postdeploy/page';
+import { errorTable, eventTable, fmtValue, gateTable, marker, notesList, page } from '../postdeploy/page';
 import { type RollbackResult, rollbackPassed } from './result';
 
 /** PASSED / FAILED / ABORTED, with what failed. */
@@ -27,7 +27,7 @@ export function renderRollbackMarkdown(r: RollbackResult): string {
     '',
     '| | gate | measured |',
     '| --- | --- | --- |',
-    ...r.gates.map((g) => `| ${g.passed ? '✔' : '✘'} | \`${g.expression}\` | ${g.value === null ? 'not measured' : fmt(g.value)} |`),
+    ...r.gates.map((g) => `| ${g.passed ? '✔' : '✘'} | \`${g.expression}\` | ${fmtValue(g.value)} |`),
     '',
   ];
   if (r.aborted !== undefined) lines.push(`**Aborted:** ${r.aborted.reason}`, '');
@@ -114,7 +114,7 @@ export function rollbackSuite(r: RollbackResult, name = `llm-bench rollback ${r.
     name: g.expression,
     classname: `llm-bench.rollback.${r.variant}`,
     timeSec: 0,
-    ...(!g.passed && { failure: g.value === null ? `${g.metric} was not measured: ${r.detail}` : `${g.metric} = ${fmt(g.value)}, required ${g.op} ${g.limit}` }),
+    ...(!g.passed && { failure: g.value === null ? `${g.metric} was not measured: ${r.detail}` : `${g.metric} = ${fmtValue(g.value)}, required ${g.op} ${g.limit}` }),
   }));
   cases.unshift({
     name: `${r.strategy} ${r.from} → ${r.to}`,

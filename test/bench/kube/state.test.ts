@@ -1,4 +1,4 @@
-import type { V1Deployment, V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
+import type { V1Deployment, V1Pod, V1PodTemplateSpec, V1ReplicaSet } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { currentReplicaSet, deploymentTemplateOf, modelSourceOf, previousReplicaSet, replicaSetsOf, rolloutStatus, sameJson, withModelUri } from '../../../bench/kube/state';
 import { template, uriOf } from './support/fixtures';
@@ -70,11 +70,12 @@ describe('revisions', () => {
 
 describe('model sources', () => {
   it('reads the stream and sync loaders and swaps only their URIs', () => {
-    const stream = template('m', { source: { kind: 'stream', uri: uriOf('m', '1.0.0') } });
+    // The double's templates are plain JSON; the client's type wants a few fields they have anyway.
+    const stream = template('m', { source: { kind: 'stream', uri: uriOf('m', '1.0.0') } }) as unknown as V1PodTemplateSpec;
     expect(modelSourceOf(stream, 'd')).toEqual({ kind: 'stream', uri: uriOf('m', '1.0.0') });
     const next = withModelUri(stream, uriOf('m', '2.0.0'), 'd');
     expect(next.spec?.containers[0]?.args).toEqual(['--model', uriOf('m', '2.0.0'), '--load-format', 'runai_streamer', '--served-model-name', 'm', '--port', '8000']);
-    const sync = template('m', { source: { kind: 'sync', uri: uriOf('m', '1.0.0') } });
+    const sync = template('m', { source: { kind: 'sync', uri: uriOf('m', '1.0.0') } }) as unknown as V1PodTemplateSpec;
     expect(modelSourceOf(sync, 'd')).toEqual({ kind: 'sync', uri: uriOf('m', '1.0.0'), path: '/model-cache/registry/m/v1.0.0' });
     const synced = withModelUri(sync, uriOf('m', '2.0.0'), 'd');
     expect(synced.spec?.initContainers?.[0]?.command?.slice(3, 5)).toEqual([uriOf('m', '2.0.0'), '/model-cache/registry/m/v2.0.0']);
