@@ -47,4 +47,24 @@ export { type JunitCase, type JunitSuite, loadSuite, renderJunit, smokeSuite, sw
 export { renderMarkdown, renderSmokeMarkdown, renderSweepMarkdown } from './report/markdown';
 export * from './result';
 
+
+// Cluster-side checks: rollback, autoscale and the post-deploy stage (Kubernetes API, polled).
+export { type JsonPatchOp, KubeClient, type KubeConnection, loadKubeConfig } from './kube/client';
+export { POSTDEPLOY_DEFAULTS } from './postdeploy/defaults';
+export { BackgroundLoad, type BackgroundLoadOptions, TrafficMeter, type TrafficSample } from './postdeploy/traffic';
+export { type RollbackOptions, type RollbackTarget, type RolloutStrategyChoice, runRollback } from './rollout/rollback';
+export { type RollbackResult, rollbackPassed, rollbackResultSchema, type RollbackSample } from './rollout/result';
+export { renderRollbackHtml, renderRollbackMarkdown, rollbackSuite } from './rollout/report';
+export { type AutoscaleOptions, runAutoscale } from './autoscale/autoscale';
+export { type QueueSource, queueReader } from './autoscale/queue';
+export { type AutoscaleResult, autoscalePassed, autoscaleResultSchema, type AutoscaleSample } from './autoscale/result';
+export { autoscaleSuite, renderAutoscaleHtml, renderAutoscaleMarkdown } from './autoscale/report';
+export { type PostdeployOptions, runPostdeploy } from './postdeploy/postdeploy';
+export { type PostdeployResult, postdeployResultSchema, type VariantResult } from './postdeploy/result';
+export { loadEnvDefaults, loadTargets, type Target, type Targets } from './postdeploy/targets';
+export { postdeploySuites, renderPostdeployHtml, renderPostdeployMarkdown } from './postdeploy/report';
+export { autoscaleCommand } from './autoscale/command';
+export { postdeployCommand } from './postdeploy/command';
+export { rollbackCommand } from './rollout/command';
+
 export { buildProgram, type CliIo, type ExitSink, main, processIo } from './cli';

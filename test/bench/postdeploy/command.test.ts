@@ -147,6 +147,12 @@ describe('llm-bench program wiring', () => {
     expect(version.out()).toMatch(/^\d+\.\d+\.\d+\n$/);
   });
 
+  it('exports the cluster-side checks from the library index', async () => {
+    const lib = await import('../../../bench/index');
+    for (const fn of [lib.runRollback, lib.runAutoscale, lib.runPostdeploy, lib.loadTargets, lib.rollbackCommand, lib.autoscaleCommand, lib.postdeployCommand]) expect(fn).toBeTypeOf('function');
+    expect(lib.POSTDEPLOY_DEFAULTS.rollback.limitSec).toBe(60);
+  });
+
   it('lists the cluster-side commands in the help', async () => {
     const io = memoryIo();
     await main(argv('--help'), io);
