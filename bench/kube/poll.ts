@@ -23,9 +23,14 @@ export class Interrupted extends RunError {
   }
 }
 
+/** Failed observations in a row that a poll rides out (an API server restart, a dropped connection). */
+export const TOLERATED_POLL_FAILURES = 3;
+
 /**
  * Calls `observe` every `pollMs` until `done` holds (returns that observation) or `timeoutMs`
- * passes (returns the last one with `timedOut`). Throws {@link Interrupted} when the signal aborts.
+ * passes (returns the last one with `timedOut`). Up to {@link TOLERATED_POLL_FAILURES} failed
+ * observations in a row are retried at the next poll; the next one is thrown. Throws
+ * {@link Interrupted} when the signal aborts.
  */
 export async function pollUntil<T>(
   observe: () => Promise<T>,
@@ -33,12 +38,22 @@ export async function pollUntil<T>(
   o: { readonly pollMs: number; readonly timeoutMs: number; readonly signal?: AbortSignal; readonly what: string },
 ): Promise<{ readonly value: T; readonly timedOut: boolean }> {
   const deadline = performance.now() + o.timeoutMs;
+  let failures = 0;
+  let last: { value: T } | undefined;
   for (;;) {
     if (o.signal?.aborted === true) throw new Interrupted(o.what);
-    const value = await observe();
-    if (done(value)) return { value, timedOut: false };
+    try {
+      last = { value: await observe() };
+      failures = 0;
+      if (done(last.value)) return { value: last.value, timedOut: false };
+    } catch (err) {
+      if (++failures > TOLERATED_POLL_FAILURES || !(err instanceof RunError)) throw err;
+    }
     const left = deadline - performance.now();
-    if (left <= 0) return { value, timedOut: true };
+    if (left <= 0) {
+      if (last === undefined) return { value: await observe(), timedOut: true };
+      return { value: last.value, timedOut: true };
+    }
     await sleep(Math.min(o.pollMs, left), o.signal);
   }
 }

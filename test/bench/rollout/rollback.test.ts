@@ -205,6 +205,24 @@ describe('rolling update', () => {
   });
 });
 
+describe('while it waits', () => {
+  it('rides out a few failed API calls', async () => {
+    const { dbl, kube, url } = await rolling();
+    dbl.on('pod', (e: { type: string }) => {
+      if (e.type === 'created') dbl.failNext(3);
+    });
+    const r = await runRollback(options(kube, url));
+    expect(r.completed).toBe(true);
+  });
+
+  it('stops on the signal with a partial result that says so', async () => {
+    const { kube, url } = await rolling({ neverReady: (t) => JSON.stringify(t).includes('vllm:v1') });
+    const r = await runRollback(options(kube, url, { signal: AbortSignal.timeout(400) }));
+    expect(r).toMatchObject({ completed: false, detail: 'interrupted', aborted: { reason: 'the rollback was interrupted; whatever it changed in the cluster stays as it is' } });
+    expect(r.events.map((e) => e.message)).toContain(`patched deployment ${NS}/${MODEL} pod template: revision 2 (vllm:v2, TheBloke/Mistral-7B-Instruct-v0.2-AWQ) → revision 1 (vllm:v1, TheBloke/Mistral-7B-Instruct-v0.2-AWQ)`);
+  });
+});
+
 describe('refusals before anything changes', () => {
   it('fails when there is no revision to go back to', async () => {
     const { double: dbl, kube } = await cluster();

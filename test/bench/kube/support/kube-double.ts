@@ -285,6 +285,7 @@ export class KubeDouble extends EventEmitter {
   private seq = 0;
   private readonly t0 = performance.now();
   private hpaBusy = false;
+  private failing = 0;
   url = '';
 
   constructor(opts: DoubleOptions = {}) {
@@ -406,6 +407,11 @@ export class KubeDouble extends EventEmitter {
     d.spec.template = clone(template);
     d.metadata.generation++;
     this.bump(d.metadata);
+  }
+
+  /** The next `n` API requests answer 500, as an API server that restarts. */
+  failNext(n: number): void {
+    this.failing = n;
   }
 
   /** Waits until the Deployment has finished rolling out. */
@@ -751,6 +757,10 @@ export class KubeDouble extends EventEmitter {
         throw new HttpError(403, 'Forbidden', `${method.toLowerCase()} ${url.pathname} is forbidden: User "system:serviceaccount:llm-bench:llm-bench" cannot do that`);
       }
       if (url.searchParams.get('watch') === 'true') throw new HttpError(400, 'BadRequest', 'the test double does not serve watches; llm-bench polls');
+      if (this.failing > 0) {
+        this.failing--;
+        throw new HttpError(500, 'InternalError', 'etcdserver: leader changed');
+      }
       send(200, this.route(method, url, contentType, body));
     } catch (err) {
       const e = err instanceof HttpError ? err : new HttpError(500, 'InternalError', (err as Error).message);
