@@ -126,14 +126,6 @@ export class BackgroundLoad {
     void previous?.stop();
   }
 
-  /** Why the current run stopped itself (a 401 in the middle), if it did. */
-  async abortedReason(): Promise<string | undefined> {
-    const current = this.runs.at(-1);
-    if (current === undefined) return undefined;
-    const settled = await Promise.race([current.done, Promise.resolve(null)]);
-    return settled?.aborted?.reason;
-  }
-
   /** Stops sending; requests in flight finish. Returns one result per profile, in order. */
   async stop(): Promise<LoadResult[]> {
     for (const run of this.runs) void run.stop();

@@ -393,6 +393,10 @@ async function blueGreenStrategy(r: Run, svc: V1Service, tracks: Record<Track, V
         }
       }
       const replicas = fresh.spec?.replicas ?? 1;
+      const activeReady = activeDep.status?.readyReplicas ?? 0;
+      if (replicas > 0 && replicas < activeReady) {
+        r.note(`track ${target} takes the traffic of ${activeReady} pods with ${replicas}: capacity drops until the autoscaler adds replicas to it; raise standbyReplicas to keep it`);
+      }
       if (replicas === 0) {
         const scaleTo = Math.max(1, activeDep.spec?.replicas ?? 1);
         ops.push({ op: 'replace', path: '/spec/replicas', value: scaleTo });

@@ -88,6 +88,7 @@ describe('blue/green', () => {
     expect(after.every((x) => x.serving === 'green' && x.endpoints?.old === 0 && x.endpoints.new === 1)).toBe(true);
     expect(r.events.map((e) => e.message)).toContain(`switched service ${NS}/${MODEL} from track blue to green`);
     expect(r.notes).toContain('track blue keeps its pods warm as the new standby; pass --keep-warm-sec N to scale it to 0 after N seconds');
+    expect(r.notes).toContain('track green takes the traffic of 2 pods with 1: capacity drops until the autoscaler adds replicas to it; raise standbyReplicas to keep it');
   });
 
   it('scales a parked standby up first and says the duration includes a cold start', async () => {
