@@ -8,6 +8,7 @@ import {
   addKubeFlags,
   addOutputFlags,
   addTrafficFlags,
+  collectUsage,
   failOnProblems,
   type KubeFlags,
   kubeFrom,
@@ -77,15 +78,15 @@ async function autoscaleAction(f: AutoscaleFlags, io: CliIo, exit: ExitSink): Pr
   const problems = outputProblems(f);
   const steps = stepsFrom(f, problems);
   const queue = queueFrom(f, problems);
+  const kube = collectUsage(problems, () => kubeFrom(f, io));
   failOnProblems(problems);
-  const kube = kubeFrom(f, io);
   const controller = new AbortController();
   const release = onInterrupt(io, controller);
   let r: AutoscaleResult;
   try {
     const { profile: _profile, ...load } = trafficFrom(f, io, f.baseUrl!, f.model ?? f.variant, steps[0]!);
     r = await runAutoscale({
-      kube,
+      kube: kube!,
       namespace: f.namespace,
       variant: f.variant,
       load,

@@ -7,7 +7,7 @@ import { dirname } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import type { CliIo } from '../cli';
 import { BENCH_DEFAULTS } from '../defaults';
-import { usageErrors } from '../errors';
+import { UsageError, usageErrors } from '../errors';
 import { KubeClient } from '../kube/client';
 import type { LoadProfile } from '../load/schedule';
 import { createAwsClients } from '../registry/command';
@@ -211,6 +211,17 @@ export function onInterrupt(io: CliIo, controller: AbortController): () => void 
     process.off('SIGINT', handler);
     process.off('SIGTERM', handler);
   };
+}
+
+/** Runs `fn`; a UsageError it throws becomes problems (reported with the others) and undefined. */
+export function collectUsage<T>(problems: string[], fn: () => T): T | undefined {
+  try {
+    return fn();
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    problems.push(...err.problems);
+    return undefined;
+  }
 }
 
 /** Throws every collected problem as one UsageError. */

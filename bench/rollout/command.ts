@@ -13,6 +13,7 @@ import {
   addRegistryFlags,
   addTrafficFlags,
   awsRegistry,
+  collectUsage,
   failOnProblems,
   type KubeFlags,
   kubeFrom,
@@ -116,16 +117,17 @@ export function rollbackExitCode(r: RollbackResult, io: CliIo): number {
 async function rollbackAction(f: RollbackFlags, io: CliIo, exit: ExitSink, props: CommandProps): Promise<void> {
   const problems = outputProblems(f);
   const profile = profileFrom(f, POSTDEPLOY_DEFAULTS.rollback.concurrency, problems);
+  const kube = collectUsage(problems, () => kubeFrom(f, io));
+  // The registry is asked last, and only when everything else is right.
   const to = await rollbackTargetFrom(f, io, props.createRegistry ?? awsRegistry, problems);
   failOnProblems(problems);
-  const kube = kubeFrom(f, io);
   const controller = new AbortController();
   const release = onInterrupt(io, controller);
   const quiet = toStdout(f);
   let result: RollbackResult;
   try {
     result = await runRollback({
-      kube,
+      kube: kube!,
       namespace: f.namespace,
       variant: f.variant,
       to: to!,

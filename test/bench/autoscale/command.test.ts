@@ -45,7 +45,8 @@ describe('llm-bench autoscale', () => {
 
   it('exits 2 for load steps it cannot run and conflicting queue sources', async () => {
     const io = memoryIo();
-    expect(await main(argv('autoscale', '--variant', MODEL, '--base-url', 'http://127.0.0.1:1', '--prometheus-url', 'http://p', '--metrics-url', 'http://m'), io)).toBe(2);
+    const { kubeconfig } = await autoscaledVariant(cleanup);
+    expect(await main(argv('autoscale', '--kubeconfig', kubeconfig, '--variant', MODEL, '--base-url', 'http://127.0.0.1:1', '--prometheus-url', 'http://p', '--metrics-url', 'http://m'), io)).toBe(2);
     expect(io.err()).toBe(
       [
         'error: 2 problems:',

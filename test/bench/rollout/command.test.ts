@@ -110,19 +110,19 @@ describe('llm-bench rollback', () => {
     expect(dbl.requests).toEqual([]);
   });
 
-  it('exits 2 when a registry version has no registry to look it up in', async () => {
+  it('exits 2 when a registry version has no registry to look it up in, or the kubeconfig is missing', async () => {
     const io = memoryIo();
-    const code = await main(argv('rollback', '--variant', MODEL, '--base-url', 'http://127.0.0.1:1', '--env', 'prod'), io);
+    const code = await main(argv('rollback', '--kubeconfig', '/nonexistent/kubeconfig', '--variant', MODEL, '--base-url', 'http://127.0.0.1:1', '--env', 'prod'), io);
     expect(code).toBe(2);
-    expect(io.err()).toBe(
-      [
-        'error: 3 problems:',
-        '- --env names the registry environment whose previous version --previous rolls to, got --env prod without --previous; add --previous or drop --env',
-        '- --registry-bucket is required for a registry version, got neither the flag nor LLM_REGISTRY_BUCKET; pass the bucket (pulumi stack output registryBucket)',
-        '- --registry-table is required for a registry version, got neither the flag nor LLM_REGISTRY_TABLE; pass the table (pulumi stack output registryTable)',
-        '',
-      ].join('\n'),
-    );
+    const lines = io.err().split('\n');
+    expect(lines[0]).toBe('error: 4 problems:');
+    expect(lines[1]).toMatch(/^- kubeconfig \/nonexistent\/kubeconfig cannot be loaded, got .*; pass a valid --kubeconfig$/);
+    expect(lines.slice(2)).toEqual([
+      '- --env names the registry environment whose previous version --previous rolls to, got --env prod without --previous; add --previous or drop --env',
+      '- --registry-bucket is required for a registry version, got neither the flag nor LLM_REGISTRY_BUCKET; pass the bucket (pulumi stack output registryBucket)',
+      '- --registry-table is required for a registry version, got neither the flag nor LLM_REGISTRY_TABLE; pass the table (pulumi stack output registryTable)',
+      '',
+    ]);
   });
 
   it('exits 1 when the variant is not in the namespace', async () => {
