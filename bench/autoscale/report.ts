@@ -41,7 +41,7 @@ export function autoscaleHtmlSections(r: AutoscaleResult, heading = 'h2'): strin
   const ok = autoscalePassed(r);
   const t = r.timeline;
   const top = Math.max(1, r.maxReplicas, ...t.map((s) => s.desired));
-  const stepMarkers = r.steps.slice(1).map((s, i) => ({ name: `step ${i + 2}`, color: '#8c959f', points: marker(s.startedAtSec, top) }));
+  const reqTop = Math.max(1, ...t.map((s) => s.completed + s.failed));
   const stop = r.loadStoppedAtSec === null ? [] : [{ name: 'load stop', color: '#cf222e', points: marker(r.loadStoppedAtSec, top) }];
   const body = [
     `<${heading}>Autoscale ${escapeXml(`${r.namespace}/${r.variant}`)}: <span class="${ok ? 'pass' : 'fail'}">${escapeXml(autoscaleVerdict(r))}</span></${heading}>`,
@@ -71,7 +71,7 @@ export function autoscaleHtmlSections(r: AutoscaleResult, heading = 'h2'): strin
         { name: 'desired', color: PALETTE[0], points: t.map((s) => [s.t, s.desired] as const) },
         { name: 'ready', color: PALETTE[2], points: t.map((s) => [s.t, s.ready] as const) },
         { name: 'pending', color: PALETTE[1], points: t.map((s) => [s.t, s.pending] as const) },
-        ...stepMarkers,
+        // One marker only: the legend has room for four series; steps show on the requests chart.
         ...stop,
       ],
     }),
@@ -92,6 +92,8 @@ export function autoscaleHtmlSections(r: AutoscaleResult, heading = 'h2'): strin
       series: [
         { name: 'completed', color: PALETTE[2], points: t.map((s) => [s.t, s.completed] as const) },
         { name: 'failed', color: PALETTE[3], points: t.map((s) => [s.t, s.failed] as const) },
+        // One series for every step change: up and down at each, along the axis in between.
+        ...(r.steps.length > 1 ? [{ name: 'next step', color: '#8c959f', points: r.steps.slice(1).flatMap((st) => [...marker(st.startedAtSec, reqTop), [st.startedAtSec, 0] as const]) }] : []),
       ],
     }),
     lineChart({

@@ -43,7 +43,6 @@ export function rollbackHtmlSections(r: RollbackResult, heading = 'h2'): string[
   const ok = rollbackPassed(r);
   const t = r.timeline;
   const start = trigger(r);
-  const podTop = Math.max(1, ...t.flatMap((s) => [s.new.live, s.old.live, s.new.desired, s.old.desired]));
   const reqTop = Math.max(1, ...t.map((s) => s.completed + s.failed));
   const markers = (top: number) => [
     ...(start === undefined ? [] : [{ name: 'trigger', color: '#8c959f', points: marker(start, top) }]),
@@ -65,12 +64,13 @@ export function rollbackHtmlSections(r: RollbackResult, heading = 'h2'): string[
       xLabel: 'time (s)',
       yLabel: 'pods',
       stepped: true,
+      // Three series: the legend has room for four, and the markers live on the requests chart.
       series: [
         { name: 'new ready', color: PALETTE[2], points: t.map((s) => [s.t, s.new.ready] as const) },
         { name: 'old ready', color: PALETTE[0], points: t.map((s) => [s.t, s.old.ready] as const) },
-        { name: 'old live', color: PALETTE[5], points: t.map((s) => [s.t, s.old.live + s.old.terminating] as const) },
-        ...(t.some((s) => s.endpoints !== null) ? [{ name: 'old endpoints', color: PALETTE[4], points: t.map((s) => [s.t, s.endpoints?.old ?? 0] as const) }] : []),
-        ...markers(podTop),
+        t.some((s) => s.endpoints !== null)
+          ? { name: 'old endpoints', color: PALETTE[4], points: t.map((s) => [s.t, s.endpoints?.old ?? 0] as const) }
+          : { name: 'old terminating', color: PALETTE[4], points: t.map((s) => [s.t, s.old.terminating] as const) },
       ],
     }),
     lineChart({

@@ -30,6 +30,9 @@ describe('llm-bench autoscale', () => {
     expect(r.scaleUpSec).not.toBeNull();
     const html = await readFile(join(out, 'a.html'), 'utf8');
     for (const chart of ['Replicas', 'Queue (vllm:num_requests_waiting)', 'Requests per sample', 'TTFT over time']) expect(html).toContain(`aria-label="${chart}"`);
+    expect(html).not.toContain('NaN');
+    // Every chart's legend fits its width: at most four series each.
+    for (const svg of html.match(/<svg[\s\S]*?<\/svg>/g) ?? []) expect((svg.match(/<title>/g) ?? []).length).toBeLessThanOrEqual(4);
     expect(await readFile(join(out, 'a.xml'), 'utf8')).toContain('tests="2" failures="0"');
     expect(io.out()).toContain(`## Autoscale ${NS}/${MODEL}: PASSED (2 gates)`);
   });

@@ -66,6 +66,7 @@ describe('llm-bench rollback', () => {
     expect(html).toContain('aria-label="Requests per sample (by end time)"');
     expect(html).toContain('aria-label="Latency over time"');
     expect(html).not.toContain('<script');
+    expect(html).not.toContain('NaN');
     const junit = await readFile(join(out, 'r.xml'), 'utf8');
     expect(junit).toContain('tests="3" failures="0"');
     expect(junit).toContain('name="durationSec&lt;=2"');
