@@ -14,6 +14,18 @@ import { ScaledObject, ScaledObjectSpecFallbackBehavior } from './imports/keda.s
 import { ServiceMonitor } from './imports/monitoring.coreos.com';
 import { CAPACITY_TYPE_LABEL, GPU_NODE_LABEL, GPU_NODE_TAINT } from './hardware';
 import { promql } from './metrics';
+import {
+  CACHE_MOUNT,
+  REGISTRY_SYNC_CONTAINER,
+  TRACKS,
+  TRACK_LABEL,
+  VLLM_CONTAINER,
+  registryCachePath,
+  selectorLabels,
+  type Track,
+} from './workload-layout';
+
+export { CACHE_MOUNT, TRACKS, TRACK_LABEL, registryCachePath, selectorLabels, type Track } from './workload-layout';
 
 /** Port vLLM's OpenAI server listens on. */
 export const VLLM_PORT = 8000;
@@ -23,8 +35,6 @@ export const VLLM_UID = 2000;
 export const SHUTDOWN_MARGIN_SEC = 15;
 /** Time a new pod may spend waiting for a GPU node and pulling the ~10 GB image, on top of its startup budget. */
 export const SCHEDULE_AND_PULL_ALLOWANCE_SEC = 600;
-/** Where the model cache volume is mounted. */
-export const CACHE_MOUNT = '/model-cache';
 
 /** Where a variant keeps downloaded weights and compiled kernels. */
 export type ModelCacheProps =
@@ -136,18 +146,6 @@ export interface VllmModelProps {
   readonly clientNamespaces: readonly string[];
 }
 
-/** Labels that select one variant's pods. */
-export function selectorLabels(name: string): Record<string, string> {
-  return { 'app.kubernetes.io/name': 'vllm', 'app.kubernetes.io/instance': name };
-}
-
-/** Where the sync loader puts a registry version: `/model-cache/registry/<name>/v<version>`. */
-export function registryCachePath(uri: string): string {
-  const m = /^s3:\/\/[^/]+\/models\/(.+?)\/?$/.exec(uri);
-  if (!m) throw new Error(`registry uri must look like s3://bucket/models/<name>/v<version>/, got ${uri}`);
-  return `${CACHE_MOUNT}/registry/${m[1]}`;
-}
-
 /** The vLLM command line for a variant, in a stable order. */
 export function vllmArgs(p: VllmModelProps): string[] {
   const src = p.source ?? { kind: 'huggingface' };
@@ -179,11 +177,6 @@ const q = (n: number) => k8s.Quantity.fromNumber(n);
 const qs = (s: string) => k8s.Quantity.fromString(s);
 const gib = (n: number) => qs(`${n}Gi`);
 
-/** The two Deployments of a blue/green variant. */
-export const TRACKS = ['blue', 'green'] as const;
-export type Track = (typeof TRACKS)[number];
-/** Pod label naming a blue/green track; the Service selects the active one by it. */
-export const TRACK_LABEL = 'llm-platform.io/track';
 /** Service label the ServiceMonitor selects, so each pod is scraped through exactly one Service. */
 export const SCRAPE_LABEL = 'llm-platform.io/scrape';
 
@@ -423,7 +416,7 @@ const CONTAINER_SECURITY: k8s.SecurityContext = {
 function registrySync(src: Extract<ModelSourceProps, { kind: 'registry' }>): k8s.Container {
   const dest = registryCachePath(src.uri);
   return {
-    name: 'registry-sync',
+    name: REGISTRY_SYNC_CONTAINER,
     image: src.syncImage,
     imagePullPolicy: 'IfNotPresent',
     // sync copies only what differs, so a warm cache costs one LIST; MANIFEST.json is written
@@ -537,7 +530,7 @@ function podSpec(p: VllmModelProps, selector: Record<string, string>, pvcName: s
     initContainers: p.source?.kind === 'registry' && p.source.loader === 'sync' ? [registrySync(p.source)] : undefined,
     containers: [
       {
-        name: 'vllm',
+        name: VLLM_CONTAINER,
         image: p.image,
         imagePullPolicy: 'IfNotPresent',
         args: vllmArgs(p),

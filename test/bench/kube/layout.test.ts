@@ -1,10 +1,8 @@
 /**
- * bench/kube/layout.ts repeats what the model construct names (the bench never loads cdk8s at run
- * time); these tests hold the two together, on the construct's own exports and on synthesized
- * manifests.
+ * bench/kube/layout.ts: the names the rollback and autoscale checks rely on, checked against
+ * synthesized manifests.
  */
 import { describe, expect, it } from 'vitest';
-import * as construct from '../../../constructs/vllm-model';
 import * as layout from '../../../bench/kube/layout';
 import { modelSourceOf, withModelUri } from '../../../bench/kube/state';
 import { parsePlatformConfig } from '../../../stacks/config';
@@ -22,20 +20,22 @@ function awqDeployment(source: Record<string, unknown>, name = 'mistral-7b-awq')
   return find<Deployment>(renderManifests(config), 'Deployment', name);
 }
 
-describe('layout mirrors constructs/vllm-model.ts', () => {
-  it('has the same track label, tracks, cache mount and selector labels', () => {
-    expect(layout.TRACK_LABEL).toBe(construct.TRACK_LABEL);
-    expect(layout.TRACKS).toEqual(construct.TRACKS);
-    expect(layout.CACHE_MOUNT).toBe(construct.CACHE_MOUNT);
-    expect(layout.selectorLabels('mistral-7b-awq')).toEqual(construct.selectorLabels('mistral-7b-awq'));
+describe('the workload layout the bench reads at run time', () => {
+  it('maps registry URIs to cache paths and rejects anything else', () => {
+    expect(layout.registryCachePath('s3://b/models/mistral-7b-awq/v1.2.0/')).toBe('/model-cache/registry/mistral-7b-awq/v1.2.0');
+    expect(layout.registryCachePath('s3://b/models/x/v0.1.0-rc.1')).toBe('/model-cache/registry/x/v0.1.0-rc.1');
+    expect(() => layout.registryCachePath('s3://b/other/x')).toThrow('registry uri must look like s3://bucket/models/<name>/v<version>/, got s3://b/other/x');
   });
 
-  it('maps registry URIs to the same cache paths', () => {
-    for (const uri of ['s3://b/models/mistral-7b-awq/v1.2.0/', 's3://b/models/x/v0.1.0-rc.1']) {
-      expect(layout.registryCachePath(uri)).toBe(construct.registryCachePath(uri));
-    }
-    expect(() => layout.registryCachePath('s3://b/other/x')).toThrow('registry uri must look like s3://bucket/models/<name>/v<version>/, got s3://b/other/x');
-    expect(() => construct.registryCachePath('s3://b/other/x')).toThrow('registry uri must look like s3://bucket/models/<name>/v<version>/, got s3://b/other/x');
+  it('has the track label the synthesized blue/green Service selects by', () => {
+    const c = parsePlatformConfig(
+      { workloads: { modelCache: { kind: 'shared' } }, models: { awq: { rolloutStrategy: 'BlueGreen', blueGreen: { activeTrack: 'green' } } } },
+      'test',
+      'Pulumi.test.yaml',
+    );
+    const svc = find<{ spec: { selector: Record<string, string> } }>(renderManifests(c), 'Service', 'mistral-7b-awq');
+    expect(svc.spec.selector).toEqual({ ...layout.selectorLabels('mistral-7b-awq'), [layout.TRACK_LABEL]: 'green' });
+    expect(layout.TRACKS).toEqual(['blue', 'green']);
   });
 
   it('names the containers the synthesized Deployment has', () => {
