@@ -81,6 +81,14 @@ export const summarySchema = z.object({
 });
 export type LoadSummary = z.infer<typeof summarySchema>;
 
+/** Requests a cluster-side check (rollback, autoscale) saw end, by outcome. */
+export const requestCountsSchema = z.object({
+  succeeded: z.int().nonnegative(),
+  failed: z.int().nonnegative(),
+  errors: z.record(z.string(), z.int().nonnegative()),
+  errorMessages: z.record(z.string(), z.string()),
+});
+
 export const thresholdResultSchema = z.object({
   expression: z.string(),
   metric: z.string(),

@@ -1,6 +1,6 @@
 /** The autoscale result: the JSON contract of `llm-bench autoscale --json`. */
 import { z } from 'zod';
-import { profileSchema, SCHEMA_VERSION, summarySchema, thresholdResultSchema } from '../result';
+import { profileSchema, requestCountsSchema, SCHEMA_VERSION, summarySchema, thresholdResultSchema } from '../result';
 import { eventSchema } from '../rollout/result';
 
 /** One sample: the scaler's view, the pods, the queue, and the requests that ended in it. */
@@ -59,12 +59,7 @@ export const autoscaleResultSchema = z.object({
   loadStoppedAtSec: z.number().nullable(),
   peak: z.object({ desired: z.int().nonnegative(), ready: z.int().nonnegative(), pending: z.int().nonnegative(), queueDepth: z.number().nullable() }),
   gates: z.array(thresholdResultSchema),
-  requests: z.object({
-    succeeded: z.int().nonnegative(),
-    failed: z.int().nonnegative(),
-    errors: z.record(z.string(), z.int().nonnegative()),
-    errorMessages: z.record(z.string(), z.string()),
-  }),
+  requests: requestCountsSchema,
   events: z.array(eventSchema),
   notes: z.array(z.string()),
   timeline: z.array(autoscaleSampleSchema),

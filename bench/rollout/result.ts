@@ -3,7 +3,7 @@
  * single source; the types are inferred.
  */
 import { z } from 'zod';
-import { loadResultSchema, SCHEMA_VERSION, thresholdResultSchema } from '../result';
+import { loadResultSchema, requestCountsSchema, SCHEMA_VERSION, thresholdResultSchema } from '../result';
 
 /** Pods of one side of the rollback (the version rolled to, or the one rolled away from). */
 export const podSideSchema = z.object({
@@ -62,12 +62,7 @@ export const rollbackResultSchema = z.object({
   /** `complete`, or what was still missing when the wait ended. */
   detail: z.string(),
   gates: z.array(thresholdResultSchema),
-  requests: z.object({
-    succeeded: z.int().nonnegative(),
-    failed: z.int().nonnegative(),
-    errors: z.record(z.string(), z.int().nonnegative()),
-    errorMessages: z.record(z.string(), z.string()),
-  }),
+  requests: requestCountsSchema,
   events: z.array(eventSchema),
   notes: z.array(z.string()),
   timeline: z.array(rollbackSampleSchema),
