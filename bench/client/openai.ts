@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks';
-import { Agent, type Dispatcher } from 'undici';
+import { StringDecoder } from 'node:string_decoder';
 import { BENCH_DEFAULTS } from '../defaults';
 import { UsageError } from '../errors';
+import { type Exchange, type ExchangeHandler, failureForSocketError, Http1Pool, type ResponseHeaders, TransportError } from './http1';
 import { SseParser, type SseSink, SseSyntaxError } from './sse';
 
 /** OpenAI route a generation request goes to. */
@@ -69,8 +70,8 @@ export interface RequestRecord {
   readonly ttftMs?: number;
   /** Sent → last chunk carrying generated text (streams only). */
   readonly lastTokenMs?: number;
-  /** Gaps between successive content chunks, in arrival order (streams only). */
-  readonly itlMs: readonly number[];
+  /** Gaps between successive content chunks, in arrival order (streams only; empty otherwise). A typed array from the client. */
+  readonly itlMs: ArrayLike<number> & Iterable<number>;
   readonly contentChunks: number;
   /** `usage.completion_tokens`, or undefined when the server sent no usage. */
   readonly outputTokens?: number;
@@ -88,7 +89,7 @@ export interface InFlight {
 /** A plain HTTP response, for the few non-generation calls (models, health, metrics). */
 export interface HttpResponse {
   readonly status: number;
-  readonly headers: Record<string, string | string[] | undefined>;
+  readonly headers: ResponseHeaders;
   readonly body: string;
 }
 
@@ -128,17 +129,18 @@ export function parseBaseUrl(baseUrl: string): { origin: string; basePath: strin
 let sequence = 0;
 
 /**
- * Streaming OpenAI-compatible client built on undici's dispatcher.
+ * Streaming OpenAI-compatible client over {@link Http1Pool}.
  *
- * `dispatch` hands over each network read as it arrives, so timestamps are taken on arrival,
- * before parsing; `fetch` body iteration was ~10× worse in the tail at 1,000 streams (DESIGN.md).
+ * The pool hands over each network read as it arrives, so timestamps are taken on arrival,
+ * before parsing; `fetch` body iteration was ~10× worse in the tail at 1,000 streams (DESIGN.md),
+ * and undici's dispatcher added milliseconds to the tail (bench/README.md).
  */
 export class OpenAiClient {
   readonly origin: string;
   readonly basePath: string;
   /** The base URL as requests use it, for messages. */
   readonly url: string;
-  private readonly agent: Agent;
+  private readonly pool: Http1Pool;
   private readonly authorization: string | undefined;
   private readonly bodies = new BodyTemplates();
   private readonly firstTokenMs: number;
@@ -149,15 +151,17 @@ export class OpenAiClient {
     this.origin = origin;
     this.basePath = basePath;
     this.url = display;
+    if (opts.apiKey !== undefined && /[\r\n\0]/.test(opts.apiKey)) {
+      throw new UsageError('--api-key has a line break or NUL, which cannot go in a header; pass the key alone');
+    }
     this.authorization = opts.apiKey !== undefined ? `Bearer ${opts.apiKey}` : undefined;
     this.firstTokenMs = (opts.firstTokenTimeoutSec ?? BENCH_DEFAULTS.firstTokenTimeoutSec) * 1000;
     this.totalMs = (opts.timeoutSec ?? BENCH_DEFAULTS.timeoutSec) * 1000;
-    this.agent = new Agent({
-      connections: opts.connections ?? null,
-      connect: { timeout: (opts.connectTimeoutSec ?? BENCH_DEFAULTS.connectTimeoutSec) * 1000 },
-      // Our own first-token and total timers replace undici's, so each failure has one reason.
-      headersTimeout: 0,
-      bodyTimeout: 0,
+    // The first-token and total timers are the handler's, so each failure has one reason.
+    this.pool = new Http1Pool({
+      origin,
+      maxConnections: opts.connections ?? null,
+      connectTimeoutMs: (opts.connectTimeoutSec ?? BENCH_DEFAULTS.connectTimeoutSec) * 1000,
     });
   }
 
@@ -169,35 +173,67 @@ export class OpenAiClient {
     const headers = ['content-type', 'application/json', 'accept', req.stream ? 'text/event-stream' : 'application/json', 'x-request-id', id];
     if (this.authorization !== undefined) headers.push('authorization', this.authorization);
     const path = `${this.basePath}/v1/${req.endpoint === 'chat' ? 'chat/completions' : 'completions'}`;
+    const body = this.bodies.body(req);
     handler.startMs = performance.now();
-    this.agent.dispatch({ origin: this.origin, path, method: 'POST', headers, body: this.bodies.body(req) }, handler);
+    handler.attach(this.pool.send({ method: 'POST', path, headers, body }, handler));
     return handler;
   }
 
-  /** GET a path under the base URL; rejects only when no response arrives. */
-  async get(path: string, opts: { readonly auth?: boolean; readonly timeoutSec?: number } = {}): Promise<HttpResponse> {
-    const headers: Record<string, string> = {};
-    if (opts.auth !== false && this.authorization !== undefined) headers.authorization = this.authorization;
-    const timeout = (opts.timeoutSec ?? BENCH_DEFAULTS.smoke.timeoutSec) * 1000;
-    const res = await this.agent.request({
-      origin: this.origin,
-      path: `${this.basePath}${path}`,
-      method: 'GET',
-      headers,
-      headersTimeout: timeout,
-      bodyTimeout: timeout,
+  /** GET a path under the base URL; rejects (with a {@link TransportError}) only when no full response arrives. */
+  get(path: string, opts: { readonly auth?: boolean; readonly timeoutSec?: number } = {}): Promise<HttpResponse> {
+    const headers = opts.auth !== false && this.authorization !== undefined ? ['authorization', this.authorization] : [];
+    const timeoutMs = (opts.timeoutSec ?? BENCH_DEFAULTS.smoke.timeoutSec) * 1000;
+    return new Promise((resolve, reject) => {
+      const reader = new BodyReader(resolve, reject);
+      const exchange = this.pool.send({ method: 'GET', path: `${this.basePath}${path}`, headers }, reader);
+      reader.timer = setTimeout(() => {
+        exchange.abort();
+        reject(new TransportError('client_error', `no response from ${this.url}${path} within ${timeoutMs / 1000} s`));
+      }, timeoutMs);
     });
-    return { status: res.statusCode, headers: res.headers, body: await res.body.text() };
   }
 
   /** Closes idle connections and waits for in-flight requests. */
   async close(): Promise<void> {
-    await this.agent.close();
+    await this.pool.close();
   }
 
   /** Drops every connection now. */
   async destroy(): Promise<void> {
-    await this.agent.destroy();
+    await this.pool.destroy();
+  }
+}
+
+/** Collects a whole response for {@link OpenAiClient.get}. */
+class BodyReader implements ExchangeHandler {
+  timer: NodeJS.Timeout | undefined;
+  private status = 0;
+  private headers: ResponseHeaders = {};
+  private readonly decoder = new StringDecoder('utf8');
+  private body = '';
+
+  constructor(
+    private readonly resolve: (r: HttpResponse) => void,
+    private readonly reject: (err: Error) => void,
+  ) {}
+
+  onResponseHead(status: number, headers: ResponseHeaders): void {
+    this.status = status;
+    this.headers = headers;
+  }
+
+  onResponseBody(chunk: Buffer): void {
+    this.body += this.decoder.write(chunk);
+  }
+
+  onResponseEnd(): void {
+    clearTimeout(this.timer);
+    this.resolve({ status: this.status, headers: this.headers, body: this.body + this.decoder.end() });
+  }
+
+  onTransportError(err: TransportError): void {
+    clearTimeout(this.timer);
+    this.reject(err);
   }
 }
 
@@ -244,16 +280,11 @@ class BodyTemplates {
   }
 }
 
-/** Maps a transport error to a failure reason; `responded` says whether headers had arrived. */
+/** Maps an error to a failure reason; `responded` says whether headers had arrived. */
 export function reasonForError(err: unknown, responded: boolean): FailureReason {
+  if (err instanceof TransportError) return err.reason;
   const code = errorCode(err);
-  if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'ETIMEDOUT') return 'connect_timeout';
-  if (code === 'ECONNREFUSED') return 'connect_refused';
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'dns_error';
-  if (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_CLOSED') {
-    return responded ? 'stream_cut' : 'connection_reset';
-  }
-  return 'client_error';
+  return code === undefined ? 'client_error' : failureForSocketError(code, responded);
 }
 
 function errorCode(err: unknown): string | undefined {
@@ -301,78 +332,105 @@ class StreamFailure extends Error {
   }
 }
 
-// Timer callbacks take the handler as an argument: no closure per request on the hot path.
-function onTotalTimeout(h: GenerationHandler): void {
-  h.timeout('total_timeout', `no complete response within ${h.totalMs / 1000} s`);
+// The timer callback takes the handler as an argument: no closure per request on the hot path.
+function onDeadline(h: GenerationHandler): void {
+  h.deadline();
 }
 
-function onFirstTokenTimeout(h: GenerationHandler): void {
-  h.timeout('first_token_timeout', `no generated text within ${h.firstTokenMs / 1000} s`);
-}
+/** ITL slots when the request does not say how many tokens to expect; doubled as needed. */
+const DEFAULT_ITL_CAPACITY = 64;
+const NO_GAPS = new Float64Array(0);
 
 type MutableRecord = { -readonly [K in keyof RequestRecord]: RequestRecord[K] };
 
 /**
  * One request's state machine. Every path ends in `finish` exactly once; later callbacks (the
  * abort we caused, a late timer) find `ended` set and do nothing.
+ *
+ * A load run keeps ~1,000 of these alive for seconds each, so what one holds is kept small:
+ * everything a live handler references is copied by every young-generation GC until it is
+ * promoted, and those pauses were the largest part of the client's TTFT tail. One timer instead
+ * of two, gaps in a typed array sized once, the request's prompt not retained.
  */
-class GenerationHandler implements Dispatcher.DispatchHandler, InFlight, SseSink {
+class GenerationHandler implements ExchangeHandler, InFlight, SseSink {
   startMs = 0;
   readonly done: Promise<RequestRecord>;
   private resolve!: (r: RequestRecord) => void;
   private ended = false;
-  private controller: Dispatcher.DispatchController | null = null;
-  private pendingAbort: Error | null = null;
+  private exchange: Exchange | null = null;
   private dispatchMs: number | undefined;
   private status = 0;
-  private responded = false;
   private readonly parser: SseParser | null;
+  /** Error and non-streaming bodies, decoded as they arrive (the read buffer is reused). */
+  private decoder: StringDecoder | null = null;
   private errorBody = '';
-  private jsonBody: Buffer[] = [];
+  private jsonBody = '';
   private arrivalMs = 0;
   private sawDone = false;
-  private ttftMs: number | undefined;
-  private lastTokenMs: number | undefined;
-  private readonly itlMs: number[] = [];
+  // -1 until the first token, not undefined: a field that only ever holds numbers is updated in
+  // place, while an `undefined`-or-number field allocates a fresh heap number on every chunk.
+  private ttftMs = -1;
+  private lastTokenMs = -1;
+  private itlMs: Float64Array = NO_GAPS;
+  private gaps = 0;
   private contentChunks = 0;
   private outputTokens: number | undefined;
   private inputTokens: number | undefined;
   private text = '';
-  private firstTokenTimer: NodeJS.Timeout | undefined;
-  private readonly totalTimer: NodeJS.Timeout;
+  private readonly chat: boolean;
+  private readonly captureText: boolean;
+  private readonly expectedTokens: number | undefined;
+  /** The first-token deadline, then (re-armed) the total one. */
+  private timer: NodeJS.Timeout;
+  private waitingForFirstToken: boolean;
 
   constructor(
     private readonly id: string,
-    private readonly req: GenerationRequest,
-    readonly firstTokenMs: number,
-    readonly totalMs: number,
+    req: GenerationRequest,
+    private readonly firstTokenMs: number,
+    private readonly totalMs: number,
   ) {
     this.done = new Promise((resolve) => (this.resolve = resolve));
     this.parser = req.stream ? new SseParser(this) : null;
-    this.totalTimer = setTimeout(onTotalTimeout, totalMs, this);
-    if (req.stream && firstTokenMs < totalMs) this.firstTokenTimer = setTimeout(onFirstTokenTimeout, firstTokenMs, this);
+    this.chat = req.endpoint === 'chat';
+    this.captureText = req.captureText === true;
+    this.expectedTokens = req.maxTokens;
+    this.waitingForFirstToken = req.stream && firstTokenMs < totalMs;
+    this.timer = setTimeout(onDeadline, this.waitingForFirstToken ? firstTokenMs : totalMs, this);
   }
 
-  timeout(reason: 'total_timeout' | 'first_token_timeout', message: string): void {
-    this.fail(reason, message);
+  deadline(): void {
+    if (this.ended) return;
+    const elapsed = performance.now() - this.startMs;
+    if (this.waitingForFirstToken) {
+      this.waitingForFirstToken = false;
+      if (this.ttftMs < 0) {
+        this.fail('first_token_timeout', `no generated text within ${this.firstTokenMs / 1000} s`);
+        return;
+      }
+    }
+    if (elapsed >= this.totalMs) this.fail('total_timeout', `no complete response within ${this.totalMs / 1000} s`);
+    else this.timer = setTimeout(onDeadline, this.totalMs - elapsed, this);
   }
 
   cancel(): void {
     this.finish({ outcome: 'cancelled', message: 'cancelled by the client' });
   }
 
-  onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.dispatchMs ??= performance.now() - this.startMs;
-    this.controller = controller;
-    if (this.pendingAbort !== null) controller.abort(this.pendingAbort);
+  /** The pool's exchange, handed over once `send` returns (its callbacks may already have run). */
+  attach(exchange: Exchange): void {
+    this.exchange = exchange;
+    if (this.ended) exchange.abort();
   }
 
-  onResponseStart(_c: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
-    if (statusCode < 200) return; // 1xx informational: the real status follows
+  onRequestSent(): void {
+    this.dispatchMs ??= performance.now() - this.startMs;
+  }
+
+  onResponseHead(statusCode: number, headers: ResponseHeaders): void {
     this.status = statusCode;
-    this.responded = true;
     if (statusCode >= 300 || this.ended) return;
-    if (this.req.stream) {
+    if (this.parser !== null) {
       const type = String(headers['content-type'] ?? '');
       if (!type.includes('text/event-stream')) {
         this.fail('bad_response', `expected content-type text/event-stream, got ${JSON.stringify(type)}`);
@@ -380,19 +438,17 @@ class GenerationHandler implements Dispatcher.DispatchHandler, InFlight, SseSink
     }
   }
 
-  onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {
-    // Arrival time first: everything below is parsing cost, which must not count as latency.
-    const now = performance.now();
+  onResponseBody(chunk: Buffer, arrivalMs: number): void {
     if (this.ended) return;
     if (this.status >= 300) {
-      if (this.errorBody.length < ERROR_BODY_LIMIT) this.errorBody += chunk.toString('utf8');
+      if (this.errorBody.length < ERROR_BODY_LIMIT) this.errorBody += (this.decoder ??= new StringDecoder('utf8')).write(chunk);
       return;
     }
     if (this.parser === null) {
-      this.jsonBody.push(chunk);
+      this.jsonBody += (this.decoder ??= new StringDecoder('utf8')).write(chunk);
       return;
     }
-    this.arrivalMs = now;
+    this.arrivalMs = arrivalMs;
     try {
       this.parser.feed(chunk);
     } catch (err) {
@@ -402,8 +458,7 @@ class GenerationHandler implements Dispatcher.DispatchHandler, InFlight, SseSink
     }
   }
 
-  onResponseEnd(): void {
-    const now = performance.now();
+  onResponseEnd(now: number): void {
     if (this.ended) return;
     if (this.status >= 300) {
       this.fail(`http_${this.status}`, errorBodyMessage(this.errorBody) || `http ${this.status}`);
@@ -418,14 +473,14 @@ class GenerationHandler implements Dispatcher.DispatchHandler, InFlight, SseSink
     }
   }
 
-  onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
+  onTransportError(err: TransportError): void {
     if (this.ended) return;
-    const reason = reasonForError(err, this.responded);
-    if (reason === 'stream_cut' && this.status >= 300) {
+    // An error status is the outcome even when the server then drops the connection.
+    if (err.reason === 'stream_cut' && this.status >= 300) {
       this.fail(`http_${this.status}`, errorBodyMessage(this.errorBody) || `http ${this.status}`);
       return;
     }
-    this.fail(reason, errorMessage(err));
+    this.fail(err.reason, err.message);
   }
 
   onSseEvent(data: string): void {
@@ -450,18 +505,24 @@ class GenerationHandler implements Dispatcher.DispatchHandler, InFlight, SseSink
     if (!Array.isArray(choices)) throw new StreamFailure('malformed_sse', `chunk has no choices array: ${data.slice(0, 120)}`);
     const choice: unknown = choices[0];
     if (!isRecord(choice)) return;
-    const text = this.req.endpoint === 'chat' ? deltaText(choice.delta) : typeof choice.text === 'string' ? choice.text : '';
+    const text = this.chat ? deltaText(choice.delta) : typeof choice.text === 'string' ? choice.text : '';
     if (text.length === 0) return; // role-only and finish chunks carry no generated text
     const t = this.arrivalMs - this.startMs;
-    if (this.ttftMs === undefined) {
-      this.ttftMs = t;
-      if (this.firstTokenTimer !== undefined) clearTimeout(this.firstTokenTimer);
-    } else {
-      this.itlMs.push(t - (this.lastTokenMs ?? t));
-    }
+    if (this.ttftMs < 0) this.ttftMs = t;
+    else this.addGap(t - this.lastTokenMs);
     this.lastTokenMs = t;
     this.contentChunks++;
-    if (this.req.captureText === true) this.text += text;
+    if (this.captureText) this.text += text;
+  }
+
+  private addGap(gap: number): void {
+    if (this.gaps === this.itlMs.length) {
+      // Sized once when the request says how many tokens to expect (one gap fewer than tokens).
+      const grown = new Float64Array(this.gaps === 0 ? Math.max((this.expectedTokens ?? DEFAULT_ITL_CAPACITY) - 1, 1) : this.gaps * 2);
+      grown.set(this.itlMs);
+      this.itlMs = grown;
+    }
+    this.itlMs[this.gaps++] = gap;
   }
 
   private readUsage(usage: Record<string, unknown>): void {
@@ -470,7 +531,7 @@ class GenerationHandler implements Dispatcher.DispatchHandler, InFlight, SseSink
   }
 
   private completeJson(now: number): void {
-    const raw = this.jsonBody.length === 1 ? this.jsonBody[0]!.toString('utf8') : Buffer.concat(this.jsonBody).toString('utf8');
+    const raw = this.jsonBody + (this.decoder?.end() ?? '');
     let body: unknown;
     try {
       body = JSON.parse(raw);
@@ -487,7 +548,7 @@ class GenerationHandler implements Dispatcher.DispatchHandler, InFlight, SseSink
     const choice: unknown = choices[0];
     const text = !isRecord(choice)
       ? ''
-      : this.req.endpoint === 'chat'
+      : this.chat
         ? isRecord(choice.message) && typeof choice.message.content === 'string'
           ? choice.message.content
           : ''
@@ -499,7 +560,7 @@ class GenerationHandler implements Dispatcher.DispatchHandler, InFlight, SseSink
       return;
     }
     this.contentChunks = 1;
-    if (this.req.captureText === true) this.text = text;
+    if (this.captureText) this.text = text;
     this.succeed(now);
   }
 
@@ -514,25 +575,21 @@ class GenerationHandler implements Dispatcher.DispatchHandler, InFlight, SseSink
   private finish(end: { outcome: RequestRecord['outcome']; reason?: FailureReason; message?: string; endMs?: number }): void {
     if (this.ended) return;
     this.ended = true;
-    clearTimeout(this.totalTimer);
-    if (this.firstTokenTimer !== undefined) clearTimeout(this.firstTokenTimer);
+    clearTimeout(this.timer);
     const endMs = end.endMs ?? performance.now();
-    if (end.outcome !== 'success') {
-      // Free the connection: a half-read stream cannot be reused.
-      const abort = new Error(end.reason ?? 'cancelled');
-      if (this.controller !== null) this.controller.abort(abort);
-      else this.pendingAbort = abort;
-    }
+    // Drop the connection of an unfinished exchange: a half-read response cannot be reused.
+    if (end.outcome !== 'success') this.exchange?.abort();
     // Plain assignments, not conditional spreads: this runs once per request at full load.
-    const r: MutableRecord = { id: this.id, outcome: end.outcome, startMs: this.startMs, e2eMs: endMs - this.startMs, itlMs: this.itlMs, contentChunks: this.contentChunks };
+    const itlMs = this.gaps === this.itlMs.length ? this.itlMs : this.itlMs.subarray(0, this.gaps);
+    const r: MutableRecord = { id: this.id, outcome: end.outcome, startMs: this.startMs, e2eMs: endMs - this.startMs, itlMs, contentChunks: this.contentChunks };
     if (this.status !== 0) r.status = this.status;
     if (this.dispatchMs !== undefined) r.dispatchMs = this.dispatchMs;
     if (this.outputTokens !== undefined) r.outputTokens = this.outputTokens;
     if (this.inputTokens !== undefined) r.inputTokens = this.inputTokens;
     if (end.outcome === 'success') {
-      if (this.ttftMs !== undefined) r.ttftMs = this.ttftMs;
-      if (this.lastTokenMs !== undefined) r.lastTokenMs = this.lastTokenMs;
-      if (this.req.captureText === true) r.text = this.text;
+      if (this.ttftMs >= 0) r.ttftMs = this.ttftMs;
+      if (this.lastTokenMs >= 0) r.lastTokenMs = this.lastTokenMs;
+      if (this.captureText) r.text = this.text;
     } else {
       if (end.reason !== undefined) r.reason = end.reason;
       if (end.message !== undefined) r.message = end.message;

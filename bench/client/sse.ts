@@ -22,7 +22,8 @@ export interface SseSink {
  * lone CR). Multi-byte characters split across reads are reassembled.
  */
 export class SseParser {
-  private readonly decoder = new StringDecoder('utf8');
+  /** Made on the first read that ends inside a character; until then reads decode on their own. */
+  private decoder: StringDecoder | null = null;
   private pending = '';
   private data: string | null = null;
 
@@ -31,7 +32,10 @@ export class SseParser {
 
   /** Feeds one network read; calls the sink for every event it completes. */
   feed(chunk: Buffer): void {
-    const text = this.pending.length === 0 ? this.decoder.write(chunk) : this.pending + this.decoder.write(chunk);
+    // Events end in a newline, so nearly every read ends on a character boundary and needs no
+    // decoder state; one decoder per stream would be ~200 bytes held for the stream's lifetime.
+    const decoded = this.decoder === null && endsOnCharBoundary(chunk) ? chunk.toString('utf8') : (this.decoder ??= new StringDecoder('utf8')).write(chunk);
+    const text = this.pending.length === 0 ? decoded : this.pending + decoded;
     let start = 0;
     let nl = text.indexOf('\n', start);
     while (nl !== -1) {
@@ -69,4 +73,17 @@ export class SseParser {
     if (field === 'event' || field === 'id' || field === 'retry') return;
     throw new SseSyntaxError(line);
   }
+}
+
+/** True unless the bytes end inside a multi-byte UTF-8 sequence. */
+export function endsOnCharBoundary(buf: Uint8Array): boolean {
+  const n = buf.length;
+  if (n === 0 || buf[n - 1]! < 0x80) return true;
+  for (let i = n - 1; i >= 0 && n - i <= 4; i--) {
+    const b = buf[i]!;
+    if ((b & 0xc0) === 0x80) continue; // a continuation byte: the lead is further back
+    const length = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+    return n - i >= length;
+  }
+  return true; // no lead byte within 4: invalid either way, and decoded as replacement characters
 }

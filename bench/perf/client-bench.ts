@@ -22,6 +22,7 @@ import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import type { RequestRecord } from '../client/openai';
 import { runLoad } from '../load/engine';
 import { syntheticPrompts } from '../load/prompts';
@@ -50,7 +51,9 @@ interface SimProcess {
 
 /** Starts `llm-bench sim` in a child process and waits for its URL. */
 function startSimProcess(args: readonly string[]): Promise<SimProcess> {
-  const child = spawn(process.execPath, [BIN, 'sim', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // SIM_NODE_ARGS (e.g. "--trace-gc") goes to the simulator's node, for looking into its side.
+  const nodeArgs = process.env.SIM_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, BIN, 'sim', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';
     child.once('exit', (code) => reject(new Error(`simulator exited with ${code} before listening: ${out}`)));
@@ -59,6 +62,8 @@ function startSimProcess(args: readonly string[]): Promise<SimProcess> {
       const url = /listening on (http:\/\/[^\s]+)/.exec(out)?.[1];
       if (url === undefined) return;
       child.removeAllListeners('exit');
+      child.stdout.removeAllListeners('data');
+      child.stdout.pipe(process.stderr); // whatever it prints later (SIM_NODE_ARGS traces)
       resolve({
         url,
         async settings(patch) {
@@ -216,11 +221,17 @@ const n = (v: number) => v.toLocaleString('en-US');
 const ms = (v: number | null) => (v === null ? '–' : `${v.toFixed(2)} ms`);
 const mark = (ok: boolean) => (ok ? 'met' : 'MISSED');
 
-const sim = await startSimProcess(['--record-timings']);
-try {
-  console.log(`llm-bench client benchmark · Node ${process.version} · ${cpus().length} CPUs · simulator in a separate process`);
-  const s = await streamingPhase(sim);
-  const t = PLAN.targets;
+/** Runs one phase against its own simulator process, stopped whatever happens. */
+async function withSim<T>(args: readonly string[], phase: (sim: SimProcess) => Promise<T>): Promise<T> {
+  const sim = await startSimProcess(args);
+  try {
+    return await phase(sim);
+  } finally {
+    await sim.stop();
+  }
+}
+
+function printStreaming(s: Awaited<ReturnType<typeof streamingPhase>>): void {
   console.log(`\nstreaming: ${s.offered}; steady state ${PLAN.stream.warmupSec}–${PLAN.stream.durationSec} s`);
   console.log(`  concurrent streams   mean ${n(s.concurrentStreams.mean)}, min ${n(s.concurrentStreams.min)}`);
   console.log(`  chunks/s             ${n(s.chunksPerSec)}`);
@@ -230,23 +241,41 @@ try {
   console.log(`                      first-token delivery ${part(s.responseDeliveryMs)}`);
   console.log(`  client CPU           ${s.clientCpuOfOneCore === null ? '–' : `${(s.clientCpuOfOneCore * 100).toFixed(0)} % of one core`} · event-loop delay p99 ${ms(s.eventLoopDelayP99Ms)}`);
   console.log(`  requests             ${n(s.requests.succeeded)} succeeded, ${n(s.requests.failed)} failed ${JSON.stringify(s.errors)}`);
-  const j = await jsonPhase(sim);
+}
+
+function printJson(j: Awaited<ReturnType<typeof jsonPhase>>): void {
   console.log(`\nnon-streaming: TTFT 0, ITL 0, ${PLAN.json.outputTokens} tokens, ${j.connections} connections, ${PLAN.json.rounds} alternating rounds of ${PLAN.json.durationSec} s`);
   j.rounds.forEach((r, i) => console.log(`  round ${i + 1}              autocannon ${n(r.autocannonRps)} req/s · llm-bench ${n(r.llmBenchRps)} req/s`));
   console.log(`  median               autocannon ${n(j.autocannonRps)} req/s · llm-bench ${n(j.llmBenchRps)} req/s · ratio ${j.ratio.toFixed(2)} (${j.failures} failures)`);
-  const verdicts = {
-    streams: s.concurrentStreams.mean >= t.streams,
-    chunksPerSec: s.chunksPerSec >= t.chunksPerSec,
-    clientAddedP99: s.clientAddedMs.p99 !== null && s.clientAddedMs.p99 < t.clientAddedP99Ms,
-    vsAutocannon: j.ratio >= t.vsAutocannon,
-  };
-  console.log(
-    `\ntargets: ≥ ${n(t.streams)} streams ${mark(verdicts.streams)} · ≥ ${n(t.chunksPerSec)} chunks/s ${mark(verdicts.chunksPerSec)} · client-added p99 < ${t.clientAddedP99Ms} ms ${mark(verdicts.clientAddedP99)} · ≥ ${t.vsAutocannon} × autocannon ${mark(verdicts.vsAutocannon)}`,
-  );
-  const file = join('out', 'bench-client.json');
-  await mkdir(dirname(file), { recursive: true });
-  await writeFile(file, `${JSON.stringify({ node: process.version, cpus: cpus().length, plan: PLAN, streaming: s, nonStreaming: j, verdicts }, null, 2)}\n`);
-  console.log(`wrote ${file}`);
-} finally {
-  await sim.stop();
 }
+
+const { values: flags } = parseArgs({ options: { phase: { type: 'string', default: 'all' } } });
+if (!['all', 'stream', 'json'].includes(flags.phase)) {
+  console.error(`--phase must be all, stream or json, got ${JSON.stringify(flags.phase)}; pass e.g. --phase stream`);
+  process.exit(2);
+}
+console.log(`llm-bench client benchmark · Node ${process.version} · ${cpus().length} CPUs · simulator in a separate process`);
+const t = PLAN.targets;
+const verdicts: Record<string, boolean> = {};
+const report: Record<string, unknown> = { node: process.version, cpus: cpus().length, plan: PLAN };
+if (flags.phase !== 'json') {
+  // Timings are recorded only here: a simulator that recorded llm-bench's requests (they carry an
+  // x-request-id) but not autocannon's would do more work for one of the two in the other phase.
+  const s = await withSim(['--record-timings'], streamingPhase);
+  printStreaming(s);
+  report.streaming = s;
+  verdicts[`≥ ${n(t.streams)} streams`] = s.concurrentStreams.mean >= t.streams;
+  verdicts[`≥ ${n(t.chunksPerSec)} chunks/s`] = s.chunksPerSec >= t.chunksPerSec;
+  verdicts[`client-added p99 < ${t.clientAddedP99Ms} ms`] = s.clientAddedMs.p99 !== null && s.clientAddedMs.p99 < t.clientAddedP99Ms;
+}
+if (flags.phase !== 'stream') {
+  const j = await withSim([], jsonPhase);
+  printJson(j);
+  report.nonStreaming = j;
+  verdicts[`≥ ${t.vsAutocannon} × autocannon`] = j.ratio >= t.vsAutocannon;
+}
+console.log(`\ntargets: ${Object.entries(verdicts).map(([k, ok]) => `${k} ${mark(ok)}`).join(' · ')}`);
+const file = join('out', 'bench-client.json');
+await mkdir(dirname(file), { recursive: true });
+await writeFile(file, `${JSON.stringify({ ...report, verdicts }, null, 2)}\n`);
+console.log(`wrote ${file}`);

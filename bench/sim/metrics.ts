@@ -72,8 +72,14 @@ export class SimMetrics {
     const h = this.models.get(model)!.histograms.get(id)!;
     h.sum += value;
     h.count++;
-    const i = bucketsOf(id).findIndex((le) => value <= le);
-    if (i !== -1) h.counts[i]!++;
+    // A plain loop: this runs for every token, and a findIndex callback is an allocation each time.
+    const bounds = bucketsOf(id);
+    for (let i = 0; i < bounds.length; i++) {
+      if (value <= bounds[i]!) {
+        h.counts[i]!++;
+        break;
+      }
+    }
   }
 
   /** Counts a finished request by vLLM's finished_reason. */

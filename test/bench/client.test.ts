@@ -1,12 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { OpenAiClient, parseBaseUrl, reasonForError, type RequestRecord } from '../../bench/client/openai';
+import { TransportError } from '../../bench/client/http1';
 import { UsageError } from '../../bench/errors';
 import { chatChunk, closedPort, rawServer, usageChunk } from './helpers';
 
 const closers: (() => Promise<void>)[] = [];
 
-// The first request of a process compiles undici's HTTP parser; keep that out of timed tests.
+// The first request of a process loads and compiles the HTTP path; keep that out of timed tests.
 beforeAll(async () => {
   const server = await rawServer((_req, res) => res.end('{}'));
   const client = new OpenAiClient({ baseUrl: server.url });
@@ -170,10 +171,11 @@ describe('base urls and error mapping', () => {
 
   it('maps transport errors to reasons', () => {
     const err = (code: string) => Object.assign(new Error(code), { code });
-    expect(reasonForError(err('UND_ERR_CONNECT_TIMEOUT'), false)).toBe('connect_timeout');
+    expect(reasonForError(new TransportError('connect_timeout', 'connect timed out'), false)).toBe('connect_timeout');
+    expect(reasonForError(new TransportError('stream_cut', 'other side closed'), false)).toBe('stream_cut');
     expect(reasonForError(err('ENOTFOUND'), false)).toBe('dns_error');
-    expect(reasonForError(err('UND_ERR_SOCKET'), false)).toBe('connection_reset');
-    expect(reasonForError(err('UND_ERR_SOCKET'), true)).toBe('stream_cut');
+    expect(reasonForError(err('ECONNRESET'), false)).toBe('connection_reset');
+    expect(reasonForError(err('ECONNRESET'), true)).toBe('stream_cut');
     expect(reasonForError(new Error('x', { cause: err('ECONNREFUSED') }), false)).toBe('connect_refused');
     expect(reasonForError(new Error('odd'), false)).toBe('client_error');
   });

@@ -67,7 +67,7 @@ describe('load against the simulator (TTFT 80 ms, ITL 10 ms)', () => {
     const samples = {
       ttftMs: records.map((x) => x.ttftMs!),
       e2eMs: records.map((x) => x.e2eMs),
-      itlMs: records.flatMap((x) => x.itlMs),
+      itlMs: records.flatMap((x) => [...x.itlMs]),
       tpotMs: records.map((x) => (x.lastTokenMs! - x.ttftMs!) / (x.outputTokens! - 1)),
     };
     for (const [key, xs] of Object.entries(samples) as [keyof typeof samples, number[]][]) {
