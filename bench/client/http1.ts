@@ -88,6 +88,9 @@ const FORBIDDEN_IN_HEADER = /[\r\n\0]/;
  * content-length, chunked and close-delimited bodies, keep-alive, informational responses.
  *
  * No redirects, no retries, no proxies, no pipelining: a benchmark must see what the server did.
+ * So a request written to an idle connection that the server closed a moment earlier (its FIN
+ * not read yet) fails as `connection_reset` rather than being sent again: the server may have
+ * seen it. The idle timeout, below the server's, leaves this to server restarts and shutdowns.
  */
 export class Http1Pool {
   private readonly host: string;
@@ -163,6 +166,7 @@ export class Http1Pool {
   }
 
   private render(req: Http1Request): string {
+    if (!/^\/[^\s\0]*$/.test(req.path)) throw new TransportError('client_error', `request path must start with / and hold no spaces or line breaks, got ${JSON.stringify(req.path)}`);
     let head = `${req.method} ${req.path} HTTP/1.1\r\nhost: ${this.hostHeader}\r\n`;
     const h = req.headers;
     for (let i = 0; i + 1 < h.length; i += 2) {
@@ -438,7 +442,8 @@ class Connection {
     if (ex !== null) {
       const err = this.socketError as NodeJS.ErrnoException | null;
       const code = err?.code;
-      const reason = this.connected ? failureForSocketError(code, this.responded) : failureForSocketError(code ?? 'ECONNRESET', false);
+      // Once connected, whatever the code (ECONNRESET, EPIPE, ETIMEDOUT…) the connection broke.
+      const reason = !this.connected ? failureForSocketError(code, false) : this.responded ? 'stream_cut' : 'connection_reset';
       const message = err?.message ?? (this.responded ? 'other side closed' : 'the connection closed before a response');
       ex.fail(new TransportError(reason, message, code));
     }

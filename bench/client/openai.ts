@@ -169,7 +169,7 @@ export class OpenAiClient {
   generate(req: GenerationRequest): InFlight {
     const id = req.requestId ?? `req-${++sequence}`;
     const handler = new GenerationHandler(id, req, this.firstTokenMs, this.totalMs);
-    // A flat list is what undici walks anyway; the auth value is built once per client.
+    // A flat name/value list, as the pool writes it; the auth value is built once per client.
     const headers = ['content-type', 'application/json', 'accept', req.stream ? 'text/event-stream' : 'application/json', 'x-request-id', id];
     if (this.authorization !== undefined) headers.push('authorization', this.authorization);
     const path = `${this.basePath}/v1/${req.endpoint === 'chat' ? 'chat/completions' : 'completions'}`;

@@ -2,8 +2,9 @@
  * `npm run bench:client`: measures llm-bench's own client, not a server. A benchmark, not a
  * test: it prints figures and the targets they are held to, and writes out/bench-client.json.
  *
- * The simulator runs in a child process (its own core) so client and server do not share an
- * event loop. Two phases:
+ * Each phase runs its own simulator in a child process (its own core), so client and server do
+ * not share an event loop. Two phases (`-- --phase stream|json` runs one; SIM_NODE_ARGS, e.g.
+ * `--trace-gc`, goes to the simulator's node for looking into the server side):
  *
  * 1. Streaming at TTFT 0: an open loop of ~1,100 concurrent streams, each 100 tokens 50 ms apart,
  *    so the client reads ~22,000 chunks/s. Client-added latency = client TTFT − the simulator's
@@ -147,7 +148,7 @@ async function streamingPhase(sim: SimProcess) {
     concurrentStreams: { mean: Math.round(steady.reduce((a, b) => a + b, 0) / Math.max(steady.length, 1)), min: Math.min(...steady) },
     chunksPerSec: Math.round(chunks / ((to - from) / 1000)),
     clientAddedMs: added.stats(),
-    /** Client send → undici hands the request to a connection (opening one if none is free). */
+    /** Client send → the request is written to a connection (opening one if none is free). */
     dispatchMs: dispatch.stats(),
     /** Client send → simulator sees the request (includes dispatch and the simulator's event-loop delay). */
     requestDeliveryMs: requestDelivery.stats(),

@@ -1,6 +1,11 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import https from 'node:https';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ExchangeHandler, failureForSocketError, Http1Pool, type ResponseHeaders, TransportError } from '../../bench/client/http1';
 import { rawServer } from './helpers';
@@ -295,5 +300,35 @@ describe('socket errors', () => {
     expect(failureForSocketError('EPIPE', true)).toBe('stream_cut');
     expect(failureForSocketError(undefined, false)).toBe('connection_reset');
     expect(failureForSocketError('EHOSTUNREACH', false)).toBe('client_error');
+  });
+});
+
+describe('Http1Pool over TLS', () => {
+  // A self-signed certificate for 127.0.0.1, made for these tests only (valid until 2126).
+  const fixtures = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
+  const credentials = { cert: readFileSync(join(fixtures, 'localhost.crt')), key: readFileSync(join(fixtures, 'localhost.key')) };
+
+  async function httpsServer() {
+    const server = https.createServer(credentials, (req, res) => res.end(`tls ${req.url}`));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    return `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+
+  it('verifies the certificate: an untrusted one fails before anything is sent', async () => {
+    const r = await send(pool(await httpsServer())).done;
+    expect(r).toMatchObject({ sent: false, end: { reason: 'client_error', message: 'self-signed certificate' } });
+  });
+
+  it('speaks https with a trusted certificate', async () => {
+    const origin = await httpsServer();
+    const child = spawn(process.execPath, ['--import', 'tsx', join(fixtures, 'https-get.ts'), `${origin}/hello`], {
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: join(fixtures, 'localhost.crt') },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    await new Promise((resolve) => child.once('exit', resolve));
+    expect(out.trim()).toBe('200 tls /hello');
   });
 });
