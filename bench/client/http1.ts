@@ -65,9 +65,10 @@ export interface Http1PoolOptions {
   readonly maxConnections: number | null;
   readonly connectTimeoutMs: number;
   /**
-   * Close a connection idle this long. A server's `Keep-Alive: timeout=N` hint lowers it to
-   * N − 1 s, so the client never reuses a socket the server is about to close (uvicorn, behind
-   * vLLM, closes idle connections after 5 s). @default 4000
+   * Close a connection idle this long when the server does not say how long it keeps one: below
+   * uvicorn's 5 s (behind vLLM), so the client does not reuse a socket the server is closing. A
+   * `Keep-Alive: timeout=N` response header replaces it with N − 1 s (at most 10 min), as undici
+   * does. @default 4000
    */
   readonly idleTimeoutMs?: number;
 }
@@ -75,6 +76,9 @@ export interface Http1PoolOptions {
 /** One read buffer for every plain-TCP connection: reads are parsed synchronously, so it is never shared in time. */
 const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 const DEFAULT_IDLE_TIMEOUT_MS = 4000;
+const MAX_IDLE_TIMEOUT_MS = 600_000;
+/** Margin under the server's keep-alive hint, for the FIN already on its way. */
+const KEEP_ALIVE_MARGIN_MS = 1000;
 const FORBIDDEN_IN_HEADER = /[\r\n\0]/;
 
 /**
@@ -229,7 +233,7 @@ export class Http1Pool {
   // One timer for the whole pool instead of one per idle socket.
   private startSweeper(): void {
     if (this.sweeper !== undefined) return;
-    this.sweeper = setInterval(() => this.sweep(), Math.max(Math.min(this.idleTimeoutMs / 4, 1000), 10));
+    this.sweeper = setInterval(() => this.sweep(), Math.max(Math.min(this.idleTimeoutMs / 4, KEEP_ALIVE_MARGIN_MS / 2), 10));
     this.sweeper.unref();
   }
 
@@ -240,7 +244,7 @@ export class Http1Pool {
 
   private sweep(): void {
     const now = performance.now();
-    for (const c of [...this.idle]) if (now - c.idleSince >= Math.min(c.keepAliveMs, this.idleTimeoutMs)) c.destroy();
+    for (const c of [...this.idle]) if (now - c.idleSince >= (c.keepAliveMs ?? this.idleTimeoutMs)) c.destroy();
     if (this.idle.length === 0) this.stopSweeper();
   }
 }
@@ -289,8 +293,8 @@ export function failureForSocketError(code: string | undefined, responded: boole
 /** One socket, its parser, and the exchange it serves (at most one: no pipelining). */
 class Connection {
   idleSince = 0;
-  /** From the server's `Keep-Alive: timeout=N`, minus a second of margin. */
-  keepAliveMs = Infinity;
+  /** From the server's `Keep-Alive: timeout=N`, minus the margin; undefined without a hint. */
+  keepAliveMs: number | undefined;
   private readonly socket: net.Socket;
   private readonly parser = new HTTPParser(HTTPParser.RESPONSE);
   private exchange: PendingExchange | null = null;
@@ -404,7 +408,7 @@ class Connection {
       headers[name] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
     }
     const hint = /timeout=(\d+)/i.exec(String(headers['keep-alive'] ?? ''));
-    if (hint !== null) this.keepAliveMs = Math.max(Number(hint[1]) * 1000 - 1000, 0);
+    if (hint !== null) this.keepAliveMs = Math.min(Math.max(Number(hint[1]) * 1000 - KEEP_ALIVE_MARGIN_MS, 0), MAX_IDLE_TIMEOUT_MS);
     ex.handler.onResponseHead(status, headers);
     return 0;
   }

@@ -235,19 +235,29 @@ describe('Http1Pool connections', () => {
     expect(queued.outcome.end).toBeUndefined();
   });
 
-  it('closes idle connections after the idle timeout, or sooner on a keep-alive hint', async () => {
-    const server = await tcpServer((socket, request) => socket.write(ok('x', request.includes('/hint') ? 'keep-alive: timeout=1\r\n' : '')));
+  it('closes idle connections after the idle timeout, or a second before the keep-alive hint', async () => {
+    const server = await tcpServer((socket, request) => {
+      const hint = /\/hint(\d+)/.exec(request)?.[1];
+      socket.write(ok('x', hint !== undefined ? `Keep-Alive: timeout=${hint}\r\n` : ''));
+    });
     const p = pool(server.origin, { idleTimeoutMs: 150 });
     await send(p).done;
     expect(p.size).toBe(1);
     await sleep(400);
     expect(p.size).toBe(0);
     expect(server.openNow()).toBe(0);
-    // timeout=1 leaves no margin: the connection is closed at the next sweep.
-    const hinted = pool(server.origin, { idleTimeoutMs: 60_000 });
-    await send(hinted, '/hint').done;
-    await sleep(1200);
-    expect(hinted.size).toBe(0);
+    // timeout=1 leaves no time after the margin: closed at the next sweep, long before 60 s.
+    const short = pool(server.origin, { idleTimeoutMs: 60_000 });
+    await send(short, '/hint1').done;
+    await sleep(700);
+    expect(short.size).toBe(0);
+    // timeout=2 keeps it past the 150 ms default, and closes it after ~1 s.
+    const long = pool(server.origin, { idleTimeoutMs: 150 });
+    await send(long, '/hint2').done;
+    await sleep(500);
+    expect(long.size).toBe(1);
+    await sleep(1000);
+    expect(long.size).toBe(0);
   });
 
   it('closes a connection that talks while idle', async () => {
