@@ -119,9 +119,9 @@ export class Http1Pool {
     this.idleTimeoutMs = opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
   }
 
-  /** Open connections (busy and idle). */
-  get size(): number {
-    return this.connections.size;
+  /** Connections open (busy or idle, until their socket has closed), idle ones, and requests waiting for one. */
+  stats(): { readonly open: number; readonly idle: number; readonly queued: number } {
+    return { open: this.connections.size, idle: this.idle.length, queued: this.queue.length };
   }
 
   /** Sends a request; the handler hears how it went. Throws only on a header that would break the request line. */
@@ -133,8 +133,10 @@ export class Http1Pool {
       return pending;
     }
     const conn = this.idle.pop();
-    if (conn !== undefined) conn.start(pending);
-    else if (this.opts.maxConnections === null || this.connections.size < this.opts.maxConnections) this.open(pending);
+    if (conn !== undefined) {
+      conn.reuse();
+      conn.start(pending);
+    } else if (this.opts.maxConnections === null || this.connections.size < this.opts.maxConnections) this.open(pending);
     else this.queue.push(pending);
     return pending;
   }
@@ -204,15 +206,21 @@ export class Http1Pool {
       return;
     }
     conn.idleSince = performance.now();
+    conn.park();
     this.idle.push(conn);
     this.startSweeper();
+  }
+
+  /** A connection is closing (destroyed, or ended by the server): never hand it out again. */
+  retire(conn: Connection): void {
+    const i = this.idle.indexOf(conn);
+    if (i !== -1) this.idle.splice(i, 1);
   }
 
   /** A connection closed, for whatever reason. */
   gone(conn: Connection): void {
     this.connections.delete(conn);
-    const i = this.idle.indexOf(conn);
-    if (i !== -1) this.idle.splice(i, 1);
+    this.retire(conn);
     // A queued request takes the free slot (its own connect failure, if any, is its own).
     const next = this.queue.shift();
     if (next !== undefined) this.open(next);
@@ -264,7 +272,8 @@ class PendingExchange implements Exchange {
   abort(): void {
     if (this.ended) return;
     this.ended = true;
-    if (this.conn !== null) this.conn.destroy();
+    // Detached first: the rest of a read in progress must not reach the handler.
+    if (this.conn !== null) this.conn.abandon();
     else this.pool.dequeue(this);
   }
 
@@ -345,12 +354,30 @@ class Connection {
 
   /** Closes the socket; an exchange still on it fails with `err` (or ends silently if aborted). */
   destroy(err?: TransportError): void {
+    // Out of the idle list now: 'close' comes a loop phase later, and a send in between would
+    // write into a dead socket.
+    this.pool.retire(this);
     if (err !== undefined && this.exchange !== null) {
       const ex = this.exchange;
       this.exchange = null;
       ex.fail(err);
     }
     this.socket.destroy();
+  }
+
+  /** Drops the exchange without a word to it and closes the socket (an aborted exchange). */
+  abandon(): void {
+    this.exchange = null;
+    this.destroy();
+  }
+
+  /** Idle: an idle socket alone does not keep the process alive. */
+  park(): void {
+    this.socket.unref();
+  }
+
+  reuse(): void {
+    this.socket.ref();
   }
 
   private onConnect(): void {
@@ -372,7 +399,7 @@ class Connection {
     this.arrivalMs = performance.now();
     if (this.exchange === null) {
       // Bytes nobody asked for (a server talking on an idle socket): the connection is unusable.
-      this.socket.destroy();
+      this.destroy();
       return false;
     }
     let result: number | Error;
@@ -407,8 +434,9 @@ class Connection {
       const prev = headers[name];
       headers[name] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
     }
+    // Each response says it again (or not): the latest one counts.
     const hint = /timeout=(\d+)/i.exec(String(headers['keep-alive'] ?? ''));
-    if (hint !== null) this.keepAliveMs = Math.min(Math.max(Number(hint[1]) * 1000 - KEEP_ALIVE_MARGIN_MS, 0), MAX_IDLE_TIMEOUT_MS);
+    this.keepAliveMs = hint === null ? undefined : Math.min(Math.max(Number(hint[1]) * 1000 - KEEP_ALIVE_MARGIN_MS, 0), MAX_IDLE_TIMEOUT_MS);
     ex.handler.onResponseHead(status, headers);
     return 0;
   }
@@ -423,11 +451,17 @@ class Connection {
     this.exchange = null;
     ex.conn = null;
     ex.end(this.arrivalMs);
-    if (this.keepAlive && !this.socket.readableEnded && !this.socket.destroyed) this.pool.released(this);
-    else this.socket.destroy();
+    // Bytes after the response in the same read are an answer nobody asked for: reusing the
+    // connection would hand them to the next request. (`offset`/`end` are http-parser-js's
+    // position in the read being parsed; pinned at 0.5.10.)
+    const position = this.parser as unknown as { offset: number; end: number };
+    const trailing = position.end - position.offset > 0;
+    if (this.keepAlive && !trailing && !this.socket.readableEnded && !this.socket.destroyed) this.pool.released(this);
+    else this.destroy();
   }
 
   private onEnd(): void {
+    this.pool.retire(this);
     // A close-delimited body ends here; anything else in progress was cut.
     if (this.exchange !== null && this.responded) {
       this.arrivalMs = performance.now();

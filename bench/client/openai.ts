@@ -168,14 +168,18 @@ export class OpenAiClient {
   /** Sends one generation request; the promise never rejects, failures are records. */
   generate(req: GenerationRequest): InFlight {
     const id = req.requestId ?? `req-${++sequence}`;
-    const handler = new GenerationHandler(id, req, this.firstTokenMs, this.totalMs);
     // A flat name/value list, as the pool writes it; the auth value is built once per client.
     const headers = ['content-type', 'application/json', 'accept', req.stream ? 'text/event-stream' : 'application/json', 'x-request-id', id];
     if (this.authorization !== undefined) headers.push('authorization', this.authorization);
     const path = `${this.basePath}/v1/${req.endpoint === 'chat' ? 'chat/completions' : 'completions'}`;
-    const body = this.bodies.body(req);
-    handler.startMs = performance.now();
-    handler.attach(this.pool.send({ method: 'POST', path, headers, body }, handler));
+    const body = this.bodies.body(req); // throws UsageError on a prompt the endpoint cannot take
+    const handler = new GenerationHandler(id, req, this.firstTokenMs, this.totalMs); // the clock starts here
+    try {
+      handler.attach(this.pool.send({ method: 'POST', path, headers, body }, handler));
+    } catch (err) {
+      // A request id the pool refuses to write (a line break in it): a failed record, not a throw.
+      handler.refuse(errorMessage(err));
+    }
     return handler;
   }
 
@@ -185,11 +189,18 @@ export class OpenAiClient {
     const timeoutMs = (opts.timeoutSec ?? BENCH_DEFAULTS.smoke.timeoutSec) * 1000;
     return new Promise((resolve, reject) => {
       const reader = new BodyReader(resolve, reject);
-      const exchange = this.pool.send({ method: 'GET', path: `${this.basePath}${path}`, headers }, reader);
+      let exchange: Exchange | undefined;
+      // Armed before sending: a closed pool fails the send at once, and that clears it.
       reader.timer = setTimeout(() => {
-        exchange.abort();
+        exchange?.abort();
         reject(new TransportError('client_error', `no response from ${this.url}${path} within ${timeoutMs / 1000} s`));
       }, timeoutMs);
+      try {
+        exchange = this.pool.send({ method: 'GET', path: `${this.basePath}${path}`, headers }, reader);
+      } catch (err) {
+        clearTimeout(reader.timer);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      }
     });
   }
 
@@ -339,6 +350,8 @@ function onDeadline(h: GenerationHandler): void {
 
 /** ITL slots when the request does not say how many tokens to expect; doubled as needed. */
 const DEFAULT_ITL_CAPACITY = 64;
+/** At most this many slots up front, whatever `max_tokens` says (most requests stop far earlier). */
+const MAX_INITIAL_ITL_CAPACITY = 4096;
 const NO_GAPS = new Float64Array(0);
 
 type MutableRecord = { -readonly [K in keyof RequestRecord]: RequestRecord[K] };
@@ -353,7 +366,7 @@ type MutableRecord = { -readonly [K in keyof RequestRecord]: RequestRecord[K] };
  * of two, gaps in a typed array sized once, the request's prompt not retained.
  */
 class GenerationHandler implements ExchangeHandler, InFlight, SseSink {
-  startMs = 0;
+  readonly startMs = performance.now();
   readonly done: Promise<RequestRecord>;
   private resolve!: (r: RequestRecord) => void;
   private ended = false;
@@ -417,6 +430,11 @@ class GenerationHandler implements ExchangeHandler, InFlight, SseSink {
     this.finish({ outcome: 'cancelled', message: 'cancelled by the client' });
   }
 
+  /** Ends a request the pool would not send. */
+  refuse(message: string): void {
+    this.fail('client_error', message);
+  }
+
   /** The pool's exchange, handed over once `send` returns (its callbacks may already have run). */
   attach(exchange: Exchange): void {
     this.exchange = exchange;
@@ -475,8 +493,8 @@ class GenerationHandler implements ExchangeHandler, InFlight, SseSink {
 
   onTransportError(err: TransportError): void {
     if (this.ended) return;
-    // An error status is the outcome even when the server then drops the connection.
-    if (err.reason === 'stream_cut' && this.status >= 300) {
+    // An error status is the outcome even when the server then drops the connection or garbles the body.
+    if ((err.reason === 'stream_cut' || err.reason === 'bad_response') && this.status >= 300) {
       this.fail(`http_${this.status}`, errorBodyMessage(this.errorBody) || `http ${this.status}`);
       return;
     }
@@ -518,7 +536,8 @@ class GenerationHandler implements ExchangeHandler, InFlight, SseSink {
   private addGap(gap: number): void {
     if (this.gaps === this.itlMs.length) {
       // Sized once when the request says how many tokens to expect (one gap fewer than tokens).
-      const grown = new Float64Array(this.gaps === 0 ? Math.max((this.expectedTokens ?? DEFAULT_ITL_CAPACITY) - 1, 1) : this.gaps * 2);
+      const initial = Math.min(Math.max((this.expectedTokens ?? DEFAULT_ITL_CAPACITY) - 1, 1), MAX_INITIAL_ITL_CAPACITY);
+      const grown = new Float64Array(this.gaps === 0 ? initial : this.gaps * 2);
       grown.set(this.itlMs);
       this.itlMs = grown;
     }

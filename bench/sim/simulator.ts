@@ -651,10 +651,14 @@ class TokenClock {
     this.armedForMs = Infinity;
     this.ticking = true;
     const now = performance.now();
-    // Jobs ended meanwhile are dropped here: `fire` checks their state.
-    while (this.heap.length > 0 && this.heap[0]!.dueMs <= now) this.fire(this.pop());
-    this.ticking = false;
-    if (this.heap.length > 0) this.arm(this.heap[0]!.dueMs);
+    try {
+      // Jobs ended meanwhile are dropped here: `fire` checks their state.
+      while (this.heap.length > 0 && this.heap[0]!.dueMs <= now) this.fire(this.pop());
+    } finally {
+      // Re-armed whatever happened: one failing write must not stall every other stream.
+      this.ticking = false;
+      if (this.heap.length > 0) this.arm(this.heap[0]!.dueMs);
+    }
   }
 
   private pop(): Job {

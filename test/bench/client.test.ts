@@ -114,6 +114,31 @@ describe('OpenAiClient streaming', () => {
   });
 });
 
+describe('OpenAiClient without a way to send', () => {
+  const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+
+  it('fails a request it cannot write as a record, leaving no timer behind', async () => {
+    const server = await rawServer((_req, res) => res.end());
+    closers.push(server.close);
+    const client = new OpenAiClient({ baseUrl: server.url });
+    closers.push(() => client.destroy());
+    const before = timers();
+    const flight = client.generate({ model: 'm', endpoint: 'chat', stream: true, prompt: { text: 'hi' }, requestId: 'bad\nid' });
+    expect(await flight.done).toMatchObject({ outcome: 'failure', reason: 'client_error', message: 'header "x-request-id" has a character HTTP forbids, got "bad\\nid"' });
+    expect(timers()).toBe(before);
+  });
+
+  it('rejects a GET on a closed client at once, leaving no timer behind', async () => {
+    const server = await rawServer((_req, res) => res.end());
+    closers.push(server.close);
+    const client = new OpenAiClient({ baseUrl: server.url });
+    await client.close();
+    const before = timers();
+    await expect(client.get('/health', { timeoutSec: 30 })).rejects.toThrow('the client is closed');
+    expect(timers()).toBe(before);
+  });
+});
+
 describe('OpenAiClient non-streaming', () => {
   it('reads text and usage from a JSON body, and fails on a truncated one', async () => {
     let body = JSON.stringify({ choices: [{ index: 0, text: ' hi there' }], usage: { prompt_tokens: 3, completion_tokens: 2 } });

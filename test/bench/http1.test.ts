@@ -178,7 +178,7 @@ describe('Http1Pool connections', () => {
     expect(() => p.send({ method: 'GET', path: '/', headers: ['x-id', 'a\r\nx-evil: 1'] }, handler)).toThrow(
       new TransportError('client_error', 'header "x-id" has a character HTTP forbids, got "a\\r\\nx-evil: 1"'),
     );
-    expect(p.size).toBe(0);
+    expect(p.stats().open).toBe(0);
   });
 
   it('opens a new connection after `connection: close`', async () => {
@@ -242,22 +242,22 @@ describe('Http1Pool connections', () => {
     });
     const p = pool(server.origin, { idleTimeoutMs: 150 });
     await send(p).done;
-    expect(p.size).toBe(1);
+    expect(p.stats().open).toBe(1);
     await sleep(400);
-    expect(p.size).toBe(0);
+    expect(p.stats().open).toBe(0);
     expect(server.openNow()).toBe(0);
     // timeout=1 leaves no time after the margin: closed at the next sweep, long before 60 s.
     const short = pool(server.origin, { idleTimeoutMs: 60_000 });
     await send(short, '/hint1').done;
     await sleep(700);
-    expect(short.size).toBe(0);
+    expect(short.stats().open).toBe(0);
     // timeout=2 keeps it past the 150 ms default, and closes it after ~1 s.
     const long = pool(server.origin, { idleTimeoutMs: 150 });
     await send(long, '/hint2').done;
     await sleep(500);
-    expect(long.size).toBe(1);
+    expect(long.stats().open).toBe(1);
     await sleep(1000);
-    expect(long.size).toBe(0);
+    expect(long.stats().open).toBe(0);
   });
 
   it('closes a connection that talks while idle', async () => {
@@ -269,7 +269,7 @@ describe('Http1Pool connections', () => {
     const p = pool(server.origin);
     await send(p).done;
     await sleep(60);
-    expect(p.size).toBe(0);
+    expect(p.stats().open).toBe(0);
   });
 
   it('close() waits for exchanges in flight; destroy() ends them as client_error', async () => {
@@ -295,7 +295,77 @@ describe('Http1Pool connections', () => {
     closers.push(server.close);
     const p = pool(server.url);
     for (let i = 0; i < 3; i++) expect(await send(p, `/n${i}`).done).toMatchObject({ status: 200, body: `GET /n${i} 1`, end: 'ok' });
-    expect(p.size).toBe(1);
+    expect(p.stats().open).toBe(1);
+  });
+});
+
+describe('Http1Pool edge cases (each broke an earlier version)', () => {
+  /** Resolves on the first check phase where `ready()` holds, polling once a loop turn. */
+  const turnWhen = (ready: () => boolean) =>
+    new Promise<void>((resolve, reject) => {
+      const deadline = Date.now() + 2000;
+      const poll = () => (ready() ? resolve() : Date.now() > deadline ? reject(new Error('condition never held')) : setImmediate(poll));
+      poll();
+    });
+
+  it('never hands out a connection the server ended, even before its socket has closed', async () => {
+    const server = await tcpServer(async (socket) => {
+      socket.write(ok('x'));
+      await sleep(20);
+      socket.end();
+    });
+    const p = pool(server.origin);
+    await send(p).done;
+    // The server's FIN has been read (out of the idle list) but 'close' has not fired yet: a
+    // request now must get a new connection, not the dead one.
+    await turnWhen(() => p.stats().idle === 0 && p.stats().open === 1);
+    expect(await send(p).done).toMatchObject({ body: 'x', end: 'ok' });
+    expect(server.connections()).toBe(2);
+  });
+
+  it('never hands out a connection its own idle sweep closed', async () => {
+    const server = await tcpServer((socket) => socket.write(ok('x')));
+    const p = pool(server.origin, { idleTimeoutMs: 40 });
+    await send(p).done;
+    await turnWhen(() => p.stats().idle === 0 && p.stats().open === 1);
+    expect(await send(p).done).toMatchObject({ body: 'x', end: 'ok' });
+    expect(server.connections()).toBe(2);
+  });
+
+  it('drops a connection that sent more than the response, so the next request gets its own answer', async () => {
+    const stale = 'HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nSTALE';
+    const server = await tcpServer((socket, request) => socket.write(request.includes('/first') ? ok('one') + stale : ok('fresh')));
+    // Queued behind the first on the one connection allowed, and then again from the idle list.
+    const p = pool(server.origin, { maxConnections: 1 });
+    const [first, second] = await Promise.all([send(p, '/first').done, send(p, '/second').done]);
+    expect(first).toMatchObject({ body: 'one', end: 'ok' });
+    expect(second).toMatchObject({ status: 200, body: 'fresh', end: 'ok' });
+    const partial = await tcpServer((socket, request) => socket.write(request.includes('/first') ? `${ok('one')}HTTP/1.1 2` : ok('fresh')));
+    const q = pool(partial.origin);
+    await send(q, '/first').done;
+    expect(await send(q, '/second').done).toMatchObject({ status: 200, body: 'fresh', end: 'ok' });
+    expect(partial.connections()).toBe(2);
+  });
+
+  it('calls nothing more once an exchange is aborted, even for the rest of the same read', async () => {
+    const server = await tcpServer((socket) => socket.write(ok('body after abort')));
+    const p = pool(server.origin);
+    const calls: string[] = [];
+    let exchange: { abort(): void } | undefined;
+    exchange = p.send(
+      { method: 'GET', path: '/', headers: [] },
+      {
+        onResponseHead: () => {
+          calls.push('head');
+          exchange?.abort();
+        },
+        onResponseBody: () => void calls.push('body'),
+        onResponseEnd: () => void calls.push('end'),
+        onTransportError: (e) => void calls.push(`error ${e.reason}`),
+      },
+    );
+    await sleep(50);
+    expect(calls).toEqual(['head']);
   });
 });
 
