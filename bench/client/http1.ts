@@ -334,7 +334,7 @@ class Connection {
       this.socket.on('data', (buf: Buffer) => void this.onRead(buf, buf.length));
     } else {
       // Reads land in READ_BUFFER itself; returning true keeps the socket flowing.
-      this.socket = net.connect({ host, port, noDelay: true, onread: { buffer: READ_BUFFER, callback: (n) => this.onRead(READ_BUFFER, n) } });
+      this.socket = net.connect({ host, port, onread: { buffer: READ_BUFFER, callback: (n) => this.onRead(READ_BUFFER, n) } });
     }
     this.socket.setNoDelay(true);
     this.connectTimer = setTimeout(() => this.destroy(new TransportError('connect_timeout', `connect to ${host}:${port} timed out after ${connectTimeoutMs / 1000} s`, 'ETIMEDOUT')), connectTimeoutMs);
@@ -461,14 +461,13 @@ class Connection {
   }
 
   private onEnd(): void {
-    this.pool.retire(this);
     // A close-delimited body ends here; anything else in progress was cut.
     if (this.exchange !== null && this.responded) {
       this.arrivalMs = performance.now();
       const err = this.parser.finish();
       if (err instanceof Error) this.destroy(new TransportError('stream_cut', 'other side closed'));
     }
-    this.socket.destroy();
+    this.destroy();
   }
 
   private onClose(): void {

@@ -479,7 +479,7 @@ class GenerationHandler implements ExchangeHandler, InFlight, SseSink {
   onResponseEnd(now: number): void {
     if (this.ended) return;
     if (this.status >= 300) {
-      this.fail(`http_${this.status}`, errorBodyMessage(this.errorBody) || `http ${this.status}`);
+      this.failWithStatus();
     } else if (this.parser === null) {
       this.completeJson(now);
     } else if (!this.sawDone) {
@@ -494,11 +494,12 @@ class GenerationHandler implements ExchangeHandler, InFlight, SseSink {
   onTransportError(err: TransportError): void {
     if (this.ended) return;
     // An error status is the outcome even when the server then drops the connection or garbles the body.
-    if ((err.reason === 'stream_cut' || err.reason === 'bad_response') && this.status >= 300) {
-      this.fail(`http_${this.status}`, errorBodyMessage(this.errorBody) || `http ${this.status}`);
-      return;
-    }
-    this.fail(err.reason, err.message);
+    if ((err.reason === 'stream_cut' || err.reason === 'bad_response') && this.status >= 300) this.failWithStatus();
+    else this.fail(err.reason, err.message);
+  }
+
+  private failWithStatus(): void {
+    this.fail(`http_${this.status}`, errorBodyMessage(this.errorBody) || `http ${this.status}`);
   }
 
   onSseEvent(data: string): void {

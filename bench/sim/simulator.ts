@@ -480,17 +480,21 @@ export class Simulator {
     this.schedule(job);
   }
 
+  /** When the job's next token is due, on the absolute schedule start + TTFT + i × ITL. */
+  private nextDueMs(job: Job): number {
+    return job.startMs + this.current.ttftMs + job.emitted * this.current.itlMs;
+  }
+
   private schedule(job: Job): void {
-    job.dueMs = job.startMs + this.current.ttftMs + job.emitted * this.current.itlMs;
+    job.dueMs = this.nextDueMs(job);
     if (job.dueMs <= performance.now()) this.emit(job);
     else this.clock.add(job);
   }
 
   /** Writes every token that is due (a late timer catches up), then schedules the next one. */
   private emit(job: Job): void {
-    const s = this.current;
     const now = performance.now();
-    while (job.state === 'running' && job.emitted < job.outputTokens && job.startMs + s.ttftMs + job.emitted * s.itlMs <= now) {
+    while (job.state === 'running' && job.emitted < job.outputTokens && this.nextDueMs(job) <= now) {
       this.token(job, performance.now());
     }
     if (job.state !== 'running') return;
