@@ -13,6 +13,7 @@ import { GPU_NODE_LABEL, GPU_NODE_TAINT } from '../constructs/hardware';
 import type { PlatformConfig } from '../stacks/config';
 import { PodIdentityRole, type PolicyStatement, type ServiceAccountRef } from './iam';
 import { NODE_GROUP_PREFIX } from './node-groups';
+import { PROMETHEUS_STORAGE_GIB } from './sizes';
 
 /** A pinned Helm chart. */
 export interface ChartRef {
@@ -270,7 +271,7 @@ export class ClusterAddons extends pulumi.ComponentResource {
             retention: '15d',
             storageSpec: {
               volumeClaimTemplate: {
-                spec: { storageClassName: args.storageClassName, accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '50Gi' } } },
+                spec: { storageClassName: args.storageClassName, accessModes: ['ReadWriteOnce'], resources: { requests: { storage: `${PROMETHEUS_STORAGE_GIB}Gi` } } },
               },
             },
           },

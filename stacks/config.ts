@@ -21,6 +21,7 @@ import {
   type VariantId,
 } from '../constructs/catalog';
 import { GPU_INSTANCE_TYPES, NODE_RESERVE, gpuFloor, type GpuFloor } from '../constructs/hardware';
+import { DEFAULT_SPOT_DISCOUNT, PRICED_REGIONS } from '../facts/prices';
 
 /** Pulumi project name: the namespace of every config key (`llm-platform:models`). */
 export const PROJECT = 'llm-platform';
@@ -213,6 +214,12 @@ const slo = z.strictObject({
   kvCacheUsage: z.number().gt(0).max(1).default(0.9),
   /** Share of requests clients abort (disconnect or cancel) above which an alert fires. */
   abortRatio: z.number().min(0).max(1).default(0.05),
+  /**
+   * USD per 1M generated tokens a variant may cost for an hour before an alert fires: its GPUs'
+   * hourly price over its output token rate. $1 is five times what hosted APIs charge for a 7B
+   * model (about $0.20), and a SPOT T4 stays under it above ~60 output tokens/s.
+   */
+  maxCostPer1MTokens: z.number().positive().default(1),
 });
 
 /**
@@ -227,6 +234,7 @@ const sloOverrides = z.strictObject({
   queueDepth: slo.shape.queueDepth.unwrap().optional(),
   kvCacheUsage: slo.shape.kvCacheUsage.unwrap().optional(),
   abortRatio: slo.shape.abortRatio.unwrap().optional(),
+  maxCostPer1MTokens: slo.shape.maxCostPer1MTokens.unwrap().optional(),
 });
 
 const track = z.strictObject({
@@ -348,6 +356,18 @@ const models = z.strictObject({
   judge: z.strictObject(modelFields('judge')).prefault({}),
 });
 
+const usdPerHour = z.number().positive();
+
+/** What the cost estimate and the cost dashboard price with, besides facts/prices.ts. */
+const pricing = z.strictObject({
+  /** Region whose prices apply. @default - the stack's aws:region (us-east-1 when none is known) */
+  region: z.enum(PRICED_REGIONS).optional(),
+  /** SPOT price as a share off on-demand. @default - facts/prices.ts DEFAULT_SPOT_DISCOUNT */
+  spotDiscount: z.number().min(0).lt(1).default(DEFAULT_SPOT_DISCOUNT),
+  /** USD per hour by instance type (measured SPOT prices, negotiated rates); a `spot` price wins over spotDiscount. */
+  instanceHourlyUsd: z.record(z.string(), z.strictObject({ onDemand: usdPerHour.optional(), spot: usdPerHour.optional() })).default({}),
+});
+
 const tier = z.enum(['dev', 'staging', 'prod']);
 
 /** The shape of `llm-platform:*` keys, before cross-field checks. */
@@ -363,6 +383,7 @@ export const platformSchema = z.strictObject({
   workloads: workloads.prefault({}),
   slo: slo.prefault({}),
   models: models.prefault({}),
+  pricing: pricing.prefault({}),
 });
 
 type RawConfig = z.output<typeof platformSchema>;
@@ -391,6 +412,8 @@ export type PlatformConfig = Omit<RawConfig, 'models'> & {
   readonly gpu: GpuFloor;
   /** Things that are legal but probably not what a prod environment wants. */
   readonly warnings: readonly string[];
+  /** The stack's `aws:region`, when the source has it (the stack file, or Pulumi's config). */
+  readonly region?: string;
 };
 
 /** All problems found in one config source. */
@@ -756,5 +779,7 @@ export function loadEnvironmentFile(file: string): PlatformConfig {
   if (typeof all !== 'object' || Array.isArray(all)) {
     throw new ConfigError(basename(file), [`config must be a mapping of settings, got ${show(all)}`]);
   }
-  return parsePlatformConfig(projectSettings(all), environment, basename(file));
+  const region = all['aws:region'];
+  const config = parsePlatformConfig(projectSettings(all), environment, basename(file));
+  return typeof region === 'string' && region ? { ...config, region } : config;
 }

@@ -92,5 +92,5 @@ export function loadStackSettings(): StackSettings {
       `workloads.monitoring.prometheusUrl ${monitoring.prometheusUrl} is not the Prometheus this stack installs (${installed}); KEDA will query the former`,
     );
   }
-  return { platform, region, secrets, warnings };
+  return { platform: { ...platform, region }, region, secrets, warnings };
 }
