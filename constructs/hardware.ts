@@ -31,22 +31,23 @@ export interface GpuInstanceType {
   readonly gpuCount: number;
   readonly vcpu: number;
   readonly memoryGiB: number;
-  /** On-demand price in us-east-1, USD per hour, for the cost notes in reports and README. */
-  readonly onDemandUsdPerHour: number;
 }
 
-/** The GPU instance types a node group may use. Anything else is rejected by config validation. */
+/**
+ * The GPU instance types a node group may use. Anything else is rejected by config validation.
+ * Their prices are in facts/prices.ts.
+ */
 export const GPU_INSTANCE_TYPES: Readonly<Record<string, GpuInstanceType>> = {
-  'g4dn.xlarge': { gpu: GPUS.t4, gpuCount: 1, vcpu: 4, memoryGiB: 16, onDemandUsdPerHour: 0.526 },
-  'g4dn.2xlarge': { gpu: GPUS.t4, gpuCount: 1, vcpu: 8, memoryGiB: 32, onDemandUsdPerHour: 0.752 },
-  'g4dn.4xlarge': { gpu: GPUS.t4, gpuCount: 1, vcpu: 16, memoryGiB: 64, onDemandUsdPerHour: 1.204 },
-  'g4dn.8xlarge': { gpu: GPUS.t4, gpuCount: 1, vcpu: 32, memoryGiB: 128, onDemandUsdPerHour: 2.176 },
-  'g4dn.12xlarge': { gpu: GPUS.t4, gpuCount: 4, vcpu: 48, memoryGiB: 192, onDemandUsdPerHour: 3.912 },
-  'g5.xlarge': { gpu: GPUS.a10g, gpuCount: 1, vcpu: 4, memoryGiB: 16, onDemandUsdPerHour: 1.006 },
-  'g5.2xlarge': { gpu: GPUS.a10g, gpuCount: 1, vcpu: 8, memoryGiB: 32, onDemandUsdPerHour: 1.212 },
-  'g6.xlarge': { gpu: GPUS.l4, gpuCount: 1, vcpu: 4, memoryGiB: 16, onDemandUsdPerHour: 0.805 },
-  'g6.2xlarge': { gpu: GPUS.l4, gpuCount: 1, vcpu: 8, memoryGiB: 32, onDemandUsdPerHour: 0.978 },
-  'g6e.xlarge': { gpu: GPUS.l40s, gpuCount: 1, vcpu: 4, memoryGiB: 32, onDemandUsdPerHour: 1.861 },
+  'g4dn.xlarge': { gpu: GPUS.t4, gpuCount: 1, vcpu: 4, memoryGiB: 16 },
+  'g4dn.2xlarge': { gpu: GPUS.t4, gpuCount: 1, vcpu: 8, memoryGiB: 32 },
+  'g4dn.4xlarge': { gpu: GPUS.t4, gpuCount: 1, vcpu: 16, memoryGiB: 64 },
+  'g4dn.8xlarge': { gpu: GPUS.t4, gpuCount: 1, vcpu: 32, memoryGiB: 128 },
+  'g4dn.12xlarge': { gpu: GPUS.t4, gpuCount: 4, vcpu: 48, memoryGiB: 192 },
+  'g5.xlarge': { gpu: GPUS.a10g, gpuCount: 1, vcpu: 4, memoryGiB: 16 },
+  'g5.2xlarge': { gpu: GPUS.a10g, gpuCount: 1, vcpu: 8, memoryGiB: 32 },
+  'g6.xlarge': { gpu: GPUS.l4, gpuCount: 1, vcpu: 4, memoryGiB: 16 },
+  'g6.2xlarge': { gpu: GPUS.l4, gpuCount: 1, vcpu: 8, memoryGiB: 32 },
+  'g6e.xlarge': { gpu: GPUS.l40s, gpuCount: 1, vcpu: 4, memoryGiB: 32 },
 };
 
 /**
