@@ -258,7 +258,30 @@ export const KUBE_STATE_METRICS = {
     labels: ['horizontalpodautoscaler'],
     help: 'Replicas the HPA (created by KEDA) last computed',
   },
+  podInfo: {
+    name: 'kube_pod_info',
+    type: 'gauge',
+    unit: 'count',
+    labels: ['pod', 'node'],
+    help: '1 per pod, labelled with the node it runs on',
+  },
+  nodeLabels: {
+    name: 'kube_node_labels',
+    type: 'gauge',
+    unit: 'count',
+    labels: ['node'],
+    help: '1 per node, with each node label allow-listed in kube-state-metrics --metric-labels-allowlist as label_<name> (see kubeNodeLabel)',
+  },
 } as const satisfies Record<string, MetricSpec>;
+
+/**
+ * The label kube-state-metrics gives a Kubernetes label on `kube_node_labels`: `label_` and the
+ * key with every character outside [a-zA-Z0-9_] made `_` and camelCase made snake_case, so
+ * `eks.amazonaws.com/capacityType` is `label_eks_amazonaws_com_capacity_type`.
+ */
+export function kubeNodeLabel(key: string): string {
+  return `label_${key.replace(/[^a-zA-Z0-9_]/g, '_').replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase()}`;
+}
 
 /**
  * NVIDIA DCGM exporter series, one per GPU (default counters of dcgm-exporter). With Kubernetes

@@ -10,6 +10,7 @@ import * as aws from '@pulumi/aws';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { GPU_NODE_LABEL, GPU_NODE_TAINT } from '../constructs/hardware';
+import { nodeLabelsAllowlist } from '../constructs/observability/cost';
 import type { PlatformConfig } from '../stacks/config';
 import { PodIdentityRole, type PolicyStatement, type ServiceAccountRef } from './iam';
 import { NODE_GROUP_PREFIX } from './node-groups';
@@ -276,6 +277,9 @@ export class ClusterAddons extends pulumi.ComponentResource {
             },
           },
         },
+        // kube-state-metrics exports no node label unless allow-listed: the cost rules read the
+        // capacity type and node pool of GPU nodes from kube_node_labels.
+        'kube-state-metrics': { metricLabelsAllowlist: [nodeLabelsAllowlist()] },
         grafana: {
           // Empty: the Grafana chart generates a random admin password once and keeps it in its Secret.
           adminPassword: '',

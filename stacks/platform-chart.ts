@@ -12,6 +12,7 @@ import { ModelObservability, PlatformObservability } from '../constructs/observa
 import { registryModelUri } from '../constructs/registry-layout';
 import { VllmModel, type ModelCacheProps, type ModelSourceProps, type VllmModelProps } from '../constructs/vllm-model';
 import type { ModelConfig, PlatformConfig } from './config';
+import { gpuHourPrice } from './cost/input';
 
 /** Name of the chart (and file) holding the namespace-wide objects. */
 export const NAMESPACE_CHART = 'namespace';
@@ -140,6 +141,8 @@ export function addPlatformCharts(app: Construct, c: PlatformConfig): Map<string
     environment: c.environment,
     models: c.enabledModels.map((m) => m.name),
     monitoringLabels: w.monitoring.selectorLabels,
+    gpuPrice: gpuHourPrice(c),
+    maxCostPer1MTokens: c.slo.maxCostPer1MTokens,
   });
   const models = new Map<string, VllmModel>();
   for (const m of c.enabledModels) {

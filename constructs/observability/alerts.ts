@@ -86,6 +86,8 @@ export interface ModelSloProps {
   readonly queueDepth: number;
   readonly kvCacheUsage: number;
   readonly abortRatio: number;
+  /** USD per 1M generated tokens above which `VllmTokenCostHigh` fires (see cost.ts). @default - no cost alert */
+  readonly maxCostPer1MTokens?: number;
 }
 
 /** Everything the model alerts need; the construct derives it from the config and the VllmModel. */

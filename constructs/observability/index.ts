@@ -3,6 +3,7 @@
  * vLLM variant ({@link ModelObservability}) and for the environment ({@link PlatformObservability}).
  */
 export * from './alerts';
+export * from './cost';
 export * from './dashboards';
 export * from './grafana';
 export * from './model-observability';

@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import { PrometheusRule } from '../imports/monitoring.coreos.com';
 import { SCHEDULE_AND_PULL_ALLOWANCE_SEC, type VllmModel, type VllmModelProps } from '../vllm-model';
 import { REDUNDANT_OUTAGE_SEC, modelAlerts, type ModelSloProps } from './alerts';
+import { costAlert } from './cost';
 import { modelDashboard } from './dashboards';
 import { dashboardConfigMap, ruleGroups, PART_OF } from './objects';
 import { sliRules } from './slis';
@@ -77,6 +78,8 @@ export class ModelObservability extends Construct {
       outageToleranceSec: outageToleranceSec(p),
       scheduleAllowanceSec: SCHEDULE_AND_PULL_ALLOWANCE_SEC,
     });
+    const max = p.slo.maxCostPer1MTokens;
+    if (max !== undefined) alerts.push(costAlert({ sel, team: p.team, environment: p.environment, maxCostPer1MTokens: max }));
     this.rule = new PrometheusRule(this, 'Rules', {
       metadata: { name: p.name, namespace: p.namespace, labels: { ...labels, ...p.monitoringLabels } },
       spec: {

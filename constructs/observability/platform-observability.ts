@@ -1,11 +1,12 @@
 /**
- * What watches the environment as a whole: GPU health alerts (XID errors, missing DCGM series)
- * and the overview dashboard of every model and GPU.
+ * What watches the environment as a whole: GPU health alerts (XID errors, missing DCGM series),
+ * the cost recording rules, the overview dashboard of every model and GPU, and the cost dashboard.
  */
 import type { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { PrometheusRule } from '../imports/monitoring.coreos.com';
 import { platformAlerts } from './alerts';
+import { COST_DASHBOARD_UID, costDashboard, costRules, type GpuHourPrice } from './cost';
 import { OVERVIEW_DASHBOARD_UID, overviewDashboard } from './dashboards';
 import { PART_OF, dashboardConfigMap, ruleGroups } from './objects';
 
@@ -22,11 +23,16 @@ export interface PlatformObservabilityProps {
   readonly monitoringLabels: Readonly<Record<string, string>>;
   /** Team that owns the GPUs, as the alerts' `team` label. @default 'platform' */
   readonly team?: string;
+  /** What a GPU-hour costs (facts/prices.ts through the config): the cost rules and dashboard price with it. */
+  readonly gpuPrice: GpuHourPrice;
+  /** The environment's `slo.maxCostPer1MTokens`, drawn on the cost dashboard. */
+  readonly maxCostPer1MTokens: number;
 }
 
 export class PlatformObservability extends Construct {
   readonly rule: PrometheusRule;
   readonly dashboard: k8s.KubeConfigMap;
+  readonly costDashboard: k8s.KubeConfigMap;
 
   constructor(scope: Construct, id: string, props: PlatformObservabilityProps) {
     super(scope, id);
@@ -36,6 +42,7 @@ export class PlatformObservability extends Construct {
       spec: {
         groups: ruleGroups([
           { name: `${PLATFORM_RULE_NAME}.gpu`, rules: platformAlerts({ namespace: props.namespace, team, environment: props.environment }) },
+          { name: `${PLATFORM_RULE_NAME}.cost`, rules: costRules(props.namespace, props.gpuPrice) },
         ]),
       },
     });
@@ -44,6 +51,17 @@ export class PlatformObservability extends Construct {
       namespace: props.namespace,
       labels: PART_OF,
       dashboard: overviewDashboard({ namespace: props.namespace, environment: props.environment, models: props.models }),
+    });
+    this.costDashboard = dashboardConfigMap(this, 'CostDashboard', {
+      name: COST_DASHBOARD_UID,
+      namespace: props.namespace,
+      labels: PART_OF,
+      dashboard: costDashboard({
+        namespace: props.namespace,
+        environment: props.environment,
+        price: props.gpuPrice,
+        maxCostPer1MTokens: props.maxCostPer1MTokens,
+      }),
     });
   }
 }

@@ -8,6 +8,7 @@ import { HOURS_PER_MONTH } from '../../facts/prices';
 import { PROMETHEUS_STORAGE_GIB } from '../../infra/sizes';
 import { missingInstancePrices, priceBook, type PriceBook } from '../../bench/cost/prices';
 import { ConfigError, type PlatformConfig } from '../config';
+import type { GpuHourPrice } from '../../constructs/observability/cost';
 import type { CostInput, CostVariant, SupportTier } from './estimate';
 
 /** Usage the bill depends on but no config states; each is printed with the estimate. */
@@ -80,6 +81,18 @@ export function environmentPrices(c: PlatformConfig, source = `Pulumi.${c.enviro
     );
   }
   return prices;
+}
+
+/**
+ * What one GPU-hour costs in an environment, for the cost rules and dashboard: an instance's
+ * price over its GPUs, at the most expensive GPU type of the list (the bound the bill stays under).
+ *
+ * @throws ConfigError when the region or an instance type has no price
+ */
+export function gpuHourPrice(c: PlatformConfig): GpuHourPrice {
+  const prices = environmentPrices(c);
+  const most = (capacity: 'SPOT' | 'ON_DEMAND') => Math.max(...c.gpuNodes.instanceTypes.map((t) => prices.gpuHourlyUsd(t, capacity)));
+  return { spotUsdPerHour: most('SPOT'), onDemandUsdPerHour: most('ON_DEMAND'), capacityType: c.gpuNodes.capacityType };
 }
 
 function variantsOf(c: PlatformConfig): CostVariant[] {

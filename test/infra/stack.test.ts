@@ -7,7 +7,7 @@
 import * as pulumi from '@pulumi/pulumi';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { App } from 'cdk8s';
-import { GPU_INSTANCE_TYPES, GPU_NODE_LABEL, GPU_NODE_TAINT } from '../../constructs/hardware';
+import { CAPACITY_TYPE_LABEL, GPU_INSTANCE_TYPES, GPU_NODE_LABEL, GPU_NODE_TAINT } from '../../constructs/hardware';
 import type { PlatformConfig } from '../../stacks/config';
 import { renderManifests } from '../../stacks/manifests';
 import { addPlatformCharts } from '../../stacks/platform-chart';
@@ -412,6 +412,11 @@ describe.each(realEnvironments())('%s stack', (env, config: PlatformConfig) => {
         expect(spec[key]).toEqual({ matchLabels: config.workloads.monitoring.selectorLabels });
       }
       expect(config.workloads.monitoring.prometheusUrl).toBe(prometheusUrl(config.workloads.monitoring.namespace));
+    });
+
+    it('exports the node labels the cost rules read (capacity type, node pool) from kube-state-metrics', () => {
+      const ksm = release<{ 'kube-state-metrics': { metricLabelsAllowlist: string[] } }>('kube-prometheus-stack').values['kube-state-metrics'];
+      expect(ksm.metricLabelsAllowlist).toEqual([`nodes=[${CAPACITY_TYPE_LABEL},${GPU_NODE_LABEL.key}]`]);
     });
 
     it('loads dashboards from every namespace and scrapes GPU telemetry with the pod labels kept', () => {

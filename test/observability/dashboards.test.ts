@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  COST_DASHBOARD_UID,
   DATASOURCE_VARIABLE,
   GRID_COLUMNS,
   KEDA_HPA_PREFIX,
@@ -24,9 +25,9 @@ describe.each(envs)('%s environment', (_env, c) => {
   const objs = renderManifests(c);
   const dashboards = dashboardsOf(objs);
 
-  it('ships one dashboard per enabled model and an overview, each a valid ConfigMap the Grafana sidecar loads', () => {
+  it('ships one dashboard per enabled model, an overview and the cost dashboard, each a valid ConfigMap the Grafana sidecar loads', () => {
     expect(dashboards.map((d) => d.dashboard.uid).sort()).toEqual(
-      [OVERVIEW_DASHBOARD_UID, ...c.enabledModels.map((m) => modelDashboardUid(m.name))].sort(),
+      [OVERVIEW_DASHBOARD_UID, COST_DASHBOARD_UID, ...c.enabledModels.map((m) => modelDashboardUid(m.name))].sort(),
     );
     for (const d of dashboards) {
       const cm = objs.find((o) => o.kind === 'ConfigMap' && o.metadata.name === d.name)!;

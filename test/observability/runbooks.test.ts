@@ -6,7 +6,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { RUNBOOK_DIR, modelAlerts, platformAlerts } from '../../constructs/observability';
+import { RUNBOOK_DIR, costAlert, modelAlerts, platformAlerts } from '../../constructs/observability';
 import { renderManifests } from '../../stacks/manifests';
 import { PROJECT_ROOT } from '../../stacks/synthesize';
 import { ofKind } from '../support/manifests';
@@ -29,6 +29,7 @@ const EVERY_ALERT = [
     scheduleAllowanceSec: 600,
   }),
   ...platformAlerts({ namespace: 'ns', team: 't', environment: 'e' }),
+  costAlert({ sel: { namespace: 'ns', modelName: 'm' }, team: 't', environment: 'e', maxCostPer1MTokens: 1 }),
 ];
 const ALL_ALERTS = EVERY_ALERT.map((a) => a.alert);
 

@@ -1,6 +1,6 @@
 /** Helpers for the observability suites: rules and dashboards out of synthesized manifests. */
 import { catalogSeriesNames } from '../../constructs/metrics';
-import { RECORDED } from '../../constructs/observability';
+import { COST_RECORDED, RECORDED } from '../../constructs/observability';
 import type { ModelConfig, PlatformConfig } from '../../stacks/config';
 import type { KubernetesObject } from '../../stacks/manifests';
 import { ofKind, realEnvironments } from '../support/manifests';
@@ -13,8 +13,8 @@ export const modelCases: [string, PlatformConfig, ModelConfig][] = envs.flatMap(
   c.enabledModels.map((m) => [`${env}/${m.name}`, c, m] as [string, PlatformConfig, ModelConfig]),
 );
 
-/** Series an expression may select: the catalogs plus the recorded SLIs. */
-export const KNOWN_SERIES = new Set([...catalogSeriesNames(), ...Object.values(RECORDED)]);
+/** Series an expression may select: the catalogs plus the recorded SLIs and cost series. */
+export const KNOWN_SERIES = new Set([...catalogSeriesNames(), ...Object.values(RECORDED), ...Object.values(COST_RECORDED)]);
 
 export interface Rule {
   alert?: string;
