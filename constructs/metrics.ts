@@ -270,7 +270,7 @@ export const KUBE_STATE_METRICS = {
     type: 'gauge',
     unit: 'count',
     labels: ['node'],
-    help: '1 per node, with each node label allow-listed in kube-state-metrics --metric-labels-allowlist as label_<name> (see kubeNodeLabel)',
+    help: '1 per node, with each label allow-listed in kube-state-metrics --metric-labels-allowlist as label_<name> (kubeNodeLabel)',
   },
 } as const satisfies Record<string, MetricSpec>;
 

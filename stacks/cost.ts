@@ -56,7 +56,13 @@ function knownEnvironments(): string[] {
     .sort();
 }
 
-function numberFlag(name: string, raw: string | undefined, ok: (n: number) => boolean, rule: string, problems: string[]): number | undefined {
+function numberFlag(
+  name: string,
+  raw: string | undefined,
+  ok: (n: number) => boolean,
+  rule: string,
+  problems: string[],
+): number | undefined {
   if (raw === undefined) return undefined;
   const n = Number(raw);
   if (raw.trim() === '' || !Number.isFinite(n) || !ok(n)) {
@@ -66,7 +72,13 @@ function numberFlag(name: string, raw: string | undefined, ok: (n: number) => bo
   return n;
 }
 
-function priceFlags(name: string, raw: string[], kind: keyof InstancePriceOverride, into: Record<string, InstancePriceOverride>, problems: string[]): void {
+function priceFlags(
+  name: string,
+  raw: string[],
+  kind: keyof InstancePriceOverride,
+  into: Record<string, InstancePriceOverride>,
+  problems: string[],
+): void {
   for (const r of raw) {
     const m = /^([a-z0-9-]+\.[a-z0-9-]+)=(.+)$/.exec(r);
     const usd = m ? Number(m[2]) : NaN;
@@ -120,14 +132,15 @@ function parseFlags(argv: string[]): { flags?: Flags; help?: boolean; problems: 
   if (values.region !== undefined && !(PRICED_REGIONS as readonly string[]).includes(values.region)) {
     problems.push(`--region must be one of ${PRICED_REGIONS.join(', ')}, got ${JSON.stringify(values.region)}`);
   }
-  const spotDiscount = numberFlag('spot-discount', values['spot-discount'], (n) => n >= 0 && n < 1, 'a number at least 0 and below 1', problems);
+  const discountRule = 'a number at least 0 and below 1';
+  const spotDiscount = numberFlag('spot-discount', values['spot-discount'], (n) => n >= 0 && n < 1, discountRule, problems);
   const coldStarts = numberFlag('cold-starts', values['cold-starts'], (n) => n >= 0, 'a number at least 0', problems);
   const logGb = numberFlag('log-gb', values['log-gb'], (n) => n >= 0, 'a number at least 0', problems);
   const prices: Record<string, InstancePriceOverride> = {};
   priceFlags('price', values.price ?? [], 'onDemand', prices, problems);
   priceFlags('spot-price', values['spot-price'] ?? [], 'spot', prices, problems);
   const readme = values['write-readme'] || values['check-readme'];
-  const overridden = values.region !== undefined || spotDiscount !== undefined || coldStarts !== undefined || logGb !== undefined || Object.keys(prices).length > 0;
+  const overridden = [values.region, spotDiscount, coldStarts, logGb].some((v) => v !== undefined) || Object.keys(prices).length > 0;
   if (readme && (envs.length > 0 || overridden)) {
     problems.push('--write-readme and --check-readme cover every environment as configured; drop --env and the price and usage options');
   }
@@ -171,7 +184,11 @@ function withOverrides(c: PlatformConfig, f: Pick<Flags, 'region' | 'spotDiscoun
  *
  * @throws ConfigError listing the problems of the first bad environment file
  */
-export function estimates(envs: readonly string[], f: Pick<Flags, 'region' | 'spotDiscount' | 'prices' | 'usage'>, root = ROOT): CostEstimate[] {
+export function estimates(
+  envs: readonly string[],
+  f: Pick<Flags, 'region' | 'spotDiscount' | 'prices' | 'usage'>,
+  root = ROOT,
+): CostEstimate[] {
   const configs = envs.map((env) => withOverrides(loadEnvironmentFile(join(root, `Pulumi.${env}.yaml`)), f));
   return configs.map((c) => estimateMonthlyCost(costInput(c, f.usage), environmentPrices(c)));
 }
@@ -193,7 +210,8 @@ function main(argv: string[]): number {
     return 0;
   }
   if (problems.length > 0 || !flags) {
-    console.error(`cost: ${problems.length} usage error${problems.length === 1 ? '' : 's'}:\n${problems.map((p) => `  - ${p}`).join('\n')}\nrun with --help for usage`);
+    const list = problems.map((p) => `  - ${p}`).join('\n');
+    console.error(`cost: ${problems.length} usage error${problems.length === 1 ? '' : 's'}:\n${list}\nrun with --help for usage`);
     return 2;
   }
   let all: CostEstimate[];

@@ -54,10 +54,14 @@ export interface CapacityPlan {
 export function planCapacity(input: CapacityPlanInput, prices: PriceBook): CapacityPlan {
   const problems: string[] = [];
   if (!(Number.isFinite(input.target) && input.target > 0)) problems.push(`target must be a positive number, got ${input.target}`);
-  if (!(Number.isFinite(input.perReplica) && input.perReplica > 0)) problems.push(`perReplica must be a positive number, got ${input.perReplica}`);
+  if (!(Number.isFinite(input.perReplica) && input.perReplica > 0)) {
+    problems.push(`perReplica must be a positive number, got ${input.perReplica}`);
+  }
   const spare = input.spareReplicas ?? 1;
   if (!(Number.isInteger(spare) && spare >= 0)) problems.push(`spareReplicas must be a whole number at least 0, got ${spare}`);
-  if (!(Number.isFinite(input.fixedMonthlyUsd) && input.fixedMonthlyUsd >= 0)) problems.push(`fixedMonthlyUsd must be at least 0, got ${input.fixedMonthlyUsd}`);
+  if (!(Number.isFinite(input.fixedMonthlyUsd) && input.fixedMonthlyUsd >= 0)) {
+    problems.push(`fixedMonthlyUsd must be at least 0, got ${input.fixedMonthlyUsd}`);
+  }
   const gpusPerNode = GPU_INSTANCE_TYPES[input.instanceType]?.gpuCount;
   if (!gpusPerNode) problems.push(`instanceType ${input.instanceType} is not a GPU instance type of constructs/hardware.ts`);
   if (problems.length > 0) throw new RangeError(problems.join('; '));

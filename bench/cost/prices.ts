@@ -53,7 +53,9 @@ export function isPricedRegion(region: string): region is PricedRegion {
 
 /** The instance types among `types` that have no on-demand price in `region`, even after overrides. */
 export function missingInstancePrices(region: PricedRegion, types: readonly string[], overrides: PricingOverrides = {}): string[] {
-  return types.filter((t) => EC2_ON_DEMAND_USD_PER_HOUR[region][t] === undefined && overrides.instanceHourlyUsd?.[t]?.onDemand === undefined);
+  const priced = (t: string) =>
+    EC2_ON_DEMAND_USD_PER_HOUR[region][t] !== undefined || overrides.instanceHourlyUsd?.[t]?.onDemand !== undefined;
+  return types.filter((t) => !priced(t));
 }
 
 function checkOverrides(o: PricingOverrides): void {
@@ -75,7 +77,8 @@ function checkOverrides(o: PricingOverrides): void {
  */
 export function priceBook(region: string, overrides: PricingOverrides = {}): PriceBook {
   if (!isPricedRegion(region)) {
-    throw new RangeError(`region ${region} has no prices in facts/prices.ts; use one of ${PRICED_REGIONS.join(', ')}, or add the region there`);
+    const known = PRICED_REGIONS.join(', ');
+    throw new RangeError(`region ${region} has no prices in facts/prices.ts; use one of ${known}, or add the region there`);
   }
   checkOverrides(overrides);
   const spotDiscount = overrides.spotDiscount ?? DEFAULT_SPOT_DISCOUNT;

@@ -54,7 +54,9 @@ export interface ServingCost {
 
 /** $ per 1M output and total tokens of a serving rate, SPOT and on-demand. */
 export function servingCost(rate: ServingRate, prices: PriceBook): { spot: ServingCost; onDemand: ServingCost } {
-  if (!(Number.isInteger(rate.replicas) && rate.replicas >= 1)) throw new RangeError(`replicas must be a whole number at least 1, got ${rate.replicas}`);
+  if (!(Number.isInteger(rate.replicas) && rate.replicas >= 1)) {
+    throw new RangeError(`replicas must be a whole number at least 1, got ${rate.replicas}`);
+  }
   checkNonNegative('outputTokensPerSec', rate.outputTokensPerSec);
   checkNonNegative('promptTokensPerSec', rate.promptTokensPerSec);
   const at = (capacityType: CapacityType): ServingCost => {

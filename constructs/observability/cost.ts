@@ -10,7 +10,16 @@
  * set in infra/addons.ts). Without them every GPU is priced as the configured capacity type.
  */
 import { CAPACITY_TYPE_LABEL, GPU_NODE_LABEL } from '../hardware';
-import { DCGM_GPU_LABELS, DCGM_METRICS, KUBE_STATE_METRICS, VLLM_METRICS, kubeNodeLabel, labelMatchers, modelPromql, type ModelSelector } from '../metrics';
+import {
+  DCGM_GPU_LABELS,
+  DCGM_METRICS,
+  KUBE_STATE_METRICS,
+  VLLM_METRICS,
+  kubeNodeLabel,
+  labelMatchers,
+  modelPromql,
+  type ModelSelector,
+} from '../metrics';
 import { num, runbookUrl, type AlertRule } from './alerts';
 import { DASHBOARD_TAG, OVERVIEW_DASHBOARD_UID } from './dashboards';
 import { dashboardJson, type DashboardJson, type PanelSpec } from './grafana';
@@ -66,9 +75,10 @@ function costSeries(id: keyof typeof COST_RECORDED, namespace: string): string {
  */
 export function costRules(namespace: string, price: GpuHourPrice): RecordingRule[] {
   const pods = modelPromql.series(VLLM_METRICS.requestsRunning, { namespace });
+  const podNodes = `group by (namespace, pod, node) (${modelPromql.series(KUBE_STATE_METRICS.podInfo, { namespace })})`;
   const onDemandPods =
     `count by (namespace, model_name) (group by (namespace, pod, model_name) (${pods})` +
-    ` * on (namespace, pod) group_left (node) group by (namespace, pod, node) (${modelPromql.series(KUBE_STATE_METRICS.podInfo, { namespace })})` +
+    ` * on (namespace, pod) group_left (node) ${podNodes}` +
     ` * on (node) group_left () group by (node) (${gpuNodes({ [capacityLabel]: 'ON_DEMAND' })}))`;
   // Pods whose node is not labelled (no allow-list yet) are priced as the configured capacity type.
   const base = price.capacityType === 'SPOT' ? price.spotUsdPerHour : price.onDemandUsdPerHour;
@@ -99,15 +109,19 @@ export interface CostAlertInputs {
 /** The alert on a model whose generated tokens cost more than its bound for an hour. */
 export function costAlert(p: CostAlertInputs): AlertRule {
   const name = p.sel.modelName;
-  const bound = `$${num(p.maxCostPer1MTokens)}`;
+  const bound = p.maxCostPer1MTokens;
+  const usd = `$${num(bound)}`;
   return {
     alert: 'VllmTokenCostHigh',
-    expr: `${COST_RECORDED.costPer1MGenerated}${labelMatchers({ namespace: p.sel.namespace, model_name: name })} > ${num(p.maxCostPer1MTokens)}`,
+    expr: `${COST_RECORDED.costPer1MGenerated}${labelMatchers({ namespace: p.sel.namespace, model_name: name })} > ${num(bound)}`,
     for: COST_ALERT_FOR,
     labels: { severity: 'warning', team: p.team, environment: p.environment, model_name: name },
     annotations: {
-      summary: `${name}: generated tokens cost more than ${bound} per 1M for ${COST_ALERT_FOR}`,
-      description: `The GPUs of ${name} in ${p.sel.namespace} cost {{ $value | printf "%.2f" }} USD per 1M generated tokens (GPU-hour price × GPUs ÷ token rate), above slo.maxCostPer1MTokens ${bound} for ${COST_ALERT_FOR}: more GPUs than the traffic needs, or a slow engine.`,
+      summary: `${name}: generated tokens cost more than ${usd} per 1M for ${COST_ALERT_FOR}`,
+      description:
+        `The GPUs of ${name} in ${p.sel.namespace} cost {{ $value | printf "%.2f" }} USD per 1M generated tokens ` +
+        `(GPU-hour price × GPUs ÷ token rate), above slo.maxCostPer1MTokens ${usd} for ${COST_ALERT_FOR}: ` +
+        'more GPUs than the traffic needs, or a slow engine.',
       runbook_url: runbookUrl('VllmTokenCostHigh'),
     },
   };
@@ -137,7 +151,9 @@ export function costDashboard(p: CostDashboardInputs): DashboardJson {
   const perToken: PanelSpec[] = [
     {
       title: 'Cost per 1M generated tokens',
-      description: `GPU spend of each model over its output tokens (5 m). The line is slo.maxCostPer1MTokens $${num(p.maxCostPer1MTokens)}; VllmTokenCostHigh fires after ${COST_ALERT_FOR} above a model's bound. Empty while a model generates nothing.`,
+      description:
+        `GPU spend of each model over its output tokens (5 m). The line is slo.maxCostPer1MTokens $${num(p.maxCostPer1MTokens)}; ` +
+        `VllmTokenCostHigh fires after ${COST_ALERT_FOR} above a model's bound. Empty while a model generates nothing.`,
       unit: 'currencyUSD',
       width: 12,
       min: 0,
@@ -155,7 +171,9 @@ export function costDashboard(p: CostDashboardInputs): DashboardJson {
     {
       kind: 'stat',
       title: 'GPU spend now',
-      description: `USD per hour of every model GPU in ${ns}, at $${num(p.price.spotUsdPerHour)} SPOT and $${num(p.price.onDemandUsdPerHour)} on demand per GPU-hour (facts/prices.ts).`,
+      description:
+        `USD per hour of every model GPU in ${ns}, at $${num(p.price.spotUsdPerHour)} SPOT and ` +
+        `$${num(p.price.onDemandUsdPerHour)} on demand per GPU-hour (facts/prices.ts).`,
       unit: 'currencyUSD',
       width: 6,
       queries: [{ expr: spend, legend: '$/h' }],
@@ -171,7 +189,9 @@ export function costDashboard(p: CostDashboardInputs): DashboardJson {
     {
       kind: 'stat',
       title: 'On-demand share of GPU nodes',
-      description: `GPU nodes whose ${CAPACITY_TYPE_LABEL} is ON_DEMAND (the fallback) over all GPU nodes. Empty when kube-state-metrics does not export the node labels (see infra/addons.ts).`,
+      description:
+        `GPU nodes whose ${CAPACITY_TYPE_LABEL} is ON_DEMAND (the fallback) over all GPU nodes. ` +
+        'Empty when kube-state-metrics does not export the node labels (see infra/addons.ts).',
       unit: 'percentunit',
       width: 6,
       queries: [{ expr: onDemandShare, legend: 'on demand' }],
@@ -180,7 +200,9 @@ export function costDashboard(p: CostDashboardInputs): DashboardJson {
     {
       kind: 'stat',
       title: 'Idle GPU spend, last 24 h',
-      description: `GPU-hours below ${IDLE_GPU_UTILIZATION_PERCENT}% utilization in the last 24 h, at the ${baseName} price of $${num(base)} per GPU-hour.`,
+      description:
+        `GPU-hours below ${IDLE_GPU_UTILIZATION_PERCENT}% utilization in the last 24 h, ` +
+        `at the ${baseName} price of $${num(base)} per GPU-hour.`,
       unit: 'currencyUSD',
       width: 6,
       queries: [{ expr: `${idleGpuHours} * ${num(base)}`, legend: '$' }],
@@ -235,7 +257,9 @@ export function costDashboard(p: CostDashboardInputs): DashboardJson {
     },
     {
       title: 'Idle GPUs',
-      description: `GPUs of the cluster whose 5-minute mean utilization is below ${IDLE_GPU_UTILIZATION_PERCENT}%, and idle GPU-hours over the last 24 h.`,
+      description:
+        `GPUs of the cluster whose 5-minute mean utilization is below ${IDLE_GPU_UTILIZATION_PERCENT}%, ` +
+        'and idle GPU-hours over the last 24 h.',
       unit: 'short',
       min: 0,
       queries: [
@@ -247,7 +271,9 @@ export function costDashboard(p: CostDashboardInputs): DashboardJson {
   return dashboardJson({
     uid: COST_DASHBOARD_UID,
     title: `LLM platform cost (${p.environment})`,
-    description: `What the models in ${ns} cost: GPU spend, $ per 1M tokens, SPOT against on-demand GPU nodes, utilization against cost and idle GPUs. Prices of facts/prices.ts as of the last synth.`,
+    description:
+      `What the models in ${ns} cost: GPU spend, $ per 1M tokens, SPOT against on-demand GPU nodes, ` +
+      'utilization against cost and idle GPUs. Prices of facts/prices.ts as of the last synth.',
     tags: [DASHBOARD_TAG, 'cost', 'gpu'],
     links: [{ title: 'Overview', uid: OVERVIEW_DASHBOARD_UID }],
     rows: [

@@ -197,14 +197,18 @@ function gpuNodeLines(input: CostInput, type: string, instance: Rates, steady: G
     spot: nodes * instance.spot * h,
     onDemand: nodes * instance.onDemand * h,
   });
-  const lines = [line('GPU nodes serving every variant at minReplicas', servingNodes, input.variants.map((v) => `${v.id} ${v.minReplicas}`).join(', '))];
+  const perVariant = input.variants.map((v) => `${v.id} ${v.minReplicas}`).join(', ');
+  const lines = [line('GPU nodes serving every variant at minReplicas', servingNodes, perVariant)];
   if (withStandby > servingNodes) {
     const standby = input.variants.filter((v) => v.standbyReplicas > 0).map((v) => `${v.id} ${v.standbyReplicas}`);
     lines.push(line('GPU nodes of the blue/green standby', withStandby - servingNodes, standby.join(', ')));
   }
-  if (steady.primary > withStandby) lines.push(line('GPU nodes gpuNodes.minSize keeps with no pod', steady.primary - withStandby, `minSize ${input.gpuNodes.minSize}`));
+  if (steady.primary > withStandby) {
+    lines.push(line('GPU nodes gpuNodes.minSize keeps with no pod', steady.primary - withStandby, `minSize ${input.gpuNodes.minSize}`));
+  }
   if (steady.fallback > 0) {
-    lines.push(same('GPU nodes of the on-demand fallback, past the primary groups', `${steady.fallback} × ${type} at ${unitPrice(instance.onDemand)}/h`, steady.fallback * instance.onDemand * h));
+    const quantity = `${steady.fallback} × ${type} at ${unitPrice(instance.onDemand)}/h`;
+    lines.push(same('GPU nodes of the on-demand fallback, past the primary groups', quantity, steady.fallback * instance.onDemand * h));
   }
   return lines;
 }
@@ -216,13 +220,16 @@ function networkLines(input: CostInput, prices: PriceBook, pulledGb: number): Co
   const lines: CostLine[] = [];
   if (input.natGateways > 0) {
     const quantity = `${input.natGateways} × (${unitPrice(s.natGatewayUsdPerHour)} + ${unitPrice(PUBLIC_IPV4_USD_PER_HOUR)} IPv4)/h`;
-    lines.push(same('NAT gateways with their public IPv4', quantity, input.natGateways * (s.natGatewayUsdPerHour + PUBLIC_IPV4_USD_PER_HOUR) * h));
+    const monthly = input.natGateways * (s.natGatewayUsdPerHour + PUBLIC_IPV4_USD_PER_HOUR) * h;
+    lines.push(same('NAT gateways with their public IPv4', quantity, monthly));
   }
   if (pulledGb > 0) {
-    lines.push(same('NAT data: image (and uncached weights) pulls at GPU node starts', `${Number(pulledGb.toFixed(1))} GB × ${unitPrice(s.natGatewayUsdPerGb)}`, pulledGb * s.natGatewayUsdPerGb));
+    const quantity = `${Number(pulledGb.toFixed(1))} GB × ${unitPrice(s.natGatewayUsdPerGb)}`;
+    lines.push(same('NAT data: image (and uncached weights) pulls at GPU node starts', quantity, pulledGb * s.natGatewayUsdPerGb));
   }
   for (const lb of input.loadBalancers) {
-    const [hourly, unit, units] = lb.kind === 'alb' ? [s.albUsdPerHour, s.albUsdPerLcuHour, 'LCU'] : [s.nlbUsdPerHour, s.nlbUsdPerNlcuHour, 'NLCU'];
+    const [hourly, unit, units] =
+      lb.kind === 'alb' ? [s.albUsdPerHour, s.albUsdPerLcuHour, 'LCU'] : [s.nlbUsdPerHour, s.nlbUsdPerNlcuHour, 'NLCU'];
     const quantity = `${unitPrice(hourly)}/h + ${lb.capacityUnits} ${units} × ${unitPrice(unit)}/h`;
     lines.push(same(`${lb.kind.toUpperCase()} ${lb.name}`, quantity, (hourly + lb.capacityUnits * unit) * h));
   }
@@ -232,14 +239,16 @@ function networkLines(input: CostInput, prices: PriceBook, pulledGb: number): Co
 /** The storage lines: EBS of GPU and system nodes, caches, Prometheus; EFS. */
 function storageLines(input: CostInput, prices: PriceBook, gpuNodes: number, pods: number): CostLine[] {
   const gb = prices.services.ebsGp3UsdPerGbMonth;
-  const ebs = (item: string, count: number, sizeGb: number) => same(`EBS gp3: ${item}`, `${count} × ${sizeGb} GB × ${unitPrice(gb)}`, count * sizeGb * gb);
+  const ebs = (item: string, count: number, sizeGb: number) =>
+    same(`EBS gp3: ${item}`, `${count} × ${sizeGb} GB × ${unitPrice(gb)}`, count * sizeGb * gb);
   const lines = [ebs('GPU node volumes', gpuNodes, input.gpuNodes.volumeGb)];
   if (input.systemNodes.count > 0) lines.push(ebs('system node volumes', input.systemNodes.count, input.systemNodes.volumeGb));
   if (input.storage.ebsGbPerPod > 0) lines.push(ebs('model caches, one per pod', pods, input.storage.ebsGbPerPod));
   for (const v of input.storage.ebsVolumes.filter((x) => x.count > 0)) lines.push(ebs(v.item, v.count, v.sizeGb));
   if (input.storage.efsGb > 0) {
     const efs = prices.services.efsStandardUsdPerGbMonth;
-    lines.push(same('EFS: shared model cache (its claim, an upper bound)', `${input.storage.efsGb} GB × ${unitPrice(efs)}`, input.storage.efsGb * efs));
+    const quantity = `${input.storage.efsGb} GB × ${unitPrice(efs)}`;
+    lines.push(same('EFS: shared model cache (its claim, an upper bound)', quantity, input.storage.efsGb * efs));
   }
   return lines;
 }
@@ -255,7 +264,11 @@ function operationsLines(input: CostInput, prices: PriceBook): CostLine[] {
       `${logs} GB × (${unitPrice(s.cloudWatchLogsIngestUsdPerGb)} + ${unitPrice(s.cloudWatchLogsStoreUsdPerGbMonth)})`,
       logs * (s.cloudWatchLogsIngestUsdPerGb + s.cloudWatchLogsStoreUsdPerGbMonth),
     ),
-    same('KMS keys (requests within the free tier)', `${input.kmsKeys} × ${unitPrice(KMS.keyUsdPerMonth)}`, input.kmsKeys * KMS.keyUsdPerMonth),
+    same(
+      'KMS keys (requests within the free tier)',
+      `${input.kmsKeys} × ${unitPrice(KMS.keyUsdPerMonth)}`,
+      input.kmsKeys * KMS.keyUsdPerMonth,
+    ),
     same(
       'Secrets Manager',
       `${sec.count} × ${unitPrice(SECRETS_MANAGER.secretUsdPerMonth)} + ${sec.readsPerMonth.toLocaleString('en-US')} reads`,
@@ -312,7 +325,12 @@ function estimateFor(input: CostInput, prices: PriceBook, type: string): TypedEs
   const desiredNodes = Math.min(caps(input).primary, g.desiredSize);
   const desiredPods = Math.min(steadyCount, desiredNodes * gpusPerNode);
   const scenarios: CostScenario[] = [
-    scenario('floor', `GPU groups at minSize ${g.minSize} and no model pod: the least the environment costs`, { ...none, primary: g.minSize }, new Map()),
+    scenario(
+      'floor',
+      `GPU groups at minSize ${g.minSize} and no model pod: the least the environment costs`,
+      { ...none, primary: g.minSize },
+      new Map(),
+    ),
     scenario(
       'desired',
       `GPU groups at desiredSize ${g.desiredSize}, as created, before the autoscaler adds or removes nodes`,
@@ -377,9 +395,11 @@ export function estimateMonthlyCost(input: CostInput, prices: PriceBook): CostEs
     assumptions: [
       `${input.hoursPerMonth} hours a month`,
       `SPOT at ${Math.round(prices.spotDiscount * 100)}% off on demand unless a SPOT price is given`,
-      `each GPU node starts ${input.coldStartsPerGpuNodePerMonth} times a month and pulls ${input.imageGbPerColdStart} GB of image through NAT`,
+      `each GPU node starts ${input.coldStartsPerGpuNodePerMonth} times a month and pulls ` +
+        `${input.imageGbPerColdStart} GB of image through NAT`,
       `${input.controlPlaneLogGbPerMonth} GB of control-plane logs a month`,
-      'not included: S3 and DynamoDB of the model registry (a few dollars for a handful of versions), data transfer out of AWS and across zones, CloudWatch metrics, taxes',
+      'not included: S3 and DynamoDB of the model registry (a few dollars for a handful of versions), ' +
+        'data transfer out of AWS and across zones, CloudWatch metrics, taxes',
     ],
   };
 }

@@ -67,7 +67,8 @@ export function environmentPrices(c: PlatformConfig, source = `Pulumi.${c.enviro
     prices = priceBook(region, { spotDiscount: c.pricing.spotDiscount, instanceHourlyUsd: c.pricing.instanceHourlyUsd });
   } catch {
     throw new ConfigError(source, [
-      `aws:region ${region} has no prices in facts/prices.ts; set pricing.region to the nearest priced region, or add the region's prices there`,
+      `aws:region ${region} has no prices in facts/prices.ts; ` +
+        "set pricing.region to the nearest priced region, or add the region's prices there",
     ]);
   }
   const types = [...c.gpuNodes.instanceTypes, c.systemNodes.instanceType];
@@ -76,7 +77,9 @@ export function environmentPrices(c: PlatformConfig, source = `Pulumi.${c.enviro
     throw new ConfigError(
       source,
       missing.map(
-        (t) => `${t} has no on-demand price for ${prices.region} in facts/prices.ts; set one under pricing.instanceHourlyUsd: { ${t}: { onDemand: <USD per hour> } }`,
+        (t) =>
+          `${t} has no on-demand price for ${prices.region} in facts/prices.ts; ` +
+          `set one under pricing.instanceHourlyUsd: { ${t}: { onDemand: <USD per hour> } }`,
       ),
     );
   }

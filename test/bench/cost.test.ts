@@ -114,7 +114,8 @@ describe('cold-start cost', () => {
 describe('capacity plan', () => {
   it('needs ceil(target / per replica) replicas plus one for a SPOT interruption, and prices them with the floor', () => {
     // 40 req/s at 6 per replica: ceil(6.67) = 7, + 1 spare = 8 replicas on 8 g4dn.xlarge.
-    const plan = planCapacity({ target: 40, perReplica: 6, instanceType: 'g4dn.xlarge', fixedMonthlyUsd: 500, perNodeMonthlyUsd: 8 }, useast);
+    const input = { target: 40, perReplica: 6, instanceType: 'g4dn.xlarge', fixedMonthlyUsd: 500, perNodeMonthlyUsd: 8 };
+    const plan = planCapacity(input, useast);
     expect(plan).toMatchObject({ servingReplicas: 7, spareReplicas: 1, replicas: 8, gpus: 8, nodes: 8 });
     // SPOT: 8 × $0.2104 × 730 h = $1,228.736, + 8 × $8 volumes = $1,292.736; + $500 floor = $1,792.736.
     expect(plan.spot.gpuMonthlyUsd).toBeCloseTo(1292.736, 9);
@@ -134,7 +135,8 @@ describe('capacity plan', () => {
   });
 
   it('fails with every problem of its input at once', () => {
-    expect(() => planCapacity({ target: 0, perReplica: -1, spareReplicas: 0.5, instanceType: 't3.large', fixedMonthlyUsd: -2 }, useast)).toThrow(
+    const bad = { target: 0, perReplica: -1, spareReplicas: 0.5, instanceType: 't3.large', fixedMonthlyUsd: -2 };
+    expect(() => planCapacity(bad, useast)).toThrow(
       'target must be a positive number, got 0; perReplica must be a positive number, got -1; spareReplicas must be a whole number at least 0, got 0.5; ' +
         'fixedMonthlyUsd must be at least 0, got -2; instanceType t3.large is not a GPU instance type of constructs/hardware.ts',
     );

@@ -107,7 +107,8 @@ describe('estimate', () => {
   });
 
   it('prices a mixed list at its most expensive type and shows the cheapest beside it', () => {
-    const mixed = estimateMonthlyCost({ ...INPUT, gpuNodes: { ...INPUT.gpuNodes, instanceTypes: ['g4dn.xlarge', 'g4dn.2xlarge'] } }, prices);
+    const gpuNodes = { ...INPUT.gpuNodes, instanceTypes: ['g4dn.xlarge', 'g4dn.2xlarge'] };
+    const mixed = estimateMonthlyCost({ ...INPUT, gpuNodes }, prices);
     const xl = estimateMonthlyCost(INPUT, prices);
     expect(mixed.gpuInstanceType).toBe('g4dn.2xlarge');
     expect(mixed.total.spot).toBeCloseTo(xl.total.spot + 4 * (0.752 - 0.526) * 0.4 * 730, 9);
@@ -135,14 +136,17 @@ describe('support tier', () => {
 /** Replicas of every GPU Deployment at its minimum: the Deployment's own, or its ScaledObject's. */
 function gpuPodsAtMin(c: PlatformConfig): number {
   const objs = renderManifests(c);
-  const scaled = new Map(ofKind(objs, 'ScaledObject').map((s: any) => [s.spec.scaleTargetRef.name as string, s.spec.minReplicaCount as number]));
+  const scaled = new Map(
+    ofKind(objs, 'ScaledObject').map((s: any) => [s.spec.scaleTargetRef.name as string, s.spec.minReplicaCount as number]),
+  );
   return ofKind(objs, 'Deployment')
     .filter((d: any) => d.spec.template.spec.containers.some((x: any) => x.resources?.requests?.['nvidia.com/gpu']))
     .reduce((n, d: any) => n + (d.spec.replicas ?? scaled.get(d.metadata.name)), 0);
 }
 
 function claimedGiB(c: PlatformConfig): number {
-  return ofKind(renderManifests(c), 'PersistentVolumeClaim').reduce((n, p: any) => n + Number(/^(\d+)Gi$/.exec(p.spec.resources.requests.storage)![1]), 0);
+  const gib = (p: any) => Number(/^(\d+)Gi$/.exec(p.spec.resources.requests.storage)![1]);
+  return ofKind(renderManifests(c), 'PersistentVolumeClaim').reduce((n, p) => n + gib(p), 0);
 }
 
 describe.each(realEnvironments())('%s environment', (env, c) => {
@@ -195,7 +199,8 @@ describe('environment prices', () => {
   });
 
   it('fails when a GPU type has no price in the region, unless the config gives one', () => {
-    const g5 = parsePlatformConfig({ gpuNodes: { instanceTypes: ['g5.xlarge'] }, pricing: { region: 'eu-west-1' } }, 'test', 'Pulumi.test.yaml');
+    const settings = { gpuNodes: { instanceTypes: ['g5.xlarge'] }, pricing: { region: 'eu-west-1' } };
+    const g5 = parsePlatformConfig(settings, 'test', 'Pulumi.test.yaml');
     expect(() => environmentPrices(g5)).toThrow(
       'g5.xlarge has no on-demand price for eu-west-1 in facts/prices.ts; set one under pricing.instanceHourlyUsd: { g5.xlarge: { onDemand: <USD per hour> } }',
     );
@@ -233,7 +238,11 @@ describe('README blocks', () => {
 
 describe('npm run cost', () => {
   const run = (args: string[]) =>
-    spawnSync(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'stacks/cost.ts'), ...args], { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 60_000 });
+    spawnSync(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'stacks/cost.ts'), ...args], {
+      cwd: PROJECT_ROOT,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
 
   it('prints an environment as JSON with the totals the library computes', () => {
     const r = run(['--env', 'prod', '--json', '--spot-price', 'g4dn.xlarge=0.19']);
