@@ -128,7 +128,7 @@ export interface CostEstimate {
   readonly scenarios: readonly CostScenario[];
   /** What the environment costs with no GPU node: the fixed floor a capacity plan adds GPUs to. */
   readonly floorMonthlyUsd: number;
-  /** What one more GPU node adds per month (instance and volume), for capacity plans. */
+  /** What one more GPU node adds per month (instance, volume, image pulls), for capacity plans. */
   readonly perGpuNodeMonthlyUsd: { readonly spot: number; readonly onDemand: number };
   /** The usage figures the estimate assumes, in words. */
   readonly assumptions: readonly string[];
@@ -352,8 +352,9 @@ function estimateFor(input: CostInput, prices: PriceBook, type: string): TypedEs
       ),
     );
   }
-  const volume = g.volumeGb * prices.services.ebsGp3UsdPerGbMonth;
-  const perNode = { spot: instance.spot * h + volume, onDemand: instance.onDemand * h + volume };
+  // A node's volume and the image its starts pull through NAT come with it.
+  const extras = g.volumeGb * prices.services.ebsGp3UsdPerGbMonth + natPullGb(input, 1, new Map()) * prices.services.natGatewayUsdPerGb;
+  const perNode = { spot: instance.spot * h + extras, onDemand: instance.onDemand * h + extras };
   return { instanceType: type, steady, lines, total, scenarios, floor, perNode };
 }
 

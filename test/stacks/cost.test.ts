@@ -84,8 +84,9 @@ describe('estimate', () => {
   it('splits the bill into a floor without GPU nodes and what each GPU node adds', () => {
     // GPU-dependent: nodes 460.776 + 153.592, NAT data 7.92, GPU volumes 32.
     expect(e.floorMonthlyUsd).toBeCloseTo(1298.4723 - 654.288, 9); // 644.1843
-    expect(e.perGpuNodeMonthlyUsd.spot).toBeCloseTo(0.2104 * 730 + 8, 9);
-    expect(e.perGpuNodeMonthlyUsd.onDemand).toBeCloseTo(0.526 * 730 + 8, 9);
+    // A node: its instance, its 100 GB volume ($8) and 4 starts × 10 GB of image through NAT ($1.80).
+    expect(e.perGpuNodeMonthlyUsd.spot).toBeCloseTo(0.2104 * 730 + 8 + 1.8, 9);
+    expect(e.perGpuNodeMonthlyUsd.onDemand).toBeCloseTo(0.526 * 730 + 8 + 1.8, 9);
   });
 
   it('totals the floor, the groups as created, the steady state, the peak and a month without SPOT', () => {
@@ -162,6 +163,13 @@ describe.each(realEnvironments())('%s environment', (env, c) => {
   it('bills the volumes the manifests claim: per-variant caches on EBS, a shared cache on EFS', () => {
     const caches = input.storage.ebsVolumes.filter((v) => v.item.startsWith('model caches'));
     expect(caches.reduce((n, v) => n + v.count * v.sizeGb, 0) + input.storage.efsGb).toBe(claimedGiB(c));
+  });
+
+  it('adds up to the floor plus the steady GPU nodes when no pod brings costs of its own', () => {
+    if (input.storage.ebsGbPerPod > 0 || input.variants.some((v) => v.weightsGbPerColdStart > 0) || e.steadyNodes.fallback > 0) return;
+    const nodes = e.steadyNodes.primary;
+    expect(e.floorMonthlyUsd + nodes * e.perGpuNodeMonthlyUsd.spot).toBeCloseTo(e.total.spot, 9);
+    expect(e.floorMonthlyUsd + nodes * e.perGpuNodeMonthlyUsd.onDemand).toBeCloseTo(e.total.onDemand, 9);
   });
 
   it('bills the configured region, capacity type and node groups', () => {
