@@ -365,7 +365,9 @@ const pricing = z.strictObject({
   /** SPOT price as a share off on-demand. @default - facts/prices.ts DEFAULT_SPOT_DISCOUNT */
   spotDiscount: z.number().min(0).lt(1).default(DEFAULT_SPOT_DISCOUNT),
   /** USD per hour by instance type (measured SPOT prices, negotiated rates); a `spot` price wins over spotDiscount. */
-  instanceHourlyUsd: z.record(z.string(), z.strictObject({ onDemand: usdPerHour.optional(), spot: usdPerHour.optional() })).default({}),
+  instanceHourlyUsd: z
+    .record(z.string(), z.strictObject({ onDemand: usdPerHour.optional(), spot: usdPerHour.optional() }))
+    .default({}),
 });
 
 const tier = z.enum(['dev', 'staging', 'prod']);
