@@ -40,6 +40,10 @@ export const BENCH_DEFAULTS = {
     itlMs: 10,
     /** Tokens the simulator generates before its "EOS" when the request does not force a length. */
     outputTokens: 32,
+    /** Context length of a simulated model that does not set its own (vLLM answers 400 past it). */
+    maxModelLen: 4096,
+    /** uvicorn's idle keep-alive behind vLLM (VLLM_HTTP_TIMEOUT_KEEP_ALIVE, 5 s), announced by no header. */
+    keepAliveTimeoutMs: 5000,
     seed: 1,
   },
 } as const;

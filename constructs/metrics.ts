@@ -12,6 +12,14 @@
 /** Prometheus metric types used by vLLM. */
 export type MetricType = 'counter' | 'gauge' | 'histogram';
 
+/**
+ * Upper bounds (`le`) of a histogram: a fixed list, or vLLM's 1-2-5 rule up to the model's
+ * `max_model_len` (1, 2, 5, 10, 20, 50, … ≤ max_model_len), which token-count histograms use.
+ */
+export type HistogramBuckets =
+  | { readonly kind: 'fixed'; readonly bounds: readonly number[] }
+  | { readonly kind: '1-2-5'; readonly upTo: 'maxModelLen' };
+
 /** One series family exported by vLLM. */
 export interface MetricSpec {
   /** Full exposition name (counters include `_total`). */
@@ -22,6 +30,8 @@ export interface MetricSpec {
   readonly labels?: readonly string[];
   /** Unit of the sample value, for dashboards and alert text. */
   readonly unit: MetricUnit;
+  /** Histogram bounds vLLM uses; thresholds and quantiles interpolate between them. */
+  readonly buckets?: HistogramBuckets;
 }
 
 /** Units of catalog series; GPU units are DCGM's own (MiB, W, mJ, %). */
@@ -41,6 +51,13 @@ export type MetricUnit =
 
 /** The label vLLM puts the served model name in. */
 export const MODEL_LABEL = 'model_name';
+
+/** vLLM's TTFT bounds (seconds). */
+const TTFT_BUCKETS = [0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 20, 40, 80, 160, 640, 2560];
+/** vLLM's ITL and TPOT bounds (seconds). */
+const TOKEN_LATENCY_BUCKETS = [0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 20, 40, 80];
+/** vLLM's bounds for whole-request times: E2E and queue time (seconds). */
+const REQUEST_LATENCY_BUCKETS = [0.3, 0.5, 0.8, 1, 1.5, 2, 2.5, 5, 10, 15, 20, 30, 40, 50, 60, 120, 240, 480, 960, 1920, 7680];
 
 /** Every vLLM series the platform depends on, keyed by a stable camelCase id. */
 export const VLLM_METRICS = {
@@ -85,49 +102,56 @@ export const VLLM_METRICS = {
     type: 'counter',
     unit: 'requests',
     labels: ['finished_reason'],
-    help: 'Finished requests by reason (stop, length, abort)',
+    help: 'Requests the engine finished, by reason; a client disconnect is not counted (see ABORTED_REASON)',
   },
   timeToFirstToken: {
     name: 'vllm:time_to_first_token_seconds',
     type: 'histogram',
     unit: 'seconds',
     help: 'Time from request arrival to the first generated token',
+    buckets: { kind: 'fixed', bounds: TTFT_BUCKETS },
   },
   interTokenLatency: {
     name: 'vllm:inter_token_latency_seconds',
     type: 'histogram',
     unit: 'seconds',
     help: 'Gap between successive generated tokens',
+    buckets: { kind: 'fixed', bounds: TOKEN_LATENCY_BUCKETS },
   },
   e2eRequestLatency: {
     name: 'vllm:e2e_request_latency_seconds',
     type: 'histogram',
     unit: 'seconds',
     help: 'Request arrival to last token',
+    buckets: { kind: 'fixed', bounds: REQUEST_LATENCY_BUCKETS },
   },
   timePerOutputToken: {
     name: 'vllm:request_time_per_output_token_seconds',
     type: 'histogram',
     unit: 'seconds',
-    help: 'TPOT per request: (E2E - TTFT) / (output tokens - 1), one sample per finished request',
+    help: 'TPOT per request: (last token - first token) / (output tokens - 1), one sample per finished request with 2+ tokens',
+    buckets: { kind: 'fixed', bounds: TOKEN_LATENCY_BUCKETS },
   },
   requestPromptTokens: {
     name: 'vllm:request_prompt_tokens',
     type: 'histogram',
     unit: 'tokens',
     help: 'Prompt length of each finished request',
+    buckets: { kind: '1-2-5', upTo: 'maxModelLen' },
   },
   requestGenerationTokens: {
     name: 'vllm:request_generation_tokens',
     type: 'histogram',
     unit: 'tokens',
     help: 'Output length of each finished request',
+    buckets: { kind: '1-2-5', upTo: 'maxModelLen' },
   },
   requestQueueTime: {
     name: 'vllm:request_queue_time_seconds',
     type: 'histogram',
     unit: 'seconds',
     help: 'Time a request spent waiting before its first schedule',
+    buckets: { kind: 'fixed', bounds: REQUEST_LATENCY_BUCKETS },
   },
   prefixCacheQueries: {
     name: 'vllm:prefix_cache_queries_total',
@@ -211,12 +235,43 @@ export const VLLM_HTTP_METRICS = {
 
 /** Route templates of the OpenAI API, the requests the error SLI counts. */
 export const OPENAI_HANDLER_REGEX = '/v1/.+';
-/** The status class of server errors; vLLM answers an engine or request-level failure with a 500. */
+/** Route templates of the generation requests: each one answered 2xx should finish in the engine. */
+export const GENERATION_HANDLER_REGEX = '/v1/(chat/)?completions';
+/** The status class of answered requests. */
+export const SUCCESS_STATUS = '2xx';
+/**
+ * The status class of server errors; vLLM answers an engine or request-level failure with a 500.
+ * vLLM 0.18 also counts a 400 it raises while rendering a request (prompt or max_tokens past the
+ * context) as 5xx: the instrumentator sees the exception before the 400 is written.
+ */
 export const SERVER_ERROR_STATUS = '5xx';
 
-/** `finished_reason` of `vllm:request_success_total` for requests the client gave up on (disconnect, cancel). */
+/** The label of `vllm:request_success_total` that says how the engine finished a request. */
 export const FINISHED_REASON_LABEL = 'finished_reason';
+/** Every `finished_reason` vLLM exports (each from the first scrape, at 0). */
+export const FINISHED_REASONS = ['stop', 'length', 'abort', 'error', 'repetition'] as const;
+export type FinishedReason = (typeof FINISHED_REASONS)[number];
+/**
+ * `finished_reason` of requests the engine aborted itself (SIGTERM with `--shutdown-timeout 0`,
+ * a pause with abort). A client that disconnects or cancels is NOT counted: vLLM drops such a
+ * request without recording any stats, so cancellations show only as OpenAI requests answered
+ * 2xx that never finished in the engine (see {@link GENERATION_HANDLER_REGEX}).
+ */
 export const ABORTED_REASON = 'abort';
+
+/** The bounds of a histogram for a model served with `maxModelLen` (1-2-5 rule: vLLM's `build_1_2_5_buckets`). */
+export function histogramBounds(id: VllmMetricId, maxModelLen: number): number[] {
+  const b = (VLLM_METRICS[id] as MetricSpec).buckets;
+  if (b === undefined) throw new Error(`histogramBounds ${id} is not a histogram`);
+  if (b.kind === 'fixed') return [...b.bounds];
+  const out: number[] = [];
+  for (let scale = 1; ; scale *= 10) {
+    for (const m of [1, 2, 5]) {
+      if (m * scale > maxModelLen) return out;
+      out.push(m * scale);
+    }
+  }
+}
 
 /**
  * kube-state-metrics series (kube-prometheus-stack runs it), labelled with the object they

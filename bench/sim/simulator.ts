@@ -1,7 +1,7 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { ABORTED_REASON } from '../../constructs/metrics';
+import { ABORTED_REASON, type FinishedReason } from '../../constructs/metrics';
 import { BENCH_DEFAULTS } from '../defaults';
 import { usageErrors } from '../errors';
 import { type Random, seededRandom } from '../load/random';
@@ -13,19 +13,32 @@ export interface FaultRates {
   readonly error?: number;
   /** A line that is not SSE (streams) or a truncated JSON body (non-streams). @default 0 */
   readonly malformed?: number;
-  /** Destroy the socket halfway (streams) or instead of answering (non-streams). @default 0 */
+  /** Destroy the socket halfway (streams) or instead of answering (non-streams); records no stats, as a dropped connection. @default 0 */
   readonly cut?: number;
   /** Accept the request and never produce a token. @default 0 */
   readonly stall?: number;
+  /**
+   * The engine aborts the request halfway, as vLLM does at SIGTERM with `--shutdown-timeout 0`:
+   * the answer ends with finish_reason `abort`, counted in `request_success{finished_reason="abort"}`. @default 0
+   */
+  readonly abort?: number;
 }
 
 export type FaultKind = keyof FaultRates;
-const FAULT_KINDS: readonly FaultKind[] = ['error', 'malformed', 'cut', 'stall'];
+const FAULT_KINDS: readonly FaultKind[] = ['error', 'malformed', 'cut', 'stall', 'abort'];
 
 /** A LoRA adapter served on top of a base model, listed in /v1/models with its parent. */
 export interface SimAdapter {
   readonly name: string;
   readonly parent: string;
+}
+
+/** A served base model. */
+export interface SimModel {
+  /** Served model name (`--served-model-name`). */
+  readonly name: string;
+  /** Context length (`--max-model-len`): prompt + output past it gets vLLM's 400. @default SimulatorOptions.maxModelLen */
+  readonly maxModelLen?: number;
 }
 
 /** Latency and fault settings that can change while the simulator runs. */
@@ -34,7 +47,7 @@ export interface SimulatorSettings {
   readonly ttftMs: number;
   /** Gap between tokens. */
   readonly itlMs: number;
-  /** Tokens generated before "EOS" when a request does not force its length. */
+  /** Tokens generated before "EOS" when a request does not force its length (the last one is the EOS, with no text). */
   readonly outputTokens: number;
   /** Requests generating at once; more wait in a queue (vLLM `--max-num-seqs`). null = no limit. */
   readonly maxRunning: number | null;
@@ -47,8 +60,10 @@ export interface SimulatorOptions {
   readonly host?: string;
   /** 0 picks a free port. @default BENCH_DEFAULTS.sim.port */
   readonly port?: number;
-  /** Served base model ids. @default BENCH_DEFAULTS.sim.models */
-  readonly models?: readonly string[];
+  /** Served base models (names, or names with their context length); the first serves requests without `model`. @default BENCH_DEFAULTS.sim.models */
+  readonly models?: readonly (string | SimModel)[];
+  /** Context length of models that do not set their own. @default BENCH_DEFAULTS.sim.maxModelLen */
+  readonly maxModelLen?: number;
   /** @default - none */
   readonly adapters?: readonly SimAdapter[];
   /** @default BENCH_DEFAULTS.sim.ttftMs */
@@ -67,6 +82,8 @@ export interface SimulatorOptions {
   readonly seed?: number;
   /** Keep each request's {@link SimTiming} by `x-request-id`, served at GET /sim/timings. @default false */
   readonly recordTimings?: boolean;
+  /** Close a connection idle this long after its last response, without announcing it (uvicorn behind vLLM). @default BENCH_DEFAULTS.sim.keepAliveTimeoutMs */
+  readonly keepAliveTimeoutMs?: number;
 }
 
 /**
@@ -129,6 +146,9 @@ export function validateSimulatorSettings(s: Partial<SimulatorSettings>): string
 const TOKENS = ' The quick brown fox jumps over the lazy dog while a small model streams tokens back to its client'.split(/(?= )/);
 const TOKENS_JSON = TOKENS.map((t) => JSON.stringify(t));
 
+/** Routes the simulator serves, as vLLM's instrumentator names them in `http_requests_total{handler}`. */
+const ROUTES = new Set(['/v1/models', '/v1/chat/completions', '/v1/completions']);
+
 interface Job {
   readonly model: string;
   /** Base model: metrics are labelled with it, as vLLM does for LoRA requests. */
@@ -138,7 +158,8 @@ interface Job {
   readonly includeUsage: boolean;
   readonly promptTokens: number;
   readonly outputTokens: number;
-  readonly finishReason: 'stop' | 'length';
+  /** How the engine ends the request: `stop` (the last token is the EOS, no text), `length` or `abort`. */
+  readonly finishReason: 'stop' | 'length' | typeof ABORTED_REASON;
   readonly fault: FaultKind | null;
   readonly id: string;
   readonly requestId: string | undefined;
@@ -157,8 +178,9 @@ interface Job {
   state: 'waiting' | 'running' | 'done';
 }
 
-function jsonError(res: http.ServerResponse, status: number, message: string, type: string): void {
-  const body = JSON.stringify({ error: { message, type, param: null, code: status } });
+/** vLLM's `ErrorResponse` body. */
+function jsonError(res: http.ServerResponse, status: number, message: string, type: string, param: string | null = null): void {
+  const body = JSON.stringify({ error: { message, type, param, code: status } });
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
   res.end(body);
 }
@@ -172,21 +194,80 @@ function countPromptTokens(body: Record<string, unknown>): number {
   return words(body.prompt);
 }
 
+/** A request body's positive integer field, or undefined when absent or null. */
+function intField(body: Record<string, unknown>, key: string): number | undefined {
+  const v = body[key];
+  return typeof v === 'number' ? v : undefined;
+}
+
+/**
+ * The 400 vLLM 0.18 answers when a request does not fit the context (vllm/renderers/params.py):
+ * max_tokens alone past it, or the prompt past what max_tokens leaves. The prompt is tokenized
+ * truncated to the allowance + 1, hence "at least".
+ */
+export function contextError(maxModelLen: number, promptTokens: number, maxTokens: number | undefined): { message: string; param: string } | null {
+  if (maxTokens !== undefined && maxTokens > maxModelLen) {
+    return {
+      message:
+        `max_tokens=${maxTokens}cannot be greater than max_model_len=max_total_tokens=${maxModelLen}. Please request fewer output tokens. ` +
+        `(parameter=max_tokens, value=${maxTokens})`,
+      param: 'max_tokens',
+    };
+  }
+  const out = maxTokens ?? 0;
+  const allowed = maxModelLen - out;
+  if (promptTokens <= allowed) return null;
+  const seen = allowed + 1;
+  return {
+    message:
+      `This model's maximum context length is ${maxModelLen} tokens. However, you requested ${out} output tokens and your prompt ` +
+      `contains at least ${seen} input tokens, for a total of at least ${seen + out} tokens. Please reduce the length of the input ` +
+      `prompt or the number of requested output tokens. (parameter=input_tokens, value=${seen})`,
+    param: 'input_tokens',
+  };
+}
+
+/** What `http_requests_total` records for a response: its status class, a forced one, or nothing. */
+const COUNT_AS = new WeakMap<http.ServerResponse, string | null>();
+
+/** A `permission` entry of /v1/models, as vLLM's ModelPermission has it. */
+function modelPermission(created: number, i: number) {
+  return {
+    id: `modelperm-sim${i}`,
+    object: 'model_permission',
+    created,
+    allow_create_engine: false,
+    allow_sampling: true,
+    allow_logprobs: true,
+    allow_search_indices: false,
+    allow_view: true,
+    allow_fine_tuning: false,
+    organization: '*',
+    group: null,
+    is_blocking: false,
+  };
+}
+
 /**
  * A vLLM-compatible HTTP server for tests, demos and pipeline dry runs: OpenAI chat and
  * completions (SSE with usage, or JSON), `/v1/models` with adapters, `/health`, `/metrics` with the
  * catalog's series, a running limit with a FIFO queue, and seeded fault injection.
  *
- * Tokens are emitted on an absolute schedule (start + TTFT + i × ITL), so timer lateness does
- * not accumulate. A stream sends its role-only chunk at start, before the first token: a client
- * that counted it would report a TTFT near zero.
+ * It answers as vLLM 0.18 does (facts/vllm/v0.18.0.ts): each model has its own `max_model_len`
+ * and requests past it get vLLM's 400; a request without `model` goes to the first model; the
+ * role chunk comes with the first token and the last token's chunk carries `finish_reason` (an
+ * EOS is a last token with no text); `Bearer` is matched case-insensitively and OPTIONS skips
+ * auth; idle connections close after 5 s without a Keep-Alive hint; histograms use vLLM's
+ * bounds; a client that disconnects leaves no stats, only an engine abort counts as `abort`.
  *
- * Extensions beyond vLLM live under `/sim/`: `GET /sim/timings`, `GET|PUT /sim/settings`.
+ * Tokens are emitted on an absolute schedule (start + TTFT + i × ITL), so timer lateness does
+ * not accumulate. Extensions beyond vLLM live under `/sim/`: `GET /sim/timings`, `GET|PUT /sim/settings`.
  */
 export class Simulator {
   private server: http.Server | null = null;
   private current: SimulatorSettings;
   private readonly models: readonly string[];
+  private readonly maxModelLen = new Map<string, number>();
   private readonly adapters: readonly SimAdapter[];
   private readonly parents = new Map<string, string>();
   private readonly metrics: SimMetrics;
@@ -195,28 +276,37 @@ export class Simulator {
   private readonly queue: Job[] = [];
   private readonly timingsById = new Map<string, SimTiming>();
   private readonly clock = new TokenClock((job) => this.emit(job));
+  private readonly sockets = new Map<Socket, { active: number; idle: NodeJS.Timeout | undefined }>();
   private running = 0;
   private counters = { requests: 0, completed: 0 };
-  private injected: Record<FaultKind, number> = { error: 0, malformed: 0, cut: 0, stall: 0 };
+  private injected: Record<FaultKind, number> = { error: 0, malformed: 0, cut: 0, stall: 0, abort: 0 };
   private rejected: Record<number, number> = {};
   private created = Math.floor(Date.now() / 1000);
   private boundPort: number;
   private readonly host: string;
+  private readonly keepAliveTimeoutMs: number;
 
   constructor(private readonly opts: SimulatorOptions = {}) {
-    this.models = opts.models ?? BENCH_DEFAULTS.sim.models;
+    const models = (opts.models ?? BENCH_DEFAULTS.sim.models).map((m) => (typeof m === 'string' ? { name: m } : m));
+    this.models = models.map((m) => m.name);
     this.adapters = opts.adapters ?? [];
     this.host = opts.host ?? BENCH_DEFAULTS.sim.host;
     this.boundPort = opts.port ?? BENCH_DEFAULTS.sim.port;
+    this.keepAliveTimeoutMs = opts.keepAliveTimeoutMs ?? BENCH_DEFAULTS.sim.keepAliveTimeoutMs;
     this.current = {
       ttftMs: opts.ttftMs ?? BENCH_DEFAULTS.sim.ttftMs,
       itlMs: opts.itlMs ?? BENCH_DEFAULTS.sim.itlMs,
       outputTokens: opts.outputTokens ?? BENCH_DEFAULTS.sim.outputTokens,
       maxRunning: opts.maxRunning ?? null,
-      faults: { error: 0, malformed: 0, cut: 0, stall: 0, ...opts.faults },
+      faults: { error: 0, malformed: 0, cut: 0, stall: 0, abort: 0, ...opts.faults },
     };
     const problems = validateSimulatorSettings(this.current);
     if (this.models.length === 0) problems.push('--model must be given at least once for the simulator, got none; pass e.g. --model sim-model');
+    for (const m of models) {
+      const len = m.maxModelLen ?? opts.maxModelLen ?? BENCH_DEFAULTS.sim.maxModelLen;
+      if (!(Number.isInteger(len) && len > 0)) problems.push(`--max-model-len of ${m.name} must be a positive integer, got ${len}; pass e.g. --max-model-len ${m.name}=4096`);
+      this.maxModelLen.set(m.name, len);
+    }
     for (const a of this.adapters) {
       if (!this.models.includes(a.parent)) {
         problems.push(`--adapter ${a.name}=${a.parent} names an unknown parent, got ${a.parent}; use one of ${this.models.join(', ')}`);
@@ -225,7 +315,7 @@ export class Simulator {
     }
     if (problems.length > 0) throw usageErrors(problems);
     for (const m of this.models) this.parents.set(m, m);
-    this.metrics = new SimMetrics(this.models);
+    this.metrics = new SimMetrics(this.maxModelLen);
     this.random = seededRandom(opts.seed ?? BENCH_DEFAULTS.sim.seed);
   }
 
@@ -241,6 +331,11 @@ export class Simulator {
   /** The settings in force. */
   settings(): SimulatorSettings {
     return this.current;
+  }
+
+  /** Served base models with their context length. */
+  servedModels(): ReadonlyMap<string, number> {
+    return this.maxModelLen;
   }
 
   /** Changes latency, output length, running limit or faults; applies to requests that start later. */
@@ -266,9 +361,11 @@ export class Simulator {
   async start(): Promise<this> {
     if (this.server !== null) return this;
     const server = http.createServer({ noDelay: true, requestTimeout: 0, keepAlive: true }, (req, res) => this.route(req, res));
-    // Longer than any client's idle keep-alive, so the server never closes a socket a client is about to reuse.
-    server.keepAliveTimeout = 65_000;
+    // uvicorn closes idle connections itself and announces nothing: Node's own timer would send
+    // `Keep-Alive: timeout=N`, so it is off and trackConnection() closes idle sockets instead.
+    server.keepAliveTimeout = 0;
     server.maxRequestsPerSocket = 0;
+    server.on('connection', (socket: Socket) => this.trackConnection(socket));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen({ port: this.boundPort, host: this.host, backlog: 4096 }, () => {
@@ -281,22 +378,53 @@ export class Simulator {
     return this;
   }
 
-  /** Stops listening and drops every connection and request in flight (as a killed pod would). */
+  /** Stops listening and drops every connection and request in flight (as a killed pod would: no stats). */
   async close(): Promise<void> {
     const server = this.server;
     if (server === null) return;
     this.server = null;
-    for (const job of this.jobs) this.end(job, ABORTED_REASON);
+    for (const job of this.jobs) this.end(job, null);
     this.queue.length = 0;
     this.clock.clear();
+    for (const s of this.sockets.values()) clearTimeout(s.idle);
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections();
     await closed;
   }
 
+  /** The engine aborts every request in flight (vLLM at SIGTERM with `--shutdown-timeout 0`): each ends with finish_reason `abort`. */
+  abortAll(): void {
+    for (const job of [...this.jobs]) this.finishEarly(job);
+  }
+
+  /** Counts requests per socket and closes one idle for keepAliveTimeoutMs after its last response. */
+  private trackConnection(socket: Socket): void {
+    const state = { active: 0, idle: undefined as NodeJS.Timeout | undefined };
+    this.sockets.set(socket, state);
+    socket.once('close', () => {
+      clearTimeout(state.idle);
+      this.sockets.delete(socket);
+    });
+  }
+
+  private requestStarted(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const state = this.sockets.get(req.socket);
+    if (state === undefined) return;
+    state.active++;
+    clearTimeout(state.idle);
+    state.idle = undefined;
+    res.once('close', () => {
+      state.active--;
+      if (state.active > 0 || req.socket.destroyed) return;
+      state.idle = setTimeout(() => req.socket.end(), this.keepAliveTimeoutMs);
+      state.idle.unref();
+    });
+  }
+
   private route(req: http.IncomingMessage, res: http.ServerResponse): void {
     const arrivalMs = performance.now();
-    const path = (req.url ?? '/').split('?')[0];
+    this.requestStarted(req, res);
+    const path = (req.url ?? '/').split('?')[0]!;
     if (req.method === 'GET' && path === '/health') {
       res.writeHead(200, { 'content-length': 0 }).end();
       return;
@@ -307,34 +435,27 @@ export class Simulator {
       res.end(body);
       return;
     }
-    if (path === '/sim/timings' && req.method === 'GET') {
-      const body = JSON.stringify(Object.fromEntries(this.timingsById));
-      res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+    if (path.startsWith('/sim/')) {
+      this.simRoute(req, res, path);
       return;
     }
-    if (path === '/sim/settings') {
-      if (req.method === 'GET') {
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(this.current));
-        return;
-      }
-      if (req.method === 'PUT') {
-        void readBody(req).then((raw) => {
-          try {
-            const next = this.update(JSON.parse(raw) as Partial<SimulatorSettings>);
-            res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(next));
-          } catch (err) {
-            jsonError(res, 400, (err as Error).message, 'BadRequestError');
-          }
-        });
-        return;
-      }
+    if (path.startsWith('/v1')) {
+      // vLLM's instrumentator: route template or "none", status class when the response ends;
+      // an exception raised in the handler keeps its default 500 (COUNT_AS), a 401 is not counted.
+      const handler = ROUTES.has(path) ? path : 'none';
+      res.once('close', () => {
+        const forced = COUNT_AS.get(res);
+        if (forced === null) return;
+        this.metrics.httpRequest(handler, req.method ?? 'GET', forced ?? `${String(res.statusCode)[0]}xx`);
+      });
     }
-    if (path?.startsWith('/v1/') === true) {
-      const handler = path;
-      res.once('finish', () => this.metrics.httpRequest(handler, req.method ?? 'GET', res.statusCode));
+    if (req.method === 'OPTIONS') {
+      this.options(req, res);
+      return;
     }
-    if (path?.startsWith('/v1/') === true && this.opts.apiKey !== undefined && req.headers.authorization !== `Bearer ${this.opts.apiKey}`) {
+    if (path.startsWith('/v1') && this.opts.apiKey !== undefined && !this.authorized(req.headers.authorization)) {
       this.reject(401);
+      COUNT_AS.set(res, null);
       // vLLM's exact body for a missing or wrong key.
       res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'Unauthorized' }));
       return;
@@ -350,6 +471,65 @@ export class Simulator {
       );
       return;
     }
+    // FastAPI's answer for a route it does not have.
+    const body = JSON.stringify({ detail: 'Not Found' });
+    res.writeHead(404, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
+  }
+
+  /** `Authorization: <scheme> <key>` with the scheme compared case-insensitively, as vLLM's AuthenticationMiddleware does. */
+  private authorized(header: string | undefined): boolean {
+    if (header === undefined) return false;
+    const space = header.indexOf(' ');
+    const scheme = space === -1 ? header : header.slice(0, space);
+    const key = space === -1 ? '' : header.slice(space + 1);
+    return scheme.toLowerCase() === 'bearer' && key === this.opts.apiKey;
+  }
+
+  /**
+   * OPTIONS skips vLLM's key check. A CORS preflight gets CORSMiddleware's answer (vLLM allows
+   * every origin, method and header by default); any other OPTIONS FastAPI's 405.
+   */
+  private options(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const origin = req.headers.origin;
+    const method = req.headers['access-control-request-method'];
+    if (origin !== undefined && method !== undefined) {
+      const headers: Record<string, string> = {
+        'access-control-allow-origin': '*',
+        'access-control-allow-methods': 'DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT',
+        'access-control-max-age': '600',
+        'content-type': 'text/plain; charset=utf-8',
+        'content-length': '2',
+      };
+      const asked = req.headers['access-control-request-headers'];
+      if (typeof asked === 'string') headers['access-control-allow-headers'] = asked;
+      res.writeHead(200, headers).end('OK');
+      return;
+    }
+    const body = JSON.stringify({ detail: 'Method Not Allowed' });
+    res.writeHead(405, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
+  }
+
+  private simRoute(req: http.IncomingMessage, res: http.ServerResponse, path: string): void {
+    if (path === '/sim/timings' && req.method === 'GET') {
+      const body = JSON.stringify(Object.fromEntries(this.timingsById));
+      res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+      return;
+    }
+    if (path === '/sim/settings' && req.method === 'GET') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(this.current));
+      return;
+    }
+    if (path === '/sim/settings' && req.method === 'PUT') {
+      void readBody(req).then((raw) => {
+        try {
+          const next = this.update(JSON.parse(raw) as Partial<SimulatorSettings>);
+          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(next));
+        } catch (err) {
+          jsonError(res, 400, (err as Error).message, 'BadRequestError');
+        }
+      });
+      return;
+    }
     jsonError(res, 404, `no route ${req.method} ${path}`, 'NotFoundError');
   }
 
@@ -358,20 +538,24 @@ export class Simulator {
   }
 
   private listModels(res: http.ServerResponse): void {
-    const entry = (id: string, root: string, parent: string | null) => ({
+    const entry = (id: string, root: string, parent: string | null, maxModelLen: number | null, i: number) => ({
       id,
       object: 'model',
       created: this.created,
       owned_by: 'vllm',
       root,
       parent,
-      max_model_len: 4096,
-      permission: [],
+      max_model_len: maxModelLen,
+      permission: [modelPermission(this.created, i)],
     });
-    const data = [...this.models.map((m) => entry(m, m, null)), ...this.adapters.map((a) => entry(a.name, `/adapters/${a.name}`, a.parent))];
+    const data = [
+      ...this.models.map((m, i) => entry(m, m, null, this.maxModelLen.get(m)!, i)),
+      ...this.adapters.map((a, i) => entry(a.name, `/adapters/${a.name}`, a.parent, null, this.models.length + i)),
+    ];
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'list', data }));
   }
 
+  /** Validates a generation request in vLLM's order (body, model, context), then queues it. */
   private accept(req: http.IncomingMessage, res: http.ServerResponse, raw: string, endpoint: 'chat' | 'completions', arrivalMs: number): void {
     let body: Record<string, unknown>;
     try {
@@ -380,38 +564,64 @@ export class Simulator {
       body = parsed as Record<string, unknown>;
     } catch {
       this.reject(400);
-      jsonError(res, 400, 'request body is not a json object', 'BadRequestError');
-      return;
-    }
-    const model = typeof body.model === 'string' ? body.model : '';
-    const base = this.parents.get(model);
-    if (base === undefined) {
-      this.reject(404);
-      jsonError(res, 404, `The model \`${model}\` does not exist.`, 'NotFoundError');
+      jsonError(res, 400, 'request body is not a json object', 'Bad Request');
       return;
     }
     if (endpoint === 'chat' ? !Array.isArray(body.messages) : typeof body.prompt !== 'string') {
       this.reject(400);
-      jsonError(res, 400, endpoint === 'chat' ? 'messages is required' : 'prompt is required', 'BadRequestError');
+      jsonError(res, 400, endpoint === 'chat' ? 'messages is required' : 'prompt is required', 'Bad Request');
+      return;
+    }
+    // A pydantic validator in vLLM: FastAPI answers it before the handler runs.
+    if (body.stream_options !== undefined && body.stream_options !== null && body.stream !== true) {
+      this.reject(400);
+      jsonError(
+        res,
+        400,
+        "1 validation error:\n  {'type': 'value_error', 'loc': ('body',), 'msg': 'Value error, Stream options can only be defined when `stream=True`. (parameter=stream_options)'}",
+        'Bad Request',
+        'stream_options',
+      );
+      return;
+    }
+    // No model (or an empty one) is served by the first served model, which the answer names.
+    const model = typeof body.model === 'string' && body.model !== '' ? body.model : this.models[0]!;
+    const base = this.parents.get(model);
+    if (base === undefined) {
+      this.reject(404);
+      jsonError(res, 404, `The model \`${model}\` does not exist.`, 'NotFoundError', 'model');
+      return;
+    }
+    const maxModelLen = this.maxModelLen.get(base)!;
+    const promptTokens = countPromptTokens(body);
+    const requested = endpoint === 'chat' ? (intField(body, 'max_completion_tokens') ?? intField(body, 'max_tokens')) : intField(body, 'max_tokens');
+    const tooLong = contextError(maxModelLen, promptTokens, requested);
+    if (tooLong !== null) {
+      this.reject(400);
+      // Raised while rendering: answered 400, counted as 5xx by vLLM's instrumentator.
+      COUNT_AS.set(res, '5xx');
+      jsonError(res, 400, tooLong.message, 'BadRequestError', tooLong.param);
       return;
     }
     const s = this.current;
-    const maxTokens = typeof body.max_tokens === 'number' ? body.max_tokens : undefined;
-    const minTokens = typeof body.min_tokens === 'number' ? body.min_tokens : 0;
-    const natural = body.ignore_eos === true && maxTokens !== undefined ? maxTokens : s.outputTokens;
-    const outputTokens = Math.max(Math.min(natural, maxTokens ?? natural), minTokens, 1);
+    // vLLM's default max_tokens is what the context leaves after the prompt.
+    const maxTokens = Math.min(requested ?? Infinity, maxModelLen - promptTokens);
+    const minTokens = intField(body, 'min_tokens') ?? 0;
+    const natural = body.ignore_eos === true ? maxTokens : s.outputTokens;
+    const outputTokens = Math.max(Math.min(natural, maxTokens), Math.min(minTokens, maxTokens), 1);
     const requestId = typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'] : undefined;
     this.counters.requests++;
+    const fault = this.drawFault();
     const job: Job = {
       model,
       base,
       endpoint,
       stream: body.stream === true,
       includeUsage: (body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true,
-      promptTokens: countPromptTokens(body),
+      promptTokens,
       outputTokens,
-      finishReason: maxTokens !== undefined && outputTokens >= maxTokens ? 'length' : 'stop',
-      fault: this.drawFault(),
+      finishReason: outputTokens >= maxTokens ? 'length' : 'stop',
+      fault,
       id: `${endpoint === 'chat' ? 'chatcmpl' : 'cmpl'}-${requestId ?? this.counters.requests}`,
       requestId,
       arrivalMs,
@@ -432,8 +642,13 @@ export class Simulator {
     }
     this.jobs.add(job);
     res.on('close', () => {
-      if (job.state !== 'done') this.end(job, ABORTED_REASON); // the client went away
+      if (job.state !== 'done') this.end(job, null); // the client went away: vLLM records no stats
     });
+    if (job.stream) {
+      // vLLM's StreamingResponse sends its headers at once; the first event waits for the first token.
+      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8' });
+      res.flushHeaders();
+    }
     this.queue.push(job);
     this.metrics.add(base, 'requestsWaiting', 1);
     this.drainQueue();
@@ -441,7 +656,7 @@ export class Simulator {
 
   private drawFault(): FaultKind | null {
     const f = this.current.faults;
-    if (f.error + f.malformed + f.cut + f.stall === 0) return null;
+    if (f.error + f.malformed + f.cut + f.stall + f.abort === 0) return null;
     let u = this.random();
     for (const k of FAULT_KINDS) {
       if (u < f[k]) return k;
@@ -464,17 +679,13 @@ export class Simulator {
     this.metrics.add(job.base, 'promptTokens', job.promptTokens);
     this.metrics.add(job.base, 'prefixCacheQueries', job.promptTokens);
     this.metrics.set(job.base, 'kvCacheUsage', Math.min(this.running / (this.current.maxRunning ?? 256), 1));
-    this.metrics.observe(job.base, 'requestQueueTime', (job.startMs - job.arrivalMs) / 1000);
     if (job.stream) {
-      job.res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
-      job.res.flushHeaders();
       // Tokens go to the socket as ready-made chunked frames: one write each, instead of
       // ServerResponse's four buffered pieces and a deferred uncork, which were ~40 % of the
       // simulator's allocations at 20,000 tokens/s. Only when the response owns its socket (a
       // pipelined response waits without one) and is chunked (not for an HTTP/1.0 client);
       // res.end() still writes the last chunk.
       job.rawFrames = job.res.socket !== null && (job.res as { chunkedEncoding?: boolean }).chunkedEncoding === true;
-      if (job.endpoint === 'chat') job.res.write(this.chunk(job, { role: 'assistant', content: '' }, null));
     }
     if (job.fault === 'stall') return; // holds its running slot until the client gives up
     this.schedule(job);
@@ -502,12 +713,18 @@ export class Simulator {
     else this.complete(job);
   }
 
+  private write(job: Job, frame: string): void {
+    const socket = job.res.socket;
+    if (job.rawFrames && socket !== null) socket.write(`${Buffer.byteLength(frame).toString(16)}\r\n${frame}\r\n`);
+    else job.res.write(frame);
+  }
+
   private token(job: Job, now: number): void {
     const i = job.emitted++;
+    const last = job.emitted === job.outputTokens;
     if (i === 0) {
       job.firstTokenMs = now;
-      const ttftSec = (now - job.arrivalMs) / 1000;
-      this.metrics.observe(job.base, 'timeToFirstToken', ttftSec);
+      this.metrics.observe(job.base, 'timeToFirstToken', (now - job.arrivalMs) / 1000);
       if (this.opts.recordTimings === true && job.requestId !== undefined) {
         // One clock reading converts both performance.now() stamps to the shared monotonic clock.
         const offset = monotonicMs() - performance.now();
@@ -518,74 +735,111 @@ export class Simulator {
     }
     job.lastTokenMs = now;
     this.metrics.add(job.base, 'generationTokens', 1);
-    if (!job.stream) return;
-    if (i === 0) {
-      const head = `data: {"id":${JSON.stringify(job.id)},"object":"${this.objectType(job)}","created":${this.created},"model":${JSON.stringify(job.model)},"choices":[{"index":0,`;
-      job.tokenPrefix = job.endpoint === 'chat' ? `${head}"delta":{"content":` : `${head}"text":`;
+    if (job.stream) {
+      if (i === 0) {
+        const head = `data: {"id":${JSON.stringify(job.id)},"object":"${this.objectType(job)}","created":${this.created},"model":${JSON.stringify(job.model)},"choices":[{"index":0,`;
+        job.tokenPrefix = job.endpoint === 'chat' ? `${head}"delta":{"content":` : `${head}"text":`;
+        // vLLM builds the role chunk on the first engine output: it travels with the first token.
+        if (job.endpoint === 'chat') this.write(job, this.chunk(job, { role: 'assistant', content: '' }, null));
+      }
+      if (last) {
+        // The last output carries finish_reason and stop_reason; an EOS adds no text.
+        const text = job.finishReason === 'stop' ? '' : TOKENS[i % TOKENS.length]!;
+        this.write(job, job.endpoint === 'chat' ? this.chunk(job, { content: text }, job.finishReason, null) : this.chunk(job, text, job.finishReason, null));
+      } else {
+        const tail = job.endpoint === 'chat' ? '},"logprobs":null,"finish_reason":null}]}\n\n' : ',"logprobs":null,"finish_reason":null,"stop_reason":null}]}\n\n';
+        this.write(job, job.tokenPrefix + TOKENS_JSON[i % TOKENS.length]! + tail);
+      }
+      if (job.fault === 'malformed' && i === 0) job.res.write('data: {"id": "broken\n\n');
     }
-    const tail = job.endpoint === 'chat' ? '},"logprobs":null,"finish_reason":null}]}\n\n' : ',"logprobs":null,"finish_reason":null,"stop_reason":null}]}\n\n';
-    const frame = job.tokenPrefix + TOKENS_JSON[i % TOKENS.length]! + tail;
-    const socket = job.res.socket;
-    if (job.rawFrames && socket !== null) socket.write(`${Buffer.byteLength(frame).toString(16)}\r\n${frame}\r\n`);
-    else job.res.write(frame);
-    if (job.fault === 'malformed' && i === 0) job.res.write('data: {"id": "broken\n\n');
-    if (job.fault === 'cut' && job.emitted >= Math.max(Math.floor(job.outputTokens / 2), 1)) {
+    const halfway = job.emitted >= Math.max(Math.floor(job.outputTokens / 2), 1);
+    if (job.fault === 'cut' && job.stream && halfway) {
       job.res.socket?.destroy();
-      this.end(job, ABORTED_REASON);
+      this.end(job, null);
+    } else if (job.fault === 'abort' && halfway && !last) {
+      this.finishEarly(job);
     }
+  }
+
+  /** The engine aborts the job: its answer ends with finish_reason `abort`, and vLLM counts it. */
+  private finishEarly(job: Job): void {
+    if (job.state === 'done') return;
+    if (job.state === 'waiting' || job.emitted === 0) {
+      // Aborted before its first token: vLLM still sends the role chunk with the abort output.
+      if (job.stream && job.endpoint === 'chat' && !job.res.writableEnded) this.write(job, this.chunk(job, { role: 'assistant', content: '' }, null));
+    }
+    if (job.stream && !job.res.writableEnded) {
+      this.write(job, job.endpoint === 'chat' ? this.chunk(job, { content: '' }, ABORTED_REASON, null) : this.chunk(job, '', ABORTED_REASON, null));
+    }
+    this.answer(job, job.emitted, ABORTED_REASON);
   }
 
   private complete(job: Job): void {
-    const res = job.res;
-    const usage = { prompt_tokens: job.promptTokens, total_tokens: job.promptTokens + job.outputTokens, completion_tokens: job.outputTokens };
-    if (job.stream) {
-      res.write(job.endpoint === 'chat' ? this.chunk(job, {}, job.finishReason) : this.chunk(job, '', job.finishReason));
-      if (job.includeUsage) {
-        res.write(`data: ${JSON.stringify({ id: job.id, object: this.objectType(job), created: this.created, model: job.model, choices: [], usage })}\n\n`);
-      }
-      res.end('data: [DONE]\n\n');
-    } else if (job.fault === 'cut') {
-      res.socket?.destroy();
-      this.end(job, ABORTED_REASON);
+    if (!job.stream && job.fault === 'cut') {
+      job.res.socket?.destroy();
+      this.end(job, null);
       return;
-    } else {
-      let text = '';
-      for (let i = 0; i < job.outputTokens; i++) text += TOKENS[i % TOKENS.length];
-      const choice =
-        job.endpoint === 'chat'
-          ? { index: 0, message: { role: 'assistant', content: text, tool_calls: [] }, logprobs: null, finish_reason: job.finishReason, stop_reason: null }
-          : { index: 0, text, logprobs: null, finish_reason: job.finishReason, stop_reason: null };
-      let body = JSON.stringify({
-        id: job.id,
-        object: job.endpoint === 'chat' ? 'chat.completion' : 'text_completion',
-        created: this.created,
-        model: job.model,
-        choices: [choice],
-        usage,
-      });
-      if (job.fault === 'malformed') body = body.slice(0, Math.floor(body.length / 2));
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
     }
-    this.counters.completed++;
-    this.metrics.observe(job.base, 'requestPromptTokens', job.promptTokens);
-    this.metrics.observe(job.base, 'requestGenerationTokens', job.outputTokens);
-    if (job.outputTokens > 1) this.metrics.observe(job.base, 'timePerOutputToken', (job.lastTokenMs - job.firstTokenMs) / 1000 / (job.outputTokens - 1));
-    this.end(job, job.finishReason);
+    this.answer(job, job.outputTokens, job.finishReason);
   }
 
-  private end(job: Job, reason: 'stop' | 'length' | typeof ABORTED_REASON): void {
+  /** Ends the answer (usage chunk and [DONE], or the JSON body) and records the finished request. */
+  private answer(job: Job, tokens: number, reason: Job['finishReason']): void {
+    const res = job.res;
+    const usage = { prompt_tokens: job.promptTokens, total_tokens: job.promptTokens + tokens, completion_tokens: tokens };
+    if (!res.writableEnded) {
+      if (job.stream) {
+        if (job.includeUsage) {
+          res.write(`data: ${JSON.stringify({ id: job.id, object: this.objectType(job), created: this.created, model: job.model, choices: [], usage })}\n\n`);
+        }
+        res.end('data: [DONE]\n\n');
+      } else {
+        let text = '';
+        const words = reason === 'stop' ? tokens - 1 : tokens;
+        for (let i = 0; i < words; i++) text += TOKENS[i % TOKENS.length];
+        const choice =
+          job.endpoint === 'chat'
+            ? { index: 0, message: { role: 'assistant', content: text, tool_calls: [] }, logprobs: null, finish_reason: reason, stop_reason: null }
+            : { index: 0, text, logprobs: null, finish_reason: reason, stop_reason: null };
+        let body = JSON.stringify({
+          id: job.id,
+          object: job.endpoint === 'chat' ? 'chat.completion' : 'text_completion',
+          created: this.created,
+          model: job.model,
+          choices: [choice],
+          usage,
+        });
+        if (job.fault === 'malformed') body = body.slice(0, Math.floor(body.length / 2));
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
+      }
+    }
+    if (reason !== ABORTED_REASON) this.counters.completed++;
+    this.metrics.observe(job.base, 'requestPromptTokens', job.promptTokens);
+    this.metrics.observe(job.base, 'requestGenerationTokens', tokens);
+    if (tokens > 1) this.metrics.observe(job.base, 'timePerOutputToken', (job.lastTokenMs - job.firstTokenMs) / 1000 / (tokens - 1));
+    this.end(job, reason);
+  }
+
+  /**
+   * Takes the job out of the engine. With a reason the engine finished it and vLLM records its
+   * stats; null is a request dropped without stats (client gone, connection cut, pod killed).
+   */
+  private end(job: Job, reason: FinishedReason | null): void {
     if (job.state === 'done') return;
     // A job still in the token clock is skipped when its turn comes (state is checked there).
     const wasRunning = job.state === 'running';
     job.state = 'done';
     this.jobs.delete(job);
-    if (reason === ABORTED_REASON && !job.res.writableEnded) job.res.destroy();
-    this.metrics.finished(job.base, reason);
+    if (reason === null && !job.res.writableEnded) job.res.destroy();
+    if (reason !== null) {
+      this.metrics.finished(job.base, reason);
+      this.metrics.observe(job.base, 'e2eRequestLatency', (performance.now() - job.arrivalMs) / 1000);
+      this.metrics.observe(job.base, 'requestQueueTime', ((wasRunning ? job.startMs : performance.now()) - job.arrivalMs) / 1000);
+    }
     if (wasRunning) {
       this.running--;
       this.metrics.add(job.base, 'requestsRunning', -1);
       this.metrics.set(job.base, 'kvCacheUsage', Math.min(this.running / (this.current.maxRunning ?? 256), 1));
-      this.metrics.observe(job.base, 'e2eRequestLatency', (performance.now() - job.arrivalMs) / 1000);
       this.drainQueue();
     } else {
       const i = this.queue.indexOf(job);
@@ -604,11 +858,12 @@ export class Simulator {
     return job.endpoint === 'chat' ? 'chat.completion.chunk' : 'text_completion';
   }
 
-  private chunk(job: Job, delta: Record<string, string> | string, finishReason: string | null): string {
+  /** One SSE event; `stopReason` (vLLM's stop_reason) is added to a chat choice when given. */
+  private chunk(job: Job, delta: Record<string, string> | string, finishReason: string | null, stopReason?: null): string {
     const choice =
       typeof delta === 'string'
         ? { index: 0, text: delta, logprobs: null, finish_reason: finishReason, stop_reason: null }
-        : { index: 0, delta, logprobs: null, finish_reason: finishReason };
+        : { index: 0, delta, logprobs: null, finish_reason: finishReason, ...(stopReason !== undefined && { stop_reason: stopReason }) };
     return `data: ${JSON.stringify({ id: job.id, object: this.objectType(job), created: this.created, model: job.model, choices: [choice] })}\n\n`;
   }
 }
