@@ -502,6 +502,8 @@ export class Simulator {
       };
       const asked = req.headers['access-control-request-headers'];
       if (typeof asked === 'string') headers['access-control-allow-headers'] = asked;
+      // CORSMiddleware sits outside vLLM's instrumentator: a preflight is not counted.
+      COUNT_AS.set(res, null);
       res.writeHead(200, headers).end('OK');
       return;
     }

@@ -42,14 +42,14 @@ describe('simulator', () => {
     await c.generate({ model: 'lora', endpoint: 'chat', stream: true, prompt: { text: 'a b c' }, maxTokens: 3 }).done;
     const text = (await c.get('/metrics')).body;
     for (const series of allSeriesNames()) expect(text).toMatch(new RegExp(`^${series}\\{[^}]*model_name="m1"`, 'm'));
-    expect(text).toContain(`${M.generationTokens.name}{engine="0",model_name="m1"} 3`);
-    expect(text).toContain(`${M.requestSuccess.name}{engine="0",model_name="m1",finished_reason="length"} 1`);
-    expect(text).toContain(`${M.timeToFirstToken.name}_count{engine="0",model_name="m1"} 1`);
+    expect(text).toContain(`${M.generationTokens.name}{engine="0",model_name="m1"} 3.0`);
+    expect(text).toContain(`${M.requestSuccess.name}{engine="0",finished_reason="length",model_name="m1"} 1.0`);
+    expect(text).toContain(`${M.timeToFirstToken.name}_count{engine="0",model_name="m1"} 1.0`);
     expect(text).toContain(`# TYPE ${M.requestsRunning.name} gauge`);
-    expect(text).toContain(`${M.requestGenerationTokens.name}_count{engine="0",model_name="m1"} 1`);
-    expect(text).toContain(`${M.timePerOutputToken.name}_count{engine="0",model_name="m1"} 1`);
+    expect(text).toContain(`${M.requestGenerationTokens.name}_count{engine="0",model_name="m1"} 1.0`);
+    expect(text).toContain(`${M.timePerOutputToken.name}_count{engine="0",model_name="m1"} 1.0`);
     // The API server's HTTP counter, by route template and status class (what the error SLI reads).
-    expect(text).toContain(`${VLLM_HTTP_METRICS.httpRequests.name}{handler="/v1/chat/completions",method="POST",status="2xx"} 1`);
+    expect(text).toContain(`${VLLM_HTTP_METRICS.httpRequests.name}{handler="/v1/chat/completions",method="POST",status="2xx"} 1.0`);
   });
 
   it('generates exactly max_tokens with ignore_eos, and its natural length otherwise', async () => {
@@ -83,7 +83,7 @@ describe('simulator', () => {
     const flights = Array.from({ length: 6 }, () => c.generate({ model: 'sim-model', endpoint: 'chat', stream: true, prompt: { text: 'x' }, maxTokens: 1, exactTokens: true }).done);
     await sleep(30);
     expect(s.stats()).toMatchObject({ running: 2, waiting: 4 });
-    expect((await c.get('/metrics')).body).toContain(`${M.requestsWaiting.name}{engine="0",model_name="sim-model"} 4`);
+    expect((await c.get('/metrics')).body).toContain(`${M.requestsWaiting.name}{engine="0",model_name="sim-model"} 4.0`);
     const ttfts = (await Promise.all(flights)).map((r) => r.ttftMs!).sort((a, b) => a - b);
     // Three waves of two: TTFT ≥ 60, 120, 180 ms (exact lower bounds: a queued request starts only
     // when a running one ends); the first wave never waited for another.
