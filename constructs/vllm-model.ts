@@ -29,7 +29,12 @@ export { CACHE_MOUNT, TRACKS, TRACK_LABEL, registryCachePath, selectorLabels, ty
 
 /** Port vLLM's OpenAI server listens on. */
 export const VLLM_PORT = 8000;
-/** The image's non-root `vllm` user (UID 2000, GID 0). */
+/**
+ * The UID the pod runs vLLM as. The vllm/vllm-openai image sets no USER and has no `vllm` user
+ * (facts/vllm: image.user, image.hasVllmUser), so this is an arbitrary non-root UID without a
+ * passwd entry; it works because every path vLLM writes (HOME, the caches, /tmp, /dev/shm) is a
+ * volume the pod mounts, and fsGroup makes the cache volume writable for it.
+ */
 export const VLLM_UID = 2000;
 /** Seconds between the end of vLLM's drain and SIGKILL, for the process to exit. */
 export const SHUTDOWN_MARGIN_SEC = 15;
@@ -146,17 +151,20 @@ export interface VllmModelProps {
   readonly clientNamespaces: readonly string[];
 }
 
-/** The vLLM command line for a variant, in a stable order. */
+/**
+ * The vLLM command line for a variant, in a stable order. The image's ENTRYPOINT is
+ * `vllm serve`, so the first argument is the model (positional: `--model` is deprecated there).
+ */
 export function vllmArgs(p: VllmModelProps): string[] {
   const src = p.source ?? { kind: 'huggingface' };
   const args: string[] = [];
   if (src.kind === 'huggingface') {
-    args.push('--model', p.modelId);
+    args.push(p.modelId);
     if (p.revision) args.push('--revision', p.revision);
   } else if (src.loader === 'sync') {
-    args.push('--model', registryCachePath(src.uri));
+    args.push(registryCachePath(src.uri));
   } else {
-    args.push('--model', src.uri, '--load-format', 'runai_streamer');
+    args.push(src.uri, '--load-format', 'runai_streamer');
   }
   args.push('--served-model-name', p.name, '--host', '0.0.0.0', '--port', String(VLLM_PORT), '--dtype', p.dtype);
   if (p.quantization) args.push('--quantization', p.quantization);

@@ -121,7 +121,7 @@ export class ClusterStorage extends pulumi.ComponentResource {
             fileSystemId: fileSystem.id,
             directoryPerms: '700',
             basePath: '/model-cache',
-            // NFS has no fsGroup: the access point presents every file as the vLLM user's.
+            // NFS has no fsGroup: the access point presents every file as owned by the UID the vLLM pods run as.
             uid: String(VLLM_UID),
             gid: '0',
           },

@@ -147,20 +147,28 @@ export function rolloutStatus(d: V1Deployment, pods: readonly V1Pod[], newHash: 
 /** What a pod template's vLLM container loads. */
 export type ModelSource =
   | { readonly kind: 'huggingface'; readonly model: string }
-  /** `--model s3://…` with the Run:ai streamer. */
+  /** The model is an `s3://…` URI, read with the Run:ai streamer. */
   | { readonly kind: 'stream'; readonly uri: string }
-  /** An init container syncs `uri` into the cache and `--model` points at the copy. */
+  /** An init container syncs `uri` into the cache and the model argument points at the copy. */
   | { readonly kind: 'sync'; readonly uri: string; readonly path: string };
 
 function container(template: V1PodTemplateSpec, name: string, init: boolean): V1Container | undefined {
   return (init ? template.spec?.initContainers : template.spec?.containers)?.find((c) => c.name === name);
 }
 
-/** The value of `--model` in a vLLM command line (`--model X` or `--model=X`). */
-function modelArg(args: readonly string[]): string | undefined {
-  for (let i = 0; i < args.length; i++) {
-    if (args[i] === '--model') return args[i + 1];
-    if (args[i]!.startsWith('--model=')) return args[i]!.slice('--model='.length);
+/**
+ * The model of a vLLM command line: the first positional argument of `vllm serve` (the image's
+ * ENTRYPOINT, which the container args follow), or `--model X` / `--model=X` as manifests before
+ * the positional form had it.
+ */
+function modelArg(command: readonly string[], args: readonly string[]): string | undefined {
+  const all = [...command, ...args];
+  const serve = command.indexOf('serve');
+  const first = all[serve === -1 ? (command.length > 0 ? command.length : 0) : serve + 1];
+  if (first !== undefined && !first.startsWith('-')) return first;
+  for (let i = 0; i < all.length; i++) {
+    if (all[i] === '--model') return all[i + 1];
+    if (all[i]!.startsWith('--model=')) return all[i]!.slice('--model='.length);
   }
   return undefined;
 }
@@ -168,9 +176,9 @@ function modelArg(args: readonly string[]): string | undefined {
 /** Reads where the template's vLLM container gets its weights; throws RunError when it has no `--model`. */
 export function modelSourceOf(template: V1PodTemplateSpec, what: string): ModelSource {
   const vllm = container(template, VLLM_CONTAINER, false);
-  const model = modelArg([...(vllm?.command ?? []), ...(vllm?.args ?? [])]);
+  const model = modelArg(vllm?.command ?? [], vllm?.args ?? []);
   if (vllm === undefined || model === undefined) {
-    throw new RunError(`${what} has no ${VLLM_CONTAINER} container with a --model argument, got containers ${(template.spec?.containers ?? []).map((c) => c.name).join(', ') || 'none'}; is it an llm-platform model Deployment?`);
+    throw new RunError(`${what} has no ${VLLM_CONTAINER} container with a model argument, got containers ${(template.spec?.containers ?? []).map((c) => c.name).join(', ') || 'none'}; is it an llm-platform model Deployment?`);
   }
   if (model.startsWith('s3://')) return { kind: 'stream', uri: model };
   const sync = container(template, REGISTRY_SYNC_CONTAINER, true);
@@ -180,7 +188,7 @@ export function modelSourceOf(template: V1PodTemplateSpec, what: string): ModelS
 }
 
 /**
- * The template with its registry version replaced by `uri`: the vLLM `--model` and, for the sync
+ * The template with its registry version replaced by `uri`: the vLLM model argument and, for the sync
  * loader, the init container's source and destination. Throws RunError for a Hugging Face model.
  */
 export function withModelUri(template: V1PodTemplateSpec, uri: string, what: string): V1PodTemplateSpec {

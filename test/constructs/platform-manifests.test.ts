@@ -89,7 +89,9 @@ describe.each(cases)('%s', (_name, c, m) => {
 
   it('runs the catalog model with the configured vLLM flags', () => {
     expect(pod.containers).toHaveLength(1);
-    expect(flag(args, '--model')).toBe(m.modelId);
+    // `vllm serve <model>`: the image's ENTRYPOINT is `vllm serve`, the model is the first argument.
+    expect(args[0]).toBe(m.modelId);
+    expect(args).not.toContain('--model');
     expect(flag(args, '--served-model-name')).toBe(m.name);
     expect(flag(args, '--dtype')).toBe('half');
     expect(flag(args, '--port')).toBe(String(VLLM_PORT));

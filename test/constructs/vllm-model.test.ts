@@ -43,7 +43,7 @@ describe('VllmModel', () => {
       },
     });
     expect(vllmArgs(modelProps(c, c.models.judge))).toEqual([
-      '--model', 'TheBloke/Mistral-7B-Instruct-v0.2-AWQ', '--revision', 'abc123',
+      'TheBloke/Mistral-7B-Instruct-v0.2-AWQ', '--revision', 'abc123',
       '--served-model-name', 'mistral-7b-judge', '--host', '0.0.0.0', '--port', '8000', '--dtype', 'half',
       '--quantization', 'awq', '--max-model-len', '4096', '--max-num-seqs', '64', '--max-num-batched-tokens', '8192',
       '--gpu-memory-utilization', '0.9', '--enforce-eager', '--no-enable-prefix-caching', '--shutdown-timeout', '45',
@@ -95,7 +95,7 @@ describe('VllmModel', () => {
     ]);
     expect(init.securityContext).toEqual(pod.containers[0].securityContext);
     const args: string[] = pod.containers[0].args;
-    expect(args.slice(0, 2)).toEqual(['--model', '/model-cache/registry/mistral-7b-awq/v1.2.0']);
+    expect(args.slice(0, 2)).toEqual(['/model-cache/registry/mistral-7b-awq/v1.2.0', '--served-model-name']);
     expect(args).not.toContain('--revision');
     const egress = find(objs, 'NetworkPolicy', 'mistral-7b-awq').spec.egress;
     expect(egress).toContainEqual({ to: [{ ipBlock: { cidr: '169.254.170.23/32' } }], ports: [{ port: 80, protocol: 'TCP' }] });
@@ -117,8 +117,8 @@ describe('VllmModel', () => {
     });
     const objs = renderManifests(c);
     const argsOf = (name: string): string[] => find(objs, 'Deployment', name).spec.template.spec.containers[0].args;
-    expect(argsOf('mistral-7b-judge-blue').slice(0, 4)).toEqual(['--model', 's3://acme-llm-models/models/mistral-7b-judge/v2.0.0/', '--load-format', 'runai_streamer']);
-    expect(argsOf('mistral-7b-judge-green')[1]).toBe('s3://acme-llm-models/models/mistral-7b-judge/v2.1.0/');
+    expect(argsOf('mistral-7b-judge-blue').slice(0, 3)).toEqual(['s3://acme-llm-models/models/mistral-7b-judge/v2.0.0/', '--load-format', 'runai_streamer']);
+    expect(argsOf('mistral-7b-judge-green')[0]).toBe('s3://acme-llm-models/models/mistral-7b-judge/v2.1.0/');
     expect(find(objs, 'Deployment', 'mistral-7b-judge-blue').spec.template.spec.initContainers).toBeUndefined();
   });
 

@@ -74,17 +74,25 @@ describe('model sources', () => {
     const stream = template('m', { source: { kind: 'stream', uri: uriOf('m', '1.0.0') } }) as unknown as V1PodTemplateSpec;
     expect(modelSourceOf(stream, 'd')).toEqual({ kind: 'stream', uri: uriOf('m', '1.0.0') });
     const next = withModelUri(stream, uriOf('m', '2.0.0'), 'd');
-    expect(next.spec?.containers[0]?.args).toEqual(['--model', uriOf('m', '2.0.0'), '--load-format', 'runai_streamer', '--served-model-name', 'm', '--port', '8000']);
+    expect(next.spec?.containers[0]?.args).toEqual([uriOf('m', '2.0.0'), '--load-format', 'runai_streamer', '--served-model-name', 'm', '--port', '8000']);
     const sync = template('m', { source: { kind: 'sync', uri: uriOf('m', '1.0.0') } }) as unknown as V1PodTemplateSpec;
     expect(modelSourceOf(sync, 'd')).toEqual({ kind: 'sync', uri: uriOf('m', '1.0.0'), path: '/model-cache/registry/m/v1.0.0' });
     const synced = withModelUri(sync, uriOf('m', '2.0.0'), 'd');
     expect(synced.spec?.initContainers?.[0]?.command?.slice(3, 5)).toEqual([uriOf('m', '2.0.0'), '/model-cache/registry/m/v2.0.0']);
-    expect(synced.spec?.containers[0]?.args?.slice(0, 2)).toEqual(['--model', '/model-cache/registry/m/v2.0.0']);
+    expect(synced.spec?.containers[0]?.args?.slice(0, 2)).toEqual(['/model-cache/registry/m/v2.0.0', '--served-model-name']);
+  });
+
+  it('reads the model from --model too, as manifests before the positional form had it', () => {
+    const legacy = { spec: { containers: [{ name: 'vllm', args: ['--served-model-name', 'm', '--model', uriOf('m', '1.0.0'), '--load-format', 'runai_streamer'] }] } };
+    expect(modelSourceOf(legacy, 'd')).toEqual({ kind: 'stream', uri: uriOf('m', '1.0.0') });
+    expect(withModelUri(legacy, uriOf('m', '2.0.0'), 'd').spec?.containers[0]?.args?.slice(2, 4)).toEqual(['--model', uriOf('m', '2.0.0')]);
+    const command = { spec: { containers: [{ name: 'vllm', command: ['vllm', 'serve'], args: ['org/model', '--port', '8000'] }] } };
+    expect(modelSourceOf(command, 'd')).toEqual({ kind: 'huggingface', model: 'org/model' });
   });
 
   it('fails when the template has no vllm container', () => {
     expect(() => modelSourceOf({ spec: { containers: [{ name: 'nginx' }] } }, 'deployment ns/web')).toThrow(
-      'deployment ns/web has no vllm container with a --model argument, got containers nginx; is it an llm-platform model Deployment?',
+      'deployment ns/web has no vllm container with a model argument, got containers nginx; is it an llm-platform model Deployment?',
     );
   });
 });

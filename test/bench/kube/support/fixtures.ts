@@ -1,6 +1,6 @@
 /**
  * Model variants seeded into the Kubernetes double, shaped like constructs/vllm-model.ts renders
- * them (labels, selectors, the vllm container's --model, the registry-sync init container).
+ * them (labels, selectors, the vllm container's model argument, the registry-sync init container).
  */
 import { KubeClient } from '../../../../bench/kube/client';
 import { registryCachePath, selectorLabels, TRACK_LABEL, type Track } from '../../../../bench/kube/layout';
@@ -17,7 +17,8 @@ export function template(
 ): PodTemplate {
   const labels = { ...selectorLabels(name), 'app.kubernetes.io/component': 'inference', ...(o.track !== undefined && { [TRACK_LABEL]: o.track }) };
   const source = o.source ?? { kind: 'hf', model: 'TheBloke/Mistral-7B-Instruct-v0.2-AWQ' };
-  const model = source.kind === 'hf' ? ['--model', source.model] : source.kind === 'stream' ? ['--model', source.uri, '--load-format', 'runai_streamer'] : ['--model', registryCachePath(source.uri)];
+  // `vllm serve <model>`: the model is the first argument, as constructs/vllm-model.ts emits it.
+  const model = source.kind === 'hf' ? [source.model] : source.kind === 'stream' ? [source.uri, '--load-format', 'runai_streamer'] : [registryCachePath(source.uri)];
   return {
     metadata: { labels, annotations: { 'kubectl.kubernetes.io/default-container': 'vllm' } },
     spec: {
