@@ -151,11 +151,31 @@ export interface VllmModelProps {
   readonly clientNamespaces: readonly string[];
 }
 
+/** What the vLLM command line is built from. */
+export type VllmArgsProps = Pick<
+  VllmModelProps,
+  | 'name'
+  | 'modelId'
+  | 'source'
+  | 'revision'
+  | 'quantization'
+  | 'dtype'
+  | 'maxModelLen'
+  | 'maxNumSeqs'
+  | 'maxNumBatchedTokens'
+  | 'gpuMemoryUtilization'
+  | 'enforceEager'
+  | 'enablePrefixCaching'
+  | 'shutdownTimeoutSec'
+  | 'lora'
+  | 'extraArgs'
+>;
+
 /**
  * The vLLM command line for a variant, in a stable order. The image's ENTRYPOINT is
  * `vllm serve`, so the first argument is the model (positional: `--model` is deprecated there).
  */
-export function vllmArgs(p: VllmModelProps): string[] {
+export function vllmArgs(p: VllmArgsProps): string[] {
   const src = p.source ?? { kind: 'huggingface' };
   const args: string[] = [];
   if (src.kind === 'huggingface') {

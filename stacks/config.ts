@@ -22,6 +22,7 @@ import {
 } from '../constructs/catalog';
 import { GPU_INSTANCE_TYPES, NODE_RESERVE, gpuFloor, type GpuFloor } from '../constructs/hardware';
 import { DEFAULT_SPOT_DISCOUNT, PRICED_REGIONS } from '../facts/prices';
+import { vllmVersionProblems } from './vllm-version';
 
 /** Pulumi project name: the namespace of every config key (`llm-platform:models`). */
 export const PROJECT = 'llm-platform';
@@ -170,6 +171,8 @@ const image = z.strictObject({
     .string()
     .regex(/^sha256:[a-f0-9]{64}$/, 'must be sha256: followed by 64 hex digits')
     .optional(),
+  /** The vLLM release the image runs, needed with `digest` (else read from the tag); checked against facts/vllm. */
+  vllmVersion: z.string().optional(),
 });
 
 const workloads = z.strictObject({
@@ -212,7 +215,12 @@ const slo = z.strictObject({
    * Sits above `kvCacheUsageTarget`, where KEDA already adds replicas.
    */
   kvCacheUsage: z.number().gt(0).max(1).default(0.9),
-  /** Share of requests clients abort (disconnect or cancel) above which an alert fires. */
+  /**
+   * Share of a model's generation requests that end without a finished answer above which an
+   * alert fires: requests the client cancels or disconnects from (vLLM records no stats for those,
+   * so they are measured as OpenAI requests answered 2xx that the engine never finished) and
+   * requests the engine aborts itself (`finished_reason="abort"`, e.g. SIGTERM with shutdownTimeoutSec 0).
+   */
   abortRatio: z.number().min(0).max(1).default(0.05),
   /**
    * USD per 1M generated tokens a variant may cost for an hour before an alert fires: its GPUs'
@@ -571,6 +579,10 @@ function crossCheck(raw: RawConfig): { errors: string[]; warnings: string[]; gpu
 
   const enabled = VARIANT_IDS.filter((id) => raw.models[id].enabled);
   if (enabled.length === 0) errors.push('models enables no variant, got all four disabled; enable at least one');
+  // Each image must be a vLLM release with every flag the construct emits (facts/vllm).
+  const versions = vllmVersionProblems(raw);
+  errors.push(...versions.errors);
+  warnings.push(...versions.warnings);
 
   const gpu = unknownTypes.length === 0 ? gpuFloor(raw.gpuNodes.instanceTypes) : undefined;
   const floorName = gpu ? `${gpu.gpuName} (${gpu.instanceTypes.join(', ')})` : '';
