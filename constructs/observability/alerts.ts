@@ -55,6 +55,7 @@ export const ALERT_WINDOWS = {
   kvCache: '10m',
   /** Preemptions are normal in a burst; sustained, they mean the KV cache is too small for the load. */
   preemptions: '15m',
+  /** Engine aborts and client cancellations: a burst of either at a rollout is expected. */
   aborts: '15m',
   /** Restarts are counted over this lookback; any restart is a cold start of minutes. */
   restartLookback: '30m',
@@ -215,8 +216,16 @@ export function modelAlerts(p: ModelAlertInputs): AlertRule[] {
       'warning',
       `${recorded('abortRatio', sel)} > ${num(slo.abortRatio)}`,
       ALERT_WINDOWS.aborts,
-      `${name}: clients abort more than ${pct(slo.abortRatio)} of requests`,
-      `{{ $value | humanizePercentage }} of the requests ${name} finished in ${ns} were aborted (client disconnect or cancel), above slo.abortRatio ${pct(slo.abortRatio)} for ${ALERT_WINDOWS.aborts}.`,
+      `${name}: the engine aborts more than ${pct(slo.abortRatio)} of requests`,
+      `vLLM itself aborted {{ $value | humanizePercentage }} of the requests ${name} finished in ${ns} (finished_reason="abort": pods stopped without draining, shutdownTimeoutSec 0), above slo.abortRatio ${pct(slo.abortRatio)} for ${ALERT_WINDOWS.aborts}. Client cancellations are not in this count: see VllmRequestsCancelled.`,
+    ),
+    rule(
+      'VllmRequestsCancelled',
+      'warning',
+      `${recorded('cancelRatio', sel)} > ${num(slo.abortRatio)}`,
+      ALERT_WINDOWS.aborts,
+      `${name}: clients give up on more than ${pct(slo.abortRatio)} of requests`,
+      `{{ $value | humanizePercentage }} of the chat and completion requests ${name} answered in ${ns} never finished in the engine (the client cancelled, timed out or disconnected; vLLM records no stats for them), above slo.abortRatio ${pct(slo.abortRatio)} for ${ALERT_WINDOWS.aborts}.`,
     ),
     rule(
       'VllmNoReadyPods',

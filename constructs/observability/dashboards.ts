@@ -161,7 +161,8 @@ export function modelDashboard(p: ModelDashboardInputs): DashboardJson {
   const throughput: PanelSpec[] = [
     {
       title: 'Requests/s by finish reason',
-      description: 'stop: the model ended; length: max_tokens or the context; abort: the client left; error: a request-level failure.',
+      description:
+        'Requests the engine finished. stop: the model ended; length: max_tokens or the context; abort: vLLM aborted it (shutdown without drain); error: a request-level failure. A client that leaves is not counted here (see Aborted ratio).',
       unit: 'reqps',
       queries: [{ expr: rateBy(FINISHED_REASON_LABEL, 'requestSuccess', sel), legend: `{{${FINISHED_REASON_LABEL}}}` }],
     },
@@ -196,10 +197,13 @@ export function modelDashboard(p: ModelDashboardInputs): DashboardJson {
     },
     {
       title: 'Aborted ratio',
-      description: `Share of finished requests the client aborted; the dashed line is slo.abortRatio ${slo.abortRatio}.`,
+      description: `Unfinished requests: chat and completion requests answered 2xx that the engine never finished (clients that cancelled, timed out or disconnected: vLLM keeps no stats for them), and requests vLLM aborted itself (finished_reason abort); the dashed line is slo.abortRatio ${slo.abortRatio}.`,
       unit: 'percentunit',
       width: 12,
-      queries: [{ expr: recorded('abortRatio', sel), legend: 'aborted' }],
+      queries: [
+        { expr: recorded('cancelRatio', sel), legend: 'cancelled by the client' },
+        { expr: recorded('abortRatio', sel), legend: 'aborted by vLLM' },
+      ],
       thresholds: [{ value: slo.abortRatio, color: 'orange' }],
     },
   ];

@@ -10,9 +10,11 @@ import {
   ABORTED_REASON,
   DCGM_METRICS,
   FINISHED_REASON_LABEL,
+  GENERATION_HANDLER_REGEX,
   MODEL_LABEL,
   OPENAI_HANDLER_REGEX,
   SERVER_ERROR_STATUS,
+  SUCCESS_STATUS,
   VLLM_HTTP_METRICS,
   labelMatchers,
   modelMatchers,
@@ -39,6 +41,7 @@ export const RECORDED = {
   errorRatio: 'llm:request_errors:ratio_rate5m',
   errorRatioLong: 'llm:request_errors:ratio_rate1h',
   abortRatio: 'llm:requests_aborted:ratio_rate5m',
+  cancelRatio: 'llm:requests_cancelled:ratio_rate5m',
   requestsWaiting: 'llm:requests_waiting:sum',
   requestsRunning: 'llm:requests_running:sum',
   kvCacheUsage: 'llm:kv_cache_usage:max',
@@ -90,6 +93,19 @@ export function errorRatio(httpRate: RecordedId, sel: ModelSelector): string {
   return `(${errors} or ${all} * 0) / ${all}`;
 }
 
+/**
+ * Share of generation requests (chat and completions) the model's pods answered 2xx that the
+ * engine never finished: clients that cancelled, timed out or disconnected. vLLM records no stats
+ * for those (no `request_success`, not even `abort`), and its HTTP counter records the 2xx it had
+ * already sent, so the gap between the two counters is where they show. Clamped at 0 (the two
+ * counters tick at slightly different moments); empty without traffic (0/0).
+ */
+export function cancelRatio(sel: ModelSelector, window: string): string {
+  const m = { namespace: sel.namespace, handler: { regex: GENERATION_HANDLER_REGEX }, status: SUCCESS_STATUS };
+  const answered = modelPromql.byModel('sum', modelPromql.onModelPods(`rate(${modelPromql.series(VLLM_HTTP_METRICS.httpRequests, m)}[${window}])`, sel, window));
+  return `clamp_min(1 - ${modelPromql.rate('requestSuccess', sel, window)} / ${answered}, 0)`;
+}
+
 /** The GPU series of the model's pods, labelled with its model_name. */
 export function gpuOfModel(expr: string, sel: ModelSelector): string {
   return modelPromql.onModelPods(expr, sel);
@@ -119,7 +135,9 @@ export function sliRules(sel: ModelSelector): RecordingRule[] {
     httpRequestRateLong: httpRequestRate(sel, SLI_LONG_WINDOW),
     errorRatio: errorRatio('httpRequestRate', sel),
     errorRatioLong: errorRatio('httpRequestRateLong', sel),
+    // Engine aborts only (shutdown without drain, a pause with abort): a client that leaves is not counted by vLLM.
     abortRatio: `${modelPromql.rate('requestSuccess', sel, w, { [FINISHED_REASON_LABEL]: ABORTED_REASON })} / ${modelPromql.rate('requestSuccess', sel, w)}`,
+    cancelRatio: cancelRatio(sel, w),
     requestsWaiting: modelPromql.gauge('sum', 'requestsWaiting', sel),
     requestsRunning: modelPromql.gauge('sum', 'requestsRunning', sel),
     kvCacheUsage: modelPromql.gauge('max', 'kvCacheUsage', sel),

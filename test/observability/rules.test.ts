@@ -143,6 +143,7 @@ describe.each(modelCases)('%s alerts', (_name, c, m) => {
     expect(m.slo.kvCacheUsage).toBeGreaterThan(m.kvCacheUsageTarget);
     expect(comparedTo(alert('VllmPreemptions').expr)).toEqual([0]);
     expect(comparedTo(alert('VllmRequestsAborted').expr)).toEqual([m.slo.abortRatio]);
+    expect(comparedTo(alert('VllmRequestsCancelled').expr)).toEqual([m.slo.abortRatio]);
     for (const a of ['VllmQueueDepthHigh', 'VllmKvCacheNearlyFull', 'VllmPreemptions', 'VllmRequestsAborted']) {
       expect(alert(a).for).toMatch(/^1[05]m$/);
     }
