@@ -16,7 +16,7 @@ import { loadSuite, renderJunit, smokeSuite, sweepSuites } from './report/junit'
 import { renderMarkdown, renderSmokeMarkdown, renderSweepMarkdown } from './report/markdown';
 import { anyResultSchema, type LoadResult, SCHEMA_VERSION } from './result';
 import { startSimulator } from './sim/simulator';
-import { formatSmoke, parseAdapter, runSmoke } from './smoke/smoke';
+import { formatSmoke, parseAdapter, runSmoke, type SmokeProfile } from './smoke/smoke';
 import { runSweep } from './sweep';
 import { autoscaleCommand } from './autoscale/command';
 import { postdeployCommand } from './postdeploy/command';
@@ -339,6 +339,7 @@ interface SmokeFlags extends OutputFlags {
   readonly model: string[];
   readonly adapter: string[];
   readonly timeout?: number;
+  readonly profile: SmokeProfile;
 }
 
 async function smokeAction(f: SmokeFlags, io: CliIo, exit: ExitSink): Promise<void> {
@@ -349,6 +350,7 @@ async function smokeAction(f: SmokeFlags, io: CliIo, exit: ExitSink): Promise<vo
     baseUrl: f.baseUrl,
     models: f.model,
     adapters: f.adapter,
+    profile: f.profile,
     ...(apiKey !== undefined && apiKey !== '' && { apiKey }),
     ...(f.timeout !== undefined && { timeoutSec: f.timeout }),
   });
@@ -503,6 +505,7 @@ export function buildProgram(io: CliIo, exit: ExitSink): Command {
     .option('--model <id>', 'a base model that must be served; repeatable (default: the first listed)', collect, [])
     .option('--adapter <name[=parent]>', 'a LoRA adapter that must be served (with that parent); repeatable', collect, [])
     .option('--timeout <s>', `per-check timeout (default ${BENCH_DEFAULTS.smoke.timeoutSec})`, number('--timeout'))
+    .addOption(new Option('--profile <name>', 'vllm: every check; openai: only what any OpenAI-compatible server answers (skips /health, /metrics)').choices(['vllm', 'openai']).default('vllm'))
     .option('--json <file>', 'write the checks as JSON (- for stdout)')
     .option('--markdown <file>', 'write the checks as Markdown (- for stdout)')
     .option('--junit <file>', 'write JUnit XML, one test case per check (- for stdout)')

@@ -174,6 +174,8 @@ export const smokeResultSchema = z.object({
   kind: z.literal('smoke'),
   tool: z.object({ name: z.string(), version: z.string() }),
   baseUrl: z.string(),
+  /** `vllm` (default): every check; `openai`: only what any OpenAI-compatible server must answer. */
+  profile: z.enum(['vllm', 'openai']).optional(),
   startedAt: z.string(),
   checks: z.array(smokeCheckSchema),
   passed: z.boolean(),

@@ -17,11 +17,27 @@ export interface SmokeOptions {
   readonly adapters?: readonly string[];
   /** @default BENCH_DEFAULTS.smoke.timeoutSec */
   readonly timeoutSec?: number;
+  /**
+   * `vllm`: also vLLM's own endpoints (/health, the catalog's series on /metrics). `openai`: only
+   * what any OpenAI-compatible server must answer; the vLLM checks are listed as skipped. @default 'vllm'
+   */
+  readonly profile?: SmokeProfile;
 }
+
+/** Which server the smoke check expects. */
+export type SmokeProfile = 'vllm' | 'openai';
+
+/** The checks only vLLM answers, with what they read; `--profile openai` skips them. */
+export const VLLM_ONLY_CHECKS = { health: 'GET /health', metrics: 'GET /metrics with the vLLM series' } as const;
 
 type Outcome = { readonly status: 'pass' | 'fail' | 'skip'; readonly reason: string };
 const pass = (reason: string): Outcome => ({ status: 'pass', reason });
 const fail = (reason: string): Outcome => ({ status: 'fail', reason });
+
+/** Whether a /metrics answer is vLLM's: 200 with at least one `vllm:` series. */
+function looksLikeVllm(status: number, body: string): boolean {
+  return status === 200 && /^vllm:/m.test(body);
+}
 
 /** Parses `name` or `name=parent`. */
 export function parseAdapter(spec: string): { name: string; parent: string | undefined } {
@@ -33,6 +49,10 @@ export function parseAdapter(spec: string): { name: string; parent: string | und
  * Post-deploy smoke checks, each PASS/FAIL with its reason: health, the model list (models and
  * adapters with their parent), one chat and one completion per model, streamed with usage and
  * not, one chat per adapter, the catalog's vLLM series on /metrics, and 401 without the key.
+ *
+ * A server that is not vLLM (no vLLM series on /metrics) gets one `vllm` failure saying so, and
+ * the vLLM checks are skipped instead of each failing; `profile: 'openai'` skips them up front
+ * and passes such a server on the OpenAI checks alone (usage is then optional).
  *
  * Checks never throw: an unreachable server fails every check with the connection error.
  */
@@ -51,11 +71,34 @@ export async function runSmoke(opts: SmokeOptions): Promise<SmokeResult> {
     }
     checks.push({ name, ...outcome, durationMs: Math.round((performance.now() - t0) * 10) / 10 });
   };
+  const profile = opts.profile ?? 'vllm';
+  const skip = (name: keyof typeof VLLM_ONLY_CHECKS, why: string) => checks.push({ name, status: 'skip', reason: `vLLM check (${VLLM_ONLY_CHECKS[name]}) skipped: ${why}`, durationMs: 0 });
   try {
-    await check('health', async () => {
-      const res = await client.get('/health', { auth: false, timeoutSec });
-      return res.status === 200 ? pass('GET /health → 200') : fail(`GET /health → ${res.status}, expected 200`);
-    });
+    let vllm = profile === 'vllm';
+    if (profile === 'openai') {
+      for (const name of Object.keys(VLLM_ONLY_CHECKS) as (keyof typeof VLLM_ONLY_CHECKS)[]) skip(name, 'the openai profile checks only what any OpenAI-compatible server answers');
+    } else {
+      // One look at /metrics first: a server that is not vLLM gets one clear failure, not a wall of them.
+      await check('vllm', async () => {
+        let res;
+        try {
+          res = await client.get('/metrics', { auth: false, timeoutSec });
+        } catch {
+          return pass('GET /metrics unreachable: the checks below say why');
+        }
+        if (looksLikeVllm(res.status, res.body)) return pass('GET /metrics has vLLM series');
+        vllm = false;
+        const seen = res.status === 200 ? 'GET /metrics → 200 without vLLM series' : `GET /metrics → ${res.status}`;
+        return fail(`this does not look like vLLM (no /metrics: ${seen}); run with --profile openai to check an OpenAI-compatible server that is not vLLM`);
+      });
+      if (!vllm) for (const name of Object.keys(VLLM_ONLY_CHECKS) as (keyof typeof VLLM_ONLY_CHECKS)[]) skip(name, 'the server is not vLLM');
+    }
+    if (vllm) {
+      await check('health', async () => {
+        const res = await client.get('/health', { auth: false, timeoutSec });
+        return res.status === 200 ? pass('GET /health → 200') : fail(`GET /health → ${res.status}, expected 200`);
+      });
+    }
 
     let served: readonly ServedModel[] = [];
     await check('models', async () => {
@@ -70,19 +113,21 @@ export async function runSmoke(opts: SmokeOptions): Promise<SmokeResult> {
     for (const model of models) {
       for (const endpoint of ['chat', 'completions'] as const) {
         for (const stream of [true, false]) {
-          await check(`${endpoint} ${stream ? 'stream' : 'json'} ${model}`, () => generate(client, model, endpoint, stream));
+          await check(`${endpoint} ${stream ? 'stream' : 'json'} ${model}`, () => generate(client, model, endpoint, stream, profile === 'vllm'));
         }
       }
     }
     for (const { name } of (opts.adapters ?? []).map(parseAdapter)) {
-      await check(`chat stream ${name}`, () => generate(client, name, 'chat', true));
+      await check(`chat stream ${name}`, () => generate(client, name, 'chat', true, profile === 'vllm'));
     }
 
-    await check('metrics', async () => {
-      const res = await client.get('/metrics', { auth: false, timeoutSec });
-      if (res.status !== 200) return fail(`GET /metrics → ${res.status}, expected 200`);
-      return checkMetrics(res.body, models);
-    });
+    if (vllm) {
+      await check('metrics', async () => {
+        const res = await client.get('/metrics', { auth: false, timeoutSec });
+        if (res.status !== 200) return fail(`GET /metrics → ${res.status}, expected 200`);
+        return checkMetrics(res.body, models);
+      });
+    }
 
     if (opts.apiKey === undefined) {
       checks.push({ name: 'auth', status: 'skip', reason: 'no api key configured: nothing to check', durationMs: 0 });
@@ -102,6 +147,7 @@ export async function runSmoke(opts: SmokeOptions): Promise<SmokeResult> {
     kind: 'smoke',
     tool: { ...TOOL },
     baseUrl: client.url,
+    profile,
     startedAt: startedAt.toISOString(),
     checks,
     passed: checks.every((c) => c.status !== 'fail'),
@@ -139,7 +185,8 @@ export function checkMetrics(text: string, models: readonly string[]): Outcome {
   return pass(`all ${expected.length} vLLM series present`);
 }
 
-async function generate(client: OpenAiClient, model: string, endpoint: Endpoint, stream: boolean): Promise<Outcome> {
+/** One short request; `usageRequired`: vLLM always reports usage, other servers may not. */
+async function generate(client: OpenAiClient, model: string, endpoint: Endpoint, stream: boolean, usageRequired: boolean): Promise<Outcome> {
   const r: RequestRecord = await client.generate({
     model,
     endpoint,
@@ -149,9 +196,11 @@ async function generate(client: OpenAiClient, model: string, endpoint: Endpoint,
     captureText: true,
   }).done;
   if (r.outcome !== 'success') return fail(`${r.reason ?? 'failed'}: ${r.message ?? ''}`.trim());
-  if (r.outputTokens === undefined) return fail(`no usage in the ${stream ? 'stream (stream_options.include_usage)' : 'response'}`);
+  const noUsage = `no usage in the ${stream ? 'stream (stream_options.include_usage)' : 'response'}`;
+  if (r.outputTokens === undefined && usageRequired) return fail(noUsage);
   const timing = stream ? `TTFT ${r.ttftMs!.toFixed(0)} ms, ` : '';
-  return pass(`${r.outputTokens} tokens, ${timing}${r.e2eMs.toFixed(0)} ms: ${JSON.stringify((r.text ?? '').slice(0, 40))}`);
+  const tokens = r.outputTokens === undefined ? `${noUsage}, ` : `${r.outputTokens} tokens, `;
+  return pass(`${tokens}${timing}${r.e2eMs.toFixed(0)} ms: ${JSON.stringify((r.text ?? '').slice(0, 40))}`);
 }
 
 /** One line per check, `PASS name  reason`, and a total: the text CI logs show. */
@@ -159,6 +208,7 @@ export function formatSmoke(result: SmokeResult): string {
   const width = Math.max(...result.checks.map((c) => c.name.length), 5);
   const lines = result.checks.map((c) => `${c.status.toUpperCase().padEnd(4)}  ${c.name.padEnd(width)}  ${c.reason}`);
   const count = (s: SmokeCheck['status']) => result.checks.filter((c) => c.status === s).length;
-  lines.push(`smoke ${result.baseUrl}: ${count('pass')} passed, ${count('fail')} failed, ${count('skip')} skipped`);
+  const profile = result.profile === 'openai' ? ' (profile openai)' : '';
+  lines.push(`smoke ${result.baseUrl}${profile}: ${count('pass')} passed, ${count('fail')} failed, ${count('skip')} skipped`);
   return `${lines.join('\n')}\n`;
 }

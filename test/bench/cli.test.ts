@@ -139,12 +139,16 @@ describe('llm-bench sweep, smoke and report', () => {
     const io = memoryIo();
     const junit = join(dir, 'smoke.xml');
     expect(await main(argv('smoke', '--base-url', sim.url, '--api-key', 'k', '--model', 'm', '--adapter', 'a=m', '--json', join(dir, 'smoke.json'), '--junit', junit), io)).toBe(0);
-    expect(io.out()).toContain('smoke ' + sim.url + ': 9 passed, 0 failed, 0 skipped');
+    expect(io.out()).toContain('smoke ' + sim.url + ': 10 passed, 0 failed, 0 skipped');
     expect(smokeResultSchema.parse(JSON.parse(await readFile(join(dir, 'smoke.json'), 'utf8'))).passed).toBe(true);
-    expect(await readFile(junit, 'utf8')).toContain('<testsuite name="llm-bench smoke" tests="9" failures="0"');
+    expect(await readFile(junit, 'utf8')).toContain('<testsuite name="llm-bench smoke" tests="10" failures="0"');
     const failing = memoryIo();
     expect(await main(argv('smoke', '--base-url', sim.url, '--api-key', 'k', '--model', 'm', '--adapter', 'missing'), failing)).toBe(1);
     expect(failing.out()).toMatch(/^FAIL {2}models +adapter missing missing; server lists m, a \(on m\)$/m);
+    const openai = memoryIo();
+    expect(await main(argv('smoke', '--base-url', sim.url, '--api-key', 'k', '--profile', 'openai'), openai)).toBe(0);
+    expect(openai.out()).toMatch(/^SKIP {2}health +vLLM check \(GET \/health\) skipped: the openai profile/m);
+    expect(await main(argv('smoke', '--base-url', sim.url, '--profile', 'tgi'), memoryIo())).toBe(2);
   });
 
   it('report renders a saved result, and exits 2 on a file that is not one', async () => {

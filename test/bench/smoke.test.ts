@@ -4,6 +4,7 @@ import { SimMetrics } from '../../bench/sim/metrics';
 import { type Simulator, startSimulator } from '../../bench/sim/simulator';
 import { checkMetrics, formatSmoke, runSmoke } from '../../bench/smoke/smoke';
 import { closedPort, rawServer } from './helpers';
+import { startOpenAiMock } from './openai-mock';
 
 let sim: Simulator;
 beforeAll(async () => {
@@ -17,6 +18,7 @@ describe('smoke', () => {
   it('passes every check against a healthy deployment', async () => {
     const r = await runSmoke({ baseUrl: sim.url, apiKey: 'k', models: ['base'], adapters: ['sql=base'] });
     expect(statuses(r.checks)).toEqual({
+      vllm: 'pass',
       health: 'pass',
       models: 'pass',
       'chat stream base': 'pass',
@@ -29,7 +31,7 @@ describe('smoke', () => {
     });
     expect(r.passed).toBe(true);
     expect(r.checks.find((c) => c.name === 'models')!.reason).toBe('lists base, sql (on base)');
-    expect(formatSmoke(r)).toMatch(/^PASS {2}health {2}/);
+    expect(formatSmoke(r)).toMatch(/^PASS {2}vllm {2}/);
   });
 
   it('fails the model check for a missing adapter or a wrong parent, with both named', async () => {
@@ -86,5 +88,48 @@ describe('smoke', () => {
     expect(r.passed).toBe(false);
     expect(r.checks.find((c) => c.name === 'health')!.reason).toMatch(/ECONNREFUSED/);
     expect(r.checks.find((c) => c.name === 'models')!.reason).toMatch(new RegExp(`^http://127.0.0.1:${port} is unreachable`));
+  });
+
+  it('passes --profile openai against an OpenAI-compatible server that is not vLLM, listing the vLLM checks it skipped', async () => {
+    const mock = await startOpenAiMock({ model: 'gpt-mini', apiKey: 'k' });
+    try {
+      const r = await runSmoke({ baseUrl: mock.url, apiKey: 'k', profile: 'openai' });
+      expect(statuses(r.checks)).toEqual({
+        health: 'skip',
+        metrics: 'skip',
+        models: 'pass',
+        'chat stream gpt-mini': 'pass',
+        'chat json gpt-mini': 'pass',
+        'completions stream gpt-mini': 'pass',
+        'completions json gpt-mini': 'pass',
+        auth: 'pass',
+      });
+      expect(r.checks.find((c) => c.name === 'metrics')!.reason).toBe(
+        'vLLM check (GET /metrics with the vLLM series) skipped: the openai profile checks only what any OpenAI-compatible server answers',
+      );
+      expect(r).toMatchObject({ passed: true, profile: 'openai' });
+      expect(formatSmoke(r)).toContain('(profile openai): 6 passed, 0 failed, 2 skipped');
+    } finally {
+      await mock.close();
+    }
+  });
+
+  it('says the server does not look like vLLM, once, instead of failing every vLLM check', async () => {
+    const mock = await startOpenAiMock({ model: 'gpt-mini' });
+    try {
+      const r = await runSmoke({ baseUrl: mock.url });
+      expect(r.checks.filter((c) => c.status === 'fail')).toEqual([
+        {
+          name: 'vllm',
+          status: 'fail',
+          reason: 'this does not look like vLLM (no /metrics: GET /metrics → 404); run with --profile openai to check an OpenAI-compatible server that is not vLLM',
+          durationMs: expect.any(Number),
+        },
+      ]);
+      expect(statuses(r.checks)).toMatchObject({ health: 'skip', metrics: 'skip', models: 'pass', 'chat stream gpt-mini': 'pass' });
+      expect(r.passed).toBe(false);
+    } finally {
+      await mock.close();
+    }
   });
 });
