@@ -268,6 +268,7 @@ async function loadAction(f: LoadFlags, io: CliIo, exit: ExitSink): Promise<void
 }
 
 function loadExitCode(result: LoadResult, io: CliIo): number {
+  for (const w of result.warnings ?? []) io.stderr(`warning: ${w}\n`);
   if (result.aborted !== undefined) {
     io.stderr(`error: ${result.aborted.reason}\n`);
     return EXIT.runFailed;

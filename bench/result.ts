@@ -97,6 +97,8 @@ export const thresholdResultSchema = z.object({
   /** The measured value; null when there was nothing to measure (which fails the threshold). */
   value: nullableNum,
   passed: z.boolean(),
+  /** Why it failed although the value holds (a throughput measured on answers far shorter than asked). */
+  note: z.string().optional(),
 });
 export type ThresholdResult = z.infer<typeof thresholdResultSchema>;
 
@@ -135,6 +137,8 @@ export const loadResultSchema = z.object({
   thresholds: z.array(thresholdResultSchema),
   /** Set when the run stopped itself: unreachable URL, rejected key, unknown model. */
   aborted: z.object({ reason: z.string() }).optional(),
+  /** Things that make the figures mean less than they seem (answers far shorter than asked). */
+  warnings: z.array(z.string()).optional(),
   timeline: z.array(timelineBucketSchema),
   distributions: z.object({
     ttftMs: distributionSchema,

@@ -319,6 +319,10 @@ export class LoadRun {
 
   private result(startedAt: Date, collector: Collector, durationSec: number, aborted: string | null): LoadResult {
     const summary = collector.summary(durationSec);
+    const short = shortAnswers(this.settings.outputTokens, summary.outputTokens.mean);
+    const thresholds = evaluateThresholds(this.thresholds, summary).map((t) =>
+      short !== null && THROUGHPUT_METRICS.has(t.metric) ? { ...t, passed: false, note: short } : t,
+    );
     return {
       schemaVersion: SCHEMA_VERSION,
       kind: 'load',
@@ -327,8 +331,9 @@ export class LoadRun {
       finishedAt: new Date().toISOString(),
       settings: this.settings,
       summary,
-      thresholds: evaluateThresholds(this.thresholds, summary),
+      thresholds,
       ...(aborted !== null && { aborted: { reason: aborted } }),
+      ...(short !== null && { warnings: [short] }),
       timeline: collector.timeline,
       distributions: {
         ttftMs: collector.ttft.distribution(),
@@ -339,6 +344,23 @@ export class LoadRun {
       definitions: { ...METRIC_DEFINITIONS },
     };
   }
+}
+
+/** Answers shorter than this share of `--output-tokens` are "much shorter": the server did not honour the forced length. */
+export const SHORT_ANSWER_RATIO = 0.5;
+/** Thresholds whose figure is meaningless when the answers are far shorter than asked. */
+const THROUGHPUT_METRICS = new Set(['outputTokenThroughput', 'requestThroughput']);
+
+/**
+ * The warning for a run whose answers were much shorter than the forced `--output-tokens`
+ * (a server that ignores vLLM's `ignore_eos` / `min_tokens`), or null.
+ */
+export function shortAnswers(askedTokens: number | null, meanTokens: number | null): string | null {
+  if (askedTokens === null || meanTokens === null || meanTokens >= SHORT_ANSWER_RATIO * askedTokens) return null;
+  return (
+    `answers averaged ${meanTokens} output tokens, under ${SHORT_ANSWER_RATIO * 100}% of the ${askedTokens} --output-tokens asked for: ` +
+    'the server does not honour ignore_eos/min_tokens (vLLM does), so throughput measures short answers; throughput thresholds fail'
+  );
 }
 
 /** Starts a load run in the background; see {@link LoadRun}. Throws UsageError on bad options. */

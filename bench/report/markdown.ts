@@ -15,6 +15,7 @@ export function renderMarkdown(r: LoadResult): string {
   const s = r.summary;
   const out: string[] = [`## llm-bench load: ${verdict(r)}`, '', describeRun(r.settings), ''];
   if (r.aborted !== undefined) out.push(`**Aborted:** ${r.aborted.reason}`, '');
+  for (const w of r.warnings ?? []) out.push(`**Warning:** ${w}`, '');
   out.push(
     ...table(
       ['Requests', 'Succeeded', 'Failed', 'Cancelled', 'Error rate', 'Duration', 'Req/s', 'Output tok/s', 'Mean in / out tokens'],
