@@ -420,7 +420,27 @@ interface SimFlags {
   readonly faultMalformed?: number;
   readonly faultCut?: number;
   readonly faultStall?: number;
+  readonly faultAbort?: number;
+  readonly maxModelLen: string[];
   readonly recordTimings?: boolean;
+}
+
+/** `--max-model-len N` (every model) and `--max-model-len NAME=N` (one model) → the simulated models. */
+function simModels(models: readonly string[], lens: readonly string[]): { name: string; maxModelLen?: number }[] {
+  const problems: string[] = [];
+  let all: number | undefined;
+  const own = new Map<string, number>();
+  for (const spec of lens) {
+    const eq = spec.lastIndexOf('=');
+    const [name, n] = eq === -1 ? [undefined, spec] : [spec.slice(0, eq), spec.slice(eq + 1)];
+    const len = Number(n);
+    if (!(Number.isInteger(len) && len > 0)) problems.push(`--max-model-len takes N or NAME=N with a positive integer N, got ${JSON.stringify(spec)}; pass e.g. --max-model-len 4096`);
+    else if (name === undefined) all = len;
+    else if (!models.includes(name)) problems.push(`--max-model-len ${spec} names no --model, got ${name}; use one of ${models.join(', ')}`);
+    else own.set(name, len);
+  }
+  if (problems.length > 0) throw usageErrors(problems);
+  return models.map((name) => ({ name, ...((own.get(name) ?? all) !== undefined && { maxModelLen: own.get(name) ?? all }) }));
 }
 
 async function simAction(f: SimFlags, io: CliIo): Promise<void> {
@@ -428,7 +448,7 @@ async function simAction(f: SimFlags, io: CliIo): Promise<void> {
   const sim = await startSimulator({
     host: f.host,
     port: f.port,
-    models,
+    models: simModels(models, f.maxModelLen),
     adapters: f.adapter.map((spec) => {
       const a = parseAdapter(spec);
       return { name: a.name, parent: a.parent ?? models[0]! };
@@ -440,14 +460,14 @@ async function simAction(f: SimFlags, io: CliIo): Promise<void> {
     ...(f.apiKey !== undefined && { apiKey: f.apiKey }),
     ...(f.seed !== undefined && { seed: f.seed }),
     ...(f.recordTimings === true && { recordTimings: true }),
-    faults: { error: f.faultError ?? 0, malformed: f.faultMalformed ?? 0, cut: f.faultCut ?? 0, stall: f.faultStall ?? 0 },
+    faults: { error: f.faultError ?? 0, malformed: f.faultMalformed ?? 0, cut: f.faultCut ?? 0, stall: f.faultStall ?? 0, abort: f.faultAbort ?? 0 },
   }).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'EADDRINUSE') throw new RunError(`port ${f.port} on ${f.host} is in use, got EADDRINUSE; pass another --port (0 picks a free one)`);
     throw err;
   });
   const s = sim.settings();
   io.stdout(
-    `llm-bench sim listening on ${sim.url} · models ${models.join(', ')}${f.adapter.length > 0 ? ` · adapters ${f.adapter.join(', ')}` : ''} · TTFT ${s.ttftMs} ms · ITL ${s.itlMs} ms${f.apiKey !== undefined ? ' · api key required' : ''}\n`,
+    `llm-bench sim listening on ${sim.url} · models ${[...sim.servedModels()].map(([m, len]) => `${m} (max_model_len ${len})`).join(', ')}${f.adapter.length > 0 ? ` · adapters ${f.adapter.join(', ')}` : ''} · TTFT ${s.ttftMs} ms · ITL ${s.itlMs} ms${f.apiKey !== undefined ? ' · api key required' : ''}\n`,
   );
   await new Promise<void>((resolve) => {
     const stop = () => {
@@ -539,6 +559,8 @@ export function buildProgram(io: CliIo, exit: ExitSink): Command {
     .option('--fault-malformed <p>', 'probability of a malformed SSE line / truncated JSON', number('--fault-malformed'))
     .option('--fault-cut <p>', 'probability of a connection cut halfway', number('--fault-cut'))
     .option('--fault-stall <p>', 'probability of never producing a token', number('--fault-stall'))
+    .option('--fault-abort <p>', 'probability of the engine aborting a request halfway (finish_reason abort, as vLLM at shutdown without drain)', number('--fault-abort'))
+    .option('--max-model-len <n|name=n>', `context length of every model, or of one; past it vLLM's 400 (default ${BENCH_DEFAULTS.sim.maxModelLen}); repeatable`, collect, [])
     .option('--record-timings', 'keep server-side TTFT per x-request-id at GET /sim/timings')
     .action((f: SimFlags) => simAction(f, io));
 
