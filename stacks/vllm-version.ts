@@ -5,7 +5,7 @@
  * when the image is pinned by digest.
  */
 import { VARIANT_IDS, type VariantId } from '../constructs/catalog';
-import { vllmArgs, type VllmArgsProps } from '../constructs/vllm-model';
+import { vllmArgs, type VllmArgsProps } from '../constructs/vllm-args';
 import { CURRENT_VLLM, VLLM_SURFACES, compareVllmVersions, lookupFlag, parseVllmVersion, type VllmVersion } from '../facts/vllm';
 
 /** The settings the gate reads, as the schema gives them. */

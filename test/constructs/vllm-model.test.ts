@@ -29,7 +29,7 @@ describe('VllmModel', () => {
 
   it('drops the API key when auth is off and pins the image by digest when given', () => {
     const digest = `sha256:${'a'.repeat(64)}`;
-    const objs = renderManifests(config({ workloads: { enableAuth: false, image: { digest } } }));
+    const objs = renderManifests(config({ workloads: { enableAuth: false, image: { digest, vllmVersion: '0.18.0' } } }));
     const [container] = find(objs, 'Deployment', 'mistral-7b-judge').spec.template.spec.containers;
     expect(container.image).toBe(`vllm/vllm-openai@${digest}`);
     expect(container.env.map((e: any) => e.name)).not.toContain('VLLM_API_KEY');

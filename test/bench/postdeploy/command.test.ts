@@ -73,7 +73,7 @@ describe('llm-bench postdeploy', () => {
     const html = await readFile(join(dir, 'pd.html'), 'utf8');
     expect(html).toContain('llm-bench post-deploy: <span class="pass">PASSED (exit 0: every check, threshold and gate passed)</span>');
     expect(html).toContain(`<h2 id="${AWQ}">`);
-    expect(io.out()).toContain(`| ${AWQ} | ✔ 8 checks | ✔ PASSED (3 thresholds), TTFT p95 `);
+    expect(io.out()).toContain(`| ${AWQ} | ✔ 9 checks | ✔ PASSED (3 thresholds), TTFT p95 `);
   });
 
   it('exits 99 when a threshold is crossed, and 1 when a variant fails its smoke checks (load skipped)', async () => {
