@@ -327,8 +327,10 @@ export const VLLM_0_18_0: VllmSurface = {
     note:
       'The v0.18.0 tag commit is not in the fork. Lower: 2026-03-18 "Add --enable-ep-weight-filter CLI option (#37351)", ' +
       'a flag the v0.18.0 release notes list; upper: 2026-03-21, where main became v0.18.1rc0. Between them no metric ' +
-      'name, type, label or bucket changes (loggers.py only refactors make_per_engine), and none of the flags below ' +
-      'changes. A cherry-pick made only on releases/v0.18.0 would be missed.',
+      'name, type, label or bucket changes (loggers.py only refactors make_per_engine) and none of the flags below ' +
+      'changes (arg_utils.py adds docs links to help texts, cli_args.py drops --disable-frontend-multiprocessing, ' +
+      'api_server.py drops its use and moves lines); the other files cited are identical. A cherry-pick made only on ' +
+      'releases/v0.18.0 would be missed.',
     readOn: '2026-12-06',
   },
   image: {
