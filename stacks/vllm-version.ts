@@ -32,8 +32,15 @@ export function emittedFlags(id: VariantId, m: VersionGateInput['models'][Varian
   const args = vllmArgs({
     ...m,
     name: id,
-    source: m.source.kind === 'registry' ? { kind: 'registry', uri: 's3://bucket/models/x/v0.0.0/', loader: m.source.loader, syncImage: 'x:0' } : { kind: 'huggingface' },
-    lora: m.maxLoras !== undefined && m.maxLoraRank !== undefined ? { maxLoras: m.maxLoras, maxLoraRank: m.maxLoraRank, adapters: m.adapters ?? [] } : undefined,
+    // Only the flags matter here: any registry URI gives the same ones.
+    source:
+      m.source.kind === 'registry'
+        ? { kind: 'registry', uri: 's3://bucket/models/x/v0.0.0/', loader: m.source.loader, syncImage: 'x:0' }
+        : { kind: 'huggingface' },
+    lora:
+      m.maxLoras !== undefined && m.maxLoraRank !== undefined
+        ? { maxLoras: m.maxLoras, maxLoraRank: m.maxLoraRank, adapters: m.adapters ?? [] }
+        : undefined,
     extraArgs: [],
   });
   return [...new Set(args.filter((a) => a.startsWith('--')))];
@@ -112,7 +119,9 @@ export function vllmVersionProblems(c: VersionGateInput): { errors: string[]; wa
       else check(path, tag, v, flags, who);
     }
     // The workload image runs wherever a track has no tag of its own (or there are no tracks).
-    if (workload && (tracks.length === 0 || ownTags.length < tracks.length)) check(workload.path, workload.shown, workload.version, flags, who);
+    if (workload && (tracks.length === 0 || ownTags.length < tracks.length)) {
+      check(workload.path, workload.shown, workload.version, flags, who);
+    }
   }
   return { errors, warnings };
 }

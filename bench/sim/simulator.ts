@@ -60,7 +60,10 @@ export interface SimulatorOptions {
   readonly host?: string;
   /** 0 picks a free port. @default BENCH_DEFAULTS.sim.port */
   readonly port?: number;
-  /** Served base models (names, or names with their context length); the first serves requests without `model`. @default BENCH_DEFAULTS.sim.models */
+  /**
+   * Served base models (names, or names with their context length); the first serves requests
+   * without `model`. @default BENCH_DEFAULTS.sim.models
+   */
   readonly models?: readonly (string | SimModel)[];
   /** Context length of models that do not set their own. @default BENCH_DEFAULTS.sim.maxModelLen */
   readonly maxModelLen?: number;
@@ -82,7 +85,10 @@ export interface SimulatorOptions {
   readonly seed?: number;
   /** Keep each request's {@link SimTiming} by `x-request-id`, served at GET /sim/timings. @default false */
   readonly recordTimings?: boolean;
-  /** Close a connection idle this long after its last response, without announcing it (uvicorn behind vLLM). @default BENCH_DEFAULTS.sim.keepAliveTimeoutMs */
+  /**
+   * Close a connection idle this long after its last response, without announcing it (uvicorn
+   * behind vLLM). @default BENCH_DEFAULTS.sim.keepAliveTimeoutMs
+   */
   readonly keepAliveTimeoutMs?: number;
 }
 
@@ -205,11 +211,16 @@ function intField(body: Record<string, unknown>, key: string): number | undefine
  * max_tokens alone past it, or the prompt past what max_tokens leaves. The prompt is tokenized
  * truncated to the allowance + 1, hence "at least".
  */
-export function contextError(maxModelLen: number, promptTokens: number, maxTokens: number | undefined): { message: string; param: string } | null {
+export function contextError(
+  maxModelLen: number,
+  promptTokens: number,
+  maxTokens: number | undefined,
+): { message: string; param: string } | null {
   if (maxTokens !== undefined && maxTokens > maxModelLen) {
     return {
       message:
-        `max_tokens=${maxTokens}cannot be greater than max_model_len=max_total_tokens=${maxModelLen}. Please request fewer output tokens. ` +
+        `max_tokens=${maxTokens}cannot be greater than max_model_len=max_total_tokens=${maxModelLen}. ` +
+        'Please request fewer output tokens. ' +
         `(parameter=max_tokens, value=${maxTokens})`,
       param: 'max_tokens',
     };
@@ -304,7 +315,9 @@ export class Simulator {
     if (this.models.length === 0) problems.push('--model must be given at least once for the simulator, got none; pass e.g. --model sim-model');
     for (const m of models) {
       const len = m.maxModelLen ?? opts.maxModelLen ?? BENCH_DEFAULTS.sim.maxModelLen;
-      if (!(Number.isInteger(len) && len > 0)) problems.push(`--max-model-len of ${m.name} must be a positive integer, got ${len}; pass e.g. --max-model-len ${m.name}=4096`);
+      if (!(Number.isInteger(len) && len > 0)) {
+        problems.push(`--max-model-len of ${m.name} must be a positive integer, got ${len}; pass e.g. --max-model-len ${m.name}=4096`);
+      }
       this.maxModelLen.set(m.name, len);
     }
     for (const a of this.adapters) {
@@ -580,7 +593,8 @@ export class Simulator {
       jsonError(
         res,
         400,
-        "1 validation error:\n  {'type': 'value_error', 'loc': ('body',), 'msg': 'Value error, Stream options can only be defined when `stream=True`. (parameter=stream_options)'}",
+        "1 validation error:\n  {'type': 'value_error', 'loc': ('body',), " +
+          "'msg': 'Value error, Stream options can only be defined when `stream=True`. (parameter=stream_options)'}",
         'Bad Request',
         'stream_options',
       );
@@ -596,7 +610,8 @@ export class Simulator {
     }
     const maxModelLen = this.maxModelLen.get(base)!;
     const promptTokens = countPromptTokens(body);
-    const requested = endpoint === 'chat' ? (intField(body, 'max_completion_tokens') ?? intField(body, 'max_tokens')) : intField(body, 'max_tokens');
+    const requested =
+      endpoint === 'chat' ? (intField(body, 'max_completion_tokens') ?? intField(body, 'max_tokens')) : intField(body, 'max_tokens');
     const tooLong = contextError(maxModelLen, promptTokens, requested);
     if (tooLong !== null) {
       this.reject(400);
@@ -747,9 +762,11 @@ export class Simulator {
       if (last) {
         // The last output carries finish_reason and stop_reason; an EOS adds no text.
         const text = job.finishReason === 'stop' ? '' : TOKENS[i % TOKENS.length]!;
-        this.write(job, job.endpoint === 'chat' ? this.chunk(job, { content: text }, job.finishReason, null) : this.chunk(job, text, job.finishReason, null));
+        const frame = job.endpoint === 'chat' ? this.chunk(job, { content: text }, job.finishReason, null) : this.chunk(job, text, job.finishReason, null);
+        this.write(job, frame);
       } else {
-        const tail = job.endpoint === 'chat' ? '},"logprobs":null,"finish_reason":null}]}\n\n' : ',"logprobs":null,"finish_reason":null,"stop_reason":null}]}\n\n';
+        const tail =
+          job.endpoint === 'chat' ? '},"logprobs":null,"finish_reason":null}]}\n\n' : ',"logprobs":null,"finish_reason":null,"stop_reason":null}]}\n\n';
         this.write(job, job.tokenPrefix + TOKENS_JSON[i % TOKENS.length]! + tail);
       }
       if (job.fault === 'malformed' && i === 0) job.res.write('data: {"id": "broken\n\n');
@@ -768,10 +785,13 @@ export class Simulator {
     if (job.state === 'done') return;
     if (job.state === 'waiting' || job.emitted === 0) {
       // Aborted before its first token: vLLM still sends the role chunk with the abort output.
-      if (job.stream && job.endpoint === 'chat' && !job.res.writableEnded) this.write(job, this.chunk(job, { role: 'assistant', content: '' }, null));
+      if (job.stream && job.endpoint === 'chat' && !job.res.writableEnded) {
+        this.write(job, this.chunk(job, { role: 'assistant', content: '' }, null));
+      }
     }
     if (job.stream && !job.res.writableEnded) {
-      this.write(job, job.endpoint === 'chat' ? this.chunk(job, { content: '' }, ABORTED_REASON, null) : this.chunk(job, '', ABORTED_REASON, null));
+      const abort = job.endpoint === 'chat' ? this.chunk(job, { content: '' }, ABORTED_REASON, null) : this.chunk(job, '', ABORTED_REASON, null);
+      this.write(job, abort);
     }
     this.answer(job, job.emitted, ABORTED_REASON);
   }

@@ -72,11 +72,13 @@ export async function runSmoke(opts: SmokeOptions): Promise<SmokeResult> {
     checks.push({ name, ...outcome, durationMs: Math.round((performance.now() - t0) * 10) / 10 });
   };
   const profile = opts.profile ?? 'vllm';
-  const skip = (name: keyof typeof VLLM_ONLY_CHECKS, why: string) => checks.push({ name, status: 'skip', reason: `vLLM check (${VLLM_ONLY_CHECKS[name]}) skipped: ${why}`, durationMs: 0 });
+  const vllmChecks = Object.keys(VLLM_ONLY_CHECKS) as (keyof typeof VLLM_ONLY_CHECKS)[];
+  const skip = (name: keyof typeof VLLM_ONLY_CHECKS, why: string) =>
+    checks.push({ name, status: 'skip', reason: `vLLM check (${VLLM_ONLY_CHECKS[name]}) skipped: ${why}`, durationMs: 0 });
   try {
     let vllm = profile === 'vllm';
     if (profile === 'openai') {
-      for (const name of Object.keys(VLLM_ONLY_CHECKS) as (keyof typeof VLLM_ONLY_CHECKS)[]) skip(name, 'the openai profile checks only what any OpenAI-compatible server answers');
+      for (const name of vllmChecks) skip(name, 'the openai profile checks only what any OpenAI-compatible server answers');
     } else {
       // One look at /metrics first: a server that is not vLLM gets one clear failure, not a wall of them.
       await check('vllm', async () => {
@@ -91,7 +93,7 @@ export async function runSmoke(opts: SmokeOptions): Promise<SmokeResult> {
         const seen = res.status === 200 ? 'GET /metrics → 200 without vLLM series' : `GET /metrics → ${res.status}`;
         return fail(`this does not look like vLLM (no /metrics: ${seen}); run with --profile openai to check an OpenAI-compatible server that is not vLLM`);
       });
-      if (!vllm) for (const name of Object.keys(VLLM_ONLY_CHECKS) as (keyof typeof VLLM_ONLY_CHECKS)[]) skip(name, 'the server is not vLLM');
+      if (!vllm) for (const name of vllmChecks) skip(name, 'the server is not vLLM');
     }
     if (vllm) {
       await check('health', async () => {
@@ -186,7 +188,13 @@ export function checkMetrics(text: string, models: readonly string[]): Outcome {
 }
 
 /** One short request; `usageRequired`: vLLM always reports usage, other servers may not. */
-async function generate(client: OpenAiClient, model: string, endpoint: Endpoint, stream: boolean, usageRequired: boolean): Promise<Outcome> {
+async function generate(
+  client: OpenAiClient,
+  model: string,
+  endpoint: Endpoint,
+  stream: boolean,
+  usageRequired: boolean,
+): Promise<Outcome> {
   const r: RequestRecord = await client.generate({
     model,
     endpoint,
