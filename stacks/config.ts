@@ -23,6 +23,7 @@ import {
 import { GPU_INSTANCE_TYPES, NODE_RESERVE, gpuFloor, type GpuFloor } from '../constructs/hardware';
 import { DEFAULT_SPOT_DISCOUNT, PRICED_REGIONS } from '../facts/prices';
 import { vllmVersionProblems } from './vllm-version';
+import { checkGateway, gatewaySchema } from './gateway-config';
 
 /** Pulumi project name: the namespace of every config key (`llm-platform:models`). */
 export const PROJECT = 'llm-platform';
@@ -394,6 +395,8 @@ export const platformSchema = z.strictObject({
   slo: slo.prefault({}),
   models: models.prefault({}),
   pricing: pricing.prefault({}),
+  /** The front door (stacks/gateway-config.ts). */
+  gateway: gatewaySchema.prefault({}),
 });
 
 type RawConfig = z.output<typeof platformSchema>;
@@ -717,6 +720,9 @@ function crossCheck(raw: RawConfig): { errors: string[]; warnings: string[]; gpu
       );
     }
   }
+  const front = checkGateway(raw);
+  errors.push(...front.errors);
+  warnings.push(...front.warnings);
   return { errors, warnings, gpu };
 }
 

@@ -13,6 +13,7 @@ import { registryModelUri } from '../constructs/registry-layout';
 import { VllmModel, type ModelCacheProps, type ModelSourceProps, type VllmModelProps } from '../constructs/vllm-model';
 import type { ModelConfig, PlatformConfig } from './config';
 import { gpuHourPrice } from './cost/input';
+import { addGatewayChart, gatewayClientNamespaces } from './gateway-chart';
 
 /** Name of the chart (and file) holding the namespace-wide objects. */
 export const NAMESPACE_CHART = 'namespace';
@@ -117,7 +118,7 @@ export function modelProps(c: PlatformConfig, m: ModelConfig): VllmModelProps {
     prometheusUrl: w.monitoring.prometheusUrl,
     monitoringLabels: w.monitoring.selectorLabels,
     monitoringNamespace: w.monitoring.namespace,
-    clientNamespaces: [...w.clientNamespaces, w.benchNamespace],
+    clientNamespaces: [...w.clientNamespaces, w.benchNamespace, ...gatewayClientNamespaces(c)],
   };
 }
 
@@ -152,6 +153,7 @@ export function addPlatformCharts(app: Construct, c: PlatformConfig): Map<string
     models.set(m.name, model);
     new ModelObservability(chart, 'Observability', { ...props, model, environment: c.environment, slo: m.slo });
   }
+  addGatewayChart(app, c);
   return models;
 }
 
