@@ -720,7 +720,8 @@ function crossCheck(raw: RawConfig): { errors: string[]; warnings: string[]; gpu
       );
     }
   }
-  const front = checkGateway(raw);
+  const named = Object.fromEntries(VARIANT_IDS.map((id) => [id, { ...raw.models[id], name: CATALOG[id].name }]));
+  const front = checkGateway({ tier: raw.tier, gateway: raw.gateway, models: named });
   errors.push(...front.errors);
   warnings.push(...front.warnings);
   return { errors, warnings, gpu };
