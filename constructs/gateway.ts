@@ -222,10 +222,11 @@ function checkProps(p: LlmGatewayProps): void {
   const problems: string[] = [];
   if (p.timeoutSec < 600) problems.push(`timeoutSec must be at least 600 for long generations, got ${p.timeoutSec}`);
   const known = new Set(p.services.map((s) => s.name));
-  for (const t of [...p.targets, ...(p.routes ?? []).flatMap((r) => r.backends)]) {
-    if (!known.has(t.variant)) problems.push(`target ${servedModel(t)} names variant ${t.variant}, which has no Service`);
+  for (const t of p.targets) {
+    if (!known.has(t.variant)) problems.push(`model ${servedModel(t)} names variant ${t.variant}, which has no Service`);
   }
   for (const r of p.routes ?? []) {
+    for (const b of r.backends) if (!known.has(b.variant)) problems.push(`route ${r.model} names variant ${b.variant}, which has no Service`);
     if (r.backends.every((b) => b.weight <= 0)) problems.push(`route ${r.model} has no backend with a positive weight`);
   }
   if (problems.length) throw new Error(`LlmGateway: ${problems.join('; ')}`);

@@ -7,6 +7,7 @@ import { VLLM_METRICS } from '../../constructs/metrics';
 import { API_KEY_SECRET, HF_TOKEN_SECRET } from '../../constructs/model-namespace';
 import { CACHE_MOUNT, SHUTDOWN_MARGIN_SEC, VLLM_PORT, VLLM_UID } from '../../constructs/vllm-model';
 import { GPU_NODE_LABEL, GPU_NODE_TAINT } from '../../constructs/hardware';
+import { ENVOY_GATEWAY_NAMESPACE } from '../../constructs/gateway';
 import type { ModelConfig, PlatformConfig } from '../../stacks/config';
 import { renderManifests } from '../../stacks/manifests';
 import { find, matches, ofKind, realEnvironments } from '../support/manifests';
@@ -46,7 +47,8 @@ describe.each(envs)('%s environment', (_env, c) => {
       'pod-security.kubernetes.io/warn': 'restricted',
       'pod-security.kubernetes.io/audit': 'restricted',
     });
-    for (const o of objs.filter((o) => o.kind !== 'Namespace')) expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).toBe(ns);
+    // The GatewayClass of the front door is cluster-scoped, like the Namespace.
+    for (const o of objs.filter((o) => o.kind !== 'Namespace' && o.kind !== 'GatewayClass')) expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).toBe(ns);
   });
 
   it('denies all traffic by default', () => {
@@ -74,7 +76,9 @@ describe.each(envs)('%s environment', (_env, c) => {
   });
 
   it('emits exactly the enabled variants', () => {
-    const instances = ofKind(objs, 'Deployment').map((d) => (d.metadata as any).labels['app.kubernetes.io/instance']);
+    const instances = ofKind(objs, 'Deployment')
+      .filter((d) => (d.metadata as any).labels['app.kubernetes.io/component'] !== 'gateway')
+      .map((d) => (d.metadata as any).labels['app.kubernetes.io/instance']);
     expect([...new Set(instances)]).toEqual(c.enabledModels.map((m) => m.name));
   });
 });
@@ -266,14 +270,21 @@ describe.each(cases)('%s', (_name, c, m) => {
     expect(pdb.spec.unhealthyPodEvictionPolicy).toBe('AlwaysAllow');
   });
 
-  it('accepts traffic on 8000 only from client namespaces, the bench and Prometheus', () => {
+  it('accepts traffic on 8000 only from client namespaces, the bench, Prometheus and the front door', () => {
     const np = find(objs, 'NetworkPolicy', m.name);
     expect(matches(np.spec.podSelector.matchLabels, podLabels)).toBe(true);
     expect(np.spec.policyTypes).toEqual(['Ingress', 'Egress']);
     expect(np.spec.ingress).toHaveLength(1);
     const from = np.spec.ingress[0].from.map((f: any) => f.namespaceSelector.matchLabels['kubernetes.io/metadata.name']);
     expect(from).toEqual(
-      [...new Set([...c.workloads.clientNamespaces, c.workloads.benchNamespace, c.workloads.monitoring.namespace])].sort(),
+      [
+        ...new Set([
+          ...c.workloads.clientNamespaces,
+          c.workloads.benchNamespace,
+          c.workloads.monitoring.namespace,
+          ...(c.gateway.enabled ? [ENVOY_GATEWAY_NAMESPACE] : []),
+        ]),
+      ].sort(),
     );
     expect(np.spec.ingress[0].ports).toEqual([{ port: VLLM_PORT, protocol: 'TCP' }]);
     const egressPorts = np.spec.egress.flatMap((e: any) => e.ports.map((p: any) => `${p.port}/${p.protocol}`));
