@@ -40,6 +40,8 @@ import {
 
 export { BACKEND_HEADER, CLIENT_ID_HEADER, RETRY_AFTER_HEADER } from './gateway-layout';
 
+/** Label naming the environment tier (policy/k8s forbids wildcard hosts where it says prod). */
+export const TIER_LABEL = 'llm-platform.io/tier';
 /** Envoy Gateway's controller name: the GatewayClass hands its Gateways to it. */
 export const ENVOY_GATEWAY_CONTROLLER = 'gateway.envoyproxy.io/gatewayclass-controller';
 /** Namespace Envoy Gateway runs in, with the Envoy proxies and the rate limit service it deploys. */
@@ -129,6 +131,8 @@ export interface LlmGatewayProps {
   readonly tokensPerMinutePerKey: number | null;
   /** Longest request, and the idle timeouts of client connections and streams. */
   readonly timeoutSec: number;
+  /** Environment tier, as a label policy reads (prod forbids wildcard hosts). @default - unlabelled, judged as prod */
+  readonly tier?: string;
 }
 
 type Json = Record<string, unknown>;
@@ -147,7 +151,11 @@ export class LlmGateway extends Construct {
     checkProps(props);
     const p = props;
     const name = p.name ?? 'llm-gateway';
-    const labels = { 'app.kubernetes.io/part-of': 'llm-platform', 'app.kubernetes.io/component': 'gateway' };
+    const labels = {
+      'app.kubernetes.io/part-of': 'llm-platform',
+      'app.kubernetes.io/component': 'gateway',
+      ...(p.tier !== undefined && { [TIER_LABEL]: p.tier }),
+    };
     const meta = (n: string) => ({ name: n, namespace: p.namespace, labels });
     const gatewayRef = [ref('gateway.networking.k8s.io', 'Gateway', name)];
     const obj = (oid: string, apiVersion: string, kind: string, objName: string, spec: Json) =>

@@ -40,6 +40,7 @@ export function gatewayProps(c: PlatformConfig): LlmGatewayProps | undefined {
     requestsPerSecond: g.rateLimit.requestsPerSecond,
     tokensPerMinutePerKey: g.rateLimit.tokensPerMinutePerKey,
     timeoutSec: g.timeoutSec,
+    tier: c.tier,
   };
 }
 

@@ -26,6 +26,7 @@ import {
   type K8sObject,
   type LabelSelector,
 } from './objects';
+import { GATEWAY_RULE_IDS, GATEWAY_RULES } from './gateway-rules';
 
 /** A rule's verdict on one object: problems (none is a pass) and what holds when it passes. */
 export interface Verdict {
@@ -58,6 +59,8 @@ export const K8S_RULE_IDS = [
   'no-secret-values',
   'selectors-resolve',
   'references-resolve',
+  // The front door's objects (gateway-rules.ts).
+  ...GATEWAY_RULE_IDS,
 ] as const;
 
 export type K8sRuleId = (typeof K8S_RULE_IDS)[number];
@@ -502,4 +505,4 @@ const RULES: readonly K8sRule[] = [
 ];
 
 /** Every rule, in the order results are reported. */
-export const K8S_RULES: readonly K8sRule[] = RULES;
+export const K8S_RULES: readonly K8sRule[] = [...RULES, ...GATEWAY_RULES];

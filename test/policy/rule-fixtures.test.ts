@@ -10,6 +10,8 @@ import { base, describeFailures, failures, get, pod, remove, type Objects } from
 const NS = 'llm-baseline';
 const MODEL = 'mistral-7b-judge';
 const AT = `${NS}/${MODEL}`;
+const GATEWAY = 'llm-gateway';
+const GW = `${NS}/${GATEWAY}`;
 
 interface Fixture {
   readonly rule: K8sRuleId;
@@ -194,6 +196,79 @@ const FIXTURES: Fixture[] = [
     breaks: 'the shared cache claim is gone',
     mutate: (objs) => remove(objs, 'PersistentVolumeClaim', 'model-cache'),
     reason: /mounts claim model-cache, which does not exist/,
+  },
+  {
+    rule: 'gateway-tls-only',
+    breaks: 'the Gateway also listens for plain HTTP on 80',
+    mutate: (objs) => (get(objs, 'Gateway', GATEWAY).spec.listeners.push({ name: 'http', protocol: 'HTTP', port: 80, hostname: 'llm.example.com' }), objs),
+    resource: GW,
+    reason: /listener http is plain HTTP on 80 and no load balancer terminates TLS there/,
+  },
+  {
+    rule: 'gateway-tls-only',
+    breaks: 'the load balancer has no certificate',
+    mutate: (objs) => {
+      delete get(objs, 'EnvoyProxy', GATEWAY).spec.provider.kubernetes.envoyService.annotations['service.beta.kubernetes.io/aws-load-balancer-ssl-cert'];
+      return objs;
+    },
+    resource: GW,
+    reason: /listener https is plain HTTP on 443/,
+  },
+  {
+    rule: 'gateway-tls-only',
+    breaks: 'an HTTPS listener has no certificate',
+    mutate: (objs) => (get(objs, 'Gateway', GATEWAY).spec.listeners.push({ name: 'alt', protocol: 'HTTPS', port: 8443, hostname: 'llm.example.com', tls: { mode: 'Terminate' } }), objs),
+    resource: GW,
+    reason: /listener alt is HTTPS on 8443 without a certificate/,
+  },
+  {
+    rule: 'gateway-no-wildcard-host',
+    breaks: 'the prod listener takes any subdomain',
+    mutate: (objs) => ((get(objs, 'Gateway', GATEWAY).spec.listeners[0].hostname = '*.example.com'), objs),
+    resource: GW,
+    reason: /listener https has wildcard hostname \*\.example\.com/,
+  },
+  {
+    rule: 'gateway-no-wildcard-host',
+    breaks: 'the prod listener names no host',
+    mutate: (objs) => (delete get(objs, 'Gateway', GATEWAY).spec.listeners[0].hostname, objs),
+    resource: GW,
+    reason: /listener https has no hostname, so it answers for any host/,
+  },
+  {
+    rule: 'gateway-no-wildcard-host',
+    breaks: 'a route takes any subdomain',
+    mutate: (objs) => ((get(objs, 'AIGatewayRoute', `${GATEWAY}-models`).spec.hostnames = ['*.example.com']), objs),
+    resource: `${NS}/${GATEWAY}-models`,
+    reason: /routes wildcard hostname/,
+  },
+  {
+    rule: 'gateway-rate-limit',
+    breaks: 'no rate limit is attached to the Gateway',
+    mutate: (objs) => remove(objs, 'BackendTrafficPolicy', `${GATEWAY}-limits`),
+    resource: GW,
+    reason: /has no BackendTrafficPolicy with a rate limit rule attached/,
+  },
+  {
+    rule: 'gateway-rate-limit',
+    breaks: 'the traffic policy targets another Gateway',
+    mutate: (objs) => ((get(objs, 'BackendTrafficPolicy', `${GATEWAY}-limits`).spec.targetRefs[0].name = 'other'), objs),
+    resource: GW,
+    reason: /has no BackendTrafficPolicy with a rate limit rule attached/,
+  },
+  {
+    rule: 'gateway-auth',
+    breaks: 'no authentication is attached to the Gateway',
+    mutate: (objs) => remove(objs, 'SecurityPolicy', `${GATEWAY}-api-keys`),
+    resource: GW,
+    reason: /has no SecurityPolicy that authenticates clients attached/,
+  },
+  {
+    rule: 'gateway-auth',
+    breaks: 'the API key Secret is never made',
+    mutate: (objs) => remove(objs, 'ExternalSecret', 'gateway-api-keys'),
+    resource: GW,
+    reason: /reads API keys from Secret gateway-api-keys, which does not exist/,
   },
 ];
 
