@@ -20,6 +20,7 @@ import { formatSmoke, parseAdapter, runSmoke, type SmokeProfile } from './smoke/
 import { runSweep } from './sweep';
 import { autoscaleCommand } from './autoscale/command';
 import { postdeployCommand } from './postdeploy/command';
+import { frontDoorCommand } from './frontdoor/command';
 import { registryCommand } from './registry/command';
 import { rollbackCommand } from './rollout/command';
 import { TOOL } from './version';
@@ -567,6 +568,7 @@ export function buildProgram(io: CliIo, exit: ExitSink): Command {
   program.addCommand(rollbackCommand(io, exit));
   program.addCommand(autoscaleCommand(io, exit));
   program.addCommand(postdeployCommand(io, exit));
+  program.addCommand(frontDoorCommand(io, exit));
   program.addCommand(registryCommand({ io }));
   // Root options only before the subcommand, or llm-bench's own --version swallows `registry publish --version`.
   program.enablePositionalOptions();

@@ -192,7 +192,7 @@ async function checkTls(run: Run): Promise<Outcome> {
   if (url.protocol !== 'https:') return fail(`the front door must be HTTPS, got ${url.origin}; clients would send their keys in clear text`);
   // Any answer proves the TLS handshake (certificate and hostname) succeeded.
   const res = await run.client.send({ method: 'GET', path: '/v1/models', timeoutMs: run.timeoutMs });
-  const plainUrl = run.o.plainHttpUrl ?? `http://${url.hostname}/v1/models`;
+  const plainUrl = run.o.plainHttpUrl ?? run.o.target.plainHttpUrl ?? `http://${url.hostname}/v1/models`;
   const plain = await probePlainHttp(plainUrl, FRONT_DOOR_DEFAULTS.plainHttpTimeoutSec * 1000);
   if (plain.kind === 'served') return fail(`plain HTTP is served at ${plainUrl} (${plain.detail}); refuse it or redirect to https`);
   return pass(`TLS handshake with ${url.host} (GET /v1/models → ${res.status}); plain HTTP ${plain.kind === 'redirect' ? `redirects (${plain.detail})` : `refused (${plain.detail})`}`);

@@ -28,13 +28,15 @@ export const frontDoorTargetSchema = z.strictObject({
   routes: z
     .array(z.strictObject({ model: z.string().min(1), backends: z.array(backendSchema).min(1) }))
     .default([]),
+  /** Where plain HTTP must be refused or redirected. @default - http://<host>/v1/models */
+  plainHttpUrl: z.url().optional(),
 });
 
 export type FrontDoorTarget = z.output<typeof frontDoorTargetSchema>;
 
 /** Problems with a `frontDoor` value, worded with where it came from. */
 export function parseFrontDoor(value: unknown, where: string): { target?: FrontDoorTarget; problems: string[] } {
-  const parsed = frontDoorTargetSchema.safeParse(value);
+  const parsed = frontDoorTargetSchema.safeParse(value, { reportInput: true });
   if (parsed.success) return { target: parsed.data, problems: [] };
   return {
     problems: parsed.error.issues.map(

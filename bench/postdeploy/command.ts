@@ -31,8 +31,10 @@ import { POSTDEPLOY_DEFAULTS } from './defaults';
 import { runPostdeploy } from './postdeploy';
 import { postdeploySuites, renderPostdeployHtml, renderPostdeployMarkdown } from './report';
 import { loadEnvDefaults, loadTargets, type RollbackPlan } from './targets';
+import { addFrontDoorFlags, type FrontDoorFlags, frontDoorOptionsFrom } from '../frontdoor/command';
 
-export interface PostdeployFlags extends OutputFlags, RegistryFlags {
+export interface PostdeployFlags extends OutputFlags, RegistryFlags, FrontDoorFlags {
+  readonly frontDoorOnly?: boolean;
   readonly targets: string;
   readonly envFile?: string;
   readonly variant: string[];
@@ -103,6 +105,7 @@ async function postdeployAction(f: PostdeployFlags, io: CliIo, exit: ExitSink, p
       problems.push(...err.problems);
     }
   }
+  const frontDoor = await frontDoorOptionsFrom(f, io, problems);
   failOnProblems(problems);
   const targets = await loadTargets({
     file: f.targets,
@@ -112,6 +115,7 @@ async function postdeployAction(f: PostdeployFlags, io: CliIo, exit: ExitSink, p
     ...(f.namespace !== undefined && { namespace: f.namespace }),
     rollback: f.rollback === true,
     autoscale: f.autoscale === true,
+    frontDoorOnly: f.frontDoorOnly === true,
   });
   const needsCluster = targets.variants.some((t) => t.rollback !== null || (t.autoscale !== null && !('skip' in t.autoscale)));
   // Fail on a bad kubeconfig before any load runs, not halfway through.
@@ -173,6 +177,7 @@ async function postdeployAction(f: PostdeployFlags, io: CliIo, exit: ExitSink, p
       ...(f.sampleMs !== undefined && { sampleMs: f.sampleMs }),
       signal: controller.signal,
       onProgress: (line) => io.stderr(`${line}\n`),
+      frontDoor,
     });
   } finally {
     release();
@@ -226,6 +231,7 @@ export function postdeployCommand(io: CliIo, exit: ExitSink, props: PostdeployCo
     .option('--poll-ms <ms>', `how often to read the Kubernetes API (default ${d.pollMs})`, number('--poll-ms'))
     .option('--sample-ms <ms>', `timeline resolution (default ${d.sampleMs})`, number('--sample-ms'));
   addRegistryFlags(cmd);
+  addFrontDoorFlags(cmd).option('--front-door-only', 'check only the front door (from outside the cluster network); needs frontDoor in the targets');
   addOutputFlags(cmd);
   cmd.addHelpText(
     'after',

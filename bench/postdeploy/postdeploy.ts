@@ -22,6 +22,7 @@ import type { QueueSource } from '../autoscale/queue';
 import { BENCH_DEFAULTS } from '../defaults';
 import { POSTDEPLOY_DEFAULTS } from './defaults';
 import type { PostdeployResult, Stage, VariantResult } from './result';
+import { type FrontDoorOptions, runFrontDoor } from '../frontdoor/frontdoor';
 import type { RollbackPlan, Target, Targets } from './targets';
 
 export interface PostdeployOptions {
@@ -63,6 +64,8 @@ export interface PostdeployOptions {
   readonly signal?: AbortSignal;
   /** One line per stage as it starts and ends. */
   readonly onProgress?: (line: string) => void;
+  /** Key, CA and sizes of the front-door checks (bench/frontdoor), run when the targets have a frontDoor. */
+  readonly frontDoor?: Omit<FrontDoorOptions, 'target'>;
 }
 
 /** Autoscale steps when neither the target nor the caller gives any: from light to a queue. */
@@ -109,6 +112,11 @@ export async function runPostdeploy(o: PostdeployOptions): Promise<PostdeployRes
     if (o.signal?.aborted === true) break;
     variants.push(await checkVariant(t, o, cluster, poll, progress));
   }
+  // The front door last: its rate-limit burst must not land in a variant's load test.
+  const frontDoor =
+    o.targets.frontDoor !== undefined && o.signal?.aborted !== true
+      ? await runFrontDoor({ onProgress: progress, ...o.frontDoor, target: o.targets.frontDoor })
+      : undefined;
   return {
     schemaVersion: SCHEMA_VERSION,
     kind: 'postdeploy',
@@ -119,7 +127,8 @@ export async function runPostdeploy(o: PostdeployOptions): Promise<PostdeployRes
     shape: o.targets.shape,
     ...(o.targets.environment !== undefined && { environment: o.targets.environment }),
     variants,
-    exitCode: worstExit(variants.map((v) => v.exitCode)),
+    ...(frontDoor !== undefined && { frontDoor }),
+    exitCode: worstExit([...variants.map((v) => v.exitCode), ...(frontDoor !== undefined ? [frontDoor.exitCode] : [])]),
   };
 }
 

@@ -10,6 +10,7 @@ import type { LoadResult } from '../result';
 import { rollbackHtmlSections, rollbackSuite } from '../rollout/report';
 import { rollbackPassed } from '../rollout/result';
 import { notesList, page, passMark, table } from './page';
+import { frontDoorHtmlSections, frontDoorMarkdown, frontDoorSuite } from '../frontdoor/report';
 import type { PostdeployResult, Stage, VariantResult } from './result';
 
 const EXIT_MEANING: Record<number, string> = {
@@ -69,6 +70,7 @@ export function renderPostdeployMarkdown(r: PostdeployResult): string {
       return c.status === 'none' ? '' : `${MARK[c.status]} ${c.text.replace(/\|/g, '\\|')}`;
     }).join(' | ')} |`),
     '',
+    ...(r.frontDoor !== undefined ? frontDoorMarkdown(r.frontDoor) : []),
   ];
   return lines.join('\n');
 }
@@ -138,6 +140,7 @@ export function renderPostdeployHtml(r: PostdeployResult): string {
     if (v.autoscale !== null) body.push(...autoscaleHtmlSections(v.autoscale, 'h3'));
     body.push(notesList(v.skipped.map((s) => `${s.stage} skipped: ${s.reason}`)));
   }
+  if (r.frontDoor !== undefined) body.push(...frontDoorHtmlSections(r.frontDoor));
   return page(`llm-bench post-deploy ${postdeployVerdict(r)}`, body);
 }
 
@@ -156,5 +159,6 @@ export function postdeploySuites(r: PostdeployResult): JunitSuite[] {
     ];
     if (extra.length > 0) suites.push({ name: `postdeploy ${v.name}`, timestamp: r.startedAt, timeSec: 0, cases: extra });
   }
+  if (r.frontDoor !== undefined) suites.push(frontDoorSuite(r.frontDoor));
   return suites;
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { autoscaleResultSchema } from '../autoscale/result';
 import { loadResultSchema, SCHEMA_VERSION, smokeResultSchema } from '../result';
 import { rollbackResultSchema } from '../rollout/result';
+import { frontDoorResultSchema } from '../frontdoor/result';
 
 export const STAGES = ['smoke', 'load', 'rollback', 'restore', 'autoscale'] as const;
 export type Stage = (typeof STAGES)[number];
@@ -37,6 +38,8 @@ export const postdeployResultSchema = z.object({
   shape: z.enum(['pulumi-outputs', 'targets-file']),
   environment: z.string().optional(),
   variants: z.array(variantResultSchema),
+  /** The public front door's checks, when the targets describe one. */
+  frontDoor: frontDoorResultSchema.optional(),
   /** 0 passed, 99 a threshold or gate was crossed, 1 a stage could not run or failed. */
   exitCode: z.int(),
 });

@@ -17,6 +17,7 @@ import { ConfigError, loadEnvironmentFile, type PlatformConfig } from '../../sta
 import { UsageError, usageErrors } from '../errors';
 import { parseThresholds } from '../thresholds';
 import { POSTDEPLOY_DEFAULTS } from './defaults';
+import { type FrontDoorTarget, parseFrontDoor } from '../frontdoor/target';
 
 const semver = z.string().regex(/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/, 'must be a semantic version like 1.2.0');
 const positive = z.number().positive();
@@ -70,7 +71,9 @@ export const targetsFileSchema = z.strictObject({
   namespace: z.string().optional(),
   registryBucket: z.string().optional(),
   registryTable: z.string().optional(),
-  variants: z.record(z.string(), variantSchema),
+  variants: z.record(z.string(), variantSchema).default({}),
+  /** The public front door (bench/frontdoor/target.ts). */
+  frontDoor: z.unknown().optional(),
 });
 
 /** `pulumi stack output --json` of stacks/pulumi.ts; other outputs are ignored. */
@@ -78,6 +81,8 @@ export const stackOutputsSchema = z.looseObject({
   modelEndpoints: z.record(z.string(), z.string()),
   registryBucket: z.string().optional(),
   registryTable: z.string().optional(),
+  /** Present when the stack runs the front door (gateway.enabled). */
+  frontDoor: z.unknown().optional(),
 });
 
 export type RollbackPlan = z.output<typeof rollbackSchema>;
@@ -109,6 +114,8 @@ export interface Targets {
   readonly registryBucket?: string;
   readonly registryTable?: string;
   readonly environment?: string;
+  /** The public front door, when the targets describe one. */
+  readonly frontDoor?: FrontDoorTarget;
 }
 
 function issues(file: string, error: z.ZodError): string[] {
@@ -152,6 +159,8 @@ export interface TargetsRequest {
   readonly rollback?: boolean;
   /** Run the autoscale check on every variant that autoscales and does not opt out. */
   readonly autoscale?: boolean;
+  /** Check only the front door (a runner outside the cluster's network). */
+  readonly frontDoorOnly?: boolean;
 }
 
 /** Reads and validates the targets; throws one UsageError with every problem. */
@@ -186,6 +195,13 @@ export async function loadTargets(r: TargetsRequest): Promise<Targets> {
     }
     entries = Object.entries(parsed.data.variants);
     base = parsed.data;
+  }
+  const door = (raw as { frontDoor?: unknown }).frontDoor;
+  const frontDoor = door === undefined ? undefined : parseFrontDoor(door, r.file);
+  problems.push(...(frontDoor?.problems ?? []));
+  if (r.frontDoorOnly === true) {
+    if (door === undefined) problems.push(`--front-door-only needs a frontDoor in ${r.file}, got none; deploy with gateway.enabled or add frontDoor: to the targets file`);
+    entries = [];
   }
   const names = entries.map(([n]) => n);
   for (const n of r.only ?? []) if (!names.includes(n)) problems.push(`--variant ${n} is not in ${r.file}, got ${names.join(', ') || 'no variants'}; pass one of them`);
@@ -229,7 +245,7 @@ export async function loadTargets(r: TargetsRequest): Promise<Targets> {
       ...(model !== undefined && { rolloutStrategy: model.rolloutStrategy }),
     });
   }
-  if (entries.length === 0) problems.push(`${r.file} lists no variants, got an empty ${shape === 'pulumi-outputs' ? 'modelEndpoints' : 'variants'}; deploy at least one model`);
+  if (entries.length === 0 && door === undefined) problems.push(`${r.file} lists no variants, got an empty ${shape === 'pulumi-outputs' ? 'modelEndpoints' : 'variants'}; deploy at least one model`);
   if (problems.length > 0) throw usageErrors(problems);
   return {
     source: r.file,
@@ -238,5 +254,6 @@ export async function loadTargets(r: TargetsRequest): Promise<Targets> {
     ...(base.registryBucket !== undefined && { registryBucket: base.registryBucket }),
     ...(base.registryTable !== undefined && { registryTable: base.registryTable }),
     ...(env !== undefined && { environment: env.environment }),
+    ...(frontDoor?.target !== undefined && { frontDoor: frontDoor.target }),
   };
 }
