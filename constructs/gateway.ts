@@ -473,3 +473,8 @@ function rateLimitStore(scope: Construct, namespace: string, name: string, baseL
   });
   return `${name}.${namespace}.svc.cluster.local:${RATE_LIMIT_STORE_PORT}`;
 }
+
+/** Address of the rate limiter's store for a Gateway named `gateway` in `namespace` (Envoy Gateway's settings). */
+export function rateLimitStoreUrl(namespace: string, gateway = 'llm-gateway'): string {
+  return `${gateway}-ratelimit.${namespace}.svc.cluster.local:${RATE_LIMIT_STORE_PORT}`;
+}

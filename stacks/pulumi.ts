@@ -14,8 +14,11 @@ import { GpuNodePool, NodeRole, SystemNodeGroup } from '../infra/node-groups';
 import { ModelRegistry } from '../infra/registry';
 import { PlatformSecrets, type SecretValue } from '../infra/secrets';
 import { ClusterStorage } from '../infra/storage';
+import { FrontDoor } from '../infra/gateway';
 import { Workloads, serviceEndpoints } from '../infra/workloads';
+import { rateLimitStoreUrl } from '../constructs/gateway';
 import { ConfigError, PROJECT } from './config';
+import { frontDoorDescription } from './gateway-chart';
 import { renderManifests } from './manifests';
 import { loadStackSettings, type StackSettings } from './pulumi-config';
 
@@ -142,7 +145,25 @@ const addons = new ClusterAddons('addons', {
   secretsReader: platformSecrets.reader,
 });
 
-new Workloads('workloads', { objects, provider: cluster.provider, dependsOn: addons.workloadDependencies });
+const gateway = config.gateway;
+const door = gateway.enabled
+  ? new FrontDoor('front-door', {
+      clusterName: cluster.name,
+      region,
+      accountId,
+      vpcId: network.vpcId,
+      provider: cluster.provider,
+      systemNodes,
+      // Config validation guarantees the certificate whenever the gateway is enabled.
+      certificateArn: gateway.certificateArn!,
+      apiKeysName: gateway.apiKeysName,
+      secretsReaderRole: platformSecrets.reader.role,
+      rateLimitStoreUrl: rateLimitStoreUrl(config.workloads.namespace),
+      dependsOn: addons.workloadDependencies,
+    })
+  : undefined;
+
+new Workloads('workloads', { objects, provider: cluster.provider, dependsOn: [...addons.workloadDependencies, ...(door?.workloadDependencies ?? [])] });
 
 /** EKS cluster name: `aws eks update-kubeconfig --name <clusterName> --region <region>`. */
 export const clusterName = cluster.name;
@@ -158,3 +179,9 @@ export const modelEndpoints = serviceEndpoints(
   objects,
   config.enabledModels.map((m) => m.name),
 );
+/** The front door clients call (`https://<gateway.hostname>`), when the gateway is enabled. */
+export const publicEndpoint = gateway.enabled ? `https://${gateway.hostname}` : undefined;
+/** What `llm-bench postdeploy --targets` checks at the front door: models, rate limits, A/B routes. */
+export const frontDoor = frontDoorDescription(config);
+/** Secrets Manager secret with the client API keys (`{"<client id>": "<key>"}`); add and rotate keys there. */
+export const gatewayApiKeysSecretArn = door?.apiKeysSecretArn;

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { clusterAutoscalerStatements } from '../../infra/addons';
+import { loadBalancerControllerStatements } from '../../infra/gateway';
 import { AWS_RULES, type PolicyResource, UNSCOPED_READ_ACTIONS, evaluateAwsRules } from '../../policy/aws-rules';
 
 const res = (type: string, name: string, inputs: Record<string, unknown>, extra: Partial<PolicyResource> = {}): PolicyResource => ({
@@ -265,9 +266,13 @@ describe('AWS policy rules', () => {
     ]);
   });
 
-  it('allows "Resource": "*" for exactly the Describe calls the Cluster Autoscaler makes', () => {
+  it('allows "Resource": "*" for exactly the Describe calls the Cluster Autoscaler and the load balancer controller make', () => {
     const [describe] = clusterAutoscalerStatements('us-east-1', '123456789012', 'c');
     expect(describe!.Resource).toEqual(['*']);
-    expect([...describe!.Action].sort()).toEqual([...UNSCOPED_READ_ACTIONS].sort());
+    const lbc = loadBalancerControllerStatements({ region: 'us-east-1', accountId: '123456789012', clusterName: 'c', vpcId: 'vpc-1', certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/x' });
+    const unscoped = lbc.filter((s) => s.Resource === '*' || (Array.isArray(s.Resource) && s.Resource.includes('*')));
+    expect(unscoped.map((s) => s.Sid)).toEqual(['DescribeNetworking']);
+    expect([...describe!.Action, ...unscoped[0]!.Action].sort()).toEqual([...UNSCOPED_READ_ACTIONS].sort());
+    for (const a of UNSCOPED_READ_ACTIONS) expect(a).toMatch(/^[a-z0-9-]+:(Describe|Get)[A-Za-z]+$/);
   });
 });

@@ -85,14 +85,6 @@ describe('gateway validation', () => {
     ]);
   });
 
-  it('warns about placeholders: a documentation domain and the documentation account', () => {
-    const c = parse({ gateway: { ...ON, hostname: 'llm.example.com', certificateArn: ARN.replace('210987654321', '123456789012') } });
-    expect(c.warnings).toEqual([
-      'gateway.hostname llm.example.com is a reserved documentation name that never resolves; set your own domain',
-      "gateway.certificateArn is in account 123456789012, AWS's documentation account; set the ARN of your certificate",
-    ]);
-  });
-
   it('fails when timeouts are too short for long generations', () => {
     expect(problemsOf({ gateway: { ...ON, timeoutSec: 300 } })).toEqual(['gateway.timeoutSec must be at least 600, got 300']);
   });
