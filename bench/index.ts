@@ -66,5 +66,11 @@ export { postdeploySuites, renderPostdeployHtml, renderPostdeployMarkdown } from
 export { autoscaleCommand } from './autoscale/command';
 export { postdeployCommand } from './postdeploy/command';
 export { rollbackCommand } from './rollout/command';
+// The public front door (the gateway): checks, result and statistics.
+export { FRONT_DOOR_DEFAULTS, type FrontDoorOptions, runFrontDoor } from './frontdoor/frontdoor';
+export { type FrontDoorResult, frontDoorResultSchema, type SplitResult } from './frontdoor/result';
+export { type FrontDoorTarget, frontDoorTargetSchema } from './frontdoor/target';
+export { chiSquareTest } from './frontdoor/chi-square';
+export { frontDoorCommand } from './frontdoor/command';
 
 export { buildProgram, type CliIo, type ExitSink, main, processIo } from './cli';

@@ -87,7 +87,19 @@ describe('the Pulumi entry point', () => {
         expect(types, t).toContain(t);
       }
       expect(Object.keys(engine!.stackOutputs()).sort()).toEqual(
-        ['clusterName', 'kubeconfig', 'modelEndpoints', 'region', 'registryBucket', 'registryPublisherRoleArn', 'registryTable'].sort(),
+        [
+          'clusterName',
+          'kubeconfig',
+          'modelEndpoints',
+          'region',
+          'registryBucket',
+          'registryPublisherRoleArn',
+          'registryTable',
+          // dev runs the front door (gateway.enabled).
+          'publicEndpoint',
+          'frontDoor',
+          'gatewayApiKeysSecretArn',
+        ].sort(),
       );
       expect(engine!.logs.filter((l) => l.severity === 'error' || l.severity === 'warning')).toEqual([]);
     },
