@@ -21,6 +21,7 @@
  * validates every object against the CRD schemas copied in crds/.
  */
 import { ApiObject } from 'cdk8s';
+import { VALKEY_IMAGE } from '../facts/gateway';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import {
@@ -62,8 +63,8 @@ export const CLIENT_KEYS_SECRET = 'gateway-api-keys';
 export const UPSTREAM_KEY_SECRET = 'gateway-upstream-api-key';
 /** Rules one AIGatewayRoute may hold (the Gateway API's 16, less the AI Gateway's catch-all). */
 export const MAX_RULES_PER_ROUTE = 15;
-/** Valkey, the rate limiter's counter store: BSD-licensed Redis fork, official image. */
-export const RATE_LIMIT_STORE_IMAGE = 'valkey/valkey:8.1.1';
+/** Valkey, the rate limiter's counter store: BSD-licensed Redis fork, official image (facts/gateway.ts). */
+export const RATE_LIMIT_STORE_IMAGE = VALKEY_IMAGE.image;
 export const RATE_LIMIT_STORE_PORT = 6379;
 /** The request buffer: the AI Gateway reads the whole body to find `model` (Envoy's default is 32 KiB). */
 export const REQUEST_BUFFER_LIMIT = '8Mi';

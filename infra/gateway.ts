@@ -10,6 +10,7 @@
 import * as aws from '@pulumi/aws';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
+import { AWS_LOAD_BALANCER_CONTROLLER, ENVOY_AI_GATEWAY, ENVOY_GATEWAY } from '../facts/gateway';
 import { PodIdentityRole, policyDocument, type PolicyStatement, type ServiceAccountRef } from './iam';
 
 /** A pinned Helm chart (an OCI reference needs no repo). */
@@ -22,27 +23,27 @@ export interface GatewayChartRef {
 }
 
 /**
- * Pinned charts. Envoy AI Gateway v1.1.0 (2026-08-21) is tested with Envoy Gateway v1.8.1+ and
- * Gateway API v1.5.x (its compatibility matrix); Envoy Gateway v1.8.3 (2026-07-22) is the newest
- * 1.8 patch and ships the Gateway API v1.5.1 CRDs. The CRDs in crds/ are these releases'.
+ * Pinned charts (facts/gateway.ts has the releases and where they were read). Envoy AI Gateway
+ * v1.1.0 is tested with Envoy Gateway v1.8.1+ and Gateway API v1.5.x; Envoy Gateway v1.8.3 ships
+ * the Gateway API v1.5.1 CRDs. The CRDs in crds/ are these releases'.
  */
 export const GATEWAY_CHARTS = {
   awsLoadBalancerController: {
-    chart: 'aws-load-balancer-controller',
-    version: '3.5.0',
-    repo: 'https://aws.github.io/eks-charts',
+    chart: AWS_LOAD_BALANCER_CONTROLLER.chart,
+    version: AWS_LOAD_BALANCER_CONTROLLER.version,
+    repo: AWS_LOAD_BALANCER_CONTROLLER.repo,
     release: 'aws-load-balancer-controller',
     namespace: 'kube-system',
   },
-  envoyGateway: { chart: 'oci://docker.io/envoyproxy/gateway-helm', version: 'v1.8.3', repo: '', release: 'eg', namespace: 'envoy-gateway-system' },
+  envoyGateway: { chart: ENVOY_GATEWAY.chart, version: ENVOY_GATEWAY.version, repo: '', release: 'eg', namespace: 'envoy-gateway-system' },
   aiGatewayCrds: {
-    chart: 'oci://docker.io/envoyproxy/ai-gateway-crds-helm',
-    version: 'v1.1.0',
+    chart: ENVOY_AI_GATEWAY.crdChart,
+    version: ENVOY_AI_GATEWAY.version,
     repo: '',
     release: 'aieg-crd',
     namespace: 'envoy-ai-gateway-system',
   },
-  aiGateway: { chart: 'oci://docker.io/envoyproxy/ai-gateway-helm', version: 'v1.1.0', repo: '', release: 'aieg', namespace: 'envoy-ai-gateway-system' },
+  aiGateway: { chart: ENVOY_AI_GATEWAY.chart, version: ENVOY_AI_GATEWAY.version, repo: '', release: 'aieg', namespace: 'envoy-ai-gateway-system' },
 } as const satisfies Record<string, GatewayChartRef>;
 
 export const LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT: ServiceAccountRef = { namespace: 'kube-system', name: 'aws-load-balancer-controller' };

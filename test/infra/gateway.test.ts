@@ -5,7 +5,11 @@
  * secret only External Secrets reads, the workloads after the controllers, and the outputs.
  */
 import * as pulumi from '@pulumi/pulumi';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ENVOY_AI_GATEWAY, ENVOY_GATEWAY } from '../../facts/gateway';
+import { PROJECT_ROOT } from '../../stacks/synthesize';
 import { rateLimitStoreUrl } from '../../constructs/gateway';
 import { AI_GATEWAY_EXTENSION_SERVER, GATEWAY_CHARTS, LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT } from '../../infra/gateway';
 import { iamDocumentProblems } from '../../policy/aws-rules';
@@ -15,6 +19,22 @@ import { realEnvironments } from '../support/manifests';
 import { ACCOUNT_ID, type CapturedResource, type StackRun, byName, ofType, runStack } from './support/stack';
 
 const inputs = <T = Record<string, any>>(r: CapturedResource) => r.inputs as T;
+
+const minor = (v: string) => v.replace(/^v/, '').split('.').slice(0, 2).map(Number);
+const patchOf = (v: string) => Number(v.replace(/^v/, '').split('.')[2]);
+
+describe('pinned releases', () => {
+  it('pairs an Envoy Gateway the AI Gateway release is tested with, and the Gateway API CRDs of that release', () => {
+    const [egMajor, egMinor] = minor(ENVOY_GATEWAY.version);
+    const [minMajor, minMinor] = minor(ENVOY_AI_GATEWAY.minEnvoyGateway);
+    expect([egMajor, egMinor]).toEqual([minMajor, minMinor]);
+    expect(patchOf(ENVOY_GATEWAY.version)).toBeGreaterThanOrEqual(patchOf(ENVOY_AI_GATEWAY.minEnvoyGateway));
+    expect(minor(ENVOY_GATEWAY.gatewayApi)).toEqual(minor(ENVOY_AI_GATEWAY.gatewayApi.replace('.x', '.0')));
+    const crd = readFileSync(join(PROJECT_ROOT, 'crds', 'gateway.networking.k8s.io_gateways.yaml'), 'utf8');
+    expect(crd).toContain(`gateway.networking.k8s.io/bundle-version: ${ENVOY_GATEWAY.gatewayApi}`);
+    expect(crd).toContain('gateway.networking.k8s.io/channel: standard');
+  });
+});
 
 describe.each(realEnvironments().filter(([, c]) => c.gateway.enabled))('%s front door (Pulumi)', (env, config: PlatformConfig) => {
   let run: StackRun;
@@ -34,8 +54,8 @@ describe.each(realEnvironments().filter(([, c]) => c.gateway.enabled))('%s front
       expect(inputs(release(id)), key).toMatchObject({ chart: chart.chart, version: chart.version, name: chart.release, namespace: chart.namespace, atomic: true });
       expect(chart.version, key).toMatch(/^v?\d+\.\d+\.\d+$/);
     }
-    expect(GATEWAY_CHARTS.envoyGateway.version).toBe('v1.8.3');
-    expect(GATEWAY_CHARTS.aiGateway.version).toBe('v1.1.0');
+    expect(GATEWAY_CHARTS.envoyGateway.version).toBe(ENVOY_GATEWAY.version);
+    expect(GATEWAY_CHARTS.aiGateway.version).toBe(ENVOY_AI_GATEWAY.version);
     // The CRDs before the controller that serves them, Envoy Gateway before both.
     expect(release('ai-gateway-crds').dependencies).toContain(release('envoy-gateway').urn);
     expect(release('ai-gateway').dependencies).toContain(release('ai-gateway-crds').urn);
