@@ -175,12 +175,16 @@ export class LlmGateway extends Construct {
       gatewayClassName: GATEWAY_CLASS,
       // The load balancer terminates TLS (ACM) and hands Envoy the decrypted stream on the same
       // port; see infra/README.md for why TLS ends at the NLB rather than in Envoy.
-      listeners: [{ name: 'https', protocol: 'HTTP', port: HTTPS_PORT, hostname: p.hostname, allowedRoutes: { namespaces: { from: 'Same' } } }],
+      listeners: [
+        { name: 'https', protocol: 'HTTP', port: HTTPS_PORT, hostname: p.hostname, allowedRoutes: { namespaces: { from: 'Same' } } },
+      ],
       infrastructure: { parametersRef: { group: 'gateway.envoyproxy.io', kind: 'EnvoyProxy', name } },
     });
 
     const backends = new Map<string, RoutingTarget>();
-    for (const t of [...p.targets, ...(p.routes ?? []).flatMap((r) => r.backends)]) backends.set(backendName(t), { variant: t.variant, adapter: t.adapter });
+    for (const t of [...p.targets, ...(p.routes ?? []).flatMap((r) => r.backends)]) {
+      backends.set(backendName(t), { variant: t.variant, adapter: t.adapter });
+    }
     for (const s of p.services) {
       // Envoy Gateway Backend: the variant's Service by its cluster DNS name (the AI Gateway takes no Service refs yet).
       obj(`Backend-${s.name}`, 'gateway.envoyproxy.io/v1alpha1', 'Backend', s.name, {
@@ -198,7 +202,9 @@ export class LlmGateway extends Construct {
     this.routes = routeObjects(this, p, name, meta, gatewayRef);
 
     if (p.upstreamKeyName !== undefined) {
-      externalSecret(this, 'UpstreamKey', meta(UPSTREAM_KEY_SECRET), p, { data: [{ secretKey: 'apiKey', remoteRef: { key: p.upstreamKeyName } }] });
+      externalSecret(this, 'UpstreamKey', meta(UPSTREAM_KEY_SECRET), p, {
+        data: [{ secretKey: 'apiKey', remoteRef: { key: p.upstreamKeyName } }],
+      });
       obj('UpstreamAuth', 'aigateway.envoyproxy.io/v1beta1', 'BackendSecurityPolicy', `${name}-upstream-key`, {
         // vLLM keeps its own --api-key (defence in depth): only the gateway and in-cluster clients holding it get through.
         targetRefs: [...backends.keys()].sort().map((bn) => ref('aigateway.envoyproxy.io', 'AIServiceBackend', bn)),
@@ -235,7 +241,9 @@ function checkProps(p: LlmGatewayProps): void {
     if (!known.has(t.variant)) problems.push(`model ${servedModel(t)} names variant ${t.variant}, which has no Service`);
   }
   for (const r of p.routes ?? []) {
-    for (const b of r.backends) if (!known.has(b.variant)) problems.push(`route ${r.model} names variant ${b.variant}, which has no Service`);
+    for (const b of r.backends) {
+      if (!known.has(b.variant)) problems.push(`route ${r.model} names variant ${b.variant}, which has no Service`);
+    }
     if (r.backends.every((b) => b.weight <= 0)) problems.push(`route ${r.model} has no backend with a positive weight`);
   }
   if (problems.length) throw new Error(`LlmGateway: ${problems.join('; ')}`);
@@ -252,8 +260,12 @@ function envoyProxySpec(p: LlmGatewayProps): Json {
           pod: {
             // Spread over zones (best effort) and nodes, so one zone or node loss keeps the door open.
             topologySpreadConstraints: [
-              { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: envoyLabels } },
-              { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: envoyLabels } },
+              ...['topology.kubernetes.io/zone', 'kubernetes.io/hostname'].map((topologyKey) => ({
+                maxSkew: 1,
+                topologyKey,
+                whenUnsatisfiable: 'ScheduleAnyway',
+                labelSelector: { matchLabels: envoyLabels },
+              })),
             ],
           },
           container: {
@@ -350,7 +362,10 @@ function backendTrafficSpec(p: LlmGatewayProps, targetRefs: Json[]): Json {
         source: 'Local',
         response: {
           contentType: 'application/json',
-          body: { type: 'Inline', inline: error(429, 'rate limit exceeded; retry after the time in the retry-after header', 'rate_limit_exceeded') },
+          body: {
+            type: 'Inline',
+            inline: error(429, 'rate limit exceeded; retry after the time in the retry-after header', 'rate_limit_exceeded'),
+          },
           // Request limits are per second. A spent token budget says its real wait in x-ratelimit-reset.
           header: { set: [{ name: RETRY_AFTER_HEADER, value: '1' }] },
         },
@@ -360,7 +375,10 @@ function backendTrafficSpec(p: LlmGatewayProps, targetRefs: Json[]): Json {
         source: 'Local',
         response: {
           contentType: 'application/json',
-          body: { type: 'Inline', inline: error(401, 'missing or unknown API key; send Authorization: Bearer <key>', 'authentication_error') },
+          body: {
+            type: 'Inline',
+            inline: error(401, 'missing or unknown API key; send Authorization: Bearer <key>', 'authentication_error'),
+          },
         },
       },
     ],
@@ -419,14 +437,23 @@ function rateLimitStore(scope: Construct, namespace: string, name: string, baseL
           serviceAccountName: name,
           automountServiceAccountToken: false,
           enableServiceLinks: false,
-          securityContext: { runAsNonRoot: true, runAsUser: uid, runAsGroup: uid, fsGroup: uid, seccompProfile: { type: 'RuntimeDefault' } },
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: uid,
+            runAsGroup: uid,
+            fsGroup: uid,
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
           containers: [
             {
               name: 'valkey',
               image: RATE_LIMIT_STORE_IMAGE,
               imagePullPolicy: 'IfNotPresent',
               // Counters only: no persistence; protected mode off because the NetworkPolicy admits only the rate limiter.
-              args: ['valkey-server', '--save', '', '--appendonly', 'no', '--protected-mode', 'no', '--maxmemory', '200mb', '--maxmemory-policy', 'volatile-ttl'],
+              args: [
+                ...['valkey-server', '--save', '', '--appendonly', 'no', '--protected-mode', 'no'],
+                ...['--maxmemory', '200mb', '--maxmemory-policy', 'volatile-ttl'],
+              ],
               ports: [{ name: 'valkey', containerPort: RATE_LIMIT_STORE_PORT, protocol: 'TCP' }],
               resources: {
                 requests: { cpu: k8s.Quantity.fromString('50m'), memory: k8s.Quantity.fromString('128Mi') },
@@ -451,7 +478,11 @@ function rateLimitStore(scope: Construct, namespace: string, name: string, baseL
   });
   new k8s.KubeService(scope, 'StoreService', {
     metadata,
-    spec: { type: 'ClusterIP', selector, ports: [{ name: 'valkey', port: RATE_LIMIT_STORE_PORT, targetPort: k8s.IntOrString.fromString('valkey'), protocol: 'TCP' }] },
+    spec: {
+      type: 'ClusterIP',
+      selector,
+      ports: [{ name: 'valkey', port: RATE_LIMIT_STORE_PORT, targetPort: k8s.IntOrString.fromString('valkey'), protocol: 'TCP' }],
+    },
   });
   new k8s.KubePodDisruptionBudget(scope, 'StoreDisruption', {
     metadata,

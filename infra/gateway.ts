@@ -43,10 +43,19 @@ export const GATEWAY_CHARTS = {
     release: 'aieg-crd',
     namespace: 'envoy-ai-gateway-system',
   },
-  aiGateway: { chart: ENVOY_AI_GATEWAY.chart, version: ENVOY_AI_GATEWAY.version, repo: '', release: 'aieg', namespace: 'envoy-ai-gateway-system' },
+  aiGateway: {
+    chart: ENVOY_AI_GATEWAY.chart,
+    version: ENVOY_AI_GATEWAY.version,
+    repo: '',
+    release: 'aieg',
+    namespace: 'envoy-ai-gateway-system',
+  },
 } as const satisfies Record<string, GatewayChartRef>;
 
-export const LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT: ServiceAccountRef = { namespace: 'kube-system', name: 'aws-load-balancer-controller' };
+export const LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT: ServiceAccountRef = {
+  namespace: 'kube-system',
+  name: 'aws-load-balancer-controller',
+};
 
 /** The AI Gateway controller's extension server, which Envoy Gateway calls on every translation. */
 export const AI_GATEWAY_EXTENSION_SERVER = { host: 'ai-gateway-controller.envoy-ai-gateway-system.svc.cluster.local', port: 1063 } as const;
@@ -65,7 +74,7 @@ export function envoyGatewayValues(rateLimitStoreUrl: string): Record<string, un
         extensionManager: {
           hooks: {
             xdsTranslator: {
-              translation: { listener: { includeAll: true }, route: { includeAll: true }, cluster: { includeAll: true }, secret: { includeAll: true } },
+              translation: Object.fromEntries(['listener', 'route', 'cluster', 'secret'].map((k) => [k, { includeAll: true }])),
               post: ['Translation', 'Cluster', 'Route'],
             },
           },
@@ -93,6 +102,7 @@ export function loadBalancerControllerStatements(p: {
   const elb = `arn:aws:elasticloadbalancing:${region}:${accountId}`;
   const securityGroups = `arn:aws:ec2:${region}:${accountId}:security-group/*`;
   const ours = { StringEquals: { 'aws:ResourceTag/elbv2.k8s.aws/cluster': clusterName } };
+  const ELB_SERVICE = 'elasticloadbalancing.amazonaws.com';
   return [
     {
       Sid: 'DescribeNetworking',
@@ -129,8 +139,8 @@ export function loadBalancerControllerStatements(p: {
       Sid: 'ServiceLinkedRole',
       Effect: 'Allow',
       Action: ['iam:CreateServiceLinkedRole'],
-      Resource: [`arn:aws:iam::${accountId}:role/aws-service-role/elasticloadbalancing.amazonaws.com/AWSServiceRoleForElasticLoadBalancing`],
-      Condition: { StringEquals: { 'iam:AWSServiceName': 'elasticloadbalancing.amazonaws.com' } },
+      Resource: [`arn:aws:iam::${accountId}:role/aws-service-role/${ELB_SERVICE}/AWSServiceRoleForElasticLoadBalancing`],
+      Condition: { StringEquals: { 'iam:AWSServiceName': ELB_SERVICE } },
     },
     {
       Sid: 'CreateSecurityGroupInVpc',
@@ -292,7 +302,11 @@ export class FrontDoor extends pulumi.ComponentResource {
     // with no client and leaves its value alone afterwards.
     const keys = new aws.secretsmanager.Secret(
       `${name}-api-keys`,
-      { name: args.apiKeysName, description: 'llm-platform front door: client id → API key (JSON); read by External Secrets Operator', recoveryWindowInDays: 7 },
+      {
+        name: args.apiKeysName,
+        description: 'llm-platform front door: client id → API key (JSON); read by External Secrets Operator',
+        recoveryWindowInDays: 7,
+      },
       parent,
     );
     new aws.secretsmanager.SecretVersion(
@@ -306,7 +320,12 @@ export class FrontDoor extends pulumi.ComponentResource {
       {
         role: args.secretsReaderRole.name,
         policy: policyDocument([
-          { Sid: 'ReadGatewayApiKeys', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], Resource: [keys.arn] },
+          {
+            Sid: 'ReadGatewayApiKeys',
+            Effect: 'Allow',
+            Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+            Resource: [keys.arn],
+          },
         ]),
       },
       parent,

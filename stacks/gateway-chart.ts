@@ -66,8 +66,15 @@ export interface FrontDoorDescription {
   readonly url: string;
   readonly backendHeader: string;
   readonly models: readonly string[];
-  readonly rateLimit: { readonly requestsPerSecondPerKey: number; readonly requestsPerSecond: number; readonly tokensPerMinutePerKey: number | null };
-  readonly routes: readonly { readonly model: string; readonly backends: readonly { readonly name: string; readonly model: string; readonly weight: number }[] }[];
+  readonly rateLimit: {
+    readonly requestsPerSecondPerKey: number;
+    readonly requestsPerSecond: number;
+    readonly tokensPerMinutePerKey: number | null;
+  };
+  readonly routes: readonly {
+    readonly model: string;
+    readonly backends: readonly { readonly name: string; readonly model: string; readonly weight: number }[];
+  }[];
 }
 
 export function frontDoorDescription(c: PlatformConfig): FrontDoorDescription | undefined {

@@ -82,14 +82,22 @@ export class DoorClient {
         res.on('end', () => {
           clearTimeout(timer);
           const last = performance.now() - t0;
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(parts).toString('utf8'), reads, firstByteMs: first < 0 ? last : first, lastByteMs: last });
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(parts).toString('utf8'),
+            reads,
+            firstByteMs: first < 0 ? last : first,
+            lastByteMs: last,
+          });
         });
         res.on('error', (err) => {
           clearTimeout(timer);
           reject(err);
         });
       });
-      const timer = setTimeout(() => r.destroy(new Error(`no full response from ${this.url.origin}${options.path} within ${req.timeoutMs / 1000} s`)), req.timeoutMs);
+      const late = () => new Error(`no full response from ${this.url.origin}${options.path} within ${req.timeoutMs / 1000} s`);
+      const timer = setTimeout(() => r.destroy(late()), req.timeoutMs);
       r.on('error', (err) => {
         clearTimeout(timer);
         reject(err);
@@ -117,8 +125,9 @@ export function probePlainHttp(url: string, timeoutMs: number): Promise<PlainHtt
       clearTimeout(timer);
       const location = header(res.headers, 'location') ?? '';
       const status = res.statusCode ?? 0;
-      if (status >= 300 && status < 400 && location.startsWith('https://')) resolve({ kind: 'redirect', detail: `${status} to ${location}` });
-      else resolve({ kind: 'served', detail: `answered ${status}` });
+      if (status >= 300 && status < 400 && location.startsWith('https://')) {
+        resolve({ kind: 'redirect', detail: `${status} to ${location}` });
+      } else resolve({ kind: 'served', detail: `answered ${status}` });
     });
     const timer = setTimeout(() => {
       r.destroy();

@@ -85,7 +85,11 @@ class Run {
   readonly sleep: (ms: number) => Promise<void>;
 
   constructor(readonly o: FrontDoorOptions) {
-    this.client = new DoorClient({ baseUrl: o.target.url, ...(o.ca !== undefined && { ca: o.ca }), maxSockets: FRONT_DOOR_DEFAULTS.maxBurst });
+    this.client = new DoorClient({
+      baseUrl: o.target.url,
+      ...(o.ca !== undefined && { ca: o.ca }),
+      maxSockets: FRONT_DOOR_DEFAULTS.maxBurst,
+    });
     this.timeoutMs = (o.requestTimeoutSec ?? FRONT_DOOR_DEFAULTS.requestTimeoutSec) * 1000;
     this.sleep = o.sleep ?? realSleep;
   }
@@ -120,7 +124,11 @@ class Run {
     return this.client.send({
       method: 'POST',
       path: '/v1/chat/completions',
-      headers: { 'content-type': 'application/json', accept: stream ? 'text/event-stream' : 'application/json', ...(key === undefined ? {} : { authorization: `Bearer ${key}` }) },
+      headers: {
+        'content-type': 'application/json',
+        accept: stream ? 'text/event-stream' : 'application/json',
+        ...(key === undefined ? {} : { authorization: `Bearer ${key}` }),
+      },
       body: JSON.stringify(body),
       timeoutMs: this.timeoutMs,
     });
@@ -150,7 +158,9 @@ export async function runFrontDoor(o: FrontDoorOptions): Promise<FrontDoorResult
       await run.check('models', 'run', () => checkModels(run));
       await run.check('auth', 'run', () => checkAuth(run));
       for (const model of o.target.models) await run.check(`chat ${model}`, 'run', () => checkChat(run, model));
-      if (o.target.routes.length === 0) run.checks.push({ name: 'split', severity: 'gate', status: 'skip', reason: 'no A/B routes configured', durationMs: 0 });
+      if (o.target.routes.length === 0) {
+        run.checks.push({ name: 'split', severity: 'gate', status: 'skip', reason: 'no A/B routes configured', durationMs: 0 });
+      }
       for (const route of o.target.routes) {
         await run.check(`split ${route.model}`, 'gate', async () => {
           const s = await measureSplit(run, route);
@@ -195,12 +205,14 @@ async function checkTls(run: Run): Promise<Outcome> {
   const plainUrl = run.o.plainHttpUrl ?? run.o.target.plainHttpUrl ?? `http://${url.hostname}/v1/models`;
   const plain = await probePlainHttp(plainUrl, FRONT_DOOR_DEFAULTS.plainHttpTimeoutSec * 1000);
   if (plain.kind === 'served') return fail(`plain HTTP is served at ${plainUrl} (${plain.detail}); refuse it or redirect to https`);
-  return pass(`TLS handshake with ${url.host} (GET /v1/models → ${res.status}); plain HTTP ${plain.kind === 'redirect' ? `redirects (${plain.detail})` : `refused (${plain.detail})`}`);
+  const how = plain.kind === 'redirect' ? `redirects (${plain.detail})` : `refused (${plain.detail})`;
+  return pass(`TLS handshake with ${url.host} (GET /v1/models → ${res.status}); plain HTTP ${how}`);
 }
 
 async function checkModels(run: Run): Promise<Outcome> {
   if (run.o.apiKey === undefined) return fail('no API key for the front door; pass --front-door-key or set LLM_BENCH_FRONT_DOOR_KEY');
-  const res = await run.patiently(() => run.client.send({ method: 'GET', path: '/v1/models', headers: run.auth(), timeoutMs: run.timeoutMs }));
+  const list = () => run.client.send({ method: 'GET', path: '/v1/models', headers: run.auth(), timeoutMs: run.timeoutMs });
+  const res = await run.patiently(list);
   if (res.status !== 200) return fail(`GET /v1/models with the key → ${res.status}: ${res.body.slice(0, 200)}`);
   const ids = new Set(((JSON.parse(res.body) as { data?: { id?: string }[] }).data ?? []).map((m) => m.id));
   const missing = run.o.target.models.filter((m) => !ids.has(m));
@@ -215,7 +227,8 @@ async function checkAuth(run: Run): Promise<Outcome> {
   const wrong = await run.chatAs(`not-a-key-${'x'.repeat(24)}`, model, false);
   const list = await run.client.send({ method: 'GET', path: '/v1/models', timeoutMs: run.timeoutMs });
   const got = `without a key → ${none.status}, with a wrong key → ${wrong.status}, GET /v1/models without a key → ${list.status}`;
-  return refused(none.status) && refused(wrong.status) && refused(list.status) ? pass(got) : fail(`${got}; expected 401 or 403 each: the door is open`);
+  const closed = refused(none.status) && refused(wrong.status) && refused(list.status);
+  return closed ? pass(got) : fail(`${got}; expected 401 or 403 each: the door is open`);
 }
 
 async function checkChat(run: Run, model: string): Promise<Outcome> {
@@ -250,7 +263,12 @@ async function measureSplit(run: Run, route: FrontDoorTarget['routes'][number]):
   return {
     model: route.model,
     requests: n,
-    backends: route.backends.map((b, i) => ({ name: b.name, weight: b.weight, observed: observed[i]!, expected: Math.round(test.expected[i]! * 10) / 10 })),
+    backends: route.backends.map((b, i) => ({
+      name: b.name,
+      weight: b.weight,
+      observed: observed[i]!,
+      expected: Math.round(test.expected[i]! * 10) / 10,
+    })),
     unattributed,
     statistic: test.statistic,
     degreesOfFreedom: test.degreesOfFreedom,
