@@ -2,14 +2,17 @@
  * The platform's one configuration schema: every setting, its default, and every check.
  *
  * `Pulumi.<env>.yaml` holds an environment's settings as `llm-platform:<section>` keys. Pulumi
- * hands them over through its runtime (stacks/pulumi-config.ts); `cdk8s synth` reads the same
- * files with {@link loadEnvironmentFile}. Both end in {@link parsePlatformConfig}, which returns
- * a fully defaulted {@link PlatformConfig} or throws a {@link ConfigError} listing every
- * problem at once, before anything is synthesized or registered.
+ * hands them over through its runtime (stacks/pulumi-config.ts, through {@link parseConfigMap});
+ * `cdk8s synth`, the policy run and `postdeploy --env-file` read the same files with
+ * {@link loadEnvironmentFile}. Both end in one pass that returns a fully defaulted
+ * {@link PlatformConfig} or throws a {@link ConfigError} listing every problem at once, before
+ * anything is synthesized or registered: keys this project does not read, schema errors, and
+ * the cross-field checks, which run on whatever parsed (a check that needs a value that failed
+ * is skipped, the others still run).
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import {
   CATALOG,
@@ -22,11 +25,25 @@ import {
 } from '../constructs/catalog';
 import { GPU_INSTANCE_TYPES, NODE_RESERVE, gpuFloor, type GpuFloor } from '../constructs/hardware';
 import { DEFAULT_SPOT_DISCOUNT, PRICED_REGIONS } from '../facts/prices';
+import { vllmFlagTargets, vllmFlagUses } from '../constructs/vllm-flags';
+import {
+  gp3SizeGiB,
+  imageDigest,
+  imageRepository,
+  imageTag,
+  int32,
+  pinnedImageReference,
+  quantityGiB,
+  stabilizationWindowSec,
+  userLabels,
+  vllmArgumentValue,
+} from './config-fields';
+import { type Finding, closest, formatIssue, invisibleCharacters, show, withoutRedundantIssues } from './config-issues';
+import { PROJECT, splitConfigKeys, stackFileConfig } from './config-keys';
 import { vllmVersionProblems } from './vllm-version';
 import { checkGateway, gatewaySchema } from './gateway-config';
 
-/** Pulumi project name: the namespace of every config key (`llm-platform:models`). */
-export const PROJECT = 'llm-platform';
+export { PROJECT } from './config-keys';
 
 /**
  * Keys set with `pulumi config set --secret`. Only infra/ reads them (it copies them into
@@ -53,7 +70,15 @@ const k8sName = z
   .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a lowercase DNS-1123 label')
   .max(63);
 
-const positiveInt = z.number().int().positive();
+const positiveInt = int32(1);
+
+/** The most any GPU node offers: requests and limits past it can never be scheduled or used. */
+const NODE_MAX = {
+  vcpu: Math.max(...Object.values(GPU_INSTANCE_TYPES).map((t) => t.vcpu)),
+  memoryGiB: Math.max(...Object.values(GPU_INSTANCE_TYPES).map((t) => t.memoryGiB)),
+};
+const cpuCores = z.number().positive().max(NODE_MAX.vcpu, 'the most vCPUs of any GPU instance type the platform knows');
+const memoryGiB = quantityGiB(NODE_MAX.memoryGiB, 'the most memory of any GPU instance type the platform knows');
 
 const network = z.strictObject({
   /** VPC address range. */
@@ -85,7 +110,7 @@ const systemNodes = z.strictObject({
   desiredSize: nodeGroupSize.desiredSize.default(2),
   maxSize: nodeGroupSize.maxSize.default(3),
   /** Encrypted gp3 root volume of each system node: images of the add-ons and their logs. */
-  rootVolumeGiB: z.number().int().min(20).default(50),
+  rootVolumeGiB: gp3SizeGiB(20).default(50),
 });
 
 const gpuNodes = z.strictObject({
@@ -98,7 +123,7 @@ const gpuNodes = z.strictObject({
   desiredSize: nodeGroupSize.desiredSize.default(1),
   maxSize: nodeGroupSize.maxSize.default(4),
   /** Root volume: the vLLM image alone is ~10 GB compressed. */
-  rootVolumeGiB: z.number().int().min(60).default(100),
+  rootVolumeGiB: gp3SizeGiB(60).default(100),
   /** An on-demand GPU group the autoscaler falls back to when SPOT capacity is gone. */
   onDemandFallback: z
     .strictObject({
@@ -129,10 +154,7 @@ const registry = z.strictObject({
     .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name')
     .optional(),
   /** Image of the init container that copies a registry version into the model cache. */
-  syncImage: z
-    .string()
-    .regex(/^[^:@\s]+(:(?!latest$)[\w][\w.-]*|@sha256:[a-f0-9]{64})$/, 'must be pinned by a tag other than latest or by digest')
-    .default('public.ecr.aws/aws-cli/aws-cli:2.22.35'),
+  syncImage: pinnedImageReference.default('public.ecr.aws/aws-cli/aws-cli:2.22.35'),
 });
 
 /** A registry version: semantic version without the leading v. */
@@ -164,14 +186,11 @@ const secrets = z.strictObject({
 });
 
 const image = z.strictObject({
-  repository: z.string().min(1).default('vllm/vllm-openai'),
+  repository: imageRepository.default('vllm/vllm-openai'),
   /** A release tag (v0.18.0 or later has --shutdown-timeout). Never `latest`. */
-  tag: z.string().min(1).default('v0.18.0'),
+  tag: imageTag.default('v0.18.0'),
   /** Optional `sha256:…` digest; when set it wins over the tag for what runs. */
-  digest: z
-    .string()
-    .regex(/^sha256:[a-f0-9]{64}$/, 'must be sha256: followed by 64 hex digits')
-    .optional(),
+  digest: imageDigest.optional(),
   /** The vLLM release the image runs, needed with `digest` (else read from the tag); checked against facts/vllm. */
   vllmVersion: z.string().optional(),
 });
@@ -185,7 +204,8 @@ const workloads = z.strictObject({
   modelCache: z
     .strictObject({
       kind: z.enum(['pvc', 'shared', 'ephemeral']).default('pvc'),
-      sizeGiB: positiveInt.default(60),
+      /** GiB of the claim: the gp3 volume of a `pvc` or `ephemeral` cache, the (unenforced) size of the EFS claim. */
+      sizeGiB: gp3SizeGiB().default(60),
       /** StorageClass for `pvc` and `ephemeral` (EBS) caches. */
       storageClassName: k8sName.default('gp3'),
       /** StorageClass for the `shared` cache (EFS). */
@@ -199,9 +219,9 @@ const workloads = z.strictObject({
     .strictObject({
       namespace: k8sName.default('monitoring'),
       /** Prometheus URL KEDA queries. */
-      prometheusUrl: z.url().default('http://kube-prometheus-stack-prometheus.monitoring.svc:9090'),
+      prometheusUrl: z.url({ protocol: /^https?$/ }).default('http://kube-prometheus-stack-prometheus.monitoring.svc:9090'),
       /** Labels the Prometheus operator selects ServiceMonitors and rules by. */
-      selectorLabels: z.record(z.string(), z.string()).default({ release: 'kube-prometheus-stack' }),
+      selectorLabels: userLabels.default({ release: 'kube-prometheus-stack' }),
     })
     .prefault({}),
 });
@@ -248,9 +268,9 @@ const sloOverrides = z.strictObject({
 
 const track = z.strictObject({
   /** Image tag this track runs. @default - workloads.image */
-  imageTag: z.string().min(1).optional(),
+  imageTag: imageTag.optional(),
   /** Hugging Face revision this track loads. @default - the variant's revision */
-  revision: z.string().min(1).optional(),
+  revision: vllmArgumentValue.optional(),
   /** Registry version this track loads (source kind registry). @default - source.version */
   registryVersion: semver.optional(),
 });
@@ -260,7 +280,7 @@ const blueGreen = z.strictObject({
   /** The track the Service sends traffic to. Switching it is the rollout, switching back the rollback. */
   activeTrack: z.enum(['blue', 'green']).default('blue'),
   /** Replicas the inactive track keeps warm (each a GPU); 0 parks it and a rollback becomes a cold start. */
-  standbyReplicas: z.number().int().min(0).default(1),
+  standbyReplicas: int32(0).default(1),
   tracks: z.strictObject({ blue: track.prefault({}), green: track.prefault({}) }).prefault({}),
 });
 
@@ -268,41 +288,56 @@ const loraAdapter = z.strictObject({
   /** Name clients put in `model`. */
   name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'must be letters, digits, dot, dash or underscore'),
   /** Hugging Face repo id or a path inside the model cache. */
-  path: z.string().min(1),
+  path: vllmArgumentValue.regex(/^[^=,]*$/, 'must not contain = or ,: vLLM splits name=path at = and reads an item with , as JSON'),
 });
 
+/**
+ * Flags the construct sets, and what owns each: passing one in extraArgs would fight the typed
+ * setting (vLLM keeps the last value, and extraArgs come last, so the typed setting and the GPU
+ * fit check would be silently overridden). `<p>` stands for the variant's path (`models.awq`).
+ */
+const FLAG_OWNERS: Readonly<Record<string, string>> = {
+  '--model': '<p>.modelId (or <p>.source)',
+  '--revision': '<p>.revision',
+  '--load-format': '<p>.source',
+  '--download-dir': 'workloads.modelCache',
+  '--host': 'the platform (its Service, probes and NetworkPolicy)',
+  '--port': 'the platform (its Service, probes and NetworkPolicy)',
+  '--uds': 'the platform (its Service, probes and NetworkPolicy)',
+  '--served-model-name': 'the platform (clients and the bench use the variant name)',
+  '--dtype': '<p>.dtype',
+  '--quantization': '<p>.quantization',
+  '--max-model-len': '<p>.maxModelLen',
+  '--max-num-seqs': '<p>.maxNumSeqs',
+  '--max-num-batched-tokens': '<p>.maxNumBatchedTokens',
+  '--gpu-memory-utilization': '<p>.gpuMemoryUtilization',
+  '--enforce-eager': '<p>.enforceEager',
+  '--enable-prefix-caching': '<p>.enablePrefixCaching',
+  '--api-key': 'workloads.enableAuth (the key comes from Secrets Manager)',
+  '--enable-lora': 'the lora variant (models.lora)',
+  '--max-loras': 'models.lora.maxLoras',
+  '--max-lora-rank': 'models.lora.maxLoraRank',
+  '--lora-modules': 'models.lora.adapters',
+  '--shutdown-timeout': '<p>.shutdownTimeoutSec',
+};
+
 /** Flags the construct owns; passing them in extraArgs would fight the typed settings. */
-export const MANAGED_FLAGS = [
-  '--model',
-  '--host',
-  '--port',
-  '--served-model-name',
-  '--dtype',
-  '--quantization',
-  '--max-model-len',
-  '--max-num-seqs',
-  '--max-num-batched-tokens',
-  '--gpu-memory-utilization',
-  '--enforce-eager',
-  '--api-key',
-  '--enable-lora',
-  '--max-loras',
-  '--max-lora-rank',
-  '--lora-modules',
-  '--shutdown-timeout',
-  '--download-dir',
-  '--revision',
-  '--enable-prefix-caching',
-  '--no-enable-prefix-caching',
-];
+export const MANAGED_FLAGS: readonly string[] = Object.keys(FLAG_OWNERS);
+/** The managed flags that are booleans, so `--no-<flag>` sets them too. */
+const MANAGED_BOOLEAN_FLAGS = ['--enforce-eager', '--enable-prefix-caching', '--enable-lora'];
+/** Flags that load other flags from somewhere config validation cannot see. */
+const OPAQUE_FLAGS: Readonly<Record<string, string>> = {
+  '--config': 'reads more flags from a file config validation cannot see; pass the flags themselves in extraArgs',
+  '--': 'ends the flags, so vLLM reads what follows as positional arguments and refuses them; remove it',
+};
 
 function modelFields(id: VariantId) {
   const c = CATALOG[id];
   return {
     enabled: z.boolean().default(true),
-    modelId: z.string().min(1).default(c.modelId),
+    modelId: vllmArgumentValue.default(c.modelId),
     /** Hugging Face revision (commit) to pin the weights to. */
-    revision: z.string().min(1).optional(),
+    revision: vllmArgumentValue.optional(),
     source: modelSource.default({ kind: 'huggingface' }),
     quantization: z
       .enum(Object.keys(QUANTIZATION_MIN_CAPABILITY) as [Quantization, ...Quantization[]])
@@ -310,7 +345,7 @@ function modelFields(id: VariantId) {
       .default(c.quantization),
     /** T4 has no bf16: `half` is the only dtype every supported GPU runs. */
     dtype: z.enum(['half', 'bfloat16']).default('half'),
-    maxModelLen: z.number().int().min(128).default(c.maxModelLen),
+    maxModelLen: int32(128).default(c.maxModelLen),
     maxNumSeqs: positiveInt.default(c.maxNumSeqs),
     maxNumBatchedTokens:
       c.maxNumBatchedTokens === undefined ? positiveInt.optional() : positiveInt.optional().default(c.maxNumBatchedTokens),
@@ -319,33 +354,33 @@ function modelFields(id: VariantId) {
     overheadGiB: z.number().min(0).default(c.overheadGiB),
     enforceEager: z.boolean().default(c.enforceEager),
     enablePrefixCaching: z.boolean().default(true),
-    /** More vLLM flags, verbatim. Flags the typed settings own are rejected. */
-    extraArgs: z.array(z.string()).default([]),
-    minReplicas: z.number().int().min(1).default(1),
-    maxReplicas: z.number().int().min(1).default(1),
+    /** More vLLM flags, verbatim. Flags the typed settings own are rejected, however they are spelled. */
+    extraArgs: z.array(z.string().min(1)).default([]),
+    minReplicas: int32(1).default(1),
+    maxReplicas: int32(1).default(1),
     /** KEDA: scale out when queued requests per replica exceed this. */
     queueDepthPerReplica: positiveInt.default(4),
     /** KEDA: scale out when mean KV-cache usage exceeds this fraction. */
     kvCacheUsageTarget: z.number().gt(0).max(1).default(0.85),
-    scaleDownStabilizationSec: z.number().int().min(0).default(300),
+    scaleDownStabilizationSec: stabilizationWindowSec.default(300),
     /**
      * `RollingUpdate` needs a cache two pods can use at once; default picks by cache kind.
      * `BlueGreen` runs two tracks (see blueGreen) so a rollback is a Service switch to warm pods.
      */
     rolloutStrategy: z.enum(['RollingUpdate', 'Recreate', 'BlueGreen']).optional(),
     blueGreen: blueGreen.prefault({}),
-    cpuRequest: z.number().positive().default(3),
-    cpuLimit: z.number().positive().default(3.5),
-    memoryRequestGiB: z.number().positive().default(12),
-    memoryLimitGiB: z.number().positive().default(14),
+    cpuRequest: cpuCores.default(3),
+    cpuLimit: cpuCores.default(3.5),
+    memoryRequestGiB: memoryGiB.default(12),
+    memoryLimitGiB: memoryGiB.default(14),
     /** /dev/shm size (tmpfs, counts against the memory limit). */
-    shmSizeGiB: z.number().positive().default(2),
-    /** Cold start budget: weights download + load + CUDA graphs. */
-    startupTimeoutSec: z.number().int().min(600).default(900),
+    shmSizeGiB: memoryGiB.default(2),
+    /** Cold start budget: weights download + load + CUDA graphs; sets the startup probe's failureThreshold. */
+    startupTimeoutSec: int32(600, 86_400, 'a day: no cold start takes longer, and a bigger number is a typo').default(900),
     /** Time for endpoints to drop the pod before vLLM stops taking requests. */
-    preStopSleepSec: z.number().int().min(0).default(10),
+    preStopSleepSec: int32(0).default(10),
     /** vLLM `--shutdown-timeout`: in-flight requests drain this long on SIGTERM. */
-    shutdownTimeoutSec: z.number().int().min(0).default(45),
+    shutdownTimeoutSec: int32(0).default(45),
     slo: sloOverrides.default({}),
   };
 }
@@ -443,29 +478,6 @@ export class ConfigError extends Error {
   }
 }
 
-function show(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  const s = JSON.stringify(value);
-  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
-}
-
-function pathOf(path: readonly PropertyKey[]): string {
-  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('');
-}
-
-function editDistance(a: string, b: string): number {
-  const d = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = d[0]!;
-    d[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = d[j]!;
-      d[j] = Math.min(d[j]! + 1, d[j - 1]! + 1, prev + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return d[b.length]!;
-}
 
 type SchemaDef = { def: { innerType?: z.ZodType; shape?: Record<string, z.ZodType> } };
 
@@ -487,244 +499,484 @@ function knownKeysAt(path: readonly PropertyKey[]): string[] {
   return Object.keys((s as unknown as SchemaDef).def.shape ?? {});
 }
 
-function formatIssue(issue: z.core.$ZodIssue): string[] {
-  const path = pathOf(issue.path);
-  const input = (issue as { input?: unknown }).input;
-  switch (issue.code) {
-    case 'unrecognized_keys':
-      return issue.keys.map((key) => {
-        const where = path ? `${path}.${key}` : key;
-        const known = knownKeysAt(issue.path);
-        const best = known
-          .map((k) => ({ k, d: editDistance(key, k) }))
-          .sort((a, b) => a.d - b.d)
-          .find((c) => c.d <= Math.max(2, Math.floor(key.length / 3)));
-        const hint = best ? `did you mean ${path ? `${path}.` : ''}${best.k}?` : `known settings: ${known.join(', ')}`;
-        return `${where} is not a known setting; ${hint}`;
-      });
-    case 'invalid_type':
-      return [`${path} must be ${issue.expected === 'int' ? 'a whole number' : `a ${issue.expected}`}, got ${show(input)}`];
-    case 'invalid_value':
-      return [`${path} must be one of ${issue.values.map((v) => show(v)).join(', ')}, got ${show(input)}`];
-    case 'too_small':
-      return [
-        issue.origin === 'array' || issue.origin === 'string'
-          ? `${path} must have at least ${String(issue.minimum)} ${issue.origin === 'array' ? 'entries' : 'characters'}, got ${show(input)}`
-          : `${path} must be ${issue.inclusive ? 'at least' : 'more than'} ${String(issue.minimum)}, got ${show(input)}`,
-      ];
-    case 'too_big':
-      return [
-        issue.origin === 'array' || issue.origin === 'string'
-          ? `${path} must have at most ${String(issue.maximum)} ${issue.origin === 'array' ? 'entries' : 'characters'}, got ${show(input)}`
-          : `${path} must be ${issue.inclusive ? 'at most' : 'less than'} ${String(issue.maximum)}, got ${show(input)}`,
-      ];
-    case 'invalid_union':
-      return [`${path} is not an accepted value, got ${show(input)}`];
-    default:
-      return [`${path} ${issue.message}, got ${show(input)}`];
-  }
-}
+/** The `llm-platform:<section>` keys the schema reads. */
+const SECTIONS: readonly string[] = Object.keys(platformSchema.shape);
 
 const round1 = (n: number) => (Math.round(n * 10) / 10).toFixed(1);
 
-/** Cross-field checks on a structurally valid config; returns errors and warnings. */
-function crossCheck(raw: RawConfig): { errors: string[]; warnings: string[]; gpu?: GpuFloor } {
-  const errors: string[] = [];
-  const warnings: string[] = [];
-  const prod = raw.tier === 'prod';
+/** What the cross-field checks found. */
+interface Findings {
+  readonly errors: string[];
+  readonly warnings: string[];
+}
 
-  const unknownTypes = raw.gpuNodes.instanceTypes.filter((t) => !GPU_INSTANCE_TYPES[t]);
-  raw.gpuNodes.instanceTypes.forEach((t, i) => {
+/** A check of the whole environment. */
+type Check = (c: RawConfig, out: Findings) => void;
+/** A check of one variant; it returns at once when the variant is disabled. */
+type ModelCheck = (c: RawConfig, id: VariantId, out: Findings) => void;
+
+const enabledModel = (c: RawConfig, id: VariantId): RawModel | undefined => (c.models[id].enabled ? c.models[id] : undefined);
+
+/** The weakest GPU node, or undefined while an instance type is unknown (reported on its own). */
+function gpuOf(c: RawConfig): GpuFloor | undefined {
+  const types = c.gpuNodes.instanceTypes;
+  return types.every((t) => GPU_INSTANCE_TYPES[t]) ? gpuFloor(types) : undefined;
+}
+
+const floorName = (gpu: GpuFloor) => `${gpu.gpuName} (${gpu.instanceTypes.join(', ')})`;
+
+const checkInstanceTypes: Check = (c, { errors }) => {
+  c.gpuNodes.instanceTypes.forEach((t, i) => {
     if (!GPU_INSTANCE_TYPES[t]) {
       errors.push(
         `gpuNodes.instanceTypes[${i}] ${t} is not a known GPU instance type; use one of ${Object.keys(GPU_INSTANCE_TYPES).join(', ')}`,
       );
     }
   });
-  const sizes = [
-    ['systemNodes', raw.systemNodes],
-    ['gpuNodes', raw.gpuNodes],
-  ] as const;
-  for (const [name, g] of sizes) {
+};
+
+const checkNodeGroupSizes =
+  (name: 'systemNodes' | 'gpuNodes'): Check =>
+  (c, { errors }) => {
+    const g = c[name];
     if (!(g.minSize <= g.desiredSize && g.desiredSize <= g.maxSize)) {
-      errors.push(
-        `${name} sizes must satisfy minSize <= desiredSize <= maxSize, got ${g.minSize} <= ${g.desiredSize} <= ${g.maxSize}`,
-      );
+      errors.push(`${name} sizes must satisfy minSize <= desiredSize <= maxSize, got ${g.minSize} <= ${g.desiredSize} <= ${g.maxSize}`);
     }
-  }
-  if (raw.cluster.publicAccessCidrs.includes('0.0.0.0/0')) {
+  };
+
+const checkPublicEndpoint: Check = (c, { errors, warnings }) => {
+  if (c.cluster.publicAccessCidrs.includes('0.0.0.0/0')) {
     const msg =
       'cluster.publicAccessCidrs opens the API endpoint to the world, got "0.0.0.0/0"; list your office or VPN CIDRs, or none for a private endpoint';
-    (prod ? errors : warnings).push(msg);
+    (c.tier === 'prod' ? errors : warnings).push(msg);
   }
-  const vpc = CIDR.exec(raw.network.vpcCidr)!;
+};
+
+const checkVpcCidr: Check = (c, { errors }) => {
+  const vpc = CIDR.exec(c.network.vpcCidr)!;
   const vpcPrefix = Number(vpc[5]);
   if (vpcPrefix < VPC_PREFIX.min || vpcPrefix > VPC_PREFIX.max) {
     errors.push(
-      `network.vpcCidr must be a /${VPC_PREFIX.min} to /${VPC_PREFIX.max} range (each zone gets a quarter of it for node and pod addresses), got ${show(raw.network.vpcCidr)}; use a range like 10.0.0.0/16`,
+      `network.vpcCidr must be a /${VPC_PREFIX.min} to /${VPC_PREFIX.max} range (each zone gets a quarter of it for node and pod addresses), got ${show(c.network.vpcCidr)}; use a range like 10.0.0.0/16`,
     );
-  } else {
-    const address = vpc.slice(1, 5).reduce((a, o) => a * 256 + Number(o), 0);
-    const network = address - (address % 2 ** (32 - vpcPrefix));
-    if (network !== address) {
-      const dotted = [24, 16, 8, 0].map((shift) => Math.floor(network / 2 ** shift) % 256).join('.');
-      errors.push(`network.vpcCidr has host bits set, got ${show(raw.network.vpcCidr)}; use ${dotted}/${vpcPrefix}`);
-    }
+    return;
   }
-  if (prod && raw.network.availabilityZoneCount < 3) {
+  const address = vpc.slice(1, 5).reduce((a, o) => a * 256 + Number(o), 0);
+  const network = address - (address % 2 ** (32 - vpcPrefix));
+  if (network !== address) {
+    const dotted = [24, 16, 8, 0].map((shift) => Math.floor(network / 2 ** shift) % 256).join('.');
+    errors.push(`network.vpcCidr has host bits set, got ${show(c.network.vpcCidr)}; use ${dotted}/${vpcPrefix}`);
+  }
+};
+
+const checkProdZones: Check = (c, { warnings }) => {
+  if (c.tier === 'prod' && c.network.availabilityZoneCount < 3) {
     warnings.push(
-      `network.availabilityZoneCount ${raw.network.availabilityZoneCount} in prod leaves SPOT capacity in fewer zones; 3 is recommended`,
+      `network.availabilityZoneCount ${c.network.availabilityZoneCount} in prod leaves SPOT capacity in fewer zones; 3 is recommended`,
     );
   }
-  if (raw.workloads.image.tag === 'latest' && !raw.workloads.image.digest) {
+};
+
+const checkImagePinned: Check = (c, { errors }) => {
+  if (c.workloads.image.tag === 'latest' && !c.workloads.image.digest) {
     errors.push('workloads.image.tag must pin a release, got "latest"; use a version tag like v0.18.0 or set workloads.image.digest');
   }
+};
 
-  const enabled = VARIANT_IDS.filter((id) => raw.models[id].enabled);
-  if (enabled.length === 0) errors.push('models enables no variant, got all four disabled; enable at least one');
-  // Each image must be a vLLM release with every flag the construct emits (facts/vllm).
-  const versions = vllmVersionProblems(raw);
-  errors.push(...versions.errors);
-  warnings.push(...versions.warnings);
+const checkSomeVariantEnabled: Check = (c, { errors }) => {
+  if (VARIANT_IDS.every((id) => !c.models[id].enabled)) errors.push('models enables no variant, got all four disabled; enable at least one');
+};
 
-  const gpu = unknownTypes.length === 0 ? gpuFloor(raw.gpuNodes.instanceTypes) : undefined;
-  const floorName = gpu ? `${gpu.gpuName} (${gpu.instanceTypes.join(', ')})` : '';
+/** Each image must be a vLLM release with every flag the construct emits (facts/vllm). */
+const checkVllmVersions: Check = (c, out) => {
+  const versions = vllmVersionProblems(c);
+  out.errors.push(...versions.errors);
+  out.warnings.push(...versions.warnings);
+};
 
-  for (const id of enabled) {
-    const m = raw.models[id];
-    const p = `models.${id}`;
-    if (m.minReplicas > m.maxReplicas) {
-      errors.push(`${p}.minReplicas ${m.minReplicas} is above maxReplicas ${m.maxReplicas}; raise maxReplicas or lower minReplicas`);
-    }
-    if (m.cpuRequest > m.cpuLimit) errors.push(`${p}.cpuRequest ${m.cpuRequest} is above cpuLimit ${m.cpuLimit}; raise cpuLimit`);
-    if (m.memoryRequestGiB > m.memoryLimitGiB) {
-      errors.push(`${p}.memoryRequestGiB ${m.memoryRequestGiB} is above memoryLimitGiB ${m.memoryLimitGiB}; raise memoryLimitGiB`);
-    }
-    for (const arg of m.extraArgs) {
-      const flag = arg.split('=')[0]!;
-      if (MANAGED_FLAGS.includes(flag)) {
-        errors.push(`${p}.extraArgs sets ${flag}, which a typed setting owns; use the ${p} setting instead`);
-      }
-    }
-    const sec = m.preStopSleepSec + m.shutdownTimeoutSec;
-    if (raw.gpuNodes.capacityType === 'SPOT' && sec > SPOT_SHUTDOWN_BUDGET_SEC) {
-      errors.push(
-        `${p}.preStopSleepSec + shutdownTimeoutSec is ${sec}s, over the ${SPOT_SHUTDOWN_BUDGET_SEC}s a SPOT node has after its ${SPOT_NOTICE_SEC}s notice; lower shutdownTimeoutSec`,
-      );
-    }
-    const kind = raw.workloads.modelCache.kind;
-    if (kind === 'pvc') {
-      if (m.rolloutStrategy === 'RollingUpdate') {
-        errors.push(
-          `${p}.rolloutStrategy RollingUpdate cannot run with workloads.modelCache.kind pvc: the surge pod needs another GPU node and a ReadWriteOnce EBS volume attaches to one node, so the rollout deadlocks; use Recreate, or modelCache.kind shared or ephemeral`,
-        );
-      }
-      if (m.maxReplicas > 1) {
-        errors.push(
-          `${p}.maxReplicas ${m.maxReplicas} cannot run with workloads.modelCache.kind pvc: a ReadWriteOnce EBS volume attaches to one node, so extra replicas never start; use modelCache.kind shared or ephemeral, or maxReplicas 1`,
-        );
-      }
-    }
-    if (m.source.kind === 'registry' && !raw.registry.bucketName) {
-      errors.push(
-        `${p}.source loads registry version ${m.source.version}, but registry.bucketName is not set, so the manifests cannot name the bucket; set registry.bucketName`,
-      );
-    }
-    if (m.source.kind !== 'registry' && (m.blueGreen.tracks.blue.registryVersion || m.blueGreen.tracks.green.registryVersion)) {
-      errors.push(`${p}.blueGreen.tracks sets a registryVersion, but ${p}.source.kind is ${m.source.kind}; set source.kind registry`);
-    }
-    if (m.rolloutStrategy === 'BlueGreen') {
-      for (const t of ['blue', 'green'] as const) {
-        if (m.blueGreen.tracks[t].imageTag === 'latest') {
-          errors.push(`${p}.blueGreen.tracks.${t}.imageTag must pin a release, got "latest"; use a version tag like v0.18.0`);
-        }
-      }
-    }
-    if (prod && raw.gpuNodes.capacityType === 'SPOT' && m.minReplicas < 2 && !raw.gpuNodes.onDemandFallback.enabled) {
-      warnings.push(
-        `${p}.minReplicas 1 on SPOT with no gpuNodes.onDemandFallback means an outage at every interruption; set minReplicas 2 or enable the fallback`,
-      );
-    }
-    if (!gpu) continue;
+const checkReplicaBounds: ModelCheck = (c, id, { errors }) => {
+  const m = enabledModel(c, id);
+  if (m && m.minReplicas > m.maxReplicas) {
+    errors.push(`models.${id}.minReplicas ${m.minReplicas} is above maxReplicas ${m.maxReplicas}; raise maxReplicas or lower minReplicas`);
+  }
+};
 
-    if (m.dtype === 'bfloat16' && gpu.computeCapability < DTYPE_MIN_CAPABILITY.bfloat16) {
-      errors.push(
-        `${p}.dtype bfloat16 is not supported by ${floorName}, compute capability ${gpu.computeCapability.toFixed(1)} < ${DTYPE_MIN_CAPABILITY.bfloat16.toFixed(1)}; use dtype half`,
-      );
+const checkCpuWithinLimit: ModelCheck = (c, id, { errors }) => {
+  const m = enabledModel(c, id);
+  if (m && m.cpuRequest > m.cpuLimit) errors.push(`models.${id}.cpuRequest ${m.cpuRequest} is above cpuLimit ${m.cpuLimit}; raise cpuLimit`);
+};
+
+const checkMemoryWithinLimit: ModelCheck = (c, id, { errors }) => {
+  const m = enabledModel(c, id);
+  if (m && m.memoryRequestGiB > m.memoryLimitGiB) {
+    errors.push(`models.${id}.memoryRequestGiB ${m.memoryRequestGiB} is above memoryLimitGiB ${m.memoryLimitGiB}; raise memoryLimitGiB`);
+  }
+};
+
+/** What to do instead of passing a managed flag: set the setting that owns it, or drop the flag. */
+function ownerFix(p: string, flag: string): { owner: string; fix: string } {
+  const owner = FLAG_OWNERS[flag]!.replaceAll('<p>', p);
+  const setting = /^[a-z][\w.]*$/i.exec(owner.split(' ')[0]!)?.[0];
+  return { owner, fix: setting && owner.startsWith(setting) && setting.includes('.') ? `set ${setting} instead` : 'remove it' };
+}
+
+/**
+ * Flags in extraArgs that a typed setting owns, however vLLM would read them: `--max_model_len`,
+ * `--max-model-len=99999`, `-q awq`, `--no-enable-prefix-caching`, an abbreviation like
+ * `--max-model`; and flags whose effect cannot be checked (`--config`, a bare `--`).
+ */
+const checkExtraArgs: ModelCheck = (c, id, { errors }) => {
+  const m = enabledModel(c, id);
+  if (!m) return;
+  const p = `models.${id}`;
+  for (const use of vllmFlagUses(m.extraArgs)) {
+    const at = `${p}.extraArgs[${use.index}] ${show(use.written)}`;
+    const opaque = OPAQUE_FLAGS[use.flag];
+    if (opaque) {
+      errors.push(`${at} ${opaque}`);
+      continue;
     }
-    if (m.quantization) {
-      const need = QUANTIZATION_MIN_CAPABILITY[m.quantization];
-      if (gpu.computeCapability < need) {
-        errors.push(
-          `${p}.quantization ${m.quantization} needs compute capability ${need.toFixed(1)}, but ${floorName} has ${gpu.computeCapability.toFixed(1)}; use awq on Turing GPUs`,
-        );
-      }
-    }
-    const lora = id === 'lora' ? { maxLoras: raw.models.lora.maxLoras, maxLoraRank: raw.models.lora.maxLoraRank } : undefined;
-    const weightsGiB = m.modelId === CATALOG[id].modelId ? CATALOG[id].weightsGiB : undefined;
-    if (weightsGiB === undefined) {
-      warnings.push(`${p}.modelId ${m.modelId} is not in the catalog, so its GPU fit is not checked`);
-    } else {
-      const need = memoryNeed({ weightsGiB, maxModelLen: m.maxModelLen, overheadGiB: m.overheadGiB, lora });
-      const budget = m.gpuMemoryUtilization * gpu.usableMemoryGiB;
-      if (need.totalGiB > budget) {
-        const parts = [`weights ${round1(need.weightsGiB)} GiB`, `KV ${round1(need.kvGiB)} GiB`];
-        if (need.loraGiB > 0) parts.push(`LoRA ${round1(need.loraGiB)} GiB`);
-        parts.push(`overhead ${round1(need.overheadGiB)} GiB`);
-        errors.push(
-          `${p}.maxModelLen ${m.maxModelLen} does not fit a ${floorName} at gpuMemoryUtilization ${m.gpuMemoryUtilization}: ` +
-            `${parts.join(' + ')} = ${round1(need.totalGiB)} GiB > ${round1(budget)} GiB; lower maxModelLen or raise gpuMemoryUtilization`,
-        );
-      }
-    }
-    const cpuRoom = gpu.vcpu - NODE_RESERVE.cpu;
-    const memRoom = gpu.memoryGiB - NODE_RESERVE.memoryGiB;
-    if (m.cpuRequest > cpuRoom) {
-      errors.push(
-        `${p}.cpuRequest ${m.cpuRequest} does not fit a ${gpu.instanceTypes.join('/')} node, which has ${cpuRoom} CPU after system pods; lower cpuRequest`,
-      );
-    }
-    if (m.memoryRequestGiB > memRoom) {
-      errors.push(
-        `${p}.memoryRequestGiB ${m.memoryRequestGiB} does not fit a ${gpu.instanceTypes.join('/')} node, which has ${memRoom} GiB after system pods; lower memoryRequestGiB`,
-      );
-    }
-    if (m.shmSizeGiB >= m.memoryLimitGiB) {
-      errors.push(`${p}.shmSizeGiB ${m.shmSizeGiB} must be below memoryLimitGiB ${m.memoryLimitGiB}: /dev/shm is counted as memory`);
+    const targets = vllmFlagTargets(use.flag, MANAGED_FLAGS, MANAGED_BOOLEAN_FLAGS);
+    const exact = MANAGED_FLAGS.includes(use.flag) || (use.flag.startsWith('--no-') && targets.length === 1 && targets[0] === `--${use.flag.slice(5)}`);
+    if (targets.length === 1) {
+      const { owner, fix } = ownerFix(p, targets[0]!);
+      errors.push(`${at} ${exact ? 'sets' : 'abbreviates'} ${targets[0]}, which ${owner} owns; ${fix}`);
+    } else if (targets.length > 1) {
+      errors.push(`${at} abbreviates ${targets.join(' or ')}, which typed settings own; spell out the flag you mean, or set its setting`);
     }
   }
-  if (unknownTypes.length === 0 && enabled.length > 0) {
-    // Every model pod asks for one GPU. Past what the GPU groups can hold, KEDA adds pods the
-    // node autoscaler can never place: they would stay Pending forever.
-    const gpusPerNode = Math.min(...raw.gpuNodes.instanceTypes.map((t) => GPU_INSTANCE_TYPES[t]!.gpuCount));
-    const fallback = raw.gpuNodes.onDemandFallback;
-    const nodes = raw.gpuNodes.maxSize + (fallback.enabled ? fallback.maxSize : 0);
-    // A blue/green standby track holds GPUs too.
-    const need = enabled.reduce((sum, id) => {
-      const m = raw.models[id];
-      return sum + m.maxReplicas + (m.rolloutStrategy === 'BlueGreen' ? m.blueGreen.standbyReplicas : 0);
-    }, 0);
-    if (need > nodes * gpusPerNode) {
-      const groups = fallback.enabled
-        ? `gpuNodes.maxSize ${raw.gpuNodes.maxSize} + onDemandFallback.maxSize ${fallback.maxSize}`
-        : `gpuNodes.maxSize ${raw.gpuNodes.maxSize}`;
-      const perModel = enabled
-        .map((id) => {
-          const m = raw.models[id];
-          const standby = m.rolloutStrategy === 'BlueGreen' ? m.blueGreen.standbyReplicas : 0;
-          return `${id} ${m.maxReplicas}${standby ? ` + ${standby} standby` : ''}`;
-        })
-        .join(', ');
-      (prod ? errors : warnings).push(
-        `${groups} holds ${nodes * gpusPerNode} GPU${nodes * gpusPerNode === 1 ? '' : 's'}, but the enabled models scale to ${need} (${perModel}), so the extra pods would stay Pending forever; raise gpuNodes.maxSize or lower maxReplicas`,
-      );
+};
+
+const checkSpotDrain: ModelCheck = (c, id, { errors }) => {
+  const m = enabledModel(c, id);
+  if (!m) return;
+  const sec = m.preStopSleepSec + m.shutdownTimeoutSec;
+  if (c.gpuNodes.capacityType === 'SPOT' && sec > SPOT_SHUTDOWN_BUDGET_SEC) {
+    errors.push(
+      `models.${id}.preStopSleepSec + shutdownTimeoutSec is ${sec}s, over the ${SPOT_SHUTDOWN_BUDGET_SEC}s a SPOT node has after its ${SPOT_NOTICE_SEC}s notice; lower shutdownTimeoutSec`,
+    );
+  }
+};
+
+const checkPvcRollout: ModelCheck = (c, id, { errors }) => {
+  const m = enabledModel(c, id);
+  if (m && m.rolloutStrategy === 'RollingUpdate' && c.workloads.modelCache.kind === 'pvc') {
+    errors.push(
+      `models.${id}.rolloutStrategy RollingUpdate cannot run with workloads.modelCache.kind pvc: the surge pod needs another GPU node and a ReadWriteOnce EBS volume attaches to one node, so the rollout deadlocks; use Recreate, or modelCache.kind shared or ephemeral`,
+    );
+  }
+};
+
+const checkPvcReplicas: ModelCheck = (c, id, { errors }) => {
+  const m = enabledModel(c, id);
+  if (m && m.maxReplicas > 1 && c.workloads.modelCache.kind === 'pvc') {
+    errors.push(
+      `models.${id}.maxReplicas ${m.maxReplicas} cannot run with workloads.modelCache.kind pvc: a ReadWriteOnce EBS volume attaches to one node, so extra replicas never start; use modelCache.kind shared or ephemeral, or maxReplicas 1`,
+    );
+  }
+};
+
+const checkRegistryBucket: ModelCheck = (c, id, { errors }) => {
+  const m = enabledModel(c, id);
+  if (m && m.source.kind === 'registry' && !c.registry.bucketName) {
+    errors.push(
+      `models.${id}.source loads registry version ${m.source.version}, but registry.bucketName is not set, so the manifests cannot name the bucket; set registry.bucketName`,
+    );
+  }
+};
+
+const checkTrackRegistryVersion: ModelCheck = (c, id, { errors }) => {
+  const m = enabledModel(c, id);
+  if (m && m.source.kind !== 'registry' && (m.blueGreen.tracks.blue.registryVersion || m.blueGreen.tracks.green.registryVersion)) {
+    errors.push(`models.${id}.blueGreen.tracks sets a registryVersion, but models.${id}.source.kind is ${m.source.kind}; set source.kind registry`);
+  }
+};
+
+const checkTrackImagesPinned: ModelCheck = (c, id, { errors }) => {
+  const m = enabledModel(c, id);
+  if (!m || m.rolloutStrategy !== 'BlueGreen') return;
+  for (const t of ['blue', 'green'] as const) {
+    if (m.blueGreen.tracks[t].imageTag === 'latest') {
+      errors.push(`models.${id}.blueGreen.tracks.${t}.imageTag must pin a release, got "latest"; use a version tag like v0.18.0`);
     }
   }
-  const named = Object.fromEntries(VARIANT_IDS.map((id) => [id, { ...raw.models[id], name: CATALOG[id].name }]));
-  const front = checkGateway({ tier: raw.tier, gateway: raw.gateway, models: named });
-  errors.push(...front.errors);
-  warnings.push(...front.warnings);
-  return { errors, warnings, gpu };
+};
+
+const checkProdSpotReplicas: ModelCheck = (c, id, { warnings }) => {
+  const m = enabledModel(c, id);
+  if (m && c.tier === 'prod' && c.gpuNodes.capacityType === 'SPOT' && m.minReplicas < 2 && !c.gpuNodes.onDemandFallback.enabled) {
+    warnings.push(
+      `models.${id}.minReplicas 1 on SPOT with no gpuNodes.onDemandFallback means an outage at every interruption; set minReplicas 2 or enable the fallback`,
+    );
+  }
+};
+
+const checkDtype: ModelCheck = (c, id, { errors }) => {
+  const m = enabledModel(c, id);
+  const gpu = m?.dtype === 'bfloat16' ? gpuOf(c) : undefined;
+  if (gpu && gpu.computeCapability < DTYPE_MIN_CAPABILITY.bfloat16) {
+    errors.push(
+      `models.${id}.dtype bfloat16 is not supported by ${floorName(gpu)}, compute capability ${gpu.computeCapability.toFixed(1)} < ${DTYPE_MIN_CAPABILITY.bfloat16.toFixed(1)}; use dtype half`,
+    );
+  }
+};
+
+const checkQuantization: ModelCheck = (c, id, { errors }) => {
+  const m = enabledModel(c, id);
+  const gpu = m?.quantization ? gpuOf(c) : undefined;
+  if (!m?.quantization || !gpu) return;
+  const need = QUANTIZATION_MIN_CAPABILITY[m.quantization];
+  if (gpu.computeCapability < need) {
+    errors.push(
+      `models.${id}.quantization ${m.quantization} needs compute capability ${need.toFixed(1)}, but ${floorName(gpu)} has ${gpu.computeCapability.toFixed(1)}; use awq on Turing GPUs`,
+    );
+  }
+};
+
+const checkGpuFit: ModelCheck = (c, id, { errors, warnings }) => {
+  const m = enabledModel(c, id);
+  const gpu = m ? gpuOf(c) : undefined;
+  if (!m || !gpu) return;
+  const p = `models.${id}`;
+  const weightsGiB = m.modelId === CATALOG[id].modelId ? CATALOG[id].weightsGiB : undefined;
+  if (weightsGiB === undefined) {
+    warnings.push(`${p}.modelId ${m.modelId} is not in the catalog, so its GPU fit is not checked`);
+    return;
+  }
+  const lora = id === 'lora' ? { maxLoras: c.models.lora.maxLoras, maxLoraRank: c.models.lora.maxLoraRank } : undefined;
+  const need = memoryNeed({ weightsGiB, maxModelLen: m.maxModelLen, overheadGiB: m.overheadGiB, lora });
+  const budget = m.gpuMemoryUtilization * gpu.usableMemoryGiB;
+  if (need.totalGiB > budget) {
+    const parts = [`weights ${round1(need.weightsGiB)} GiB`, `KV ${round1(need.kvGiB)} GiB`];
+    if (need.loraGiB > 0) parts.push(`LoRA ${round1(need.loraGiB)} GiB`);
+    parts.push(`overhead ${round1(need.overheadGiB)} GiB`);
+    errors.push(
+      `${p}.maxModelLen ${m.maxModelLen} does not fit a ${floorName(gpu)} at gpuMemoryUtilization ${m.gpuMemoryUtilization}: ` +
+        `${parts.join(' + ')} = ${round1(need.totalGiB)} GiB > ${round1(budget)} GiB; lower maxModelLen or raise gpuMemoryUtilization`,
+    );
+  }
+};
+
+const checkCpuFitsNode: ModelCheck = (c, id, { errors }) => {
+  const m = enabledModel(c, id);
+  const gpu = m ? gpuOf(c) : undefined;
+  if (!m || !gpu) return;
+  const cpuRoom = gpu.vcpu - NODE_RESERVE.cpu;
+  if (m.cpuRequest > cpuRoom) {
+    errors.push(
+      `models.${id}.cpuRequest ${m.cpuRequest} does not fit a ${gpu.instanceTypes.join('/')} node, which has ${cpuRoom} CPU after system pods; lower cpuRequest`,
+    );
+  }
+};
+
+const checkMemoryFitsNode: ModelCheck = (c, id, { errors }) => {
+  const m = enabledModel(c, id);
+  const gpu = m ? gpuOf(c) : undefined;
+  if (!m || !gpu) return;
+  const memRoom = gpu.memoryGiB - NODE_RESERVE.memoryGiB;
+  if (m.memoryRequestGiB > memRoom) {
+    errors.push(
+      `models.${id}.memoryRequestGiB ${m.memoryRequestGiB} does not fit a ${gpu.instanceTypes.join('/')} node, which has ${memRoom} GiB after system pods; lower memoryRequestGiB`,
+    );
+  }
+};
+
+const checkShmWithinMemory: ModelCheck = (c, id, { errors }) => {
+  const m = enabledModel(c, id);
+  // Like the other node checks, this one waits for the instance types to be known.
+  if (!m || !gpuOf(c)) return;
+  if (m.shmSizeGiB >= m.memoryLimitGiB) {
+    errors.push(`models.${id}.shmSizeGiB ${m.shmSizeGiB} must be below memoryLimitGiB ${m.memoryLimitGiB}: /dev/shm is counted as memory`);
+  }
+};
+
+/**
+ * Every model pod asks for one GPU. Past what the GPU groups can hold, KEDA adds pods the node
+ * autoscaler can never place: they would stay Pending forever.
+ */
+const checkGpuCapacity: Check = (c, { errors, warnings }) => {
+  const enabled = VARIANT_IDS.filter((id) => c.models[id].enabled);
+  if (enabled.length === 0 || !gpuOf(c)) return;
+  const gpusPerNode = Math.min(...c.gpuNodes.instanceTypes.map((t) => GPU_INSTANCE_TYPES[t]!.gpuCount));
+  const fallback = c.gpuNodes.onDemandFallback;
+  const nodes = c.gpuNodes.maxSize + (fallback.enabled ? fallback.maxSize : 0);
+  // A blue/green standby track holds GPUs too.
+  const standby = (id: VariantId) => (c.models[id].rolloutStrategy === 'BlueGreen' ? c.models[id].blueGreen.standbyReplicas : 0);
+  const need = enabled.reduce((sum, id) => sum + c.models[id].maxReplicas + standby(id), 0);
+  if (need <= nodes * gpusPerNode) return;
+  const groups = fallback.enabled
+    ? `gpuNodes.maxSize ${c.gpuNodes.maxSize} + onDemandFallback.maxSize ${fallback.maxSize}`
+    : `gpuNodes.maxSize ${c.gpuNodes.maxSize}`;
+  const perModel = enabled.map((id) => `${id} ${c.models[id].maxReplicas}${standby(id) ? ` + ${standby(id)} standby` : ''}`).join(', ');
+  (c.tier === 'prod' ? errors : warnings).push(
+    `${groups} holds ${nodes * gpusPerNode} GPU${nodes * gpusPerNode === 1 ? '' : 's'}, but the enabled models scale to ${need} (${perModel}), so the extra pods would stay Pending forever; raise gpuNodes.maxSize or lower maxReplicas`,
+  );
+};
+
+/** The checks in the order their messages appear: the environment, each variant, then GPU capacity. */
+const ENVIRONMENT_CHECKS: readonly Check[] = [
+  checkInstanceTypes,
+  checkNodeGroupSizes('systemNodes'),
+  checkNodeGroupSizes('gpuNodes'),
+  checkPublicEndpoint,
+  checkVpcCidr,
+  checkProdZones,
+  checkImagePinned,
+  checkSomeVariantEnabled,
+  checkVllmVersions,
+];
+const MODEL_CHECKS: readonly ModelCheck[] = [
+  checkReplicaBounds,
+  checkCpuWithinLimit,
+  checkMemoryWithinLimit,
+  checkExtraArgs,
+  checkSpotDrain,
+  checkPvcRollout,
+  checkPvcReplicas,
+  checkRegistryBucket,
+  checkTrackRegistryVersion,
+  checkTrackImagesPinned,
+  checkProdSpotReplicas,
+  checkDtype,
+  checkQuantization,
+  checkGpuFit,
+  checkCpuFitsNode,
+  checkMemoryFitsNode,
+  checkShmWithinMemory,
+];
+/** The front door's own checks (stacks/gateway-config.ts), with each variant's served name. */
+const checkFrontDoor: Check = (c, out) => {
+  const named = Object.fromEntries(VARIANT_IDS.map((id) => [id, { ...c.models[id], name: CATALOG[id].name }]));
+  const front = checkGateway({ tier: c.tier, gateway: c.gateway, models: named });
+  out.errors.push(...front.errors);
+  out.warnings.push(...front.warnings);
+};
+
+const CAPACITY_CHECKS: readonly Check[] = [checkGpuCapacity, checkFrontDoor];
+
+/** Thrown when a check reads a value that failed validation: the check is skipped, not run on a default. */
+const SKIP = Symbol('skip check');
+
+const isTainted = (path: string, tainted: readonly string[]) => tainted.some((t) => path === t || path.startsWith(`${t}.`));
+
+/**
+ * `value` seen through a proxy that ends the running check (throws {@link SKIP}) as soon as it
+ * reads a tainted path: a value that failed validation and holds its default only so the rest of
+ * the config can be checked.
+ */
+function guarded<T>(value: T, path: string, tainted: readonly string[]): T {
+  if (value === null || typeof value !== 'object') return value;
+  return new Proxy(value, {
+    get(target, key, receiver) {
+      const v: unknown = Reflect.get(target, key, receiver);
+      if (typeof key === 'symbol') return v;
+      const p = path ? `${path}.${key}` : key;
+      if (isTainted(p, tainted)) throw SKIP;
+      return typeof v === 'function' ? v : guarded(v, p, tainted);
+    },
+  });
+}
+
+/**
+ * Cross-field checks on a parsed config. With `tainted` paths (values that failed validation and
+ * were replaced by defaults), a check that reads one is skipped; every other check still runs.
+ */
+function crossCheck(raw: RawConfig, tainted: readonly string[]): Findings {
+  const out: Findings = { errors: [], warnings: [] };
+  const c = tainted.length > 0 ? guarded(raw, '', tainted) : raw;
+  const run = (check: (c: RawConfig, out: Findings) => void) => {
+    const found: Findings = { errors: [], warnings: [] };
+    try {
+      check(c, found);
+    } catch (e) {
+      if (e === SKIP) return;
+      throw e;
+    }
+    out.errors.push(...found.errors);
+    out.warnings.push(...found.warnings);
+  };
+  for (const check of ENVIRONMENT_CHECKS) run(check);
+  for (const id of VARIANT_IDS) for (const check of MODEL_CHECKS) run((cfg, found) => check(cfg, id, found));
+  for (const check of CAPACITY_CHECKS) run(check);
+  return out;
+}
+
+/** What one pass over the settings found: the parsed config (defaults standing in for bad values), problems, tainted paths. */
+interface SchemaPass {
+  readonly raw?: RawConfig;
+  readonly problems: readonly string[];
+  readonly tainted: readonly string[];
+}
+
+/** Rounds of "drop what failed, parse again" before giving up on the cross-field checks. */
+const MAX_REPAIR_ROUNDS = 8;
+
+/** A path up to (not into) its first list: a bad list entry taints the whole list. */
+const untilList = (path: readonly PropertyKey[]) => {
+  const i = path.findIndex((p) => typeof p === 'number');
+  return i < 0 ? [...path] : path.slice(0, i);
+};
+
+function deleteAt(input: Record<string, unknown>, path: readonly PropertyKey[]): void {
+  let cur: unknown = input;
+  for (const p of path.slice(0, -1)) {
+    if (cur === null || typeof cur !== 'object') return;
+    cur = (cur as Record<PropertyKey, unknown>)[p];
+  }
+  if (cur !== null && typeof cur === 'object' && path.length > 0) delete (cur as Record<PropertyKey, unknown>)[path[path.length - 1]!];
+}
+
+const dotted = (path: readonly PropertyKey[]) => path.map(String).join('.');
+
+/**
+ * Validate the settings against the schema, reporting every issue, and keep parsing: each value
+ * that failed is dropped (so its default stands in) and marked tainted, until the rest parses.
+ * Later rounds only repair; everything they could report was reported in the first.
+ */
+function schemaPass(settings: Record<string, unknown>, prior: readonly Finding[]): SchemaPass {
+  const input = structuredClone(settings);
+  const problems = prior.map((f) => f.message);
+  const tainted = prior.flatMap((f) => (f.taint ? [f.taint] : []));
+  const drop = (path: readonly PropertyKey[]) => {
+    const p = untilList(path);
+    if (p.length === 0) return;
+    deleteAt(input, p);
+    tainted.push(dotted(p));
+  };
+
+  const invisible = invisibleCharacters(input);
+  problems.push(...invisible.map((f) => f.message));
+  const reported = invisible.map((f) => dotted(untilList(f.path)));
+  for (let round = 0; round < MAX_REPAIR_ROUNDS; round++) {
+    const parsed = platformSchema.safeParse(input, { reportInput: true });
+    if (parsed.success) {
+      if (round === 0 && invisible.length === 0) return { raw: parsed.data, problems, tainted };
+      if (round > 0) return { raw: parsed.data, problems, tainted };
+    }
+    const issues = parsed.success ? [] : withoutRedundantIssues(parsed.error.issues);
+    for (const issue of issues) {
+      if (round === 0 && !isTainted(dotted(untilList(issue.path)), reported)) problems.push(...formatIssue(issue, knownKeysAt));
+      if (issue.code === 'unrecognized_keys') {
+        for (const key of issue.keys) deleteAt(input, [...issue.path, key]);
+        // The setting the user probably meant is unknown too: checks that read it are skipped.
+        const best = round === 0 ? closestKnown(issue.path, issue.keys) : [];
+        tainted.push(...best);
+      } else {
+        drop(round === 0 || issue.path.length < 2 ? issue.path : issue.path.slice(0, -1));
+      }
+    }
+    if (round === 0) for (const f of invisible) drop(f.path);
+  }
+  return { problems, tainted };
+}
+
+/** The dotted paths of the known settings that misspelled `keys` at `path` most likely meant. */
+function closestKnown(path: readonly PropertyKey[], keys: readonly string[]): string[] {
+  const known = knownKeysAt(path);
+  return keys.flatMap((key) => {
+    const best = closest(key, known);
+    return best ? [dotted([...path, best])] : [];
+  });
 }
 
 function resolveModel(id: VariantId, m: RawModel, defaults: z.output<typeof slo>, cacheKind: string): ModelConfig {
@@ -734,6 +986,30 @@ function resolveModel(id: VariantId, m: RawModel, defaults: z.output<typeof slo>
     name: CATALOG[id].name,
     rolloutStrategy: m.rolloutStrategy ?? (cacheKind === 'pvc' ? 'Recreate' : 'RollingUpdate'),
     slo: { ...defaults, ...m.slo },
+  };
+}
+
+/** The one pass: schema and cross-field checks on the settings, after the problems already found in their envelope. */
+function validatePlatform(settings: Record<string, unknown>, environment: string, source: string, prior: readonly Finding[]): PlatformConfig {
+  const pass = schemaPass(settings, prior);
+  const problems = [...pass.problems];
+  const checked = pass.raw ? crossCheck(pass.raw, pass.tainted) : undefined;
+  if (checked) problems.push(...checked.errors);
+  const raw = pass.raw;
+  const gpu = raw && problems.length === 0 ? gpuOf(raw) : undefined;
+  if (!raw || !gpu || !checked) {
+    throw new ConfigError(source, problems.length > 0 ? problems : ['the settings could not be validated; report this as a bug']);
+  }
+  const models = Object.fromEntries(
+    VARIANT_IDS.map((id) => [id, resolveModel(id, raw.models[id], raw.slo, raw.workloads.modelCache.kind)]),
+  ) as Record<VariantId, ModelConfig>;
+  return {
+    ...raw,
+    environment,
+    models,
+    enabledModels: VARIANT_IDS.filter((id) => models[id].enabled).map((id) => models[id]),
+    gpu,
+    warnings: checked.warnings,
   };
 }
 
@@ -747,27 +1023,31 @@ function resolveModel(id: VariantId, m: RawModel, defaults: z.output<typeof slo>
  * @throws ConfigError with every problem found
  */
 export function parsePlatformConfig(settings: Record<string, unknown>, environment: string, source: string): PlatformConfig {
-  const parsed = platformSchema.safeParse(settings, { reportInput: true });
-  if (!parsed.success) throw new ConfigError(source, parsed.error.issues.flatMap(formatIssue));
-  const raw = parsed.data;
-  const { errors, warnings, gpu } = crossCheck(raw);
-  if (errors.length > 0 || !gpu) throw new ConfigError(source, errors);
-  const models = Object.fromEntries(
-    VARIANT_IDS.map((id) => [id, resolveModel(id, raw.models[id], raw.slo, raw.workloads.modelCache.kind)]),
-  ) as Record<VariantId, ModelConfig>;
-  return {
-    ...raw,
-    environment,
-    models,
-    enabledModels: VARIANT_IDS.filter((id) => models[id].enabled).map((id) => models[id]),
-    gpu,
-    warnings,
-  };
+  return validatePlatform(settings, environment, source, []);
+}
+
+/**
+ * Validate a whole Pulumi config map (`llm-platform:models`, `aws:region`, … → value): every key
+ * must be one this project or the AWS provider reads, then the settings as
+ * {@link parsePlatformConfig}. Secrets are skipped here; their reader checks them.
+ *
+ * @param decode turns a value as handed over into data (Pulumi passes objects as JSON strings)
+ * @throws ConfigError with every problem found
+ */
+export function parseConfigMap(
+  all: Record<string, unknown>,
+  environment: string,
+  source: string,
+  decode: (value: unknown) => unknown = (v) => v,
+): PlatformConfig {
+  const keys = splitConfigKeys(Object.fromEntries(Object.entries(all).map(([k, v]) => [k, decode(v)])), SECTIONS, SECRET_KEYS);
+  return validatePlatform(keys.settings, environment, source, keys.findings);
 }
 
 /**
  * Split a Pulumi config map (`llm-platform:models` → value) into this project's settings,
- * dropping other namespaces (`aws:region`) and the secret keys.
+ * dropping other namespaces (`aws:region`) and the secret keys. It checks nothing: use
+ * {@link parseConfigMap} to validate a config map.
  */
 export function projectSettings(all: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -787,20 +1067,44 @@ export function environmentOf(file: string): string {
   return m[1]!;
 }
 
+/** Secrets written into the file in plain text: `pulumi up` would refuse them, so synth does too. */
+function plainTextSecrets(secrets: Record<string, unknown>, source: string, environment: string): Finding[] {
+  return Object.entries(secrets)
+    .filter(([, v]) => !(v !== null && typeof v === 'object' && typeof (v as { secure?: unknown }).secure === 'string' && Object.keys(v).length === 1))
+    .map(([key]) => ({
+      message: `${key} is stored in plain text in ${source}; remove it and run pulumi config set --secret ${PROJECT}:${key} <value> -s ${environment}`,
+    }));
+}
+
+/**
+ * Validate the text of a `Pulumi.<env>.yaml` (named `file`) without the Pulumi runtime: its YAML,
+ * its top-level keys, the namespaces under `config:`, then the settings.
+ *
+ * @throws ConfigError with every problem found
+ */
+export function parseEnvironmentText(text: string, file: string): PlatformConfig {
+  const environment = environmentOf(file);
+  const source = basename(file);
+  const doc = parseDocument(text, { prettyErrors: false });
+  const yamlProblems = [...doc.errors, ...doc.warnings].map((e) => `the file is not valid YAML: ${e.message.split('\n')[0]}`);
+  if (yamlProblems.length > 0) throw new ConfigError(source, yamlProblems);
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    throw new ConfigError(source, [`the file is not valid YAML: ${(e as Error).message.split('\n')[0]}`]);
+  }
+  const top = stackFileConfig(data);
+  if (!top.config) throw new ConfigError(source, top.findings.map((f) => f.message));
+  const keys = splitConfigKeys(top.config, SECTIONS, SECRET_KEYS);
+  const prior = [...top.findings, ...keys.findings, ...plainTextSecrets(keys.secrets, source, environment)];
+  const config = validatePlatform(keys.settings, environment, source, prior);
+  const region = top.config['aws:region'];
+  return typeof region === 'string' && region ? { ...config, region } : config;
+}
+
 /** Read and validate one `Pulumi.<env>.yaml` without the Pulumi runtime (the cdk8s path). */
 export function loadEnvironmentFile(file: string): PlatformConfig {
-  const environment = environmentOf(file);
-  let doc: { config?: Record<string, unknown> } | null;
-  try {
-    doc = parseYaml(readFileSync(file, 'utf8')) as typeof doc;
-  } catch (e) {
-    throw new ConfigError(basename(file), [`the file is not valid YAML: ${(e as Error).message.split('\n')[0]}`]);
-  }
-  const all = doc?.config ?? {};
-  if (typeof all !== 'object' || Array.isArray(all)) {
-    throw new ConfigError(basename(file), [`config must be a mapping of settings, got ${show(all)}`]);
-  }
-  const region = all['aws:region'];
-  const config = parsePlatformConfig(projectSettings(all), environment, basename(file));
-  return typeof region === 'string' && region ? { ...config, region } : config;
+  environmentOf(file);
+  return parseEnvironmentText(readFileSync(file, 'utf8'), file);
 }

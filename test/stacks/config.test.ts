@@ -127,7 +127,9 @@ describe('validation', () => {
   });
 
   it('fails when the image tag is missing or latest', () => {
-    expect(problemsOf({ workloads: { image: { tag: '' } } })).toEqual(['workloads.image.tag must have at least 1 characters, got ""']);
+    expect(problemsOf({ workloads: { image: { tag: '' } } })).toEqual([
+      'workloads.image.tag must be an image tag: up to 128 letters, digits, _, . or -, not starting with . or -, got ""',
+    ]);
     expect(problemsOf({ workloads: { image: { tag: 'latest' } } })).toEqual([
       'workloads.image.tag must pin a release, got "latest"; use a version tag like v0.18.0 or set workloads.image.digest',
     ]);
@@ -148,7 +150,7 @@ describe('validation', () => {
 
   it('fails when extraArgs sets a flag a typed setting owns', () => {
     expect(problemsOf({ models: { awq: { extraArgs: ['--max-model-len=8192', '--disable-log-requests'] } } })).toEqual([
-      'models.awq.extraArgs sets --max-model-len, which a typed setting owns; use the models.awq setting instead',
+      'models.awq.extraArgs[0] "--max-model-len=8192" sets --max-model-len, which models.awq.maxModelLen owns; set models.awq.maxModelLen instead',
     ]);
   });
 
