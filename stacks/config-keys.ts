@@ -22,6 +22,9 @@ const FIX_EMPTY = "add this environment's settings under it, at least llm-platfo
 
 const isMapping = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
+/** A value `pulumi config set --secret` wrote into the file: `{ secure: <ciphertext> }`. */
+export const isEncrypted = (v: unknown): boolean => isMapping(v) && typeof v.secure === 'string' && Object.keys(v).length === 1;
+
 /**
  * The `config:` mapping of a parsed stack file, with problems about the file's top level.
  * When `config:` is missing but a misspelling of it is present, its content is returned too, so
@@ -112,12 +115,13 @@ function awsKey(name: string, value: unknown): Finding[] {
       },
     ];
   }
-  const expected = kindProblem(kind, value);
+  // An encrypted value cannot be looked at before Pulumi decrypts it.
+  const expected = isEncrypted(value) ? undefined : kindProblem(kind, value);
   if (expected) {
     const hint = kind === 'mapping' || kind === 'list' ? '; check the indentation' : '';
     return [{ message: `${key} must be ${expected}, got ${show(value)}${hint}` }];
   }
-  if (name === 'region' && !(typeof value === 'string' && AWS_REGION.test(value))) {
+  if (name === 'region' && !isEncrypted(value) && !(typeof value === 'string' && AWS_REGION.test(value))) {
     return [{ message: `${key} must be an AWS region like us-east-1, got ${show(value)}` }];
   }
   return [];
@@ -151,7 +155,12 @@ export function splitConfigKeys(all: Record<string, unknown>, sections: readonly
     const namespace = key.slice(0, colon);
     const name = key.slice(colon + 1);
     if (namespace === PROJECT) {
-      if (sections.includes(name)) settings[name] = value;
+      if (sections.includes(name) && isEncrypted(value)) {
+        findings.push({
+          message: `${key} is encrypted, so it cannot be read without Pulumi; only ${secretNames.join(' and ')} are secrets: set ${key} in plain text`,
+          taint: name,
+        });
+      } else if (sections.includes(name)) settings[name] = value;
       else if (secretNames.includes(name)) secrets[name] = value;
       else findings.push(didYouMean(`${key} is not a known setting`, closest(name, ours), `known settings: ${ours.join(', ')}`));
     } else if (namespace === AWS) {

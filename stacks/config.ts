@@ -39,7 +39,7 @@ import {
   vllmArgumentValue,
 } from './config-fields';
 import { type Finding, closest, formatIssue, invisibleCharacters, show, withoutRedundantIssues } from './config-issues';
-import { PROJECT, splitConfigKeys, stackFileConfig } from './config-keys';
+import { PROJECT, isEncrypted, splitConfigKeys, stackFileConfig } from './config-keys';
 import { vllmVersionProblems } from './vllm-version';
 import { checkGateway, gatewaySchema } from './gateway-config';
 
@@ -1070,7 +1070,7 @@ export function environmentOf(file: string): string {
 /** Secrets written into the file in plain text: `pulumi up` would refuse them, so synth does too. */
 function plainTextSecrets(secrets: Record<string, unknown>, source: string, environment: string): Finding[] {
   return Object.entries(secrets)
-    .filter(([, v]) => !(v !== null && typeof v === 'object' && typeof (v as { secure?: unknown }).secure === 'string' && Object.keys(v).length === 1))
+    .filter(([, v]) => !isEncrypted(v))
     .map(([key]) => ({
       message: `${key} is stored in plain text in ${source}; remove it and run pulumi config set --secret ${PROJECT}:${key} <value> -s ${environment}`,
     }));

@@ -5,7 +5,7 @@
  */
 import * as pulumi from '@pulumi/pulumi';
 import { prometheusUrl } from '../infra/addons';
-import { ConfigError, PROJECT, SECRET_KEYS, type PlatformConfig, parsePlatformConfig, projectSettings } from './config';
+import { ConfigError, PROJECT, SECRET_KEYS, type PlatformConfig, parseConfigMap } from './config';
 
 type SecretKey = (typeof SECRET_KEYS)[number];
 
@@ -45,8 +45,8 @@ export function requiredSecrets(platform: Pick<PlatformConfig, 'workloads'> | un
 /**
  * Read and validate the current stack's configuration.
  *
- * @throws ConfigError listing every problem: schema and cross-field errors, a missing region,
- *   a missing secret, or a secret stored in plain text
+ * @throws ConfigError listing every problem: keys nothing reads, schema and cross-field errors,
+ *   a missing region, a missing secret, or a secret stored in plain text
  */
 export function loadStackSettings(): StackSettings {
   const stack = pulumi.getStack();
@@ -54,10 +54,11 @@ export function loadStackSettings(): StackSettings {
   const all = pulumi.runtime.allConfig();
   const problems: string[] = [];
 
-  const settings = Object.fromEntries(Object.entries(projectSettings(all)).map(([k, v]) => [k, decode(String(v))]));
   let platform: PlatformConfig | undefined;
   try {
-    platform = parsePlatformConfig(settings, stack, source);
+    // Every key Pulumi hands over is checked, not only ours: a misspelled namespace
+    // (llm-platfrom:tier) or provider key (aws:regoin) would otherwise leave a default in place.
+    platform = parseConfigMap(all, stack, source, (v) => decode(String(v)));
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     problems.push(...e.problems);
