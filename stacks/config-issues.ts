@@ -84,18 +84,29 @@ export interface Finding {
   readonly taint?: string;
 }
 
+/** A string holding an invisible character: a value, or the last key of `path`. */
+export interface InvisibleCharacter {
+  readonly message: string;
+  readonly path: readonly PropertyKey[];
+  readonly inKey: boolean;
+}
+
+/** `s` without its invisible characters. */
+export const withoutInvisible = (s: string) => s.replace(INVISIBLE_ALL, '');
+
 /**
- * Every string (value or key) in `value` that holds an invisible character, as findings whose
- * taint is the string's path. Nothing in this schema is free text, so none of them is wanted.
+ * Every string (value or key) in `value` that holds an invisible character. Nothing in this
+ * schema is free text, so none of them is wanted.
  */
-export function invisibleCharacters(value: unknown, path: readonly PropertyKey[] = []): (Finding & { path: PropertyKey[] })[] {
-  const found: (Finding & { path: PropertyKey[] })[] = [];
+export function invisibleCharacters(value: unknown, path: readonly PropertyKey[] = []): InvisibleCharacter[] {
+  const found: InvisibleCharacter[] = [];
   const visit = (v: unknown, p: PropertyKey[]) => {
     if (typeof v === 'string') {
       const m = INVISIBLE.exec(v);
       if (m) {
         found.push({
           path: p,
+          inKey: false,
           message: `${pathOf(p)} contains ${describeCharacter(m[0])} at character ${m.index + 1}, got ${show(v)}; remove it`,
         });
       }
@@ -107,6 +118,7 @@ export function invisibleCharacters(value: unknown, path: readonly PropertyKey[]
         if (m) {
           found.push({
             path: [...p, k],
+            inKey: true,
             message: `${pathOf(p) || 'config'} has a key with ${describeCharacter(m[0])} at character ${m.index + 1}, got ${show(k)}; remove it`,
           });
         } else {
@@ -144,7 +156,13 @@ export function formatIssue(issue: z.core.$ZodIssue, knownKeysAt: (path: readonl
         const where = pathOf([...issue.path, key]);
         const known = knownKeysAt(issue.path);
         const best = closest(key, known);
-        const hint = best ? `did you mean ${pathOf([...issue.path, best])}?` : `known settings: ${known.join(', ')}`;
+        // A key that belongs one level down was most likely dedented out of its section.
+        const parent = known.find((k) => knownKeysAt([...issue.path, k]).includes(key));
+        const hint = best
+          ? `did you mean ${pathOf([...issue.path, best])}?`
+          : parent
+            ? `did you mean to indent it under ${pathOf([...issue.path, parent])}?`
+            : `known settings: ${known.join(', ')}`;
         return `${where} is not a known setting; ${hint}`;
       });
     case 'invalid_type': {

@@ -133,8 +133,14 @@ function awsKey(name: string, value: unknown): Finding[] {
  *
  * @param sections the `llm-platform:` settings the schema knows
  * @param secretNames the `llm-platform:` secrets (read by infra/, never by the schema)
+ * @param settingsOf the settings inside a section, to tell a dedented setting from a typo
  */
-export function splitConfigKeys(all: Record<string, unknown>, sections: readonly string[], secretNames: readonly string[]): ConfigKeys {
+export function splitConfigKeys(
+  all: Record<string, unknown>,
+  sections: readonly string[],
+  secretNames: readonly string[],
+  settingsOf: (section: string) => readonly string[] = () => [],
+): ConfigKeys {
   const settings: Record<string, unknown> = {};
   const secrets: Record<string, unknown> = {};
   const findings: Finding[] = [];
@@ -149,7 +155,12 @@ export function splitConfigKeys(all: Record<string, unknown>, sections: readonly
     const colon = key.indexOf(':');
     if (colon < 0) {
       const problem = `${key} has no namespace, so Pulumi would not hand it to the program`;
-      findings.push(didYouMean(problem, closest(key, ours), `write it as ${PROJECT}:<setting> or ${AWS}:<setting>`));
+      const parent = sections.find((section) => settingsOf(section).includes(key));
+      findings.push(
+        parent
+          ? { message: `${problem}; did you mean to indent it under ${PROJECT}:${parent}?`, taint: parent }
+          : didYouMean(problem, closest(key, ours), `write it as ${PROJECT}:<setting> or ${AWS}:<setting>`),
+      );
       continue;
     }
     const namespace = key.slice(0, colon);

@@ -24,8 +24,8 @@ import {
   type VariantId,
 } from '../constructs/catalog';
 import { GPU_INSTANCE_TYPES, NODE_RESERVE, gpuFloor, type GpuFloor } from '../constructs/hardware';
+import { canonicalVllmFlag, vllmFlagTargets } from '../constructs/vllm-flags';
 import { DEFAULT_SPOT_DISCOUNT, PRICED_REGIONS } from '../facts/prices';
-import { vllmFlagTargets, vllmFlagUses } from '../constructs/vllm-flags';
 import {
   gp3SizeGiB,
   imageDigest,
@@ -38,7 +38,7 @@ import {
   userLabels,
   vllmArgumentValue,
 } from './config-fields';
-import { type Finding, closest, formatIssue, invisibleCharacters, show, withoutRedundantIssues } from './config-issues';
+import { type Finding, closest, formatIssue, invisibleCharacters, show, withoutInvisible, withoutRedundantIssues } from './config-issues';
 import { PROJECT, isEncrypted, splitConfigKeys, stackFileConfig } from './config-keys';
 import { vllmVersionProblems } from './vllm-version';
 import { checkGateway, gatewaySchema } from './gateway-config';
@@ -501,6 +501,7 @@ function knownKeysAt(path: readonly PropertyKey[]): string[] {
 
 /** The `llm-platform:<section>` keys the schema reads. */
 const SECTIONS: readonly string[] = Object.keys(platformSchema.shape);
+const sectionSettings = (section: string) => knownKeysAt([section]);
 
 const round1 = (n: number) => (Math.round(n * 10) / 10).toFixed(1);
 
@@ -514,6 +515,20 @@ interface Findings {
 type Check = (c: RawConfig, out: Findings) => void;
 /** A check of one variant; it returns at once when the variant is disabled. */
 type ModelCheck = (c: RawConfig, id: VariantId, out: Findings) => void;
+
+/** Thrown when a check reads a value that failed validation: the check is skipped, not run on a default. */
+const SKIP = Symbol('skip check');
+
+/** Run `fn` on each entry of a list, skipping only the entries that failed validation. */
+function forEachValid<T>(list: readonly T[], fn: (item: T, index: number) => void): void {
+  for (let i = 0; i < list.length; i++) {
+    try {
+      fn(list[i]!, i);
+    } catch (e) {
+      if (e !== SKIP) throw e;
+    }
+  }
+}
 
 const enabledModel = (c: RawConfig, id: VariantId): RawModel | undefined => (c.models[id].enabled ? c.models[id] : undefined);
 
@@ -629,22 +644,24 @@ const checkExtraArgs: ModelCheck = (c, id, { errors }) => {
   const m = enabledModel(c, id);
   if (!m) return;
   const p = `models.${id}`;
-  for (const use of vllmFlagUses(m.extraArgs)) {
-    const at = `${p}.extraArgs[${use.index}] ${show(use.written)}`;
-    const opaque = OPAQUE_FLAGS[use.flag];
+  forEachValid(m.extraArgs, (written, index) => {
+    const flag = canonicalVllmFlag(written);
+    if (flag === undefined) return;
+    const at = `${p}.extraArgs[${index}] ${show(written)}`;
+    const opaque = OPAQUE_FLAGS[flag];
     if (opaque) {
       errors.push(`${at} ${opaque}`);
-      continue;
+      return;
     }
-    const targets = vllmFlagTargets(use.flag, MANAGED_FLAGS, MANAGED_BOOLEAN_FLAGS);
-    const exact = MANAGED_FLAGS.includes(use.flag) || (use.flag.startsWith('--no-') && targets.length === 1 && targets[0] === `--${use.flag.slice(5)}`);
+    const targets = vllmFlagTargets(flag, MANAGED_FLAGS, MANAGED_BOOLEAN_FLAGS);
+    const spelled = MANAGED_FLAGS.includes(flag) || (targets.length === 1 && flag === `--no-${targets[0]!.slice(2)}`);
     if (targets.length === 1) {
       const { owner, fix } = ownerFix(p, targets[0]!);
-      errors.push(`${at} ${exact ? 'sets' : 'abbreviates'} ${targets[0]}, which ${owner} owns; ${fix}`);
+      errors.push(`${at} ${spelled ? 'sets' : 'abbreviates'} ${targets[0]}, which ${owner} owns; ${fix}`);
     } else if (targets.length > 1) {
       errors.push(`${at} abbreviates ${targets.join(' or ')}, which typed settings own; spell out the flag you mean, or set its setting`);
     }
-  }
+  });
 };
 
 const checkSpotDrain: ModelCheck = (c, id, { errors }) => {
@@ -854,8 +871,6 @@ const checkFrontDoor: Check = (c, out) => {
 
 const CAPACITY_CHECKS: readonly Check[] = [checkGpuCapacity, checkFrontDoor];
 
-/** Thrown when a check reads a value that failed validation: the check is skipped, not run on a default. */
-const SKIP = Symbol('skip check');
 
 const isTainted = (path: string, tainted: readonly string[]) => tainted.some((t) => path === t || path.startsWith(`${t}.`));
 
@@ -944,30 +959,44 @@ function schemaPass(settings: Record<string, unknown>, prior: readonly Finding[]
     tainted.push(dotted(p));
   };
 
+  // An invisible character is reported once; the string goes on without it, tainted, so the
+  // schema and the checks see the rest of the list or mapping it sits in.
   const invisible = invisibleCharacters(input);
   problems.push(...invisible.map((f) => f.message));
-  const reported = invisible.map((f) => dotted(untilList(f.path)));
+  const reported = invisible.map((f) => dotted(f.path));
+  for (const f of invisible) tainted.push(dotted(withoutInvisibleAt(input, f.path, f.inKey)));
+
   for (let round = 0; round < MAX_REPAIR_ROUNDS; round++) {
     const parsed = platformSchema.safeParse(input, { reportInput: true });
-    if (parsed.success) {
-      if (round === 0 && invisible.length === 0) return { raw: parsed.data, problems, tainted };
-      if (round > 0) return { raw: parsed.data, problems, tainted };
-    }
-    const issues = parsed.success ? [] : withoutRedundantIssues(parsed.error.issues);
-    for (const issue of issues) {
-      if (round === 0 && !isTainted(dotted(untilList(issue.path)), reported)) problems.push(...formatIssue(issue, knownKeysAt));
+    if (parsed.success) return { raw: parsed.data, problems, tainted };
+    for (const issue of withoutRedundantIssues(parsed.error.issues)) {
+      if (round === 0 && !isTainted(dotted(issue.path), reported)) problems.push(...formatIssue(issue, knownKeysAt));
       if (issue.code === 'unrecognized_keys') {
         for (const key of issue.keys) deleteAt(input, [...issue.path, key]);
         // The setting the user probably meant is unknown too: checks that read it are skipped.
-        const best = round === 0 ? closestKnown(issue.path, issue.keys) : [];
-        tainted.push(...best);
+        if (round === 0) tainted.push(...closestKnown(issue.path, issue.keys));
       } else {
         drop(round === 0 || issue.path.length < 2 ? issue.path : issue.path.slice(0, -1));
       }
     }
-    if (round === 0) for (const f of invisible) drop(f.path);
   }
   return { problems, tainted };
+}
+
+/** Remove the invisible characters of the string at `path` (a value, or the last key); returns its new path. */
+function withoutInvisibleAt(input: Record<string, unknown>, path: readonly PropertyKey[], inKey: boolean): PropertyKey[] {
+  let parent: unknown = input;
+  for (const p of path.slice(0, -1)) parent = (parent as Record<PropertyKey, unknown>)[p];
+  const container = parent as Record<PropertyKey, unknown>;
+  const last = path[path.length - 1]!;
+  if (!inKey) {
+    container[last] = withoutInvisible(String(container[last]));
+    return [...path];
+  }
+  const clean = withoutInvisible(String(last));
+  if (!(clean in container)) container[clean] = container[last];
+  delete container[last];
+  return [...path.slice(0, -1), clean];
 }
 
 /** The dotted paths of the known settings that misspelled `keys` at `path` most likely meant. */
@@ -1040,7 +1069,7 @@ export function parseConfigMap(
   source: string,
   decode: (value: unknown) => unknown = (v) => v,
 ): PlatformConfig {
-  const keys = splitConfigKeys(Object.fromEntries(Object.entries(all).map(([k, v]) => [k, decode(v)])), SECTIONS, SECRET_KEYS);
+  const keys = splitConfigKeys(Object.fromEntries(Object.entries(all).map(([k, v]) => [k, decode(v)])), SECTIONS, SECRET_KEYS, sectionSettings);
   return validatePlatform(keys.settings, environment, source, keys.findings);
 }
 
@@ -1086,7 +1115,11 @@ export function parseEnvironmentText(text: string, file: string): PlatformConfig
   const environment = environmentOf(file);
   const source = basename(file);
   const doc = parseDocument(text, { prettyErrors: false });
-  const yamlProblems = [...doc.errors, ...doc.warnings].map((e) => `the file is not valid YAML: ${e.message.split('\n')[0]}`);
+  const yamlProblems = [...doc.errors, ...doc.warnings].map((e) =>
+    e.code === 'MULTIPLE_DOCS'
+      ? 'the file holds more than one YAML document (a --- line); keep one'
+      : `the file is not valid YAML: ${e.message.split('\n')[0]}`,
+  );
   if (yamlProblems.length > 0) throw new ConfigError(source, yamlProblems);
   let data: unknown;
   try {
@@ -1096,7 +1129,7 @@ export function parseEnvironmentText(text: string, file: string): PlatformConfig
   }
   const top = stackFileConfig(data);
   if (!top.config) throw new ConfigError(source, top.findings.map((f) => f.message));
-  const keys = splitConfigKeys(top.config, SECTIONS, SECRET_KEYS);
+  const keys = splitConfigKeys(top.config, SECTIONS, SECRET_KEYS, sectionSettings);
   const prior = [...top.findings, ...keys.findings, ...plainTextSecrets(keys.secrets, source, environment)];
   const config = validatePlatform(keys.settings, environment, source, prior);
   const region = top.config['aws:region'];
