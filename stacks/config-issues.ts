@@ -143,6 +143,12 @@ const TYPE_NAMES: Readonly<Record<string, string>> = {
   record: 'a mapping',
 };
 
+/** `<path> <problem>, got <value>; <fix>` from a check's message `<problem>[; <fix>]`. */
+function withValue(path: string, message: string, input: unknown): string {
+  const [problem, ...fix] = message.split('; ');
+  return `${path} ${problem}, got ${show(input)}${fix.length > 0 ? `; ${fix.join('; ')}` : ''}`;
+}
+
 /** What a value of the given zod type is called in a message. */
 const typeName = (expected: string) => TYPE_NAMES[expected] ?? `a ${expected}`;
 
@@ -166,6 +172,7 @@ export function formatIssue(issue: z.core.$ZodIssue, knownKeysAt: (path: readonl
         return `${where} is not a known setting; ${hint}`;
       });
     case 'invalid_type': {
+      if (input === undefined) return [`${path} must be set (${typeName(issue.expected)}), got nothing`];
       const hint =
         (issue.expected === 'object' || issue.expected === 'record') && (input === null || typeof input === 'string')
           ? '; check the indentation: its settings go on the lines below it, indented further'
@@ -200,16 +207,16 @@ export function formatIssue(issue: z.core.$ZodIssue, knownKeysAt: (path: readonl
     }
     case 'invalid_key': {
       const inner = issue.issues.map((i) => i.message).find((m) => !ZOD_DEFAULT_MESSAGE.test(m)) ?? 'is not a valid key';
-      return [`${path} ${inner}, got ${show(input)}`];
+      return [withValue(path, inner, input)];
     }
     case 'invalid_format':
       return [
         /^(must|is)\b/.test(issue.message)
-          ? `${path} ${issue.message}, got ${show(input)}`
+          ? withValue(path, issue.message, input)
           : `${path} must be ${issue.format === 'url' ? 'an http or https URL' : `a valid ${issue.format}`}, got ${show(input)}`,
       ];
     default:
-      return [`${path} ${issue.message}, got ${show(input)}`];
+      return [withValue(path, issue.message, input)];
   }
 }
 

@@ -18,7 +18,8 @@ const AWS = 'aws';
  */
 export const STACK_FILE_KEYS = ['config', 'secretsprovider', 'encryptedkey', 'encryptionsalt', 'environment'] as const;
 
-const FIX_EMPTY = "add this environment's settings under it, at least llm-platform:tier (see README \"Configure an environment\")";
+/** What an environment must at least say, for the fix of an empty one. */
+const AT_LEAST = 'at least llm-platform:tier (see README "Configure an environment")';
 
 const isMapping = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
@@ -32,7 +33,7 @@ export const isEncrypted = (v: unknown): boolean => isMapping(v) && typeof v.sec
  */
 export function stackFileConfig(doc: unknown): { config?: Record<string, unknown>; findings: Finding[] } {
   if (doc === null || doc === undefined) {
-    return { findings: [{ message: `the file is empty, got nothing; add config: with this environment's llm-platform:* settings` }] };
+    return { findings: [{ message: `the file is empty, got nothing; add config: with this environment's settings, ${AT_LEAST}` }] };
   }
   if (!isMapping(doc)) {
     return { findings: [{ message: `the file must be a mapping with a config: key, got ${show(doc)}; start it with config:` }] };
@@ -55,12 +56,12 @@ export function stackFileConfig(doc: unknown): { config?: Record<string, unknown
   }
   const name = 'config' in doc ? 'config' : misspelledConfig;
   if (name === undefined) {
-    findings.push({ message: `config is missing, got a file with ${show(Object.keys(doc))}; add config: and ${FIX_EMPTY}` });
+    findings.push({ message: `config is missing, got only ${show(Object.keys(doc))}; add config: with this environment's settings, ${AT_LEAST}` });
     return { findings };
   }
   const config = doc[name];
   if (config === null || config === undefined) {
-    findings.push({ message: `${name} is empty, got null; ${FIX_EMPTY}, indented` });
+    findings.push({ message: `${name} is empty, got null; indent this environment's settings under it, ${AT_LEAST}` });
     return { findings };
   }
   if (!isMapping(config)) {
@@ -151,15 +152,28 @@ export function splitConfigKeys(
       ? { message: `${message}; did you mean ${PROJECT}:${best}?`, taint: sections.includes(best) ? best : undefined }
       : { message: `${message}; ${otherwise}` };
 
+  /**
+   * A setting written under the wrong namespace but with its exact name (`llm-platfrom:tier`,
+   * `tier`) is reported, and its value still checked as the setting it names, so the rest of its
+   * problems show up in the same pass; the correctly spelled key wins when both are present.
+   */
+  const misplaced: Record<string, unknown> = {};
+  /** The last key before this one whose value is empty: a dedented key most likely belongs under it. */
+  let emptyBefore: string | undefined;
   for (const [key, value] of Object.entries(all)) {
     const colon = key.indexOf(':');
+    const previousEmpty = emptyBefore;
+    emptyBefore = value === null ? key : emptyBefore;
     if (colon < 0) {
       const problem = `${key} has no namespace, so Pulumi would not hand it to the program`;
       const parent = sections.find((section) => settingsOf(section).includes(key));
+      if (sections.includes(key)) misplaced[key] = value;
       findings.push(
         parent
           ? { message: `${problem}; did you mean to indent it under ${PROJECT}:${parent}?`, taint: parent }
-          : didYouMean(problem, closest(key, ours), `write it as ${PROJECT}:<setting> or ${AWS}:<setting>`),
+          : previousEmpty && !ours.includes(key)
+            ? { message: `${problem}; did you mean to indent it under ${previousEmpty}?` }
+            : didYouMean(problem, closest(key, ours), `write it as ${PROJECT}:<setting> or ${AWS}:<setting>`),
       );
       continue;
     }
@@ -183,14 +197,22 @@ export function splitConfigKeys(
         const best = AWS_CONFIG_KEYS[name] ? name : closest(name, Object.keys(AWS_CONFIG_KEYS));
         findings.push({ message: `${ignored}; did you mean ${best ? `${AWS}:${best}` : `the ${AWS} namespace`}?` });
       } else if (nearNamespace === PROJECT || ours.includes(name)) {
+        if (sections.includes(name)) misplaced[name] = value;
         findings.push(didYouMean(ignored, ours.includes(name) ? name : closest(name, ours), `did you mean the ${PROJECT} namespace?`));
       } else {
         findings.push({ message: `${ignored}; this project's settings go under ${PROJECT}: and the AWS provider's under ${AWS}:` });
       }
     }
   }
+  for (const [name, value] of Object.entries(misplaced)) {
+    if (name in settings) continue;
+    settings[name] = value;
+    // Checked after all: its problems are reported, and the checks may read it.
+    const i = findings.findIndex((f) => f.taint === name);
+    if (i >= 0) findings[i] = { message: findings[i]!.message };
+  }
   if (Object.keys(settings).length === 0 && findings.length === 0) {
-    findings.push({ message: `config sets no ${PROJECT}:* setting, got ${show(all)}; ${FIX_EMPTY}` });
+    findings.push({ message: `config sets no ${PROJECT}:* setting, got ${show(all)}; add this environment's settings, ${AT_LEAST}` });
   }
   return { settings, secrets, findings };
 }

@@ -478,6 +478,14 @@ export class ConfigError extends Error {
   }
 }
 
+/** Config problems in several sources (environments), each listed in full. */
+export class ConfigErrors extends Error {
+  constructor(readonly errors: readonly ConfigError[]) {
+    super(errors.map((e) => e.message).join('\n'));
+    this.name = 'ConfigErrors';
+  }
+}
+
 
 type SchemaDef = { def: { innerType?: z.ZodType; shape?: Record<string, z.ZodType> } };
 
@@ -1114,11 +1122,11 @@ function plainTextSecrets(secrets: Record<string, unknown>, source: string, envi
 export function parseEnvironmentText(text: string, file: string): PlatformConfig {
   const environment = environmentOf(file);
   const source = basename(file);
-  const doc = parseDocument(text, { prettyErrors: false });
+  const doc = parseDocument(text);
   const yamlProblems = [...doc.errors, ...doc.warnings].map((e) =>
     e.code === 'MULTIPLE_DOCS'
       ? 'the file holds more than one YAML document (a --- line); keep one'
-      : `the file is not valid YAML: ${e.message.split('\n')[0]}`,
+      : `the file is not valid YAML: ${e.message.split('\n')[0]!.replace(/:$/, '')}`,
   );
   if (yamlProblems.length > 0) throw new ConfigError(source, yamlProblems);
   let data: unknown;

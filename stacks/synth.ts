@@ -4,7 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError } from './config';
+import { ConfigError, ConfigErrors } from './config';
 import { PROJECT_ROOT, synthesize } from './synthesize';
 
 function main(): number {
@@ -33,8 +33,9 @@ function main(): number {
     }
     return 0;
   } catch (e) {
-    console.error(e instanceof ConfigError ? e.message : `synth: ${(e as Error).message}`);
-    return e instanceof ConfigError || /has no Pulumi/.test((e as Error).message) ? 2 : 1;
+    const config = e instanceof ConfigError || e instanceof ConfigErrors;
+    console.error(config ? (e as Error).message : `synth: ${(e as Error).message}`);
+    return config || /has no Pulumi/.test((e as Error).message) ? 2 : 1;
   }
 }
 
