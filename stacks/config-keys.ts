@@ -21,6 +21,9 @@ export const STACK_FILE_KEYS = ['config', 'secretsprovider', 'encryptedkey', 'en
 /** What an environment must at least say, for the fix of an empty one. */
 const AT_LEAST = 'at least llm-platform:tier (see README "Configure an environment")';
 
+/** AWS provider keys whose values are credentials: never printed. */
+const CREDENTIAL_KEYS = ['accessKey', 'secretKey', 'token'];
+
 const isMapping = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** A value `pulumi config set --secret` wrote into the file: `{ secure: <ciphertext> }`. */
@@ -120,7 +123,8 @@ function awsKey(name: string, value: unknown): Finding[] {
   const expected = isEncrypted(value) ? undefined : kindProblem(kind, value);
   if (expected) {
     const hint = kind === 'mapping' || kind === 'list' ? '; check the indentation' : '';
-    return [{ message: `${key} must be ${expected}, got ${show(value)}${hint}` }];
+    const shown = CREDENTIAL_KEYS.includes(name) ? 'a value not shown here (a credential)' : show(value);
+    return [{ message: `${key} must be ${expected}, got ${shown}${hint}` }];
   }
   if (name === 'region' && !isEncrypted(value) && !(typeof value === 'string' && AWS_REGION.test(value))) {
     return [{ message: `${key} must be an AWS region like us-east-1, got ${show(value)}` }];
@@ -212,7 +216,8 @@ export function splitConfigKeys(
     if (i >= 0) findings[i] = { message: findings[i]!.message };
   }
   if (Object.keys(settings).length === 0 && findings.length === 0) {
-    findings.push({ message: `config sets no ${PROJECT}:* setting, got ${show(all)}; add this environment's settings, ${AT_LEAST}` });
+    // Keys only: the values may be secrets Pulumi has decrypted.
+    findings.push({ message: `config sets no ${PROJECT}:* setting, got ${Object.keys(all).length === 0 ? '{}' : `only ${show(Object.keys(all))}`}; add this environment's settings, ${AT_LEAST}` });
   }
   return { settings, secrets, findings };
 }
