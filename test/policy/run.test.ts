@@ -53,7 +53,7 @@ describe('runPolicy', () => {
   });
 
   it('says the AWS rules did not run for another project root', async () => {
-    const root = project({ 'Pulumi.edge.yaml': 'config: {}\n' });
+    const root = project({ 'Pulumi.edge.yaml': 'config:\n  llm-platform:tier: dev\n' });
     const { rows, notes } = await runPolicy({ root });
     expect(rows.every((r) => r.source === 'k8s')).toBe(true);
     expect(notes).toEqual([`aws rules not run: the Pulumi program is captured only for this project's own stacks, not --root ${root}`]);
