@@ -78,7 +78,7 @@ export const OCI = {
  * component is a host only when it has a dot, a port or is `localhost`; otherwise it is a
  * lowercase path component of a Docker Hub name.
  */
+const OCI_HOST = `(?:${OCI.domainComponent}(?:\\.${OCI.domainComponent})+|localhost|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?`;
 export const OCI_REPOSITORY = new RegExp(
-  `^(?:(?:${OCI.domainComponent}(?:\\.${OCI.domainComponent})+|localhost|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?/|${OCI.domainComponent}:[0-9]+/)?` +
-    `${OCI.pathComponent}(?:/${OCI.pathComponent})*$`,
+  `^(?:${OCI_HOST}/|${OCI.domainComponent}:[0-9]+/)?${OCI.pathComponent}(?:/${OCI.pathComponent})*$`,
 );

@@ -59,6 +59,7 @@ export function isLabelKey(key: string): boolean {
   return name.length <= LABEL_KEY_NAME.maxLength && LABEL_KEY_NAME.pattern.test(name);
 }
 
+/** A Kubernetes label key. */
 export const labelKey = z
   .string()
   .refine(
@@ -66,6 +67,7 @@ export const labelKey = z
     'must be a label key: an optional DNS subdomain and /, then up to 63 letters, digits, -, _ or ., starting and ending with a letter or digit',
   );
 
+/** A Kubernetes label value. */
 export const labelValue = z
   .string()
   .refine(
@@ -119,7 +121,10 @@ export function parseImageReference(ref: string): { repository: string; tag?: st
 /** A full image reference pinned by a tag other than `latest`, or by digest. */
 export const pinnedImageReference = z
   .string()
-  .refine((ref) => parseImageReference(ref) !== undefined, 'must be an image reference like public.ecr.aws/org/name:1.2.3 or name@sha256:<64 hex>')
+  .refine(
+    (ref) => parseImageReference(ref) !== undefined,
+    'must be an image reference like public.ecr.aws/org/name:1.2.3 or name@sha256:<64 hex>',
+  )
   .refine((ref) => {
     const r = parseImageReference(ref);
     return !r || r.digest !== undefined || (r.tag !== undefined && r.tag !== 'latest');

@@ -119,7 +119,9 @@ export function invisibleCharacters(value: unknown, path: readonly PropertyKey[]
           found.push({
             path: [...p, k],
             inKey: true,
-            message: `${pathOf(p) || 'config'} has a key with ${describeCharacter(m[0])} at character ${m.index + 1}, got ${show(k)}; remove it`,
+            message:
+              `${pathOf(p) || 'config'} has a key with ${describeCharacter(m[0])} at character ${m.index + 1}, ` +
+              `got ${show(k)}; remove it`,
           });
         } else {
           visit(x, [...p, k]);
@@ -227,6 +229,8 @@ export function formatIssue(issue: z.core.$ZodIssue, knownKeysAt: (path: readonl
 export function withoutRedundantIssues(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
   const key = (i: z.core.$ZodIssue) => i.path.map(String).join('\u0000');
   const safeRange = (i: z.core.$ZodIssue) =>
-    (i.code === 'too_big' || i.code === 'too_small') && i.origin === 'int' && Math.abs(Number('maximum' in i ? i.maximum : i.minimum)) >= Number.MAX_SAFE_INTEGER;
+    (i.code === 'too_big' || i.code === 'too_small') &&
+    i.origin === 'int' &&
+    Math.abs(Number('maximum' in i ? i.maximum : i.minimum)) >= Number.MAX_SAFE_INTEGER;
   return issues.filter((i) => !safeRange(i) || !issues.some((o) => o !== i && key(o) === key(i)));
 }

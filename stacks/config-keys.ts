@@ -59,7 +59,9 @@ export function stackFileConfig(doc: unknown): { config?: Record<string, unknown
   }
   const name = 'config' in doc ? 'config' : misspelledConfig;
   if (name === undefined) {
-    findings.push({ message: `config is missing, got only ${show(Object.keys(doc))}; add config: with this environment's settings, ${AT_LEAST}` });
+    findings.push({
+      message: `config is missing, got only ${show(Object.keys(doc))}; add config: with this environment's settings, ${AT_LEAST}`,
+    });
     return { findings };
   }
   const config = doc[name];
@@ -69,7 +71,9 @@ export function stackFileConfig(doc: unknown): { config?: Record<string, unknown
   }
   if (!isMapping(config)) {
     findings.push({
-      message: `${name} must be a mapping of namespace:name settings, got ${show(config)}; check the indentation: settings go on the lines below it, indented`,
+      message:
+        `${name} must be a mapping of namespace:name settings, got ${show(config)}; ` +
+        'check the indentation: settings go on the lines below it, indented',
     });
     return { findings };
   }
@@ -186,7 +190,9 @@ export function splitConfigKeys(
     if (namespace === PROJECT) {
       if (sections.includes(name) && isEncrypted(value)) {
         findings.push({
-          message: `${key} is encrypted, so it cannot be read without Pulumi; only ${secretNames.join(' and ')} are secrets: set ${key} in plain text`,
+          message:
+            `${key} is encrypted, so it cannot be read without Pulumi; ` +
+            `only ${secretNames.join(' and ')} are secrets: set ${key} in plain text`,
           taint: name,
         });
       } else if (sections.includes(name)) settings[name] = value;
@@ -217,7 +223,8 @@ export function splitConfigKeys(
   }
   if (Object.keys(settings).length === 0 && findings.length === 0) {
     // Keys only: the values may be secrets Pulumi has decrypted.
-    findings.push({ message: `config sets no ${PROJECT}:* setting, got ${Object.keys(all).length === 0 ? '{}' : `only ${show(Object.keys(all))}`}; add this environment's settings, ${AT_LEAST}` });
+    const got = Object.keys(all).length === 0 ? '{}' : `only ${show(Object.keys(all))}`;
+    findings.push({ message: `config sets no ${PROJECT}:* setting, got ${got}; add this environment's settings, ${AT_LEAST}` });
   }
   return { settings, secrets, findings };
 }

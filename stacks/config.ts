@@ -1027,7 +1027,12 @@ function resolveModel(id: VariantId, m: RawModel, defaults: z.output<typeof slo>
 }
 
 /** The one pass: schema and cross-field checks on the settings, after the problems already found in their envelope. */
-function validatePlatform(settings: Record<string, unknown>, environment: string, source: string, prior: readonly Finding[]): PlatformConfig {
+function validatePlatform(
+  settings: Record<string, unknown>,
+  environment: string,
+  source: string,
+  prior: readonly Finding[],
+): PlatformConfig {
   const pass = schemaPass(settings, prior);
   const problems = [...pass.problems];
   const checked = pass.raw ? crossCheck(pass.raw, pass.tainted) : undefined;
@@ -1077,7 +1082,8 @@ export function parseConfigMap(
   source: string,
   decode: (value: unknown) => unknown = (v) => v,
 ): PlatformConfig {
-  const keys = splitConfigKeys(Object.fromEntries(Object.entries(all).map(([k, v]) => [k, decode(v)])), SECTIONS, SECRET_KEYS, sectionSettings);
+  const decoded = Object.fromEntries(Object.entries(all).map(([k, v]) => [k, decode(v)]));
+  const keys = splitConfigKeys(decoded, SECTIONS, SECRET_KEYS, sectionSettings);
   return validatePlatform(keys.settings, environment, source, keys.findings);
 }
 
@@ -1109,7 +1115,9 @@ function plainTextSecrets(secrets: Record<string, unknown>, source: string, envi
   return Object.entries(secrets)
     .filter(([, v]) => !isEncrypted(v))
     .map(([key]) => ({
-      message: `${key} is stored in plain text in ${source}; remove it and run pulumi config set --secret ${PROJECT}:${key} <value> -s ${environment}`,
+      message:
+        `${key} is stored in plain text in ${source}; ` +
+        `remove it and run pulumi config set --secret ${PROJECT}:${key} <value> -s ${environment}`,
     }));
 }
 

@@ -77,7 +77,7 @@ describe('the bad-config corpus', () => {
 
   it('through the synth CLI: exit 2, every bad file reported in one run, no stack trace, nothing written', () => {
     const root = tmp();
-    const picked = ['Pulumi.namespace-typo.yaml', 'Pulumi.top-level-typo.yaml', 'Pulumi.extra-args-spellings.yaml', 'Pulumi.empty-file.yaml'];
+    const picked = ['namespace-typo', 'top-level-typo', 'extra-args-spellings', 'empty-file'].map((rule) => `Pulumi.${rule}.yaml`);
     for (const f of picked) cpSync(join(CORPUS, f), join(root, f));
     cpSync(join(PROJECT_ROOT, 'Pulumi.dev.yaml'), join(root, 'Pulumi.dev.yaml'));
     const out = tmp();
