@@ -32,7 +32,8 @@ export function describeCharacter(c: string): string {
   return `${name} (${codePoint(c)})`;
 }
 
-const escapeInvisible = (s: string) => s.replace(INVISIBLE_ALL, (c) => `\\u${c.codePointAt(0)!.toString(16).padStart(4, '0')}`);
+/** `s` with its invisible characters written as `\uXXXX`, for a message. */
+export const escapeInvisible = (s: string) => s.replace(INVISIBLE_ALL, (c) => `\\u${c.codePointAt(0)!.toString(16).padStart(4, '0')}`);
 
 /** A value for a message: JSON, invisible characters escaped, long values cut, `nothing` for a missing one. */
 export function show(value: unknown): string {

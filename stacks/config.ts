@@ -38,7 +38,7 @@ import {
   userLabels,
   vllmArgumentValue,
 } from './config-fields';
-import { type Finding, closest, formatIssue, invisibleCharacters, show, withoutInvisible, withoutRedundantIssues } from './config-issues';
+import { type Finding, closest, escapeInvisible, formatIssue, invisibleCharacters, show, withoutInvisible, withoutRedundantIssues } from './config-issues';
 import { PROJECT, isEncrypted, splitConfigKeys, stackFileConfig } from './config-keys';
 import { vllmVersionProblems } from './vllm-version';
 import { checkGateway, gatewaySchema } from './gateway-config';
@@ -466,14 +466,16 @@ export type PlatformConfig = Omit<RawConfig, 'models'> & {
 
 /** All problems found in one config source. */
 export class ConfigError extends Error {
+  /** The problems, one line each; an invisible character a key or value carried is written as `\uXXXX`. */
+  readonly problems: readonly string[];
+
   constructor(
     readonly source: string,
-    readonly problems: readonly string[],
+    problems: readonly string[],
   ) {
-    super(
-      `${source} has ${problems.length} config error${problems.length === 1 ? '' : 's'}:\n` +
-        problems.map((p) => `  - ${p}`).join('\n'),
-    );
+    const lines = problems.map(escapeInvisible);
+    super(`${source} has ${lines.length} config error${lines.length === 1 ? '' : 's'}:\n` + lines.map((p) => `  - ${p}`).join('\n'));
+    this.problems = lines;
     this.name = 'ConfigError';
   }
 }
@@ -485,7 +487,6 @@ export class ConfigErrors extends Error {
     this.name = 'ConfigErrors';
   }
 }
-
 
 type SchemaDef = { def: { innerType?: z.ZodType; shape?: Record<string, z.ZodType> } };
 
@@ -967,18 +968,17 @@ function schemaPass(settings: Record<string, unknown>, prior: readonly Finding[]
     tainted.push(dotted(p));
   };
 
-  // An invisible character is reported once; the string goes on without it, tainted, so the
-  // schema and the checks see the rest of the list or mapping it sits in.
+  // An invisible character is reported; the string goes on without it, tainted, so the schema
+  // still checks what is left of it and the checks see the rest of its list or mapping.
   const invisible = invisibleCharacters(input);
   problems.push(...invisible.map((f) => f.message));
-  const reported = invisible.map((f) => dotted(f.path));
   for (const f of invisible) tainted.push(dotted(withoutInvisibleAt(input, f.path, f.inKey)));
 
   for (let round = 0; round < MAX_REPAIR_ROUNDS; round++) {
     const parsed = platformSchema.safeParse(input, { reportInput: true });
     if (parsed.success) return { raw: parsed.data, problems, tainted };
     for (const issue of withoutRedundantIssues(parsed.error.issues)) {
-      if (round === 0 && !isTainted(dotted(issue.path), reported)) problems.push(...formatIssue(issue, knownKeysAt));
+      if (round === 0) problems.push(...formatIssue(issue, knownKeysAt));
       if (issue.code === 'unrecognized_keys') {
         for (const key of issue.keys) deleteAt(input, [...issue.path, key]);
         // The setting the user probably meant is unknown too: checks that read it are skipped.
