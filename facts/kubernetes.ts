@@ -2,9 +2,11 @@
  * What the Kubernetes API server and container registries accept: the limits config validation
  * checks before a value reaches a manifest. Plain data with its source; imports nothing.
  *
- * Read 2026-12-06 from kubernetes/kubernetes (staging/src/k8s.io/apimachinery/pkg/util/validation/validation.go,
- * staging/src/k8s.io/api/*, pkg/apis/autoscaling/validation/validation.go) and from
- * distribution/reference (regexp.go, reference.go) with the OCI image spec (descriptor.md).
+ * Read 2026-12-06 in kubernetes/kubernetes: k8s.io/apimachinery/pkg/util/validation/validation.go
+ * (qualified names, label values, DNS-1123), pkg/apis/autoscaling/validation/validation.go
+ * (MaxStabilizationWindowSeconds = 3600), the int32 field types of k8s.io/api; and in
+ * distribution/reference regexp.go (names, `localhost`, tags, digests) with the OCI image spec's
+ * registered digest algorithms (descriptor.md).
  */
 
 /**
@@ -13,9 +15,6 @@
  * Source: the field types in k8s.io/api/core/v1/types.go and k8s.io/api/apps/v1/types.go.
  */
 export const INT32_MAX = 2_147_483_647;
-
-/** TCP/UDP port numbers: `containerPort` and Service ports are validated as 1..65535 (IsValidPortNum). */
-export const PORT_RANGE = { min: 1, max: 65_535 } as const;
 
 /**
  * Longest HPA `behavior.scaleUp/scaleDown.stabilizationWindowSeconds` (KEDA passes its

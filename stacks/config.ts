@@ -24,6 +24,7 @@ import {
   type VariantId,
 } from '../constructs/catalog';
 import { GPU_INSTANCE_TYPES, NODE_RESERVE, gpuFloor, type GpuFloor } from '../constructs/hardware';
+import { DNS1123_LABEL } from '../facts/kubernetes';
 import { canonicalVllmFlag, vllmFlagTargets } from '../constructs/vllm-flags';
 import { DEFAULT_SPOT_DISCOUNT, PRICED_REGIONS } from '../facts/prices';
 import {
@@ -65,10 +66,7 @@ const cidr = z.string().refine((s) => {
   return !!m && m.slice(1, 5).every((o) => Number(o) <= 255) && Number(m[5]) <= 32;
 }, 'must be an IPv4 CIDR like 10.0.0.0/16');
 
-const k8sName = z
-  .string()
-  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a lowercase DNS-1123 label')
-  .max(63);
+const k8sName = z.string().regex(DNS1123_LABEL.pattern, 'must be a lowercase DNS-1123 label').max(DNS1123_LABEL.maxLength);
 
 const positiveInt = int32(1);
 
