@@ -24,8 +24,8 @@ import {
   type VariantId,
 } from '../constructs/catalog';
 import { GPU_INSTANCE_TYPES, NODE_RESERVE, gpuFloor, type GpuFloor } from '../constructs/hardware';
-import { DNS1123_LABEL } from '../facts/kubernetes';
 import { canonicalVllmFlag, vllmFlagTargets } from '../constructs/vllm-flags';
+import { DNS1123_LABEL } from '../facts/kubernetes';
 import { DEFAULT_SPOT_DISCOUNT, PRICED_REGIONS } from '../facts/prices';
 import {
   gp3SizeGiB,
@@ -39,7 +39,16 @@ import {
   userLabels,
   vllmArgumentValue,
 } from './config-fields';
-import { type Finding, closest, escapeInvisible, formatIssue, invisibleCharacters, show, withoutInvisible, withoutRedundantIssues } from './config-issues';
+import {
+  type Finding,
+  closest,
+  escapeInvisible,
+  formatIssue,
+  invisibleCharacters,
+  show,
+  withoutInvisible,
+  withoutRedundantIssues,
+} from './config-issues';
 import { PROJECT, isEncrypted, splitConfigKeys, stackFileConfig } from './config-keys';
 import { vllmVersionProblems } from './vllm-version';
 import { checkGateway, gatewaySchema } from './gateway-config';
