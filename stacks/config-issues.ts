@@ -44,13 +44,14 @@ export function show(value: unknown): string {
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 
-/** `models.awq.extraArgs[0]`; keys that are not plain words in brackets: `selectorLabels["a b"]`. */
+/** `models.awq.extraArgs[0]`, `pricing.instanceHourlyUsd.g4dn.xlarge`; other keys quoted: `selectorLabels["a b"]`. */
 export function pathOf(path: readonly PropertyKey[]): string {
   return path
     .map((p, i) => {
       if (typeof p === 'number') return `[${p}]`;
       const key = String(p);
-      if (!/^[A-Za-z0-9_][\w-]*$/.test(key)) return `[${show(key)}]`;
+      // Dotted names (instance types, label keys) read best as they are; anything odder is quoted.
+      if (!/^[A-Za-z0-9_][\w./-]*$/.test(key)) return `[${show(key)}]`;
       return i === 0 ? key : `.${key}`;
     })
     .join('');
