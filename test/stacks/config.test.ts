@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { CATALOG, VARIANT_IDS, memoryNeed } from '../../constructs/catalog';
 import { GPUS } from '../../constructs/hardware';
-import { ConfigError, environmentOf, parseConfigMap, parsePlatformConfig, projectSettings } from '../../stacks/config';
+import { VLLM_SHORT_ALIASES } from '../../constructs/vllm-flags';
+import { CURRENT_VLLM } from '../../facts/vllm';
+import { ConfigError, MANAGED_FLAGS, environmentOf, parseConfigMap, parsePlatformConfig, projectSettings } from '../../stacks/config';
+import { emittedFlags } from '../../stacks/vllm-version';
 import { realEnvironments } from '../support/manifests';
 
 const SOURCE = 'Pulumi.test.yaml';
@@ -263,10 +266,34 @@ describe('bounds', () => {
   it('accepts images from any registry, pinned by tag or digest', () => {
     const digest = `sha256:${'a'.repeat(64)}`;
     const c = parse({
-      workloads: { image: { repository: '123456789012.dkr.ecr.us-east-1.amazonaws.com/vllm/vllm-openai', tag: 'v0.18.0', digest } },
+      workloads: {
+        image: { repository: '123456789012.dkr.ecr.us-east-1.amazonaws.com/vllm/vllm-openai', tag: 'v0.18.0', digest, vllmVersion: '0.18.0' },
+      },
       registry: { syncImage: `public.ecr.aws/aws-cli/aws-cli@${digest}` },
     });
     expect(c.workloads.image.digest).toBe(digest);
+  });
+});
+
+describe('managed flags', () => {
+  it('cover every flag the construct emits, so extraArgs cannot override one', () => {
+    const c = parse({
+      registry: { bucketName: 'llm-models-test' },
+      models: { awq: { source: { kind: 'registry', version: '1.2.0', loader: 'stream' }, revision: 'abc123', enforceEager: true } },
+    });
+    const emitted = new Set(VARIANT_IDS.flatMap((id) => emittedFlags(id, c.models[id])));
+    expect(emitted).toContain('--load-format');
+    expect(emitted).toContain('--enable-lora');
+    for (const flag of emitted) expect(MANAGED_FLAGS, flag).toContain(flag);
+  });
+
+  it('are flags of vLLM 0.18 as facts/vllm records them, whose aliases agree with the normalizer', () => {
+    const recorded = CURRENT_VLLM.cli.flags;
+    // --uds (vllm/entrypoints/openai/cli_args.py FrontendArgs.uds) replaces host and port; facts/vllm records only what the construct emits.
+    expect(MANAGED_FLAGS.filter((f) => !recorded[f])).toEqual(['--uds']);
+    for (const [flag, fact] of Object.entries(recorded)) {
+      for (const alias of fact.aliases ?? []) expect(VLLM_SHORT_ALIASES[alias], alias).toBe(flag);
+    }
   });
 });
 
