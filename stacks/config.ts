@@ -846,7 +846,7 @@ const checkGpuCapacity: Check = (c, { errors, warnings }) => {
   );
 };
 
-/** The checks in the order their messages appear: the environment, each variant, then GPU capacity. */
+/** The checks in the order their messages appear: the environment, each variant, then GPU capacity and the front door. */
 const ENVIRONMENT_CHECKS: readonly Check[] = [
   checkInstanceTypes,
   checkNodeGroupSizes('systemNodes'),
@@ -885,7 +885,7 @@ const checkFrontDoor: Check = (c, out) => {
   out.warnings.push(...front.warnings);
 };
 
-const CAPACITY_CHECKS: readonly Check[] = [checkGpuCapacity, checkFrontDoor];
+const LAST_CHECKS: readonly Check[] = [checkGpuCapacity, checkFrontDoor];
 
 
 const isTainted = (path: string, tainted: readonly string[]) => tainted.some((t) => path === t || path.startsWith(`${t}.`));
@@ -928,7 +928,7 @@ function crossCheck(raw: RawConfig, tainted: readonly string[]): Findings {
   };
   for (const check of ENVIRONMENT_CHECKS) run(check);
   for (const id of VARIANT_IDS) for (const check of MODEL_CHECKS) run((cfg, found) => check(cfg, id, found));
-  for (const check of CAPACITY_CHECKS) run(check);
+  for (const check of LAST_CHECKS) run(check);
   return out;
 }
 
