@@ -83,9 +83,23 @@ export function loadStackSettings(): StackSettings {
     }
   }
 
+  const cacheHost = platform?.imageCache.enabled ? platform.imageCache.registry : undefined;
+  const cacheRegion = cacheHost ? /\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com$/.exec(cacheHost)?.[1] : undefined;
+  if (cacheRegion && typeof region === 'string' && cacheRegion !== region) {
+    problems.push(
+      `imageCache.registry ${cacheHost} is in ${cacheRegion}, but the stack deploys to aws:region ${region}; use the registry of this account in ${region}`,
+    );
+  }
+
   if (problems.length > 0 || !platform || typeof region !== 'string') throw new ConfigError(source, problems);
 
   const warnings = [...platform.warnings];
+  const fromRegistry = platform.enabledModels.filter((m) => m.source.kind === 'registry').map((m) => m.id);
+  if (fromRegistry.length > 0 && platform.registry.publisherPrincipalArns.length === 0) {
+    warnings.push(
+      `models ${fromRegistry.join(', ')} load registry versions, but registry.publisherPrincipalArns is empty, so no publisher role exists and nobody but break-glass can publish one; list the CI role ARNs`,
+    );
+  }
   const monitoring = platform.workloads.monitoring;
   const installed = prometheusUrl(monitoring.namespace);
   if (monitoring.prometheusUrl !== installed) {
