@@ -46,6 +46,8 @@ export interface CapturedResource {
   readonly dependencies: readonly string[];
   readonly parent: string;
   readonly provider: string;
+  /** Property paths `pulumi up` leaves alone (ignoreChanges). */
+  readonly ignoreChanges: readonly string[];
 }
 
 export interface StackRun {
@@ -169,6 +171,7 @@ interface RegisterRequest {
   getDependenciesList(): string[];
   getParent(): string;
   getProvider(): string;
+  getIgnorechangesList(): string[];
 }
 
 interface MockMonitor {
@@ -232,6 +235,7 @@ export async function captureStack(env: string, overrides: StackOverrides = {}, 
       dependencies: req.getDependenciesList(),
       parent: req.getParent(),
       provider: req.getProvider(),
+      ignoreChanges: req.getIgnorechangesList(),
     };
     registering = record;
     try {
