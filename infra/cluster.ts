@@ -56,7 +56,8 @@ export interface ClusterArgs {
 export function tunnelKubeconfig(kubeconfigJson: string, localPort: number): string {
   const doc = JSON.parse(kubeconfigJson) as { clusters: { cluster: Record<string, string> }[] };
   for (const { cluster } of doc.clusters) {
-    cluster['tls-server-name'] = new URL(cluster.server!).hostname;
+    // The host as written (URL.hostname would lowercase it).
+    cluster['tls-server-name'] = /^https:\/\/([^:/]+)/.exec(cluster.server!)![1]!;
     cluster.server = `https://127.0.0.1:${localPort}`;
   }
   return JSON.stringify(doc);
