@@ -286,15 +286,15 @@ export { region };
 export const kubeconfig = pulumi.secret(cluster.kubeconfigJson);
 /** The API server URL; private in prod, reached through the access host. */
 export const clusterEndpoint = cluster.endpoint;
-/** Instance id of the access host: `aws ssm start-session --target <id>`. */
-export const accessHostId = accessHost?.instance.id;
+/** Instance id of the access host: `aws ssm start-session --target <id>`; null without one. */
+export const accessHostId = accessHost?.instance.id ?? null;
 /** The SSM document that forwards a local port to the API endpoint through the access host. */
-export const accessHostPortForwardDocument = accessHost ? PORT_FORWARD_DOCUMENT : undefined;
-/** Model registry: S3 bucket for files, DynamoDB table of versions, and the role CI publishes with. */
+export const accessHostPortForwardDocument = accessHost ? PORT_FORWARD_DOCUMENT : null;
+/** Model registry: S3 bucket for files, DynamoDB table of versions, and the roles CI publishes and break-glass acts with (null when no principals are named). */
 export const registryBucket = registry.bucket.bucket;
 export const registryTable = registry.table.name;
-export const registryPublisherRoleArn = registry.publisher?.arn;
-export const registryBreakGlassRoleArn = registry.breakGlass?.arn;
+export const registryPublisherRoleArn = registry.publisher?.arn ?? null;
+export const registryBreakGlassRoleArn = registry.breakGlass?.arn ?? null;
 /** SNS topic alerts and budget notifications go to: subscribe people and tools here. */
 export const alertsTopicArn = alerting.alertsTopic.arn;
 /** In-cluster base URL of every enabled variant, by served model name: the bench stage's targets. */

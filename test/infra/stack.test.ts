@@ -756,8 +756,8 @@ describe.each(realEnvironments())('%s stack', (env, config: PlatformConfig) => {
         clusterEndpoint: expect.stringMatching(/^https:\/\/.+\.eks\.amazonaws\.com$/),
       });
       // No CI principals in the stack files: no publisher role to hand out.
-      expect(run.outputs.registryPublisherRoleArn).toBeUndefined();
-      expect(run.outputs.accessHostId !== undefined).toBe(config.cluster.enableAccessHost);
+      expect(run.outputs.registryPublisherRoleArn).toBeNull();
+      expect(run.outputs.accessHostId !== null).toBe(config.cluster.enableAccessHost);
       expect(Object.keys(endpoints)).toEqual(config.enabledModels.map((m) => m.name));
       expect(JSON.parse(String(run.outputs.kubeconfig)).kind).toBe('Config');
       expect(run.secretOutputs).toEqual(['kubeconfig']);
