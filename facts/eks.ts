@@ -41,7 +41,9 @@ const EKS_CALENDAR: FactSource = {
 const EKS_CALENDAR_135: FactSource = {
   url: 'https://endoflife.date/amazon-eks',
   read: '2026-12-06',
-  note: 'the EKS calendar row for 1.35 as mirrored by endoflife.date; same dates in aws-samples sample-apex-skills eks-operation-review (verified 2026-04-24)',
+  note:
+    'the EKS calendar row for 1.35 as mirrored by endoflife.date; ' +
+    'same dates in aws-samples sample-apex-skills eks-operation-review (verified 2026-04-24)',
 };
 
 /**
@@ -51,7 +53,13 @@ const EKS_CALENDAR_135: FactSource = {
  * with its dates, and to the tables below, before offering it.
  */
 export const EKS_VERSIONS = [
-  { version: '1.35', eksRelease: '2026-01-28', standardSupportEnd: '2027-03-27', extendedSupportEnd: '2028-03-27', source: EKS_CALENDAR_135 },
+  {
+    version: '1.35',
+    eksRelease: '2026-01-28',
+    standardSupportEnd: '2027-03-27',
+    extendedSupportEnd: '2028-03-27',
+    source: EKS_CALENDAR_135,
+  },
   { version: '1.34', eksRelease: '2025-10-02', standardSupportEnd: '2026-12-02', extendedSupportEnd: '2027-12-02', source: EKS_CALENDAR },
   { version: '1.33', eksRelease: '2025-05-29', standardSupportEnd: '2026-07-29', extendedSupportEnd: '2027-07-29', source: EKS_CALENDAR },
   { version: '1.32', eksRelease: '2025-01-23', standardSupportEnd: '2026-03-23', extendedSupportEnd: '2027-03-23', source: EKS_CALENDAR },
@@ -121,7 +129,9 @@ const KUBE_PROXY_TABLE: FactSource = {
 const OBSERVED_2026_09: FactSource = {
   url: 'https://docs.aws.amazon.com/eks/latest/userguide/eks-add-ons.html',
   read: '2026-12-06',
-  note: 'version a public EKS 1.36 deploy record (2026-09-16) resolved to; the add-on serves every current minor; confirm with describe-addon-versions',
+  note:
+    'version a public EKS 1.36 deploy record (2026-09-16) resolved to; ' +
+    'the add-on serves every current minor; confirm with describe-addon-versions',
 };
 const EBS_CSI_OBSERVED: FactSource = {
   url: 'https://docs.aws.amazon.com/eks/latest/userguide/ebs-csi.html',
@@ -195,9 +205,10 @@ export const CLUSTER_AUTOSCALER_SOURCE = AUTOSCALER_RELEASES;
  * Public SSM parameters holding the newest EKS-optimized AMI release for a minor, in the form a
  * managed node group's `releaseVersion` takes (AL2023: `1.35.3-20260911`).
  */
+const AL2023_PARAMETERS = '/aws/service/eks/optimized-ami';
 export const AMI_RELEASE_PARAMETERS = {
-  AL2023_x86_64_STANDARD: (k: string) => `/aws/service/eks/optimized-ami/${k}/amazon-linux-2023/x86_64/standard/recommended/release_version`,
-  AL2023_x86_64_NVIDIA: (k: string) => `/aws/service/eks/optimized-ami/${k}/amazon-linux-2023/x86_64/nvidia/recommended/release_version`,
+  AL2023_x86_64_STANDARD: (k: string) => `${AL2023_PARAMETERS}/${k}/amazon-linux-2023/x86_64/standard/recommended/release_version`,
+  AL2023_x86_64_NVIDIA: (k: string) => `${AL2023_PARAMETERS}/${k}/amazon-linux-2023/x86_64/nvidia/recommended/release_version`,
   BOTTLEROCKET_x86_64_NVIDIA: (k: string) => `/aws/service/bottlerocket/aws-k8s-${k}-nvidia/x86_64/latest/image_version`,
 } as const;
 export const AMI_RELEASE_SOURCE: FactSource = {

@@ -408,7 +408,9 @@ export class ClusterAddons extends pulumi.ComponentResource {
     );
     const data = [
       ...(w.slackWebhookSecretName ? [{ secretKey: WEBHOOK_KEYS.slack, remoteRef: { key: w.slackWebhookSecretName } }] : []),
-      ...(w.pagerDutyRoutingKeySecretName ? [{ secretKey: WEBHOOK_KEYS.pagerDuty, remoteRef: { key: w.pagerDutyRoutingKeySecretName } }] : []),
+      ...(w.pagerDutyRoutingKeySecretName
+        ? [{ secretKey: WEBHOOK_KEYS.pagerDuty, remoteRef: { key: w.pagerDutyRoutingKeySecretName } }]
+        : []),
     ];
     return new k8s.apiextensions.CustomResource(
       `${name}-alert-webhooks`,

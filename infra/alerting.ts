@@ -79,7 +79,11 @@ export function alertmanagerConfig(a: AlertmanagerConfigArgs): Record<string, un
       // A critical alert silences the warning and info alerts about the same thing.
       { source_matchers: ['severity = "critical"'], target_matchers: ['severity =~ "warning|info"'], equal: ['namespace', 'alertname'] },
       // A model that is down silences its latency, queue and cache alerts.
-      { source_matchers: ['severity = "critical"', 'model_name != ""'], target_matchers: ['severity = "warning"'], equal: ['namespace', 'model_name'] },
+      {
+        source_matchers: ['severity = "critical"', 'model_name != ""'],
+        target_matchers: ['severity = "warning"'],
+        equal: ['namespace', 'model_name'],
+      },
       { source_matchers: ['severity = "warning"'], target_matchers: ['severity = "info"'], equal: ['namespace', 'alertname'] },
       { source_matchers: ['alertname = "InfoInhibitor"'], target_matchers: ['severity = "info"'], equal: ['namespace'] },
     ],
@@ -177,14 +181,17 @@ export class Alerting extends pulumi.ComponentResource {
       parent,
     );
     args.emailAddresses.forEach(
-      (endpoint, i) => new aws.sns.TopicSubscription(`${name}-email-${i}`, { topic: this.alertsTopic.arn, protocol: 'email', endpoint }, parent),
+      (endpoint, i) =>
+        new aws.sns.TopicSubscription(`${name}-email-${i}`, { topic: this.alertsTopic.arn, protocol: 'email', endpoint }, parent),
     );
 
     this.heartbeatAlarm = new aws.cloudwatch.MetricAlarm(
       `${name}-heartbeat`,
       {
         name: `${args.namePrefix}-alertmanager-heartbeat`,
-        alarmDescription: `Alertmanager's Watchdog has not published for ${(HEARTBEAT.periodSec * HEARTBEAT.evaluationPeriods) / 60} minutes: alerts from ${args.namePrefix} reach nobody`,
+        alarmDescription:
+          `Alertmanager's Watchdog has not published for ${(HEARTBEAT.periodSec * HEARTBEAT.evaluationPeriods) / 60} minutes: ` +
+          `alerts from ${args.namePrefix} reach nobody`,
         namespace: 'AWS/SNS',
         metricName: 'NumberOfMessagesPublished',
         dimensions: { TopicName: this.heartbeatTopic.name },
@@ -223,7 +230,9 @@ export class Alerting extends pulumi.ComponentResource {
 
     const webhookSecrets = [args.slackWebhookSecretName, args.pagerDutyRoutingKeySecretName].filter((s): s is string => !!s);
     if (webhookSecrets.length > 0) {
-      if (!args.secretsController) throw new Error('Alerting with a Slack or PagerDuty secret needs secretsController, the role External Secrets reads with');
+      if (!args.secretsController) {
+        throw new Error('Alerting with a Slack or PagerDuty secret needs secretsController, the role External Secrets reads with');
+      }
       const controller = args.secretsController;
       this.webhookReader = new aws.iam.Role(
         `${name}-webhook-reader`,
@@ -237,16 +246,26 @@ export class Alerting extends pulumi.ComponentResource {
         },
         parent,
       );
-      const secretArns = webhookSecrets.map((s) => pulumi.interpolate`arn:aws:secretsmanager:${args.region}:${args.accountId}:secret:${s}-??????`);
+      // Secrets Manager appends six random characters to a secret's name in its ARN.
+      const secretArns = webhookSecrets.map(
+        (s) => pulumi.interpolate`arn:aws:secretsmanager:${args.region}:${args.accountId}:secret:${s}-??????`,
+      );
       const read: PolicyStatement[] = [
-        { Sid: 'ReadAlertWebhooks', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], Resource: secretArns },
+        {
+          Sid: 'ReadAlertWebhooks',
+          Effect: 'Allow',
+          Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+          Resource: secretArns,
+        },
       ];
       new aws.iam.RolePolicy(`${name}-webhook-reader`, { role: this.webhookReader.name, policy: policyDocument(read) }, parent);
       new aws.iam.RolePolicy(
         `${name}-assume-webhook-reader`,
         {
           role: controller.name,
-          policy: policyDocument([{ Sid: 'AssumeAlertWebhookReader', Effect: 'Allow', Action: ['sts:AssumeRole'], Resource: [this.webhookReader.arn] }]),
+          policy: policyDocument([
+            { Sid: 'AssumeAlertWebhookReader', Effect: 'Allow', Action: ['sts:AssumeRole'], Resource: [this.webhookReader.arn] },
+          ]),
         },
         parent,
       );

@@ -4,7 +4,8 @@
  *
  * Every group uses a launch template with IMDSv2 required, an encrypted gp3 volume, no SSH key
  * and the cost tags on what it launches; every group runs the cluster's Kubernetes minor and an
- * AMI release of it, and EKS repairs nodes its monitoring agent reports unhealthy. GPU groups are created one per zone: the Cluster Autoscaler cannot choose the zone of a
+ * AMI release of it, and EKS repairs nodes its monitoring agent reports unhealthy. GPU groups
+ * are created one per zone: the Cluster Autoscaler cannot choose the zone of a
  * multi-zone group, so a pod pinned to a zone (its EBS cache, a zone spread) could otherwise
  * wait forever for a node that keeps landing elsewhere.
  */
@@ -128,7 +129,11 @@ export interface NodeVersionArgs {
 }
 
 /** The AMI release a group runs: the pinned one, or the newest EKS publishes for the minor. */
-export function amiRelease(amiType: keyof typeof AMI_RELEASE_PARAMETERS, v: NodeVersionArgs, opts: pulumi.InvokeOptions): pulumi.Output<string> {
+export function amiRelease(
+  amiType: keyof typeof AMI_RELEASE_PARAMETERS,
+  v: NodeVersionArgs,
+  opts: pulumi.InvokeOptions,
+): pulumi.Output<string> {
   if (v.amiReleaseVersion) return pulumi.output(v.amiReleaseVersion);
   return aws.ssm.getParameterOutput({ name: AMI_RELEASE_PARAMETERS[amiType](v.kubernetesVersion) }, opts).value;
 }

@@ -116,7 +116,12 @@ export const BREAK_GLASS_S3_ACTIONS = [
   's3:PutObjectLegalHold',
 ] as const;
 /** Table writes that carry no condition the client could use: denied to everyone but break-glass. */
-export const UNCONDITIONAL_ITEM_WRITES = ['dynamodb:BatchWriteItem', 'dynamodb:PartiQLInsert', 'dynamodb:PartiQLUpdate', 'dynamodb:PartiQLDelete'] as const;
+export const UNCONDITIONAL_ITEM_WRITES = [
+  'dynamodb:BatchWriteItem',
+  'dynamodb:PartiQLInsert',
+  'dynamodb:PartiQLUpdate',
+  'dynamodb:PartiQLDelete',
+] as const;
 /** Item writes: only the publisher (through the client's conditional writes) and break-glass. */
 export const ITEM_WRITES = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'] as const;
 
@@ -131,7 +136,14 @@ export function registryBreakGlassStatements(
     {
       Sid: 'ChangePublishedFiles',
       Effect: 'Allow',
-      Action: ['s3:GetObject', 's3:GetObjectVersion', 's3:GetObjectRetention', 's3:PutObject', 's3:DeleteObject', ...BREAK_GLASS_S3_ACTIONS],
+      Action: [
+        's3:GetObject',
+        's3:GetObjectVersion',
+        's3:GetObjectRetention',
+        's3:PutObject',
+        's3:DeleteObject',
+        ...BREAK_GLASS_S3_ACTIONS,
+      ],
       Resource: [pulumi.interpolate`${bucketArn}/${MODEL_PREFIX}*`],
     },
     { Sid: 'ListModelFileVersions', Effect: 'Allow', Action: ['s3:ListBucket', 's3:ListBucketVersions'], Resource: [bucketArn] },
@@ -287,7 +299,11 @@ export class ModelRegistry extends pulumi.ComponentResource {
     // cannot be turned off again.
     new aws.s3.BucketObjectLockConfiguration(
       `${name}-object-lock`,
-      { bucket: bucketId, objectLockEnabled: 'Enabled', rule: { defaultRetention: { mode: 'GOVERNANCE', days: args.objectLockRetentionDays } } },
+      {
+        bucket: bucketId,
+        objectLockEnabled: 'Enabled',
+        rule: { defaultRetention: { mode: 'GOVERNANCE', days: args.objectLockRetentionDays } },
+      },
       { ...data, dependsOn: [versioning] },
     );
     new aws.s3.BucketServerSideEncryptionConfiguration(
@@ -335,7 +351,10 @@ export class ModelRegistry extends pulumi.ComponentResource {
     };
     new aws.s3.BucketPolicy(
       `${name}-policy`,
-      { bucket: bucketId, policy: pulumi.jsonStringify({ Version: '2012-10-17', Statement: registryBucketStatements(this.bucket.arn, writers) }) },
+      {
+        bucket: bucketId,
+        policy: pulumi.jsonStringify({ Version: '2012-10-17', Statement: registryBucketStatements(this.bucket.arn, writers) }),
+      },
       // The public access block must exist before any bucket policy is evaluated against it.
       { ...data, dependsOn: [publicAccess] },
     );
@@ -359,7 +378,10 @@ export class ModelRegistry extends pulumi.ComponentResource {
     );
     new aws.dynamodb.ResourcePolicy(
       `${name}-table-policy`,
-      { resourceArn: this.table.arn, policy: pulumi.jsonStringify({ Version: '2012-10-17', Statement: registryTableStatements(this.table.arn, writers) }) },
+      {
+        resourceArn: this.table.arn,
+        policy: pulumi.jsonStringify({ Version: '2012-10-17', Statement: registryTableStatements(this.table.arn, writers) }),
+      },
       data,
     );
 

@@ -221,18 +221,24 @@ function bucketDenies(b: PolicyResource, all: readonly PolicyResource[]): Obj[] 
   return docs.flatMap(policyStatements).filter((st) => st.Effect === 'Deny');
 }
 
+const OBJECT_LOCK_TYPES = [
+  'aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration',
+  'aws:s3/bucketObjectLockConfigurationV2:BucketObjectLockConfigurationV2',
+];
+
 /** Actions that remove or rewrite an object version despite Object Lock governance. */
 const VERSION_REMOVING_ACTIONS = ['s3:DeleteObjectVersion', 's3:BypassGovernanceRetention'];
 
 const s3VersionsProtected = rule(
   's3-object-versions-protected',
-  'S3 buckets hold every object version with Object Lock default retention, and their policy denies removing versions or bypassing governance (but to an exempt role)',
+  'S3 buckets hold every object version with Object Lock default retention, ' +
+    'and their policy denies removing versions or bypassing governance (but to an exempt role)',
   BUCKET_TYPES,
   (b, all) => {
     const failures: string[] = [];
     const locks = [
       obj(b.inputs.objectLockConfiguration),
-      ...bucketParts(b, all, ['aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration', 'aws:s3/bucketObjectLockConfigurationV2:BucketObjectLockConfigurationV2']).map((l) => l.inputs),
+      ...bucketParts(b, all, OBJECT_LOCK_TYPES).map((l) => l.inputs),
     ];
     const retention = locks.map((l) => obj(obj(l.rule).defaultRetention)).find((r) => r.mode === 'GOVERNANCE' || r.mode === 'COMPLIANCE');
     if (!retention) failures.push('has no Object Lock default retention (GOVERNANCE or COMPLIANCE)');
@@ -266,7 +272,8 @@ const dynamoProtected = rule(
 
 const dynamoConditionalWrites = rule(
   'dynamodb-no-unconditional-writes',
-  'DynamoDB tables deny batch and PartiQL writes (which cannot carry the condition that keeps published items append-only) in a resource policy',
+  'DynamoDB tables deny batch and PartiQL writes (which cannot carry the condition that keeps published items append-only) ' +
+    'in a resource policy',
   ['aws:dynamodb/table:Table'],
   (t, all) => {
     const policies = all.filter(
@@ -275,7 +282,8 @@ const dynamoConditionalWrites = rule(
         ((typeof r.inputs.resourceArn === 'string' && r.inputs.resourceArn.endsWith(`table/${String(t.inputs.name)}`)) ||
           (t.urn !== undefined && (r.propertyDependencies?.resourceArn ?? []).includes(t.urn))),
     );
-    const denied = new Set(policies.flatMap((p) => policyStatements(p.inputs.policy)).filter((st) => st.Effect === 'Deny').flatMap((st) => strings(st.Action)));
+    const denies = policies.flatMap((p) => policyStatements(p.inputs.policy)).filter((st) => st.Effect === 'Deny');
+    const denied = new Set(denies.flatMap((st) => strings(st.Action)));
     const needed = ['dynamodb:BatchWriteItem', 'dynamodb:PartiQLInsert', 'dynamodb:PartiQLUpdate', 'dynamodb:PartiQLDelete'];
     const open = needed.filter((a) => !denied.has(a) && !denied.has('dynamodb:*'));
     return { failures: open.length ? [`has no resource policy denying ${open.join(', ')}`] : [], ok: 'unconditional writes denied' };
@@ -485,7 +493,8 @@ const eksUpgradePolicy = rule(
   (c) => {
     const support = obj(c.inputs.upgradePolicy).supportType;
     return {
-      failures: support === 'STANDARD' || support === 'EXTENDED' ? [] : [`has upgrade policy ${String(support ?? 'unset (EXTENDED by default)')}`],
+      failures:
+        support === 'STANDARD' || support === 'EXTENDED' ? [] : [`has upgrade policy ${String(support ?? 'unset (EXTENDED by default)')}`],
       ok: `upgrade policy ${String(support)}`,
     };
   },
@@ -498,7 +507,8 @@ const eksAddonsPinned = rule(
   (r) => {
     if (r.type === 'aws:eks/addon:Addon') {
       const v = r.inputs.addonVersion;
-      return { failures: typeof v === 'string' && v !== '' ? [] : [`add-on ${String(r.inputs.addonName)} has no addonVersion`], ok: `${String(r.inputs.addonName)} ${String(v)}` };
+      const addon = String(r.inputs.addonName);
+      return { failures: typeof v === 'string' && v !== '' ? [] : [`add-on ${addon} has no addonVersion`], ok: `${addon} ${String(v)}` };
     }
     const failures: string[] = [];
     if (r.inputs.useDefaultVpcCni !== true && !obj(r.inputs.vpcCniOptions).addonVersion) failures.push('vpcCniOptions has no addonVersion');
@@ -554,7 +564,8 @@ const launchTemplateTags = rule(
   LAUNCH_TEMPLATES,
   (lt) => {
     const specs = arr(lt.inputs.tagSpecifications).map(obj);
-    const missing = ['instance', 'volume'].filter((t) => !specs.some((sp) => sp.resourceType === t && Object.keys(obj(sp.tags)).length > 0));
+    const tags = (t: string) => specs.some((sp) => sp.resourceType === t && Object.keys(obj(sp.tags)).length > 0);
+    const missing = ['instance', 'volume'].filter((t) => !tags(t));
     return { failures: missing.length ? [`does not tag ${missing.join(', ')}`] : [], ok: 'instances and volumes tagged' };
   },
 );
@@ -586,12 +597,17 @@ const noWorldIngress = rule(
 
 // --- Logs, budgets, alerting, secrets ------------------------------------------------------
 
-const logRetention = rule('cloudwatch-log-retention', 'CloudWatch log groups expire their logs', ['aws:cloudwatch/logGroup:LogGroup'], (g) => {
+const LOG_GROUPS = ['aws:cloudwatch/logGroup:LogGroup'];
+
+const logRetention = rule('cloudwatch-log-retention', 'CloudWatch log groups expire their logs', LOG_GROUPS, (g) => {
   const days = g.inputs.retentionInDays;
-  return { failures: typeof days === 'number' && days > 0 ? [] : ['keeps its logs forever (no retentionInDays)'], ok: `${String(days)} days` };
+  const kept = typeof days === 'number' && days > 0;
+  return { failures: kept ? [] : ['keeps its logs forever (no retentionInDays)'], ok: `${String(days)} days` };
 });
 
-const budgetAlerts = rule('budget-alerts', 'AWS Budgets notify someone at 80 % and 100 % of the limit', ['aws:budgets/budget:Budget'], (b) => {
+const BUDGETS = ['aws:budgets/budget:Budget'];
+
+const budgetAlerts = rule('budget-alerts', 'AWS Budgets notify someone at 80 % and 100 % of the limit', BUDGETS, (b) => {
   const notes = arr(b.inputs.notifications).map(obj);
   const at = (pct: number) =>
     notes.some(
@@ -601,7 +617,8 @@ const budgetAlerts = rule('budget-alerts', 'AWS Budgets notify someone at 80 % a
         (strings(n.subscriberSnsTopicArns).length > 0 || strings(n.subscriberEmailAddresses).length > 0),
     );
   const missing = [80, 100].filter((p) => !at(p));
-  return { failures: missing.length ? [`has no notification with a subscriber at ${missing.join(' % and ')} %`] : [], ok: 'notifies at 80 % and 100 %' };
+  const failures = missing.length ? [`has no notification with a subscriber at ${missing.join(' % and ')} %`] : [];
+  return { failures, ok: 'notifies at 80 % and 100 %' };
 });
 
 const HELM_RELEASES = ['kubernetes:helm.sh/v3:Release'];
@@ -610,7 +627,8 @@ const HELM_RELEASES = ['kubernetes:helm.sh/v3:Release'];
 function alertmanagerProblems(values: unknown): string[] {
   const config = obj(obj(obj(values).alertmanager).config);
   const receivers = arr(config.receivers).map(obj);
-  const sends = (name: unknown) => receivers.some((x) => x.name === name && Object.keys(x).some((k) => k.endsWith('_configs') && arr(x[k]).length > 0));
+  const delivers = (x: Obj) => Object.keys(x).some((k) => k.endsWith('_configs') && arr(x[k]).length > 0);
+  const sends = (name: unknown) => receivers.some((x) => x.name === name && delivers(x));
   const route = obj(config.route);
   const routes = arr(route.routes).map(obj);
   const routeFor = (pattern: RegExp) => routes.find((x) => strings(x.matchers).some((m) => pattern.test(m)));
@@ -625,11 +643,15 @@ function alertmanagerProblems(values: unknown): string[] {
 
 const alertmanagerReceivers: AwsRule = {
   name: 'alertmanager-routes-alerts',
-  description: "kube-prometheus-stack's Alertmanager sends alerts (critical ones included) to a receiver that delivers them, and routes the Watchdog heartbeat",
+  description:
+    "kube-prometheus-stack's Alertmanager sends alerts (critical ones included) to a receiver that delivers them, " +
+    'and routes the Watchdog heartbeat',
   check: (resources) =>
     resources
       .filter((r) => HELM_RELEASES.includes(r.type) && r.inputs.chart === 'kube-prometheus-stack')
-      .map((r) => result('alertmanager-routes-alerts', r, alertmanagerProblems(r.inputs.values), 'default, critical and heartbeat routes deliver')),
+      .map((r) =>
+        result('alertmanager-routes-alerts', r, alertmanagerProblems(r.inputs.values), 'default, critical and heartbeat routes deliver'),
+      ),
 };
 
 const SECRET_STORES = ['kubernetes:external-secrets.io/v1:ClusterSecretStore', 'kubernetes:external-secrets.io/v1beta1:ClusterSecretStore'];
@@ -642,9 +664,14 @@ const secretStoreScoped = rule(
     const conditions = arr(obj(s.inputs.spec).conditions).map(obj);
     const scoped =
       conditions.length > 0 &&
-      conditions.every((c) => strings(c.namespaces).length > 0 || c.namespaceSelector !== undefined || strings(c.namespaceRegexes).length > 0);
+      conditions.every(
+        (c) => strings(c.namespaces).length > 0 || c.namespaceSelector !== undefined || strings(c.namespaceRegexes).length > 0,
+      );
     const names = conditions.flatMap((c) => strings(c.namespaces));
-    return { failures: scoped ? [] : ['serves every namespace (no spec.conditions naming namespaces)'], ok: `serves ${names.join(', ') || 'selected namespaces'}` };
+    return {
+      failures: scoped ? [] : ['serves every namespace (no spec.conditions naming namespaces)'],
+      ok: `serves ${names.join(', ') || 'selected namespaces'}`,
+    };
   },
 );
 

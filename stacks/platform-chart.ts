@@ -11,7 +11,13 @@ import { cachedImage } from '../constructs/image-cache';
 import { API_KEY_SECRET, HF_TOKEN_SECRET, ModelNamespace, SHARED_CACHE_CLAIM } from '../constructs/model-namespace';
 import { ModelObservability, PlatformObservability } from '../constructs/observability';
 import { registryModelUri } from '../constructs/registry-layout';
-import { VllmModel, type LoraAdapterProps, type ModelCacheProps, type ModelSourceProps, type VllmModelProps } from '../constructs/vllm-model';
+import {
+  VllmModel,
+  type LoraAdapterProps,
+  type ModelCacheProps,
+  type ModelSourceProps,
+  type VllmModelProps,
+} from '../constructs/vllm-model';
 import { registryCachePath } from '../constructs/workload-layout';
 import type { LoraAdapter, ModelConfig, PlatformConfig } from './config';
 import { gpuHourPrice } from './cost/input';

@@ -87,7 +87,8 @@ export function loadStackSettings(): StackSettings {
   const cacheRegion = cacheHost ? /\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com$/.exec(cacheHost)?.[1] : undefined;
   if (cacheRegion && typeof region === 'string' && cacheRegion !== region) {
     problems.push(
-      `imageCache.registry ${cacheHost} is in ${cacheRegion}, but the stack deploys to aws:region ${region}; use the registry of this account in ${region}`,
+      `imageCache.registry ${cacheHost} is in ${cacheRegion}, but the stack deploys to aws:region ${region}; ` +
+        `use the registry of this account in ${region}`,
     );
   }
 
@@ -97,7 +98,8 @@ export function loadStackSettings(): StackSettings {
   const fromRegistry = platform.enabledModels.filter((m) => m.source.kind === 'registry').map((m) => m.id);
   if (fromRegistry.length > 0 && platform.registry.publisherPrincipalArns.length === 0) {
     warnings.push(
-      `models ${fromRegistry.join(', ')} load registry versions, but registry.publisherPrincipalArns is empty, so no publisher role exists and nobody but break-glass can publish one; list the CI role ARNs`,
+      `models ${fromRegistry.join(', ')} load registry versions, but registry.publisherPrincipalArns is empty, ` +
+        'so no publisher role exists and nobody but break-glass can publish one; list the CI role ARNs',
     );
   }
   const monitoring = platform.workloads.monitoring;

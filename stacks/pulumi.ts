@@ -11,7 +11,12 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { imageRegistryOf } from '../constructs/image-cache';
 import { AccessHost, PORT_FORWARD_DOCUMENT } from '../infra/access-host';
-import { ALERTMANAGER_SERVICE_ACCOUNT_NAME, CLUSTER_AUTOSCALER_IMAGE, ClusterAddons, EXTERNAL_SECRETS_SERVICE_ACCOUNT } from '../infra/addons';
+import {
+  ALERTMANAGER_SERVICE_ACCOUNT_NAME,
+  CLUSTER_AUTOSCALER_IMAGE,
+  ClusterAddons,
+  EXTERNAL_SECRETS_SERVICE_ACCOUNT,
+} from '../infra/addons';
 import { Alerting } from '../infra/alerting';
 import { EnvironmentBudget } from '../infra/budget';
 import { Cluster } from '../infra/cluster';
@@ -290,7 +295,10 @@ export const clusterEndpoint = cluster.endpoint;
 export const accessHostId = accessHost?.instance.id ?? null;
 /** The SSM document that forwards a local port to the API endpoint through the access host. */
 export const accessHostPortForwardDocument = accessHost ? PORT_FORWARD_DOCUMENT : null;
-/** Model registry: S3 bucket for files, DynamoDB table of versions, and the roles CI publishes and break-glass acts with (null when no principals are named). */
+/**
+ * Model registry: S3 bucket for files, DynamoDB table of versions, and the roles CI publishes
+ * and break-glass acts with (null when no principals are named).
+ */
 export const registryBucket = registry.bucket.bucket;
 export const registryTable = registry.table.name;
 export const registryPublisherRoleArn = registry.publisher?.arn ?? null;
