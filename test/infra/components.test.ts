@@ -3,6 +3,7 @@
  * exercise (Bottlerocket GPU nodes).
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { RATE_LIMIT_STORE_IMAGE } from '../../constructs/gateway';
 import { cachedImage, imageRegistryOf } from '../../constructs/image-cache';
 import { alertmanagerConfig } from '../../infra/alerting';
 import { tunnelKubeconfig } from '../../infra/cluster';
@@ -145,7 +146,8 @@ describe('image references through the pull-through cache', () => {
     });
     const objs = byName(run.resources, 'kubernetes:yaml/v2:ConfigGroup', 'workloads-manifests').inputs.objs as { kind: string; spec?: { template?: { spec: { containers: { image: string }[] } } } }[];
     const images = objs.filter((o) => o.kind === 'Deployment').flatMap((d) => d.spec!.template!.spec.containers.map((c) => c.image));
-    expect(new Set(images)).toEqual(new Set([`${ecr}/docker-hub/vllm/vllm-openai:v0.18.0`]));
+    // The models and the front door's rate-limit store (dev runs the front door).
+    expect(new Set(images)).toEqual(new Set([`${ecr}/docker-hub/vllm/vllm-openai:v0.18.0`, `${ecr}/docker-hub/${RATE_LIMIT_STORE_IMAGE}`]));
     const autoscaler = byName(run.resources, 'kubernetes:helm.sh/v3:Release', 'addons-cluster-autoscaler').inputs.values as { image: { repository: string } };
     expect(autoscaler.image.repository).toBe(`${ecr}/k8s/autoscaling/cluster-autoscaler`);
   });
