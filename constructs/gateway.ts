@@ -421,7 +421,7 @@ function externalSecret(scope: Construct, id: string, metadata: Json, p: LlmGate
 
 /** The Valkey pod the rate limiter keeps counters in; returns its in-cluster address. */
 function rateLimitStore(
-  scope: Construct, namespace: string, name: string, baseLabels: Record<string, string>, image = RATE_LIMIT_STORE_IMAGE,
+  scope: Construct, namespace: string, name: string, baseLabels: Record<string, string>, image: string = RATE_LIMIT_STORE_IMAGE,
 ): string {
   const selector = { 'app.kubernetes.io/name': 'valkey', 'app.kubernetes.io/instance': name };
   const labels = { ...baseLabels, ...selector };
