@@ -66,6 +66,8 @@ export interface StackOverrides {
   readonly secrets?: Partial<Record<keyof typeof TEST_SECRETS, string>>;
   /** Keys set in plain text instead of as secrets. */
   readonly plainTextSecrets?: readonly (keyof typeof TEST_SECRETS)[];
+  /** `aws:*` settings added to the stack file's (`{ profile: 'ci' }` sets aws:profile). */
+  readonly aws?: Record<string, unknown>;
 }
 
 type Json = Record<string, unknown>;
@@ -91,6 +93,7 @@ export function stackConfig(env: string, overrides: StackOverrides = {}): { conf
     const value = section && overrides.settings && section in overrides.settings ? merge(doc.config[key], overrides.settings[section]) : doc.config[key];
     config[key] = typeof value === 'string' ? value : JSON.stringify(value);
   }
+  for (const [k, v] of Object.entries(overrides.aws ?? {})) config[`aws:${k}`] = typeof v === 'string' ? v : JSON.stringify(v);
   const secretKeys: string[] = [];
   for (const [k, v] of Object.entries(overrides.secrets ?? TEST_SECRETS)) {
     const key = `${PROJECT}:${k}`;

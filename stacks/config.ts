@@ -278,27 +278,28 @@ const budget = z.strictObject({
 /** Tag keys every AWS resource carries; `environment` and `project` are set from the stack. */
 export const COST_TAG_KEYS = { environment: 'environment', project: 'project', costCenter: 'cost-center' } as const;
 
-/** The tags every AWS resource carries (provider default tags) and node groups put on what they launch. */
-export function costTags(config: Pick<PlatformConfig, 'environment' | 'tags'>): Record<string, string> {
+/**
+ * The tags every AWS resource carries (provider default tags) and node groups put on what they
+ * launch: `extra` (the stack's own `aws:defaultTags`) with the cost tags on top.
+ */
+export function costTags(
+  config: Pick<PlatformConfig, 'environment' | 'costCenter'>,
+  extra: Readonly<Record<string, string>> = {},
+): Record<string, string> {
   return {
-    ...config.tags.extra,
+    ...extra,
     [COST_TAG_KEYS.environment]: config.environment,
     [COST_TAG_KEYS.project]: PROJECT,
-    [COST_TAG_KEYS.costCenter]: config.tags.costCenter,
+    [COST_TAG_KEYS.costCenter]: config.costCenter,
   };
 }
 
-/** Cost-allocation tags on every AWS resource (provider default tags) and on the nodes' instances and volumes. */
-const tags = z.strictObject({
-  costCenter: z.string().min(1).max(256).default('llm-platform'),
-  /** More tags for every resource. */
-  extra: z
-    .record(
-      z.string().regex(/^(?!aws:)[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u, 'must be an AWS tag key (not starting with aws:)'),
-      z.string().max(256),
-    )
-    .default({}),
-});
+/** An AWS tag value: up to 256 letters, digits, spaces and _ . : / = + - @. */
+const awsTagValue = z
+  .string()
+  .min(1)
+  .max(256)
+  .regex(/^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u, 'must be an AWS tag value: letters, digits, spaces and _ . : / = + - @');
 
 /** ECR pull-through cache for the vLLM image and the add-on images that come from supported registries. */
 const imageCache = z.strictObject({
@@ -596,7 +597,8 @@ export const platformSchema = z.strictObject({
   secrets: secrets.prefault({}),
   alerting: alerting.prefault({}),
   budget: budget.prefault({}),
-  tags: tags.prefault({}),
+  /** The `cost-center` tag on every AWS resource (beside `environment` and `project`); more tags go in aws:defaultTags. */
+  costCenter: awsTagValue.default('llm-platform'),
   imageCache: imageCache.prefault({}),
   workloads: workloads.prefault({}),
   slo: slo.prefault({}),
@@ -1180,14 +1182,6 @@ const checkImageCache: Check = (c, { errors }) => {
   });
 };
 
-/** Extra tags that would overwrite the ones the stack sets. */
-const checkTags: Check = (c, { errors }) => {
-  const reserved = Object.values(COST_TAG_KEYS) as string[];
-  for (const [k, v] of Object.entries(c.tags.extra)) {
-    if (reserved.includes(k)) errors.push(`tags.extra.${k} would replace a tag the stack sets, got ${show(v)}; use tags.costCenter or another key`);
-  }
-};
-
 /**
  * The checks in the order their messages appear: the EKS calendar, the environment, each variant,
  * then GPU capacity and the front door.
@@ -1206,7 +1200,6 @@ const ENVIRONMENT_CHECKS: readonly Check[] = [
   checkAmiRelease('gpuNodes'),
   checkLoraAdapters,
   checkImageCache,
-  checkTags,
 ];
 const MODEL_CHECKS: readonly ModelCheck[] = [
   checkReplicaBounds,

@@ -45,12 +45,13 @@ function settingsOrExit(): StackSettings {
   }
 }
 
-const { platform: config, region, secrets, warnings } = settingsOrExit();
+const { platform: config, region, awsProviderArgs, defaultTags, secrets, warnings } = settingsOrExit();
 for (const w of warnings) pulumi.log.warn(w);
 
 const namePrefix = `${PROJECT}-${config.environment}`;
-const tags = costTags(config);
-const awsProvider = new aws.Provider('aws', { region: region as aws.Region, defaultTags: { tags } });
+const tags = costTags(config, defaultTags);
+// An explicit provider does not read the stack's aws:* settings: hand them over, tags merged.
+const awsProvider = new aws.Provider('aws', { ...awsProviderArgs, region: region as aws.Region, defaultTags: { tags } });
 /** Options of every top-level component: its AWS resources go through the tagged provider. */
 const withAws = (o: pulumi.ComponentResourceOptions = {}): pulumi.ComponentResourceOptions => ({ ...o, providers: { aws: awsProvider } });
 const accountId = aws.getCallerIdentityOutput({}, { provider: awsProvider }).accountId;

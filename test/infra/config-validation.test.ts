@@ -192,9 +192,9 @@ describe('image cache and tags', () => {
     ]);
   });
 
-  it('fails when an extra tag would replace one the stack sets', () => {
-    expect(problems({ tags: { extra: { environment: 'x' } } })).toEqual([
-      'tags.extra.environment would replace a tag the stack sets, got "x"; use tags.costCenter or another key',
+  it('fails when the cost centre is not an AWS tag value', () => {
+    expect(problems({ costCenter: 'ml#1' })).toEqual([
+      'costCenter must be an AWS tag value: letters, digits, spaces and _ . : / = + - @, got "ml#1"',
     ]);
   });
 

@@ -635,7 +635,7 @@ describe.each(realEnvironments())('%s stack', (env, config: PlatformConfig) => {
       const provider = one('pulumi:providers:aws', 'aws');
       expect(inputs(provider)).toMatchObject({ region: 'us-east-1' });
       expect(JSON.parse(String(inputs(provider).defaultTags))).toEqual({
-        tags: { environment: env, project: 'llm-platform', 'cost-center': config.tags.costCenter },
+        tags: { environment: env, project: 'llm-platform', 'cost-center': config.costCenter },
       });
       const ref = `${provider.urn}::${provider.name}-id`;
       const aws = all.filter((r) => r.custom && r.type.startsWith('aws:'));

@@ -149,6 +149,25 @@ describe('the Pulumi program', () => {
     ]);
   });
 
+  it('fails when aws:defaultTags would replace a cost tag', async () => {
+    const e = await failure('dev', { aws: { defaultTags: { tags: { team: 'ml', environment: 'x' } } } });
+    expect(e.message).toBe(
+      'Pulumi.dev.yaml has 1 config error:\n  - aws:defaultTags.tags.environment would replace a tag the stack sets, got "x"; remove it (the stack tags environment and project itself; set llm-platform:costCenter for cost-center)',
+    );
+  });
+
+  it('hands the stack\'s aws:* settings to its AWS provider, the stack\'s default tags under the cost tags', async () => {
+    const run = await runStack('dev', {
+      settings: { costCenter: 'ml-research' },
+      aws: { profile: 'llm-ci', allowedAccountIds: ['123456789012'], defaultTags: { tags: { team: 'ml' } } },
+    });
+    const provider = run.resources.find((r) => r.type === 'pulumi:providers:aws' && r.name === 'aws')!;
+    expect(provider.inputs).toMatchObject({ region: 'us-east-1', profile: 'llm-ci', allowedAccountIds: JSON.stringify(['123456789012']) });
+    expect(JSON.parse(String(provider.inputs.defaultTags))).toEqual({
+      tags: { team: 'ml', environment: 'dev', project: 'llm-platform', 'cost-center': 'ml-research' },
+    });
+  });
+
   it('warns when KEDA would query a Prometheus other than the one the stack installs', async () => {
     const run = await runStack('dev', { settings: { workloads: { monitoring: { namespace: 'observability' } } } });
     expect(run.warnings).toEqual([
