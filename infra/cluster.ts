@@ -45,6 +45,8 @@ export interface ClusterArgs {
    * @default - the endpoint directly
    */
   readonly apiTunnelPort?: number;
+  /** AWS profile the kubeconfig's `aws eks get-token` uses (the stack's aws:profile). @default - the ambient credentials */
+  readonly kubeconfigProfile?: string;
   readonly tags: Readonly<Record<string, string>>;
 }
 
@@ -112,6 +114,7 @@ export class Cluster extends pulumi.ComponentResource {
         // Without it a cluster created through the API enters extended support (at 6× the price) when standard support ends.
         upgradePolicy: { supportType: args.supportType },
         deletionProtection: args.deletionProtection,
+        ...(args.kubeconfigProfile ? { providerCredentialOpts: { profileName: args.kubeconfigProfile } } : {}),
         vpcId: args.vpcId,
         privateSubnetIds: args.privateSubnetIds,
         publicSubnetIds: args.publicSubnetIds,

@@ -86,6 +86,7 @@ const cluster = new Cluster(
     logRetentionDays: config.cluster.logRetentionDays,
     deletionProtection: config.cluster.deletionProtection,
     apiTunnelPort: config.cluster.apiTunnelPort,
+    kubeconfigProfile: typeof awsProviderArgs.profile === 'string' ? awsProviderArgs.profile : undefined,
     tags,
   },
   withAws(),

@@ -166,6 +166,8 @@ describe('the Pulumi program', () => {
     expect(JSON.parse(String(provider.inputs.defaultTags))).toEqual({
       tags: { team: 'ml', environment: 'dev', project: 'llm-platform', 'cost-center': 'ml-research' },
     });
+    // The kubeconfig's aws eks get-token uses the same profile.
+    expect(run.resources.find((r) => r.type === 'eks:index:Cluster')!.inputs).toMatchObject({ providerCredentialOpts: { profileName: 'llm-ci' } });
   });
 
   it('warns when KEDA would query a Prometheus other than the one the stack installs', async () => {
