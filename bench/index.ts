@@ -61,7 +61,8 @@ export { type AutoscaleResult, autoscalePassed, autoscaleResultSchema, type Auto
 export { autoscaleSuite, renderAutoscaleHtml, renderAutoscaleMarkdown } from './autoscale/report';
 export { type PostdeployOptions, runPostdeploy } from './postdeploy/postdeploy';
 export { type PostdeployResult, postdeployResultSchema, type VariantResult } from './postdeploy/result';
-export { loadEnvDefaults, loadTargets, type Target, type Targets } from './postdeploy/targets';
+export { loadEnvDefaults } from './postdeploy/env-file';
+export { loadTargets, type Target, type Targets } from './postdeploy/targets';
 export { postdeploySuites, renderPostdeployHtml, renderPostdeployMarkdown } from './postdeploy/report';
 export { autoscaleCommand } from './autoscale/command';
 export { postdeployCommand } from './postdeploy/command';

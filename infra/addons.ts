@@ -11,7 +11,6 @@ import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { GPU_NODE_LABEL, GPU_NODE_TAINT } from '../constructs/hardware';
 import { nodeLabelsAllowlist } from '../constructs/observability/cost';
-import type { PlatformConfig } from '../stacks/config';
 import { PodIdentityRole, type PolicyStatement, type ServiceAccountRef } from './iam';
 import { NODE_GROUP_PREFIX } from './node-groups';
 import { PROMETHEUS_STORAGE_GIB } from './sizes';
@@ -74,15 +73,20 @@ export const CHARTS = {
   },
 } as const satisfies Record<string, ChartRef>;
 
-type KubernetesVersion = PlatformConfig['cluster']['kubernetesVersion'];
-
-/** Cluster Autoscaler minor version must match the cluster's. */
-export const CLUSTER_AUTOSCALER_IMAGE_TAGS: Readonly<Record<KubernetesVersion, string>> = {
+/**
+ * Cluster Autoscaler minor version must match the cluster's. The config's versions must be keys
+ * here: stacks/pulumi.ts passes `cluster.kubernetesVersion` as a {@link KubernetesVersion}, so a
+ * version the config accepts and this table lacks fails the type-check.
+ */
+export const CLUSTER_AUTOSCALER_IMAGE_TAGS = {
   '1.31': 'v1.31.0',
   '1.32': 'v1.32.5',
   '1.33': 'v1.33.3',
   '1.34': 'v1.34.2',
-};
+} as const satisfies Readonly<Record<string, string>>;
+
+/** A Kubernetes version the add-ons know how to run on. */
+export type KubernetesVersion = keyof typeof CLUSTER_AUTOSCALER_IMAGE_TAGS;
 
 export const CLUSTER_AUTOSCALER_SERVICE_ACCOUNT: ServiceAccountRef = { namespace: 'kube-system', name: 'cluster-autoscaler' };
 export const EXTERNAL_SECRETS_SERVICE_ACCOUNT: ServiceAccountRef = { namespace: 'external-secrets', name: 'external-secrets' };

@@ -7,7 +7,12 @@ import * as aws from '@pulumi/aws';
 import * as eks from '@pulumi/eks';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
-import { CONTROL_PLANE_LOGS } from '../policy/aws-rules';
+
+/**
+ * Every EKS control-plane log type. The policy rule `eks-control-plane-logging` keeps its own
+ * list, so it checks this one rather than agreeing with it by construction.
+ */
+export const CONTROL_PLANE_LOG_TYPES = ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'] as const;
 
 /** EKS access policy that makes a principal cluster admin. */
 export const CLUSTER_ADMIN_POLICY_ARN = 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy';
@@ -65,7 +70,7 @@ export class Cluster extends pulumi.ComponentResource {
         endpointPublicAccess: publicEndpoint,
         // Without an explicit list EKS opens the public endpoint to 0.0.0.0/0.
         publicAccessCidrs: publicEndpoint ? [...args.publicAccessCidrs] : undefined,
-        enabledClusterLogTypes: [...CONTROL_PLANE_LOGS],
+        enabledClusterLogTypes: [...CONTROL_PLANE_LOG_TYPES],
         encryptionConfigKeyArn: this.secretsKey.arn,
         authenticationMode: eks.AuthenticationMode.Api,
         accessEntries: Object.fromEntries(

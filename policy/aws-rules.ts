@@ -386,7 +386,7 @@ const eksSecrets = rule('eks-secrets-encryption', 'EKS envelope-encrypts Kuberne
   return { failures: typeof key === 'string' && key !== '' ? [] : ['does not encrypt Kubernetes secrets with a KMS key'], ok: 'secrets encrypted with KMS' };
 });
 
-/** Every EKS control-plane log type (infra/cluster.ts turns these on). */
+/** Every EKS control-plane log type: what the rule expects, written here and not taken from infra/. */
 export const CONTROL_PLANE_LOGS = ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'] as const;
 
 const eksLogging = rule('eks-control-plane-logging', 'EKS sends every control-plane log type to CloudWatch', EKS_CLUSTER_TYPES, (c) => {

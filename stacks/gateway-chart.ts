@@ -7,8 +7,8 @@ import type { Construct } from 'constructs';
 import { ENVOY_GATEWAY_NAMESPACE, LlmGateway, type LlmGatewayProps } from '../constructs/gateway';
 import { BACKEND_HEADER, backendName, servedModel, type RoutingTarget } from '../constructs/gateway-layout';
 import { VLLM_PORT } from '../constructs/vllm-model';
-import type { PlatformConfig } from './config';
-import { resolvedRoutes } from './gateway-config';
+import type { PlatformConfig } from '../config/platform';
+import { resolvedRoutes } from '../config/gateway';
 
 /** Name of the chart (and file) holding the gateway objects. */
 export const GATEWAY_CHART = 'gateway';

@@ -11,7 +11,7 @@ import { API_KEY_SECRET, HF_TOKEN_SECRET, ModelNamespace, SHARED_CACHE_CLAIM } f
 import { ModelObservability, PlatformObservability } from '../constructs/observability';
 import { registryModelUri } from '../constructs/registry-layout';
 import { VllmModel, type ModelCacheProps, type ModelSourceProps, type VllmModelProps } from '../constructs/vllm-model';
-import type { ModelConfig, PlatformConfig } from './config';
+import type { ModelConfig, PlatformConfig } from '../config/platform';
 import { gpuHourPrice } from './cost/input';
 import { addGatewayChart, gatewayClientNamespaces } from './gateway-chart';
 

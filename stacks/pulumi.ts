@@ -17,7 +17,7 @@ import { ClusterStorage } from '../infra/storage';
 import { FrontDoor } from '../infra/gateway';
 import { Workloads, serviceEndpoints } from '../infra/workloads';
 import { rateLimitStoreUrl } from '../constructs/gateway';
-import { ConfigError, PROJECT } from './config';
+import { ConfigError, PROJECT } from '../config/platform';
 import { frontDoorDescription } from './gateway-chart';
 import { renderManifests } from './manifests';
 import { loadStackSettings, type StackSettings } from './pulumi-config';

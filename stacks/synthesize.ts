@@ -8,7 +8,7 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, ConfigErrors, environmentOf, loadEnvironmentFile, type PlatformConfig } from './config';
+import { ConfigError, ConfigErrors, environmentOf, loadEnvironmentFile, type PlatformConfig } from '../config/platform';
 import { platformApp } from './platform-chart';
 
 /** The project root: where Pulumi.<env>.yaml files live. */

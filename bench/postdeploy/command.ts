@@ -30,7 +30,8 @@ import {
 import { POSTDEPLOY_DEFAULTS } from './defaults';
 import { runPostdeploy } from './postdeploy';
 import { postdeploySuites, renderPostdeployHtml, renderPostdeployMarkdown } from './report';
-import { loadEnvDefaults, loadTargets, type RollbackPlan } from './targets';
+import { loadEnvDefaults } from './env-file';
+import { loadTargets, type RollbackPlan } from './targets';
 import { addFrontDoorFlags, type FrontDoorFlags, frontDoorOptionsFrom } from '../frontdoor/command';
 
 export interface PostdeployFlags extends OutputFlags, RegistryFlags, FrontDoorFlags {

@@ -6,14 +6,15 @@
  *   in-cluster URL, plus `registryBucket` / `registryTable`), or
  * - a small YAML or JSON file (`variants:` name → URL or settings; see docs/postdeploy.md),
  *
- * with defaults from the environment's config (`--env-file Pulumi.prod.yaml`): each variant's SLO
- * as thresholds (`ttftMs.p95<slo.ttftP95Ms`, `itlMs.p95<slo.itlP95Ms`, `errorRate<slo.errorRatio`),
- * its LoRA adapters, its namespace, and whether it autoscales.
+ * with defaults from the environment's service contract (config/service-contract.ts, read from
+ * `--env-file Pulumi.prod.yaml`): each variant's SLO as thresholds (`ttftMs.p95<slo.ttftP95Ms`,
+ * `itlMs.p95<slo.itlP95Ms`, `errorRate<slo.errorRatio`), its LoRA adapters, its namespace, and
+ * whether it autoscales.
  */
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { ConfigError, loadEnvironmentFile, type PlatformConfig } from '../../stacks/config';
+import type { ServiceContract, SloContract } from '../../config/service-contract';
 import { UsageError, usageErrors } from '../errors';
 import { parseThresholds } from '../thresholds';
 import { POSTDEPLOY_DEFAULTS } from './defaults';
@@ -133,23 +134,14 @@ export function namespaceOfUrl(url: string): string | undefined {
 }
 
 /** Thresholds a variant's SLO implies. */
-export function sloThresholds(slo: { readonly ttftP95Ms: number; readonly itlP95Ms: number; readonly errorRatio: number }): string[] {
+export function sloThresholds(slo: SloContract): string[] {
   return [`ttftMs.p95<${slo.ttftP95Ms}`, `itlMs.p95<${slo.itlP95Ms}`, `errorRate<${slo.errorRatio}`];
-}
-
-/** Loads an environment file for defaults; a config problem is a usage error (exit 2). */
-export function loadEnvDefaults(file: string): PlatformConfig {
-  try {
-    return loadEnvironmentFile(file);
-  } catch (err) {
-    if (err instanceof ConfigError) throw new UsageError(`--env-file ${err.message}`);
-    throw new UsageError(`--env-file ${file} cannot be read, got ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; pass a Pulumi.<env>.yaml`);
-  }
 }
 
 export interface TargetsRequest {
   readonly file: string;
-  readonly env?: PlatformConfig;
+  /** The environment's promises (`loadEnvDefaults`): thresholds, adapters, namespace, scaling. */
+  readonly env?: ServiceContract;
   /** Check only these variants. @default - all */
   readonly only?: readonly string[];
   /** URL overrides (port-forwards), by variant. */
@@ -211,10 +203,10 @@ export async function loadTargets(r: TargetsRequest): Promise<Targets> {
   for (const [name, v] of entries) {
     if (r.only !== undefined && r.only.length > 0 && !r.only.includes(name)) continue;
     const o = typeof v === 'string' ? { url: v } : v;
-    const model = env?.enabledModels.find((m) => m.name === name);
-    if (env !== undefined && model === undefined) problems.push(`variant ${name} is not an enabled model of ${env.environment}, got ${env.enabledModels.map((m) => m.name).join(', ')}; check --env-file`);
+    const model = env?.variants.find((m) => m.name === name);
+    if (env !== undefined && model === undefined) problems.push(`variant ${name} is not an enabled model of ${env.environment}, got ${env.variants.map((m) => m.name).join(', ')}; check --env-file`);
     const url = r.urls?.[name] ?? o.url;
-    const namespace = r.namespace ?? ('namespace' in o ? o.namespace : undefined) ?? namespaceOfUrl(o.url) ?? base.namespace ?? env?.workloads.namespace ?? POSTDEPLOY_DEFAULTS.namespace;
+    const namespace = r.namespace ?? ('namespace' in o ? o.namespace : undefined) ?? namespaceOfUrl(o.url) ?? base.namespace ?? env?.namespace ?? POSTDEPLOY_DEFAULTS.namespace;
     const fromTargets = 'thresholds' in o ? o.thresholds : undefined;
     const thresholds = fromTargets ?? (model !== undefined ? sloThresholds(model.slo) : []);
     try {
@@ -223,7 +215,7 @@ export async function loadTargets(r: TargetsRequest): Promise<Targets> {
       if (!(err instanceof UsageError)) throw err;
       problems.push(...err.problems.map((p) => `variant ${name}: ${p}`));
     }
-    const adapters = ('adapters' in o ? o.adapters : undefined) ?? (model?.adapters ?? []).map((a) => `${a.name}=${name}`);
+    const adapters = ('adapters' in o ? o.adapters : undefined) ?? (model?.adapters ?? []).map((a) => `${a}=${name}`);
     const rollbackSetting = 'rollback' in o ? o.rollback : undefined;
     const rollback = rollbackSetting === false ? null : typeof rollbackSetting === 'object' ? rollbackSetting : rollbackSetting === true || r.rollback === true ? {} : null;
     const autoscaleSetting = 'autoscale' in o ? o.autoscale : undefined;

@@ -15,7 +15,7 @@ import {
   UPSTREAM_KEY_SECRET,
 } from '../../constructs/gateway';
 import { BACKEND_HEADER, CLIENT_ID_HEADER, backendName, servedModel } from '../../constructs/gateway-layout';
-import { parsePlatformConfig, type PlatformConfig } from '../../stacks/config';
+import { parsePlatformConfig, type PlatformConfig } from '../../config/platform';
 import { directTargets, gatewayProps } from '../../stacks/gateway-chart';
 import { renderManifests, type KubernetesObject } from '../../stacks/manifests';
 import { find, ofKind, realEnvironments } from '../support/manifests';

@@ -8,7 +8,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { App } from 'cdk8s';
 import { CAPACITY_TYPE_LABEL, GPU_INSTANCE_TYPES, GPU_NODE_LABEL, GPU_NODE_TAINT } from '../../constructs/hardware';
-import type { PlatformConfig } from '../../stacks/config';
+import type { PlatformConfig } from '../../config/platform';
 import { renderManifests } from '../../stacks/manifests';
 import { addPlatformCharts } from '../../stacks/platform-chart';
 import { CHARTS, CLUSTER_AUTOSCALER_IMAGE_TAGS, EXPANDER_PRIORITIES, prometheusUrl } from '../../infra/addons';

@@ -16,7 +16,7 @@ import {
   nodeLabelsAllowlist,
 } from '../../constructs/observability';
 import { priceBook } from '../../bench/cost';
-import { parsePlatformConfig } from '../../stacks/config';
+import { parsePlatformConfig } from '../../config/platform';
 import { gpuHourPrice } from '../../stacks/cost/input';
 import { renderManifests } from '../../stacks/manifests';
 import { find } from '../support/manifests';

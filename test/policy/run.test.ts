@@ -7,13 +7,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../stacks/config';
+import { ConfigError } from '../../config/platform';
 import { PROJECT_ROOT, environments } from '../../stacks/synthesize';
 import { formatTable, summarize, type PolicyRow } from '../../policy/report';
-import { UsageError, runPolicy } from '../../policy/run';
+import { UsageError, runPolicy } from '../../stacks/policy-run';
 
 function cli(args: string[]) {
-  return spawnSync(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'policy/run.ts'), ...args], {
+  return spawnSync(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'stacks/policy-run.ts'), ...args], {
     cwd: PROJECT_ROOT,
     encoding: 'utf8',
     timeout: 60_000,

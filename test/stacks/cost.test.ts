@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { priceBook } from '../../bench/cost';
-import { ConfigError, parsePlatformConfig, type PlatformConfig } from '../../stacks/config';
+import { ConfigError, parsePlatformConfig, type PlatformConfig } from '../../config/platform';
 import { estimates, staleReadmes } from '../../stacks/cost';
 import { estimateMonthlyCost, type CostInput } from '../../stacks/cost/estimate';
 import { DEFAULT_USAGE, costInput, environmentPrices, supportTierOf } from '../../stacks/cost/input';

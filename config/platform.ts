@@ -9,6 +9,10 @@
  * anything is synthesized or registered: keys this project does not read, schema errors, and
  * the cross-field checks, which run on whatever parsed (a check that needs a value that failed
  * is skipped, the others still run).
+ *
+ * A leaf module: it imports data (constructs/, facts/) and nothing from stacks/, infra/, policy/
+ * or bench/, so the composition roots in stacks/ and the bench's service contract
+ * (config/service-contract.ts) read one schema.
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -38,7 +42,7 @@ import {
   stabilizationWindowSec,
   userLabels,
   vllmArgumentValue,
-} from './config-fields';
+} from './fields';
 import {
   type Finding,
   closest,
@@ -48,12 +52,12 @@ import {
   show,
   withoutInvisible,
   withoutRedundantIssues,
-} from './config-issues';
-import { PROJECT, isEncrypted, splitConfigKeys, stackFileConfig } from './config-keys';
+} from './issues';
+import { PROJECT, isEncrypted, splitConfigKeys, stackFileConfig } from './keys';
 import { vllmVersionProblems } from './vllm-version';
-import { checkGateway, gatewaySchema } from './gateway-config';
+import { checkGateway, gatewaySchema } from './gateway';
 
-export { PROJECT } from './config-keys';
+export { PROJECT } from './keys';
 
 /**
  * Keys set with `pulumi config set --secret`. Only infra/ reads them (it copies them into
@@ -63,7 +67,10 @@ export const SECRET_KEYS = ['hfToken', 'apiKey'] as const;
 
 /** Spot interruption notice: everything a pod does on the way out must fit in it. */
 export const SPOT_NOTICE_SEC = 120;
-/** Time left for the kubelet and node drain after the pod's own shutdown; see DESIGN.md. */
+/**
+ * Seconds of the SPOT notice a pod's own shutdown (preStop sleep + vLLM's drain) may take; the
+ * other 30 s go to noticing the interruption, cordoning and evicting, and the kill margin.
+ */
 export const SPOT_SHUTDOWN_BUDGET_SEC = 90;
 
 /** VPC sizes the network layout supports: four equal blocks, one per zone (up to 3) plus public subnets. */
@@ -437,7 +444,7 @@ export const platformSchema = z.strictObject({
   slo: slo.prefault({}),
   models: models.prefault({}),
   pricing: pricing.prefault({}),
-  /** The front door (stacks/gateway-config.ts). */
+  /** The front door (config/gateway.ts). */
   gateway: gatewaySchema.prefault({}),
 });
 
@@ -877,7 +884,7 @@ const MODEL_CHECKS: readonly ModelCheck[] = [
   checkMemoryFitsNode,
   checkShmWithinMemory,
 ];
-/** The front door's own checks (stacks/gateway-config.ts), with each variant's served name. */
+/** The front door's own checks (config/gateway.ts), with each variant's served name. */
 const checkFrontDoor: Check = (c, out) => {
   const named = Object.fromEntries(VARIANT_IDS.map((id) => [id, { ...c.models[id], name: CATALOG[id].name }]));
   const front = checkGateway({ tier: c.tier, gateway: c.gateway, models: named });

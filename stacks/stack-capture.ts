@@ -7,16 +7,17 @@
  * test framework. Config and mocks are set before the program is imported, and every capture
  * imports a fresh instance of the program module.
  *
- * Not part of the policy pack: index.ts never imports this file.
+ * Not part of the policy pack (policy/index.ts): a composition root that runs the stacks, so it
+ * lives here and not in policy/, which never imports stacks/.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as pulumi from '@pulumi/pulumi';
 import { parse as parseYaml } from 'yaml';
-import { PROJECT } from '../stacks/config';
-import { PROJECT_ROOT } from '../stacks/synthesize';
-import type { PolicyResource } from './aws-rules';
+import { PROJECT } from '../config/platform';
+import type { PolicyResource } from '../policy/aws-rules';
+import { PROJECT_ROOT } from './synthesize';
 
 export const ACCOUNT_ID = '123456789012';
 export const ZONES = ['us-east-1a', 'us-east-1b', 'us-east-1c', 'us-east-1d'];
