@@ -8,7 +8,8 @@
  */
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type CliIo, main, processIo } from './cli';
+import { type CliIo, processIo } from './cli/io';
+import { main } from './cli/main';
 import { EXIT } from './errors';
 import { loadSuite, renderJunit, smokeSuite } from './report/junit';
 import { loadResultSchema, smokeResultSchema } from './result';

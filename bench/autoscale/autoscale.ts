@@ -16,11 +16,9 @@ import { kedaHpaName } from '../kube/layout';
 import { Interrupted, pollUntil } from '../kube/poll';
 import { countPods } from '../kube/state';
 import { describeProfile, type LoadProfile } from '../load/schedule';
-import { POSTDEPLOY_DEFAULTS } from '../postdeploy/defaults';
-import { BackgroundLoad, type BackgroundLoadOptions } from '../postdeploy/traffic';
-import { SCHEMA_VERSION, type ThresholdResult } from '../result';
-import type { CheckEvent } from '../rollout/result';
-import { TOOL } from '../version';
+import { POSTDEPLOY_DEFAULTS } from '../checks/defaults';
+import { BackgroundLoad, type BackgroundLoadOptions } from '../checks/traffic';
+import { type CheckEvent, envelope, type ThresholdResult } from '../result';
 import { type QueueSource, queueReader } from './queue';
 import type { AutoscaleResult, AutoscaleSample } from './result';
 
@@ -293,11 +291,7 @@ export async function runAutoscale(o: AutoscaleOptions): Promise<AutoscaleResult
   if (peak.pending > 0) note(`up to ${peak.pending} pods waited Pending: new replicas need new GPU nodes (Cluster Autoscaler or Karpenter)`);
   const totals = load.meter.totals;
   return {
-    schemaVersion: SCHEMA_VERSION,
-    kind: 'autoscale',
-    tool: { ...TOOL },
-    startedAt: startedAt.toISOString(),
-    finishedAt: new Date().toISOString(),
+    ...envelope('autoscale', startedAt),
     namespace: ns,
     variant: o.variant,
     deployment: deployName,

@@ -12,15 +12,14 @@ import { EXIT, RunError } from '../errors';
 import type { KubeClient } from '../kube/client';
 import { resultPassed, runLoad } from '../load/engine';
 import type { LoadProfile } from '../load/schedule';
-import { SCHEMA_VERSION } from '../result';
+import { envelope } from '../result';
 import { rollbackPassed } from '../rollout/result';
 import { type RollbackTarget, runRollback } from '../rollout/rollback';
 import { autoscalePassed } from '../autoscale/result';
 import { runSmoke } from '../smoke/smoke';
-import { TOOL } from '../version';
 import type { QueueSource } from '../autoscale/queue';
 import { BENCH_DEFAULTS } from '../defaults';
-import { POSTDEPLOY_DEFAULTS } from './defaults';
+import { POSTDEPLOY_DEFAULTS } from '../checks/defaults';
 import type { PostdeployResult, Stage, VariantResult } from './result';
 import { type FrontDoorOptions, runFrontDoor } from '../frontdoor/frontdoor';
 import type { RollbackPlan, Target, Targets } from './targets';
@@ -118,11 +117,7 @@ export async function runPostdeploy(o: PostdeployOptions): Promise<PostdeployRes
       ? await runFrontDoor({ onProgress: progress, ...o.frontDoor, target: o.targets.frontDoor })
       : undefined;
   return {
-    schemaVersion: SCHEMA_VERSION,
-    kind: 'postdeploy',
-    tool: { ...TOOL },
-    startedAt: startedAt.toISOString(),
-    finishedAt: new Date().toISOString(),
+    ...envelope('postdeploy', startedAt),
     targets: o.targets.source,
     shape: o.targets.shape,
     ...(o.targets.environment !== undefined && { environment: o.targets.environment }),

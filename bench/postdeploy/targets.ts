@@ -17,7 +17,7 @@ import { z } from 'zod';
 import type { ServiceContract, SloContract } from '../../config/service-contract';
 import { UsageError, usageErrors } from '../errors';
 import { parseThresholds } from '../thresholds';
-import { POSTDEPLOY_DEFAULTS } from './defaults';
+import { POSTDEPLOY_DEFAULTS } from '../checks/defaults';
 import { type FrontDoorTarget, parseFrontDoor } from '../frontdoor/target';
 
 const semver = z.string().regex(/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/, 'must be a semantic version like 1.2.0');

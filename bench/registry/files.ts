@@ -5,7 +5,7 @@
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AWS_LIMITS } from './defaults';
-import { usageErrors } from './errors';
+import { usageErrors } from '../errors';
 import { MANIFEST_FILE } from './model';
 
 /** A regular file found under the model directory. */

@@ -18,7 +18,8 @@ import { hostname } from 'node:os';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { AWS_LIMITS, REGISTRY_DEFAULTS } from './defaults';
-import { RegistryError, isConditionFailure, toRegistryError, usageErrors } from './errors';
+import { usageErrors } from '../errors';
+import { RegistryError, isConditionFailure, toRegistryError } from './errors';
 import { scanModelDir } from './files';
 import {
   ENV_KEY_PREFIX,

@@ -17,9 +17,7 @@
 import { performance } from 'node:perf_hooks';
 import type { V1Deployment, V1EndpointSlice, V1Pod, V1PodTemplateSpec, V1Service } from '@kubernetes/client-node';
 import { RunError, usageErrors } from '../errors';
-import type { ThresholdResult } from '../result';
-import { TOOL } from '../version';
-import { SCHEMA_VERSION } from '../result';
+import { type CheckEvent, envelope, type ThresholdResult } from '../result';
 import { type JsonPatchOp, type KubeClient, labelSelector, pointer } from '../kube/client';
 import { otherTrack, POD_TEMPLATE_HASH_LABEL, TRACK_LABEL, TRACKS, type Track, VLLM_CONTAINER } from '../kube/layout';
 import { Interrupted, pollUntil } from '../kube/poll';
@@ -36,9 +34,9 @@ import {
   sameJson,
   withModelUri,
 } from '../kube/state';
-import { POSTDEPLOY_DEFAULTS } from '../postdeploy/defaults';
-import { BackgroundLoad, type BackgroundLoadOptions, type TrafficSample } from '../postdeploy/traffic';
-import type { CheckEvent, PodSide, RollbackResult, RollbackSample } from './result';
+import { POSTDEPLOY_DEFAULTS } from '../checks/defaults';
+import { BackgroundLoad, type BackgroundLoadOptions, type TrafficSample } from '../checks/traffic';
+import type { PodSide, RollbackResult, RollbackSample } from './result';
 
 /** Where to roll back to. */
 export type RollbackTarget =
@@ -582,11 +580,7 @@ export async function runRollback(o: RollbackOptions): Promise<RollbackResult> {
   aborted ??= results.find((x) => x.aborted !== undefined)?.aborted?.reason;
   const totals = load.meter.totals;
   return {
-    schemaVersion: SCHEMA_VERSION,
-    kind: 'rollback',
-    tool: { ...TOOL },
-    startedAt: startedAt.toISOString(),
-    finishedAt: new Date().toISOString(),
+    ...envelope('rollback', startedAt),
     namespace: s.namespace,
     variant: o.variant,
     strategy: strategy.kind,

@@ -3,8 +3,7 @@ import { allSeriesNames, MODEL_LABEL } from '../../constructs/metrics';
 import { type Endpoint, OpenAiClient, type RequestRecord } from '../client/openai';
 import { BENCH_DEFAULTS } from '../defaults';
 import { listModels, type ServedModel } from '../load/preflight';
-import { SCHEMA_VERSION, type SmokeCheck, type SmokeResult } from '../result';
-import { TOOL } from '../version';
+import { envelope, type SmokeCheck, type SmokeResult } from '../result';
 
 /** What a deployment must serve. */
 export interface SmokeOptions {
@@ -145,12 +144,9 @@ export async function runSmoke(opts: SmokeOptions): Promise<SmokeResult> {
     await client.destroy();
   }
   return {
-    schemaVersion: SCHEMA_VERSION,
-    kind: 'smoke',
-    tool: { ...TOOL },
+    ...envelope('smoke', startedAt),
     baseUrl: client.url,
     profile,
-    startedAt: startedAt.toISOString(),
     checks,
     passed: checks.every((c) => c.status !== 'fail'),
   };

@@ -4,7 +4,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { CliIo } from '../../bench/cli';
+import type { CliIo } from '../../bench/cli/io';
 
 /** A server whose handler the test writes; returns its URL and a close(). */
 export async function rawServer(handler: http.RequestListener): Promise<{ url: string; port: number; close: () => Promise<void> }> {

@@ -7,7 +7,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../../bench/cli';
+import { main } from '../../../bench/cli/main';
 import { rollbackResultSchema } from '../../../bench/rollout/result';
 import { type Simulator, startSimulator } from '../../../bench/sim/simulator';
 import { argv, memoryIo } from '../helpers';
