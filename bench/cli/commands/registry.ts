@@ -68,8 +68,12 @@ export function registryCommand(props: RegistryCommandProps = {}): Command {
     .option('--json', 'print results as JSON on stdout')
     .addHelpText('after', '\nExit codes: 0 ok · 2 bad usage or input · 1 failure (not found, conflict, lost race, verification failed, AWS error)');
 
-  root
-    .command('publish')
+  for (const sub of [publishCommand, listCommand, showCommand, promoteCommand, resolveCommand, verifyCommand]) root.addCommand(sub(io, props));
+  return withConventions(root, io);
+}
+
+function publishCommand(io: CliIo, props: RegistryCommandProps): Command {
+  return new Command('publish')
     .description('upload a model directory as an immutable version (files, then MANIFEST.json, then the ready item)')
     .requiredOption('--model <name>', 'model name, e.g. mistral-7b-awq')
     .requiredOption('--version <semver>', 'semantic version, e.g. 1.2.0 or 1.3.0-rc.1')
@@ -89,26 +93,29 @@ export function registryCommand(props: RegistryCommandProps = {}): Command {
     .action(async function (this: Command, vllmArgs: string[]) {
       await (await actions()).publish(this, this.opts<PublishFlags>(), vllmArgs, io, props);
     });
+}
 
-  root
-    .command('list')
+function listCommand(io: CliIo, props: RegistryCommandProps): Command {
+  return new Command('list')
     .description('list versions (with uploading claims and their age) and which version each environment runs')
     .option('--model <name>', 'one model (a query); without it, the whole table (a scan)')
     .action(async function (this: Command) {
       await (await actions()).list(this, this.opts<{ model?: string }>(), io, props);
     });
+}
 
-  root
-    .command('show')
+function showCommand(io: CliIo, props: RegistryCommandProps): Command {
+  return new Command('show')
     .description('show a ready version: manifest fields and files')
     .requiredOption('--model <name>', 'model name')
     .requiredOption('--version <semver>', 'version')
     .action(async function (this: Command) {
       await (await actions()).show(this, this.opts<{ model: string; version: string }>(), io, props);
     });
+}
 
-  root
-    .command('promote')
+function promoteCommand(io: CliIo, props: RegistryCommandProps): Command {
+  return new Command('promote')
     .description('point an environment at a ready version; the version it ran becomes its previous (rollback target)')
     .requiredOption('--model <name>', 'model name')
     .requiredOption('--version <semver>', 'ready version to run')
@@ -117,9 +124,10 @@ export function registryCommand(props: RegistryCommandProps = {}): Command {
     .action(async function (this: Command) {
       await (await actions()).promote(this, this.opts<{ model: string; version: string; env: string; expectRevision?: number }>(), io, props);
     });
+}
 
-  root
-    .command('resolve')
+function resolveCommand(io: CliIo, props: RegistryCommandProps): Command {
+  return new Command('resolve')
     .description('print the version an environment runs (or, with --previous, its rollback target) and its S3 URI')
     .requiredOption('--model <name>', 'model name')
     .requiredOption('--env <name>', 'environment')
@@ -127,15 +135,14 @@ export function registryCommand(props: RegistryCommandProps = {}): Command {
     .action(async function (this: Command) {
       await (await actions()).resolve(this, this.opts<{ model: string; env: string; previous?: boolean }>(), io, props);
     });
+}
 
-  root
-    .command('verify')
+function verifyCommand(io: CliIo, props: RegistryCommandProps): Command {
+  return new Command('verify')
     .description('re-hash every object of a version against its manifest; exit 1 on any missing, changed or extra file')
     .requiredOption('--model <name>', 'model name')
     .requiredOption('--version <semver>', 'version')
     .action(async function (this: Command) {
       await (await actions()).verify(this, this.opts<{ model: string; version: string }>(), io, props);
     });
-
-  return withConventions(root, io);
 }
