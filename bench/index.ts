@@ -85,13 +85,17 @@ export {
 } from './registry';
 
 // The CLI: every command, to embed in another program, and the whole program.
-export { type AutoscaleFlags, autoscaleCommand } from './cli/commands/autoscale';
+export type { AutoscaleFlags } from './cli/actions/autoscale';
+export type { PostdeployCommandProps, PostdeployFlags } from './cli/actions/postdeploy';
+export type { RegistryCommandProps, RegistryGlobals } from './cli/actions/registry';
+export type { RollbackCommandProps, RollbackFlags } from './cli/actions/rollback';
+export { autoscaleCommand } from './cli/commands/autoscale';
 export { frontDoorCommand } from './cli/commands/frontdoor';
 export { loadCommand } from './cli/commands/load';
-export { type PostdeployCommandProps, postdeployCommand } from './cli/commands/postdeploy';
-export { registryCommand, type RegistryCommandProps } from './cli/commands/registry';
+export { postdeployCommand } from './cli/commands/postdeploy';
+export { registryCommand } from './cli/commands/registry';
 export { reportCommand } from './cli/commands/report';
-export { type RollbackCommandProps, rollbackCommand } from './cli/commands/rollback';
+export { rollbackCommand } from './cli/commands/rollback';
 export { simCommand } from './cli/commands/sim';
 export { smokeCommand } from './cli/commands/smoke';
 export { sweepCommand } from './cli/commands/sweep';

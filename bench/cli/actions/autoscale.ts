@@ -5,11 +5,25 @@ import type { AutoscaleResult } from '../../autoscale/result';
 import { collectUsage, failOnProblems } from '../../errors';
 import type { LoadProfile } from '../../load/schedule';
 import { kubeFrom } from '../cluster';
-import type { AutoscaleFlags } from '../commands/autoscale';
-import { queueFrom, stepProfiles, trafficFrom } from '../flags';
+import { type KubeFlags, queueFrom, stepProfiles, type TrafficFlags, trafficFrom } from '../flags';
 import { onInterrupt, stopCheck } from '../interrupt';
 import type { CliIo, ExitSink } from '../io';
-import { eventLine, exitCodeOf, outputProblems, toStdout, writeReports } from '../output';
+import { eventLine, exitCodeOf, type OutputFlags, outputProblems, toStdout, writeReports } from '../output';
+
+export interface AutoscaleFlags extends KubeFlags, TrafficFlags, OutputFlags {
+  readonly variant: string;
+  readonly concurrency?: number[];
+  readonly rate?: number[];
+  readonly holdSec?: number;
+  readonly scaleUpLimitSec?: number;
+  readonly scaleDownLimitSec?: number;
+  readonly scaleUpTo?: number;
+  readonly scaleDownTo?: number;
+  readonly prometheusUrl?: string;
+  readonly metricsUrl?: string;
+  readonly pollMs?: number;
+  readonly sampleMs?: number;
+}
 
 /** Load steps from `--concurrency 1,8,32` or `--rate 1,4,8`; exactly one of them. */
 function stepsFrom(f: AutoscaleFlags, problems: string[]): LoadProfile[] {

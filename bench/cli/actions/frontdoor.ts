@@ -5,9 +5,14 @@ import { runFrontDoor } from '../../frontdoor/frontdoor';
 import { frontDoorMarkdown, frontDoorSuite } from '../../frontdoor/report';
 import { loadFrontDoor } from '../../frontdoor/target';
 import { renderJunit } from '../../report/junit';
-import type { FrontDoorCommandFlags } from '../commands/frontdoor';
-import { frontDoorOptionsFrom } from '../flags';
+import { type FrontDoorFlags, frontDoorOptionsFrom } from '../flags';
 import type { CliIo, ExitSink } from '../io';
+
+export interface FrontDoorCommandFlags extends FrontDoorFlags {
+  readonly targets: string;
+  readonly json?: string;
+  readonly junit?: string;
+}
 
 export async function frontDoorAction(f: FrontDoorCommandFlags, io: CliIo, exit: ExitSink): Promise<void> {
   const problems: string[] = [];

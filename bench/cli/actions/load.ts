@@ -5,11 +5,16 @@ import type { LoadProfile } from '../../load/schedule';
 import { renderMarkdown } from '../../report/markdown';
 import { LOAD_RENDERERS } from '../../report/renderers';
 import type { LoadResult } from '../../result';
-import type { LoadFlags } from '../commands/load';
 import type { CliIo, ExitSink } from '../io';
 import { onInterrupt } from '../interrupt';
 import { exitCodeOf, type OutputFlags, outputProblems, toStdout, writeReports } from '../output';
+import type { RunFlags } from '../run-flags';
 import { loadOptionsFrom } from '../run-options';
+
+export interface LoadFlags extends RunFlags {
+  readonly concurrency?: number;
+  readonly rate?: number;
+}
 
 /** The profile `--concurrency` or `--rate` asks for, or null with the problem. */
 function profileOf(f: LoadFlags, problems: string[]): LoadProfile | null {

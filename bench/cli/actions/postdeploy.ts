@@ -9,11 +9,51 @@ import { loadTargets, type RollbackPlan } from '../../postdeploy/targets';
 import type { RollbackTarget } from '../../rollout/rollback';
 import { parseThresholds } from '../../thresholds';
 import { awsRegistry, kubeFrom } from '../cluster';
-import type { PostdeployCommandProps, PostdeployFlags } from '../commands/postdeploy';
-import { apiKeyFrom, frontDoorOptionsFrom, profileFrom, queueFrom, type RegistryFactory, registryFrom, stepProfiles } from '../flags';
+import { apiKeyFrom, type FrontDoorFlags, frontDoorOptionsFrom, profileFrom, queueFrom, type RegistryFactory, type RegistryFlags, registryFrom, stepProfiles } from '../flags';
 import { onInterrupt, stopCheck } from '../interrupt';
 import type { CliIo, ExitSink } from '../io';
-import { outputProblems, toStdout, writeReports } from '../output';
+import { type OutputFlags, outputProblems, toStdout, writeReports } from '../output';
+
+export interface PostdeployFlags extends OutputFlags, RegistryFlags, FrontDoorFlags {
+  readonly frontDoorOnly?: boolean;
+  readonly targets: string;
+  readonly envFile?: string;
+  readonly variant: string[];
+  readonly url: string[];
+  readonly apiKey?: string;
+  readonly duration?: number;
+  readonly concurrency?: number;
+  readonly rate?: number;
+  readonly threshold: string[];
+  readonly inputTokens?: number;
+  readonly outputTokens?: number;
+  readonly seed?: number;
+  readonly requestTimeout?: number;
+  readonly rollback?: boolean;
+  readonly restore: boolean;
+  readonly rollbackLimitSec?: number;
+  readonly rollbackTimeoutSec?: number;
+  readonly rollbackBeforeSec?: number;
+  readonly rollbackAfterSec?: number;
+  readonly keepWarmSec?: number;
+  readonly autoscale?: boolean;
+  readonly autoscaleConcurrency?: number[];
+  readonly autoscaleRate?: number[];
+  readonly holdSec?: number;
+  readonly scaleUpLimitSec?: number;
+  readonly scaleDownLimitSec?: number;
+  readonly prometheusUrl?: string;
+  readonly kubeconfig?: string;
+  readonly context?: string;
+  readonly namespace?: string;
+  readonly pollMs?: number;
+  readonly sampleMs?: number;
+}
+
+export interface PostdeployCommandProps {
+  /** @default - the AWS SDK against the registry bucket and table */
+  readonly createRegistry?: RegistryFactory;
+}
 
 function parseUrls(specs: readonly string[], problems: string[]): Record<string, string> {
   const out: Record<string, string> = {};

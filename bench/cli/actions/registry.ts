@@ -6,9 +6,34 @@ import { RegistryError } from '../../registry/errors';
 import type { ReadyVersion, VersionEntry } from '../../registry/model';
 import { formatDurationMs } from '../../registry/names';
 import { type ModelListing, ModelRegistry, type PublishEvent, type VerifyReport } from '../../registry/registry';
-import type { PublishFlags, RegistryCommandProps, RegistryGlobals } from '../commands/registry';
+import type { RegistryLocation } from '../flags';
 import { onInterrupt } from '../interrupt';
 import { type CliIo, envValue } from '../io';
+
+/** The global flags of `registry`, after environment fallbacks. */
+export interface RegistryGlobals extends RegistryLocation {
+  readonly json: boolean;
+}
+
+export interface RegistryCommandProps {
+  /** @default - the process's stdout, stderr and environment */
+  readonly io?: CliIo;
+  /**
+   * Builds the registry for one invocation.
+   * @default - AWS SDK clients from --region and the endpoint flags, with the default credential chain
+   */
+  readonly createRegistry?: (where: RegistryLocation) => { readonly registry: ModelRegistry; readonly close?: () => void };
+}
+
+/** Flags of `registry publish`. */
+export interface PublishFlags {
+  readonly model: string;
+  readonly version: string;
+  readonly path: string;
+  readonly image: string;
+  readonly forceReclaim?: boolean;
+  readonly staleAfter?: number;
+}
 
 const ENV_BUCKET = 'LLM_REGISTRY_BUCKET';
 const ENV_TABLE = 'LLM_REGISTRY_TABLE';

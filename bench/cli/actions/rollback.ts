@@ -2,14 +2,38 @@
 import { POSTDEPLOY_DEFAULTS } from '../../checks/defaults';
 import { collectUsage, failOnProblems } from '../../errors';
 import { ROLLBACK_RENDERERS, renderRollbackMarkdown } from '../../rollout/report';
-import { type RollbackTarget, runRollback } from '../../rollout/rollback';
+import { type RollbackTarget, type RolloutStrategyChoice, runRollback } from '../../rollout/rollback';
 import type { RollbackResult } from '../../rollout/result';
 import { awsRegistry, kubeFrom } from '../cluster';
-import type { RollbackCommandProps, RollbackFlags } from '../commands/rollback';
-import { profileFrom, type RegistryFactory, type RegistryFlags, registryFrom, trafficFrom } from '../flags';
+import { type KubeFlags, profileFrom, type RegistryFactory, type RegistryFlags, registryFrom, type TrafficFlags, trafficFrom } from '../flags';
 import { onInterrupt, stopCheck } from '../interrupt';
 import type { CliIo, ExitSink } from '../io';
-import { eventLine, exitCodeOf, outputProblems, toStdout, writeReports } from '../output';
+import { eventLine, exitCodeOf, type OutputFlags, outputProblems, toStdout, writeReports } from '../output';
+
+export interface RollbackFlags extends KubeFlags, TrafficFlags, RegistryFlags, OutputFlags {
+  readonly variant: string;
+  readonly previous?: boolean;
+  readonly registryVersion?: string;
+  readonly env?: string;
+  readonly registryModel?: string;
+  readonly strategy: RolloutStrategyChoice;
+  readonly concurrency?: number;
+  readonly rate?: number;
+  readonly limitSec?: number;
+  readonly maxFailedRequests?: number;
+  readonly beforeSec?: number;
+  readonly afterSec?: number;
+  readonly timeoutSec?: number;
+  readonly pollMs?: number;
+  readonly sampleMs?: number;
+  readonly keepWarmSec?: number;
+  readonly retargetScaler: boolean;
+}
+
+export interface RollbackCommandProps {
+  /** @default - the AWS SDK against the registry bucket and table */
+  readonly createRegistry?: RegistryFactory;
+}
 
 /**
  * Resolves where to roll back to: the previous revision or standby track (no flag, or

@@ -3,9 +3,28 @@ import { BENCH_DEFAULTS } from '../../defaults';
 import { RunError, usageErrors } from '../../errors';
 import { startSimulator } from '../../sim/simulator';
 import { parseAdapter } from '../../smoke/smoke';
-import type { SimFlags } from '../commands/sim';
 import { untilSignal } from '../interrupt';
 import type { CliIo } from '../io';
+
+export interface SimFlags {
+  readonly host: string;
+  readonly port: number;
+  readonly model: string[];
+  readonly adapter: string[];
+  readonly ttftMs?: number;
+  readonly itlMs?: number;
+  readonly outputTokens?: number;
+  readonly maxRunning?: number;
+  readonly apiKey?: string;
+  readonly seed?: number;
+  readonly faultError?: number;
+  readonly faultMalformed?: number;
+  readonly faultCut?: number;
+  readonly faultStall?: number;
+  readonly faultAbort?: number;
+  readonly maxModelLen: string[];
+  readonly recordTimings?: boolean;
+}
 
 /** `--max-model-len N` (every model) and `--max-model-len NAME=N` (one model) → the simulated models. */
 function simModels(models: readonly string[], lens: readonly string[]): { name: string; maxModelLen?: number }[] {

@@ -1,11 +1,19 @@
 /** What `llm-bench smoke` does once its flags parse. */
 import { EXIT, failOnProblems, UsageError } from '../../errors';
 import { SMOKE_RENDERERS } from '../../report/renderers';
-import { formatSmoke, runSmoke } from '../../smoke/smoke';
-import type { SmokeFlags } from '../commands/smoke';
+import { formatSmoke, runSmoke, type SmokeProfile } from '../../smoke/smoke';
 import { apiKeyFrom } from '../flags';
 import type { CliIo, ExitSink } from '../io';
-import { outputProblems, toStdout, writeReports } from '../output';
+import { type OutputFlags, outputProblems, toStdout, writeReports } from '../output';
+
+export interface SmokeFlags extends OutputFlags {
+  readonly baseUrl: string;
+  readonly apiKey?: string;
+  readonly model: string[];
+  readonly adapter: string[];
+  readonly timeout?: number;
+  readonly profile: SmokeProfile;
+}
 
 export async function smokeAction(f: SmokeFlags, io: CliIo, exit: ExitSink): Promise<void> {
   failOnProblems(outputProblems(f));

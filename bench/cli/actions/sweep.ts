@@ -5,11 +5,17 @@ import { renderSweepMarkdown } from '../../report/markdown';
 import { SWEEP_RENDERERS } from '../../report/renderers';
 import type { LoadResult, SweepResult } from '../../result';
 import { runSweep } from '../../sweep';
-import type { SweepFlags } from '../commands/sweep';
 import type { CliIo, ExitSink } from '../io';
 import { onInterrupt } from '../interrupt';
 import { outputProblems, toStdout, writeReports } from '../output';
+import type { RunFlags } from '../run-flags';
 import { loadOptionsFrom } from '../run-options';
+
+export interface SweepFlags extends RunFlags {
+  readonly concurrency?: number[];
+  readonly rate?: number[];
+  readonly keepGoing?: boolean;
+}
 
 function stepLine(dimension: string, value: number, r: LoadResult): string {
   const outcome = resultPassed(r) ? 'passed' : r.aborted !== undefined ? 'aborted' : 'failed';

@@ -1,24 +1,10 @@
 /** `llm-bench autoscale …`: a thin command over {@link runAutoscale}. */
 import { Command } from 'commander';
 import { POSTDEPLOY_DEFAULTS } from '../../checks/defaults';
-import { addKubeFlags, addTrafficFlags, type KubeFlags, number, numberList, type TrafficFlags } from '../flags';
+import { addKubeFlags, addTrafficFlags, number, numberList } from '../flags';
 import { type CliIo, type ExitSink, withConventions } from '../io';
-import { addOutputFlags, type OutputFlags } from '../output';
-
-export interface AutoscaleFlags extends KubeFlags, TrafficFlags, OutputFlags {
-  readonly variant: string;
-  readonly concurrency?: number[];
-  readonly rate?: number[];
-  readonly holdSec?: number;
-  readonly scaleUpLimitSec?: number;
-  readonly scaleDownLimitSec?: number;
-  readonly scaleUpTo?: number;
-  readonly scaleDownTo?: number;
-  readonly prometheusUrl?: string;
-  readonly metricsUrl?: string;
-  readonly pollMs?: number;
-  readonly sampleMs?: number;
-}
+import { addOutputFlags } from '../output';
+import type { AutoscaleFlags } from '../actions/autoscale';
 
 /** The `autoscale` command; add it with `program.addCommand(autoscaleCommand(io, exit))`. */
 export function autoscaleCommand(io: CliIo, exit: ExitSink): Command {

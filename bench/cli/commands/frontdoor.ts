@@ -1,13 +1,8 @@
 /** `llm-bench frontdoor --targets FILE`: the front-door checks alone. */
 import { Command } from 'commander';
-import { addFrontDoorFlags, type FrontDoorFlags } from '../flags';
+import type { FrontDoorCommandFlags } from '../actions/frontdoor';
+import { addFrontDoorFlags } from '../flags';
 import { type CliIo, type ExitSink, withConventions } from '../io';
-
-export interface FrontDoorCommandFlags extends FrontDoorFlags {
-  readonly targets: string;
-  readonly json?: string;
-  readonly junit?: string;
-}
 
 /** The `frontdoor` command; add it with `program.addCommand(frontDoorCommand(io, exit))`. */
 export function frontDoorCommand(io: CliIo, exit: ExitSink): Command {

@@ -3,12 +3,8 @@ import { Command } from 'commander';
 import { BENCH_DEFAULTS } from '../../defaults';
 import { number } from '../flags';
 import { type CliIo, type ExitSink, withConventions } from '../io';
-import { addRunFlags, type RunFlags } from '../run-flags';
-
-export interface LoadFlags extends RunFlags {
-  readonly concurrency?: number;
-  readonly rate?: number;
-}
+import { addRunFlags } from '../run-flags';
+import type { LoadFlags } from '../actions/load';
 
 /** The `load` command; add it with `program.addCommand(loadCommand(io, exit))`. */
 export function loadCommand(io: CliIo, exit: ExitSink): Command {

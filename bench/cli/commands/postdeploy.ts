@@ -2,50 +2,10 @@
 import { Command } from 'commander';
 import { POSTDEPLOY_DEFAULTS } from '../../checks/defaults';
 import { BENCH_DEFAULTS } from '../../defaults';
-import { addFrontDoorFlags, addRegistryFlags, collect, type FrontDoorFlags, number, numberList, type RegistryFactory, type RegistryFlags } from '../flags';
+import { addFrontDoorFlags, addRegistryFlags, collect, number, numberList } from '../flags';
 import { type CliIo, type ExitSink, withConventions } from '../io';
-import { addOutputFlags, type OutputFlags } from '../output';
-
-export interface PostdeployFlags extends OutputFlags, RegistryFlags, FrontDoorFlags {
-  readonly frontDoorOnly?: boolean;
-  readonly targets: string;
-  readonly envFile?: string;
-  readonly variant: string[];
-  readonly url: string[];
-  readonly apiKey?: string;
-  readonly duration?: number;
-  readonly concurrency?: number;
-  readonly rate?: number;
-  readonly threshold: string[];
-  readonly inputTokens?: number;
-  readonly outputTokens?: number;
-  readonly seed?: number;
-  readonly requestTimeout?: number;
-  readonly rollback?: boolean;
-  readonly restore: boolean;
-  readonly rollbackLimitSec?: number;
-  readonly rollbackTimeoutSec?: number;
-  readonly rollbackBeforeSec?: number;
-  readonly rollbackAfterSec?: number;
-  readonly keepWarmSec?: number;
-  readonly autoscale?: boolean;
-  readonly autoscaleConcurrency?: number[];
-  readonly autoscaleRate?: number[];
-  readonly holdSec?: number;
-  readonly scaleUpLimitSec?: number;
-  readonly scaleDownLimitSec?: number;
-  readonly prometheusUrl?: string;
-  readonly kubeconfig?: string;
-  readonly context?: string;
-  readonly namespace?: string;
-  readonly pollMs?: number;
-  readonly sampleMs?: number;
-}
-
-export interface PostdeployCommandProps {
-  /** @default - the AWS SDK against the registry bucket and table */
-  readonly createRegistry?: RegistryFactory;
-}
+import { addOutputFlags } from '../output';
+import type { PostdeployCommandProps, PostdeployFlags } from '../actions/postdeploy';
 
 /** The `postdeploy` command; add it with `program.addCommand(postdeployCommand(io, exit))`. */
 export function postdeployCommand(io: CliIo, exit: ExitSink, props: PostdeployCommandProps = {}): Command {

@@ -12,33 +12,8 @@ import type { ModelRegistry } from '../../registry/registry';
 import { REGISTRY_DEFAULTS } from '../../registry/defaults';
 import { formatDurationMs, parseDurationMs } from '../../registry/names';
 import { nonNegativeInteger } from '../flags';
-import type { RegistryLocation } from '../flags';
 import { type CliIo, processIo, withConventions } from '../io';
-
-/** The global flags of `registry`, after environment fallbacks. */
-export interface RegistryGlobals extends RegistryLocation {
-  readonly json: boolean;
-}
-
-export interface RegistryCommandProps {
-  /** @default - the process's stdout, stderr and environment */
-  readonly io?: CliIo;
-  /**
-   * Builds the registry for one invocation.
-   * @default - AWS SDK clients from --region and the endpoint flags, with the default credential chain
-   */
-  readonly createRegistry?: (where: RegistryLocation) => { readonly registry: ModelRegistry; readonly close?: () => void };
-}
-
-/** Flags of `registry publish`. */
-export interface PublishFlags {
-  readonly model: string;
-  readonly version: string;
-  readonly path: string;
-  readonly image: string;
-  readonly forceReclaim?: boolean;
-  readonly staleAfter?: number;
-}
+import type { PublishFlags, RegistryCommandProps } from '../actions/registry';
 
 function duration(flag: string) {
   return (value: string): number => {

@@ -5,35 +5,10 @@
  */
 import { Command, Option } from 'commander';
 import { POSTDEPLOY_DEFAULTS } from '../../checks/defaults';
-import type { RolloutStrategyChoice } from '../../rollout/rollback';
-import { addKubeFlags, addRegistryFlags, addTrafficFlags, type KubeFlags, number, type RegistryFactory, type RegistryFlags, type TrafficFlags } from '../flags';
+import { addKubeFlags, addRegistryFlags, addTrafficFlags, number } from '../flags';
 import { type CliIo, type ExitSink, withConventions } from '../io';
-import { addOutputFlags, type OutputFlags } from '../output';
-
-export interface RollbackFlags extends KubeFlags, TrafficFlags, RegistryFlags, OutputFlags {
-  readonly variant: string;
-  readonly previous?: boolean;
-  readonly registryVersion?: string;
-  readonly env?: string;
-  readonly registryModel?: string;
-  readonly strategy: RolloutStrategyChoice;
-  readonly concurrency?: number;
-  readonly rate?: number;
-  readonly limitSec?: number;
-  readonly maxFailedRequests?: number;
-  readonly beforeSec?: number;
-  readonly afterSec?: number;
-  readonly timeoutSec?: number;
-  readonly pollMs?: number;
-  readonly sampleMs?: number;
-  readonly keepWarmSec?: number;
-  readonly retargetScaler: boolean;
-}
-
-export interface RollbackCommandProps {
-  /** @default - the AWS SDK against the registry bucket and table */
-  readonly createRegistry?: RegistryFactory;
-}
+import { addOutputFlags } from '../output';
+import type { RollbackCommandProps, RollbackFlags } from '../actions/rollback';
 
 /** The `rollback` command; add it with `program.addCommand(rollbackCommand(io, exit))`. */
 export function rollbackCommand(io: CliIo, exit: ExitSink, props: RollbackCommandProps = {}): Command {

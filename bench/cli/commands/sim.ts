@@ -3,26 +3,7 @@ import { Command } from 'commander';
 import { BENCH_DEFAULTS } from '../../defaults';
 import { collect, number } from '../flags';
 import { type CliIo, withConventions } from '../io';
-
-export interface SimFlags {
-  readonly host: string;
-  readonly port: number;
-  readonly model: string[];
-  readonly adapter: string[];
-  readonly ttftMs?: number;
-  readonly itlMs?: number;
-  readonly outputTokens?: number;
-  readonly maxRunning?: number;
-  readonly apiKey?: string;
-  readonly seed?: number;
-  readonly faultError?: number;
-  readonly faultMalformed?: number;
-  readonly faultCut?: number;
-  readonly faultStall?: number;
-  readonly faultAbort?: number;
-  readonly maxModelLen: string[];
-  readonly recordTimings?: boolean;
-}
+import type { SimFlags } from '../actions/sim';
 
 /** The `sim` command; add it with `program.addCommand(simCommand(io))`. */
 export function simCommand(io: CliIo): Command {

@@ -3,17 +3,7 @@ import { Command, Option } from 'commander';
 import { BENCH_DEFAULTS } from '../../defaults';
 import { collect, number } from '../flags';
 import { type CliIo, type ExitSink, withConventions } from '../io';
-import type { SmokeProfile } from '../../smoke/smoke';
-import type { OutputFlags } from '../output';
-
-export interface SmokeFlags extends OutputFlags {
-  readonly baseUrl: string;
-  readonly apiKey?: string;
-  readonly model: string[];
-  readonly adapter: string[];
-  readonly timeout?: number;
-  readonly profile: SmokeProfile;
-}
+import type { SmokeFlags } from '../actions/smoke';
 
 /** The `smoke` command; add it with `program.addCommand(smokeCommand(io, exit))`. */
 export function smokeCommand(io: CliIo, exit: ExitSink): Command {

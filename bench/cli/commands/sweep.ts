@@ -2,13 +2,8 @@
 import { Command } from 'commander';
 import { number, numberList } from '../flags';
 import { type CliIo, type ExitSink, withConventions } from '../io';
-import { addRunFlags, type RunFlags } from '../run-flags';
-
-export interface SweepFlags extends RunFlags {
-  readonly concurrency?: number[];
-  readonly rate?: number[];
-  readonly keepGoing?: boolean;
-}
+import { addRunFlags } from '../run-flags';
+import type { SweepFlags } from '../actions/sweep';
 
 /** The `sweep` command; add it with `program.addCommand(sweepCommand(io, exit))`. */
 export function sweepCommand(io: CliIo, exit: ExitSink): Command {
