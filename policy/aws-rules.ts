@@ -47,6 +47,12 @@ function isObj(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** A setting's value for a message: text as is, anything else as JSON, or `fallback` when unset. */
+function shown(v: unknown, fallback: string): string {
+  if (v === undefined || v === null) return fallback;
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
 function obj(v: unknown): Obj {
   return isObj(v) ? v : {};
 }
@@ -396,7 +402,7 @@ const eksLogging = rule('eks-control-plane-logging', 'EKS sends every control-pl
 
 const eksAccessEntries = rule('eks-access-entries', 'EKS authenticates with access entries only (no aws-auth ConfigMap)', EKS_CLUSTER_TYPES, (c) => {
   const mode = eksSettings(c).authenticationMode;
-  return { failures: mode === 'API' ? [] : [`uses authentication mode ${String(mode ?? 'CONFIG_MAP (default)')}, not API`], ok: 'access entries (API)' };
+  return { failures: mode === 'API' ? [] : [`uses authentication mode ${shown(mode, 'CONFIG_MAP (default)')}, not API`], ok: 'access entries (API)' };
 });
 
 const eksNoSsh = rule(
@@ -415,7 +421,7 @@ const LAUNCH_TEMPLATES = ['aws:ec2/launchTemplate:LaunchTemplate'];
 
 const imdsV2 = rule('ec2-launch-template-imdsv2', 'Launch templates require IMDSv2 (session tokens)', LAUNCH_TEMPLATES, (lt) => {
   const tokens = obj(lt.inputs.metadataOptions).httpTokens;
-  return { failures: tokens === 'required' ? [] : [`has httpTokens ${String(tokens ?? 'optional (default)')}, not required`], ok: 'IMDSv2 required' };
+  return { failures: tokens === 'required' ? [] : [`has httpTokens ${shown(tokens, 'optional (default)')}, not required`], ok: 'IMDSv2 required' };
 });
 
 const encryptedVolumes = rule('ec2-launch-template-encrypted-volumes', 'Launch templates encrypt every EBS volume they define', LAUNCH_TEMPLATES, (lt) => {

@@ -33,7 +33,7 @@ function settingsOrExit(): StackSettings {
 }
 
 const { platform: config, region, secrets, warnings } = settingsOrExit();
-for (const w of warnings) pulumi.log.warn(w);
+for (const w of warnings) void pulumi.log.warn(w);
 
 const namePrefix = `${PROJECT}-${config.environment}`;
 const accountId = aws.getCallerIdentityOutput().accountId;

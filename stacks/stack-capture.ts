@@ -226,15 +226,16 @@ export async function captureStack(env: string, overrides: StackOverrides = {}, 
   const warnings: string[] = [];
   const log = pulumi.log as { warn: typeof pulumi.log.warn };
   const warn = log.warn;
-  log.warn = async (msg: string) => {
+  log.warn = (msg: string) => {
     warnings.push(msg);
+    return Promise.resolve();
   };
   try {
     const program = await load();
     const outputs: Record<string, unknown> = {};
     const secretOutputs: string[] = [];
     for (const [k, v] of Object.entries(program)) {
-      outputs[k] = await valueOf(v as pulumi.Input<unknown>);
+      outputs[k] = await valueOf(v);
       if (pulumi.Output.isInstance(v) && (await pulumi.isSecret(v))) secretOutputs.push(k);
     }
     await internal.waitForRPCs();

@@ -70,8 +70,8 @@ function hpaMetric(status: { currentMetrics?: unknown } | undefined): number | n
   const m = (status?.currentMetrics as { external?: { current?: Record<string, unknown> }; pods?: { current?: Record<string, unknown> }; resource?: { current?: Record<string, unknown> } }[] | undefined)?.[0];
   const current = m?.external?.current ?? m?.pods?.current ?? m?.resource?.current;
   const raw = current?.averageValue ?? current?.value ?? current?.averageUtilization;
-  if (raw === undefined) return null;
-  return parseQuantity(String(raw));
+  if (typeof raw === 'number') return raw;
+  return typeof raw === 'string' ? parseQuantity(raw) : null;
 }
 
 /** A Kubernetes quantity as a number (`1500m` → 1.5, `2k` → 2000). */

@@ -132,14 +132,14 @@ export async function runPostdeploy(o: PostdeployOptions): Promise<PostdeployRes
 interface VariantRun {
   readonly t: Target;
   readonly o: PostdeployOptions;
-  readonly cluster: () => KubeClient;
   readonly poll: { pollMs?: number; sampleMs?: number };
   readonly progress: (line: string) => void;
   /** The load every stage sends, without its shape. */
   readonly traffic: Omit<BackgroundLoadOptions, 'profile'>;
   readonly v: Omit<VariantResult, 'exitCode'>;
-  fail(stage: Stage, err: unknown): void;
-  skip(stage: Stage, reason: string): void;
+  readonly fail: (stage: Stage, err: unknown) => void;
+  readonly skip: (stage: Stage, reason: string) => void;
+  readonly cluster: () => KubeClient;
 }
 
 async function checkVariant(
@@ -179,11 +179,11 @@ async function checkVariant(
       ...(o.seed !== undefined && { seed: o.seed }),
       ...(o.requestTimeoutSec !== undefined && { timeoutSec: o.requestTimeoutSec }),
     },
-    fail(stage, err) {
+    fail: (stage, err) => {
       v.failures.push({ stage, message: message(err) });
       progress(`${t.name} ${stage}: FAILED ${message(err)}`);
     },
-    skip(stage, reason) {
+    skip: (stage, reason) => {
       v.skipped.push({ stage, reason });
       progress(`${t.name} ${stage}: skipped, ${reason}`);
     },

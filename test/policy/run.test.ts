@@ -63,9 +63,9 @@ describe('runPolicy', () => {
     const seen: string[] = [];
     const { rows, notes } = await runPolicy({
       envs: ['dev'],
-      captureAws: async (env) => {
+      captureAws: (env) => {
         seen.push(env);
-        return [{ type: 'aws:s3/bucket:Bucket', name: 'models', inputs: { bucket: 'models', forceDestroy: true } }];
+        return Promise.resolve([{ type: 'aws:s3/bucket:Bucket', name: 'models', inputs: { bucket: 'models', forceDestroy: true } }]);
       },
     });
     expect(seen).toEqual(['dev']);

@@ -1,5 +1,5 @@
 /**
- * `llm-bench registry …`: a thin command layer over {@link ModelRegistry}. It turns flags into
+ * `llm-bench registry …`: a thin command layer over `ModelRegistry` (bench/registry/registry.ts). It turns flags into
  * library calls and results into text or JSON; every rule lives in the library. Errors and exit
  * codes are llm-bench's: a UsageError exits 2, a RegistryError (a RunError) exits 1.
  *
@@ -8,7 +8,6 @@
  * flag (commander's `.version()`) swallows it.
  */
 import { Command, InvalidArgumentError } from 'commander';
-import type { ModelRegistry } from '../../registry/registry';
 import { REGISTRY_DEFAULTS } from '../../registry/defaults';
 import { formatDurationMs, parseDurationMs } from '../../registry/names';
 import { nonNegativeInteger } from '../flags';

@@ -20,9 +20,9 @@ export {
 
 /** Run stacks/pulumi.ts for `env` under mocks (see captureStack). */
 export function runStack(env: string, overrides: StackOverrides = {}): Promise<StackRun> {
-  return captureStack(env, overrides, async () => {
+  return captureStack(env, overrides, () => {
     vi.resetModules();
-    return (await import('../../../stacks/pulumi')) as unknown as Record<string, unknown>;
+    return import('../../../stacks/pulumi');
   });
 }
 
