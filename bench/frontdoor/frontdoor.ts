@@ -16,8 +16,7 @@
 import { performance } from 'node:perf_hooks';
 import { backendFromHeader } from '../../constructs/gateway-layout';
 import { EXIT } from '../errors';
-import { SCHEMA_VERSION } from '../result';
-import { TOOL } from '../version';
+import { envelope } from '../result';
 import { chiSquareTest } from './chi-square';
 import { DoorClient, type DoorResponse, header, probePlainHttp } from './client';
 import type { FrontDoorCheck, FrontDoorResult, RateLimitResult, SplitResult } from './result';
@@ -161,11 +160,8 @@ export async function runFrontDoor(o: FrontDoorOptions): Promise<FrontDoorResult
     run.client.close();
   }
   return {
-    schemaVersion: SCHEMA_VERSION,
-    kind: 'frontdoor',
-    tool: { ...TOOL },
+    ...envelope('frontdoor', startedAt),
     url: o.target.url,
-    startedAt: startedAt.toISOString(),
     checks: run.checks,
     rateLimit,
     splits,
