@@ -539,8 +539,11 @@ type Check = (c: RawConfig, out: Findings) => void;
 /** A check of one variant; it returns at once when the variant is disabled. */
 type ModelCheck = (c: RawConfig, id: VariantId, out: Findings) => void;
 
-/** Thrown when a check reads a value that failed validation: the check is skipped, not run on a default. */
-const SKIP = Symbol('skip check');
+/**
+ * Thrown when a check reads a value that failed validation: the check is skipped, not run on a
+ * default. One instance, compared by identity.
+ */
+const SKIP = new Error('skip check: it reads a value that failed validation');
 
 /** Run `fn` on each entry of a list, skipping only the entries that failed validation. */
 function forEachValid<T>(list: readonly T[], fn: (item: T, index: number) => void): void {

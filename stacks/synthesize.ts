@@ -63,7 +63,7 @@ export function synthesize(opts: SynthesizeOptions): SynthesizedEnvironment[] {
       errors.push(err);
     }
   }
-  if (errors.length === 1) throw errors[0];
+  if (errors.length === 1) throw errors[0]!;
   if (errors.length > 1) throw new ConfigErrors(errors);
   return configs.map((config) => {
     const dir = join(opts.outDir, config.environment);
