@@ -73,6 +73,31 @@ export const distributionSchema = z.object({
 });
 export type Distribution = z.infer<typeof distributionSchema>;
 
+/**
+ * One latency's full distribution, so results can be merged (workers) and compared with
+ * confidence intervals: an HDR histogram in HdrHistogram's compressed base64 encoding, in µs,
+ * plus the exact count, sum and extremes in ms (null extremes when empty).
+ */
+export const encodedHistogramSchema = z.object({
+  unit: z.literal('us'),
+  significantDigits: z.int().min(1).max(5),
+  count: z.int().nonnegative(),
+  sumMs: num,
+  minMs: nullableNum,
+  maxMs: nullableNum,
+  hdr: z.string(),
+});
+export type EncodedHistogram = z.infer<typeof encodedHistogramSchema>;
+
+/** The four latencies' histograms (optional: files written before they existed lack them). */
+export const latencyHistogramsSchema = z.object({
+  ttftMs: encodedHistogramSchema,
+  tpotMs: encodedHistogramSchema,
+  itlMs: encodedHistogramSchema,
+  e2eMs: encodedHistogramSchema,
+});
+export type LatencyHistograms = z.infer<typeof latencyHistogramsSchema>;
+
 export const summarySchema = z.object({
   durationSec: num,
   requests: z.object({
@@ -167,6 +192,8 @@ export const loadResultSchema = z.object({
     itlMs: distributionSchema,
     e2eMs: distributionSchema,
   }),
+  /** Encoded histograms of every latency (added in 0.2 of the tool; schemaVersion 1 files may lack them). */
+  histograms: latencyHistogramsSchema.optional(),
   definitions: z.record(z.string(), z.string()),
 });
 export type LoadResult = z.infer<typeof loadResultSchema>;

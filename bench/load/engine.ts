@@ -336,6 +336,12 @@ export class LoadRun {
         itlMs: collector.itl.distribution(),
         e2eMs: collector.e2e.distribution(),
       },
+      histograms: {
+        ttftMs: collector.ttft.encode(),
+        tpotMs: collector.tpot.encode(),
+        itlMs: collector.itl.encode(),
+        e2eMs: collector.e2e.encode(),
+      },
       definitions: { ...METRIC_DEFINITIONS },
     };
   }
