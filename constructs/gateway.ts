@@ -404,7 +404,7 @@ function clientTrafficSpec(p: LlmGatewayProps, targetRefs: Json[]): Json {
 
 function externalSecret(scope: Construct, id: string, metadata: Json, p: LlmGatewayProps, data: Json): ExternalSecret {
   return new ExternalSecret(scope, id, {
-    metadata: metadata as never,
+    metadata,
     spec: {
       refreshInterval: p.refreshInterval,
       secretStoreRef: { kind: ExternalSecretSpecSecretStoreRefKind.CLUSTER_SECRET_STORE, name: p.secretStoreName },

@@ -21,20 +21,14 @@ import {
   TRACKS,
   TRACK_LABEL,
   VLLM_CONTAINER,
+  VLLM_UID,
   registryCachePath,
   selectorLabels,
   type Track,
 } from './workload-layout';
 
-export { CACHE_MOUNT, TRACKS, TRACK_LABEL, registryCachePath, selectorLabels, type Track } from './workload-layout';
+export { CACHE_MOUNT, TRACKS, TRACK_LABEL, VLLM_UID, registryCachePath, selectorLabels, type Track } from './workload-layout';
 export { VLLM_PORT, vllmArgs, type VllmArgsProps } from './vllm-args';
-/**
- * The UID the pod runs vLLM as. The vllm/vllm-openai image sets no USER and has no `vllm` user
- * (facts/vllm: image.user, image.hasVllmUser), so this is an arbitrary non-root UID without a
- * passwd entry; it works because every path vLLM writes (HOME, the caches, /tmp, /dev/shm) is a
- * volume the pod mounts, and fsGroup makes the cache volume writable for it.
- */
-export const VLLM_UID = 2000;
 /** Seconds between the end of vLLM's drain and SIGKILL, for the process to exit. */
 export const SHUTDOWN_MARGIN_SEC = 15;
 /** Time a new pod may spend waiting for a GPU node and pulling the ~10 GB image, on top of its startup budget. */

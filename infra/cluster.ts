@@ -14,7 +14,10 @@ import { addonVersion, type KubernetesVersion } from '../facts/eks';
 /** EKS access policy that makes a principal cluster admin. */
 export const CLUSTER_ADMIN_POLICY_ARN = 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy';
 
-/** Every EKS control-plane log type: all of them go to CloudWatch. */
+/**
+ * Every EKS control-plane log type: all of them go to CloudWatch. The policy rule
+ * `eks-control-plane-logging` keeps its own list, so it checks this one rather than agreeing with it by construction.
+ */
 export const CONTROL_PLANE_LOG_TYPES = ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'] as const;
 
 /** The log group EKS writes control-plane logs to; created here first so it has a retention. */

@@ -6,7 +6,7 @@
 import * as aws from '@pulumi/aws';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
-import { VLLM_UID } from '../constructs/vllm-model';
+import { VLLM_UID } from '../constructs/workload-layout';
 import { addonVersion, type KubernetesVersion } from '../facts/eks';
 import { PodIdentityRole } from './iam';
 

@@ -47,6 +47,12 @@ function isObj(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** A setting's value for a message: text as is, anything else as JSON, or `fallback` when unset. */
+function shown(v: unknown, fallback: string): string {
+  if (v === undefined || v === null) return fallback;
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
 function obj(v: unknown): Obj {
   return isObj(v) ? v : {};
 }
@@ -473,7 +479,7 @@ const eksSecrets = rule('eks-secrets-encryption', 'EKS envelope-encrypts Kuberne
   return { failures: typeof key === 'string' && key !== '' ? [] : ['does not encrypt Kubernetes secrets with a KMS key'], ok: 'secrets encrypted with KMS' };
 });
 
-/** Every EKS control-plane log type: the policy's own list (infra/cluster.ts keeps its own). */
+/** Every EKS control-plane log type: what the rule expects, written here and not taken from infra/. */
 export const CONTROL_PLANE_LOGS = ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'] as const;
 
 const eksLogging = rule('eks-control-plane-logging', 'EKS sends every control-plane log type to CloudWatch', EKS_CLUSTER_TYPES, (c) => {
@@ -483,7 +489,7 @@ const eksLogging = rule('eks-control-plane-logging', 'EKS sends every control-pl
 
 const eksAccessEntries = rule('eks-access-entries', 'EKS authenticates with access entries only (no aws-auth ConfigMap)', EKS_CLUSTER_TYPES, (c) => {
   const mode = eksSettings(c).authenticationMode;
-  return { failures: mode === 'API' ? [] : [`uses authentication mode ${String(mode ?? 'CONFIG_MAP (default)')}, not API`], ok: 'access entries (API)' };
+  return { failures: mode === 'API' ? [] : [`uses authentication mode ${shown(mode, 'CONFIG_MAP (default)')}, not API`], ok: 'access entries (API)' };
 });
 
 const eksUpgradePolicy = rule(
@@ -494,7 +500,7 @@ const eksUpgradePolicy = rule(
     const support = obj(c.inputs.upgradePolicy).supportType;
     return {
       failures:
-        support === 'STANDARD' || support === 'EXTENDED' ? [] : [`has upgrade policy ${String(support ?? 'unset (EXTENDED by default)')}`],
+        support === 'STANDARD' || support === 'EXTENDED' ? [] : [`has upgrade policy ${shown(support, 'unset (EXTENDED by default)')}`],
       ok: `upgrade policy ${String(support)}`,
     };
   },
@@ -555,7 +561,7 @@ const LAUNCH_TEMPLATES = ['aws:ec2/launchTemplate:LaunchTemplate'];
 
 const imdsV2 = rule('ec2-launch-template-imdsv2', 'Launch templates require IMDSv2 (session tokens)', LAUNCH_TEMPLATES, (lt) => {
   const tokens = obj(lt.inputs.metadataOptions).httpTokens;
-  return { failures: tokens === 'required' ? [] : [`has httpTokens ${String(tokens ?? 'optional (default)')}, not required`], ok: 'IMDSv2 required' };
+  return { failures: tokens === 'required' ? [] : [`has httpTokens ${shown(tokens, 'optional (default)')}, not required`], ok: 'IMDSv2 required' };
 });
 
 const launchTemplateTags = rule(
@@ -633,7 +639,7 @@ function alertmanagerProblems(values: unknown): string[] {
   const routes = arr(route.routes).map(obj);
   const routeFor = (pattern: RegExp) => routes.find((x) => strings(x.matchers).some((m) => pattern.test(m)));
   const problems: string[] = [];
-  if (!sends(route.receiver)) problems.push(`routes alerts by default to ${String(route.receiver ?? 'nothing')}, which sends nowhere`);
+  if (!sends(route.receiver)) problems.push(`routes alerts by default to ${shown(route.receiver, 'nothing')}, which sends nowhere`);
   const critical = routeFor(/severity\s*=~?\s*"?critical/);
   if (!critical || !sends(critical.receiver)) problems.push('sends critical alerts nowhere');
   const watchdog = routeFor(/alertname\s*=\s*"?Watchdog/);

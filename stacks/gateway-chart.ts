@@ -8,8 +8,8 @@ import { ENVOY_GATEWAY_NAMESPACE, LlmGateway, RATE_LIMIT_STORE_IMAGE, type LlmGa
 import { BACKEND_HEADER, backendName, servedModel, type RoutingTarget } from '../constructs/gateway-layout';
 import { cachedImage } from '../constructs/image-cache';
 import { VLLM_PORT } from '../constructs/vllm-model';
-import type { PlatformConfig } from './config';
-import { resolvedRoutes } from './gateway-config';
+import type { PlatformConfig } from '../config/platform';
+import { resolvedRoutes } from '../config/gateway';
 
 /** Name of the chart (and file) holding the gateway objects. */
 export const GATEWAY_CHART = 'gateway';

@@ -19,7 +19,7 @@ import {
   type VllmModelProps,
 } from '../constructs/vllm-model';
 import { registryCachePath } from '../constructs/workload-layout';
-import type { LoraAdapter, ModelConfig, PlatformConfig } from './config';
+import type { LoraAdapter, ModelConfig, PlatformConfig } from '../config/platform';
 import { gpuHourPrice } from './cost/input';
 import { addGatewayChart, gatewayClientNamespaces } from './gateway-chart';
 

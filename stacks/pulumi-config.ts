@@ -5,7 +5,7 @@
  */
 import * as pulumi from '@pulumi/pulumi';
 import { prometheusUrl } from '../infra/addons';
-import { COST_TAG_KEYS, ConfigError, PROJECT, SECRET_KEYS, type PlatformConfig, parseConfigMap } from './config';
+import { COST_TAG_KEYS, ConfigError, PROJECT, SECRET_KEYS, type PlatformConfig, parseConfigMap } from '../config/platform';
 
 type SecretKey = (typeof SECRET_KEYS)[number];
 

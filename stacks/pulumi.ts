@@ -29,7 +29,7 @@ import { ClusterStorage } from '../infra/storage';
 import { FrontDoor } from '../infra/gateway';
 import { Workloads, serviceEndpoints } from '../infra/workloads';
 import { rateLimitStoreUrl } from '../constructs/gateway';
-import { COST_TAG_KEYS, ConfigError, PROJECT, costTags } from './config';
+import { COST_TAG_KEYS, ConfigError, PROJECT, costTags } from '../config/platform';
 import { frontDoorDescription } from './gateway-chart';
 import { renderManifests } from './manifests';
 import { pulledImage } from './platform-chart';
@@ -46,7 +46,7 @@ function settingsOrExit(): StackSettings {
 }
 
 const { platform: config, region, awsProviderArgs, defaultTags, secrets, warnings } = settingsOrExit();
-for (const w of warnings) pulumi.log.warn(w);
+for (const w of warnings) void pulumi.log.warn(w);
 
 const namePrefix = `${PROJECT}-${config.environment}`;
 const tags = costTags(config, defaultTags);

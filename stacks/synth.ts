@@ -5,7 +5,7 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError, ConfigErrors } from './config';
+import { ConfigError, ConfigErrors } from '../config/platform';
 import { PROJECT_ROOT, synthesize } from './synthesize';
 
 function main(): number {

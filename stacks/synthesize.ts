@@ -8,7 +8,7 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, ConfigErrors, environmentOf, loadEnvironmentFile, type PlatformConfig } from './config';
+import { ConfigError, ConfigErrors, environmentOf, loadEnvironmentFile, type PlatformConfig } from '../config/platform';
 import { platformApp } from './platform-chart';
 
 /** The project root: where Pulumi.<env>.yaml files live. */
@@ -63,7 +63,7 @@ export function synthesize(opts: SynthesizeOptions): SynthesizedEnvironment[] {
       errors.push(err);
     }
   }
-  if (errors.length === 1) throw errors[0];
+  if (errors.length === 1) throw errors[0]!;
   if (errors.length > 1) throw new ConfigErrors(errors);
   return configs.map((config) => {
     const dir = join(opts.outDir, config.environment);

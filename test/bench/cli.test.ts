@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../bench/cli';
+import { main } from '../../bench/cli/main';
 import { loadResultSchema, smokeResultSchema, sweepResultSchema } from '../../bench/result';
 import { type Simulator, startSimulator } from '../../bench/sim/simulator';
 import { argv, closedPort, memoryIo } from './helpers';

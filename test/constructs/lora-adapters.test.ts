@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { POD_IDENTITY_AGENT } from '../../constructs/vllm-model';
-import { parsePlatformConfig } from '../../stacks/config';
+import { parsePlatformConfig } from '../../config/platform';
 import { renderManifests } from '../../stacks/manifests';
 import { find } from '../support/manifests';
 

@@ -8,7 +8,7 @@ import { API_KEY_SECRET, HF_TOKEN_SECRET } from '../../constructs/model-namespac
 import { CACHE_MOUNT, SHUTDOWN_MARGIN_SEC, VLLM_PORT, VLLM_UID } from '../../constructs/vllm-model';
 import { GPU_NODE_LABEL, GPU_NODE_TAINT } from '../../constructs/hardware';
 import { ENVOY_GATEWAY_NAMESPACE } from '../../constructs/gateway';
-import type { ModelConfig, PlatformConfig } from '../../stacks/config';
+import type { ModelConfig, PlatformConfig } from '../../config/platform';
 import { renderManifests } from '../../stacks/manifests';
 import { adapterProps } from '../../stacks/platform-chart';
 import { find, matches, ofKind, realEnvironments } from '../support/manifests';

@@ -1,7 +1,7 @@
 /** The Kubernetes and OCI grammars in facts/kubernetes.ts, on the examples their sources give. */
 import { describe, expect, it } from 'vitest';
 import { DNS1123_LABEL, LABEL_VALUE, OCI, OCI_REPOSITORY, PLAIN_DECIMAL } from '../../facts/kubernetes';
-import { isLabelKey, parseImageReference } from '../../stacks/config-fields';
+import { isLabelKey, parseImageReference } from '../../config/fields';
 
 describe('label syntax (IsQualifiedName, IsValidLabelValue)', () => {
   it.each(['release', 'app.kubernetes.io/name', 'example.com/my_label', 'a', 'A-1.b_2'])('accepts the key %s', (k) => {

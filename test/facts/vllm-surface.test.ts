@@ -19,7 +19,7 @@ import {
 } from '../../constructs/metrics';
 import { VLLM_PORT, vllmArgs } from '../../constructs/vllm-model';
 import { CURRENT_VLLM as VLLM } from '../../facts/vllm';
-import { parsePlatformConfig } from '../../stacks/config';
+import { parsePlatformConfig } from '../../config/platform';
 import { renderManifests } from '../../stacks/manifests';
 import { modelProps } from '../../stacks/platform-chart';
 import { dashboardsOf, rulesOf } from '../observability/support';

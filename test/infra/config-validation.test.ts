@@ -1,11 +1,11 @@
 /**
- * The infra settings of the config schema (stacks/config.ts): the EKS calendar checked against an
+ * The infra settings of the config schema (config/platform.ts): the EKS calendar checked against an
  * injected day, AMI releases, declared LoRA adapter sources, the image cache and tags. Each
  * validation fails with its full message; the Pulumi program's side is in validation.test.ts.
  */
 import { describe, expect, it } from 'vitest';
 import { EKS_VERSIONS, KUBERNETES_VERSIONS, LATEST_KUBERNETES_VERSION, supportPhase } from '../../facts/eks';
-import { ConfigError, parsePlatformConfig, type PlatformConfig } from '../../stacks/config';
+import { ConfigError, parsePlatformConfig, type PlatformConfig } from '../../config/platform';
 import { adapterProps } from '../../stacks/platform-chart';
 import { TODAY } from './support/stack';
 

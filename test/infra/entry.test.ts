@@ -45,8 +45,8 @@ function run(args: string[], env: NodeJS.ProcessEnv, cwd = PROJECT_ROOT): Promis
   const child = spawn(process.execPath, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let output = '';
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
   const timer = setTimeout(() => child.kill('SIGKILL'), DEADLINE_MS);
   return new Promise((resolve) =>
     child.on('exit', (code) => {
@@ -138,11 +138,11 @@ describe('the policy pack', () => {
       const child = spawn(process.execPath, [runner, '127.0.0.1:1', policyDir], { cwd: policyDir, stdio: ['ignore', 'pipe', 'pipe'] });
       children.push(child);
       let stderr = '';
-      child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
       // The pack prints the port of its analyzer server once it is up, then serves forever.
       const first = await new Promise<string>((resolve) => {
         const timer = setTimeout(() => resolve(`timeout; stderr: ${stderr}`), DEADLINE_MS);
-        child.stdout!.on('data', (d: Buffer) => (clearTimeout(timer), resolve(d.toString())));
+        child.stdout.on('data', (d: Buffer) => (clearTimeout(timer), resolve(d.toString())));
         child.on('exit', (code) => (clearTimeout(timer), resolve(`exited ${code}; stderr: ${stderr}`)));
       });
       expect(first.trim()).toMatch(/^\d+$/);

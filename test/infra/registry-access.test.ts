@@ -82,9 +82,9 @@ function requestsOf(r: Recorded, principalArn: string): IamRequest[] {
     const keys =
       r.command === 'DeleteObjectsCommand'
         ? (r.input.Delete as { Objects: { Key: string }[] }).Objects.map((o) => o.Key)
-        : [String(r.input.Key ?? '')];
+        : [typeof r.input.Key === 'string' ? r.input.Key : ''];
     if (s3 === 's3:ListBucket') {
-      return [{ principalArn, action: s3, resource: BUCKET_ARN, context: { 's3:prefix': String(r.input.Prefix ?? '') } }];
+      return [{ principalArn, action: s3, resource: BUCKET_ARN, context: { 's3:prefix': typeof r.input.Prefix === 'string' ? r.input.Prefix : '' } }];
     }
     const objects = keys.map((k) => ({ principalArn, action: s3, resource: `${BUCKET_ARN}/${k}` }));
     // SSE-KMS with a bucket key: writes ask KMS for a data key, reads for a decrypt, through S3.

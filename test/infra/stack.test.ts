@@ -8,8 +8,8 @@ import * as pulumi from '@pulumi/pulumi';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { App } from 'cdk8s';
 import { CAPACITY_TYPE_LABEL, GPU_INSTANCE_TYPES, GPU_NODE_LABEL, GPU_NODE_TAINT } from '../../constructs/hardware';
-import { costTags, type PlatformConfig } from '../../stacks/config';
-import { EKS_ADDONS, EKS_ADDON_VERSIONS, addonVersion, type KubernetesVersion } from '../../facts/eks';
+import { costTags, type PlatformConfig } from '../../config/platform';
+import { EKS_ADDONS, EKS_ADDON_VERSIONS, addonVersion } from '../../facts/eks';
 import { LAUNCH_TEMPLATE_TAGGED } from '../../infra/node-groups';
 import { CONTROL_PLANE_LOG_TYPES } from '../../infra/cluster';
 import { BUDGET_ALERT_PERCENTS } from '../../infra/budget';
@@ -187,7 +187,7 @@ describe.each(realEnvironments())('%s stack', (env, config: PlatformConfig) => {
   });
 
   describe('EKS add-ons', () => {
-    const k = config.cluster.kubernetesVersion as KubernetesVersion;
+    const k = config.cluster.kubernetesVersion;
     const addon = (name: string) => ofType(all, 'aws:eks/addon:Addon').find((a) => inputs(a).addonName === name);
 
     it('pins every EKS add-on to the version facts/eks.ts lists for the cluster minor', () => {

@@ -15,7 +15,7 @@ import {
   costRules,
   nodeLabelsAllowlist,
 } from '../../constructs/observability';
-import { parsePlatformConfig } from '../../stacks/config';
+import { parsePlatformConfig } from '../../config/platform';
 import { gpuHourPrice } from '../../stacks/cost/input';
 import { renderManifests } from '../../stacks/manifests';
 import { find } from '../support/manifests';

@@ -7,13 +7,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../stacks/config';
+import { ConfigError } from '../../config/platform';
 import { PROJECT_ROOT, environments } from '../../stacks/synthesize';
 import { formatTable, summarize, type PolicyRow } from '../../policy/report';
-import { UsageError, runPolicy } from '../../policy/run';
+import { UsageError, runPolicy } from '../../stacks/policy-run';
 
 function cli(args: string[]) {
-  return spawnSync(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'policy/run.ts'), ...args], {
+  return spawnSync(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'stacks/policy-run.ts'), ...args], {
     cwd: PROJECT_ROOT,
     encoding: 'utf8',
     timeout: 60_000,
@@ -63,9 +63,9 @@ describe('runPolicy', () => {
     const seen: string[] = [];
     const { rows, notes } = await runPolicy({
       envs: ['dev'],
-      captureAws: async (env) => {
+      captureAws: (env) => {
         seen.push(env);
-        return [{ type: 'aws:s3/bucket:Bucket', name: 'models', inputs: { bucket: 'models', forceDestroy: true } }];
+        return Promise.resolve([{ type: 'aws:s3/bucket:Bucket', name: 'models', inputs: { bucket: 'models', forceDestroy: true } }]);
       },
     });
     expect(seen).toEqual(['dev']);

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadEnvironmentFile, parseEnvironmentText } from '../../stacks/config';
+import { ConfigError, loadEnvironmentFile, parseEnvironmentText } from '../../config/platform';
 import { PROJECT_ROOT, synthesize } from '../../stacks/synthesize';
 
 const CORPUS = join(dirname(fileURLToPath(import.meta.url)), 'bad-config');

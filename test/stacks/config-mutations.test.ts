@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify } from 'yaml';
-import { ConfigError, parseConfigMap, parseEnvironmentText } from '../../stacks/config';
+import { ConfigError, parseConfigMap, parseEnvironmentText } from '../../config/platform';
 import { PROJECT_ROOT } from '../../stacks/synthesize';
 
 type Data = null | boolean | number | string | Data[] | { [key: string]: Data };

@@ -3,8 +3,8 @@ import { CATALOG, VARIANT_IDS, memoryNeed } from '../../constructs/catalog';
 import { GPUS } from '../../constructs/hardware';
 import { VLLM_SHORT_ALIASES } from '../../constructs/vllm-flags';
 import { CURRENT_VLLM } from '../../facts/vllm';
-import { ConfigError, MANAGED_FLAGS, environmentOf, parseConfigMap, parsePlatformConfig, projectSettings } from '../../stacks/config';
-import { emittedFlags } from '../../stacks/vllm-version';
+import { ConfigError, MANAGED_FLAGS, environmentOf, parseConfigMap, parsePlatformConfig, projectSettings } from '../../config/platform';
+import { emittedFlags } from '../../config/vllm-version';
 import { realEnvironments } from '../support/manifests';
 
 const SOURCE = 'Pulumi.test.yaml';

@@ -1,6 +1,6 @@
 /** The `gateway` config section: defaults, and every check with its full message. */
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parsePlatformConfig } from '../../stacks/config';
+import { ConfigError, parsePlatformConfig } from '../../config/platform';
 import { frontDoorDescription } from '../../stacks/gateway-chart';
 
 const SOURCE = 'Pulumi.test.yaml';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { autoscaleResultSchema } from '../../../bench/autoscale/result';
-import { main } from '../../../bench/cli';
+import { main } from '../../../bench/cli/main';
 import { argv, memoryIo } from '../helpers';
 import { NS } from '../kube/support/fixtures';
 import { autoscaledVariant, MODEL } from './support/variant';

@@ -7,7 +7,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../../bench/cli';
+import { main } from '../../../bench/cli/main';
 import { postdeployResultSchema } from '../../../bench/postdeploy/result';
 import { type Simulator, startSimulator } from '../../../bench/sim/simulator';
 import { argv, closedPort, memoryIo } from '../helpers';

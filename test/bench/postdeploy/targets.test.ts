@@ -2,7 +2,8 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadEnvDefaults, loadTargets, namespaceOfUrl } from '../../../bench/postdeploy/targets';
+import { loadEnvDefaults } from '../../../bench/postdeploy/env-file';
+import { loadTargets, namespaceOfUrl } from '../../../bench/postdeploy/targets';
 import { PROJECT_ROOT } from '../../../stacks/synthesize';
 
 let dir: string;

@@ -21,7 +21,7 @@ export interface IamRequest {
   readonly context?: Readonly<Record<string, string>>;
 }
 
-const list = (v: unknown): string[] => (v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
+const list = (v: unknown): string[] => (v === undefined ? [] : Array.isArray(v) ? v.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))) : [typeof v === 'string' ? v : JSON.stringify(v)]);
 
 /** IAM wildcard match: `*` any run of characters, `?` one character, case-sensitive. */
 export function globMatch(pattern: string, value: string): boolean {

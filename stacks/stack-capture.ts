@@ -7,16 +7,17 @@
  * test framework. Config and mocks are set before the program is imported, and every capture
  * imports a fresh instance of the program module.
  *
- * Not part of the policy pack: index.ts never imports this file.
+ * Not part of the policy pack (policy/index.ts): a composition root that runs the stacks, so it
+ * lives here and not in policy/, which never imports stacks/.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as pulumi from '@pulumi/pulumi';
 import { parse as parseYaml } from 'yaml';
-import { PROJECT } from '../stacks/config';
-import { PROJECT_ROOT } from '../stacks/synthesize';
-import type { PolicyResource } from './aws-rules';
+import { PROJECT } from '../config/platform';
+import type { PolicyResource } from '../policy/aws-rules';
+import { PROJECT_ROOT } from './synthesize';
 
 export const ACCOUNT_ID = '123456789012';
 /** The API endpoint the mocked cluster reports. */
@@ -138,7 +139,7 @@ export function mockState(type: string, name: string, inputs: Json): { id: strin
       return { id: roleName, state: { ...inputs, name: roleName, arn: `arn:aws:iam::${ACCOUNT_ID}:role/${roleName}` } };
     }
     case 'aws:sns/topic:Topic':
-      return { id, state: { ...inputs, arn: arn('sns', String(inputs.name ?? name)) } };
+      return { id, state: { ...inputs, arn: arn('sns', typeof inputs.name === 'string' ? inputs.name : name) } };
     case 'aws:secretsmanager/secret:Secret':
       return { id, state: { ...inputs, arn: arn('secretsmanager', `secret:${String(inputs.name)}-AbCdEf`) } };
     case 'aws:ec2/launchTemplate:LaunchTemplate':
@@ -257,15 +258,16 @@ export async function captureStack(env: string, overrides: StackOverrides = {}, 
   const warnings: string[] = [];
   const log = pulumi.log as { warn: typeof pulumi.log.warn };
   const warn = log.warn;
-  log.warn = async (msg: string) => {
+  log.warn = (msg: string) => {
     warnings.push(msg);
+    return Promise.resolve();
   };
   try {
     const program = await load();
     const outputs: Record<string, unknown> = {};
     const secretOutputs: string[] = [];
     for (const [k, v] of Object.entries(program)) {
-      outputs[k] = await valueOf(v as pulumi.Input<unknown>);
+      outputs[k] = await valueOf(v);
       if (pulumi.Output.isInstance(v) && (await pulumi.isSecret(v))) secretOutputs.push(k);
     }
     await internal.waitForRPCs();

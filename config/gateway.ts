@@ -2,7 +2,7 @@
  * The `gateway` section of the config schema (the front door: one HTTPS endpoint with API keys,
  * rate limits, routing by model and weighted A/B routes) and its cross-field checks.
  *
- * Kept beside stacks/config.ts, which adds it to the schema as one section and calls
+ * Kept beside config/platform.ts, which adds it to the schema as one section and calls
  * {@link checkGateway} from its cross-field checks, so the rules of the front door live together.
  */
 import { z } from 'zod';

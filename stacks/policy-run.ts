@@ -8,18 +8,18 @@
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import { ConfigError, loadEnvironmentFile } from '../stacks/config';
-import { renderManifests } from '../stacks/manifests';
-import { PROJECT_ROOT, environments } from '../stacks/synthesize';
-import { evaluateAwsRules, type PolicyResource } from './aws-rules';
-import { evaluateK8sRules } from './k8s';
-import { formatTable, summarize, type PolicyRow } from './report';
+import { ConfigError, loadEnvironmentFile } from '../config/platform';
+import { evaluateAwsRules, type PolicyResource } from '../policy/aws-rules';
+import { evaluateK8sRules } from '../policy/k8s';
+import { formatTable, summarize, type PolicyRow } from '../policy/report';
+import { renderManifests } from './manifests';
+import { PROJECT_ROOT, environments } from './synthesize';
 
 /** The AWS resources of one environment, as its Pulumi program registers them. */
 export type AwsResourceCapture = (environment: string) => Promise<readonly PolicyResource[]>;
 
 /**
- * The project's own stacks, captured under Pulumi mocks (policy/stack-capture.ts). Loaded on
+ * The project's own stacks, captured under Pulumi mocks (stacks/stack-capture.ts). Loaded on
  * demand: it pulls in the whole Pulumi program and SDK.
  */
 export const captureAwsResources: AwsResourceCapture = async (environment) =>

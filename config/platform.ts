@@ -9,6 +9,10 @@
  * anything is synthesized or registered: keys this project does not read, schema errors, and
  * the cross-field checks, which run on whatever parsed (a check that needs a value that failed
  * is skipped, the others still run).
+ *
+ * A leaf module: it imports data (constructs/, facts/) and nothing from stacks/, infra/, policy/
+ * or bench/, so the composition roots in stacks/ and the bench's service contract
+ * (config/service-contract.ts) read one schema.
  */
 import { readFileSync } from 'node:fs';
 import { basename, posix } from 'node:path';
@@ -33,7 +37,6 @@ import {
   LATEST_KUBERNETES_VERSION,
   eksVersion,
   supportPhase,
-  type KubernetesVersion,
 } from '../facts/eks';
 import { DNS1123_LABEL } from '../facts/kubernetes';
 import { DEFAULT_SPOT_DISCOUNT, PRICED_REGIONS } from '../facts/prices';
@@ -48,7 +51,7 @@ import {
   stabilizationWindowSec,
   userLabels,
   vllmArgumentValue,
-} from './config-fields';
+} from './fields';
 import {
   type Finding,
   closest,
@@ -58,12 +61,12 @@ import {
   show,
   withoutInvisible,
   withoutRedundantIssues,
-} from './config-issues';
-import { PROJECT, isEncrypted, splitConfigKeys, stackFileConfig } from './config-keys';
+} from './issues';
+import { PROJECT, isEncrypted, splitConfigKeys, stackFileConfig } from './keys';
 import { vllmVersionProblems } from './vllm-version';
-import { checkGateway, gatewaySchema } from './gateway-config';
+import { checkGateway, gatewaySchema } from './gateway';
 
-export { PROJECT } from './config-keys';
+export { PROJECT } from './keys';
 
 /**
  * Keys set with `pulumi config set --secret`. Only infra/ reads them (it copies them into
@@ -73,7 +76,10 @@ export const SECRET_KEYS = ['hfToken', 'apiKey'] as const;
 
 /** Spot interruption notice: everything a pod does on the way out must fit in it. */
 export const SPOT_NOTICE_SEC = 120;
-/** Time left for the kubelet and node drain after the pod's own shutdown; see DESIGN.md. */
+/**
+ * Seconds of the SPOT notice a pod's own shutdown (preStop sleep + vLLM's drain) may take; the
+ * other 30 s go to noticing the interruption, cordoning and evicting, and the kill margin.
+ */
 export const SPOT_SHUTDOWN_BUDGET_SEC = 90;
 
 /** VPC sizes the network layout supports: four equal blocks, one per zone (up to 3) plus public subnets. */
@@ -604,7 +610,7 @@ export const platformSchema = z.strictObject({
   slo: slo.prefault({}),
   models: models.prefault({}),
   pricing: pricing.prefault({}),
-  /** The front door (stacks/gateway-config.ts). */
+  /** The front door (config/gateway.ts). */
   gateway: gatewaySchema.prefault({}),
 });
 
@@ -714,8 +720,11 @@ type Check = (c: RawConfig, out: Findings) => void;
 /** A check of one variant; it returns at once when the variant is disabled. */
 type ModelCheck = (c: RawConfig, id: VariantId, out: Findings) => void;
 
-/** Thrown when a check reads a value that failed validation: the check is skipped, not run on a default. */
-const SKIP = Symbol('skip check');
+/**
+ * Thrown when a check reads a value that failed validation: the check is skipped, not run on a
+ * default. One instance, compared by identity.
+ */
+const SKIP = new Error('skip check: it reads a value that failed validation');
 
 /** Run `fn` on each entry of a list, skipping only the entries that failed validation. */
 function forEachValid<T>(list: readonly T[], fn: (item: T, index: number) => void): void {
@@ -1038,7 +1047,7 @@ const USD_PER_MONTH_HOURS = 730;
 const checkKubernetesSupport =
   (day: string): Check =>
   (c, { errors, warnings }) => {
-    const version = c.cluster.kubernetesVersion as KubernetesVersion;
+    const version = c.cluster.kubernetesVersion;
     const supportType = c.cluster.supportType;
     const row = eksVersion(version);
     const phase = supportPhase(version, day);
@@ -1220,7 +1229,7 @@ const MODEL_CHECKS: readonly ModelCheck[] = [
   checkMemoryFitsNode,
   checkShmWithinMemory,
 ];
-/** The front door's own checks (stacks/gateway-config.ts), with each variant's served name. */
+/** The front door's own checks (config/gateway.ts), with each variant's served name. */
 const checkFrontDoor: Check = (c, out) => {
   const named = Object.fromEntries(VARIANT_IDS.map((id) => [id, { ...c.models[id], name: CATALOG[id].name }]));
   const front = checkGateway({ tier: c.tier, gateway: c.gateway, models: named });

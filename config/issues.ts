@@ -40,7 +40,7 @@ export function show(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
   if (typeof value === 'string' && value.length > 57) return `${escapeInvisible(JSON.stringify(value.slice(0, 57)).slice(0, -1))}..."`;
-  const s = escapeInvisible(JSON.stringify(value) ?? String(value));
+  const s = escapeInvisible(JSON.stringify(value) ?? `<${typeof value}>`);
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 

@@ -5,7 +5,7 @@
  * "did you mean", because a misspelled key would otherwise leave its setting at the default.
  */
 import { AWS_CONFIG_KEYS, AWS_REGION, PULUMI_AWS_VERSION, type AwsConfigKind } from '../facts/pulumi-aws';
-import { closest, show, type Finding } from './config-issues';
+import { closest, show, type Finding } from './issues';
 
 /** Pulumi project name: the namespace of every config key (`llm-platform:models`). */
 export const PROJECT = 'llm-platform';

@@ -1,10 +1,10 @@
 /**
- * HTML building blocks for the rollback, autoscale and post-deploy reports: one self-contained
- * page (inline CSS and SVG, no scripts, no CDN), tables, and gate rows. The charts are the load
- * report's (`report/svg.ts`), so every llm-bench report looks alike.
+ * HTML building blocks of every llm-bench report: one self-contained page (inline CSS and SVG,
+ * no scripts, no CDN: it opens offline and from CI artifacts), tables, gate rows. The charts
+ * come from `svg.ts` and `charts.ts`, so every report looks alike.
  */
-import { escapeXml, fmt } from '../report/format';
 import type { ThresholdResult } from '../result';
+import { escapeXml, fmt, fmtValue } from './format';
 
 const STYLE = `
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px auto;max-width:1000px;color:#1b1f24;padding:0 16px}
@@ -18,6 +18,9 @@ svg{background:#fff;border:1px solid #eaeef2;border-radius:6px}
 svg .t{font-size:13px;font-weight:600}svg .a{font-size:11px;fill:#57606a}svg .k{font-size:10px;fill:#57606a}
 svg .g{stroke:#eaeef2}svg .x{stroke:#8c959f}
 ul.notes li{color:#424a53}
+.cards{display:flex;flex-wrap:wrap;gap:10px}.card{border:1px solid #d0d7de;border-radius:6px;padding:8px 14px;min-width:120px}
+.card b{display:block;font-size:20px}.card span{color:#57606a;font-size:12px}
+dl dt{font-weight:600;margin-top:6px}dl dd{margin:0 0 0 16px;color:#424a53}
 `;
 
 /** A whole HTML document around `body`. */
@@ -32,13 +35,16 @@ export function table(head: readonly string[], rows: readonly (readonly string[]
     .join('')}</tbody></table>`;
 }
 
-/** A gate's measured value: counts as integers, the rest as `fmt` does. */
-export function fmtValue(v: number | null): string {
-  if (v === null) return 'not measured';
-  return Number.isInteger(v) ? String(v) : fmt(v);
-}
-
 export const passMark = (passed: boolean) => (passed ? '<span class="pass">✔ pass</span>' : '<span class="fail">✘ FAIL</span>');
+
+/** A load's thresholds as a table. */
+export function thresholdTable(thresholds: readonly ThresholdResult[]): string {
+  return table(
+    ['', 'threshold', 'measured'],
+    thresholds.map((t) => [passMark(t.passed), `<code>${escapeXml(t.expression)}</code>`, t.value === null ? 'not measured' : fmt(t.value)]),
+    [false, false, true],
+  );
+}
 
 /** The gates of a check as a table. */
 export function gateTable(gates: readonly ThresholdResult[]): string {
@@ -60,6 +66,11 @@ export function errorTable(errors: Readonly<Record<string, number>>, messages: R
   return table(['reason', 'count', 'first message'], rows.map(([k, n]) => [`<code>${escapeXml(k)}</code>`, String(n), escapeXml(messages[k] ?? '')]), [false, true, false]);
 }
 
+/** Why a run stopped itself, when it did. */
+export function abortedNote(aborted: { readonly reason: string } | undefined): string[] {
+  return aborted === undefined ? [] : [`<p class="fail"><b>Aborted:</b> ${escapeXml(aborted.reason)}</p>`];
+}
+
 export function notesList(notes: readonly string[]): string {
   return notes.length === 0 ? '' : `<ul class="notes">${notes.map((n) => `<li>${escapeXml(n)}</li>`).join('')}</ul>`;
 }
@@ -70,9 +81,4 @@ export function marker(t: number, top: number): (readonly [number, number])[] {
     [t, 0],
     [t, top],
   ];
-}
-
-/** `99 a gate was crossed` etc., as one line per failing gate, for stderr. */
-export function crossedGates(gates: readonly ThresholdResult[]): string[] {
-  return gates.filter((g) => !g.passed).map((g) => `${g.expression} (measured ${g.value === null ? 'nothing' : fmtValue(g.value)})`);
 }

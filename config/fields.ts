@@ -3,7 +3,7 @@
  * Kubernetes, AWS, container registries and vLLM accept (facts/), so a value that passes here is
  * one the API server, EBS and vLLM take.
  *
- * A bound's message is its reason; the issue formatter (stacks/config.ts) prints it after the
+ * A bound's message is its reason; the issue formatter (config/platform.ts) prints it after the
  * limit: `must be at most 3600 (the longest HPA stabilization window), got 100000`.
  */
 import { z } from 'zod';

@@ -3,7 +3,7 @@
  * CLI, the library and docs/postdeploy.md read them from here.
  */
 export const POSTDEPLOY_DEFAULTS = {
-  /** Namespace of the model workloads (`workloads.namespace` in stacks/config.ts). */
+  /** Namespace of the model workloads (`workloads.namespace` in config/platform.ts). */
   namespace: 'llm-baseline',
   /** How often the checks read the Kubernetes API (they poll; they do not watch). */
   pollMs: 1000,
