@@ -96,18 +96,22 @@ function progress(): number {
 const turn = () => new Promise<void>((resolve) => realSetImmediate(resolve));
 const pause = (ms: number) => new Promise<void>((resolve) => realSetTimeout(resolve, ms));
 
-/** Resolves once the process has been idle for {@link QUIET_TURNS} loop turns. */
-async function settle(): Promise<void> {
+/**
+ * Resolves once the process has been idle for {@link QUIET_TURNS} loop turns; or, with `ready`,
+ * as soon as `ready()` holds (checked at once and after every loop turn), returning true.
+ */
+async function settle(ready?: () => boolean): Promise<boolean> {
   let quiet = 0;
   let last = progress();
   let lastProgressAt = realNow();
   for (let turns = 0; ; turns++) {
+    if (ready?.() === true) return true;
     // A few spins catch what is already in the kernel; then short sleeps leave the CPU to the
     // kernel's loopback delivery (ksoftirqd) on a busy machine.
     await (turns < 20 ? turn() : pause(1));
     const why = inFlight();
     if (why === null) {
-      if (++quiet >= QUIET_TURNS) return;
+      if (++quiet >= QUIET_TURNS) return ready?.() === true;
       continue;
     }
     quiet = 0;
@@ -118,7 +122,7 @@ async function settle(): Promise<void> {
       lastProgressAt = now;
     } else if (now - lastProgressAt > STUCK_MS) {
       console.warn(`virtual time: ${why} for ${STUCK_MS} ms without progress; moving the clock anyway`);
-      return;
+      return ready?.() === true;
     }
   }
 }
@@ -129,7 +133,7 @@ export interface VirtualTime {
   run<T>(work: Promise<T>): Promise<T>;
   /** Moves the clock `ms` forward, timer by timer, letting IO settle before each. */
   sleep(ms: number): Promise<void>;
-  /** Moves the clock until `ready()` holds (checked whenever the process is idle). */
+  /** Moves the clock until `ready()` holds, checked at once and after every loop turn (so a state that lasts one turn is seen). */
   until(ready: () => boolean, what?: string): Promise<void>;
   /** Lets IO in flight settle without moving the clock. */
   settle(): Promise<void>;
@@ -137,9 +141,55 @@ export interface VirtualTime {
   now(): number;
 }
 
-/** Installs virtual time around every test of the calling file or describe block. */
+let installed = false;
+
+function assertInstalled(): void {
+  if (!installed) throw new Error('virtual time is not installed here; call useVirtualTime() in this file or describe block');
+}
+
+async function until(ready: () => boolean, what = 'the condition'): Promise<void> {
+  assertInstalled();
+  let idleSince: number | null = null;
+  for (;;) {
+    if (await settle(ready)) return;
+    if (vi.getTimerCount() > 0) {
+      idleSince = null;
+      vi.advanceTimersToNextTimer();
+      continue;
+    }
+    // No fake timer left: only a real one inside Node (or nothing at all) can still help.
+    idleSince ??= realNow();
+    if (realNow() - idleSince > NO_TIMER_MS) throw new Error(`virtual time: ${what} never held, and no timer is left to fire`);
+    await pause(1);
+  }
+}
+
+async function run<T>(work: Promise<T>): Promise<T> {
+  let done = false;
+  work.then(
+    () => void (done = true),
+    () => void (done = true),
+  );
+  await until(() => done, 'the awaited work');
+  return work;
+}
+
+/** The driver of the virtual clock; it works inside tests that {@link useVirtualTime} covers. */
+export const vt: VirtualTime = {
+  run,
+  until,
+  settle: async () => void (await settle()),
+  sleep: (ms) => run(delay(ms)),
+  now: () => globalThis.performance.now(),
+};
+
+/** A pause on the (fake) timers, for servers written in a test: virtual time moves past it. */
+export function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Installs virtual time around every test of the calling file or describe block; returns {@link vt}. */
 export function useVirtualTime(): VirtualTime {
-  let installed = false;
   beforeEach(() => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date', 'performance', 'hrtime'], shouldClearNativeTimers: true });
     // The bench imports `performance` from node:perf_hooks: the host object, which fake timers
@@ -154,39 +204,5 @@ export function useVirtualTime(): VirtualTime {
     delete (hostPerformance as { now?: unknown }).now;
     vi.useRealTimers();
   });
-
-  const until = async (ready: () => boolean, what = 'the condition'): Promise<void> => {
-    let idleSince: number | null = null;
-    for (;;) {
-      await settle();
-      if (ready()) return;
-      if (vi.getTimerCount() > 0) {
-        idleSince = null;
-        vi.advanceTimersToNextTimer();
-        continue;
-      }
-      // No fake timer left: only a real one inside Node (or nothing at all) can still help.
-      idleSince ??= realNow();
-      if (realNow() - idleSince > NO_TIMER_MS) throw new Error(`virtual time: ${what} never held, and no timer is left to fire`);
-      await pause(1);
-    }
-  };
-
-  const run = async <T>(work: Promise<T>): Promise<T> => {
-    let done = false;
-    work.then(
-      () => void (done = true),
-      () => void (done = true),
-    );
-    await until(() => done, 'the awaited work');
-    return work;
-  };
-
-  return {
-    run,
-    until,
-    settle,
-    sleep: (ms) => run(new Promise<void>((resolve) => setTimeout(resolve, ms))),
-    now: () => globalThis.performance.now(),
-  };
+  return vt;
 }
