@@ -26,6 +26,8 @@ const realNow = hostPerformance.now.bind(hostPerformance);
 
 /** Loop turns in a row with nothing in flight before the clock may move. */
 const QUIET_TURNS = 2;
+/** Loop turns of progress without a pause after which work costs virtual time (see `settle`). */
+const BUSY_TURNS = 50;
 /** Real time without any progress after which a wait for IO gives up and lets the clock move. */
 const STUCK_MS = 5_000;
 /** Real time `run` waits for work that has no fake timer left to fire (a real timer inside Node). */
@@ -99,16 +101,22 @@ const pause = (ms: number) => new Promise<void>((resolve) => realSetTimeout(reso
 /**
  * Resolves once the process has been idle for {@link QUIET_TURNS} loop turns; or, with `ready`,
  * as soon as `ready()` holds (checked at once and after every loop turn), returning true.
+ *
+ * Work that never pauses (a closed-loop client against a server that refuses at once) would
+ * otherwise hold the clock forever: after {@link BUSY_TURNS} turns of progress without a pause,
+ * every further such turn moves the clock 1 ms, as time passes while a real machine is busy.
  */
 async function settle(ready?: () => boolean): Promise<boolean> {
   let quiet = 0;
+  let busy = 0;
+  let stalled = 0;
   let last = progress();
   let lastProgressAt = realNow();
-  for (let turns = 0; ; turns++) {
+  for (;;) {
     if (ready?.() === true) return true;
-    // A few spins catch what is already in the kernel; then short sleeps leave the CPU to the
-    // kernel's loopback delivery (ksoftirqd) on a busy machine.
-    await (turns < 20 ? turn() : pause(1));
+    // Spin while bytes move; once nothing moved for a few turns, short sleeps leave the CPU to
+    // the kernel's loopback delivery (ksoftirqd) on a busy machine.
+    await (stalled < 20 ? turn() : pause(1));
     const why = inFlight();
     if (why === null) {
       if (++quiet >= QUIET_TURNS) return ready?.() === true;
@@ -120,7 +128,10 @@ async function settle(ready?: () => boolean): Promise<boolean> {
     if (p !== last) {
       last = p;
       lastProgressAt = now;
-    } else if (now - lastProgressAt > STUCK_MS) {
+      stalled = 0;
+      // Past the budget, each further turn of progress costs a virtual millisecond.
+      if (++busy > BUSY_TURNS) vi.advanceTimersByTime(1);
+    } else if (++stalled >= 20 && now - lastProgressAt > STUCK_MS) {
       console.warn(`virtual time: ${why} for ${STUCK_MS} ms without progress; moving the clock anyway`);
       return ready?.() === true;
     }
