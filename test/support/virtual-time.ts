@@ -199,21 +199,35 @@ export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+function install(): void {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date', 'performance', 'hrtime'], shouldClearNativeTimers: true });
+  // The bench imports `performance` from node:perf_hooks: the host object, which fake timers
+  // leave alone. Its own `now` reads the fake one (deleted again in uninstall).
+  const fake = globalThis.performance;
+  hostPerformance.now = () => fake.now();
+  installed = true;
+}
+
+function uninstall(): void {
+  if (!installed) return;
+  installed = false;
+  delete (hostPerformance as { now?: unknown }).now;
+  vi.useRealTimers();
+}
+
 /** Installs virtual time around every test of the calling file or describe block; returns {@link vt}. */
 export function useVirtualTime(): VirtualTime {
-  beforeEach(() => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date', 'performance', 'hrtime'], shouldClearNativeTimers: true });
-    // The bench imports `performance` from node:perf_hooks: the host object, which fake timers
-    // leave alone. Its own `now` reads the fake one (deleted again in afterEach).
-    const fake = globalThis.performance;
-    hostPerformance.now = () => fake.now();
-    installed = true;
-  });
-  afterEach(() => {
-    if (!installed) return;
-    installed = false;
-    delete (hostPerformance as { now?: unknown }).now;
-    vi.useRealTimers();
-  });
+  beforeEach(install);
+  afterEach(uninstall);
   return vt;
+}
+
+/** Runs `work` on virtual time and returns its outcome: for a `beforeAll` that measures something. */
+export async function inVirtualTime<T>(work: () => Promise<T>): Promise<T> {
+  install();
+  try {
+    return await run(work());
+  } finally {
+    uninstall();
+  }
 }
