@@ -17,7 +17,7 @@
 import dc from 'node:diagnostics_channel';
 import type net from 'node:net';
 import { performance as hostPerformance } from 'node:perf_hooks';
-import { afterEach, beforeEach, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, vi } from 'vitest';
 
 // Captured before any test fakes them: the harness itself runs on the host's clock and loop.
 const realSetTimeout = globalThis.setTimeout;
@@ -215,10 +215,19 @@ function uninstall(): void {
   vi.useRealTimers();
 }
 
-/** Installs virtual time around every test of the calling file or describe block; returns {@link vt}. */
-export function useVirtualTime(): VirtualTime {
-  beforeEach(install);
-  afterEach(uninstall);
+/**
+ * Installs virtual time around every test of the calling file or describe block (`each`), or
+ * around all of them at once (`all`: for servers a `beforeAll` starts whose timers must be fake
+ * too); returns {@link vt}.
+ */
+export function useVirtualTime(scope: 'each' | 'all' = 'each'): VirtualTime {
+  if (scope === 'all') {
+    beforeAll(install);
+    afterAll(uninstall);
+  } else {
+    beforeEach(install);
+    afterEach(uninstall);
+  }
   return vt;
 }
 
