@@ -1,19 +1,20 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../bench/cli';
 import { loadResultSchema, smokeResultSchema, sweepResultSchema } from '../../bench/result';
 import { type Simulator, startSimulator } from '../../bench/sim/simulator';
+import { CHILD_DEADLINE_MS } from '../support/deadlines';
 import { useVirtualTime, vt } from '../support/virtual-time';
 import { argv, closedPort, memoryIo } from './helpers';
+import { tempDir } from '../support/temp';
 
 let sim: Simulator;
 let dir: string;
 beforeAll(async () => {
   sim = await startSimulator({ port: 0, ttftMs: 20, itlMs: 2, models: ['m'], adapters: [{ name: 'a', parent: 'm' }], apiKey: 'k' });
-  dir = await mkdtemp(join(tmpdir(), 'llm-bench-cli-'));
+  dir = tempDir('llm-bench-cli-');
 });
 afterAll(async () => {
   await sim.close();
@@ -181,7 +182,7 @@ describe('the llm-bench executable', () => {
   // Asynchronous: the simulator lives in this process, so blocking on the child would starve it.
   const run = (...args: string[]) =>
     new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [bin, ...args], { timeout: 20_000 });
+      const child = spawn(process.execPath, [bin, ...args], { timeout: CHILD_DEADLINE_MS });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));

@@ -18,11 +18,12 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { PROJECT_ROOT } from '../../stacks/synthesize';
+import { CHILD_DEADLINE_MS } from '../support/deadlines';
 import { type FakeEngine, startFakeEngine } from './support/fake-engine';
 import { type StackOverrides, stackConfig } from './support/stack';
 
 const require = createRequire(import.meta.url);
-const DEADLINE_MS = 90_000;
+const DEADLINE_MS = CHILD_DEADLINE_MS;
 
 interface ProjectFile {
   readonly main: string;

@@ -6,14 +6,15 @@
  * file does, beside the in-process tests, and each test awaits the run it checks.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../stacks/config';
 import { PROJECT_ROOT, environments } from '../../stacks/synthesize';
 import { formatTable, summarize, type PolicyRow } from '../../policy/report';
 import { UsageError, runPolicy } from '../../policy/run';
+import { CHILD_DEADLINE_MS } from '../support/deadlines';
+import { tempDir } from '../support/temp';
 
 interface CliRun {
   readonly status: number | null;
@@ -24,7 +25,7 @@ interface CliRun {
 /** `npm run policy -- <args>` in a child process; killed after a deadline, so a hang fails the test. */
 function cli(args: string[]): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'policy/run.ts'), ...args], { cwd: PROJECT_ROOT, timeout: 120_000 });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'policy/run.ts'), ...args], { cwd: PROJECT_ROOT, timeout: CHILD_DEADLINE_MS });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
@@ -34,15 +35,9 @@ function cli(args: string[]): Promise<CliRun> {
   });
 }
 
-const made: string[] = [];
-afterAll(() => {
-  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-/** A project folder with the given stack files (copied from this project or written); removed after the file. */
+/** A project folder with the given stack files (copied from this project or written). */
 function project(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'llm-platform-policy-'));
-  made.push(dir);
+  const dir = tempDir('llm-platform-policy-');
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   return dir;
 }

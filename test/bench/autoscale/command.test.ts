@@ -1,6 +1,5 @@
 /** `llm-bench autoscale` through `main`: exit codes and reports. */
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { autoscaleResultSchema } from '../../../bench/autoscale/result';
@@ -9,6 +8,7 @@ import { argv, memoryIo } from '../helpers';
 import { NS } from '../kube/support/fixtures';
 import { useVirtualTime } from '../../support/virtual-time';
 import { autoscaledVariant, MODEL } from './support/variant';
+import { tempDir } from '../../support/temp';
 
 const FAST = ['--concurrency', '2,10', '--hold-sec', '0.3', '--poll-ms', '10', '--sample-ms', '50'];
 // The double's controller, the simulators, the load and the polls share one virtual clock that
@@ -22,7 +22,7 @@ afterEach(async () => {
 describe('llm-bench autoscale', () => {
   it('exits 0 when it scales up and down within the limits, with a timeline in the HTML report', async () => {
     const { sim, kubeconfig, url } = await autoscaledVariant(cleanup);
-    const out = await mkdtemp(join(tmpdir(), 'autoscale-cli-'));
+    const out = tempDir('autoscale-cli-');
     const io = memoryIo();
     const code = await vt.run(main(
       argv('autoscale', '--kubeconfig', kubeconfig, '--variant', MODEL, '--base-url', url, '--metrics-url', sim.url, ...FAST, '--scale-up-limit-sec', '3', '--scale-down-limit-sec', '3', '--json', join(out, 'a.json'), '--html', join(out, 'a.html'), '--junit', join(out, 'a.xml')),

@@ -3,8 +3,7 @@
  * rollback drill and autoscale check against the Kubernetes API double; one exit code, one JUnit
  * file, one HTML report.
  */
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../bench/cli';
@@ -16,6 +15,7 @@ import { argv, memoryIo } from '../helpers';
 import { NS, seedBlueGreen, startDouble, template } from '../kube/support/fixtures';
 import { startServiceProxy } from '../kube/support/service-proxy';
 import { useVirtualTime, vt } from '../../support/virtual-time';
+import { tempDir } from '../../support/temp';
 
 const AWQ = 'mistral-7b-awq';
 const LORA = 'mistral-7b-lora';
@@ -29,7 +29,7 @@ afterEach(async () => {
 
 let dir: string;
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'postdeploy-'));
+  dir = tempDir('postdeploy-');
 });
 
 async function sim(models: string[], adapters: { name: string; parent: string }[] = []): Promise<Simulator> {

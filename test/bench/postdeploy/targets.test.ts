@@ -1,13 +1,13 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadEnvDefaults, loadTargets, namespaceOfUrl } from '../../../bench/postdeploy/targets';
 import { PROJECT_ROOT } from '../../../stacks/synthesize';
+import { tempDir } from '../../support/temp';
 
 let dir: string;
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'targets-'));
+  dir = tempDir('targets-');
 });
 
 async function file(name: string, content: unknown): Promise<string> {

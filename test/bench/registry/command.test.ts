@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { registryCommand, runRegistryCli, type RegistryCommandIo } from '../../../bench/registry/command';
 import { BUCKET, IMAGE, makeModelDir } from './support/fixtures';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startLocalAws, type LocalAws } from './support/servers';
+import { CHILD_DEADLINE_MS } from '../../support/deadlines';
 
 let aws: LocalAws;
 let dir: string;
@@ -192,7 +193,7 @@ describe('registry CLI', () => {
   it('runs standalone through tsx with its exit code', async () => {
     const env: Record<string, string | undefined> = { ...process.env, LLM_REGISTRY_BUCKET: undefined, LLM_REGISTRY_TABLE: undefined };
     const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      execFile(process.execPath, ['--import', 'tsx', 'bench/registry/main.ts', 'list'], { env, timeout: 20_000 }, (error, _stdout, stderr) =>
+      execFile(process.execPath, ['--import', 'tsx', 'bench/registry/main.ts', 'list'], { env, timeout: CHILD_DEADLINE_MS }, (error, _stdout, stderr) =>
         resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : null, stderr }),
       );
     });

@@ -3,8 +3,7 @@
  * double, simulators behind the double's Service proxy, and (for registry versions) the real
  * registry client against s3rver and dynalite.
  */
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../../bench/cli';
@@ -17,6 +16,7 @@ import { startServiceProxy } from '../kube/support/service-proxy';
 import { IMAGE, localRegistry, makeModelDir } from '../registry/support/fixtures';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, type LocalAws, startLocalAws } from '../registry/support/servers';
 import { useVirtualTime } from '../../support/virtual-time';
+import { tempDir } from '../../support/temp';
 
 const MODEL = 'mistral-7b-awq';
 const FAST = ['--before-sec', '0.2', '--after-sec', '0.2', '--poll-ms', '10', '--sample-ms', '50', '--timeout-sec', '5', '--limit-sec', '2'];
@@ -53,7 +53,7 @@ describe('llm-bench rollback', () => {
     const { double: dbl, kubeconfig } = await cluster();
     seedBlueGreen(dbl, MODEL, { active: 'blue', activeReplicas: 1, standbyReplicas: 1, templates: { blue: template(MODEL, { track: 'blue', image: 'vllm:v2' }), green: template(MODEL, { track: 'green', image: 'vllm:v1' }) } });
     const url = await service(dbl, (p) => (p.labels['llm-platform.io/track'] === 'blue' ? blue.url : green.url));
-    const out = await mkdtemp(join(tmpdir(), 'rollback-cli-'));
+    const out = tempDir('rollback-cli-');
     const io = memoryIo();
     const code = await vt.run(main(
       argv('rollback', '--kubeconfig', kubeconfig, '--variant', MODEL, '--base-url', url, ...FAST, '--json', join(out, 'r.json'), '--markdown', join(out, 'r.md'), '--html', join(out, 'r.html'), '--junit', join(out, 'r.xml')),
