@@ -15,7 +15,8 @@
  * `await vt.sleep(ms)` instead of a real sleep.
  */
 import dc from 'node:diagnostics_channel';
-import type net from 'node:net';
+import net from 'node:net';
+import tls from 'node:tls';
 import { performance as hostPerformance } from 'node:perf_hooks';
 import { afterAll, afterEach, beforeAll, beforeEach, vi } from 'vitest';
 
@@ -41,10 +42,35 @@ interface Tracked {
   peerKey?: string;
 }
 
+/** TLS internals the harness reads (stable across Node 18–24). */
+type TlsInternals = net.Socket & { _secureEstablished?: boolean; _parent?: net.Socket | null; _tlsOptions?: { isServer?: boolean } };
+
+const isTls = (s: net.Socket): boolean => s instanceof tls.TLSSocket;
+
 const sockets = new Set<Tracked>();
+const seen = new WeakSet<net.Socket>();
+const track = (socket: net.Socket, client: boolean) => {
+  if (seen.has(socket)) return;
+  seen.add(socket);
+  sockets.add({ socket, client });
+};
 // Every TCP socket this process opens or accepts, from the first import of this module on.
-dc.subscribe('net.client.socket', (m) => void sockets.add({ socket: (m as { socket: net.Socket }).socket, client: true }));
-dc.subscribe('net.server.socket', (m) => void sockets.add({ socket: (m as { socket: net.Socket }).socket, client: false }));
+dc.subscribe('net.client.socket', (m) => track((m as { socket: net.Socket }).socket, true));
+dc.subscribe('net.server.socket', (m) => track((m as { socket: net.Socket }).socket, false));
+// TLS: tls.connect does not go through net.connect, so clients are caught where every socket
+// connects; a server's TLSSocket is caught as it wraps the accepted TCP socket, and stands in
+// for it (both sides then count the same plaintext bytes).
+const connect = net.Socket.prototype.connect;
+net.Socket.prototype.connect = function (this: net.Socket, ...args: unknown[]) {
+  track(this, true);
+  return (connect as (...a: unknown[]) => net.Socket).apply(this, args);
+} as typeof connect;
+const tlsInit = (tls.TLSSocket.prototype as unknown as { _init: (...a: unknown[]) => unknown })._init;
+(tls.TLSSocket.prototype as unknown as { _init: (...a: unknown[]) => unknown })._init = function (this: TlsInternals, ...args: unknown[]) {
+  const result = tlsInit.apply(this, args);
+  if (this._tlsOptions?.isServer === true) track(this, false);
+  return result;
+};
 
 // Resources that are work in flight (as opposed to long-lived handles such as sockets and servers).
 const IN_FLIGHT = /^(Immediate|.*Req(Wrap)?|.*ConnectWrap|WriteWrap|ShutdownWrap|FSReqCallback|FSReqPromise)$/;
@@ -54,9 +80,19 @@ function inFlight(): string | null {
   const pending = process.getActiveResourcesInfo().find((r) => IN_FLIGHT.test(r));
   if (pending !== undefined) return `a pending ${pending}`;
   const byKey = new Map<string, Tracked>();
+  const wrapped = new Set<net.Socket>();
   for (const t of sockets) {
-    const s = t.socket;
+    const s = t.socket as TlsInternals;
+    if (isTls(s) && !t.client && s._parent) wrapped.add(s._parent);
+  }
+  for (const t of sockets) {
+    const s = t.socket as TlsInternals;
+    if (wrapped.has(s)) {
+      sockets.delete(t); // its TLSSocket counts the bytes
+      continue;
+    }
     if (s.connecting) return 'a socket is connecting';
+    if (isTls(s) && !s.destroyed && s._secureEstablished !== true) return 'a TLS handshake is under way';
     if (t.key === undefined && !s.destroyed && s.remotePort !== undefined && s.localPort !== undefined) {
       t.key = `${s.localAddress}:${s.localPort}>${s.remoteAddress}:${s.remotePort}`;
       t.peerKey = `${s.remoteAddress}:${s.remotePort}>${s.localAddress}:${s.localPort}`;
