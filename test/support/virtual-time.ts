@@ -40,6 +40,8 @@ interface Tracked {
   readonly client: boolean;
   key?: string;
   peerKey?: string;
+  /** Its 'close' event has been emitted. */
+  closed?: boolean;
 }
 
 /** TLS internals the harness reads (stable across Node 18–24). */
@@ -52,7 +54,9 @@ const seen = new WeakSet<net.Socket>();
 const track = (socket: net.Socket, client: boolean) => {
   if (seen.has(socket)) return;
   seen.add(socket);
-  sockets.add({ socket, client });
+  const t: Tracked = { socket, client };
+  socket.once('close', () => void (t.closed = true));
+  sockets.add(t);
 };
 // Every TCP socket this process opens or accepts, from the first import of this module on.
 dc.subscribe('net.client.socket', (m) => track((m as { socket: net.Socket }).socket, true));
@@ -92,6 +96,8 @@ function inFlight(): string | null {
       continue;
     }
     if (s.connecting) return 'a socket is connecting';
+    // Destroyed, but its 'close' (which ends what is waiting on it) has not been emitted yet.
+    if (s.destroyed && !t.closed) return 'a socket is closing';
     if (isTls(s) && !s.destroyed && s._secureEstablished !== true) return 'a TLS handshake is under way';
     if (t.key === undefined && !s.destroyed && s.remotePort !== undefined && s.localPort !== undefined) {
       t.key = `${s.localAddress}:${s.localPort}>${s.remoteAddress}:${s.remotePort}`;
