@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Tests that start bench/bin/llm-bench.mjs run the compiled CLI: build it first.
+    globalSetup: ['test/build-bench.ts'],
     // Removes the temporary folders each file made (test/support/temp.ts).
     setupFiles: ['test/support/setup.ts'],
     // Pulumi keeps module-level runtime state (mocks, config): every file gets its own process.

@@ -1,5 +1,6 @@
 /**
- * The metric definitions every report states (DESIGN.md "Bench: what it measures").
+ * The metric definitions every report states: what TTFT, TPOT, ITL and E2E mean and how tokens
+ * and outcomes are counted (bench/README.md shows them too).
  *
  * One text per metric, reused by the JSON result, the Markdown and HTML reports and the README,
  * so a reader of any artifact knows exactly what a number means.

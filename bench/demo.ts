@@ -8,7 +8,8 @@
  */
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type CliIo, main, processIo } from './cli';
+import { type CliIo, processIo } from './cli/io';
+import { main } from './cli/main';
 import { EXIT } from './errors';
 import { loadSuite, renderJunit, smokeSuite } from './report/junit';
 import { loadResultSchema, smokeResultSchema } from './result';
@@ -57,8 +58,33 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     apiKey: API_KEY,
   });
 
-  /** Runs one llm-bench command in this process, echoing it first. */
-  async function llmBench(args: string[], tee?: string): Promise<number> {
+  const llmBench = echoingRunner(io);
+
+  let code: number = EXIT.ok;
+  try {
+    await rm(out, { recursive: true, force: true });
+    await mkdir(out, { recursive: true });
+    const served = opts.models.map((m) => `${m.name} (max_model_len ${m.maxModelLen})`).join(', ');
+    const adapters = (opts.adapters ?? []).map((a) => ` + adapter ${a.name} on ${a.parent}`).join('');
+    io.stdout(`vLLM simulator on ${sim.url} as environment ${opts.environment}: ${served}${adapters}; TTFT 60 ms, ITL 13 ms\n`);
+    const common = ['--base-url', sim.url, '--api-key', API_KEY];
+    const smokeCode = await llmBench(smokeArgs(opts, common, out), join(out, 'smoke.txt'));
+    const loadCode = await llmBench(loadArgs(first, common, out));
+    // One JUnit file for the CI test tab: every smoke check and every threshold.
+    const smoke = smokeResultSchema.parse(JSON.parse(await readFile(join(out, 'smoke.json'), 'utf8')));
+    const load = loadResultSchema.parse(JSON.parse(await readFile(join(out, 'result.json'), 'utf8')));
+    await writeFile(join(out, 'junit.xml'), renderJunit([smokeSuite(smoke), loadSuite(load)]));
+    code = smokeCode !== EXIT.ok ? smokeCode : loadCode;
+    io.stdout(`\ndemo: smoke exit ${smokeCode}, load exit ${loadCode}; reports in ${out}/ (smoke.txt, smoke.json, result.json, report.md, report.html, junit.xml)\n`);
+  } finally {
+    await sim.close();
+  }
+  return code;
+}
+
+/** Runs llm-bench commands in this process, echoing each first; `tee` keeps a copy of its stdout. */
+function echoingRunner(io: CliIo): (args: string[], tee?: string) => Promise<number> {
+  return async (args, tee) => {
     io.stdout(`\n$ llm-bench ${args.map((a) => (/[\s<>]/.test(a) ? `'${a}'` : a)).join(' ')}\n`);
     let captured = '';
     const code = await main(['node', 'llm-bench', ...args], {
@@ -70,65 +96,32 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     });
     if (tee !== undefined) await writeFile(tee, captured);
     return code;
-  }
+  };
+}
 
-  let code: number = EXIT.ok;
-  try {
-    await rm(out, { recursive: true, force: true });
-    await mkdir(out, { recursive: true });
-    const served = opts.models.map((m) => `${m.name} (max_model_len ${m.maxModelLen})`).join(', ');
-    const adapters = (opts.adapters ?? []).map((a) => ` + adapter ${a.name} on ${a.parent}`).join('');
-    io.stdout(`vLLM simulator on ${sim.url} as environment ${opts.environment}: ${served}${adapters}; TTFT 60 ms, ITL 13 ms\n`);
-    const common = ['--base-url', sim.url, '--api-key', API_KEY];
-    const smokeCode = await llmBench(
-      [
-        'smoke',
-        ...common,
-        ...opts.models.flatMap((m) => ['--model', m.name]),
-        ...(opts.adapters ?? []).flatMap((a) => ['--adapter', `${a.name}=${a.parent}`]),
-        '--json',
-        join(out, 'smoke.json'),
-      ],
-      join(out, 'smoke.txt'),
-    );
-    // Prompt + output stay within the model's context, as a load profile must on the real variant.
-    const inputTokens = Math.min(256, Math.floor(first.maxModelLen / 4));
-    const loadCode = await llmBench([
-      'load',
-      ...common,
-      '--model',
-      first.name,
-      '--concurrency',
-      String(Math.min(16, first.maxNumSeqs)),
-      '--duration',
-      '8',
-      '--input-tokens',
-      String(inputTokens),
-      '--output-tokens',
-      '64',
-      '--threshold',
-      'ttftMs.p95<500',
-      '--threshold',
-      'tpotMs.p50<50',
-      '--threshold',
-      'errorRate<0.01',
-      '--threshold',
-      'outputTokenThroughput>200',
-      '--json',
-      join(out, 'result.json'),
-      '--markdown',
-      join(out, 'report.md'),
-      '--html',
-      join(out, 'report.html'),
-    ]);
-    // One JUnit file for the CI test tab: every smoke check and every threshold.
-    const smoke = smokeResultSchema.parse(JSON.parse(await readFile(join(out, 'smoke.json'), 'utf8')));
-    const load = loadResultSchema.parse(JSON.parse(await readFile(join(out, 'result.json'), 'utf8')));
-    await writeFile(join(out, 'junit.xml'), renderJunit([smokeSuite(smoke), loadSuite(load)]));
-    code = smokeCode !== EXIT.ok ? smokeCode : loadCode;
-    io.stdout(`\ndemo: smoke exit ${smokeCode}, load exit ${loadCode}; reports in ${out}/ (smoke.txt, smoke.json, result.json, report.md, report.html, junit.xml)\n`);
-  } finally {
-    await sim.close();
-  }
-  return code;
+/** Smoke every model and adapter the environment serves. */
+function smokeArgs(opts: DemoOptions, common: readonly string[], out: string): string[] {
+  return [
+    'smoke',
+    ...common,
+    ...opts.models.flatMap((m) => ['--model', m.name]),
+    ...(opts.adapters ?? []).flatMap((a) => ['--adapter', `${a.name}=${a.parent}`]),
+    '--json',
+    join(out, 'smoke.json'),
+  ];
+}
+
+/** Eight seconds of closed-loop load on the first model, with the thresholds CI gates on. */
+function loadArgs(first: DemoModel, common: readonly string[], out: string): string[] {
+  // Prompt + output stay within the model's context, as a load profile must on the real variant.
+  const inputTokens = Math.min(256, Math.floor(first.maxModelLen / 4));
+  const thresholds = ['ttftMs.p95<500', 'tpotMs.p50<50', 'errorRate<0.01', 'outputTokenThroughput>200'];
+  return [
+    'load',
+    ...common,
+    ...['--model', first.name, '--concurrency', String(Math.min(16, first.maxNumSeqs)), '--duration', '8'],
+    ...['--input-tokens', String(inputTokens), '--output-tokens', '64'],
+    ...thresholds.flatMap((t) => ['--threshold', t]),
+    ...['--json', join(out, 'result.json'), '--markdown', join(out, 'report.md'), '--html', join(out, 'report.html')],
+  ];
 }

@@ -1,8 +1,8 @@
 /**
  * Errors that carry their exit code, so the CLI maps failures without string matching.
  *
- * Exit codes follow DESIGN.md: 0 all passed, 99 a threshold was crossed (as k6), 2 bad usage or
- * config, 1 the run itself failed (unreachable, auth, crash).
+ * Exit codes, the same for every command: 0 all passed, 99 a threshold was crossed (as k6), 2 bad
+ * usage or config, 1 the run itself failed (unreachable, auth, crash).
  */
 
 /** Process exit codes shared by every llm-bench command. */
@@ -39,4 +39,20 @@ export class RunError extends Error {
 /** Joins several validation problems into one UsageError, so users fix them in one go. */
 export function usageErrors(problems: readonly string[]): UsageError {
   return new UsageError(problems.length === 1 ? problems[0]! : `${problems.length} problems:\n- ${problems.join('\n- ')}`, problems);
+}
+
+/** Runs `fn`; a UsageError it throws becomes problems (reported with the others) and undefined. */
+export function collectUsage<T>(problems: string[], fn: () => T): T | undefined {
+  try {
+    return fn();
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    problems.push(...err.problems);
+    return undefined;
+  }
+}
+
+/** Throws every collected problem as one UsageError. */
+export function failOnProblems(problems: readonly string[]): void {
+  if (problems.length > 0) throw usageErrors(problems);
 }

@@ -1,10 +1,11 @@
 /**
  * llm-bench as a library: everything the CLI does, for other tools (rollback, autoscale and
- * post-deploy checks) to compose. The CLI in `cli.ts` is a thin layer over these exports.
+ * post-deploy checks) to compose, as `import { … } from 'llm-platform/bench'`. The CLI in
+ * `cli/` is a thin layer over these exports.
  */
 export { BENCH_DEFAULTS } from './defaults';
 export { METRIC_DEFINITIONS } from './definitions';
-export { EXIT, type ExitCode, RunError, UsageError, usageErrors } from './errors';
+export { collectUsage, EXIT, type ExitCode, failOnProblems, RunError, UsageError, usageErrors } from './errors';
 export { TOOL } from './version';
 
 export {
@@ -42,35 +43,62 @@ export {
   startSimulator,
 } from './sim/simulator';
 
+export { latencyChart, type LatencySample } from './report/charts';
 export { renderHtml, renderSweepHtml } from './report/html';
 export { type JunitCase, type JunitSuite, loadSuite, renderJunit, smokeSuite, sweepSuites } from './report/junit';
 export { renderMarkdown, renderSmokeMarkdown, renderSweepMarkdown } from './report/markdown';
+export { LOAD_RENDERERS, type Renderers, SMOKE_RENDERERS, SWEEP_RENDERERS } from './report/renderers';
 export * from './result';
 
 
 // Cluster-side checks: rollback, autoscale and the post-deploy stage (Kubernetes API, polled).
 export { type JsonPatchOp, KubeClient, type KubeConnection, loadKubeConfig } from './kube/client';
-export { POSTDEPLOY_DEFAULTS } from './postdeploy/defaults';
-export { BackgroundLoad, type BackgroundLoadOptions, TrafficMeter, type TrafficSample } from './postdeploy/traffic';
+export { POSTDEPLOY_DEFAULTS } from './checks/defaults';
+export { BackgroundLoad, type BackgroundLoadOptions, TrafficMeter, type TrafficSample } from './checks/traffic';
 export { type RollbackOptions, type RollbackTarget, type RolloutStrategyChoice, runRollback } from './rollout/rollback';
 export { type RollbackResult, rollbackPassed, rollbackResultSchema, type RollbackSample } from './rollout/result';
-export { renderRollbackHtml, renderRollbackMarkdown, rollbackSuite } from './rollout/report';
+export { renderRollbackHtml, renderRollbackMarkdown, ROLLBACK_RENDERERS, rollbackSuite } from './rollout/report';
 export { type AutoscaleOptions, runAutoscale } from './autoscale/autoscale';
 export { type QueueSource, queueReader } from './autoscale/queue';
 export { type AutoscaleResult, autoscalePassed, autoscaleResultSchema, type AutoscaleSample } from './autoscale/result';
-export { autoscaleSuite, renderAutoscaleHtml, renderAutoscaleMarkdown } from './autoscale/report';
+export { AUTOSCALE_RENDERERS, autoscaleSuite, renderAutoscaleHtml, renderAutoscaleMarkdown } from './autoscale/report';
 export { type PostdeployOptions, runPostdeploy } from './postdeploy/postdeploy';
 export { type PostdeployResult, postdeployResultSchema, type VariantResult } from './postdeploy/result';
-export { loadEnvDefaults, loadTargets, type Target, type Targets } from './postdeploy/targets';
-export { postdeploySuites, renderPostdeployHtml, renderPostdeployMarkdown } from './postdeploy/report';
-export { autoscaleCommand } from './autoscale/command';
-export { postdeployCommand } from './postdeploy/command';
-export { rollbackCommand } from './rollout/command';
+export { loadEnvDefaults } from './postdeploy/env-file';
+export { loadTargets, type Target, type Targets } from './postdeploy/targets';
+export { POSTDEPLOY_RENDERERS, postdeploySuites, renderPostdeployHtml, renderPostdeployMarkdown } from './postdeploy/report';
 // The public front door (the gateway): checks, result and statistics.
 export { FRONT_DOOR_DEFAULTS, type FrontDoorOptions, runFrontDoor } from './frontdoor/frontdoor';
 export { type FrontDoorResult, frontDoorResultSchema, type SplitResult } from './frontdoor/result';
-export { type FrontDoorTarget, frontDoorTargetSchema } from './frontdoor/target';
+export { type FrontDoorTarget, frontDoorTargetSchema, loadFrontDoor } from './frontdoor/target';
 export { chiSquareTest } from './frontdoor/chi-square';
-export { frontDoorCommand } from './frontdoor/command';
 
-export { buildProgram, type CliIo, type ExitSink, main, processIo } from './cli';
+// The model registry (S3 + DynamoDB): publish, promote, resolve, verify.
+export {
+  createAwsClients,
+  ModelRegistry,
+  type ModelRegistryProps,
+  REGISTRY_DEFAULTS,
+  RegistryError,
+  type RegistryErrorCode,
+  registryModelUri,
+} from './registry';
+
+// The CLI: every command, to embed in another program, and the whole program.
+export type { AutoscaleFlags } from './cli/actions/autoscale';
+export type { PostdeployCommandProps, PostdeployFlags } from './cli/actions/postdeploy';
+export type { RegistryCommandProps, RegistryGlobals } from './cli/actions/registry';
+export type { RollbackCommandProps, RollbackFlags } from './cli/actions/rollback';
+export { autoscaleCommand } from './cli/commands/autoscale';
+export { frontDoorCommand } from './cli/commands/frontdoor';
+export { loadCommand } from './cli/commands/load';
+export { postdeployCommand } from './cli/commands/postdeploy';
+export { registryCommand } from './cli/commands/registry';
+export { reportCommand } from './cli/commands/report';
+export { rollbackCommand } from './cli/commands/rollback';
+export { simCommand } from './cli/commands/sim';
+export { smokeCommand } from './cli/commands/smoke';
+export { sweepCommand } from './cli/commands/sweep';
+export type { RegistryFactory, RegistryLocation, VersionSource } from './cli/flags';
+export { type CliIo, type ExitSink, processIo } from './cli/io';
+export { buildProgram, main } from './cli/main';

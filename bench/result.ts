@@ -5,9 +5,30 @@
  * from. Bump {@link SCHEMA_VERSION} on any breaking change; adding optional fields is not one.
  */
 import { z } from 'zod';
+import { TOOL } from './version';
 
 /** Version of the result files; readers refuse other versions. */
 export const SCHEMA_VERSION = 1;
+
+/** The fields every result file starts with: the contract's version, what ran, which tool, when. */
+export function envelopeSchema<K extends string>(kind: K) {
+  return {
+    schemaVersion: z.literal(SCHEMA_VERSION),
+    kind: z.literal(kind),
+    tool: z.object({ name: z.string(), version: z.string() }),
+    startedAt: z.string(),
+    finishedAt: z.string(),
+  };
+}
+
+/** The envelope of a `kind` result that started at `startedAt` and ends now (or at `finishedAt`). */
+export function envelope<K extends string>(
+  kind: K,
+  startedAt: Date,
+  finishedAt: Date = new Date(),
+): { schemaVersion: typeof SCHEMA_VERSION; kind: K; tool: { name: string; version: string }; startedAt: string; finishedAt: string } {
+  return { schemaVersion: SCHEMA_VERSION, kind, tool: { ...TOOL }, startedAt: startedAt.toISOString(), finishedAt: finishedAt.toISOString() };
+}
 
 const num = z.number();
 const nullableNum = z.number().nullable();
@@ -52,6 +73,31 @@ export const distributionSchema = z.object({
 });
 export type Distribution = z.infer<typeof distributionSchema>;
 
+/**
+ * One latency's full distribution, so results can be merged (workers) and compared with
+ * confidence intervals: an HDR histogram in HdrHistogram's compressed base64 encoding, in µs,
+ * plus the exact count, sum and extremes in ms (null extremes when empty).
+ */
+export const encodedHistogramSchema = z.object({
+  unit: z.literal('us'),
+  significantDigits: z.int().min(1).max(5),
+  count: z.int().nonnegative(),
+  sumMs: num,
+  minMs: nullableNum,
+  maxMs: nullableNum,
+  hdr: z.string(),
+});
+export type EncodedHistogram = z.infer<typeof encodedHistogramSchema>;
+
+/** The four latencies' histograms (optional: files written before they existed lack them). */
+export const latencyHistogramsSchema = z.object({
+  ttftMs: encodedHistogramSchema,
+  tpotMs: encodedHistogramSchema,
+  itlMs: encodedHistogramSchema,
+  e2eMs: encodedHistogramSchema,
+});
+export type LatencyHistograms = z.infer<typeof latencyHistogramsSchema>;
+
 export const summarySchema = z.object({
   durationSec: num,
   requests: z.object({
@@ -80,6 +126,10 @@ export const summarySchema = z.object({
   maxInFlight: z.int().nonnegative(),
 });
 export type LoadSummary = z.infer<typeof summarySchema>;
+
+/** Something a cluster-side check (rollback, autoscale) saw or did, seconds from its start. */
+export const eventSchema = z.object({ t: z.number(), message: z.string() });
+export type CheckEvent = z.infer<typeof eventSchema>;
 
 /** Requests a cluster-side check (rollback, autoscale) saw end, by outcome. */
 export const requestCountsSchema = z.object({
@@ -127,11 +177,7 @@ export const settingsSchema = z.object({
 export type LoadSettings = z.infer<typeof settingsSchema>;
 
 export const loadResultSchema = z.object({
-  schemaVersion: z.literal(SCHEMA_VERSION),
-  kind: z.literal('load'),
-  tool: z.object({ name: z.string(), version: z.string() }),
-  startedAt: z.string(),
-  finishedAt: z.string(),
+  ...envelopeSchema('load'),
   settings: settingsSchema,
   summary: summarySchema,
   thresholds: z.array(thresholdResultSchema),
@@ -146,16 +192,14 @@ export const loadResultSchema = z.object({
     itlMs: distributionSchema,
     e2eMs: distributionSchema,
   }),
+  /** Encoded histograms of every latency (added in 0.2 of the tool; schemaVersion 1 files may lack them). */
+  histograms: latencyHistogramsSchema.optional(),
   definitions: z.record(z.string(), z.string()),
 });
 export type LoadResult = z.infer<typeof loadResultSchema>;
 
 export const sweepResultSchema = z.object({
-  schemaVersion: z.literal(SCHEMA_VERSION),
-  kind: z.literal('sweep'),
-  tool: z.object({ name: z.string(), version: z.string() }),
-  startedAt: z.string(),
-  finishedAt: z.string(),
+  ...envelopeSchema('sweep'),
   /** The swept dimension and its values, in run order. */
   dimension: z.enum(['concurrency', 'rate']),
   values: z.array(z.number()),
@@ -174,13 +218,12 @@ export const smokeCheckSchema = z.object({
 export type SmokeCheck = z.infer<typeof smokeCheckSchema>;
 
 export const smokeResultSchema = z.object({
-  schemaVersion: z.literal(SCHEMA_VERSION),
-  kind: z.literal('smoke'),
-  tool: z.object({ name: z.string(), version: z.string() }),
+  ...envelopeSchema('smoke'),
+  /** Smoke files written before llm-bench 0.1.0 shipped its build have no finishedAt. */
+  finishedAt: z.string().optional(),
   baseUrl: z.string(),
   /** `vllm` (default): every check; `openai`: only what any OpenAI-compatible server must answer. */
   profile: z.enum(['vllm', 'openai']).optional(),
-  startedAt: z.string(),
   checks: z.array(smokeCheckSchema),
   passed: z.boolean(),
 });

@@ -1,8 +1,7 @@
 import { UsageError } from './errors';
 import { type LoadHooks, type LoadOptions, resolveLoadOptions, resultPassed, runLoad } from './load/engine';
 import type { LoadProfile } from './load/schedule';
-import { type LoadResult, SCHEMA_VERSION, type SweepResult } from './result';
-import { TOOL } from './version';
+import { envelope, type LoadResult, type SweepResult } from './result';
 
 /** A load run repeated at increasing concurrency or rate. */
 export interface SweepOptions extends Omit<LoadOptions, 'profile'> {
@@ -31,7 +30,7 @@ export async function runSweep(opts: SweepOptions, hooks: Omit<LoadHooks, 'onBuc
   if (values.length === 0) throw new UsageError(`sweep needs at least one ${opts.dimension} value, got none; pass e.g. --${opts.dimension} 1,2,4,8`);
   // Validate every step before the first request, so a bad value fails in seconds, not after an hour.
   for (const v of values) resolveLoadOptions({ ...opts, profile: profileFor(opts, v) });
-  const startedAt = new Date().toISOString();
+  const startedAt = new Date();
   const steps: LoadResult[] = [];
   let best: number | null = null;
   for (const [i, value] of values.entries()) {
@@ -44,5 +43,5 @@ export async function runSweep(opts: SweepOptions, hooks: Omit<LoadHooks, 'onBuc
     if (resultPassed(result)) best = value;
     else if (opts.keepGoing !== true) break;
   }
-  return { schemaVersion: SCHEMA_VERSION, kind: 'sweep', tool: { ...TOOL }, startedAt, finishedAt: new Date().toISOString(), dimension: opts.dimension, values, steps, best };
+  return { ...envelope('sweep', startedAt), dimension: opts.dimension, values, steps, best };
 }

@@ -1,8 +1,17 @@
 /**
  * The names a model workload is built from and that tools operating on it at run time rely on
- * (bench/kube: rollback, autoscale). Plain data and functions with no cdk8s import, so the
- * bench can load it; constructs/vllm-model.ts builds its objects from these.
+ * (bench/kube: rollback, autoscale; infra/storage.ts: the EFS access point's owner). Plain data
+ * and functions with no cdk8s import, so the bench and infra can load it;
+ * constructs/vllm-model.ts builds its objects from these.
  */
+
+/**
+ * The UID the pod runs vLLM as. The vllm/vllm-openai image sets no USER and has no `vllm` user
+ * (facts/vllm: image.user, image.hasVllmUser), so this is an arbitrary non-root UID without a
+ * passwd entry; it works because every path vLLM writes (HOME, the caches, /tmp, /dev/shm) is a
+ * volume the pod mounts, and fsGroup makes the cache volume writable for it.
+ */
+export const VLLM_UID = 2000;
 
 /** Where the model cache volume is mounted. */
 export const CACHE_MOUNT = '/model-cache';

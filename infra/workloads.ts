@@ -5,7 +5,14 @@
  */
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
-import type { KubernetesObject } from '../stacks/manifests';
+
+/** A synthesized Kubernetes object, as plain JSON (stacks/manifests.ts renders them). */
+export interface KubernetesObject {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: { readonly name: string; readonly namespace?: string; readonly [k: string]: unknown };
+  readonly [k: string]: unknown;
+}
 
 export interface WorkloadsArgs {
   /** The synthesized objects (`renderManifests(config)`). */

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { PRICED_REGIONS } from '../facts/prices';
 import type { InstancePriceOverride } from '../bench/cost/prices';
-import { ConfigError, environmentOf, loadEnvironmentFile, type PlatformConfig } from './config';
+import { ConfigError, environmentOf, loadEnvironmentFile, type PlatformConfig } from '../config/platform';
 import { estimateMonthlyCost, type CostEstimate } from './cost/estimate';
 import { DEFAULT_USAGE, costInput, environmentPrices, type CostUsage } from './cost/input';
 import { detailMarkdown, infraReadmeBlock, readmeBlock, replaceBlock } from './cost/report';

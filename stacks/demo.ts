@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runDemo } from '../bench/demo';
-import { ConfigError, loadEnvironmentFile, type PlatformConfig } from './config';
+import { ConfigError, loadEnvironmentFile, type PlatformConfig } from '../config/platform';
 import { demoModels } from './demo-models';
 import { PROJECT_ROOT } from './synthesize';
 

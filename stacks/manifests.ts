@@ -3,16 +3,11 @@
  * writes to dist/<env>/ and what infra/ applies with `pulumi up`. Both paths build the same
  * cdk8s app, so they deploy the same thing.
  */
-import type { PlatformConfig } from './config';
+import type { PlatformConfig } from '../config/platform';
+import type { KubernetesObject } from '../infra/workloads';
 import { platformApp } from './platform-chart';
 
-/** A synthesized Kubernetes object. */
-export interface KubernetesObject {
-  readonly apiVersion: string;
-  readonly kind: string;
-  readonly metadata: { readonly name: string; readonly namespace?: string; readonly [k: string]: unknown };
-  readonly [k: string]: unknown;
-}
+export type { KubernetesObject };
 
 /** Every object of the environment, charts in dependency order (namespace first). */
 export function renderManifests(config: PlatformConfig): KubernetesObject[] {

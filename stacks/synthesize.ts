@@ -8,7 +8,7 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { environmentOf, loadEnvironmentFile, type PlatformConfig } from './config';
+import { ConfigError, ConfigErrors, environmentOf, loadEnvironmentFile, type PlatformConfig } from '../config/platform';
 import { platformApp } from './platform-chart';
 
 /** The project root: where Pulumi.<env>.yaml files live. */
@@ -42,6 +42,8 @@ export interface SynthesizedEnvironment {
 /**
  * Validate every requested environment, then write them. Nothing is written unless all of
  * them are valid, so a bad config never leaves a half-updated GitOps tree.
+ *
+ * @throws ConfigError for one bad environment, ConfigErrors (every file's problems) for several
  */
 export function synthesize(opts: SynthesizeOptions): SynthesizedEnvironment[] {
   const root = opts.root ?? PROJECT_ROOT;
@@ -51,7 +53,18 @@ export function synthesize(opts: SynthesizeOptions): SynthesizedEnvironment[] {
   if (unknown.length > 0) {
     throw new Error(`--env ${unknown.join(', ')} has no Pulumi.<env>.yaml; known environments: ${known.join(', ') || 'none'}`);
   }
-  const configs: PlatformConfig[] = envs.map((e) => loadEnvironmentFile(join(root, `Pulumi.${e}.yaml`)));
+  const configs: PlatformConfig[] = [];
+  const errors: ConfigError[] = [];
+  for (const e of envs) {
+    try {
+      configs.push(loadEnvironmentFile(join(root, `Pulumi.${e}.yaml`)));
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      errors.push(err);
+    }
+  }
+  if (errors.length === 1) throw errors[0]!;
+  if (errors.length > 1) throw new ConfigErrors(errors);
   return configs.map((config) => {
     const dir = join(opts.outDir, config.environment);
     if (existsSync(dir)) {

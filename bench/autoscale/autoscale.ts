@@ -13,14 +13,13 @@ import { performance } from 'node:perf_hooks';
 import { RunError, usageErrors } from '../errors';
 import { type KubeClient, labelSelector, type ScaledObject } from '../kube/client';
 import { kedaHpaName } from '../kube/layout';
-import { Interrupted, pollUntil } from '../kube/poll';
+import { pollUntil } from '../kube/poll';
 import { countPods } from '../kube/state';
 import { describeProfile, type LoadProfile } from '../load/schedule';
-import { POSTDEPLOY_DEFAULTS } from '../postdeploy/defaults';
-import { BackgroundLoad, type BackgroundLoadOptions } from '../postdeploy/traffic';
-import { SCHEMA_VERSION, type ThresholdResult } from '../result';
-import type { CheckEvent } from '../rollout/result';
-import { TOOL } from '../version';
+import { POSTDEPLOY_DEFAULTS } from '../checks/defaults';
+import { abortReason, CheckLog, gate, requestCounts, round, underLoad } from '../checks/log';
+import { BackgroundLoad, type BackgroundLoadOptions, type TrafficSample } from '../checks/traffic';
+import { type CheckEvent, envelope } from '../result';
 import { type QueueSource, queueReader } from './queue';
 import type { AutoscaleResult, AutoscaleSample } from './result';
 
@@ -71,8 +70,8 @@ function hpaMetric(status: { currentMetrics?: unknown } | undefined): number | n
   const m = (status?.currentMetrics as { external?: { current?: Record<string, unknown> }; pods?: { current?: Record<string, unknown> }; resource?: { current?: Record<string, unknown> } }[] | undefined)?.[0];
   const current = m?.external?.current ?? m?.pods?.current ?? m?.resource?.current;
   const raw = current?.averageValue ?? current?.value ?? current?.averageUtilization;
-  if (raw === undefined) return null;
-  return parseQuantity(String(raw));
+  if (typeof raw === 'number') return raw;
+  return typeof raw === 'string' ? parseQuantity(raw) : null;
 }
 
 /** A Kubernetes quantity as a number (`1500m` → 1.5, `2k` → 2000). */
@@ -83,32 +82,47 @@ export function parseQuantity(q: string): number | null {
   return Number(m[1]) * (m[2] === undefined ? 1 : scale[m[2]]!);
 }
 
-const round = (n: number) => Math.round(n * 1000) / 1000;
-
-function gate(metric: string, limit: number, value: number | null): ThresholdResult {
-  return { expression: `${metric}<=${limit}`, metric, op: '<=', limit, value, passed: value !== null && value <= limit };
+/** Options after defaults. */
+interface Settings {
+  readonly namespace: string;
+  readonly holdSec: number;
+  readonly upLimit: number;
+  readonly downLimit: number;
+  readonly pollMs: number;
+  readonly sampleMs: number;
 }
 
-/**
- * Runs the autoscale check. Throws UsageError for bad options and RunError when the variant has
- * no ScaledObject or the load cannot start; later problems end up in the result.
- */
-export async function runAutoscale(o: AutoscaleOptions): Promise<AutoscaleResult> {
+/** What scales and how far: found in the cluster before the load starts. */
+interface ScaleTarget {
+  readonly deployment: string;
+  readonly hpa: string;
+  readonly selector: string;
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  readonly initial: number;
+  readonly scaleUpTo: number;
+  readonly scaleDownTo: number;
+}
+
+/** Applies defaults and checks ranges; throws one UsageError naming every bad option. */
+function resolveSettings(o: AutoscaleOptions): Settings {
   const d = POSTDEPLOY_DEFAULTS;
-  const ns = o.namespace ?? d.namespace;
-  const holdSec = o.holdSec ?? d.autoscale.holdSec;
-  const upLimit = o.scaleUpLimitSec ?? d.autoscale.scaleUpLimitSec;
-  const downLimit = o.scaleDownLimitSec ?? d.autoscale.scaleDownLimitSec;
-  const pollMs = o.pollMs ?? d.pollMs;
-  const sampleMs = o.sampleMs ?? d.sampleMs;
+  const s: Settings = {
+    namespace: o.namespace ?? d.namespace,
+    holdSec: o.holdSec ?? d.autoscale.holdSec,
+    upLimit: o.scaleUpLimitSec ?? d.autoscale.scaleUpLimitSec,
+    downLimit: o.scaleDownLimitSec ?? d.autoscale.scaleDownLimitSec,
+    pollMs: o.pollMs ?? d.pollMs,
+    sampleMs: o.sampleMs ?? d.sampleMs,
+  };
   const problems: string[] = [];
   if (o.steps.length === 0) problems.push('autoscale needs at least one load step, got none; pass e.g. --concurrency 4,16,32');
   for (const [flag, v] of [
-    ['--hold-sec', holdSec],
-    ['--scale-up-limit-sec', upLimit],
-    ['--scale-down-limit-sec', downLimit],
-    ['--poll-ms', pollMs],
-    ['--sample-ms', sampleMs],
+    ['--hold-sec', s.holdSec],
+    ['--scale-up-limit-sec', s.upLimit],
+    ['--scale-down-limit-sec', s.downLimit],
+    ['--poll-ms', s.pollMs],
+    ['--sample-ms', s.sampleMs],
   ] as const) {
     if (!(v > 0) || !Number.isFinite(v)) problems.push(`${flag} must be a positive number, got ${v}; pass e.g. ${flag} ${flag === '--poll-ms' || flag === '--sample-ms' ? 1000 : 120}`);
   }
@@ -119,59 +133,57 @@ export async function runAutoscale(o: AutoscaleOptions): Promise<AutoscaleResult
     if (v !== undefined && !(Number.isInteger(v) && v >= 0)) problems.push(`${flag} must be a whole number of replicas, got ${v}; pass e.g. ${flag} 2`);
   }
   if (problems.length > 0) throw usageErrors(problems);
+  return s;
+}
 
-  const startedAt = new Date();
+/** Reads the ScaledObject and the Deployment it scales; throws when there is nothing to scale up. */
+async function findScaleTarget(o: AutoscaleOptions, ns: string): Promise<ScaleTarget> {
   const so: ScaledObject | null = await o.kube.getScaledObject(ns, o.variant);
   if (so === null) {
     throw new RunError(`scaledobject ${ns}/${o.variant} not found, so the variant does not autoscale; set models.<id>.maxReplicas above minReplicas, or check --namespace and --variant`);
   }
-  const deployName = so.spec?.scaleTargetRef?.name;
-  if (deployName === undefined) throw new RunError(`scaledobject ${ns}/${o.variant} has no spec.scaleTargetRef.name; fix the ScaledObject`);
-  const hpaName = so.status?.hpaName ?? kedaHpaName(o.variant);
-  const dep0 = await o.kube.getDeployment(ns, deployName);
-  if (dep0 === null) throw new RunError(`deployment ${ns}/${deployName}, the target of scaledobject ${o.variant}, not found; fix scaleTargetRef`);
-  const matchLabels = dep0.spec?.selector.matchLabels;
-  if (matchLabels === undefined) throw new RunError(`deployment ${ns}/${deployName} has no spec.selector.matchLabels; llm-bench needs label selectors`);
-  const selector = labelSelector(matchLabels);
+  const deployment = so.spec?.scaleTargetRef?.name;
+  if (deployment === undefined) throw new RunError(`scaledobject ${ns}/${o.variant} has no spec.scaleTargetRef.name; fix the ScaledObject`);
+  const dep = await o.kube.getDeployment(ns, deployment);
+  if (dep === null) throw new RunError(`deployment ${ns}/${deployment}, the target of scaledobject ${o.variant}, not found; fix scaleTargetRef`);
+  const matchLabels = dep.spec?.selector.matchLabels;
+  if (matchLabels === undefined) throw new RunError(`deployment ${ns}/${deployment} has no spec.selector.matchLabels; llm-bench needs label selectors`);
   const minReplicas = so.spec?.minReplicaCount ?? 1;
   const maxReplicas = so.spec?.maxReplicaCount ?? 100;
-  const initial = dep0.spec?.replicas ?? minReplicas;
+  const initial = dep.spec?.replicas ?? minReplicas;
   const scaleUpTo = o.scaleUpTo ?? Math.min(maxReplicas, initial + 1);
-  const scaleDownTo = o.scaleDownTo ?? initial;
   if (scaleUpTo <= initial) {
-    throw new RunError(`deployment ${ns}/${deployName} already runs ${initial} replicas, got a scale-up target of ${scaleUpTo} (maxReplicaCount ${maxReplicas}); wait for it to scale in, or raise --scale-up-to`);
+    throw new RunError(`deployment ${ns}/${deployment} already runs ${initial} replicas, got a scale-up target of ${scaleUpTo} (maxReplicaCount ${maxReplicas}); wait for it to scale in, or raise --scale-up-to`);
   }
-  if (scaleUpTo > maxReplicas) problems.push(`--scale-up-to ${scaleUpTo} is above the ScaledObject's maxReplicaCount ${maxReplicas}, so it can never pass; pass at most ${maxReplicas}`);
-  if (problems.length > 0) throw usageErrors(problems);
-
-  const queueSource: QueueSource = o.queue ?? { kind: 'metrics', url: o.load.baseUrl };
-  const readQueue = queueReader(queueSource, { namespace: ns, model: o.load.model });
-  const events: CheckEvent[] = [];
-  const notes: string[] = [];
-  let t0 = performance.now();
-  const elapsed = () => round((performance.now() - t0) / 1000);
-  const event = (message: string) => {
-    const e = { t: elapsed(), message };
-    events.push(e);
-    o.onEvent?.(e);
+  if (scaleUpTo > maxReplicas) {
+    throw usageErrors([`--scale-up-to ${scaleUpTo} is above the ScaledObject's maxReplicaCount ${maxReplicas}, so it can never pass; pass at most ${maxReplicas}`]);
+  }
+  return {
+    deployment,
+    hpa: so.status?.hpaName ?? kedaHpaName(o.variant),
+    selector: labelSelector(matchLabels),
+    minReplicas,
+    maxReplicas,
+    initial,
+    scaleUpTo,
+    scaleDownTo: o.scaleDownTo ?? initial,
   };
-  const note = (message: string) => {
-    if (!notes.includes(message)) notes.push(message);
-  };
-  if (queueSource.kind === 'metrics') note('queue depth comes from /metrics through the variant\'s URL: one pod answers each scrape, so it is that pod\'s queue; pass --prometheus-url for the sum KEDA sees');
+}
 
-  const observe = async (): Promise<Snapshot> => {
+/** One observation of the scaler, the Deployment, its pods and the queue. */
+function observer(o: AutoscaleOptions, ns: string, target: ScaleTarget, readQueue: () => Promise<number | null>, log: CheckLog): () => Promise<Snapshot> {
+  return async () => {
     const [dep, pods, hpa, scaled, queueDepth] = await Promise.all([
-      o.kube.getDeployment(ns, deployName),
-      o.kube.listPods(ns, selector),
-      o.kube.getHpa(ns, hpaName),
+      o.kube.getDeployment(ns, target.deployment),
+      o.kube.listPods(ns, target.selector),
+      o.kube.getHpa(ns, target.hpa),
       o.kube.getScaledObject(ns, o.variant),
       readQueue().catch((err: Error) => {
-        note(`queue depth unavailable: ${err.message}`);
+        log.note(`queue depth unavailable: ${err.message}`);
         return null;
       }),
     ]);
-    if (dep === null) throw new RunError(`deployment ${ns}/${deployName} disappeared during the check; check who deleted it`);
+    if (dep === null) throw new RunError(`deployment ${ns}/${target.deployment} disappeared during the check; check who deleted it`);
     const c = countPods(pods);
     const active = scaled?.status?.conditions?.find((x) => x.type === 'Active');
     return {
@@ -186,140 +198,184 @@ export async function runAutoscale(o: AutoscaleOptions): Promise<AutoscaleResult
       queueDepth,
     };
   };
+}
 
-  let last = await observe();
-  if (last.hpaDesired === null) note(`horizontalpodautoscaler ${ns}/${hpaName} not found: KEDA has not created it yet, or the ScaledObject is not Ready`);
-  const load = await BackgroundLoad.start({ ...o.load, profile: o.steps[0]! });
-  t0 = performance.now();
-  const steps: { profile: LoadProfile; startedAtSec: number }[] = [{ profile: o.steps[0]!, startedAtSec: 0 }];
-  event(`step 1/${o.steps.length}: ${describeProfile(o.steps[0]!)} on ${o.load.baseUrl} (${o.load.model}); ${deployName} at ${initial} replicas, scale-up target ${scaleUpTo}`);
-  let step: number | null = 0;
-  const timeline: AutoscaleSample[] = [];
-  const push = () => {
-    const traffic = load.meter.take();
-    timeline.push({
-      t: elapsed(),
-      step,
-      desired: last.desired,
-      ready: last.ready,
-      pending: last.pending,
-      terminating: last.terminating,
-      hpaDesired: last.hpaDesired,
-      hpaMetric: last.hpaMetric,
-      scalerActive: last.scalerActive,
-      queueDepth: last.queueDepth,
-      completed: traffic.completed,
-      failed: traffic.failed,
-      ttftP50Ms: traffic.ttftP50Ms,
-      ttftP95Ms: traffic.ttftP95Ms,
-    });
-  };
-  const sampler = setInterval(push, sampleMs);
+/** What the check has seen: the last observation, the peaks, and when it scaled up. */
+class ScaleWatch {
+  readonly peak: { desired: number; ready: number; pending: number; queueDepth: number | null };
+  decisionSec: number | null = null;
+  upSec: number | null = null;
 
-  // Set from inside watch(); an object so the compiler does not narrow them to their initial null.
-  const marks: { decision: number | null; up: number | null } = { decision: null, up: null };
-  let scaleDownSec: number | null = null;
-  let loadStoppedAt: number | null = null;
-  const peak = { desired: last.desired, ready: last.ready, pending: last.pending, queueDepth: last.queueDepth };
-  const watch = async (): Promise<Snapshot> => {
-    last = await observe();
-    peak.desired = Math.max(peak.desired, last.desired);
-    peak.ready = Math.max(peak.ready, last.ready);
-    peak.pending = Math.max(peak.pending, last.pending);
-    if (last.queueDepth !== null) peak.queueDepth = Math.max(peak.queueDepth ?? 0, last.queueDepth);
-    if (marks.decision === null && Math.max(last.desired, last.hpaDesired ?? 0) >= scaleUpTo) {
-      marks.decision = elapsed();
-      event(`the autoscaler asked for ${Math.max(last.desired, last.hpaDesired ?? 0)} replicas (queue ${last.queueDepth ?? '?'}, ${last.pending} pods pending)`);
+  constructor(
+    private readonly observe: () => Promise<Snapshot>,
+    private readonly log: CheckLog,
+    private readonly scaleUpTo: number,
+    public last: Snapshot,
+  ) {
+    this.peak = { desired: last.desired, ready: last.ready, pending: last.pending, queueDepth: last.queueDepth };
+  }
+
+  /** Observes once; records new peaks, the autoscaler's decision and the scale-up. */
+  readonly poll = async (): Promise<Snapshot> => {
+    const last = await this.observe();
+    this.last = last;
+    this.peak.desired = Math.max(this.peak.desired, last.desired);
+    this.peak.ready = Math.max(this.peak.ready, last.ready);
+    this.peak.pending = Math.max(this.peak.pending, last.pending);
+    if (last.queueDepth !== null) this.peak.queueDepth = Math.max(this.peak.queueDepth ?? 0, last.queueDepth);
+    const asked = Math.max(last.desired, last.hpaDesired ?? 0);
+    if (this.decisionSec === null && asked >= this.scaleUpTo) {
+      this.decisionSec = this.log.elapsed();
+      this.log.event(`the autoscaler asked for ${asked} replicas (queue ${last.queueDepth ?? '?'}, ${last.pending} pods pending)`);
     }
-    if (marks.up === null && last.ready >= scaleUpTo) {
-      marks.up = elapsed();
-      event(`${last.ready} replicas ready: scaled up in ${marks.up.toFixed(2)} s`);
+    if (this.upSec === null && last.ready >= this.scaleUpTo) {
+      this.upSec = this.log.elapsed();
+      this.log.event(`${last.ready} replicas ready: scaled up in ${this.upSec.toFixed(2)} s`);
     }
     return last;
   };
-  const signal = o.signal === undefined ? {} : { signal: o.signal };
-  const upDeadline = () => t0 + upLimit * 1000 - performance.now();
+}
 
-  let aborted: string | undefined;
-  try {
-    for (let i = 0; i < o.steps.length; i++) {
-      if (i > 0) {
-        await load.step(o.steps[i]!);
-        step = i;
-        steps.push({ profile: o.steps[i]!, startedAtSec: elapsed() });
-        event(`step ${i + 1}/${o.steps.length}: ${describeProfile(o.steps[i]!)}`);
-      }
-      await pollUntil(watch, () => false, { pollMs, timeoutMs: holdSec * 1000, ...signal, what: 'the autoscale check' });
-    }
-    if (marks.up === null && upDeadline() > 0) {
-      event(`holding the last step until ${scaleUpTo} replicas are ready or ${upLimit} s have passed`);
-      await pollUntil(watch, () => marks.up !== null, { pollMs, timeoutMs: upDeadline(), ...signal, what: 'the autoscale check' });
-    }
-    if (marks.up === null) event(`not scaled up after ${elapsed().toFixed(0)} s: ${last.ready} ready, ${last.desired} desired, ${last.pending} pending`);
-    const stopping = load.stop();
-    loadStoppedAt = elapsed();
-    step = null;
-    event('load stopped; waiting for scale-down');
-    const down = await pollUntil(watch, (x) => x.desired <= scaleDownTo && x.ready <= scaleDownTo && x.live <= scaleDownTo && x.terminating === 0, {
-      pollMs,
-      timeoutMs: downLimit * 1000,
-      ...signal,
-      what: 'the autoscale check',
-    });
-    await stopping;
-    if (!down.timedOut) {
-      scaleDownSec = round(elapsed() - loadStoppedAt);
-      event(`back to ${down.value.desired} replicas: scaled down in ${scaleDownSec.toFixed(2)} s`);
-    } else {
-      event(`not scaled down after ${downLimit} s: ${down.value.desired} desired, ${down.value.ready} ready, ${down.value.terminating} terminating`);
-    }
-  } catch (err) {
-    if (!(err instanceof Interrupted)) {
-      clearInterval(sampler);
-      await load.stop();
-      throw err;
-    }
-    aborted = err.message;
-  } finally {
-    clearInterval(sampler);
+/** The load's progress the timeline records: the step running (null once stopped) and when each began. */
+interface StepState {
+  step: number | null;
+  readonly steps: { profile: LoadProfile; startedAtSec: number }[];
+  loadStoppedAt: number | null;
+  scaleDownSec: number | null;
+}
+
+/**
+ * Runs the check. Throws UsageError for bad options and RunError when the variant has no
+ * ScaledObject or the load cannot start; later problems end up in the result.
+ */
+export async function runAutoscale(o: AutoscaleOptions): Promise<AutoscaleResult> {
+  const s = resolveSettings(o);
+  const startedAt = new Date();
+  const target = await findScaleTarget(o, s.namespace);
+  const queueSource: QueueSource = o.queue ?? { kind: 'metrics', url: o.load.baseUrl };
+  const log = new CheckLog(o.onEvent);
+  if (queueSource.kind === 'metrics') {
+    log.note("queue depth comes from /metrics through the variant's URL: one pod answers each scrape, so it is that pod's queue; pass --prometheus-url for the sum KEDA sees");
   }
-  push();
-  const results = await load.stop();
-  aborted ??= results.find((r) => r.aborted !== undefined)?.aborted?.reason;
-  const { decision: scaleUpDecisionSec, up: scaleUpSec } = marks;
-  if (scaleUpSec !== null && scaleUpDecisionSec !== null && scaleUpSec - scaleUpDecisionSec > 0) {
-    note(`of the ${scaleUpSec.toFixed(1)} s to scale up, ${scaleUpDecisionSec.toFixed(1)} s went to the autoscaler's decision (KEDA polling, HPA sync) and ${(scaleUpSec - scaleUpDecisionSec).toFixed(1)} s to new pods (GPU node, image pull, model load)`);
-  }
-  if (peak.pending > 0) note(`up to ${peak.pending} pods waited Pending: new replicas need new GPU nodes (Cluster Autoscaler or Karpenter)`);
-  const totals = load.meter.totals;
+  const observe = observer(o, s.namespace, target, queueReader(queueSource, { namespace: s.namespace, model: o.load.model }), log);
+  const watch = new ScaleWatch(observe, log, target.scaleUpTo, await observe());
+  if (watch.last.hpaDesired === null) log.note(`horizontalpodautoscaler ${s.namespace}/${target.hpa} not found: KEDA has not created it yet, or the ScaledObject is not Ready`);
+
+  const load = await BackgroundLoad.start({ ...o.load, profile: o.steps[0]! });
+  log.restart();
+  const state: StepState = { step: 0, steps: [{ profile: o.steps[0]!, startedAtSec: 0 }], loadStoppedAt: null, scaleDownSec: null };
+  log.event(`step 1/${o.steps.length}: ${describeProfile(o.steps[0]!)} on ${o.load.baseUrl} (${o.load.model}); ${target.deployment} at ${target.initial} replicas, scale-up target ${target.scaleUpTo}`);
+  const timeline: AutoscaleSample[] = [];
+  const run = await underLoad(
+    load,
+    s.sampleMs,
+    () => timeline.push(sample(log.elapsed(), state.step, watch.last, load.meter.take())),
+    async () => {
+      await stepUp(o, s, target, load, watch, log, state);
+      await scaleDown(o, s, target, load, watch, log, state);
+    },
+  );
+  explainScaleUp(watch, log);
   return {
-    schemaVersion: SCHEMA_VERSION,
-    kind: 'autoscale',
-    tool: { ...TOOL },
-    startedAt: startedAt.toISOString(),
-    finishedAt: new Date().toISOString(),
-    namespace: ns,
+    ...envelope('autoscale', startedAt),
+    namespace: s.namespace,
     variant: o.variant,
-    deployment: deployName,
+    deployment: target.deployment,
     scaledObject: o.variant,
-    hpa: hpaName,
-    minReplicas,
-    maxReplicas,
-    initialReplicas: initial,
-    scaleUpTo,
-    scaleDownTo,
+    hpa: target.hpa,
+    minReplicas: target.minReplicas,
+    maxReplicas: target.maxReplicas,
+    initialReplicas: target.initial,
+    scaleUpTo: target.scaleUpTo,
+    scaleDownTo: target.scaleDownTo,
     queueSource: `${queueSource.kind} ${queueSource.url}`,
-    steps: steps.map((s, i) => ({ ...s, summary: results[i]?.summary ?? null })),
-    scaleUpDecisionSec,
-    scaleUpSec,
-    scaleDownSec,
-    loadStoppedAtSec: loadStoppedAt,
-    peak,
-    gates: [gate('scaleUpSec', upLimit, scaleUpSec), gate('scaleDownSec', downLimit, scaleDownSec)],
-    requests: { succeeded: totals.succeeded, failed: totals.failed, errors: { ...totals.errors }, errorMessages: { ...totals.errorMessages } },
-    events,
-    notes,
+    steps: state.steps.map((st, i) => ({ ...st, summary: run.results[i]?.summary ?? null })),
+    scaleUpDecisionSec: watch.decisionSec,
+    scaleUpSec: watch.upSec,
+    scaleDownSec: state.scaleDownSec,
+    loadStoppedAtSec: state.loadStoppedAt,
+    peak: watch.peak,
+    gates: [gate('scaleUpSec', '<=', s.upLimit, watch.upSec), gate('scaleDownSec', '<=', s.downLimit, state.scaleDownSec)],
+    requests: requestCounts(load),
+    events: log.events,
+    notes: log.notes,
     timeline,
-    ...(aborted !== undefined && { aborted: { reason: aborted } }),
+    ...(abortReason(run) !== undefined && { aborted: { reason: abortReason(run)! } }),
+  };
+}
+
+/** Holds every load step; then holds the last one until scale-up or the scale-up limit. */
+async function stepUp(o: AutoscaleOptions, s: Settings, target: ScaleTarget, load: BackgroundLoad, watch: ScaleWatch, log: CheckLog, state: StepState): Promise<void> {
+  const signal = o.signal === undefined ? {} : { signal: o.signal };
+  for (let i = 0; i < o.steps.length; i++) {
+    if (i > 0) {
+      await load.step(o.steps[i]!);
+      state.step = i;
+      state.steps.push({ profile: o.steps[i]!, startedAtSec: log.elapsed() });
+      log.event(`step ${i + 1}/${o.steps.length}: ${describeProfile(o.steps[i]!)}`);
+    }
+    await pollUntil(watch.poll, () => false, { pollMs: s.pollMs, timeoutMs: s.holdSec * 1000, ...signal, what: 'the autoscale check' });
+  }
+  const upDeadline = () => log.startMs + s.upLimit * 1000 - performance.now();
+  if (watch.upSec === null && upDeadline() > 0) {
+    log.event(`holding the last step until ${target.scaleUpTo} replicas are ready or ${s.upLimit} s have passed`);
+    await pollUntil(watch.poll, () => watch.upSec !== null, { pollMs: s.pollMs, timeoutMs: upDeadline(), ...signal, what: 'the autoscale check' });
+  }
+  if (watch.upSec === null) {
+    const last = watch.last;
+    log.event(`not scaled up after ${log.elapsed().toFixed(0)} s: ${last.ready} ready, ${last.desired} desired, ${last.pending} pending`);
+  }
+}
+
+/** Stops the load and waits until the Deployment is back to `scaleDownTo` with nothing terminating. */
+async function scaleDown(o: AutoscaleOptions, s: Settings, target: ScaleTarget, load: BackgroundLoad, watch: ScaleWatch, log: CheckLog, state: StepState): Promise<void> {
+  const stopping = load.stop();
+  const stoppedAt = log.elapsed();
+  state.loadStoppedAt = stoppedAt;
+  state.step = null;
+  log.event('load stopped; waiting for scale-down');
+  const to = target.scaleDownTo;
+  const down = await pollUntil(watch.poll, (x) => x.desired <= to && x.ready <= to && x.live <= to && x.terminating === 0, {
+    pollMs: s.pollMs,
+    timeoutMs: s.downLimit * 1000,
+    ...(o.signal !== undefined && { signal: o.signal }),
+    what: 'the autoscale check',
+  });
+  await stopping;
+  if (!down.timedOut) {
+    state.scaleDownSec = round(log.elapsed() - stoppedAt);
+    log.event(`back to ${down.value.desired} replicas: scaled down in ${state.scaleDownSec.toFixed(2)} s`);
+  } else {
+    log.event(`not scaled down after ${s.downLimit} s: ${down.value.desired} desired, ${down.value.ready} ready, ${down.value.terminating} terminating`);
+  }
+}
+
+/** Notes on where the scale-up time went and what new pods waited for. */
+function explainScaleUp(watch: ScaleWatch, log: CheckLog): void {
+  const { decisionSec, upSec } = watch;
+  if (upSec !== null && decisionSec !== null && upSec - decisionSec > 0) {
+    log.note(
+      `of the ${upSec.toFixed(1)} s to scale up, ${decisionSec.toFixed(1)} s went to the autoscaler's decision (KEDA polling, HPA sync) and ${(upSec - decisionSec).toFixed(1)} s to new pods (GPU node, image pull, model load)`,
+    );
+  }
+  if (watch.peak.pending > 0) log.note(`up to ${watch.peak.pending} pods waited Pending: new replicas need new GPU nodes (Cluster Autoscaler or Karpenter)`);
+}
+
+function sample(t: number, step: number | null, last: Snapshot, traffic: TrafficSample): AutoscaleSample {
+  return {
+    t,
+    step,
+    desired: last.desired,
+    ready: last.ready,
+    pending: last.pending,
+    terminating: last.terminating,
+    hpaDesired: last.hpaDesired,
+    hpaMetric: last.hpaMetric,
+    scalerActive: last.scalerActive,
+    queueDepth: last.queueDepth,
+    completed: traffic.completed,
+    failed: traffic.failed,
+    ttftP50Ms: traffic.ttftP50Ms,
+    ttftP95Ms: traffic.ttftP95Ms,
   };
 }

@@ -1,8 +1,10 @@
 /** Reports of an autoscale check: Markdown, HTML (timeline charts) and a JUnit suite. */
 import { describeProfile } from '../load/schedule';
-import { errorTable, eventTable, fmtValue, gateTable, marker, notesList, page, table } from '../postdeploy/page';
-import { escapeXml, fmt, fmtRate } from '../report/format';
-import type { JunitCase, JunitSuite } from '../report/junit';
+import { latencyChart } from '../report/charts';
+import { escapeXml, fmt, fmtRate, fmtValue } from '../report/format';
+import { type JunitCase, type JunitSuite, renderJunit } from '../report/junit';
+import type { Renderers } from '../report/renderers';
+import { abortedNote, errorTable, eventTable, gateTable, marker, notesList, page, table } from '../report/page';
 import { lineChart, PALETTE } from '../report/svg';
 import { type AutoscaleResult, autoscalePassed } from './result';
 
@@ -50,8 +52,8 @@ export function autoscaleHtmlSections(r: AutoscaleResult, heading = 'h2'): strin
       `scale-up decided ${escapeXml(sec(r.scaleUpDecisionSec))}, ready ${escapeXml(sec(r.scaleUpSec))} after the load started · scale-down ${escapeXml(sec(r.scaleDownSec))} after it stopped · ` +
       `${r.requests.succeeded} requests succeeded, ${r.requests.failed} failed</p>`,
   ];
-  if (r.aborted !== undefined) body.push(`<p class="fail"><b>Aborted:</b> ${escapeXml(r.aborted.reason)}</p>`);
   body.push(
+    ...abortedNote(r.aborted),
     gateTable(r.gates),
     table(
       ['step', 'load', 'from (s)', 'requests', 'error rate', 'TTFT p95 (ms)'],
@@ -96,15 +98,7 @@ export function autoscaleHtmlSections(r: AutoscaleResult, heading = 'h2'): strin
         ...(r.steps.length > 1 ? [{ name: 'next step', color: '#8c959f', points: r.steps.slice(1).flatMap((st) => [...marker(st.startedAtSec, reqTop), [st.startedAtSec, 0] as const]) }] : []),
       ],
     }),
-    lineChart({
-      title: 'TTFT over time',
-      xLabel: 'time (s)',
-      yLabel: 'ms',
-      series: [
-        { name: 'p50', color: PALETTE[0], points: t.flatMap((s) => (s.ttftP50Ms === null ? [] : [[s.t, s.ttftP50Ms] as const])) },
-        { name: 'p95', color: PALETTE[3], points: t.flatMap((s) => (s.ttftP95Ms === null ? [] : [[s.t, s.ttftP95Ms] as const])) },
-      ],
-    }),
+    latencyChart(t),
     '</div>',
     '<h3>Events</h3>',
     eventTable(r.events),
@@ -129,3 +123,10 @@ export function autoscaleSuite(r: AutoscaleResult, name = `llm-bench autoscale $
   if (r.aborted !== undefined) cases.unshift({ name: 'autoscale', classname: `llm-bench.autoscale.${r.variant}`, timeSec, failure: r.aborted.reason });
   return { name, timestamp: r.startedAt, timeSec, cases };
 }
+
+/** The reports of an autoscale result. */
+export const AUTOSCALE_RENDERERS: Renderers<AutoscaleResult> = {
+  markdown: renderAutoscaleMarkdown,
+  html: renderAutoscaleHtml,
+  junit: (r) => renderJunit([autoscaleSuite(r)]),
+};

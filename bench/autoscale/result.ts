@@ -1,7 +1,6 @@
 /** The autoscale result: the JSON contract of `llm-bench autoscale --json`. */
 import { z } from 'zod';
-import { profileSchema, requestCountsSchema, SCHEMA_VERSION, summarySchema, thresholdResultSchema } from '../result';
-import { eventSchema } from '../rollout/result';
+import { envelopeSchema, eventSchema, profileSchema, requestCountsSchema, summarySchema, thresholdResultSchema } from '../result';
 
 /** One sample: the scaler's view, the pods, the queue, and the requests that ended in it. */
 export const autoscaleSampleSchema = z.object({
@@ -31,11 +30,7 @@ export const autoscaleSampleSchema = z.object({
 export type AutoscaleSample = z.infer<typeof autoscaleSampleSchema>;
 
 export const autoscaleResultSchema = z.object({
-  schemaVersion: z.literal(SCHEMA_VERSION),
-  kind: z.literal('autoscale'),
-  tool: z.object({ name: z.string(), version: z.string() }),
-  startedAt: z.string(),
-  finishedAt: z.string(),
+  ...envelopeSchema('autoscale'),
   namespace: z.string(),
   variant: z.string(),
   /** The Deployment scaled, the ScaledObject and the HPA watched. */

@@ -314,7 +314,7 @@ class Connection {
   private informational = false;
   private responded = false;
   private keepAlive = false;
-  private socketError: Error | null = null;
+  private socketError: NodeJS.ErrnoException | null = null;
   private done = false;
 
   constructor(
@@ -477,7 +477,7 @@ class Connection {
     const ex = this.exchange;
     this.exchange = null;
     if (ex !== null) {
-      const err = this.socketError as NodeJS.ErrnoException | null;
+      const err = this.socketError;
       const code = err?.code;
       // Once connected, whatever the code (ECONNRESET, EPIPE, ETIMEDOUT…) the connection broke.
       const reason = !this.connected ? failureForSocketError(code, false) : this.responded ? 'stream_cut' : 'connection_reset';

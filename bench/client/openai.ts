@@ -132,8 +132,8 @@ let sequence = 0;
  * Streaming OpenAI-compatible client over {@link Http1Pool}.
  *
  * The pool hands over each network read as it arrives, so timestamps are taken on arrival,
- * before parsing; `fetch` body iteration was ~10× worse in the tail at 1,000 streams (DESIGN.md),
- * and undici's dispatcher added milliseconds to the tail (bench/README.md).
+ * before parsing; `fetch` body iteration was ~10× worse in the tail at 1,000 streams, and undici's
+ * dispatcher added milliseconds to the tail (bench/README.md, "How requests travel").
  */
 export class OpenAiClient {
   readonly origin: string;

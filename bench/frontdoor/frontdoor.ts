@@ -16,32 +16,15 @@
 import { performance } from 'node:perf_hooks';
 import { backendFromHeader } from '../../constructs/gateway-layout';
 import { EXIT } from '../errors';
-import { SCHEMA_VERSION } from '../result';
-import { TOOL } from '../version';
+import { envelope } from '../result';
 import { chiSquareTest } from './chi-square';
 import { DoorClient, type DoorResponse, header, probePlainHttp } from './client';
 import type { FrontDoorCheck, FrontDoorResult, RateLimitResult, SplitResult } from './result';
+import { FRONT_DOOR_DEFAULTS } from './defaults';
 import type { FrontDoorTarget } from './target';
 
-/** Every default of the front-door checks. */
-export const FRONT_DOOR_DEFAULTS = {
-  /** Requests per A/B alias: enough for a 50/50 split to be within ±7 % with 95 % confidence. */
-  splitRequests: 200,
-  /** A split fails when its chi-square p-value is below this (1 false alarm in 1,000 runs). */
-  alpha: 0.001,
-  /** Pace A/B requests at this share of the per-key limit, so the limit never answers for them. */
-  pacingShare: 0.8,
-  /** Burst size cap: the 429 check never sends more than this. */
-  maxBurst: 100,
-  /** Longest Retry-After the checks honour before retrying. */
-  maxRetryAfterSec: 60,
-  /** Retries of a request that got 429 outside the burst. */
-  retries: 3,
-  requestTimeoutSec: 120,
-  plainHttpTimeoutSec: 5,
-  /** Tokens of each streamed chat check: enough chunks to see whether something buffers them. */
-  streamTokens: 16,
-} as const;
+export { FRONT_DOOR_DEFAULTS };
+
 
 export interface FrontDoorOptions {
   readonly target: FrontDoorTarget;
@@ -177,11 +160,8 @@ export async function runFrontDoor(o: FrontDoorOptions): Promise<FrontDoorResult
     run.client.close();
   }
   return {
-    schemaVersion: SCHEMA_VERSION,
-    kind: 'frontdoor',
-    tool: { ...TOOL },
+    ...envelope('frontdoor', startedAt),
     url: o.target.url,
-    startedAt: startedAt.toISOString(),
     checks: run.checks,
     rateLimit,
     splits,

@@ -1,6 +1,6 @@
 /** The front-door result: the JSON contract of `llm-bench frontdoor --json` and of postdeploy's `frontDoor`. */
 import { z } from 'zod';
-import { SCHEMA_VERSION } from '../result';
+import { envelopeSchema } from '../result';
 
 export const frontDoorCheckSchema = z.object({
   name: z.string(),
@@ -34,11 +34,10 @@ export const rateLimitResultSchema = z.object({
 export type RateLimitResult = z.infer<typeof rateLimitResultSchema>;
 
 export const frontDoorResultSchema = z.object({
-  schemaVersion: z.literal(SCHEMA_VERSION),
-  kind: z.literal('frontdoor'),
-  tool: z.object({ name: z.string(), version: z.string() }),
+  ...envelopeSchema('frontdoor'),
+  /** Front-door files written before llm-bench 0.1.0 shipped its build have no finishedAt. */
+  finishedAt: z.string().optional(),
   url: z.string(),
-  startedAt: z.string(),
   checks: z.array(frontDoorCheckSchema),
   rateLimit: rateLimitResultSchema.nullable(),
   splits: z.array(splitResultSchema),

@@ -3,7 +3,10 @@
  * shape under `frontDoor:` in a targets file): its URL, the models it serves, its rate limits, the
  * header naming the serving backend, and each A/B route's backends and weights.
  */
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { usageErrors } from '../errors';
 
 const backendSchema = z.strictObject({
   /** The backend as the gateway names it in the backend header. */
@@ -43,4 +46,21 @@ export function parseFrontDoor(value: unknown, where: string): { target?: FrontD
       (i) => `${where} frontDoor.${i.path.map(String).join('.') || '(root)'} ${i.message.toLowerCase()}, got ${JSON.stringify((i as { input?: unknown }).input) ?? 'nothing'}`,
     ),
   };
+}
+
+/** The `frontDoor` of stack outputs or a targets file; every problem is a UsageError. */
+export async function loadFrontDoor(file: string): Promise<FrontDoorTarget> {
+  let raw: unknown;
+  try {
+    raw = parseYaml(await readFile(file, 'utf8'));
+  } catch (err) {
+    throw usageErrors([`--targets ${file} cannot be read as YAML or JSON, got ${(err as NodeJS.ErrnoException).code ?? (err as Error).message.split('\n')[0]}`]);
+  }
+  const value = raw !== null && typeof raw === 'object' ? (raw as Record<string, unknown>).frontDoor : undefined;
+  if (value === undefined) {
+    throw usageErrors([`--targets ${file} has no frontDoor; pass pulumi stack output --json of a stack with gateway.enabled, or a targets file with frontDoor:`]);
+  }
+  const { target, problems } = parseFrontDoor(value, file);
+  if (!target) throw usageErrors(problems);
+  return target;
 }

@@ -4,9 +4,8 @@ import { type Endpoint, type InFlight, OpenAiClient, parseBaseUrl, type RequestR
 import { BENCH_DEFAULTS } from '../defaults';
 import { METRIC_DEFINITIONS } from '../definitions';
 import { UsageError, usageErrors } from '../errors';
-import { type LoadResult, type LoadSettings, SCHEMA_VERSION, type TimelineBucket } from '../result';
+import { envelope, type LoadResult, type LoadSettings, type TimelineBucket } from '../result';
 import { evaluateThresholds, parseThresholds, type Threshold } from '../thresholds';
-import { TOOL } from '../version';
 import { Collector } from './collector';
 import { isAuthStatus, preflight } from './preflight';
 import { type PromptSource, syntheticPrompts } from './prompts';
@@ -324,11 +323,7 @@ export class LoadRun {
       short !== null && THROUGHPUT_METRICS.has(t.metric) ? { ...t, passed: false, note: short } : t,
     );
     return {
-      schemaVersion: SCHEMA_VERSION,
-      kind: 'load',
-      tool: { ...TOOL },
-      startedAt: startedAt.toISOString(),
-      finishedAt: new Date().toISOString(),
+      ...envelope('load', startedAt),
       settings: this.settings,
       summary,
       thresholds,
@@ -340,6 +335,12 @@ export class LoadRun {
         tpotMs: collector.tpot.distribution(),
         itlMs: collector.itl.distribution(),
         e2eMs: collector.e2e.distribution(),
+      },
+      histograms: {
+        ttftMs: collector.ttft.encode(),
+        tpotMs: collector.tpot.encode(),
+        itlMs: collector.itl.encode(),
+        e2eMs: collector.e2e.encode(),
       },
       definitions: { ...METRIC_DEFINITIONS },
     };

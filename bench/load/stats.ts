@@ -1,8 +1,10 @@
-import { Int32Histogram } from 'hdr-histogram-js';
-import type { Distribution, LatencyStats } from '../result';
+import { decodeFromCompressedBase64, encodeIntoCompressedBase64, Int32Histogram, JsHistogram } from 'hdr-histogram-js';
+import type { Distribution, EncodedHistogram, LatencyStats } from '../result';
 
 /** Highest latency the histograms track: one hour, in µs; longer samples are clamped. */
 const MAX_US = 3_600_000_000;
+/** Significant digits of every latency histogram: values are kept within 0.1 %. */
+const SIGNIFICANT_DIGITS = 3;
 
 /** Percentiles of the CDF the HTML report draws. */
 const CDF_PERCENTILES = [
@@ -14,7 +16,7 @@ const CDF_PERCENTILES = [
  * 0.1 %) plus exact count, sum, min and max, so the mean and extremes are not bucket-rounded.
  */
 export class LatencyHistogram {
-  private readonly h = new Int32Histogram(1, MAX_US, 3);
+  private h = new Int32Histogram(1, MAX_US, SIGNIFICANT_DIGITS);
   private sum = 0;
   private minMs = Infinity;
   private maxMs = -Infinity;
@@ -27,6 +29,68 @@ export class LatencyHistogram {
     this.sum += v;
     if (v < this.minMs) this.minMs = v;
     if (v > this.maxMs) this.maxMs = v;
+  }
+
+  /**
+   * The histogram as it goes into a result file: the HDR histogram in its standard compressed
+   * base64 form (µs, the same form HdrHistogram's other ports read) plus the exact count, sum and
+   * extremes, so a reader can merge runs or workers exactly and compute intervals.
+   */
+  encode(): EncodedHistogram {
+    const empty = this.count === 0;
+    return {
+      unit: 'us',
+      significantDigits: SIGNIFICANT_DIGITS,
+      count: this.count,
+      sumMs: this.sum,
+      minMs: empty ? null : this.minMs,
+      maxMs: empty ? null : this.maxMs,
+      hdr: encodeIntoCompressedBase64(this.h),
+    };
+  }
+
+  /** A histogram read back from {@link encode}'s output; throws a RangeError on a corrupt one. */
+  static decode(e: EncodedHistogram): LatencyHistogram {
+    const out = new LatencyHistogram();
+    let h: ReturnType<typeof decodeFromCompressedBase64>;
+    try {
+      h = decodeFromCompressedBase64(e.hdr, 32, false);
+    } catch (err) {
+      throw new RangeError(`histogram is not a compressed HDR histogram: ${(err as Error).message}`);
+    }
+    // Without WebAssembly the decoder builds a JsHistogram; anything else is not ours to add.
+    if (!(h instanceof JsHistogram)) throw new RangeError('histogram decoded into an unexpected implementation');
+    if (h.totalCount !== e.count) throw new RangeError(`histogram holds ${h.totalCount} samples but says count ${e.count}`);
+    out.h = new Int32Histogram(1, MAX_US, SIGNIFICANT_DIGITS);
+    out.h.add(h);
+    out.count = e.count;
+    out.sum = e.sumMs;
+    out.minMs = e.minMs ?? Infinity;
+    out.maxMs = e.maxMs ?? -Infinity;
+    return out;
+  }
+
+  /** Adds another histogram's samples (another worker's or another run's): exact, no resampling. */
+  merge(other: LatencyHistogram): void {
+    this.h.add(other.h);
+    this.count += other.count;
+    this.sum += other.sum;
+    if (other.minMs < this.minMs) this.minMs = other.minMs;
+    if (other.maxMs > this.maxMs) this.maxMs = other.maxMs;
+  }
+
+  /**
+   * Recorded values in ascending order as [value ms, count] pairs (each the bucket's median
+   * equivalent, clamped to the exact extremes): what resampling and interval code reads.
+   */
+  *buckets(): Generator<[number, number]> {
+    const it = this.h.recordedValuesIterator;
+    it.reset();
+    while (it.hasNext()) {
+      const step = it.next();
+      const ms = Math.min(Math.max(this.h.medianEquivalentValue(step.valueIteratedTo) / 1000, this.minMs), this.maxMs);
+      yield [ms, step.countAtValueIteratedTo];
+    }
   }
 
   /** Nearest-rank percentile in ms (0..100), clamped to the exact extremes; null when empty. */
@@ -58,13 +122,9 @@ export class LatencyHistogram {
     const lo = this.minMs;
     const width = Math.max(this.maxMs - lo, 0.001) / binCount;
     const counts = new Array<number>(binCount).fill(0);
-    const it = this.h.recordedValuesIterator;
-    it.reset();
-    while (it.hasNext()) {
-      const step = it.next();
-      const ms = Math.min(Math.max(this.h.medianEquivalentValue(step.valueIteratedTo) / 1000, this.minMs), this.maxMs);
+    for (const [ms, n] of this.buckets()) {
       const i = Math.min(Math.floor((ms - lo) / width), binCount - 1);
-      counts[i]! += step.countAtValueIteratedTo;
+      counts[i]! += n;
     }
     return { cdf, bins: counts.map((count, i) => ({ fromMs: round3(lo + i * width)!, toMs: round3(lo + (i + 1) * width)!, count })) };
   }

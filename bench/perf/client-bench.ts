@@ -135,21 +135,7 @@ async function streamingPhase(sim: SimProcess) {
   const to = t0 + p.durationSec * 1000;
   let chunks = 0;
   for (let i = Math.floor(from - origin); i < Math.floor(to - origin); i++) chunks += arrivals[i] ?? 0;
-  const server = await sim.timings();
-  // performance.now() → the host's monotonic clock, which the simulator's timings use too.
-  const offset = monotonicMs() - performance.now();
-  const added = new LatencyHistogram();
-  const dispatch = new LatencyHistogram();
-  const requestDelivery = new LatencyHistogram();
-  const responseDelivery = new LatencyHistogram();
-  for (const r of kept) {
-    const s = server[r.id];
-    if (r.startMs < from || r.startMs >= to || s === undefined) continue;
-    added.record(r.ttftMs - s.ttftMs);
-    if (r.dispatchMs !== undefined) dispatch.record(r.dispatchMs);
-    requestDelivery.record(s.arrivedAtMs - (r.startMs + offset));
-    responseDelivery.record(r.startMs + r.ttftMs + offset - s.firstTokenAtMs);
-  }
+  const { added, dispatch, requestDelivery, responseDelivery } = clientOverhead(kept, await sim.timings(), from, to);
   const steady = inFlight.filter((b) => b.t >= p.warmupSec && b.t < p.durationSec).map((b) => b.n);
   return {
     offered: `${p.rate} req/s × ${p.outputTokens} tokens every ${p.itlMs} ms (TTFT 0)`,
@@ -167,6 +153,30 @@ async function streamingPhase(sim: SimProcess) {
     requests: result.summary.requests,
     errors: result.summary.errors,
   };
+}
+
+/** Where the client's time goes, per request started in [from, to): against the simulator's own timings. */
+function clientOverhead(
+  kept: readonly { id: string; startMs: number; ttftMs: number; dispatchMs: number | undefined }[],
+  server: Readonly<Record<string, SimTiming>>,
+  from: number,
+  to: number,
+) {
+  // performance.now() → the host's monotonic clock, which the simulator's timings use too.
+  const offset = monotonicMs() - performance.now();
+  const added = new LatencyHistogram();
+  const dispatch = new LatencyHistogram();
+  const requestDelivery = new LatencyHistogram();
+  const responseDelivery = new LatencyHistogram();
+  for (const r of kept) {
+    const s = server[r.id];
+    if (r.startMs < from || r.startMs >= to || s === undefined) continue;
+    added.record(r.ttftMs - s.ttftMs);
+    if (r.dispatchMs !== undefined) dispatch.record(r.dispatchMs);
+    requestDelivery.record(s.arrivedAtMs - (r.startMs + offset));
+    responseDelivery.record(r.startMs + r.ttftMs + offset - s.firstTokenAtMs);
+  }
+  return { added, dispatch, requestDelivery, responseDelivery };
 }
 
 function autocannon(url: string, body: string): Promise<{ requestsPerSec: number; non2xx: number; errors: number }> {

@@ -12,15 +12,15 @@ import { EXIT, RunError } from '../errors';
 import type { KubeClient } from '../kube/client';
 import { resultPassed, runLoad } from '../load/engine';
 import type { LoadProfile } from '../load/schedule';
-import { SCHEMA_VERSION } from '../result';
+import { envelope } from '../result';
 import { rollbackPassed } from '../rollout/result';
 import { type RollbackTarget, runRollback } from '../rollout/rollback';
 import { autoscalePassed } from '../autoscale/result';
 import { runSmoke } from '../smoke/smoke';
-import { TOOL } from '../version';
 import type { QueueSource } from '../autoscale/queue';
+import type { BackgroundLoadOptions } from '../checks/traffic';
 import { BENCH_DEFAULTS } from '../defaults';
-import { POSTDEPLOY_DEFAULTS } from './defaults';
+import { POSTDEPLOY_DEFAULTS } from '../checks/defaults';
 import type { PostdeployResult, Stage, VariantResult } from './result';
 import { type FrontDoorOptions, runFrontDoor } from '../frontdoor/frontdoor';
 import type { RollbackPlan, Target, Targets } from './targets';
@@ -118,11 +118,7 @@ export async function runPostdeploy(o: PostdeployOptions): Promise<PostdeployRes
       ? await runFrontDoor({ onProgress: progress, ...o.frontDoor, target: o.targets.frontDoor })
       : undefined;
   return {
-    schemaVersion: SCHEMA_VERSION,
-    kind: 'postdeploy',
-    tool: { ...TOOL },
-    startedAt: startedAt.toISOString(),
-    finishedAt: new Date().toISOString(),
+    ...envelope('postdeploy', startedAt),
     targets: o.targets.source,
     shape: o.targets.shape,
     ...(o.targets.environment !== undefined && { environment: o.targets.environment }),
@@ -130,6 +126,20 @@ export async function runPostdeploy(o: PostdeployOptions): Promise<PostdeployRes
     ...(frontDoor !== undefined && { frontDoor }),
     exitCode: worstExit([...variants.map((v) => v.exitCode), ...(frontDoor !== undefined ? [frontDoor.exitCode] : [])]),
   };
+}
+
+/** What the stages of one variant share: the target, the options, the cluster, and the record. */
+interface VariantRun {
+  readonly t: Target;
+  readonly o: PostdeployOptions;
+  readonly poll: { pollMs?: number; sampleMs?: number };
+  readonly progress: (line: string) => void;
+  /** The load every stage sends, without its shape. */
+  readonly traffic: Omit<BackgroundLoadOptions, 'profile'>;
+  readonly v: Omit<VariantResult, 'exitCode'>;
+  readonly fail: (stage: Stage, err: unknown) => void;
+  readonly skip: (stage: Stage, reason: string) => void;
+  readonly cluster: () => KubeClient;
 }
 
 async function checkVariant(
@@ -153,41 +163,60 @@ async function checkVariant(
     failures: [],
     skipped: [],
   };
-  const fail = (stage: Stage, err: unknown) => {
-    v.failures.push({ stage, message: message(err) });
-    progress(`${t.name} ${stage}: FAILED ${message(err)}`);
+  const run: VariantRun = {
+    t,
+    o,
+    cluster,
+    poll,
+    progress,
+    v,
+    traffic: {
+      baseUrl: t.url,
+      model: t.models[0] ?? t.name,
+      ...(o.apiKey !== undefined && { apiKey: o.apiKey }),
+      ...(o.inputTokens !== undefined && { inputTokens: o.inputTokens }),
+      ...(o.outputTokens !== undefined && { outputTokens: o.outputTokens }),
+      ...(o.seed !== undefined && { seed: o.seed }),
+      ...(o.requestTimeoutSec !== undefined && { timeoutSec: o.requestTimeoutSec }),
+    },
+    fail: (stage, err) => {
+      v.failures.push({ stage, message: message(err) });
+      progress(`${t.name} ${stage}: FAILED ${message(err)}`);
+    },
+    skip: (stage, reason) => {
+      v.skipped.push({ stage, reason });
+      progress(`${t.name} ${stage}: skipped, ${reason}`);
+    },
   };
-  const skip = (stage: Stage, reason: string) => {
-    v.skipped.push({ stage, reason });
-    progress(`${t.name} ${stage}: skipped, ${reason}`);
-  };
-  const apiKey = o.apiKey === undefined ? {} : { apiKey: o.apiKey };
-  const model = t.models[0] ?? t.name;
-  const traffic = {
-    baseUrl: t.url,
-    model,
-    ...apiKey,
-    ...(o.inputTokens !== undefined && { inputTokens: o.inputTokens }),
-    ...(o.outputTokens !== undefined && { outputTokens: o.outputTokens }),
-    ...(o.seed !== undefined && { seed: o.seed }),
-    ...(o.requestTimeoutSec !== undefined && { timeoutSec: o.requestTimeoutSec }),
-  };
+  if (await smokeStage(run)) {
+    const profile = loadProfileOf(t, o);
+    await loadStage(run, profile);
+    if (t.rollback !== null) await rollbackStage(run, t.rollback, profile);
+    if (t.autoscale !== null) await autoscaleStage(run, t.autoscale);
+  }
+  return { ...v, exitCode: variantExit(v) };
+}
 
+/** Smoke checks; false (and the later stages skipped) when the variant does not serve. */
+async function smokeStage({ t, o, v, progress, skip }: VariantRun): Promise<boolean> {
   progress(`${t.name} smoke: ${t.url}`);
-  v.smoke = await runSmoke({ baseUrl: t.url, models: t.models, adapters: t.adapters, ...apiKey });
+  v.smoke = await runSmoke({ baseUrl: t.url, models: t.models, adapters: t.adapters, ...(o.apiKey !== undefined && { apiKey: o.apiKey }) });
   const failedChecks = v.smoke.checks.filter((c) => c.status === 'fail');
   progress(`${t.name} smoke: ${v.smoke.passed ? 'passed' : `FAILED ${failedChecks.map((c) => `${c.name} (${c.reason})`).join('; ')}`}`);
-  if (!v.smoke.passed) {
-    for (const stage of ['load', 'rollback', 'autoscale'] as const) skip(stage, 'the smoke checks failed');
-    return { ...v, exitCode: variantExit(v) };
-  }
+  if (v.smoke.passed) return true;
+  for (const stage of ['load', 'rollback', 'autoscale'] as const) skip(stage, 'the smoke checks failed');
+  return false;
+}
 
-  const profile: LoadProfile =
-    t.load.rate !== undefined
-      ? { kind: 'rate', rate: t.load.rate, burstiness: BENCH_DEFAULTS.burstiness }
-      : t.load.concurrency !== undefined
-        ? { kind: 'concurrency', concurrency: t.load.concurrency }
-        : (o.profile ?? { kind: 'concurrency', concurrency: POSTDEPLOY_DEFAULTS.postdeploy.concurrency });
+/** The target's load shape, else the caller's, else the default. */
+function loadProfileOf(t: Target, o: PostdeployOptions): LoadProfile {
+  if (t.load.rate !== undefined) return { kind: 'rate', rate: t.load.rate, burstiness: BENCH_DEFAULTS.burstiness };
+  if (t.load.concurrency !== undefined) return { kind: 'concurrency', concurrency: t.load.concurrency };
+  return o.profile ?? { kind: 'concurrency', concurrency: POSTDEPLOY_DEFAULTS.postdeploy.concurrency };
+}
+
+/** A load test with the variant's thresholds. */
+async function loadStage({ t, o, v, traffic, progress, fail }: VariantRun, profile: LoadProfile): Promise<void> {
   const durationSec = t.load.durationSec ?? o.loadDurationSec ?? POSTDEPLOY_DEFAULTS.postdeploy.loadDurationSec;
   progress(`${t.name} load: ${durationSec} s`);
   try {
@@ -197,81 +226,86 @@ async function checkVariant(
   } catch (err) {
     fail('load', err);
   }
+}
 
-  if (t.rollback !== null) {
-    const plan = t.rollback;
-    const settings = {
-      ...poll,
-      ...(o.rollback?.beforeSec !== undefined && { beforeSec: o.rollback.beforeSec }),
-      ...(o.rollback?.afterSec !== undefined && { afterSec: o.rollback.afterSec }),
-      ...(o.rollback?.timeoutSec !== undefined && { timeoutSec: o.rollback.timeoutSec }),
-    };
-    const limitSec = plan.limitSec ?? o.rollback?.limitSec;
-    const keepWarmSec = plan.keepWarmSec ?? o.rollback?.keepWarmSec;
-    const common = {
+/** The rollback drill and, unless it is off or the drill did not complete, the roll forward. */
+async function rollbackStage(run: VariantRun, plan: RollbackPlan, profile: LoadProfile): Promise<void> {
+  const { t, o, v, progress, skip, cluster } = run;
+  const limitSec = plan.limitSec ?? o.rollback?.limitSec;
+  const keepWarmSec = plan.keepWarmSec ?? o.rollback?.keepWarmSec;
+  const common = {
+    namespace: t.namespace,
+    variant: t.name,
+    load: { ...run.traffic, profile },
+    ...run.poll,
+    ...(o.rollback?.beforeSec !== undefined && { beforeSec: o.rollback.beforeSec }),
+    ...(o.rollback?.afterSec !== undefined && { afterSec: o.rollback.afterSec }),
+    ...(o.rollback?.timeoutSec !== undefined && { timeoutSec: o.rollback.timeoutSec }),
+    ...(limitSec !== undefined && { limitSec }),
+    ...(o.signal !== undefined && { signal: o.signal }),
+    onEvent: (e: { t: number; message: string }) => progress(`${t.name} rollback: ${e.message}`),
+  };
+  try {
+    const to = await rollbackTarget(run, plan);
+    v.rollback = await runRollback({ kube: cluster(), to, ...common, ...(keepWarmSec !== undefined && { keepWarmSec }) });
+    progress(`${t.name} rollback: ${v.rollback.completed ? `${v.rollback.durationSec} s` : v.rollback.detail}, ${v.rollback.requests.failed} failed requests`);
+    const restore = plan.restore ?? o.rollback?.restore ?? true;
+    if (!restore) skip('restore', 'restore is off: the variant stays rolled back');
+    else if (!v.rollback.completed) skip('restore', 'the rollback did not complete');
+    else if (v.rollback.aborted !== undefined) skip('restore', 'the rollback was aborted');
+    else {
+      // Rolling forward is "previous" again: the standby track, or the revision before the undo.
+      v.restore = await runRollback({ kube: cluster(), to: { kind: 'previous' }, ...common, onEvent: (e) => progress(`${t.name} restore: ${e.message}`) });
+      progress(`${t.name} restore: ${v.restore.completed ? `${v.restore.durationSec} s` : v.restore.detail}, ${v.restore.requests.failed} failed requests`);
+    }
+  } catch (err) {
+    run.fail(v.rollback === null ? 'rollback' : 'restore', err);
+  }
+}
+
+/** Where the drill rolls to: a registry version (looked up) or the previous revision / standby track. */
+async function rollbackTarget({ t, o }: VariantRun, plan: RollbackPlan): Promise<RollbackTarget> {
+  if (plan.registryVersion === undefined && plan.previousOf === undefined) return { kind: 'previous' };
+  if (o.resolveVersion === undefined) {
+    throw new RunError(`variant ${t.name} rolls back to a registry version, got no registry; pass --registry-bucket and --registry-table`);
+  }
+  return o.resolveVersion(t.name, plan);
+}
+
+/** The autoscale check, with the target's steps and gates over the caller's. */
+async function autoscaleStage(run: VariantRun, plan: NonNullable<Target['autoscale']>): Promise<void> {
+  const { t, o, v, progress, skip, fail, cluster } = run;
+  if ('skip' in plan) {
+    skip('autoscale', plan.skip);
+    return;
+  }
+  const steps: LoadProfile[] =
+    plan.rate !== undefined
+      ? plan.rate.map((rate) => ({ kind: 'rate', rate, burstiness: BENCH_DEFAULTS.burstiness }))
+      : plan.concurrency !== undefined
+        ? plan.concurrency.map((concurrency) => ({ kind: 'concurrency', concurrency }))
+        : [...(o.autoscale?.steps ?? DEFAULT_AUTOSCALE_STEPS)];
+  const holdSec = plan.holdSec ?? o.autoscale?.holdSec;
+  const up = plan.scaleUpLimitSec ?? o.autoscale?.scaleUpLimitSec;
+  const down = plan.scaleDownLimitSec ?? o.autoscale?.scaleDownLimitSec;
+  try {
+    v.autoscale = await runAutoscale({
+      kube: cluster(),
       namespace: t.namespace,
       variant: t.name,
-      load: { ...traffic, profile },
-      ...settings,
-      ...(limitSec !== undefined && { limitSec }),
+      load: run.traffic,
+      steps,
+      ...run.poll,
+      ...(holdSec !== undefined && { holdSec }),
+      ...(up !== undefined && { scaleUpLimitSec: up }),
+      ...(down !== undefined && { scaleDownLimitSec: down }),
+      ...(plan.scaleUpTo !== undefined && { scaleUpTo: plan.scaleUpTo }),
+      ...(plan.scaleDownTo !== undefined && { scaleDownTo: plan.scaleDownTo }),
+      ...(o.autoscale?.queue !== undefined && { queue: o.autoscale.queue }),
       ...(o.signal !== undefined && { signal: o.signal }),
-      onEvent: (e: { t: number; message: string }) => progress(`${t.name} rollback: ${e.message}`),
-    };
-    try {
-      const to: RollbackTarget =
-        plan.registryVersion !== undefined || plan.previousOf !== undefined
-          ? await (o.resolveVersion ?? (() => Promise.reject(new RunError(`variant ${t.name} rolls back to a registry version, got no registry; pass --registry-bucket and --registry-table`))))(t.name, plan)
-          : { kind: 'previous' };
-      v.rollback = await runRollback({ kube: cluster(), to, ...common, ...(keepWarmSec !== undefined && { keepWarmSec }) });
-      progress(`${t.name} rollback: ${v.rollback.completed ? `${v.rollback.durationSec} s` : v.rollback.detail}, ${v.rollback.requests.failed} failed requests`);
-      const restore = plan.restore ?? o.rollback?.restore ?? true;
-      if (!restore) skip('restore', 'restore is off: the variant stays rolled back');
-      else if (!v.rollback.completed) skip('restore', 'the rollback did not complete');
-      else if (v.rollback.aborted !== undefined) skip('restore', 'the rollback was aborted');
-      else {
-        // Rolling forward is "previous" again: the standby track, or the revision before the undo.
-        v.restore = await runRollback({ kube: cluster(), to: { kind: 'previous' }, ...common, onEvent: (e) => progress(`${t.name} restore: ${e.message}`) });
-        progress(`${t.name} restore: ${v.restore.completed ? `${v.restore.durationSec} s` : v.restore.detail}, ${v.restore.requests.failed} failed requests`);
-      }
-    } catch (err) {
-      fail(v.rollback === null ? 'rollback' : 'restore', err);
-    }
+      onEvent: (e) => progress(`${t.name} autoscale: ${e.message}`),
+    });
+  } catch (err) {
+    fail('autoscale', err);
   }
-
-  if (t.autoscale !== null) {
-    if ('skip' in t.autoscale) skip('autoscale', t.autoscale.skip);
-    else {
-      const plan = t.autoscale;
-      const steps: LoadProfile[] =
-        plan.rate !== undefined
-          ? plan.rate.map((rate) => ({ kind: 'rate', rate, burstiness: BENCH_DEFAULTS.burstiness }))
-          : plan.concurrency !== undefined
-            ? plan.concurrency.map((concurrency) => ({ kind: 'concurrency', concurrency }))
-            : [...(o.autoscale?.steps ?? DEFAULT_AUTOSCALE_STEPS)];
-      const holdSec = plan.holdSec ?? o.autoscale?.holdSec;
-      const up = plan.scaleUpLimitSec ?? o.autoscale?.scaleUpLimitSec;
-      const down = plan.scaleDownLimitSec ?? o.autoscale?.scaleDownLimitSec;
-      try {
-        v.autoscale = await runAutoscale({
-          kube: cluster(),
-          namespace: t.namespace,
-          variant: t.name,
-          load: traffic,
-          steps,
-          ...poll,
-          ...(holdSec !== undefined && { holdSec }),
-          ...(up !== undefined && { scaleUpLimitSec: up }),
-          ...(down !== undefined && { scaleDownLimitSec: down }),
-          ...(plan.scaleUpTo !== undefined && { scaleUpTo: plan.scaleUpTo }),
-          ...(plan.scaleDownTo !== undefined && { scaleDownTo: plan.scaleDownTo }),
-          ...(o.autoscale?.queue !== undefined && { queue: o.autoscale.queue }),
-          ...(o.signal !== undefined && { signal: o.signal }),
-          onEvent: (e) => progress(`${t.name} autoscale: ${e.message}`),
-        });
-      } catch (err) {
-        fail('autoscale', err);
-      }
-    }
-  }
-  return { ...v, exitCode: variantExit(v) };
 }

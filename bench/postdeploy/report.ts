@@ -3,13 +3,15 @@ import { autoscaleHtmlSections, autoscaleSuite } from '../autoscale/report';
 import { autoscalePassed } from '../autoscale/result';
 import { EXIT } from '../errors';
 import { resultPassed } from '../load/engine';
+import { latencyChart, timelineLatency } from '../report/charts';
 import { escapeXml, fmt, fmtRate, verdict } from '../report/format';
-import { type JunitSuite, loadSuite, smokeSuite } from '../report/junit';
+import { type JunitSuite, loadSuite, renderJunit, smokeSuite } from '../report/junit';
+import type { Renderers } from '../report/renderers';
+import { abortedNote, notesList, page, passMark, table, thresholdTable } from '../report/page';
 import { lineChart, PALETTE } from '../report/svg';
 import type { LoadResult } from '../result';
 import { rollbackHtmlSections, rollbackSuite } from '../rollout/report';
 import { rollbackPassed } from '../rollout/result';
-import { notesList, page, passMark, table } from './page';
 import { frontDoorHtmlSections, frontDoorMarkdown, frontDoorSuite } from '../frontdoor/report';
 import type { PostdeployResult, Stage, VariantResult } from './result';
 
@@ -80,15 +82,13 @@ function loadSection(l: LoadResult): string[] {
   const s = l.summary;
   return [
     `<p class="run">${escapeXml(verdict(l))} · ${s.requests.succeeded}/${s.requests.total} requests · error rate ${escapeXml(fmtRate(s.errorRate))} · ${escapeXml(fmt(s.requestThroughput))} req/s · ${escapeXml(fmt(s.outputTokenThroughput))} output tok/s</p>`,
-    ...(l.aborted !== undefined ? [`<p class="fail"><b>Aborted:</b> ${escapeXml(l.aborted.reason)}</p>`] : []),
+    ...abortedNote(l.aborted),
     table(
       ['', 'mean', 'p50', 'p95', 'p99', 'max'],
       (['ttftMs', 'tpotMs', 'itlMs', 'e2eMs'] as const).map((k) => [k.replace('Ms', '').toUpperCase(), fmt(s[k].mean), fmt(s[k].p50), fmt(s[k].p95), fmt(s[k].p99), fmt(s[k].max)]),
       [false, true, true, true, true, true],
     ),
-    l.thresholds.length === 0
-      ? '<p>no thresholds</p>'
-      : table(['', 'threshold', 'measured'], l.thresholds.map((x) => [passMark(x.passed), `<code>${escapeXml(x.expression)}</code>`, x.value === null ? 'not measured' : fmt(x.value)]), [false, false, true]),
+    l.thresholds.length === 0 ? '<p>no thresholds</p>' : thresholdTable(l.thresholds),
     '<div class="charts">',
     lineChart({
       title: 'Requests per second',
@@ -100,15 +100,7 @@ function loadSection(l: LoadResult): string[] {
         { name: 'failed', color: PALETTE[3], points: t.map((b) => [b.t, b.failed] as const) },
       ],
     }),
-    lineChart({
-      title: 'TTFT over time',
-      xLabel: 'time (s)',
-      yLabel: 'ms',
-      series: [
-        { name: 'p50', color: PALETTE[0], points: t.flatMap((b) => (b.ttftMs.p50 === null ? [] : [[b.t, b.ttftMs.p50] as const])) },
-        { name: 'p95', color: PALETTE[3], points: t.flatMap((b) => (b.ttftMs.p95 === null ? [] : [[b.t, b.ttftMs.p95] as const])) },
-      ],
-    }),
+    latencyChart(timelineLatency(t)),
     '</div>',
   ];
 }
@@ -162,3 +154,10 @@ export function postdeploySuites(r: PostdeployResult): JunitSuite[] {
   if (r.frontDoor !== undefined) suites.push(frontDoorSuite(r.frontDoor));
   return suites;
 }
+
+/** The reports of a post-deploy result. */
+export const POSTDEPLOY_RENDERERS: Renderers<PostdeployResult> = {
+  markdown: renderPostdeployMarkdown,
+  html: renderPostdeployHtml,
+  junit: (r) => renderJunit(postdeploySuites(r)),
+};

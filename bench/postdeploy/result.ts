@@ -1,7 +1,7 @@
 /** The post-deploy result: the JSON contract of `llm-bench postdeploy --json`. */
 import { z } from 'zod';
 import { autoscaleResultSchema } from '../autoscale/result';
-import { loadResultSchema, SCHEMA_VERSION, smokeResultSchema } from '../result';
+import { envelopeSchema, loadResultSchema, smokeResultSchema } from '../result';
 import { rollbackResultSchema } from '../rollout/result';
 import { frontDoorResultSchema } from '../frontdoor/result';
 
@@ -29,11 +29,7 @@ export const variantResultSchema = z.object({
 export type VariantResult = z.infer<typeof variantResultSchema>;
 
 export const postdeployResultSchema = z.object({
-  schemaVersion: z.literal(SCHEMA_VERSION),
-  kind: z.literal('postdeploy'),
-  tool: z.object({ name: z.string(), version: z.string() }),
-  startedAt: z.string(),
-  finishedAt: z.string(),
+  ...envelopeSchema('postdeploy'),
   targets: z.string(),
   shape: z.enum(['pulumi-outputs', 'targets-file']),
   environment: z.string().optional(),

@@ -6,17 +6,18 @@
  *   in-cluster URL, plus `registryBucket` / `registryTable`), or
  * - a small YAML or JSON file (`variants:` name → URL or settings; see docs/postdeploy.md),
  *
- * with defaults from the environment's config (`--env-file Pulumi.prod.yaml`): each variant's SLO
- * as thresholds (`ttftMs.p95<slo.ttftP95Ms`, `itlMs.p95<slo.itlP95Ms`, `errorRate<slo.errorRatio`),
- * its LoRA adapters, its namespace, and whether it autoscales.
+ * with defaults from the environment's service contract (config/service-contract.ts, read from
+ * `--env-file Pulumi.prod.yaml`): each variant's SLO as thresholds (`ttftMs.p95<slo.ttftP95Ms`,
+ * `itlMs.p95<slo.itlP95Ms`, `errorRate<slo.errorRatio`), its LoRA adapters, its namespace, and
+ * whether it autoscales.
  */
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { ConfigError, loadEnvironmentFile, type PlatformConfig } from '../../stacks/config';
+import type { ServiceContract, SloContract } from '../../config/service-contract';
 import { UsageError, usageErrors } from '../errors';
 import { parseThresholds } from '../thresholds';
-import { POSTDEPLOY_DEFAULTS } from './defaults';
+import { POSTDEPLOY_DEFAULTS } from '../checks/defaults';
 import { type FrontDoorTarget, parseFrontDoor } from '../frontdoor/target';
 
 const semver = z.string().regex(/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/, 'must be a semantic version like 1.2.0');
@@ -133,23 +134,14 @@ export function namespaceOfUrl(url: string): string | undefined {
 }
 
 /** Thresholds a variant's SLO implies. */
-export function sloThresholds(slo: { readonly ttftP95Ms: number; readonly itlP95Ms: number; readonly errorRatio: number }): string[] {
+export function sloThresholds(slo: SloContract): string[] {
   return [`ttftMs.p95<${slo.ttftP95Ms}`, `itlMs.p95<${slo.itlP95Ms}`, `errorRate<${slo.errorRatio}`];
-}
-
-/** Loads an environment file for defaults; a config problem is a usage error (exit 2). */
-export function loadEnvDefaults(file: string): PlatformConfig {
-  try {
-    return loadEnvironmentFile(file);
-  } catch (err) {
-    if (err instanceof ConfigError) throw new UsageError(`--env-file ${err.message}`);
-    throw new UsageError(`--env-file ${file} cannot be read, got ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; pass a Pulumi.<env>.yaml`);
-  }
 }
 
 export interface TargetsRequest {
   readonly file: string;
-  readonly env?: PlatformConfig;
+  /** The environment's promises (`loadEnvDefaults`): thresholds, adapters, namespace, scaling. */
+  readonly env?: ServiceContract;
   /** Check only these variants. @default - all */
   readonly only?: readonly string[];
   /** URL overrides (port-forwards), by variant. */
@@ -163,89 +155,108 @@ export interface TargetsRequest {
   readonly frontDoorOnly?: boolean;
 }
 
-/** Reads and validates the targets; throws one UsageError with every problem. */
-export async function loadTargets(r: TargetsRequest): Promise<Targets> {
+/** The variants of a targets file, in either shape, with the settings every variant falls back to. */
+interface TargetsFile {
+  readonly shape: Targets['shape'];
+  readonly entries: [string, z.output<typeof variantSchema>][];
+  readonly base: { readonly namespace?: string; readonly registryBucket?: string; readonly registryTable?: string };
+  /** The `frontDoor` value as written, checked by {@link parseFrontDoor}. */
+  readonly door: unknown;
+}
+
+/** Reads the file and tells stack outputs from a targets file; throws UsageError when it is neither. */
+async function readTargetsFile(file: string): Promise<TargetsFile> {
   let text: string;
   try {
-    text = await readFile(r.file, 'utf8');
+    text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new UsageError(`--targets ${r.file} cannot be read, got ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; pass the stack outputs (pulumi stack output --json) or a targets YAML`);
+    throw new UsageError(`--targets ${file} cannot be read, got ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; pass the stack outputs (pulumi stack output --json) or a targets YAML`);
   }
   let raw: unknown;
   try {
     raw = parseYaml(text);
   } catch (err) {
-    throw new UsageError(`--targets ${r.file} is not YAML or JSON, got ${(err as Error).message.split('\n')[0]}; pass the stack outputs or a targets YAML`);
+    throw new UsageError(`--targets ${file} is not YAML or JSON, got ${(err as Error).message.split('\n')[0]}; pass the stack outputs or a targets YAML`);
   }
-  const problems: string[] = [];
-  let shape: Targets['shape'];
-  let entries: [string, z.output<typeof variantSchema>][] = [];
-  let base: { namespace?: string; registryBucket?: string; registryTable?: string } = {};
   if (raw !== null && typeof raw === 'object' && 'modelEndpoints' in raw) {
-    shape = 'pulumi-outputs';
     const parsed = stackOutputsSchema.safeParse(raw);
-    if (!parsed.success) throw usageErrors(issues(r.file, parsed.error));
-    entries = Object.entries(parsed.data.modelEndpoints);
-    base = { ...(parsed.data.registryBucket !== undefined && { registryBucket: parsed.data.registryBucket }), ...(parsed.data.registryTable !== undefined && { registryTable: parsed.data.registryTable }) };
-  } else {
-    shape = 'targets-file';
-    const parsed = targetsFileSchema.safeParse(raw);
-    if (!parsed.success) {
-      throw usageErrors([...issues(r.file, parsed.error), `${r.file} is neither stack outputs (with modelEndpoints) nor a targets file (with variants); see docs/postdeploy.md`]);
-    }
-    entries = Object.entries(parsed.data.variants);
-    base = parsed.data;
+    if (!parsed.success) throw usageErrors(issues(file, parsed.error));
+    const { registryBucket, registryTable } = parsed.data;
+    return {
+      shape: 'pulumi-outputs',
+      entries: Object.entries(parsed.data.modelEndpoints),
+      base: { ...(registryBucket !== undefined && { registryBucket }), ...(registryTable !== undefined && { registryTable }) },
+      door: parsed.data.frontDoor,
+    };
   }
-  const door = (raw as { frontDoor?: unknown }).frontDoor;
+  const parsed = targetsFileSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw usageErrors([...issues(file, parsed.error), `${file} is neither stack outputs (with modelEndpoints) nor a targets file (with variants); see docs/postdeploy.md`]);
+  }
+  return { shape: 'targets-file', entries: Object.entries(parsed.data.variants), base: parsed.data, door: parsed.data.frontDoor };
+}
+
+/** One variant after defaults from the request, the file and the environment's contract. */
+function targetOf(name: string, v: z.output<typeof variantSchema>, r: TargetsRequest, base: TargetsFile['base'], problems: string[]): Target {
+  const o = typeof v === 'string' ? { url: v } : v;
+  const env = r.env;
+  const model = env?.variants.find((m) => m.name === name);
+  if (env !== undefined && model === undefined) problems.push(`variant ${name} is not an enabled model of ${env.environment}, got ${env.variants.map((m) => m.name).join(', ')}; check --env-file`);
+  const namespace = r.namespace ?? ('namespace' in o ? o.namespace : undefined) ?? namespaceOfUrl(o.url) ?? base.namespace ?? env?.namespace ?? POSTDEPLOY_DEFAULTS.namespace;
+  const fromTargets = 'thresholds' in o ? o.thresholds : undefined;
+  const thresholds = fromTargets ?? (model !== undefined ? sloThresholds(model.slo) : []);
+  try {
+    parseThresholds(thresholds);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    problems.push(...err.problems.map((p) => `variant ${name}: ${p}`));
+  }
+  const rollbackSetting = 'rollback' in o ? o.rollback : undefined;
+  const autoscaleSetting = 'autoscale' in o ? o.autoscale : undefined;
+  let autoscale: Target['autoscale'] = optIn<AutoscalePlan>(autoscaleSetting, r.autoscale, {});
+  if (autoscale !== null && model !== undefined && model.maxReplicas <= model.minReplicas) {
+    autoscale = { skip: `${name} does not autoscale in ${env!.environment} (minReplicas ${model.minReplicas} = maxReplicas ${model.maxReplicas})` };
+  }
+  return {
+    name,
+    url: r.urls?.[name] ?? o.url,
+    namespace,
+    models: ('models' in o ? o.models : undefined) ?? [name],
+    adapters: ('adapters' in o ? o.adapters : undefined) ?? (model?.adapters ?? []).map((a) => `${a}=${name}`),
+    thresholds,
+    thresholdSource: fromTargets !== undefined ? 'targets' : model !== undefined ? 'env-file' : 'none',
+    load: ('load' in o ? o.load : undefined) ?? {},
+    rollback: optIn<RollbackPlan>(rollbackSetting, r.rollback, {}),
+    autoscale,
+    ...(model !== undefined && { rolloutStrategy: model.rolloutStrategy }),
+  };
+}
+
+/** A stage a variant opts into or out of: its own setting wins, else the run's flag. */
+function optIn<P extends object>(setting: boolean | P | undefined, all: boolean | undefined, defaults: P): P | null {
+  if (setting === false) return null;
+  if (typeof setting === 'object') return setting;
+  return setting === true || all === true ? defaults : null;
+}
+
+/** Reads and validates the targets; throws one UsageError with every problem. */
+export async function loadTargets(r: TargetsRequest): Promise<Targets> {
+  const { shape, entries: listed, base, door } = await readTargetsFile(r.file);
+  const problems: string[] = [];
   const frontDoor = door === undefined ? undefined : parseFrontDoor(door, r.file);
   problems.push(...(frontDoor?.problems ?? []));
-  if (r.frontDoorOnly === true) {
-    if (door === undefined) problems.push(`--front-door-only needs a frontDoor in ${r.file}, got none; deploy with gateway.enabled or add frontDoor: to the targets file`);
-    entries = [];
+  if (r.frontDoorOnly === true && door === undefined) {
+    problems.push(`--front-door-only needs a frontDoor in ${r.file}, got none; deploy with gateway.enabled or add frontDoor: to the targets file`);
   }
+  const entries = r.frontDoorOnly === true ? [] : listed;
   const names = entries.map(([n]) => n);
   for (const n of r.only ?? []) if (!names.includes(n)) problems.push(`--variant ${n} is not in ${r.file}, got ${names.join(', ') || 'no variants'}; pass one of them`);
   for (const n of Object.keys(r.urls ?? {})) if (!names.includes(n)) problems.push(`--url ${n}=… names no variant of ${r.file}, got ${names.join(', ') || 'no variants'}; use a variant name`);
-  const env = r.env;
-  const variants: Target[] = [];
-  for (const [name, v] of entries) {
-    if (r.only !== undefined && r.only.length > 0 && !r.only.includes(name)) continue;
-    const o = typeof v === 'string' ? { url: v } : v;
-    const model = env?.enabledModels.find((m) => m.name === name);
-    if (env !== undefined && model === undefined) problems.push(`variant ${name} is not an enabled model of ${env.environment}, got ${env.enabledModels.map((m) => m.name).join(', ')}; check --env-file`);
-    const url = r.urls?.[name] ?? o.url;
-    const namespace = r.namespace ?? ('namespace' in o ? o.namespace : undefined) ?? namespaceOfUrl(o.url) ?? base.namespace ?? env?.workloads.namespace ?? POSTDEPLOY_DEFAULTS.namespace;
-    const fromTargets = 'thresholds' in o ? o.thresholds : undefined;
-    const thresholds = fromTargets ?? (model !== undefined ? sloThresholds(model.slo) : []);
-    try {
-      parseThresholds(thresholds);
-    } catch (err) {
-      if (!(err instanceof UsageError)) throw err;
-      problems.push(...err.problems.map((p) => `variant ${name}: ${p}`));
-    }
-    const adapters = ('adapters' in o ? o.adapters : undefined) ?? (model?.adapters ?? []).map((a) => `${a.name}=${name}`);
-    const rollbackSetting = 'rollback' in o ? o.rollback : undefined;
-    const rollback = rollbackSetting === false ? null : typeof rollbackSetting === 'object' ? rollbackSetting : rollbackSetting === true || r.rollback === true ? {} : null;
-    const autoscaleSetting = 'autoscale' in o ? o.autoscale : undefined;
-    let autoscale: Target['autoscale'] = autoscaleSetting === false ? null : typeof autoscaleSetting === 'object' ? autoscaleSetting : autoscaleSetting === true || r.autoscale === true ? {} : null;
-    if (autoscale !== null && model !== undefined && model.maxReplicas <= model.minReplicas) {
-      autoscale = { skip: `${name} does not autoscale in ${env!.environment} (minReplicas ${model.minReplicas} = maxReplicas ${model.maxReplicas})` };
-    }
-    variants.push({
-      name,
-      url,
-      namespace,
-      models: ('models' in o ? o.models : undefined) ?? [name],
-      adapters,
-      thresholds,
-      thresholdSource: fromTargets !== undefined ? 'targets' : model !== undefined ? 'env-file' : 'none',
-      load: ('load' in o ? o.load : undefined) ?? {},
-      rollback,
-      autoscale,
-      ...(model !== undefined && { rolloutStrategy: model.rolloutStrategy }),
-    });
+  const chosen = r.only !== undefined && r.only.length > 0 ? entries.filter(([name]) => r.only!.includes(name)) : entries;
+  const variants = chosen.map(([name, v]) => targetOf(name, v, r, base, problems));
+  if (entries.length === 0 && door === undefined) {
+    problems.push(`${r.file} lists no variants, got an empty ${shape === 'pulumi-outputs' ? 'modelEndpoints' : 'variants'}; deploy at least one model`);
   }
-  if (entries.length === 0 && door === undefined) problems.push(`${r.file} lists no variants, got an empty ${shape === 'pulumi-outputs' ? 'modelEndpoints' : 'variants'}; deploy at least one model`);
   if (problems.length > 0) throw usageErrors(problems);
   return {
     source: r.file,
@@ -253,7 +264,7 @@ export async function loadTargets(r: TargetsRequest): Promise<Targets> {
     variants,
     ...(base.registryBucket !== undefined && { registryBucket: base.registryBucket }),
     ...(base.registryTable !== undefined && { registryTable: base.registryTable }),
-    ...(env !== undefined && { environment: env.environment }),
+    ...(r.env !== undefined && { environment: r.env.environment }),
     ...(frontDoor?.target !== undefined && { frontDoor: frontDoor.target }),
   };
 }

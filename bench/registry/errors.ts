@@ -1,6 +1,6 @@
 /**
- * Registry errors extend llm-bench's UsageError and RunError, so the llm-bench CLI maps them
- * to its exit codes without knowing the registry: 2 bad usage or input, 1 operational failure.
+ * The registry's operational failures: llm-bench RunErrors (exit 1) with a code callers can
+ * branch on. Bad input is llm-bench's UsageError (exit 2), as for every other command.
  */
 import { RunError, UsageError } from '../errors';
 
@@ -36,29 +36,6 @@ export class RegistryError extends RunError {
   }
 }
 
-/** Bad flags or input (name, semver, path): exit 2. */
-export class RegistryUsageError extends UsageError {
-  constructor(message: string) {
-    super(message);
-    this.name = 'RegistryUsageError';
-  }
-}
-
-/** Joins several input problems into one error, so users fix them in one go. */
-export function usageErrors(problems: readonly string[]): RegistryUsageError {
-  return new RegistryUsageError(
-    problems.length === 1 ? problems[0]! : `${problems.length} problems:\n- ${problems.join('\n- ')}`,
-  );
-}
-
-/** The exit code an error maps to: its own `exitCode` when it has a numeric one, else 1. */
-export function exitCodeOf(error: unknown): number {
-  if (typeof error === 'object' && error !== null && 'exitCode' in error && typeof error.exitCode === 'number') {
-    return error.exitCode;
-  }
-  return 1;
-}
-
 /** True for DynamoDB's answer to a failed ConditionExpression. */
 export function isConditionFailure(error: unknown): boolean {
   return error instanceof Error && error.name === 'ConditionalCheckFailedException';
@@ -79,8 +56,8 @@ const AWS_HINTS: Readonly<Record<string, string>> = {
  * Turns any failure into a registry error: registry errors pass through, anything else (an
  * AWS SDK or network error) becomes an `aws` error naming what was being done.
  */
-export function toRegistryError(error: unknown, doing: string): RegistryError | RegistryUsageError {
-  if (error instanceof RegistryError || error instanceof RegistryUsageError) return error;
+export function toRegistryError(error: unknown, doing: string): RegistryError | UsageError {
+  if (error instanceof RegistryError || error instanceof UsageError) return error;
   const name = error instanceof Error ? error.name : 'Error';
   const message = error instanceof Error ? error.message : String(error);
   const hint =

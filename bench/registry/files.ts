@@ -5,8 +5,11 @@
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AWS_LIMITS } from './defaults';
-import { usageErrors } from './errors';
+import { usageErrors } from '../errors';
 import { MANIFEST_FILE } from './model';
+
+// eslint-disable-next-line no-control-regex -- control characters are what a file name must not contain
+const UNSAFE_NAME = /[\u0000-\u001f\u007f\\]/;
 
 /** A regular file found under the model directory. */
 export interface SourceFile {
@@ -59,7 +62,7 @@ export async function scanModelDir(dir: string, keyPrefix: string): Promise<Sour
         problems.push(`${path} is not a regular file or directory, got a special file; remove it from the model directory`);
       } else if (path === MANIFEST_FILE) {
         problems.push(`${MANIFEST_FILE} is reserved for the registry's manifest, got one in ${JSON.stringify(dir)}; remove or rename it`);
-      } else if (/[\u0000-\u001f\u007f\\]/.test(path)) {
+      } else if (UNSAFE_NAME.test(path)) {
         problems.push(`${JSON.stringify(path)} has a control character or backslash, got it in the file name; rename it`);
       } else if (Buffer.byteLength(keyPrefix + path) > AWS_LIMITS.maxKeyBytes) {
         problems.push(`${path} makes an S3 key longer than ${AWS_LIMITS.maxKeyBytes} bytes, got ${Buffer.byteLength(keyPrefix + path)}; shorten the path`);

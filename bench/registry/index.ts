@@ -1,7 +1,7 @@
 /** Public API of the model registry client. */
-export { registryCommand, runRegistryCli, createAwsClients, type RegistryCommandIo, type RegistryCommandProps, type RegistryGlobals } from './command';
+export { type AwsLocation, createAwsClients } from './aws';
 export { REGISTRY_DEFAULTS } from './defaults';
-export { RegistryError, RegistryUsageError, type RegistryErrorCode } from './errors';
+export { RegistryError, type RegistryErrorCode } from './errors';
 export { MANIFEST_FILE, type EnvPointer, type Manifest, type ManifestFile, type PendingVersion, type ReadyVersion, type VersionEntry } from './model';
 export { checkEnvName, checkImageRef, checkModelName, checkVersion, compareVersions, registryModelUri } from './names';
 export {

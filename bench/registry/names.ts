@@ -6,7 +6,7 @@
  * them and report them together.
  */
 
-import { RegistryUsageError } from './errors';
+import { UsageError } from '../errors';
 import { registryModelUri as layoutUri, registryPrefix } from '../../constructs/registry-layout';
 
 /** Longest model name accepted; keeps keys and table items small and readable. */
@@ -143,7 +143,7 @@ export const versionPrefix = registryPrefix;
  */
 export function registryModelUri(bucket: string, name: string, version: string): string {
   const problem = checkModelName(name) ?? checkVersion(version);
-  if (problem !== undefined) throw new RegistryUsageError(problem);
+  if (problem !== undefined) throw new UsageError(problem);
   return layoutUri(bucket, name, version);
 }
 

@@ -18,8 +18,9 @@ import { hostname } from 'node:os';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { AWS_LIMITS, REGISTRY_DEFAULTS } from './defaults';
-import { RegistryError, isConditionFailure, toRegistryError, usageErrors } from './errors';
-import { scanModelDir } from './files';
+import { usageErrors } from '../errors';
+import { RegistryError, isConditionFailure, toRegistryError } from './errors';
+import { scanModelDir, type SourceFile } from './files';
 import {
   ENV_KEY_PREFIX,
   MANIFEST_FILE,
@@ -287,54 +288,10 @@ export class ModelRegistry {
     if (request.signal?.aborted) abort.abort(request.signal.reason);
     const heartbeat = this.startHeartbeat(claim, abort);
     try {
-      const cleaned = await deletePrefix(this.s3, this.bucket, prefix);
-      if (cleaned > 0) request.onProgress?.({ type: 'cleaned', objects: cleaned });
-
-      let done = 0;
-      const uploaded = await mapPool(files, this.settings.fileConcurrency, abort, async (file, signal) => {
-        const entry = await uploadFile(file, {
-          s3: this.s3,
-          bucket: this.bucket,
-          key: prefix + file.path,
-          partSizeBytes: this.settings.partSizeBytes,
-          partConcurrency: this.settings.partConcurrency,
-          signal,
-        });
-        request.onProgress?.({ type: 'uploaded', file: entry, done: ++done, total: files.length });
-        return entry;
-      });
-
-      const manifest: Manifest = {
-        manifestVersion: 1,
-        model,
-        version,
-        createdAt: this.now().toISOString(),
-        image: request.image,
-        vllmArgs: [...vllmArgs],
-        totalBytes: uploaded.reduce((sum, file) => sum + file.size, 0),
-        files: uploaded,
-      };
-      const manifestBody = serializeManifest(manifest);
-      // The manifest goes last: a prefix with a MANIFEST.json had all its files written first.
-      await putSmallObject(this.s3, this.bucket, prefix + MANIFEST_FILE, manifestBody, abort.signal);
-      await this.checkStored(prefix, manifest);
-
+      const { manifest, body } = await this.upload(request, prefix, files, abort);
       await heartbeat.stop();
       abort.signal.throwIfAborted();
-      const ready: ReadyItem = {
-        ...claim,
-        status: 'ready',
-        heartbeat_at: this.now().toISOString(),
-        created_at: manifest.createdAt,
-        published_at: this.now().toISOString(),
-        image: manifest.image,
-        vllm_args: [...manifest.vllmArgs],
-        files: [...manifest.files],
-        total_bytes: manifest.totalBytes,
-        file_count: manifest.files.length,
-        manifest_sha256: createHash('sha256').update(manifestBody).digest('hex'),
-        s3_uri: this.uri(model, version),
-      };
+      const ready = this.readyItem(claim, manifest, body);
       await this.markReady(ready);
       const result = toReadyVersion(ready);
       request.onProgress?.({ type: 'ready', version: result });
@@ -350,6 +307,65 @@ export class ModelRegistry {
     } finally {
       request.signal?.removeEventListener('abort', onCallerAbort);
     }
+  }
+
+  /**
+   * Deletes what an earlier attempt left under `prefix`, uploads every file, then MANIFEST.json
+   * (last: a prefix with a manifest had all its files written first), and checks what S3 holds.
+   */
+  private async upload(
+    request: PublishRequest,
+    prefix: string,
+    files: readonly SourceFile[],
+    abort: AbortController,
+  ): Promise<{ readonly manifest: Manifest; readonly body: string }> {
+    const cleaned = await deletePrefix(this.s3, this.bucket, prefix);
+    if (cleaned > 0) request.onProgress?.({ type: 'cleaned', objects: cleaned });
+    let done = 0;
+    const uploaded = await mapPool(files, this.settings.fileConcurrency, abort, async (file, signal) => {
+      const entry = await uploadFile(file, {
+        s3: this.s3,
+        bucket: this.bucket,
+        key: prefix + file.path,
+        partSizeBytes: this.settings.partSizeBytes,
+        partConcurrency: this.settings.partConcurrency,
+        signal,
+      });
+      request.onProgress?.({ type: 'uploaded', file: entry, done: ++done, total: files.length });
+      return entry;
+    });
+    const manifest: Manifest = {
+      manifestVersion: 1,
+      model: request.model,
+      version: request.version,
+      createdAt: this.now().toISOString(),
+      image: request.image,
+      vllmArgs: [...(request.vllmArgs ?? [])],
+      totalBytes: uploaded.reduce((sum, file) => sum + file.size, 0),
+      files: uploaded,
+    };
+    const body = serializeManifest(manifest);
+    await putSmallObject(this.s3, this.bucket, prefix + MANIFEST_FILE, body, abort.signal);
+    await this.checkStored(prefix, manifest);
+    return { manifest, body };
+  }
+
+  /** The table item that turns a claim into a ready version. */
+  private readyItem(claim: UploadingItem, manifest: Manifest, body: string): ReadyItem {
+    return {
+      ...claim,
+      status: 'ready',
+      heartbeat_at: this.now().toISOString(),
+      created_at: manifest.createdAt,
+      published_at: this.now().toISOString(),
+      image: manifest.image,
+      vllm_args: [...manifest.vllmArgs],
+      files: [...manifest.files],
+      total_bytes: manifest.totalBytes,
+      file_count: manifest.files.length,
+      manifest_sha256: createHash('sha256').update(body).digest('hex'),
+      s3_uri: this.uri(manifest.model, manifest.version),
+    };
   }
 
   /** Lists every model (a table scan) or one model (a query), with in-flight claims and environments. */

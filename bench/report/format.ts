@@ -9,6 +9,12 @@ export function fmt(v: number | null | undefined, digits?: number): string {
   return v.toFixed(a === 0 ? 0 : a < 10 ? 2 : a < 1000 ? 1 : 0);
 }
 
+/** A gate's measured value: counts as integers, the rest as `fmt` does. */
+export function fmtValue(v: number | null): string {
+  if (v === null) return 'not measured';
+  return Number.isInteger(v) ? String(v) : fmt(v);
+}
+
 /** Error rate as a percentage. */
 export function fmtRate(v: number | null): string {
   return v === null ? '–' : `${(v * 100).toFixed(v > 0 && v < 0.001 ? 3 : 2)} %`;

@@ -1,8 +1,10 @@
 /** Reports of a rollback check: Markdown, HTML (timeline charts) and a JUnit suite. */
-import { escapeXml, fmt } from '../report/format';
-import type { JunitCase, JunitSuite } from '../report/junit';
+import { latencyChart } from '../report/charts';
+import { escapeXml, fmt, fmtValue } from '../report/format';
+import { type JunitCase, type JunitSuite, renderJunit } from '../report/junit';
+import type { Renderers } from '../report/renderers';
+import { abortedNote, errorTable, eventTable, gateTable, marker, notesList, page } from '../report/page';
 import { lineChart, PALETTE } from '../report/svg';
-import { errorTable, eventTable, fmtValue, gateTable, marker, notesList, page } from '../postdeploy/page';
 import { type RollbackResult, rollbackPassed } from './result';
 
 /** PASSED / FAILED / ABORTED, with what failed. */
@@ -54,8 +56,7 @@ export function rollbackHtmlSections(r: RollbackResult, heading = 'h2'): string[
       `duration ${r.durationSec === null ? `<span class="fail">not complete: ${escapeXml(r.detail)}</span>` : `${escapeXml(fmt(r.durationSec))} s`} · ` +
       `${r.requests.succeeded} requests succeeded, ${r.requests.failed} failed · ${escapeXml(r.startedAt)} → ${escapeXml(r.finishedAt)}</p>`,
   ];
-  if (r.aborted !== undefined) body.push(`<p class="fail"><b>Aborted:</b> ${escapeXml(r.aborted.reason)}</p>`);
-  body.push(gateTable(r.gates));
+  body.push(...abortedNote(r.aborted), gateTable(r.gates));
   if (r.requests.failed > 0) body.push(errorTable(r.requests.errors, r.requests.errorMessages));
   body.push(
     '<div class="charts">',
@@ -84,16 +85,7 @@ export function rollbackHtmlSections(r: RollbackResult, heading = 'h2'): string[
         ...markers(reqTop),
       ],
     }),
-    lineChart({
-      title: 'Latency over time',
-      xLabel: 'time (s)',
-      yLabel: 'ms',
-      series: [
-        { name: 'TTFT p50', color: PALETTE[0], points: t.flatMap((s) => (s.ttftP50Ms === null ? [] : [[s.t, s.ttftP50Ms] as const])) },
-        { name: 'TTFT p95', color: PALETTE[3], points: t.flatMap((s) => (s.ttftP95Ms === null ? [] : [[s.t, s.ttftP95Ms] as const])) },
-        { name: 'E2E p95', color: PALETTE[1], points: t.flatMap((s) => (s.e2eP95Ms === null ? [] : [[s.t, s.e2eP95Ms] as const])) },
-      ],
-    }),
+    latencyChart(t, { withE2e: true }),
     '</div>',
     '<h3>Events</h3>',
     eventTable(r.events),
@@ -124,3 +116,10 @@ export function rollbackSuite(r: RollbackResult, name = `llm-bench rollback ${r.
   });
   return { name, timestamp: r.startedAt, timeSec, cases };
 }
+
+/** The reports of a rollback result. */
+export const ROLLBACK_RENDERERS: Renderers<RollbackResult> = {
+  markdown: renderRollbackMarkdown,
+  html: renderRollbackHtml,
+  junit: (r) => renderJunit([rollbackSuite(r)]),
+};

@@ -3,7 +3,7 @@
  * single source; the types are inferred.
  */
 import { z } from 'zod';
-import { loadResultSchema, requestCountsSchema, SCHEMA_VERSION, thresholdResultSchema } from '../result';
+import { envelopeSchema, eventSchema, loadResultSchema, requestCountsSchema, thresholdResultSchema } from '../result';
 
 /** Pods of one side of the rollback (the version rolled to, or the one rolled away from). */
 export const podSideSchema = z.object({
@@ -37,15 +37,8 @@ export const rollbackSampleSchema = z.object({
 });
 export type RollbackSample = z.infer<typeof rollbackSampleSchema>;
 
-export const eventSchema = z.object({ t: z.number(), message: z.string() });
-export type CheckEvent = z.infer<typeof eventSchema>;
-
 export const rollbackResultSchema = z.object({
-  schemaVersion: z.literal(SCHEMA_VERSION),
-  kind: z.literal('rollback'),
-  tool: z.object({ name: z.string(), version: z.string() }),
-  startedAt: z.string(),
-  finishedAt: z.string(),
+  ...envelopeSchema('rollback'),
   namespace: z.string(),
   variant: z.string(),
   strategy: z.enum(['rolling', 'blue-green']),

@@ -17,12 +17,10 @@
 import { performance } from 'node:perf_hooks';
 import type { V1Deployment, V1EndpointSlice, V1Pod, V1PodTemplateSpec, V1Service } from '@kubernetes/client-node';
 import { RunError, usageErrors } from '../errors';
-import type { ThresholdResult } from '../result';
-import { TOOL } from '../version';
-import { SCHEMA_VERSION } from '../result';
+import { type CheckEvent, envelope } from '../result';
 import { type JsonPatchOp, type KubeClient, labelSelector, pointer } from '../kube/client';
 import { otherTrack, POD_TEMPLATE_HASH_LABEL, TRACK_LABEL, TRACKS, type Track, VLLM_CONTAINER } from '../kube/layout';
-import { Interrupted, pollUntil } from '../kube/poll';
+import { pollUntil } from '../kube/poll';
 import {
   countPods,
   currentReplicaSet,
@@ -36,9 +34,10 @@ import {
   sameJson,
   withModelUri,
 } from '../kube/state';
-import { POSTDEPLOY_DEFAULTS } from '../postdeploy/defaults';
-import { BackgroundLoad, type BackgroundLoadOptions, type TrafficSample } from '../postdeploy/traffic';
-import type { CheckEvent, PodSide, RollbackResult, RollbackSample } from './result';
+import { POSTDEPLOY_DEFAULTS } from '../checks/defaults';
+import { abortReason, CheckLog, gate, requestCounts, round, underLoad } from '../checks/log';
+import { BackgroundLoad, type BackgroundLoadOptions, type TrafficSample } from '../checks/traffic';
+import type { PodSide, RollbackResult, RollbackSample } from './result';
 
 /** Where to roll back to. */
 export type RollbackTarget =
@@ -204,46 +203,63 @@ function matchLabels(d: V1Deployment, what: string): Record<string, string> {
 
 // ---- rolling ----------------------------------------------------------------------------------
 
-async function rollingStrategy(r: Run, d0: V1Deployment): Promise<Strategy> {
-  const { kube, s, variant } = r;
-  const ns = s.namespace;
-  const what = `deployment ${ns}/${variant}`;
-  const selector = labelSelector(matchLabels(d0, what));
-  const owned0 = replicaSetsOf(d0, await kube.listReplicaSets(ns, selector));
-  const currentRev = revisionOf(d0);
-  const current0 = d0.spec?.template;
-  let template: V1PodTemplateSpec;
-  let to: string;
-  if (r.to.kind === 'previous') {
-    const prev = previousReplicaSet(d0, owned0);
-    if (prev === undefined) {
-      const revs = owned0.map(revisionOf).filter((x) => x !== null);
-      throw new RunError(
-        `${what} has no revision before ${currentRev ?? '(none)'}, got ReplicaSet revisions ${revs.join(', ') || 'none'}; roll out a second version first, or keep more with revisionHistoryLimit`,
-      );
-    }
-    template = deploymentTemplateOf(prev);
-    to = `revision ${revisionOf(prev)} (${describeTemplate(template, what)})`;
-  } else {
-    template = withModelUri(current0 ?? {}, r.to.uri, what);
-    to = `registry version ${r.to.version} (${describeTemplate(template, what)})`;
-  }
-  if (sameJson(template, current0)) {
-    throw new RunError(`${what} already runs ${to}, got nothing to roll back; roll out another version first`);
-  }
-  const from = `revision ${currentRev ?? '?'} (${describeTemplate(current0, what)})`;
-  let generation = 0;
+/** Rolling back a single Deployment: restore the previous ReplicaSet's template, or set a registry version. */
+class RollingRollback implements Strategy {
+  readonly kind = 'rolling';
+  private readonly ns: string;
+  private readonly what: string;
+  private generation = 0;
 
-  const observe = async (afterTrigger: boolean): Promise<Snapshot> => {
-    const d = await mustDeployment(kube, ns, variant);
-    const [rsList, pods] = await Promise.all([kube.listReplicaSets(ns, selector), kube.listPods(ns, selector)]);
+  private constructor(
+    private readonly r: Run,
+    private readonly selector: string,
+    private readonly template: V1PodTemplateSpec,
+    readonly from: string,
+    readonly to: string,
+  ) {
+    this.ns = r.s.namespace;
+    this.what = `deployment ${this.ns}/${r.variant}`;
+  }
+
+  /** Works out the template to roll to; throws when there is none, or it is what already runs. */
+  static async plan(r: Run, d0: V1Deployment): Promise<RollingRollback> {
+    const { kube, s, variant } = r;
+    const what = `deployment ${s.namespace}/${variant}`;
+    const selector = labelSelector(matchLabels(d0, what));
+    const currentRev = revisionOf(d0);
+    const current0 = d0.spec?.template;
+    const owned0 = replicaSetsOf(d0, await kube.listReplicaSets(s.namespace, selector));
+    let template: V1PodTemplateSpec;
+    let to: string;
+    if (r.to.kind === 'previous') {
+      const prev = previousReplicaSet(d0, owned0);
+      if (prev === undefined) {
+        const revs = owned0.map(revisionOf).filter((x) => x !== null);
+        throw new RunError(
+          `${what} has no revision before ${currentRev ?? '(none)'}, got ReplicaSet revisions ${revs.join(', ') || 'none'}; roll out a second version first, or keep more with revisionHistoryLimit`,
+        );
+      }
+      template = deploymentTemplateOf(prev);
+      to = `revision ${revisionOf(prev)} (${describeTemplate(template, what)})`;
+    } else {
+      template = withModelUri(current0 ?? {}, r.to.uri, what);
+      to = `registry version ${r.to.version} (${describeTemplate(template, what)})`;
+    }
+    if (sameJson(template, current0)) throw new RunError(`${what} already runs ${to}, got nothing to roll back; roll out another version first`);
+    return new RollingRollback(r, selector, template, `revision ${currentRev ?? '?'} (${describeTemplate(current0, what)})`, to);
+  }
+
+  readonly observe = async (afterTrigger: boolean): Promise<Snapshot> => {
+    const { kube, variant } = this.r;
+    const d = await mustDeployment(kube, this.ns, variant);
+    const [rsList, pods] = await Promise.all([kube.listReplicaSets(this.ns, this.selector), kube.listPods(this.ns, this.selector)]);
     const owned = replicaSetsOf(d, rsList);
-    const caughtUp = afterTrigger && (d.status?.observedGeneration ?? 0) >= Math.max(generation, d.metadata?.generation ?? 0);
+    const caughtUp = afterTrigger && (d.status?.observedGeneration ?? 0) >= Math.max(this.generation, d.metadata?.generation ?? 0);
     const newHash = caughtUp ? currentReplicaSet(d, owned)?.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL] : undefined;
     const isNew = (p: V1Pod) => newHash !== undefined && p.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL] === newHash;
     const status = rolloutStatus(d, pods, newHash);
     const desired = d.spec?.replicas ?? 1;
-    return r.seen({
+    return this.r.seen({
       serving: null,
       new: side(afterTrigger ? desired : 0, pods.filter(isNew)),
       old: side(afterTrigger ? 0 : desired, pods.filter((p) => !isNew(p))),
@@ -254,39 +270,36 @@ async function rollingStrategy(r: Run, d0: V1Deployment): Promise<Strategy> {
     });
   };
 
-  return {
-    kind: 'rolling',
-    from,
-    to,
-    observe,
-    async trigger() {
-      const d = await mustDeployment(kube, ns, variant);
-      if (sameJson(template, d.spec?.template)) throw new RunError(`${what} changed during the warm-up and already runs ${to}; nothing to roll back`);
-      const ops: JsonPatchOp[] = [
-        // Fails the patch (422) if anyone changed the Deployment since it was read.
-        { op: 'test', path: '/metadata/resourceVersion', value: d.metadata?.resourceVersion },
-        { op: 'replace', path: '/spec/template', value: template },
-      ];
-      const patched = await kube.patchDeployment(ns, variant, ops);
-      generation = patched.metadata?.generation ?? 0;
-      r.event(`patched ${what} pod template: ${from} → ${to}`);
-      r.note('a rolling rollback starts new pods: its duration includes their cold start (minutes on a T4); use rolloutStrategy BlueGreen for rollbacks under a minute');
-      r.note(`${what} now runs ${to}; the next pulumi up or GitOps sync re-applies the configured version, so pin this one in the config`);
-      return { coldStart: true };
-    },
-    async finish(deadline) {
-      const res = await pollUntil(() => observe(true), (x) => x.complete || x.status.stalled !== undefined, {
-        pollMs: s.pollMs,
-        timeoutMs: deadline - performance.now(),
-        ...(r.signal !== undefined && { signal: r.signal }),
-        what: 'the rollback',
-      });
-      const detail = res.value.status.stalled ?? (res.timedOut ? `not complete after ${s.timeoutSec} s: ${res.value.detail}` : res.value.detail);
-      if (res.value.complete) r.event(`${what} rolled out: ${res.value.new.ready}/${res.value.new.desired} new pods ready, no old pod left`);
-      return { completed: res.value.complete, detail, endAt: performance.now() };
-    },
-    async afterComplete() {},
-  };
+  async trigger(): Promise<{ readonly coldStart: boolean }> {
+    const { kube, variant } = this.r;
+    const d = await mustDeployment(kube, this.ns, variant);
+    if (sameJson(this.template, d.spec?.template)) throw new RunError(`${this.what} changed during the warm-up and already runs ${this.to}; nothing to roll back`);
+    const patched = await kube.patchDeployment(this.ns, variant, [
+      // Fails the patch (422) if anyone changed the Deployment since it was read.
+      { op: 'test', path: '/metadata/resourceVersion', value: d.metadata?.resourceVersion },
+      { op: 'replace', path: '/spec/template', value: this.template },
+    ]);
+    this.generation = patched.metadata?.generation ?? 0;
+    this.r.event(`patched ${this.what} pod template: ${this.from} → ${this.to}`);
+    this.r.note('a rolling rollback starts new pods: its duration includes their cold start (minutes on a T4); use rolloutStrategy BlueGreen for rollbacks under a minute');
+    this.r.note(`${this.what} now runs ${this.to}; the next pulumi up or GitOps sync re-applies the configured version, so pin this one in the config`);
+    return { coldStart: true };
+  }
+
+  async finish(deadline: number): Promise<{ readonly completed: boolean; readonly detail: string; readonly endAt: number }> {
+    const s = this.r.s;
+    const res = await pollUntil(() => this.observe(true), (x) => x.complete || x.status.stalled !== undefined, {
+      pollMs: s.pollMs,
+      timeoutMs: deadline - performance.now(),
+      ...(this.r.signal !== undefined && { signal: this.r.signal }),
+      what: 'the rollback',
+    });
+    const detail = res.value.status.stalled ?? (res.timedOut ? `not complete after ${s.timeoutSec} s: ${res.value.detail}` : res.value.detail);
+    if (res.value.complete) this.r.event(`${this.what} rolled out: ${res.value.new.ready}/${res.value.new.desired} new pods ready, no old pod left`);
+    return { completed: res.value.complete, detail, endAt: performance.now() };
+  }
+
+  async afterComplete(): Promise<void> {}
 }
 
 // ---- blue/green -------------------------------------------------------------------------------
@@ -307,37 +320,68 @@ function endpointCounts(slices: readonly V1EndpointSlice[], trackOf: ReadonlyMap
   return { new: n, old: o };
 }
 
-async function blueGreenStrategy(r: Run, svc: V1Service, tracks: Record<Track, V1Deployment>): Promise<Strategy> {
-  const { kube, s, variant } = r;
-  const ns = s.namespace;
-  const selectorPath = `/spec/selector/${pointer(TRACK_LABEL)}`;
-  const serving = svc.spec?.selector?.[TRACK_LABEL];
-  if (serving !== 'blue' && serving !== 'green') {
-    throw new RunError(`service ${ns}/${variant} selects no blue/green track, got selector ${JSON.stringify(svc.spec?.selector ?? {})}; is the variant deployed with rolloutStrategy BlueGreen?`);
-  }
-  const active: Track = serving;
-  const target = otherTrack(active);
-  const name = (t: Track) => `${variant}-${t}`;
-  const { [TRACK_LABEL]: _track, ...variantLabels } = svc.spec?.selector ?? {};
-  const podSelector = labelSelector(variantLabels);
-  const activeDep = tracks[active];
-  const targetDep0 = tracks[target];
-  const what = (t: Track) => `deployment ${ns}/${name(t)}`;
-  const targetSelector = labelSelector(matchLabels(targetDep0, what(target)));
-  const from = `track ${active} (${describeTemplate(activeDep.spec?.template, what(active))})`;
-  let targetTemplate = targetDep0.spec?.template;
-  if (r.to.kind === 'registry') targetTemplate = withModelUri(targetDep0.spec?.template ?? {}, r.to.uri, what(target));
-  const to = `track ${target} (${describeTemplate(targetTemplate, what(target))})`;
-  let switched = false;
-  let switchAt = 0;
+/**
+ * Rolling back a blue/green pair: prepare the standby track (scale up a parked one, set a
+ * registry version), wait until it is ready, switch the Service's selector to it, and wait until
+ * only its endpoints serve. The ScaledObject follows the switch; the old track stays warm or is
+ * parked after `keepWarmSec`.
+ */
+class BlueGreenRollback implements Strategy {
+  readonly kind = 'blue-green';
+  readonly from: string;
+  readonly to: string;
+  private readonly ns: string;
+  private readonly target: Track;
+  private readonly podSelector: string;
+  private readonly targetSelector: string;
+  private switched = false;
+  private switchAt = 0;
 
-  const observe = async (afterTrigger: boolean): Promise<Snapshot> => {
+  constructor(
+    private readonly r: Run,
+    svc: V1Service,
+    private readonly active: Track,
+    private readonly activeDep: V1Deployment,
+    targetDep0: V1Deployment,
+  ) {
+    this.ns = r.s.namespace;
+    this.target = otherTrack(active);
+    const { [TRACK_LABEL]: _track, ...variantLabels } = svc.spec?.selector ?? {};
+    this.podSelector = labelSelector(variantLabels);
+    this.targetSelector = labelSelector(matchLabels(targetDep0, this.what(this.target)));
+    this.from = `track ${active} (${describeTemplate(activeDep.spec?.template, this.what(active))})`;
+    const targetTemplate = r.to.kind === 'registry' ? withModelUri(targetDep0.spec?.template ?? {}, r.to.uri, this.what(this.target)) : targetDep0.spec?.template;
+    this.to = `track ${this.target} (${describeTemplate(targetTemplate, this.what(this.target))})`;
+  }
+
+  /** The pair behind a Service that selects one track; throws when the Service selects none. */
+  static plan(r: Run, svc: V1Service, tracks: Record<Track, V1Deployment>): BlueGreenRollback {
+    const serving = svc.spec?.selector?.[TRACK_LABEL];
+    if (serving !== 'blue' && serving !== 'green') {
+      throw new RunError(
+        `service ${r.s.namespace}/${r.variant} selects no blue/green track, got selector ${JSON.stringify(svc.spec?.selector ?? {})}; is the variant deployed with rolloutStrategy BlueGreen?`,
+      );
+    }
+    return new BlueGreenRollback(r, svc, serving, tracks[serving], tracks[otherTrack(serving)]);
+  }
+
+  private name(t: Track): string {
+    return `${this.r.variant}-${t}`;
+  }
+
+  private what(t: Track): string {
+    return `deployment ${this.r.s.namespace}/${this.name(t)}`;
+  }
+
+  readonly observe = async (afterTrigger: boolean): Promise<Snapshot> => {
+    const { kube, variant } = this.r;
+    const { ns, target, active } = this;
     const [service, targetDep, activeNow, pods, rsList, slices] = await Promise.all([
       kube.getService(ns, variant),
-      mustDeployment(kube, ns, name(target)),
-      mustDeployment(kube, ns, name(active)),
-      kube.listPods(ns, podSelector),
-      kube.listReplicaSets(ns, targetSelector),
+      mustDeployment(kube, ns, this.name(target)),
+      mustDeployment(kube, ns, this.name(active)),
+      kube.listPods(ns, this.podSelector),
+      kube.listReplicaSets(ns, this.targetSelector),
       kube.listEndpointSlices(ns, variant),
     ]);
     if (service === null) throw new RunError(`service ${ns}/${variant} disappeared during the rollback; check who deleted it`);
@@ -355,118 +399,134 @@ async function blueGreenStrategy(r: Run, svc: V1Service, tracks: Record<Track, V
       else if (endpoints.old > 0) detail = `${endpoints.old} endpoints of track ${active} still in service ${variant}`;
       else if (endpoints.new < status.desired) detail = `${endpoints.new} of ${status.desired} endpoints of track ${target} ready`;
     }
-    return r.seen({
+    return this.r.seen({
       serving: selected,
       new: side(targetDep.spec?.replicas ?? 1, targetPods),
       old: side(activeNow.spec?.replicas ?? 1, activePods),
       endpoints,
       status,
-      complete: afterTrigger && switched && status.complete && selected === target && endpoints.old === 0 && endpoints.new >= status.desired,
+      complete: afterTrigger && this.switched && status.complete && selected === target && endpoints.old === 0 && endpoints.new >= status.desired,
       detail,
     });
   };
 
-  const waitFor = async (cond: (x: Snapshot) => boolean, deadline: number) =>
-    pollUntil(() => observe(true), (x) => cond(x) || x.status.stalled !== undefined, {
-      pollMs: s.pollMs,
+  private waitFor(cond: (x: Snapshot) => boolean, deadline: number) {
+    return pollUntil(() => this.observe(true), (x) => cond(x) || x.status.stalled !== undefined, {
+      pollMs: this.r.s.pollMs,
       timeoutMs: deadline - performance.now(),
-      ...(r.signal !== undefined && { signal: r.signal }),
+      ...(this.r.signal !== undefined && { signal: this.r.signal }),
       what: 'the rollback',
     });
+  }
 
-  let templateChanged = false;
-  return {
-    kind: 'blue-green',
-    from,
-    to,
-    observe,
-    async trigger() {
-      const fresh = await mustDeployment(kube, ns, name(target));
-      const ops: JsonPatchOp[] = [];
-      let coldStart = false;
-      if (r.to.kind === 'registry') {
-        const next = withModelUri(fresh.spec?.template ?? {}, r.to.uri, what(target));
-        if (!sameJson(next, fresh.spec?.template)) {
-          ops.push({ op: 'replace', path: '/spec/template', value: next });
-          templateChanged = true;
-          coldStart = true;
-        }
-      }
-      const replicas = fresh.spec?.replicas ?? 1;
-      const activeReady = activeDep.status?.readyReplicas ?? 0;
-      if (replicas > 0 && replicas < activeReady) {
-        r.note(`track ${target} takes the traffic of ${activeReady} pods with ${replicas}: capacity drops until the autoscaler adds replicas to it; raise standbyReplicas to keep it`);
-      }
-      if (replicas === 0) {
-        const scaleTo = Math.max(1, activeDep.spec?.replicas ?? 1);
-        ops.push({ op: 'replace', path: '/spec/replicas', value: scaleTo });
-        coldStart = true;
-        r.event(`scaling parked track ${target} from 0 to ${scaleTo} replicas`);
-        r.note(`track ${target} was parked (standbyReplicas 0): the duration includes a cold start of ${scaleTo} pods; keep standbyReplicas ≥ 1 for a rollback in seconds`);
-      }
-      if (ops.length > 0) {
-        await kube.patchDeployment(ns, name(target), [{ op: 'test', path: '/metadata/resourceVersion', value: fresh.metadata?.resourceVersion }, ...ops]);
-        if (templateChanged && r.to.kind === 'registry') {
-          r.event(`set ${what(target)} to registry version ${r.to.version} (${r.to.uri})`);
-          r.note(`track ${target} restarts on registry version ${r.to.version} before the switch: the duration includes its cold start`);
-        }
-      } else {
-        // Nothing to prepare: the standby is warm, so the switch is the first change.
-        await switchService();
-      }
+  /** Prepares the standby (a registry version, replicas for a parked track); a warm one is switched to at once. */
+  async trigger(): Promise<{ readonly coldStart: boolean }> {
+    const { kube } = this.r;
+    const fresh = await mustDeployment(kube, this.ns, this.name(this.target));
+    const { ops, templateChanged, coldStart } = this.standbyPatch(fresh);
+    if (ops.length === 0) {
+      // Nothing to prepare: the standby is warm, so the switch is the first change.
+      await this.switchService();
       return { coldStart };
-    },
-    async finish(deadline) {
-      if (!switched) {
-        const ready = await waitFor((x) => x.status.complete, deadline);
-        if (!ready.value.status.complete) {
-          const detail = ready.value.status.stalled ?? `track ${target} not ready after ${s.timeoutSec} s: ${ready.value.status.detail}`;
-          return { completed: false, detail, endAt: performance.now() };
-        }
-        r.event(`track ${target} ready: ${ready.value.new.ready}/${ready.value.new.desired} pods`);
-        await switchService();
-      }
-      const res = await waitFor((x) => x.complete, deadline);
-      if (res.value.complete) r.event(`service ${variant} serves only track ${target}: ${res.value.endpoints?.new ?? 0} ready endpoints`);
-      const detail = res.value.complete ? 'complete' : (res.value.status.stalled ?? `not complete after ${s.timeoutSec} s: ${res.value.detail}`);
-      return { completed: res.value.complete, detail, endAt: performance.now() };
-    },
-    async afterComplete() {
-      r.note(`service ${variant} now selects track ${target}; set models.<id>.blueGreen.activeTrack: ${target} in Pulumi.<env>.yaml (or the GitOps source), or the next deploy switches back`);
-      if (s.keepWarmSec === undefined) {
-        r.note(`track ${active} keeps its pods warm as the new standby; pass --keep-warm-sec N to scale it to 0 after N seconds`);
-        return;
-      }
-      const wait = switchAt + s.keepWarmSec * 1000 - performance.now();
-      if (wait > 0) await pollUntil(() => observe(true), () => false, { pollMs: s.pollMs, timeoutMs: wait, ...(r.signal !== undefined && { signal: r.signal }), what: 'the keep-warm wait' });
-      await kube.patchDeployment(ns, name(active), [{ op: 'replace', path: '/spec/replicas', value: 0 }]);
-      r.event(`scaled old track ${active} to 0 after ${s.keepWarmSec} s warm`);
-      r.note(`track ${active} is parked (0 replicas): rolling back again is a cold start until it is scaled up`);
-    },
-  };
+    }
+    await kube.patchDeployment(this.ns, this.name(this.target), [{ op: 'test', path: '/metadata/resourceVersion', value: fresh.metadata?.resourceVersion }, ...ops]);
+    if (templateChanged && this.r.to.kind === 'registry') {
+      this.r.event(`set ${this.what(this.target)} to registry version ${this.r.to.version} (${this.r.to.uri})`);
+      this.r.note(`track ${this.target} restarts on registry version ${this.r.to.version} before the switch: the duration includes its cold start`);
+    }
+    return { coldStart };
+  }
 
-  async function switchService(): Promise<void> {
-    await kube.patchService(ns, variant, [
+  /** What the standby track needs before it can take the traffic, with the notes it deserves. */
+  private standbyPatch(fresh: V1Deployment): { ops: JsonPatchOp[]; templateChanged: boolean; coldStart: boolean } {
+    const { target } = this;
+    const ops: JsonPatchOp[] = [];
+    let templateChanged = false;
+    if (this.r.to.kind === 'registry') {
+      const next = withModelUri(fresh.spec?.template ?? {}, this.r.to.uri, this.what(target));
+      if (!sameJson(next, fresh.spec?.template)) {
+        ops.push({ op: 'replace', path: '/spec/template', value: next });
+        templateChanged = true;
+      }
+    }
+    const replicas = fresh.spec?.replicas ?? 1;
+    const activeReady = this.activeDep.status?.readyReplicas ?? 0;
+    if (replicas > 0 && replicas < activeReady) {
+      this.r.note(`track ${target} takes the traffic of ${activeReady} pods with ${replicas}: capacity drops until the autoscaler adds replicas to it; raise standbyReplicas to keep it`);
+    }
+    if (replicas === 0) {
+      const scaleTo = Math.max(1, this.activeDep.spec?.replicas ?? 1);
+      ops.push({ op: 'replace', path: '/spec/replicas', value: scaleTo });
+      this.r.event(`scaling parked track ${target} from 0 to ${scaleTo} replicas`);
+      this.r.note(`track ${target} was parked (standbyReplicas 0): the duration includes a cold start of ${scaleTo} pods; keep standbyReplicas ≥ 1 for a rollback in seconds`);
+    }
+    return { ops, templateChanged, coldStart: templateChanged || replicas === 0 };
+  }
+
+  /** Waits for the standby, switches to it, and waits until only its endpoints serve. */
+  async finish(deadline: number): Promise<{ readonly completed: boolean; readonly detail: string; readonly endAt: number }> {
+    const { target } = this;
+    if (!this.switched) {
+      const ready = await this.waitFor((x) => x.status.complete, deadline);
+      if (!ready.value.status.complete) {
+        const detail = ready.value.status.stalled ?? `track ${target} not ready after ${this.r.s.timeoutSec} s: ${ready.value.status.detail}`;
+        return { completed: false, detail, endAt: performance.now() };
+      }
+      this.r.event(`track ${target} ready: ${ready.value.new.ready}/${ready.value.new.desired} pods`);
+      await this.switchService();
+    }
+    const res = await this.waitFor((x) => x.complete, deadline);
+    if (res.value.complete) this.r.event(`service ${this.r.variant} serves only track ${target}: ${res.value.endpoints?.new ?? 0} ready endpoints`);
+    const detail = res.value.complete ? 'complete' : (res.value.status.stalled ?? `not complete after ${this.r.s.timeoutSec} s: ${res.value.detail}`);
+    return { completed: res.value.complete, detail, endAt: performance.now() };
+  }
+
+  /** Keeps the old track warm as the new standby, or parks it after `keepWarmSec`. */
+  async afterComplete(): Promise<void> {
+    const { r, active, target } = this;
+    const s = r.s;
+    r.note(`service ${r.variant} now selects track ${target}; set models.<id>.blueGreen.activeTrack: ${target} in Pulumi.<env>.yaml (or the GitOps source), or the next deploy switches back`);
+    if (s.keepWarmSec === undefined) {
+      r.note(`track ${active} keeps its pods warm as the new standby; pass --keep-warm-sec N to scale it to 0 after N seconds`);
+      return;
+    }
+    const wait = this.switchAt + s.keepWarmSec * 1000 - performance.now();
+    if (wait > 0) await pollUntil(() => this.observe(true), () => false, { pollMs: s.pollMs, timeoutMs: wait, ...(r.signal !== undefined && { signal: r.signal }), what: 'the keep-warm wait' });
+    await r.kube.patchDeployment(this.ns, this.name(active), [{ op: 'replace', path: '/spec/replicas', value: 0 }]);
+    r.event(`scaled old track ${active} to 0 after ${s.keepWarmSec} s warm`);
+    r.note(`track ${active} is parked (0 replicas): rolling back again is a cold start until it is scaled up`);
+  }
+
+  /** Moves the Service's selector to the target track, then the ScaledObject. */
+  private async switchService(): Promise<void> {
+    const { r, ns, active, target } = this;
+    const selectorPath = `/spec/selector/${pointer(TRACK_LABEL)}`;
+    await r.kube.patchService(ns, r.variant, [
       // Fails the patch (422) if someone switched the Service since it was read.
       { op: 'test', path: selectorPath, value: active },
       { op: 'replace', path: selectorPath, value: target },
     ]);
-    switched = true;
-    switchAt = performance.now();
-    r.event(`switched service ${ns}/${variant} from track ${active} to ${target}`);
-    if (!s.retargetScaler) return;
-    const so = await kube.getScaledObject(ns, variant);
+    this.switched = true;
+    this.switchAt = performance.now();
+    r.event(`switched service ${ns}/${r.variant} from track ${active} to ${target}`);
+    if (r.s.retargetScaler) await this.retargetScaler();
+  }
+
+  /** Points the variant's ScaledObject at the new track when it scaled the old one. */
+  private async retargetScaler(): Promise<void> {
+    const { r, ns, active, target } = this;
+    const so = await r.kube.getScaledObject(ns, r.variant);
     const ref = so?.spec?.scaleTargetRef?.name;
     if (so === null) return;
-    if (ref === name(active)) {
-      await kube.patchScaledObject(ns, variant, [
-        { op: 'test', path: '/spec/scaleTargetRef/name', value: name(active) },
-        { op: 'replace', path: '/spec/scaleTargetRef/name', value: name(target) },
+    if (ref === this.name(active)) {
+      await r.kube.patchScaledObject(ns, r.variant, [
+        { op: 'test', path: '/spec/scaleTargetRef/name', value: this.name(active) },
+        { op: 'replace', path: '/spec/scaleTargetRef/name', value: this.name(target) },
       ]);
-      r.event(`pointed scaledobject ${ns}/${variant} at ${name(target)} (it scaled ${name(active)})`);
+      r.event(`pointed scaledobject ${ns}/${r.variant} at ${this.name(target)} (it scaled ${this.name(active)})`);
       r.note(`KEDA now scales track ${target}; track ${active} keeps the replicas it had when the ScaledObject let go of it`);
-    } else if (ref !== name(target)) {
-      r.note(`scaledobject ${ns}/${variant} scales ${ref ?? 'nothing'}, not a track of ${variant}; left unchanged`);
+    } else if (ref !== this.name(target)) {
+      r.note(`scaledobject ${ns}/${r.variant} scales ${ref ?? 'nothing'}, not a track of ${r.variant}; left unchanged`);
     }
   }
 }
@@ -476,7 +536,7 @@ async function discover(r: Run, choice: RolloutStrategyChoice): Promise<Strategy
   const { kube, s, variant } = r;
   const ns = s.namespace;
   const single = choice === 'blue-green' ? null : await kube.getDeployment(ns, variant);
-  if (single !== null) return rollingStrategy(r, single);
+  if (single !== null) return RollingRollback.plan(r, single);
   const [svc, blue, green] = await Promise.all([kube.getService(ns, variant), ...TRACKS.map((t) => kube.getDeployment(ns, `${variant}-${t}`))]);
   if (choice === 'rolling' || blue === null || green === null) {
     const found = [blue === null ? null : `${variant}-blue`, green === null ? null : `${variant}-green`].filter((x) => x !== null);
@@ -487,14 +547,16 @@ async function discover(r: Run, choice: RolloutStrategyChoice): Promise<Strategy
     );
   }
   if (svc === null) throw new RunError(`service ${ns}/${variant} not found, got the blue/green deployments without it; check the variant's Service`);
-  return blueGreenStrategy(r, svc, { blue: blue!, green: green! });
+  return BlueGreenRollback.plan(r, svc, { blue: blue!, green: green! });
 }
 
-function gate(metric: string, op: '<=' | '<', limit: number, value: number | null): ThresholdResult {
-  return { expression: `${metric}${op}${limit}`, metric, op, limit, value, passed: value !== null && (op === '<=' ? value <= limit : value < limit) };
+/** What a rollback run found: how long it took, whether it completed, and why not. */
+interface Outcome {
+  durationSec: number | null;
+  completed: boolean;
+  detail: string;
+  coldStart: boolean;
 }
-
-const round = (n: number, digits = 3) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 /**
  * Runs the rollback check: discovers the strategy, starts the load, waits `beforeSec`, triggers
@@ -508,103 +570,79 @@ const round = (n: number, digits = 3) => Math.round(n * 10 ** digits) / 10 ** di
 export async function runRollback(o: RollbackOptions): Promise<RollbackResult> {
   const s = resolveRollbackSettings(o);
   const startedAt = new Date();
-  const events: CheckEvent[] = [];
-  const notes: string[] = [];
-  let t0 = performance.now();
-  const elapsed = () => round((performance.now() - t0) / 1000);
-  let seen: (snap: Snapshot) => void = () => {};
+  const log = new CheckLog(o.onEvent);
+  let last: Snapshot | undefined;
   const run: Run = {
     kube: o.kube,
     s,
     variant: o.variant,
     to: o.to,
     signal: o.signal,
-    event(message) {
-      const e = { t: elapsed(), message };
-      events.push(e);
-      o.onEvent?.(e);
-    },
-    note(message) {
-      if (!notes.includes(message)) notes.push(message);
-    },
+    event: (message) => log.event(message),
+    note: (message) => log.note(message),
     seen(snapshot) {
-      seen(snapshot);
+      // Only once the load runs: the timeline starts with it.
+      if (last !== undefined) last = snapshot;
       return snapshot;
     },
   };
   const strategy = await discover(run, o.strategy ?? 'auto');
   const load = await BackgroundLoad.start(o.load);
-  t0 = performance.now();
-  run.event(`steady load on ${o.load.baseUrl} (${o.load.model}); rolling back ${strategy.kind} ${strategy.from} → ${strategy.to}`);
-
-  let phase: RollbackSample['phase'] = 'before';
-  const first = await strategy.observe(false);
-  let last: Snapshot = first;
-  seen = (snap) => (last = snap);
+  log.restart();
+  log.event(`steady load on ${o.load.baseUrl} (${o.load.model}); rolling back ${strategy.kind} ${strategy.from} → ${strategy.to}`);
+  last = await strategy.observe(false);
+  const state: { phase: RollbackSample['phase'] } = { phase: 'before' };
+  const outcome: Outcome = { durationSec: null, completed: false, detail: 'not started', coldStart: false };
   const timeline: RollbackSample[] = [];
-  const push = () => timeline.push(sample(elapsed(), phase, last, load.meter.take()));
-  const sampler = setInterval(push, s.sampleMs);
-  const hold = async (sec: number, afterTrigger: boolean) => {
-    if (sec > 0) await pollUntil(() => strategy.observe(afterTrigger), () => false, { pollMs: s.pollMs, timeoutMs: sec * 1000, ...(o.signal !== undefined && { signal: o.signal }), what: 'the rollback check' });
-  };
-
-  let durationSec: number | null = null;
-  let completed = false;
-  let detail = 'not started';
-  let coldStart = false;
-  let aborted: string | undefined;
-  try {
-    await hold(s.beforeSec, false);
-    phase = 'rolling';
-    const triggerAt = performance.now();
-    ({ coldStart } = await strategy.trigger());
-    const end = await strategy.finish(triggerAt + s.timeoutSec * 1000);
-    completed = end.completed;
-    detail = end.detail;
-    if (completed) durationSec = round((end.endAt - triggerAt) / 1000);
-    phase = 'after';
-    if (completed) await strategy.afterComplete();
-    await hold(s.afterSec, true);
-  } catch (err) {
-    if (!(err instanceof Interrupted)) {
-      clearInterval(sampler);
-      await load.stop();
-      throw err;
-    }
-    aborted = err.message;
-    detail = completed ? detail : 'interrupted';
-  } finally {
-    clearInterval(sampler);
-  }
-  push();
-  const results = await load.stop();
-  const loadResult = results[0] ?? null;
-  aborted ??= results.find((x) => x.aborted !== undefined)?.aborted?.reason;
-  const totals = load.meter.totals;
+  const loadRun = await underLoad(
+    load,
+    s.sampleMs,
+    () => timeline.push(sample(log.elapsed(), state.phase, last!, load.meter.take())),
+    () => rollBack(strategy, s, o.signal, state, outcome),
+  );
+  if (loadRun.interrupted !== undefined && !outcome.completed) outcome.detail = 'interrupted';
+  const requests = requestCounts(load);
+  const aborted = abortReason(loadRun);
   return {
-    schemaVersion: SCHEMA_VERSION,
-    kind: 'rollback',
-    tool: { ...TOOL },
-    startedAt: startedAt.toISOString(),
-    finishedAt: new Date().toISOString(),
+    ...envelope('rollback', startedAt),
     namespace: s.namespace,
     variant: o.variant,
     strategy: strategy.kind,
     from: strategy.from,
     to: strategy.to,
     ...(o.to.kind === 'registry' && { registryVersion: o.to.version }),
-    coldStart,
-    durationSec,
-    completed,
-    detail,
-    gates: [gate('durationSec', '<=', s.limitSec, durationSec), gate('failedRequests', '<=', s.maxFailedRequests, totals.failed)],
-    requests: { succeeded: totals.succeeded, failed: totals.failed, errors: { ...totals.errors }, errorMessages: { ...totals.errorMessages } },
-    events,
-    notes,
+    coldStart: outcome.coldStart,
+    durationSec: outcome.durationSec,
+    completed: outcome.completed,
+    detail: outcome.detail,
+    gates: [gate('durationSec', '<=', s.limitSec, outcome.durationSec), gate('failedRequests', '<=', s.maxFailedRequests, requests.failed)],
+    requests,
+    events: log.events,
+    notes: log.notes,
     timeline,
-    load: loadResult,
+    load: loadRun.results[0] ?? null,
     ...(aborted !== undefined && { aborted: { reason: aborted } }),
   };
+}
+
+/** Steady load, the trigger, the wait for completion, and steady load after: the phases of the timeline. */
+async function rollBack(strategy: Strategy, s: Settings, signal: AbortSignal | undefined, state: { phase: RollbackSample['phase'] }, outcome: Outcome): Promise<void> {
+  const hold = async (sec: number, afterTrigger: boolean) => {
+    if (sec > 0) {
+      await pollUntil(() => strategy.observe(afterTrigger), () => false, { pollMs: s.pollMs, timeoutMs: sec * 1000, ...(signal !== undefined && { signal }), what: 'the rollback check' });
+    }
+  };
+  await hold(s.beforeSec, false);
+  state.phase = 'rolling';
+  const triggerAt = performance.now();
+  ({ coldStart: outcome.coldStart } = await strategy.trigger());
+  const end = await strategy.finish(triggerAt + s.timeoutSec * 1000);
+  outcome.completed = end.completed;
+  outcome.detail = end.detail;
+  if (end.completed) outcome.durationSec = round((end.endAt - triggerAt) / 1000);
+  state.phase = 'after';
+  if (end.completed) await strategy.afterComplete();
+  await hold(s.afterSec, true);
 }
 
 function sample(t: number, phase: RollbackSample['phase'], snap: Snapshot, traffic: TrafficSample): RollbackSample {

@@ -70,6 +70,11 @@ function labels(model: string, extra: Record<string, string> = {}): string {
  * to each model's `max_model_len`) and prometheus_client's text layout (sorted labels, Python
  * floats, `_created` gauges after counters and histograms).
  */
+/** `Array.isArray` narrows a readonly array only to `any[]`; this keeps the element type. */
+function isModelList(models: ReadonlyMap<string, number> | readonly string[]): models is readonly string[] {
+  return Array.isArray(models);
+}
+
 export class SimMetrics {
   private readonly models = new Map<string, ModelState>();
   /** `http_requests_total` by `handler method status-class`, as vLLM's API server counts /v1/*. */
@@ -79,7 +84,7 @@ export class SimMetrics {
   /** @param models served base model → its max_model_len */
   constructor(models: ReadonlyMap<string, number> | readonly string[], createdSec = Date.now() / 1000) {
     this.createdSec = createdSec;
-    const entries: [string, number][] = Array.isArray(models) ? models.map((m) => [m, 4096]) : [...(models as ReadonlyMap<string, number>)];
+    const entries: [string, number][] = isModelList(models) ? models.map((m): [string, number] => [m, 4096]) : [...models];
     for (const [m, maxModelLen] of entries) {
       const histograms = new Map<HistogramId, HistogramState>();
       const scalars = new Map<ScalarId, number>();

@@ -155,6 +155,19 @@ const TOKENS_JSON = TOKENS.map((t) => JSON.stringify(t));
 /** Routes the simulator serves, as vLLM's instrumentator names them in `http_requests_total{handler}`. */
 const ROUTES = new Set(['/v1/models', '/v1/chat/completions', '/v1/completions']);
 
+/** A generation request that passed vLLM's checks. */
+interface ValidRequest {
+  readonly body: Record<string, unknown>;
+  /** What the request named (a model or an adapter). */
+  readonly model: string;
+  /** The base model serving it. */
+  readonly base: string;
+  readonly maxModelLen: number;
+  readonly promptTokens: number;
+  /** max_tokens (or max_completion_tokens), if the request set one. */
+  readonly requested: number | undefined;
+}
+
 interface Job {
   readonly model: string;
   /** Base model: metrics are labelled with it, as vLLM does for LoRA requests. */
@@ -572,73 +585,82 @@ export class Simulator {
 
   /** Validates a generation request in vLLM's order (body, model, context), then queues it. */
   private accept(req: http.IncomingMessage, res: http.ServerResponse, raw: string, endpoint: 'chat' | 'completions', arrivalMs: number): void {
+    const valid = this.validate(res, raw, endpoint);
+    if (valid === null) return;
+    const job = this.newJob(req, res, valid, endpoint, arrivalMs);
+    if (job.fault !== null) this.injected[job.fault]++;
+    if (job.fault === 'error') {
+      jsonError(res, 500, 'simulated engine failure', 'InternalServerError');
+      return;
+    }
+    this.enqueue(job);
+  }
+
+  /** The request as vLLM reads it, or null after answering the 4xx vLLM would. */
+  private validate(res: http.ServerResponse, raw: string, endpoint: 'chat' | 'completions'): ValidRequest | null {
+    const refuse = (status: number, message: string, type: string, param?: string): null => {
+      this.reject(status);
+      jsonError(res, status, message, type, param);
+      return null;
+    };
     let body: Record<string, unknown>;
     try {
       const parsed: unknown = JSON.parse(raw);
       if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
       body = parsed as Record<string, unknown>;
     } catch {
-      this.reject(400);
-      jsonError(res, 400, 'request body is not a json object', 'Bad Request');
-      return;
+      return refuse(400, 'request body is not a json object', 'Bad Request');
     }
     if (endpoint === 'chat' ? !Array.isArray(body.messages) : typeof body.prompt !== 'string') {
-      this.reject(400);
-      jsonError(res, 400, endpoint === 'chat' ? 'messages is required' : 'prompt is required', 'Bad Request');
-      return;
+      return refuse(400, endpoint === 'chat' ? 'messages is required' : 'prompt is required', 'Bad Request');
     }
     // A pydantic validator in vLLM: FastAPI answers it before the handler runs.
     if (body.stream_options !== undefined && body.stream_options !== null && body.stream !== true) {
-      this.reject(400);
-      jsonError(
-        res,
+      return refuse(
         400,
         "1 validation error:\n  {'type': 'value_error', 'loc': ('body',), " +
           "'msg': 'Value error, Stream options can only be defined when `stream=True`. (parameter=stream_options)'}",
         'Bad Request',
         'stream_options',
       );
-      return;
     }
     // No model (or an empty one) is served by the first served model, which the answer names.
     const model = typeof body.model === 'string' && body.model !== '' ? body.model : this.models[0]!;
     const base = this.parents.get(model);
-    if (base === undefined) {
-      this.reject(404);
-      jsonError(res, 404, `The model \`${model}\` does not exist.`, 'NotFoundError', 'model');
-      return;
-    }
+    if (base === undefined) return refuse(404, `The model \`${model}\` does not exist.`, 'NotFoundError', 'model');
     const maxModelLen = this.maxModelLen.get(base)!;
     const promptTokens = countPromptTokens(body);
     const requested =
       endpoint === 'chat' ? (intField(body, 'max_completion_tokens') ?? intField(body, 'max_tokens')) : intField(body, 'max_tokens');
     const tooLong = contextError(maxModelLen, promptTokens, requested);
     if (tooLong !== null) {
-      this.reject(400);
       // Raised while rendering: answered 400, counted as 5xx by vLLM's instrumentator.
       COUNT_AS.set(res, '5xx');
-      jsonError(res, 400, tooLong.message, 'BadRequestError', tooLong.param);
-      return;
+      return refuse(400, tooLong.message, 'BadRequestError', tooLong.param);
     }
-    const s = this.current;
+    return { body, model, base, maxModelLen, promptTokens, requested };
+  }
+
+  /** A job for a valid request: how many tokens it gets and whether a fault is drawn for it. */
+  private newJob(req: http.IncomingMessage, res: http.ServerResponse, v: ValidRequest, endpoint: 'chat' | 'completions', arrivalMs: number): Job {
+    const { body, promptTokens } = v;
     // vLLM's default max_tokens is what the context leaves after the prompt.
-    const maxTokens = Math.min(requested ?? Infinity, maxModelLen - promptTokens);
+    const maxTokens = Math.min(v.requested ?? Infinity, v.maxModelLen - promptTokens);
     const minTokens = intField(body, 'min_tokens') ?? 0;
-    const natural = body.ignore_eos === true ? maxTokens : s.outputTokens;
+    const natural = body.ignore_eos === true ? maxTokens : this.current.outputTokens;
     const outputTokens = Math.max(Math.min(natural, maxTokens), Math.min(minTokens, maxTokens), 1);
     const requestId = typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'] : undefined;
     this.counters.requests++;
-    const fault = this.drawFault();
-    const job: Job = {
-      model,
-      base,
+    return {
+      model: v.model,
+      base: v.base,
       endpoint,
       stream: body.stream === true,
       includeUsage: (body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true,
       promptTokens,
       outputTokens,
       finishReason: outputTokens >= maxTokens ? 'length' : 'stop',
-      fault,
+      fault: this.drawFault(),
       id: `${endpoint === 'chat' ? 'chatcmpl' : 'cmpl'}-${requestId ?? this.counters.requests}`,
       requestId,
       arrivalMs,
@@ -652,22 +674,22 @@ export class Simulator {
       lastTokenMs: 0,
       state: 'waiting',
     };
-    if (job.fault !== null) this.injected[job.fault]++;
-    if (job.fault === 'error') {
-      jsonError(res, 500, 'simulated engine failure', 'InternalServerError');
-      return;
-    }
+  }
+
+  /** Queues a job; a streamed one gets its headers at once, as vLLM's StreamingResponse sends them. */
+  private enqueue(job: Job): void {
+    const { res } = job;
     this.jobs.add(job);
     res.on('close', () => {
       if (job.state !== 'done') this.end(job, null); // the client went away: vLLM records no stats
     });
     if (job.stream) {
-      // vLLM's StreamingResponse sends its headers at once; the first event waits for the first token.
+      // The first event waits for the first token.
       res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8' });
       res.flushHeaders();
     }
     this.queue.push(job);
-    this.metrics.add(base, 'requestsWaiting', 1);
+    this.metrics.add(job.base, 'requestsWaiting', 1);
     this.drainQueue();
   }
 

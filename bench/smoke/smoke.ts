@@ -3,8 +3,7 @@ import { allSeriesNames, MODEL_LABEL } from '../../constructs/metrics';
 import { type Endpoint, OpenAiClient, type RequestRecord } from '../client/openai';
 import { BENCH_DEFAULTS } from '../defaults';
 import { listModels, type ServedModel } from '../load/preflight';
-import { SCHEMA_VERSION, type SmokeCheck, type SmokeResult } from '../result';
-import { TOOL } from '../version';
+import { envelope, type SmokeCheck, type SmokeResult } from '../result';
 
 /** What a deployment must serve. */
 export interface SmokeOptions {
@@ -58,10 +57,47 @@ export function parseAdapter(spec: string): { name: string; parent: string | und
  */
 export async function runSmoke(opts: SmokeOptions): Promise<SmokeResult> {
   const startedAt = new Date();
-  const timeoutSec = opts.timeoutSec ?? BENCH_DEFAULTS.smoke.timeoutSec;
-  const client = new OpenAiClient({ baseUrl: opts.baseUrl, ...(opts.apiKey !== undefined && { apiKey: opts.apiKey }), timeoutSec, firstTokenTimeoutSec: timeoutSec });
-  const checks: SmokeCheck[] = [];
-  const check = async (name: string, body: () => Promise<Outcome>) => {
+  const run = new SmokeRun(opts);
+  try {
+    const vllm = await run.vllmGate();
+    if (vllm) await run.check('health', () => run.health());
+    const served = await run.modelList();
+    const models = opts.models?.length ? opts.models : served.filter((m) => m.parent === null).slice(0, 1).map((m) => m.id);
+    await run.generation(models);
+    if (vllm) await run.check('metrics', () => run.metrics(models));
+    await run.auth();
+  } finally {
+    await run.client.destroy();
+  }
+  return {
+    ...envelope('smoke', startedAt),
+    baseUrl: run.client.url,
+    profile: run.profile,
+    checks: run.checks,
+    passed: run.checks.every((c) => c.status !== 'fail'),
+  };
+}
+
+/** One smoke run: the client, the checks so far, and each step. */
+class SmokeRun {
+  readonly client: OpenAiClient;
+  readonly checks: SmokeCheck[] = [];
+  readonly profile: SmokeProfile;
+  private readonly timeoutSec: number;
+
+  constructor(private readonly opts: SmokeOptions) {
+    this.timeoutSec = opts.timeoutSec ?? BENCH_DEFAULTS.smoke.timeoutSec;
+    this.profile = opts.profile ?? 'vllm';
+    this.client = new OpenAiClient({
+      baseUrl: opts.baseUrl,
+      ...(opts.apiKey !== undefined && { apiKey: opts.apiKey }),
+      timeoutSec: this.timeoutSec,
+      firstTokenTimeoutSec: this.timeoutSec,
+    });
+  }
+
+  /** Runs one check; a throw is its failure, with the error's message. */
+  async check(name: string, body: () => Promise<Outcome>): Promise<void> {
     const t0 = performance.now();
     let outcome: Outcome;
     try {
@@ -69,91 +105,93 @@ export async function runSmoke(opts: SmokeOptions): Promise<SmokeResult> {
     } catch (err) {
       outcome = fail(err instanceof Error ? err.message : String(err));
     }
-    checks.push({ name, ...outcome, durationMs: Math.round((performance.now() - t0) * 10) / 10 });
-  };
-  const profile = opts.profile ?? 'vllm';
-  const vllmChecks = Object.keys(VLLM_ONLY_CHECKS) as (keyof typeof VLLM_ONLY_CHECKS)[];
-  const skip = (name: keyof typeof VLLM_ONLY_CHECKS, why: string) =>
-    checks.push({ name, status: 'skip', reason: `vLLM check (${VLLM_ONLY_CHECKS[name]}) skipped: ${why}`, durationMs: 0 });
-  try {
-    let vllm = profile === 'vllm';
-    if (profile === 'openai') {
-      for (const name of vllmChecks) skip(name, 'the openai profile checks only what any OpenAI-compatible server answers');
-    } else {
-      // One look at /metrics first: a server that is not vLLM gets one clear failure, not a wall of them.
-      await check('vllm', async () => {
-        let res;
-        try {
-          res = await client.get('/metrics', { auth: false, timeoutSec });
-        } catch {
-          return pass('GET /metrics unreachable: the checks below say why');
-        }
-        if (looksLikeVllm(res.status, res.body)) return pass('GET /metrics has vLLM series');
-        vllm = false;
-        const seen = res.status === 200 ? 'GET /metrics → 200 without vLLM series' : `GET /metrics → ${res.status}`;
-        return fail(`this does not look like vLLM (no /metrics: ${seen}); run with --profile openai to check an OpenAI-compatible server that is not vLLM`);
-      });
-      if (!vllm) for (const name of vllmChecks) skip(name, 'the server is not vLLM');
-    }
-    if (vllm) {
-      await check('health', async () => {
-        const res = await client.get('/health', { auth: false, timeoutSec });
-        return res.status === 200 ? pass('GET /health → 200') : fail(`GET /health → ${res.status}, expected 200`);
-      });
-    }
+    this.checks.push({ name, ...outcome, durationMs: Math.round((performance.now() - t0) * 10) / 10 });
+  }
 
+  private skipVllmChecks(why: string): void {
+    for (const name of Object.keys(VLLM_ONLY_CHECKS) as (keyof typeof VLLM_ONLY_CHECKS)[]) {
+      this.checks.push({ name, status: 'skip', reason: `vLLM check (${VLLM_ONLY_CHECKS[name]}) skipped: ${why}`, durationMs: 0 });
+    }
+  }
+
+  /**
+   * Whether to run the vLLM checks: never with the openai profile; with the vllm profile, one
+   * look at /metrics first, so a server that is not vLLM gets one clear failure, not a wall of them.
+   */
+  async vllmGate(): Promise<boolean> {
+    if (this.profile === 'openai') {
+      this.skipVllmChecks('the openai profile checks only what any OpenAI-compatible server answers');
+      return false;
+    }
+    let vllm = true;
+    await this.check('vllm', async () => {
+      let res;
+      try {
+        res = await this.client.get('/metrics', { auth: false, timeoutSec: this.timeoutSec });
+      } catch {
+        return pass('GET /metrics unreachable: the checks below say why');
+      }
+      if (looksLikeVllm(res.status, res.body)) return pass('GET /metrics has vLLM series');
+      vllm = false;
+      const seen = res.status === 200 ? 'GET /metrics → 200 without vLLM series' : `GET /metrics → ${res.status}`;
+      return fail(`this does not look like vLLM (no /metrics: ${seen}); run with --profile openai to check an OpenAI-compatible server that is not vLLM`);
+    });
+    if (!vllm) this.skipVllmChecks('the server is not vLLM');
+    return vllm;
+  }
+
+  async health(): Promise<Outcome> {
+    const res = await this.client.get('/health', { auth: false, timeoutSec: this.timeoutSec });
+    return res.status === 200 ? pass('GET /health → 200') : fail(`GET /health → ${res.status}, expected 200`);
+  }
+
+  /** The `models` check; returns what the server lists (empty when it could not be read). */
+  async modelList(): Promise<readonly ServedModel[]> {
     let served: readonly ServedModel[] = [];
-    await check('models', async () => {
-      const listed = await listModels(client, timeoutSec);
+    await this.check('models', async () => {
+      const listed = await listModels(this.client, this.timeoutSec);
       if (!listed.ok) return fail(listed.problem);
       served = listed.models;
-      return checkModelList(served, opts.models ?? [], (opts.adapters ?? []).map(parseAdapter));
+      return checkModelList(served, this.opts.models ?? [], (this.opts.adapters ?? []).map(parseAdapter));
     });
+    return served;
+  }
 
-    const models = opts.models?.length ? opts.models : served.filter((m) => m.parent === null).slice(0, 1).map((m) => m.id);
-    if (models.length === 0) checks.push({ name: 'generate', status: 'fail', reason: 'no model to test: none given with --model and none listed', durationMs: 0 });
+  /** Chat and completion, streamed and not, per model; a streamed chat per adapter. */
+  async generation(models: readonly string[]): Promise<void> {
+    const strict = this.profile === 'vllm';
+    if (models.length === 0) this.checks.push({ name: 'generate', status: 'fail', reason: 'no model to test: none given with --model and none listed', durationMs: 0 });
     for (const model of models) {
       for (const endpoint of ['chat', 'completions'] as const) {
         for (const stream of [true, false]) {
-          await check(`${endpoint} ${stream ? 'stream' : 'json'} ${model}`, () => generate(client, model, endpoint, stream, profile === 'vllm'));
+          await this.check(`${endpoint} ${stream ? 'stream' : 'json'} ${model}`, () => generate(this.client, model, endpoint, stream, strict));
         }
       }
     }
-    for (const { name } of (opts.adapters ?? []).map(parseAdapter)) {
-      await check(`chat stream ${name}`, () => generate(client, name, 'chat', true, profile === 'vllm'));
+    for (const { name } of (this.opts.adapters ?? []).map(parseAdapter)) {
+      await this.check(`chat stream ${name}`, () => generate(this.client, name, 'chat', true, strict));
     }
-
-    if (vllm) {
-      await check('metrics', async () => {
-        const res = await client.get('/metrics', { auth: false, timeoutSec });
-        if (res.status !== 200) return fail(`GET /metrics → ${res.status}, expected 200`);
-        return checkMetrics(res.body, models);
-      });
-    }
-
-    if (opts.apiKey === undefined) {
-      checks.push({ name: 'auth', status: 'skip', reason: 'no api key configured: nothing to check', durationMs: 0 });
-    } else {
-      await check('auth', async () => {
-        const res = await client.get('/v1/models', { auth: false, timeoutSec });
-        return res.status === 401
-          ? pass('GET /v1/models without the key → 401')
-          : fail(`GET /v1/models without the key → ${res.status}, expected 401: the api key is not enforced`);
-      });
-    }
-  } finally {
-    await client.destroy();
   }
-  return {
-    schemaVersion: SCHEMA_VERSION,
-    kind: 'smoke',
-    tool: { ...TOOL },
-    baseUrl: client.url,
-    profile,
-    startedAt: startedAt.toISOString(),
-    checks,
-    passed: checks.every((c) => c.status !== 'fail'),
-  };
+
+  async metrics(models: readonly string[]): Promise<Outcome> {
+    const res = await this.client.get('/metrics', { auth: false, timeoutSec: this.timeoutSec });
+    if (res.status !== 200) return fail(`GET /metrics → ${res.status}, expected 200`);
+    return checkMetrics(res.body, models);
+  }
+
+  /** With a key: a request without it must get 401. */
+  async auth(): Promise<void> {
+    if (this.opts.apiKey === undefined) {
+      this.checks.push({ name: 'auth', status: 'skip', reason: 'no api key configured: nothing to check', durationMs: 0 });
+      return;
+    }
+    await this.check('auth', async () => {
+      const res = await this.client.get('/v1/models', { auth: false, timeoutSec: this.timeoutSec });
+      return res.status === 401
+        ? pass('GET /v1/models without the key → 401')
+        : fail(`GET /v1/models without the key → ${res.status}, expected 401: the api key is not enforced`);
+    });
+  }
 }
 
 /** Every expected model listed as a base, every adapter listed with its (expected) parent. */

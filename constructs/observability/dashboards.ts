@@ -59,7 +59,24 @@ function rateBy(by: string, id: VllmMetricId, sel: ModelSelector): string {
   return `sum by (${by}) (rate(${modelPromql.series(VLLM_METRICS[id], modelMatchers(sel))}[${SLI_WINDOW}]))`;
 }
 
-/** The dashboard of one model. */
+/** What every row of a model's dashboard reads. */
+interface ModelDashboardContext {
+  readonly p: ModelDashboardInputs;
+  readonly sel: ModelSelector;
+  readonly slo: ModelDashboardInputs['slo'];
+  readonly ns: string;
+  readonly ksm: typeof KUBE_STATE_METRICS;
+  readonly deployments: { readonly regex: string };
+  readonly pods: { readonly regex: string };
+  readonly vllmPerPod: (id: VllmMetricId) => string;
+  readonly gpuPerPod: (expr: string) => string;
+  readonly ttftSec: number;
+  readonly itlSec: number;
+  readonly ksmDeployments: { readonly namespace: string; readonly deployment: { readonly regex: string } };
+  readonly gpuMem: ReturnType<typeof gpuMemoryAlertRatio>;
+}
+
+/** The dashboard of one model: one row per concern, each built by its own function below. */
 export function modelDashboard(p: ModelDashboardInputs): DashboardJson {
   const { sel, slo } = p;
   const ns = sel.namespace;
@@ -70,8 +87,40 @@ export function modelDashboard(p: ModelDashboardInputs): DashboardJson {
   const gpuPerPod = (expr: string) => `max by (pod) (${gpuOfModel(expr, sel)})`;
   const ttftSec = slo.ttftP95Ms / 1000;
   const itlSec = slo.itlP95Ms / 1000;
+  const ksmDeployments = { namespace: ns, deployment: deployments };
+  const gpuMem = gpuMemoryAlertRatio(p.gpuMemoryUtilization);
+  const c: ModelDashboardContext = { p, sel, slo, ns, ksm, deployments, pods, vllmPerPod, gpuPerPod, ttftSec, itlSec, ksmDeployments, gpuMem };
+  return dashboardJson({
+    uid: modelDashboardUid(sel.modelName),
+    title: `LLM ${sel.modelName} (${p.environment})`,
+    description: `vLLM variant ${p.variant} in ${ns}: latency against its SLOs, throughput, batch and KV cache, replicas and GPU.`,
+    tags: [DASHBOARD_TAG, 'vllm', p.variant],
+    annotations: [
+      {
+        name: 'Replica changes',
+        expr: `changes(${modelPromql.series(ksm.deploymentReplicasDesired, ksmDeployments)}[1m]) > 0`,
+        title: 'desired replicas changed',
+        color: 'purple',
+      },
+    ],
+    links: [{ title: 'Overview', uid: OVERVIEW_DASHBOARD_UID }],
+    rows: [
+      { title: 'Service level', panels: serviceLevelPanels(c) },
+      { title: 'Latency', panels: latencyPanels(c) },
+      { title: 'Throughput', panels: throughputPanels(c) },
+      { title: 'Batch and KV cache', panels: batchPanels(c) },
+      { title: 'Replicas and scaling', panels: scalingPanels(c) },
+      { title: 'GPU and energy', panels: gpuPanels(c) },
+    ],
+  });
+}
 
-  const serviceLevel: PanelSpec[] = [
+
+
+/** Stat panels against the SLOs: latency, errors, load, pods. */
+function serviceLevelPanels(c: ModelDashboardContext): PanelSpec[] {
+  const { p, sel, slo, ns, ksm, ttftSec, itlSec } = c;
+  return [
     {
       kind: 'stat',
       title: 'TTFT p95',
@@ -120,8 +169,12 @@ export function modelDashboard(p: ModelDashboardInputs): DashboardJson {
       ],
     },
   ];
+}
 
-  const latency: PanelSpec[] = [
+/** Latency percentiles over time against their budgets. */
+function latencyPanels(c: ModelDashboardContext): PanelSpec[] {
+  const { sel, slo, ttftSec, itlSec } = c;
+  return [
     {
       title: 'Time to first token',
       description: `Request arrival to the first generated token; the dashed line is the p95 budget, ${slo.ttftP95Ms} ms.`,
@@ -157,8 +210,12 @@ export function modelDashboard(p: ModelDashboardInputs): DashboardJson {
       queries: percentiles('requestQueueTime', sel, [0.5, 0.95]),
     },
   ];
+}
 
-  const throughput: PanelSpec[] = [
+/** Requests and tokens over time. */
+function throughputPanels(c: ModelDashboardContext): PanelSpec[] {
+  const { sel, slo } = c;
+  return [
     {
       title: 'Requests/s by finish reason',
       description:
@@ -207,8 +264,12 @@ export function modelDashboard(p: ModelDashboardInputs): DashboardJson {
       thresholds: [{ value: slo.abortRatio, color: 'orange' }],
     },
   ];
+}
 
-  const batch: PanelSpec[] = [
+/** What the engine is doing: running, waiting, preemptions, KV cache. */
+function batchPanels(c: ModelDashboardContext): PanelSpec[] {
+  const { p, sel, slo, vllmPerPod } = c;
+  return [
     {
       title: 'Running and waiting requests',
       description: `Requests in the running batch and in the queue, summed over pods; the dashed line is slo.queueDepth ${slo.queueDepth}.`,
@@ -256,9 +317,12 @@ export function modelDashboard(p: ModelDashboardInputs): DashboardJson {
       ],
     },
   ];
+}
 
-  const ksmDeployments = { namespace: ns, deployment: deployments };
-  const scaling: PanelSpec[] = [
+/** Replicas, scaler and pods. */
+function scalingPanels(c: ModelDashboardContext): PanelSpec[] {
+  const { p, ns, ksm, pods, ksmDeployments } = c;
+  return [
     {
       title: 'Replicas',
       description: `Available and desired pods per Deployment${p.hpaName ? `, and what KEDA asks for (between ${p.minReplicas} and ${p.maxReplicas})` : ''}.`,
@@ -302,9 +366,12 @@ export function modelDashboard(p: ModelDashboardInputs): DashboardJson {
       queries: [{ expr: `sum(${modelPromql.series(ksm.podPhase, { namespace: ns, pod: pods, phase: 'Pending' })})`, legend: 'pending' }],
     },
   ];
+}
 
-  const gpuMem = gpuMemoryAlertRatio(p.gpuMemoryUtilization);
-  const gpu: PanelSpec[] = [
+/** GPU memory, utilization, power and temperature. */
+function gpuPanels(c: ModelDashboardContext): PanelSpec[] {
+  const { p, sel, ns, gpuPerPod, gpuMem } = c;
+  return [
     {
       title: 'GPU utilization per pod',
       description: 'Share of time a kernel was running on the GPU.',
@@ -349,30 +416,6 @@ export function modelDashboard(p: ModelDashboardInputs): DashboardJson {
       queries: [{ expr: gpuPerPod(dcgm('temperature', ns)), legend: '{{pod}}' }],
     },
   ];
-
-  return dashboardJson({
-    uid: modelDashboardUid(sel.modelName),
-    title: `LLM ${sel.modelName} (${p.environment})`,
-    description: `vLLM variant ${p.variant} in ${ns}: latency against its SLOs, throughput, batch and KV cache, replicas and GPU.`,
-    tags: [DASHBOARD_TAG, 'vllm', p.variant],
-    annotations: [
-      {
-        name: 'Replica changes',
-        expr: `changes(${modelPromql.series(ksm.deploymentReplicasDesired, ksmDeployments)}[1m]) > 0`,
-        title: 'desired replicas changed',
-        color: 'purple',
-      },
-    ],
-    links: [{ title: 'Overview', uid: OVERVIEW_DASHBOARD_UID }],
-    rows: [
-      { title: 'Service level', panels: serviceLevel },
-      { title: 'Latency', panels: latency },
-      { title: 'Throughput', panels: throughput },
-      { title: 'Batch and KV cache', panels: batch },
-      { title: 'Replicas and scaling', panels: scaling },
-      { title: 'GPU and energy', panels: gpu },
-    ],
-  });
 }
 
 export interface OverviewDashboardInputs {

@@ -2,7 +2,7 @@
  * What watches one vLLM variant: a PrometheusRule with its recorded SLIs and its alerts, and a
  * Grafana dashboard in a ConfigMap the kube-prometheus-stack Grafana sidecar loads.
  */
-import { k8s } from 'cdk8s-plus-28';
+import type { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { PrometheusRule } from '../imports/monitoring.coreos.com';
 import { SCHEDULE_AND_PULL_ALLOWANCE_SEC, type VllmModel, type VllmModelProps } from '../vllm-model';

@@ -3,7 +3,7 @@
  * or at the AWS load balancer in front of it), no wildcard host in prod, a rate limit and an
  * authentication policy attached to every Gateway.
  */
-import { type K8sObject, ObjectIndex, list, obj, str } from './objects';
+import { type K8sObject, type ObjectIndex, list, obj, str } from './objects';
 import type { K8sRule, Verdict } from './rules';
 
 /** Label carrying the environment tier on the front door's objects; a Gateway without it is judged as prod. */

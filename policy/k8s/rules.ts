@@ -9,7 +9,7 @@
  */
 import {
   LONG_RUNNING_KINDS,
-  ObjectIndex,
+  type ObjectIndex,
   WORKLOAD_KINDS,
   containerLabel,
   containers,
@@ -143,7 +143,7 @@ function secretFlags(args: readonly string[]): string[] {
   return args.flatMap((a, i) => {
     const [flag, inline] = a.split(/=(.*)/s);
     if (!SECRET_FLAGS.includes(flag!)) return [];
-    return literal(inline !== undefined ? inline : args[i + 1]) ? [flag!] : [];
+    return literal(inline ?? args[i + 1]) ? [flag!] : [];
   });
 }
 

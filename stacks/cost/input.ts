@@ -7,7 +7,7 @@ import { CATALOG } from '../../constructs/catalog';
 import { HOURS_PER_MONTH } from '../../facts/prices';
 import { PROMETHEUS_STORAGE_GIB } from '../../infra/sizes';
 import { missingInstancePrices, priceBook, type PriceBook } from '../../bench/cost/prices';
-import { ConfigError, type PlatformConfig } from '../config';
+import { ConfigError, type PlatformConfig } from '../../config/platform';
 import type { GpuHourPrice } from '../../constructs/observability/cost';
 import type { CostInput, CostVariant, SupportTier } from './estimate';
 
@@ -15,7 +15,7 @@ import type { CostInput, CostVariant, SupportTier } from './estimate';
 export interface CostUsage {
   /** Starts of each GPU node per month: SPOT replacements, rollouts, scale-outs. */
   readonly coldStartsPerGpuNodePerMonth: number;
-  /** The vLLM image is ~10 GB compressed (see gpuNodes.rootVolumeGiB in stacks/config.ts). */
+  /** The vLLM image is ~10 GB compressed (see gpuNodes.rootVolumeGiB in config/platform.ts). */
   readonly imageGbPerColdStart: number;
   /** EKS control-plane logs (every type, audit the largest) of a small cluster. */
   readonly controlPlaneLogGbPerMonth: number;

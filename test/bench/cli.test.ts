@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../bench/cli';
+import { main } from '../../bench/cli/main';
 import { loadResultSchema, smokeResultSchema, sweepResultSchema } from '../../bench/result';
 import { type Simulator, startSimulator } from '../../bench/sim/simulator';
 import { CHILD_DEADLINE_MS } from '../support/deadlines';

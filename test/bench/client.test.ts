@@ -11,8 +11,8 @@ afterEach(async () => {
   while (closers.length > 0) await closers.pop()!();
 });
 
-/** One streamed chat request against a server that writes `script` (strings, or pauses in ms). */
-async function streamAgainst(script: readonly (string | number | 'destroy')[], opts: { status?: number; type?: string; firstTokenTimeoutSec?: number; timeoutSec?: number } = {}): Promise<RequestRecord> {
+/** One streamed chat request against a server that writes `script` (strings, pauses in ms, or 'destroy'). */
+async function streamAgainst(script: readonly (string | number)[], opts: { status?: number; type?: string; firstTokenTimeoutSec?: number; timeoutSec?: number } = {}): Promise<RequestRecord> {
   const server = await rawServer(async (_req, res) => {
     res.writeHead(opts.status ?? 200, { 'content-type': opts.type ?? 'text/event-stream' });
     for (const step of script) {

@@ -4,11 +4,18 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { CliIo } from '../../bench/cli';
+import type { CliIo } from '../../bench/cli/io';
 
-/** A server whose handler the test writes; returns its URL and a close(). */
-export async function rawServer(handler: http.RequestListener): Promise<{ url: string; port: number; close: () => Promise<void> }> {
-  const server = http.createServer(handler);
+/**
+ * A server whose handler the test writes; returns its URL and a close(). An async handler that
+ * throws destroys its response, so the client sees a broken connection rather than a hang.
+ */
+export async function rawServer(
+  handler: (req: http.IncomingMessage, res: http.ServerResponse) => unknown,
+): Promise<{ url: string; port: number; close: () => Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    Promise.resolve(handler(req, res)).catch((err: unknown) => res.destroy(err instanceof Error ? err : new Error(String(err))));
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {

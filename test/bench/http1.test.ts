@@ -293,7 +293,7 @@ describe('Http1Pool connections', () => {
   });
 
   it('speaks to a node:http server over keep-alive', async () => {
-    const server = await rawServer((req, res) => res.end(`${req.method} ${req.url} ${req.headers['x-test']}`));
+    const server = await rawServer((req, res) => res.end(`${req.method} ${req.url} ${String(req.headers['x-test'])}`));
     closers.push(server.close);
     const p = pool(server.url);
     for (let i = 0; i < 3; i++) expect(await send(p, `/n${i}`).done).toMatchObject({ status: 200, body: `GET /n${i} 1`, end: 'ok' });
@@ -345,13 +345,12 @@ describe('Http1Pool edge cases (each broke an earlier version)', () => {
     const server = await tcpServer((socket) => socket.write(ok('body after abort')));
     const p = pool(server.origin);
     const calls: string[] = [];
-    let exchange: { abort(): void } | undefined;
-    exchange = p.send(
+    const exchange: { abort(): void } = p.send(
       { method: 'GET', path: '/', headers: [] },
       {
         onResponseHead: () => {
           calls.push('head');
-          exchange?.abort();
+          exchange.abort();
         },
         onResponseBody: () => void calls.push('body'),
         onResponseEnd: () => void calls.push('end'),

@@ -1,6 +1,6 @@
 /** load against a server that ignores the forced output length: a warning, and throughput thresholds fail. */
 import { describe, expect, it } from 'vitest';
-import { main } from '../../bench/cli';
+import { main } from '../../bench/cli/main';
 import { shortAnswers } from '../../bench/load/engine';
 import { argv, memoryIo } from './helpers';
 import { useVirtualTime } from '../support/virtual-time';

@@ -23,6 +23,36 @@ describe('LatencyHistogram', () => {
     }
   });
 
+  it('survives encoding exactly, and merging two halves equals recording the whole', () => {
+    const whole = new LatencyHistogram();
+    const a = new LatencyHistogram();
+    const b = new LatencyHistogram();
+    const random = seededRandom(7);
+    for (let i = 0; i < 5000; i++) {
+      const ms = 5 + random() * 900;
+      whole.record(ms);
+      (i % 3 === 0 ? a : b).record(ms);
+    }
+    const decoded = LatencyHistogram.decode(JSON.parse(JSON.stringify(whole.encode())));
+    expect(decoded.stats()).toEqual(whole.stats());
+    const merged = LatencyHistogram.decode(a.encode());
+    merged.merge(LatencyHistogram.decode(b.encode()));
+    const [m, w] = [merged.stats(), whole.stats()];
+    expect({ ...m, mean: null }).toEqual({ ...w, mean: null });
+    expect(m.mean).toBeCloseTo(w.mean!, 9);
+    expect([...merged.buckets()]).toEqual([...whole.buckets()]);
+  });
+
+  it('encodes an empty histogram with null extremes and refuses a corrupt one', () => {
+    const e = new LatencyHistogram().encode();
+    expect(e).toMatchObject({ unit: 'us', count: 0, minMs: null, maxMs: null });
+    expect(LatencyHistogram.decode(e).stats().count).toBe(0);
+    expect(() => LatencyHistogram.decode({ ...e, hdr: 'not base64 at all' })).toThrow(RangeError);
+    const one = new LatencyHistogram();
+    one.record(3);
+    expect(() => LatencyHistogram.decode({ ...one.encode(), count: 2 })).toThrow('histogram holds 1 samples but says count 2');
+  });
+
   it('reports null statistics and no distribution when empty', () => {
     const h = new LatencyHistogram();
     expect(h.stats()).toEqual({ count: 0, mean: null, min: null, p50: null, p90: null, p95: null, p99: null, max: null });

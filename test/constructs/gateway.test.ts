@@ -15,7 +15,7 @@ import {
   UPSTREAM_KEY_SECRET,
 } from '../../constructs/gateway';
 import { BACKEND_HEADER, CLIENT_ID_HEADER, backendName, servedModel } from '../../constructs/gateway-layout';
-import { parsePlatformConfig, type PlatformConfig } from '../../stacks/config';
+import { parsePlatformConfig, type PlatformConfig } from '../../config/platform';
 import { directTargets, gatewayProps } from '../../stacks/gateway-chart';
 import { renderManifests, type KubernetesObject } from '../../stacks/manifests';
 import { find, ofKind, realEnvironments } from '../support/manifests';
@@ -46,10 +46,10 @@ describe.each(envs)('%s front door', (_env, c) => {
   });
 
   it('rejects an object the CRD schema does not allow, so the validation is not vacuous', () => {
-    const btp = structuredClone(find(objs, 'BackendTrafficPolicy', 'llm-gateway-limits')) as any;
+    const btp = structuredClone<any>(find(objs, 'BackendTrafficPolicy', 'llm-gateway-limits'));
     btp.spec.rateLimit.global.rules[0].limit.unit = 'Fortnight';
     expect(() => validateObject(btp)).toThrow(/BackendTrafficPolicy llm-gateway-limits fails its schema/);
-    const route = structuredClone(find(objs, 'AIGatewayRoute', 'llm-gateway-models')) as any;
+    const route = structuredClone<any>(find(objs, 'AIGatewayRoute', 'llm-gateway-models'));
     route.spec.rules[0].backendRef = route.spec.rules[0].backendRefs;
     expect(() => validateObject(route)).toThrow(/must NOT have additional properties \(backendRef\)/);
   });
@@ -190,7 +190,7 @@ describe('variants of the config', () => {
   });
 
   it(`splits more than ${MAX_RULES_PER_ROUTE} models over several AIGatewayRoutes, all valid`, () => {
-    const adapters = Array.from({ length: 14 }, (_, i) => ({ name: `adapter-${i}`, path: `org/a${i}` }));
+    const adapters = Array.from({ length: 14 }, (_, i) => ({ name: `adapter-${i}`, source: { kind: 'huggingface', repo: `org/a${i}` } }));
     const objs = renderManifests(config({ models: { lora: { adapters, maxLoras: 4 } } }));
     const routes = ofKind(objs, 'AIGatewayRoute');
     expect(routes.map((r) => r.metadata.name)).toEqual(['llm-gateway-models', 'llm-gateway-models-2']);

@@ -2,7 +2,7 @@
 import { App, Chart } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { VllmModel, vllmArgs } from '../../constructs/vllm-model';
-import { parsePlatformConfig } from '../../stacks/config';
+import { parsePlatformConfig } from '../../config/platform';
 import type { KubernetesObject } from '../../stacks/manifests';
 import { renderManifests } from '../../stacks/manifests';
 import { modelProps } from '../../stacks/platform-chart';

@@ -19,7 +19,7 @@ import {
 } from '../../constructs/metrics';
 import { VLLM_PORT, vllmArgs } from '../../constructs/vllm-model';
 import { CURRENT_VLLM as VLLM } from '../../facts/vllm';
-import { parsePlatformConfig } from '../../stacks/config';
+import { parsePlatformConfig } from '../../config/platform';
 import { renderManifests } from '../../stacks/manifests';
 import { modelProps } from '../../stacks/platform-chart';
 import { dashboardsOf, rulesOf } from '../observability/support';
@@ -67,7 +67,13 @@ describe('code paths the environments do not use', () => {
         awq: { source: { kind: 'registry', version: '1.2.0', loader: 'sync' } },
         fp16: { revision: 'abc123', enablePrefixCaching: false },
         judge: { source: { kind: 'registry', version: '1.0.0', loader: 'stream' } },
-        lora: { adapters: [{ name: 'tone', path: 'org/tone-lora' }, { name: 'sql', path: '/model-cache/adapters/sql' }], maxLoraRank: 64 },
+        lora: {
+          adapters: [
+            { name: 'tone', source: { kind: 'huggingface', repo: 'org/tone-lora' } },
+            { name: 'sql', source: { kind: 'cache', path: '/model-cache/adapters/sql' } },
+          ],
+          maxLoraRank: 64,
+        },
       },
     },
     'test',

@@ -13,7 +13,7 @@ import { PROJECT_ROOT } from '../../stacks/synthesize';
 import { rateLimitStoreUrl } from '../../constructs/gateway';
 import { AI_GATEWAY_EXTENSION_SERVER, GATEWAY_CHARTS, LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT } from '../../infra/gateway';
 import { iamDocumentProblems } from '../../policy/aws-rules';
-import type { PlatformConfig } from '../../stacks/config';
+import type { PlatformConfig } from '../../config/platform';
 import { frontDoorDescription } from '../../stacks/gateway-chart';
 import { realEnvironments } from '../support/manifests';
 import { ACCOUNT_ID, type CapturedResource, type StackRun, byName, ofType, runStack } from './support/stack';

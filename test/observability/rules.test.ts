@@ -16,7 +16,7 @@ import {
   minutes,
 } from '../../constructs/observability';
 import { SCHEDULE_AND_PULL_ALLOWANCE_SEC } from '../../constructs/vllm-model';
-import { parsePlatformConfig } from '../../stacks/config';
+import { parsePlatformConfig } from '../../config/platform';
 import { renderManifests } from '../../stacks/manifests';
 import { PROJECT_ROOT } from '../../stacks/synthesize';
 import { find, matches, ofKind } from '../support/manifests';

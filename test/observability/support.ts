@@ -1,7 +1,7 @@
 /** Helpers for the observability suites: rules and dashboards out of synthesized manifests. */
 import { catalogSeriesNames } from '../../constructs/metrics';
 import { COST_RECORDED, RECORDED } from '../../constructs/observability';
-import type { ModelConfig, PlatformConfig } from '../../stacks/config';
+import type { ModelConfig, PlatformConfig } from '../../config/platform';
 import type { KubernetesObject } from '../../stacks/manifests';
 import { ofKind, realEnvironments } from '../support/manifests';
 import { checkPromql } from './promql';

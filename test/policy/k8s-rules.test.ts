@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { K8S_RULE_EXCEPTIONS, K8S_RULE_IDS, K8S_RULES, evaluateK8sRules } from '../../policy/k8s';
 import { allowedDisruptions } from '../../policy/k8s/rules';
 import { selectorMatches } from '../../policy/k8s/objects';
-import { parsePlatformConfig } from '../../stacks/config';
+import { parsePlatformConfig } from '../../config/platform';
 import { renderManifests } from '../../stacks/manifests';
 import { realEnvironments } from '../support/manifests';
 import { base, describeFailures, failures, get, pod } from './support';

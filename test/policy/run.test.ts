@@ -9,10 +9,10 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError } from '../../stacks/config';
+import { ConfigError } from '../../config/platform';
 import { PROJECT_ROOT, environments } from '../../stacks/synthesize';
 import { formatTable, summarize, type PolicyRow } from '../../policy/report';
-import { UsageError, runPolicy } from '../../policy/run';
+import { UsageError, runPolicy } from '../../stacks/policy-run';
 import { CHILD_DEADLINE_MS } from '../support/deadlines';
 import { tempDir } from '../support/temp';
 
@@ -25,7 +25,7 @@ interface CliRun {
 /** `npm run policy -- <args>` in a child process; killed after a deadline, so a hang fails the test. */
 function cli(args: string[]): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'policy/run.ts'), ...args], { cwd: PROJECT_ROOT, timeout: CHILD_DEADLINE_MS });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'stacks/policy-run.ts'), ...args], { cwd: PROJECT_ROOT, timeout: CHILD_DEADLINE_MS });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
@@ -83,7 +83,7 @@ describe('runPolicy', () => {
   });
 
   it('says the AWS rules did not run for another project root', async () => {
-    const root = project({ 'Pulumi.edge.yaml': 'config: {}\n' });
+    const root = project({ 'Pulumi.edge.yaml': 'config:\n  llm-platform:tier: dev\n' });
     const { rows, notes } = await runPolicy({ root });
     expect(rows.every((r) => r.source === 'k8s')).toBe(true);
     expect(notes).toEqual([`aws rules not run: the Pulumi program is captured only for this project's own stacks, not --root ${root}`]);
@@ -93,9 +93,9 @@ describe('runPolicy', () => {
     const seen: string[] = [];
     const { rows, notes } = await runPolicy({
       envs: ['dev'],
-      captureAws: async (env) => {
+      captureAws: (env) => {
         seen.push(env);
-        return [{ type: 'aws:s3/bucket:Bucket', name: 'models', inputs: { bucket: 'models', forceDestroy: true } }];
+        return Promise.resolve([{ type: 'aws:s3/bucket:Bucket', name: 'models', inputs: { bucket: 'models', forceDestroy: true } }]);
       },
     });
     expect(seen).toEqual(['dev']);

@@ -1,5 +1,5 @@
 /** Fixtures for the policy suites: a valid environment's objects, and ways to break them. */
-import { loadEnvironmentFile } from '../../stacks/config';
+import { loadEnvironmentFile } from '../../config/platform';
 import { renderManifests, type KubernetesObject } from '../../stacks/manifests';
 import { PROJECT_ROOT } from '../../stacks/synthesize';
 import { evaluateK8sRules, type K8sRuleResult } from '../../policy/k8s';

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { CATALOG, VARIANT_IDS, memoryNeed } from '../../constructs/catalog';
 import { GPUS } from '../../constructs/hardware';
-import { ConfigError, environmentOf, parsePlatformConfig, projectSettings } from '../../stacks/config';
+import { VLLM_SHORT_ALIASES } from '../../constructs/vllm-flags';
+import { CURRENT_VLLM } from '../../facts/vllm';
+import { ConfigError, MANAGED_FLAGS, environmentOf, parseConfigMap, parsePlatformConfig, projectSettings } from '../../config/platform';
+import { emittedFlags } from '../../config/vllm-version';
 import { realEnvironments } from '../support/manifests';
 
 const SOURCE = 'Pulumi.test.yaml';
@@ -35,8 +38,8 @@ describe('defaults', () => {
     expect(c.models.lora).toMatchObject({ maxLoras: 4, maxLoraRank: 16, adapters: [] });
   });
 
-  it('plans for a g4dn.xlarge SPOT T4 and pins the image', () => {
-    expect(c.gpuNodes.instanceTypes).toEqual(['g4dn.xlarge']);
+  it('plans for SPOT single-T4 g4dn nodes (two sizes: two capacity pools per zone) and pins the image', () => {
+    expect(c.gpuNodes.instanceTypes).toEqual(['g4dn.xlarge', 'g4dn.2xlarge']);
     expect(c.gpuNodes.capacityType).toBe('SPOT');
     expect(c.gpu).toMatchObject({ gpuName: 'T4', usableMemoryGiB: 14.75, computeCapability: 7.5 });
     expect(c.workloads.image.tag).toMatch(/^v\d+\.\d+\.\d+$/);
@@ -80,25 +83,25 @@ describe('defaults', () => {
 describe('validation', () => {
   it('fails when FP16 asks for 8192 tokens on a T4', () => {
     expect(problemsOf({ models: { fp16: { maxModelLen: 8192 } } })).toEqual([
-      'models.fp16.maxModelLen 8192 does not fit a T4 (g4dn.xlarge) at gpuMemoryUtilization 0.97: weights 13.5 GiB + KV 1.0 GiB + overhead 0.6 GiB = 15.1 GiB > 14.3 GiB; lower maxModelLen or raise gpuMemoryUtilization',
+      'models.fp16.maxModelLen 8192 does not fit a T4 (g4dn.xlarge, g4dn.2xlarge) at gpuMemoryUtilization 0.97: weights 13.5 GiB + KV 1.0 GiB + overhead 0.6 GiB = 15.1 GiB > 14.3 GiB; lower maxModelLen or raise gpuMemoryUtilization',
     ]);
   });
 
   it('fails when FP16 runs at the usual 0.9 utilization', () => {
     expect(problemsOf({ models: { fp16: { gpuMemoryUtilization: 0.9 } } })).toEqual([
-      'models.fp16.maxModelLen 1024 does not fit a T4 (g4dn.xlarge) at gpuMemoryUtilization 0.9: weights 13.5 GiB + KV 0.1 GiB + overhead 0.6 GiB = 14.2 GiB > 13.3 GiB; lower maxModelLen or raise gpuMemoryUtilization',
+      'models.fp16.maxModelLen 1024 does not fit a T4 (g4dn.xlarge, g4dn.2xlarge) at gpuMemoryUtilization 0.9: weights 13.5 GiB + KV 0.1 GiB + overhead 0.6 GiB = 14.2 GiB > 13.3 GiB; lower maxModelLen or raise gpuMemoryUtilization',
     ]);
   });
 
   it('fails when LoRA slots push the adapter variant over the budget', () => {
     expect(problemsOf({ models: { lora: { maxLoras: 16, maxLoraRank: 64, maxModelLen: 32768 } } })).toEqual([
-      'models.lora.maxModelLen 32768 does not fit a T4 (g4dn.xlarge) at gpuMemoryUtilization 0.9: weights 3.9 GiB + KV 4.0 GiB + LoRA 5.0 GiB + overhead 1.0 GiB = 13.9 GiB > 13.3 GiB; lower maxModelLen or raise gpuMemoryUtilization',
+      'models.lora.maxModelLen 32768 does not fit a T4 (g4dn.xlarge, g4dn.2xlarge) at gpuMemoryUtilization 0.9: weights 3.9 GiB + KV 4.0 GiB + LoRA 5.0 GiB + overhead 1.0 GiB = 13.9 GiB > 13.3 GiB; lower maxModelLen or raise gpuMemoryUtilization',
     ]);
   });
 
   it('fails when a variant asks for bf16 on a T4', () => {
     expect(problemsOf({ models: { awq: { dtype: 'bfloat16' } } })).toEqual([
-      'models.awq.dtype bfloat16 is not supported by T4 (g4dn.xlarge), compute capability 7.5 < 8.0; use dtype half',
+      'models.awq.dtype bfloat16 is not supported by T4 (g4dn.xlarge, g4dn.2xlarge), compute capability 7.5 < 8.0; use dtype half',
     ]);
   });
 
@@ -108,7 +111,7 @@ describe('validation', () => {
 
   it('fails when a quantization kernel needs a newer GPU', () => {
     expect(problemsOf({ models: { judge: { quantization: 'awq_marlin' } } })).toEqual([
-      'models.judge.quantization awq_marlin needs compute capability 8.0, but T4 (g4dn.xlarge) has 7.5; use awq on Turing GPUs',
+      'models.judge.quantization awq_marlin needs compute capability 8.0, but T4 (g4dn.xlarge, g4dn.2xlarge) has 7.5; use awq on Turing GPUs',
     ]);
   });
 
@@ -127,7 +130,9 @@ describe('validation', () => {
   });
 
   it('fails when the image tag is missing or latest', () => {
-    expect(problemsOf({ workloads: { image: { tag: '' } } })).toEqual(['workloads.image.tag must have at least 1 characters, got ""']);
+    expect(problemsOf({ workloads: { image: { tag: '' } } })).toEqual([
+      'workloads.image.tag must be an image tag: up to 128 letters, digits, _, . or -, not starting with . or -, got ""',
+    ]);
     expect(problemsOf({ workloads: { image: { tag: 'latest' } } })).toEqual([
       'workloads.image.tag must pin a release, got "latest"; use a version tag like v0.18.0 or set workloads.image.digest',
     ]);
@@ -148,7 +153,7 @@ describe('validation', () => {
 
   it('fails when extraArgs sets a flag a typed setting owns', () => {
     expect(problemsOf({ models: { awq: { extraArgs: ['--max-model-len=8192', '--disable-log-requests'] } } })).toEqual([
-      'models.awq.extraArgs sets --max-model-len, which a typed setting owns; use the models.awq setting instead',
+      'models.awq.extraArgs[0] "--max-model-len=8192" sets --max-model-len, which models.awq.maxModelLen owns; set models.awq.maxModelLen instead',
     ]);
   });
 
@@ -198,6 +203,151 @@ describe('validation', () => {
 
   it('skips checks for disabled variants', () => {
     expect(parse({ models: { fp16: { enabled: false, maxModelLen: 32768 } } }).enabledModels.map((m) => m.id)).toEqual(['awq', 'lora', 'judge']);
+  });
+});
+
+describe('one pass', () => {
+  it('reports a latest tag next to schema errors', () => {
+    expect(problemsOf({ tier: 'production', workloads: { image: { tag: 'latest' } }, models: { awq: { maxModelLen: '4k' } } })).toEqual([
+      'tier must be one of "dev", "staging", "prod", got "production"',
+      'models.awq.maxModelLen must be a number, got "4k"',
+      'workloads.image.tag must pin a release, got "latest"; use a version tag like v0.18.0 or set workloads.image.digest',
+    ]);
+  });
+
+  it('skips a check that needs a value that failed, and only that check', () => {
+    const shared = { workloads: { modelCache: { kind: 'shared' } } };
+    expect(problemsOf({ ...shared, models: { awq: { minReplicas: 3, maxReplicas: 'two' }, judge: { minReplicas: 3, maxReplicas: 2 } } })).toEqual([
+      'models.awq.maxReplicas must be a number, got "two"',
+      'models.judge.minReplicas 3 is above maxReplicas 2; raise maxReplicas or lower minReplicas',
+    ]);
+  });
+
+  it('does not check a misspelled setting at its default', () => {
+    // maxReplicas stays at its default of 1: "minReplicas 3 is above maxReplicas 1" would be about a value nobody wrote.
+    expect(problemsOf({ workloads: { modelCache: { kind: 'shared' } }, models: { awq: { minReplicas: 3, maxReplicaz: 4 } } })).toEqual([
+      'models.awq.maxReplicaz is not a known setting; did you mean models.awq.maxReplicas?',
+    ]);
+  });
+
+  it('reports a bad list entry and still checks the entries around it', () => {
+    expect(problemsOf({ models: { awq: { extraArgs: ['--max_model_len=99999', '--chat-template\n{{x}}', '-qgptq'] } } })).toEqual([
+      'models.awq.extraArgs[1] contains a newline (U+000A) at character 16, got "--chat-template\\n{{x}}"; remove it',
+      'models.awq.extraArgs[0] "--max_model_len=99999" sets --max-model-len, which models.awq.maxModelLen owns; set models.awq.maxModelLen instead',
+      'models.awq.extraArgs[2] "-qgptq" sets --quantization, which models.awq.quantization owns; set models.awq.quantization instead',
+    ]);
+  });
+});
+
+describe('bounds', () => {
+  it('accepts the largest values Kubernetes and EBS take', () => {
+    const c = parse({
+      workloads: { modelCache: { sizeGiB: 16384 } },
+      gpuNodes: { rootVolumeGiB: 16384 },
+      models: { awq: { scaleDownStabilizationSec: 3600, maxNumSeqs: 2147483647, startupTimeoutSec: 86400 } },
+    });
+    expect(c.workloads.modelCache.sizeGiB).toBe(16384);
+    expect(c.models.awq).toMatchObject({ scaleDownStabilizationSec: 3600, maxNumSeqs: 2147483647 });
+  });
+
+  it('fails one past each of them', () => {
+    expect(problemsOf({ workloads: { modelCache: { sizeGiB: 16385 } }, models: { awq: { scaleDownStabilizationSec: 3601, maxNumSeqs: 2147483648 } } })).toEqual([
+      'workloads.modelCache.sizeGiB must be at most 16384 (the largest gp3 volume EBS creates), got 16385',
+      'models.awq.maxNumSeqs must be at most 2147483647 (the largest value of the int32 Kubernetes field it fills), got 2147483648',
+      'models.awq.scaleDownStabilizationSec must be at most 3600 (the longest stabilization window the HorizontalPodAutoscaler accepts), got 3601',
+    ]);
+  });
+
+  it('accepts flags that no typed setting owns, however they are spelled', () => {
+    const extraArgs = ['--disable-log-requests', '--tool-call-parser', 'mistral', '--enable_auto_tool_choice', '-O3', '--max-num-partial-prefills=2'];
+    expect(parse({ models: { awq: { extraArgs } } }).models.awq.extraArgs).toEqual(extraArgs);
+  });
+
+  it('accepts images from any registry, pinned by tag or digest', () => {
+    const digest = `sha256:${'a'.repeat(64)}`;
+    const c = parse({
+      workloads: {
+        image: { repository: '123456789012.dkr.ecr.us-east-1.amazonaws.com/vllm/vllm-openai', tag: 'v0.18.0', digest, vllmVersion: '0.18.0' },
+      },
+      registry: { syncImage: `public.ecr.aws/aws-cli/aws-cli@${digest}` },
+    });
+    expect(c.workloads.image.digest).toBe(digest);
+  });
+});
+
+describe('managed flags', () => {
+  it('cover every flag the construct emits, so extraArgs cannot override one', () => {
+    const c = parse({
+      registry: { bucketName: 'llm-models-test' },
+      models: { awq: { source: { kind: 'registry', version: '1.2.0', loader: 'stream' }, revision: 'abc123', enforceEager: true } },
+    });
+    const emitted = new Set(VARIANT_IDS.flatMap((id) => emittedFlags(id, c.models[id])));
+    expect(emitted).toContain('--load-format');
+    expect(emitted).toContain('--enable-lora');
+    for (const flag of emitted) expect(MANAGED_FLAGS, flag).toContain(flag);
+  });
+
+  it('are flags of vLLM 0.18 as facts/vllm records them, whose aliases agree with the normalizer', () => {
+    const recorded = CURRENT_VLLM.cli.flags;
+    // --uds (vllm/entrypoints/openai/cli_args.py FrontendArgs.uds) replaces host and port; facts/vllm records only what the construct emits.
+    expect(MANAGED_FLAGS.filter((f) => !recorded[f])).toEqual(['--uds']);
+    for (const [flag, fact] of Object.entries(recorded)) {
+      for (const alias of fact.aliases ?? []) expect(VLLM_SHORT_ALIASES[alias], alias).toBe(flag);
+    }
+  });
+});
+
+describe('a config map as Pulumi hands it over', () => {
+  const decode = (v: unknown) => {
+    try {
+      return JSON.parse(String(v)) as unknown;
+    } catch {
+      return v;
+    }
+  };
+  const map = (all: Record<string, string>) => parseConfigMap(all, 'test', SOURCE, decode);
+  const problemsOfMap = (all: Record<string, string>) => {
+    try {
+      map(all);
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      return (e as ConfigError).problems;
+    }
+    throw new Error('config was accepted');
+  };
+
+  it('reads llm-platform settings from JSON strings and passes aws keys and secrets by', () => {
+    const c = map({
+      'aws:region': 'us-east-1',
+      'aws:defaultTags': JSON.stringify({ tags: { team: 'ml' } }),
+      'llm-platform:tier': 'prod',
+      'llm-platform:network': JSON.stringify({ availabilityZoneCount: 3 }),
+      'llm-platform:hfToken': 'hf_secret',
+    });
+    expect(c.tier).toBe('prod');
+    expect(c.network.availabilityZoneCount).toBe(3);
+  });
+
+  it('fails on keys nothing reads, each with a suggestion, and still checks the settings', () => {
+    expect(
+      problemsOfMap({
+        'aws:regoin': 'us-east-1',
+        'llm-platfrom:tier': 'prod',
+        'llm-platform:cluster': JSON.stringify({ publicAccessCidrs: ['0.0.0.0/0'] }),
+        'llm-platform:modles': '{}',
+      }),
+    ).toEqual([
+      'aws:regoin is not a setting of the AWS provider (@pulumi/aws 7.48.0), so it would be ignored; did you mean aws:region?',
+      'llm-platfrom:tier is in namespace llm-platfrom, which nothing in this project reads, so it would be ignored; did you mean llm-platform:tier?',
+      'llm-platform:modles is not a known setting; did you mean llm-platform:models?',
+      'cluster.publicAccessCidrs opens the API endpoint to the world, got "0.0.0.0/0"; list your office or VPN CIDRs, or none for a private endpoint',
+    ]);
+  });
+
+  it('fails when no llm-platform setting reaches the program', () => {
+    expect(problemsOfMap({ 'aws:region': 'us-east-1', 'llm-platform:hfToken': 'x' })).toEqual([
+      'config sets no llm-platform:* setting, got only ["aws:region","llm-platform:hfToken"]; add this environment\'s settings, at least llm-platform:tier (see README "Configure an environment")',
+    ]);
   });
 });
 

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { priceBook } from '../../bench/cost';
-import { ConfigError, parsePlatformConfig, type PlatformConfig } from '../../stacks/config';
+import { ConfigError, parsePlatformConfig, type PlatformConfig } from '../../config/platform';
 import { estimates, staleReadmes } from '../../stacks/cost';
 import { estimateMonthlyCost, type CostInput } from '../../stacks/cost/estimate';
 import { DEFAULT_USAGE, costInput, environmentPrices, supportTierOf } from '../../stacks/cost/input';
@@ -126,12 +126,11 @@ describe('estimate', () => {
 });
 
 describe('support tier', () => {
-  it('is extended only when the config says EXTENDED, wherever the cluster section keeps it', () => {
+  it('is extended only when cluster.supportType says EXTENDED', () => {
     const cluster = parsePlatformConfig({}, 'test', 'test').cluster;
     expect(supportTierOf(cluster)).toBe('standard');
-    expect(supportTierOf({ ...cluster, supportType: 'EXTENDED' } as typeof cluster)).toBe('extended');
-    expect(supportTierOf({ ...cluster, upgradePolicy: { supportType: 'EXTENDED' } } as typeof cluster)).toBe('extended');
-    expect(supportTierOf({ ...cluster, supportType: 'STANDARD' } as typeof cluster)).toBe('standard');
+    expect(supportTierOf({ ...cluster, supportType: 'EXTENDED' })).toBe('extended');
+    expect(supportTierOf({ ...cluster, supportType: 'STANDARD' })).toBe('standard');
   });
 });
 

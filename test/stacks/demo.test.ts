@@ -22,7 +22,7 @@ describe.each(realEnvironments())('demo of %s', (_env, c) => {
           body: JSON.stringify({ model: m.name, prompt: 'w '.repeat(m.maxModelLen), max_tokens: 16 }),
         });
         expect([m.name, res.status]).toEqual([m.name, 400]);
-        expect((await res.json()) as unknown).toMatchObject({ error: { param: 'input_tokens' } });
+        expect(await res.json()).toMatchObject({ error: { param: 'input_tokens' } });
       }
     } finally {
       await sim.close();

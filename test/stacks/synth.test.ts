@@ -92,7 +92,7 @@ describe('synth', () => {
   it('names the file when its YAML does not parse', () => {
     const root = tmp();
     writeFileSync(join(root, 'Pulumi.dev.yaml'), 'config:\n  llm-platform:tier: dev\n  llm-platform:tier: prod\n');
-    expect(() => synthesize({ outDir: tmp(), root })).toThrow(/^Pulumi\.dev\.yaml has 1 config error:\n  - the file is not valid YAML: Map keys must be unique/);
+    expect(() => synthesize({ outDir: tmp(), root })).toThrow(/^Pulumi\.dev\.yaml has 1 config error:\n {2}- the file is not valid YAML: Map keys must be unique/);
   });
 
   it('fails with exit 2 on a bad config and writes nothing, not even the valid environments', () => {

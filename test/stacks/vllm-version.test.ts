@@ -1,7 +1,7 @@
-/** The vLLM image-version gate (stacks/vllm-version.ts): images must have every flag the construct emits, per facts/vllm. */
+/** The vLLM image-version gate (config/vllm-version.ts): images must have every flag the construct emits, per facts/vllm. */
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parsePlatformConfig } from '../../stacks/config';
-import { emittedFlags } from '../../stacks/vllm-version';
+import { ConfigError, parsePlatformConfig } from '../../config/platform';
+import { emittedFlags } from '../../config/vllm-version';
 import { CURRENT_VLLM, lookupFlag } from '../../facts/vllm';
 import { realEnvironments } from '../support/manifests';
 

@@ -87,7 +87,7 @@ export function crdValidator(key: string): ((obj: unknown) => void) | undefined 
   if (!validate) compiled.set(key, (validate = ajv.compile(schema)));
   return (obj) => {
     if (!validate(obj)) {
-      const problems = (validate!.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`);
+      const problems = (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`);
       throw new Error(problems.join('; '));
     }
   };

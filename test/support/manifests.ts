@@ -1,7 +1,7 @@
 /** Helpers to find synthesized objects by kind and name, never by position. */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { environmentOf, loadEnvironmentFile, type PlatformConfig } from '../../stacks/config';
+import { environmentOf, loadEnvironmentFile, type PlatformConfig } from '../../config/platform';
 import type { KubernetesObject } from '../../stacks/manifests';
 import { PROJECT_ROOT } from '../../stacks/synthesize';
 

@@ -64,11 +64,12 @@ dc.subscribe('net.server.socket', (m) => track((m as { socket: net.Socket }).soc
 // TLS: tls.connect does not go through net.connect, so clients are caught where every socket
 // connects; a server's TLSSocket is caught as it wraps the accepted TCP socket, and stands in
 // for it (both sides then count the same plaintext bytes).
-const connect = net.Socket.prototype.connect;
-net.Socket.prototype.connect = function (this: net.Socket, ...args: unknown[]) {
+const socketPrototype = net.Socket.prototype as unknown as { connect: (this: net.Socket, ...a: unknown[]) => net.Socket };
+const connect = socketPrototype.connect;
+socketPrototype.connect = function (this: net.Socket, ...args: unknown[]) {
   track(this, true);
-  return (connect as (...a: unknown[]) => net.Socket).apply(this, args);
-} as typeof connect;
+  return connect.apply(this, args);
+};
 const tlsInit = (tls.TLSSocket.prototype as unknown as { _init: (...a: unknown[]) => unknown })._init;
 (tls.TLSSocket.prototype as unknown as { _init: (...a: unknown[]) => unknown })._init = function (this: TlsInternals, ...args: unknown[]) {
   const result = tlsInit.apply(this, args);

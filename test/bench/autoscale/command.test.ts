@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { autoscaleResultSchema } from '../../../bench/autoscale/result';
-import { main } from '../../../bench/cli';
+import { main } from '../../../bench/cli/main';
 import { argv, memoryIo } from '../helpers';
 import { NS } from '../kube/support/fixtures';
 import { useVirtualTime } from '../../support/virtual-time';

@@ -7,7 +7,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../../bench/cli';
+import { main } from '../../../bench/cli/main';
 import { postdeployResultSchema } from '../../../bench/postdeploy/result';
 import { type Simulator, startSimulator } from '../../../bench/sim/simulator';
 import { argv, closedPort, memoryIo } from '../helpers';

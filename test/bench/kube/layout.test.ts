@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import * as layout from '../../../bench/kube/layout';
 import { modelSourceOf, withModelUri } from '../../../bench/kube/state';
-import { parsePlatformConfig } from '../../../stacks/config';
+import { parsePlatformConfig } from '../../../config/platform';
 import { renderManifests } from '../../../stacks/manifests';
 import { find } from '../../support/manifests';
 

@@ -6,7 +6,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../../bench/cli';
+import { main } from '../../../bench/cli/main';
 import { postdeployResultSchema } from '../../../bench/postdeploy/result';
 import { type Simulator, startSimulator } from '../../../bench/sim/simulator';
 import { PROJECT_ROOT } from '../../../stacks/synthesize';
@@ -28,7 +28,7 @@ afterEach(async () => {
 });
 
 let dir: string;
-beforeAll(async () => {
+beforeAll(() => {
   dir = tempDir('postdeploy-');
 });
 

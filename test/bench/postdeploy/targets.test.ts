@@ -1,12 +1,13 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadEnvDefaults, loadTargets, namespaceOfUrl } from '../../../bench/postdeploy/targets';
+import { loadEnvDefaults } from '../../../bench/postdeploy/env-file';
+import { loadTargets, namespaceOfUrl } from '../../../bench/postdeploy/targets';
 import { PROJECT_ROOT } from '../../../stacks/synthesize';
 import { tempDir } from '../../support/temp';
 
 let dir: string;
-beforeAll(async () => {
+beforeAll(() => {
   dir = tempDir('targets-');
 });
 

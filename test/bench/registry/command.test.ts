@@ -2,7 +2,9 @@ import { execFile } from 'node:child_process';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { registryCommand, runRegistryCli, type RegistryCommandIo } from '../../../bench/registry/command';
+import { registryCommand } from '../../../bench/cli/commands/registry';
+import type { CliIo } from '../../../bench/cli/io';
+import { main } from '../../../bench/cli/main';
 import { BUCKET, IMAGE, makeModelDir } from './support/fixtures';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startLocalAws, type LocalAws } from './support/servers';
 import { CHILD_DEADLINE_MS } from '../../support/deadlines';
@@ -31,7 +33,7 @@ interface Run {
   readonly stderr: string;
 }
 
-function captureIo(env: Record<string, string | undefined> = {}): RegistryCommandIo & { out: string[]; err: string[] } {
+function captureIo(env: Record<string, string | undefined> = {}): CliIo & { out: string[]; err: string[] } {
   const out: string[] = [];
   const err: string[] = [];
   return { out, err, stdout: (t) => void out.push(t), stderr: (t) => void err.push(t), env };
@@ -41,9 +43,9 @@ function captureIo(env: Record<string, string | undefined> = {}): RegistryComman
 async function cli(args: readonly string[], env?: Record<string, string | undefined>): Promise<Run> {
   const io = captureIo(env);
   const store = env === undefined ? ['--bucket', BUCKET, '--table', 'llm-registry-test'] : [];
-  const code = await runRegistryCli(
-    ['--region', LOCAL_REGION, '--s3-endpoint-url', aws.s3Endpoint, '--dynamodb-endpoint-url', aws.ddbEndpoint, ...store, ...args],
-    { io },
+  const code = await main(
+    ['node', 'llm-bench', 'registry', '--region', LOCAL_REGION, '--s3-endpoint-url', aws.s3Endpoint, '--dynamodb-endpoint-url', aws.ddbEndpoint, ...store, ...args],
+    io,
   );
   return { code, stdout: io.out.join(''), stderr: io.err.join('') };
 }
@@ -168,9 +170,9 @@ describe('registry CLI', () => {
 
   it('exits 1 with a hint when the table does not exist', async () => {
     const io = captureIo();
-    const code = await runRegistryCli(
-      ['--region', LOCAL_REGION, '--s3-endpoint-url', aws.s3Endpoint, '--dynamodb-endpoint-url', aws.ddbEndpoint, '--bucket', BUCKET, '--table', 'no-such-table', 'list', '--model', 'x'],
-      { io },
+    const code = await main(
+      ['node', 'llm-bench', 'registry', '--region', LOCAL_REGION, '--s3-endpoint-url', aws.s3Endpoint, '--dynamodb-endpoint-url', aws.ddbEndpoint, '--bucket', BUCKET, '--table', 'no-such-table', 'list', '--model', 'x'],
+      io,
     );
 
     expect(code).toBe(1);
@@ -190,10 +192,10 @@ describe('registry CLI', () => {
     expect(JSON.parse(io.out.join(''))).toMatchObject({ model: 'cli', version: '1.0.0' });
   });
 
-  it('runs standalone through tsx with its exit code', async () => {
+  it('runs through the llm-bench executable with its exit code', async () => {
     const env: Record<string, string | undefined> = { ...process.env, LLM_REGISTRY_BUCKET: undefined, LLM_REGISTRY_TABLE: undefined };
     const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      execFile(process.execPath, ['--import', 'tsx', 'bench/registry/main.ts', 'list'], { env, timeout: CHILD_DEADLINE_MS }, (error, _stdout, stderr) =>
+      execFile(process.execPath, ['bench/bin/llm-bench.mjs', 'registry', 'list'], { env, timeout: CHILD_DEADLINE_MS }, (error, _stdout, stderr) =>
         resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : null, stderr }),
       );
     });

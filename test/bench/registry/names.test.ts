@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RegistryUsageError } from '../../../bench/registry/errors';
+import { UsageError } from '../../../bench/errors';
 import {
   checkEnvName,
   checkImageRef,
@@ -95,7 +95,7 @@ describe('registryModelUri', () => {
 
   it('fails when the version is invalid', () => {
     expect(() => registryModelUri('llm-registry', 'mistral-7b-awq', 'v1.2.0')).toThrow(
-      new RegistryUsageError('version must be a semantic version without a leading v, got "v1.2.0"; use 1.2.0'),
+      new UsageError('version must be a semantic version without a leading v, got "v1.2.0"; use 1.2.0'),
     );
   });
 });

@@ -2,7 +2,8 @@ import { truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RegistryError, RegistryUsageError } from '../../../bench/registry/errors';
+import { UsageError } from '../../../bench/errors';
+import { RegistryError } from '../../../bench/registry/errors';
 import { manifestSchema } from '../../../bench/registry/model';
 import type { PublishEvent } from '../../../bench/registry/registry';
 import {
@@ -188,7 +189,7 @@ describe('publish', () => {
 
     const error = await rejection(registry.publish({ model: 'Bad/Name', version: '1.0', path: dir, image: 'vllm/vllm-openai' }));
 
-    expect(error).toBeInstanceOf(RegistryUsageError);
+    expect(error).toBeInstanceOf(UsageError);
     expect(error.exitCode).toBe(2);
     expect(error.message).toBe(
       [

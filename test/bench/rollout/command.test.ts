@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../../bench/cli';
+import { main } from '../../../bench/cli/main';
 import { rollbackResultSchema } from '../../../bench/rollout/result';
 import { type Simulator, startSimulator } from '../../../bench/sim/simulator';
 import { argv, memoryIo } from '../helpers';
@@ -161,7 +161,10 @@ describe('llm-bench rollback to a registry version', () => {
   it("rolls to the version prod ran before its last promote (--previous --env prod)", async () => {
     vi.stubEnv('AWS_ACCESS_KEY_ID', LOCAL_CREDENTIALS.accessKeyId);
     vi.stubEnv('AWS_SECRET_ACCESS_KEY', LOCAL_CREDENTIALS.secretAccessKey);
-    cleanup.push(async () => void vi.unstubAllEnvs());
+    cleanup.push(() => {
+      vi.unstubAllEnvs();
+      return Promise.resolve();
+    });
     const s = await sim();
     const { double: dbl, kubeconfig } = await cluster();
     seedRolling(dbl, MODEL, { replicas: 1, current: template(MODEL, { source: { kind: 'sync', uri: uriOf(MODEL, '1.1.0') } }) });
@@ -179,7 +182,10 @@ describe('llm-bench rollback to a registry version', () => {
   it('exits 1 for a version the registry does not have, before touching the cluster', async () => {
     vi.stubEnv('AWS_ACCESS_KEY_ID', LOCAL_CREDENTIALS.accessKeyId);
     vi.stubEnv('AWS_SECRET_ACCESS_KEY', LOCAL_CREDENTIALS.secretAccessKey);
-    cleanup.push(async () => void vi.unstubAllEnvs());
+    cleanup.push(() => {
+      vi.unstubAllEnvs();
+      return Promise.resolve();
+    });
     const { double: dbl, kubeconfig } = await cluster();
     const io = memoryIo();
     const code = await vt.run(main(argv('rollback', '--kubeconfig', kubeconfig, '--variant', MODEL, '--base-url', 'http://127.0.0.1:1', '--registry-version', '9.9.9', ...registryFlags()), io));

@@ -8,18 +8,22 @@
  */
 import { createRequire } from 'node:module';
 import * as grpc from '@grpc/grpc-js';
+import type * as EngineGrpc from '@pulumi/pulumi/proto/engine_grpc_pb.js';
 import type * as EngineProto from '@pulumi/pulumi/proto/engine_pb.js';
+import type * as ResourceGrpc from '@pulumi/pulumi/proto/resource_grpc_pb.js';
 import type * as ResourceProto from '@pulumi/pulumi/proto/resource_pb.js';
+import type * as Mocks from '@pulumi/pulumi/runtime/mocks.js';
+import type * as EmptyProto from 'google-protobuf/google/protobuf/empty_pb.js';
 import { mockCall, mockState } from './stack';
 
 // CommonJS modules whose exports Node's ESM loader cannot see statically: load them with require.
 const require = createRequire(import.meta.url);
-const engineGrpc = require('@pulumi/pulumi/proto/engine_grpc_pb.js') as typeof import('@pulumi/pulumi/proto/engine_grpc_pb.js');
+const engineGrpc = require('@pulumi/pulumi/proto/engine_grpc_pb.js') as typeof EngineGrpc;
 const engineProto = require('@pulumi/pulumi/proto/engine_pb.js') as typeof EngineProto;
-const resourceGrpc = require('@pulumi/pulumi/proto/resource_grpc_pb.js') as typeof import('@pulumi/pulumi/proto/resource_grpc_pb.js');
+const resourceGrpc = require('@pulumi/pulumi/proto/resource_grpc_pb.js') as typeof ResourceGrpc;
 const resourceProto = require('@pulumi/pulumi/proto/resource_pb.js') as typeof ResourceProto;
-const { MockMonitor } = require('@pulumi/pulumi/runtime/mocks.js') as typeof import('@pulumi/pulumi/runtime/mocks.js');
-const { Empty } = require('google-protobuf/google/protobuf/empty_pb.js') as typeof import('google-protobuf/google/protobuf/empty_pb.js');
+const { MockMonitor } = require('@pulumi/pulumi/runtime/mocks.js') as typeof Mocks;
+const { Empty } = require('google-protobuf/google/protobuf/empty_pb.js') as typeof EmptyProto;
 type Empty = InstanceType<typeof Empty>;
 
 export interface LoggedMessage {
@@ -53,7 +57,7 @@ export async function startFakeEngine(): Promise<FakeEngine> {
 
   const mocks = new MockMonitor({
     newResource: (args) => mockState(args.type, args.name, args.inputs as Record<string, unknown>),
-    call: (args) => mockCall(args.token),
+    call: (args) => mockCall(args.token, args.inputs as Record<string, unknown>),
   }) as unknown as Monitor & { resources: Map<string, { state: unknown }> };
   const delegate =
     <Req, Res>(method: string): Handler<Req, Res> =>
@@ -102,8 +106,8 @@ export async function startFakeEngine(): Promise<FakeEngine> {
   };
 
   const server = new grpc.Server();
-  server.addService(resourceGrpc.ResourceMonitorService as unknown as grpc.ServiceDefinition, monitor as unknown as grpc.UntypedServiceImplementation);
-  server.addService(engineGrpc.EngineService as unknown as grpc.ServiceDefinition, engine as unknown as grpc.UntypedServiceImplementation);
+  server.addService(resourceGrpc.ResourceMonitorService, monitor);
+  server.addService(engineGrpc.EngineService, engine);
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
   );
@@ -116,6 +120,9 @@ export async function startFakeEngine(): Promise<FakeEngine> {
       const state = mocks.resources.get(stackUrn)?.state as { toJavaScript?: () => Record<string, unknown> } | undefined;
       return state?.toJavaScript?.() ?? {};
     },
-    close: async () => server.forceShutdown(),
+    close: () => {
+      server.forceShutdown();
+      return Promise.resolve();
+    },
   };
 }

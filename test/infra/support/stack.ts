@@ -1,9 +1,9 @@
 /**
- * The mocked-stack capture (policy/stack-capture.ts) for vitest: the module registry is reset
+ * The mocked-stack capture (stacks/stack-capture.ts) for vitest: the module registry is reset
  * before each run so the program evaluates afresh, plus lookups by type and name.
  */
 import { vi } from 'vitest';
-import { type CapturedResource, type StackOverrides, type StackRun, captureStack } from '../../../policy/stack-capture';
+import { type CapturedResource, type StackOverrides, type StackRun, captureStack } from '../../../stacks/stack-capture';
 
 export {
   ACCOUNT_ID,
@@ -16,13 +16,13 @@ export {
   mockCall,
   mockState,
   stackConfig,
-} from '../../../policy/stack-capture';
+} from '../../../stacks/stack-capture';
 
 /** Run stacks/pulumi.ts for `env` under mocks (see captureStack). */
 export function runStack(env: string, overrides: StackOverrides = {}): Promise<StackRun> {
-  return captureStack(env, overrides, async () => {
+  return captureStack(env, overrides, () => {
     vi.resetModules();
-    return (await import('../../../stacks/pulumi')) as unknown as Record<string, unknown>;
+    return import('../../../stacks/pulumi');
   });
 }
 
@@ -47,3 +47,6 @@ export function isUnder(resources: readonly CapturedResource[], r: CapturedResou
   for (let p = r.parent; p; p = byUrn.get(p)?.parent ?? '') if (p === ancestor.urn) return true;
   return false;
 }
+
+/** The day the stacks are checked on: EKS support dates are compared with it. */
+export const TODAY = new Date('2026-12-06T12:00:00Z');

@@ -176,7 +176,7 @@ export class GatewayStandIn {
       error(res, 400, 'request body is not JSON', 'BadRequestError');
       return;
     }
-    const pick = this.pick(String(body.model ?? ''));
+    const pick = this.pick(typeof body.model === 'string' ? body.model : '');
     if (!pick) {
       error(res, 404, `no route for model ${String(body.model)}`, 'NotFoundError');
       return;

@@ -846,7 +846,7 @@ export class KubeDouble extends EventEmitter {
       if (!so) throw new HttpError(404, 'NotFound', `scaledobjects.keda.sh "${m[2]}" not found`);
       if (method === 'GET') return so;
       if (method === 'PATCH') {
-        const next = this.patch(so, contentType, body) as Obj;
+        const next = this.patch<Obj>(so, contentType, body);
         this.scaledObjects.set(key, next);
         // KEDA follows: its HPA now scales the new target.
         const hpa = this.hpas.get(`${m[1]}/${(next.status as { hpaName: string }).hpaName}`);

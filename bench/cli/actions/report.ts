@@ -1,0 +1,51 @@
+/** What `llm-bench report` does once its flags parse. */
+import { readFile } from 'node:fs/promises';
+import { failOnProblems, UsageError } from '../../errors';
+import { LOAD_RENDERERS, SMOKE_RENDERERS, SWEEP_RENDERERS } from '../../report/renderers';
+import { type AnyResult, anyResultSchema, SCHEMA_VERSION } from '../../result';
+import type { CliIo } from '../io';
+import { type OutputFlags, outputProblems, writeReports } from '../output';
+
+/** Reads and validates a saved result; every way it can be wrong is a usage error. */
+async function readResult(file: string): Promise<AnyResult> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(file, 'utf8'));
+  } catch (err) {
+    const why = err instanceof SyntaxError ? 'is not json' : 'cannot be read';
+    throw new UsageError(`report file ${file} ${why}, got ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; pass a file written by llm-bench --json`);
+  }
+  const version = (raw as { schemaVersion?: unknown } | null)?.schemaVersion;
+  if (version !== SCHEMA_VERSION) {
+    throw new UsageError(`report file ${file} has schemaVersion ${JSON.stringify(version)}, expected ${SCHEMA_VERSION}; render it with the llm-bench version that wrote it`);
+  }
+  const parsed = anyResultSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const where = issue.path.join('.') || 'root';
+    throw new UsageError(`report file ${file} is not an llm-bench result, got ${where}: ${issue.message.toLowerCase()}; pass a file written by llm-bench --json`);
+  }
+  return parsed.data;
+}
+
+export async function reportAction(file: string, f: OutputFlags, io: CliIo): Promise<void> {
+  failOnProblems(outputProblems(f));
+  if (f.markdown === undefined && f.html === undefined && f.junit === undefined) {
+    throw new UsageError('report needs at least one output, got none; pass --markdown, --html or --junit with a file (or -)');
+  }
+  const r = await readResult(file);
+  const outputs = { ...f, json: undefined };
+  switch (r.kind) {
+    case 'load':
+      return writeReports(r, outputs, LOAD_RENDERERS, io);
+    case 'sweep':
+      return writeReports(r, outputs, SWEEP_RENDERERS, io);
+    case 'smoke':
+      if (f.html !== undefined) throw new UsageError(`report renders smoke results as --markdown or --junit, got --html for ${file}; use one of those`);
+      return writeReports(r, outputs, SMOKE_RENDERERS, io);
+    default: {
+      const never: never = r;
+      return never;
+    }
+  }
+}

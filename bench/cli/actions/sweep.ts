@@ -1,0 +1,65 @@
+/** What `llm-bench sweep` does once its flags parse. */
+import { EXIT } from '../../errors';
+import { resultPassed } from '../../load/engine';
+import { renderSweepMarkdown } from '../../report/markdown';
+import { SWEEP_RENDERERS } from '../../report/renderers';
+import type { LoadResult, SweepResult } from '../../result';
+import { runSweep } from '../../sweep';
+import type { CliIo, ExitSink } from '../io';
+import { onInterrupt } from '../interrupt';
+import { outputProblems, toStdout, writeReports } from '../output';
+import type { RunFlags } from '../run-flags';
+import { loadOptionsFrom } from '../run-options';
+
+export interface SweepFlags extends RunFlags {
+  readonly concurrency?: number[];
+  readonly rate?: number[];
+  readonly keepGoing?: boolean;
+}
+
+function stepLine(dimension: string, value: number, r: LoadResult): string {
+  const outcome = resultPassed(r) ? 'passed' : r.aborted !== undefined ? 'aborted' : 'failed';
+  return `${dimension} ${value}: ${r.summary.requestThroughput} req/s, TTFT p95 ${r.summary.ttftMs.p95 ?? '–'} ms, ${outcome}\n`;
+}
+
+export async function sweepAction(f: SweepFlags, io: CliIo, exit: ExitSink): Promise<void> {
+  const problems = outputProblems(f);
+  if ((f.concurrency === undefined) === (f.rate === undefined)) {
+    const got = f.concurrency === undefined ? 'neither' : 'both';
+    problems.push(`sweep needs exactly one of --concurrency or --rate lists, got ${got}; pass e.g. --concurrency 1,2,4,8`);
+  }
+  if (f.burstiness !== undefined && f.rate === undefined) problems.push('--burstiness shapes open-loop arrivals, got it without --rate; use it with --rate');
+  const { profile: _profile, ...base } = await loadOptionsFrom(f, io, problems, null);
+  const dimension = f.concurrency !== undefined ? 'concurrency' : 'rate';
+  const abort = new AbortController();
+  const release = onInterrupt(io, {
+    message: () => '\nstopping: waiting for requests in flight (Ctrl-C again to cancel them)\n',
+    graceful: () => abort.abort(),
+    hard: () => abort.abort(),
+  });
+  let result: SweepResult;
+  try {
+    result = await runSweep(
+      {
+        ...base,
+        dimension,
+        values: f.concurrency ?? f.rate ?? [],
+        ...(f.burstiness !== undefined && { burstiness: f.burstiness }),
+        ...(f.keepGoing === true && { keepGoing: true }),
+        onStep: (value, r) => io.stderr(stepLine(dimension, value, r)),
+      },
+      { signal: abort.signal },
+    );
+  } finally {
+    release();
+  }
+  await writeReports(result, f, SWEEP_RENDERERS, io);
+  if (!toStdout(f)) io.stdout(renderSweepMarkdown(result));
+  const aborted = result.steps.find((s) => s.aborted !== undefined)?.aborted;
+  if (aborted !== undefined) {
+    io.stderr(`error: ${aborted.reason}\n`);
+    exit.code = EXIT.runFailed;
+  } else {
+    exit.code = result.best === null ? EXIT.thresholdCrossed : EXIT.ok;
+  }
+}

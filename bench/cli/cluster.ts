@@ -1,0 +1,26 @@
+/**
+ * Clients the cluster-side commands build from their flags: the Kubernetes API and the model
+ * registry on AWS. Only actions import this module: it loads @kubernetes/client-node and the
+ * AWS SDK.
+ */
+import { KubeClient } from '../kube/client';
+import { createAwsClients } from '../registry/aws';
+import { ModelRegistry } from '../registry/registry';
+import type { RegistryFactory } from './flags';
+import type { KubeFlags } from './flags';
+import type { CliIo } from './io';
+
+/** The Kubernetes client for the flags; throws UsageError for a missing or bad kubeconfig. */
+export function kubeFrom(f: Omit<KubeFlags, 'namespace'>, io: CliIo): KubeClient {
+  return KubeClient.connect({
+    ...(f.kubeconfig !== undefined && { kubeconfig: f.kubeconfig }),
+    ...(f.context !== undefined && { context: f.context }),
+    env: io.env ?? {},
+  });
+}
+
+/** The AWS-backed registry client (default credential chain). */
+export const awsRegistry: RegistryFactory = (where) => {
+  const { s3, ddb, close } = createAwsClients(where);
+  return { registry: new ModelRegistry({ bucket: where.bucket, table: where.table, s3, ddb }), close };
+};

@@ -1,0 +1,26 @@
+/** `llm-bench load …`: closed- or open-loop load with threshold gates. */
+import { Command } from 'commander';
+import { BENCH_DEFAULTS } from '../../defaults';
+import { number } from '../flags';
+import { type CliIo, type ExitSink, withConventions } from '../io';
+import { addRunFlags } from '../run-flags';
+import type { LoadFlags } from '../actions/load';
+
+/** The `load` command; add it with `program.addCommand(loadCommand(io, exit))`. */
+export function loadCommand(io: CliIo, exit: ExitSink): Command {
+  const cmd = new Command('load')
+    .description('send load (closed loop with --concurrency, open loop with --rate) and gate on thresholds')
+    .option('--concurrency <n>', 'closed loop: n users, each sends when its last request ends', number('--concurrency'))
+    .option('--rate <r>', 'open loop: r requests per second, Poisson arrivals', number('--rate'))
+    .option('--burstiness <b>', `gamma shape of open-loop arrivals: 1 Poisson, < 1 burstier (default ${BENCH_DEFAULTS.burstiness})`, number('--burstiness'));
+  return withConventions(
+    addRunFlags(cmd)
+      .addHelpText(
+        'after',
+        '\nExample:\n  llm-bench load --base-url http://127.0.0.1:8000 --model m --concurrency 16 --requests 500 \\\n' +
+          '    --threshold "ttftMs.p95<500" --threshold "errorRate<0.01" --json out/result.json --html out/report.html',
+      )
+      .action(async (f: LoadFlags) => (await import('../actions/load')).loadAction(f, io, exit)),
+    io,
+  );
+}
