@@ -12,7 +12,7 @@ import { ModelObservability, PlatformObservability } from '../constructs/observa
 import { registryModelUri } from '../constructs/registry-layout';
 import { VllmModel, type ModelCacheProps, type ModelSourceProps, type VllmModelProps } from '../constructs/vllm-model';
 import type { ModelConfig, PlatformConfig } from '../config/platform';
-import { gpuHourPrice } from './cost/input';
+import { gpuHourPrice } from './cost/gpu-hour';
 import { addGatewayChart, gatewayClientNamespaces } from './gateway-chart';
 
 /** Name of the chart (and file) holding the namespace-wide objects. */

@@ -17,7 +17,7 @@ import {
 } from '../../constructs/observability';
 import { priceBook } from '../../bench/cost';
 import { parsePlatformConfig } from '../../config/platform';
-import { gpuHourPrice } from '../../stacks/cost/input';
+import { gpuHourPrice } from '../../stacks/cost/gpu-hour';
 import { renderManifests } from '../../stacks/manifests';
 import { find } from '../support/manifests';
 import { alertOf, comparedTo, dashboardsOf, envs, modelCases, panelOf, promqlProblems, rulesOf, thresholdsOf } from './support';
