@@ -27,6 +27,15 @@ export const BENCH_DEFAULTS = {
   bucketMs: 1000,
   /** How often the TTY progress line redraws. */
   progressIntervalMs: 250,
+  /** How reports price a run when no flag says otherwise: what the platform runs on. */
+  cost: {
+    /** AWS region whose prices apply (one of facts/prices.ts PRICED_REGIONS). */
+    region: 'us-east-1',
+    /** GPU instance type the replicas run on: the platform's SPOT T4. */
+    instanceType: 'g4dn.xlarge',
+    /** Replicas assumed to have served when neither --replicas nor a cluster says. */
+    replicas: 1,
+  },
   smoke: {
     /** Tokens per smoke request: enough to see streaming, cheap on a GPU. */
     maxTokens: 8,

@@ -194,6 +194,16 @@ export class KubeClient {
     return (await this.must(`list endpointslices of service ${namespace}/${service}`, () => this.discovery.listNamespacedEndpointSlice({ namespace, labelSelector }))).items;
   }
 
+  /**
+   * GET a path of a pod's port through the API server's proxy (`pods/{pod}:{port}/proxy/{path}`),
+   * as text: how a client outside the cluster reads each pod's /metrics. Needs `get` on `pods/proxy`.
+   */
+  podProxyGet(namespace: string, pod: string, port: number, path: string): Promise<string> {
+    return this.must(`get pods/proxy ${namespace}/${pod}:${port}/${path}`, () =>
+      this.core.connectGetNamespacedPodProxyWithPath({ name: `${pod}:${port}`, namespace, path }),
+    );
+  }
+
   getHpa(namespace: string, name: string): Promise<V2HorizontalPodAutoscaler | null> {
     return this.call(`get horizontalpodautoscaler ${namespace}/${name}`, () => this.autoscaling.readNamespacedHorizontalPodAutoscaler({ name, namespace }), true);
   }
