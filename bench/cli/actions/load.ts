@@ -1,4 +1,5 @@
 /** What `llm-bench load` does once its flags parse. */
+import { runCost } from '../../cost/run-cost';
 import { BENCH_DEFAULTS } from '../../defaults';
 import { type LoadRun, startLoad } from '../../load/engine';
 import type { LoadProfile } from '../../load/schedule';
@@ -9,6 +10,7 @@ import type { CliIo, ExitSink } from '../io';
 import { onInterrupt } from '../interrupt';
 import { exitCodeOf, type OutputFlags, outputProblems, toStdout, writeReports } from '../output';
 import type { RunFlags } from '../run-flags';
+import { costSettingsFrom } from '../cost-options';
 import { loadOptionsFrom } from '../run-options';
 
 export interface LoadFlags extends RunFlags {
@@ -53,6 +55,7 @@ export async function writeLoadReports(result: LoadResult, f: OutputFlags, io: C
 export async function loadAction(f: LoadFlags, io: CliIo, exit: ExitSink): Promise<void> {
   const problems = outputProblems(f);
   const profile = profileOf(f, problems);
+  const pricing = costSettingsFrom(f, problems);
   const run = startLoad(await loadOptionsFrom(f, io, problems, profile));
   const clearProgress = showProgress(run, io, f.json === '-');
   const release = onInterrupt(io, {
@@ -67,6 +70,7 @@ export async function loadAction(f: LoadFlags, io: CliIo, exit: ExitSink): Promi
     release();
     clearProgress();
   }
+  if (pricing !== null && result.summary.requests.total > 0) result = { ...result, cost: runCost(result.summary, pricing.settings) };
   await writeLoadReports(result, f, io);
   for (const w of result.warnings ?? []) io.stderr(`warning: ${w}\n`);
   exit.code = exitCodeOf({ aborted: result.aborted, checks: result.thresholds, checkName: 'thresholds', showValue: String }, io);
