@@ -72,6 +72,13 @@ export { FRONT_DOOR_DEFAULTS, type FrontDoorOptions, runFrontDoor } from './fron
 export { type FrontDoorResult, frontDoorResultSchema, type SplitResult } from './frontdoor/result';
 export { type FrontDoorTarget, frontDoorTargetSchema, loadFrontDoor } from './frontdoor/target';
 export { chiSquareTest } from './frontdoor/chi-square';
+// What runs cost and what a target load needs: $ per 1M tokens, cold starts, capacity plans.
+export * from './cost';
+export { type ColdStartCostReport, coldStartCostSchema, type RunCost, runCostSchema, type ServingCostReport } from './cost/result';
+export { coldStartGpuMinutes, coldStartReport, type CostSettings, type ReplicaSample, resolveCostSettings, runCost } from './cost/run-cost';
+export { plan, type PlanOptions } from './plan/plan';
+export { type PlanResult, planResultSchema } from './plan/result';
+export { PLAN_RENDERERS, renderPlanMarkdown } from './plan/report';
 
 // The model registry (S3 + DynamoDB): publish, promote, resolve, verify.
 export {
@@ -92,6 +99,7 @@ export type { RollbackCommandProps, RollbackFlags } from './cli/actions/rollback
 export { autoscaleCommand } from './cli/commands/autoscale';
 export { frontDoorCommand } from './cli/commands/frontdoor';
 export { loadCommand } from './cli/commands/load';
+export { planCommand } from './cli/commands/plan';
 export { postdeployCommand } from './cli/commands/postdeploy';
 export { registryCommand } from './cli/commands/registry';
 export { reportCommand } from './cli/commands/report';

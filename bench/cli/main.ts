@@ -12,6 +12,7 @@ import { TOOL } from '../version';
 import { autoscaleCommand } from './commands/autoscale';
 import { frontDoorCommand } from './commands/frontdoor';
 import { loadCommand } from './commands/load';
+import { planCommand } from './commands/plan';
 import { postdeployCommand } from './commands/postdeploy';
 import { registryCommand } from './commands/registry';
 import { reportCommand } from './commands/report';
@@ -39,6 +40,7 @@ export function buildProgram(io: CliIo, exit: ExitSink): Command {
     .addCommand(autoscaleCommand(io, exit))
     .addCommand(postdeployCommand(io, exit))
     .addCommand(frontDoorCommand(io, exit))
+    .addCommand(planCommand(io))
     .addCommand(registryCommand({ io }))
     // Root options only before the subcommand, or llm-bench's own --version swallows `registry publish --version`.
     .enablePositionalOptions();
