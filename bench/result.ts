@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { runCostSchema } from './cost/result';
+import { serverMetricsSchema } from './server-metrics/result';
 import { TOOL } from './version';
 
 /** Version of the result files; readers refuse other versions. */
@@ -197,6 +198,8 @@ export const loadResultSchema = z.object({
   histograms: latencyHistogramsSchema.optional(),
   /** $ per 1M tokens at the measured throughput, SPOT and on demand (when the run was priced). */
   cost: runCostSchema.optional(),
+  /** The engine's own percentiles from vLLM's /metrics before and after the run (`load --server-metrics`). */
+  serverMetrics: serverMetricsSchema.optional(),
   definitions: z.record(z.string(), z.string()),
 });
 export type LoadResult = z.infer<typeof loadResultSchema>;

@@ -1,6 +1,7 @@
 import type { LoadResult, SweepResult } from '../result';
 import { latencyChart, timelineLatency } from './charts';
 import { COST_HEAD, costRows, describePricing, describeReplicas, fmtUsd } from './cost';
+import { describeServer, SERVER_HEAD, serverRows } from './server';
 import { describeRun, escapeXml, fmt, fmtRate, LATENCY_ROWS, verdict } from './format';
 import { abortedNote, errorTable, page, table, thresholdTable } from './page';
 import { barChart, lineChart, PALETTE } from './svg';
@@ -34,6 +35,15 @@ export function renderHtml(r: LoadResult): string {
       [false, true, true, true, true, true, true, true],
     ),
   );
+  if (r.serverMetrics !== undefined) {
+    const sm = r.serverMetrics;
+    body.push(
+      '<h2>Server side</h2>',
+      `<p>${escapeXml(describeServer(sm))}</p>`,
+      table([...SERVER_HEAD], serverRows(sm).map((row) => row.map(escapeXml)), [false, true, true, true, true, true, true, true, true]),
+      ...sm.notes.map((n) => `<p class="run">${escapeXml(n)}</p>`),
+    );
+  }
   if (r.cost !== undefined) {
     const c = r.cost;
     body.push(

@@ -1,5 +1,6 @@
 import type { LoadResult, SmokeResult, SweepResult } from '../result';
 import { COST_HEAD, costRows, describePricing, describeReplicas, fmtUsd } from './cost';
+import { describeServer, SERVER_HEAD, serverRows } from './server';
 import { describeRun, fmt, fmtRate, LATENCY_ROWS, verdict } from './format';
 
 function table(head: readonly string[], align: readonly ('l' | 'r')[], rows: readonly (readonly string[])[]): string[] {
@@ -46,6 +47,19 @@ export function renderMarkdown(r: LoadResult): string {
     ),
     '',
   );
+  if (r.serverMetrics !== undefined) {
+    const sm = r.serverMetrics;
+    out.push(
+      '### Server side',
+      '',
+      describeServer(sm),
+      '',
+      ...table([...SERVER_HEAD], ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'], serverRows(sm)),
+      '',
+      ...sm.notes.map((n) => `> ${n}`),
+      ...(sm.notes.length > 0 ? [''] : []),
+    );
+  }
   if (r.cost !== undefined) {
     out.push(
       '### Cost',

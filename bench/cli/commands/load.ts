@@ -5,6 +5,7 @@ import { number } from '../flags';
 import { type CliIo, type ExitSink, withConventions } from '../io';
 import { addCostFlags } from '../cost-flags';
 import { addRunFlags } from '../run-flags';
+import { addServerFlags } from '../server-flags';
 import type { LoadFlags } from '../actions/load';
 
 /** The `load` command; add it with `program.addCommand(loadCommand(io, exit))`. */
@@ -15,7 +16,7 @@ export function loadCommand(io: CliIo, exit: ExitSink): Command {
     .option('--rate <r>', 'open loop: r requests per second, Poisson arrivals', number('--rate'))
     .option('--burstiness <b>', `gamma shape of open-loop arrivals: 1 Poisson, < 1 burstier (default ${BENCH_DEFAULTS.burstiness})`, number('--burstiness'));
   return withConventions(
-    addCostFlags(addRunFlags(cmd))
+    addServerFlags(addCostFlags(addRunFlags(cmd)))
       .addHelpText(
         'after',
         '\nExample:\n  llm-bench load --base-url http://127.0.0.1:8000 --model m --concurrency 16 --requests 500 \\\n' +
