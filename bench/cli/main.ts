@@ -10,6 +10,7 @@ import { Command, CommanderError } from 'commander';
 import { EXIT, RunError, UsageError } from '../errors';
 import { TOOL } from '../version';
 import { autoscaleCommand } from './commands/autoscale';
+import { cacheProbeCommand } from './commands/cache-probe';
 import { frontDoorCommand } from './commands/frontdoor';
 import { loadCommand } from './commands/load';
 import { planCommand } from './commands/plan';
@@ -41,6 +42,7 @@ export function buildProgram(io: CliIo, exit: ExitSink): Command {
     .addCommand(postdeployCommand(io, exit))
     .addCommand(frontDoorCommand(io, exit))
     .addCommand(planCommand(io))
+    .addCommand(cacheProbeCommand(io, exit))
     .addCommand(registryCommand({ io }))
     // Root options only before the subcommand, or llm-bench's own --version swallows `registry publish --version`.
     .enablePositionalOptions();
