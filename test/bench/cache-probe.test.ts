@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { cacheProbeResultSchema } from '../../bench/cache-probe/result';
 import { main } from '../../bench/cli/main';
 import { type Simulator, startSimulator } from '../../bench/sim/simulator';
+import { useVirtualTime, vt } from '../support/virtual-time';
 import { argv, closedPort, memoryIo } from './helpers';
 
 const cleanup: (() => Promise<void>)[] = [];
@@ -25,10 +26,13 @@ const probe = (url: string, ...extra: string[]) =>
   argv('cache-probe', '--base-url', url, '--model', 'm', '--prefix-tokens', '1024', '--suffix-tokens', '16', '--requests', '4', '--json', '-', ...extra);
 
 describe('llm-bench cache-probe', () => {
+  // TTFT is the simulator's schedule (5 ms + 0.05 ms per uncached token) on a clock that moves only when no byte is in flight.
+  useVirtualTime();
+
   it('finds the cache on: every shared prompt hits the 64 prefix blocks, and pays less prefill', async () => {
     const s = await sim(true);
     const io = memoryIo();
-    expect(await main(probe(s.url, '--expect', 'on'), io), io.err()).toBe(0);
+    expect(await vt.run(main(probe(s.url, '--expect', 'on'), io)), io.err()).toBe(0);
     const r = cacheProbeResultSchema.parse(JSON.parse(io.out()));
     expect(r.verdict).toBe('on');
     expect(r.passed).toBe(true);
@@ -47,13 +51,13 @@ describe('llm-bench cache-probe', () => {
   it('finds the cache off when the engine looks nothing up, and exits 99 against --expect on', async () => {
     const s = await sim(false);
     const io = memoryIo();
-    expect(await main(probe(s.url, '--expect', 'on'), io)).toBe(99);
+    expect(await vt.run(main(probe(s.url, '--expect', 'on'), io))).toBe(99);
     const r = cacheProbeResultSchema.parse(JSON.parse(io.out()));
     expect(r).toMatchObject({ verdict: 'off', passed: false, shared: { queriedTokens: 0, hitTokens: 0 } });
     expect(io.err()).toBe('prefix caching is off, expected on\n');
     // Without a gate the probe only reports.
     const io2 = memoryIo();
-    expect(await main(probe(s.url).filter((a) => a !== '-' && a !== '--json'), io2)).toBe(0);
+    expect(await vt.run(main(probe(s.url).filter((a) => a !== '-' && a !== '--json'), io2))).toBe(0);
     expect(io2.out()).toContain('## llm-bench cache-probe: prefix caching is OFF');
   });
 
@@ -61,12 +65,12 @@ describe('llm-bench cache-probe', () => {
     const s = await sim(true);
     const port = await closedPort();
     const io = memoryIo();
-    expect(await main(probe(s.url, '--metrics-url', `http://127.0.0.1:${port}`), io)).toBe(0);
+    expect(await vt.run(main(probe(s.url, '--metrics-url', `http://127.0.0.1:${port}`), io))).toBe(0);
     const r = cacheProbeResultSchema.parse(JSON.parse(io.out()));
     expect(r).toMatchObject({ verdict: 'unknown', metricsUrl: null, shared: { hitTokens: null } });
     expect(r.notes[0]).toContain(`http://127.0.0.1:${port}/metrics could not be read`);
     const io2 = memoryIo();
-    expect(await main(probe(s.url, '--requests', '0'), io2)).toBe(2);
+    expect(await vt.run(main(probe(s.url, '--requests', '0'), io2))).toBe(2);
     expect(io2.err()).toContain('--requests must be a whole number above 0, got 0');
     expect(s.stats().requests).toBe(4 + 1 + 4);
   });

@@ -3,8 +3,7 @@
  * hand from facts/prices.ts (us-east-1: g4dn.xlarge $0.526/h on demand, SPOT 60 % off =
  * $0.2104/h; EBS gp3 $0.08/GB-month; NAT data $0.045/GB) and the dev environment's estimate.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../bench/cli/main';
@@ -12,6 +11,8 @@ import { planResultSchema } from '../../../bench/plan/result';
 import { sweepResultSchema, type SweepResult } from '../../../bench/result';
 import { type Simulator, startSimulator } from '../../../bench/sim/simulator';
 import { PROJECT_ROOT } from '../../../stacks/synthesize';
+import { tempDir } from '../../support/temp';
+import { inVirtualTime, useVirtualTime, vt } from '../../support/virtual-time';
 import { argv, memoryIo } from '../helpers';
 
 let sim: Simulator;
@@ -20,18 +21,17 @@ let dir: string;
 let swept: SweepResult;
 beforeAll(async () => {
   sim = await startSimulator({ port: 0, ttftMs: 5, itlMs: 1, models: ['m'], maxRunning: 4 });
-  dir = await mkdtemp(join(tmpdir(), 'llm-bench-plan-'));
+  dir = tempDir('llm-bench-plan-');
   const io = memoryIo();
-  const code = await main(
+  const code = await inVirtualTime(() => main(
     argv('sweep', '--base-url', sim.url, '--model', 'm', '--concurrency', '1,2,4', '--requests', '16', '--output-tokens', '8', '--threshold', 'errorRate<0.01', '--replicas', '1', '--json', join(dir, 'sweep.json')),
     io,
-  );
+  ));
   expect(code, io.err()).toBe(0);
   swept = sweepResultSchema.parse(JSON.parse(await readFile(join(dir, 'sweep.json'), 'utf8')));
 });
 afterAll(async () => {
   await sim.close();
-  await rm(dir, { recursive: true, force: true });
 });
 
 /** The real sweep with its steps' request rates set to figures a hand can divide. */
@@ -48,10 +48,12 @@ async function sweepFile(name: string, rps: readonly number[], passed: readonly 
 }
 
 describe('llm-bench plan', () => {
+  useVirtualTime();
+
   it('sizes the fleet from the highest step within the SLO, one spare, on top of the environment floor', async () => {
     const file = await sweepFile('hand.json', [3.2, 6.1, 9.5], [true, true, false], 1);
     const io = memoryIo();
-    const code = await main(argv('plan', '--sweep', file, '--target-rps', '40', '--instance-type', 'g4dn.xlarge', '--pricing-config', join(PROJECT_ROOT, 'Pulumi.dev.yaml'), '--json', '-'), io);
+    const code = await vt.run(main(argv('plan', '--sweep', file, '--target-rps', '40', '--instance-type', 'g4dn.xlarge', '--pricing-config', join(PROJECT_ROOT, 'Pulumi.dev.yaml'), '--json', '-'), io));
     expect(code, io.err()).toBe(0);
     const r = planResultSchema.parse(JSON.parse(io.out()));
     // 40 / 6.1 = 6.56 → 7 serving + 1 spare = 8 replicas, 8 GPUs, 8 single-GPU nodes.
@@ -71,7 +73,7 @@ describe('llm-bench plan', () => {
     // 2 replicas carried 12 req/s (96 output tok/s): 6 req/s, 48 tok/s each; 1000 tok/s → ceil(20.83) = 21 + 2 spare.
     const file = await sweepFile('two.json', [4, 8, 12], [true, true, true], 2);
     const io = memoryIo();
-    expect(await main(argv('plan', '--sweep', file, '--target-output-tps', '1000', '--spare', '2', '--json', '-'), io)).toBe(0);
+    expect(await vt.run(main(argv('plan', '--sweep', file, '--target-output-tps', '1000', '--spare', '2', '--json', '-'), io))).toBe(0);
     const r = planResultSchema.parse(JSON.parse(io.out()));
     expect(r).toMatchObject({ basis: 'outputTokens', perReplica: 48, servingReplicas: 21, replicas: 23, environment: 'the config defaults' });
     expect(r.notes.join(' ')).toContain('still met the SLO');
@@ -79,7 +81,7 @@ describe('llm-bench plan', () => {
 
   it('prints replicas, GPUs and $/month from a sweep of the simulator', async () => {
     const io = memoryIo();
-    expect(await main(argv('plan', '--sweep', join(dir, 'sweep.json'), '--target-rps', '40', '--pricing-config', join(PROJECT_ROOT, 'Pulumi.prod.yaml')), io)).toBe(0);
+    expect(await vt.run(main(argv('plan', '--sweep', join(dir, 'sweep.json'), '--target-rps', '40', '--pricing-config', join(PROJECT_ROOT, 'Pulumi.prod.yaml')), io))).toBe(0);
     const best = swept.steps.reduce((a, b) => (b.summary.requestThroughput > a.summary.requestThroughput ? b : a));
     const serving = Math.ceil(40 / Number(best.summary.requestThroughput.toFixed(3)));
     expect(io.out()).toContain(`## llm-bench plan: ${serving + 1} replicas on ${serving + 1} × g4dn.2xlarge (${serving + 1} GPUs) for 40 requests/s`);
@@ -90,21 +92,21 @@ describe('llm-bench plan', () => {
     const bare = join(dir, 'bare.json');
     await writeFile(bare, JSON.stringify({ ...swept, steps: swept.steps.map((s) => ({ ...s, thresholds: [] })) }));
     let io = memoryIo();
-    expect(await main(argv('plan', '--sweep', bare), io)).toBe(2);
+    expect(await vt.run(main(argv('plan', '--sweep', bare), io))).toBe(2);
     expect(io.err()).toContain('plan needs exactly one of --target-rps or --target-output-tps, got neither');
     io = memoryIo();
-    expect(await main(argv('plan', '--sweep', bare, '--target-rps', '4'), io)).toBe(2);
+    expect(await vt.run(main(argv('plan', '--sweep', bare, '--target-rps', '4'), io))).toBe(2);
     expect(io.err()).toContain('was swept without thresholds, so no step shows the SLO held');
     // Judged by an SLO given to plan instead, the same file plans.
     io = memoryIo();
-    expect(await main(argv('plan', '--sweep', bare, '--target-rps', '4', '--threshold', 'errorRate<0.01', '--json', '-'), io)).toBe(0);
+    expect(await vt.run(main(argv('plan', '--sweep', bare, '--target-rps', '4', '--threshold', 'errorRate<0.01', '--json', '-'), io))).toBe(0);
     const other = join(dir, 'load.json');
     await writeFile(other, JSON.stringify(swept.steps[0]));
     io = memoryIo();
-    expect(await main(argv('plan', '--sweep', other, '--target-rps', '4'), io)).toBe(2);
+    expect(await vt.run(main(argv('plan', '--sweep', other, '--target-rps', '4'), io))).toBe(2);
     expect(io.err()).toContain(`--sweep ${other} is not a sweep result, got kind load`);
     io = memoryIo();
-    expect(await main(argv('plan', '--sweep', bare, '--target-rps', '4', '--threshold', 'ttftMs.p95<0.001'), io)).toBe(2);
+    expect(await vt.run(main(argv('plan', '--sweep', bare, '--target-rps', '4', '--threshold', 'ttftMs.p95<0.001'), io))).toBe(2);
     expect(io.err()).toContain('no step of');
   });
 });

@@ -3,8 +3,7 @@
  * out by hand from facts/prices.ts (us-east-1: g4dn.xlarge $0.526/h on demand, SPOT 60 % off =
  * $0.2104/h; g4dn.2xlarge $0.752/h, SPOT $0.3008/h), and the CLI against the simulator.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../bench/cli/main';
@@ -13,6 +12,8 @@ import { renderMarkdown } from '../../../bench/report/markdown';
 import { loadResultSchema, type LoadSummary, sweepResultSchema } from '../../../bench/result';
 import { type Simulator, startSimulator } from '../../../bench/sim/simulator';
 import { PROJECT_ROOT } from '../../../stacks/synthesize';
+import { tempDir } from '../../support/temp';
+import { useVirtualTime, vt } from '../../support/virtual-time';
 import { argv, memoryIo } from '../helpers';
 
 /** A summary with only what pricing reads filled in. */
@@ -88,22 +89,23 @@ describe('run cost', () => {
 });
 
 describe('llm-bench load and sweep with prices', () => {
+  // Throughputs are the simulator's schedule on a clock that moves only when no byte is in flight.
+  useVirtualTime();
   let sim: Simulator;
   let dir: string;
   beforeAll(async () => {
     sim = await startSimulator({ port: 0, ttftMs: 5, itlMs: 1, models: ['m'] });
-    dir = await mkdtemp(join(tmpdir(), 'llm-bench-run-cost-'));
+    dir = tempDir('llm-bench-run-cost-');
   });
   afterAll(async () => {
     await sim.close();
-    await rm(dir, { recursive: true, force: true });
   });
   const run = (...extra: string[]) => argv('--base-url', sim.url, '--model', 'm', '--requests', '12', '--output-tokens', '8', ...extra);
 
   it('load reports $ per 1M tokens for --replicas at its measured throughput', async () => {
     const io = memoryIo();
     const file = join(dir, 'load.json');
-    expect(await main([...run('--concurrency', '4', '--replicas', '2', '--json', file)].toSpliced(2, 0, 'load'), io)).toBe(0);
+    expect(await vt.run(main([...run('--concurrency', '4', '--replicas', '2', '--json', file)].toSpliced(2, 0, 'load'), io))).toBe(0);
     const r = loadResultSchema.parse(JSON.parse(await readFile(file, 'utf8')));
     const s = r.summary;
     expect(r.cost).toMatchObject({ replicas: 2, replicasFrom: 'flag', instanceType: 'g4dn.xlarge', region: 'us-east-1', pricesReadOn: '2026-12-06' });
@@ -118,7 +120,7 @@ describe('llm-bench load and sweep with prices', () => {
 
   it('prices as an environment file does: its region, pricing section and dearest GPU type', async () => {
     const io = memoryIo();
-    const code = await main([...run('--concurrency', '2', '--pricing-config', join(PROJECT_ROOT, 'Pulumi.prod.yaml'), '--json', '-')].toSpliced(2, 0, 'load'), io);
+    const code = await vt.run(main([...run('--concurrency', '2', '--pricing-config', join(PROJECT_ROOT, 'Pulumi.prod.yaml'), '--json', '-')].toSpliced(2, 0, 'load'), io));
     expect(code).toBe(0);
     const r = loadResultSchema.parse(JSON.parse(io.out()));
     expect(r.cost).toMatchObject({ instanceType: 'g4dn.2xlarge', region: 'us-east-1', replicasFrom: 'assumed', spot: { gpuUsdPerHour: 0.3008 }, onDemand: { gpuUsdPerHour: 0.752 } });
@@ -127,7 +129,7 @@ describe('llm-bench load and sweep with prices', () => {
   it('exits 2 before any request for pricing flags it cannot use, naming each', async () => {
     const io = memoryIo();
     const before = sim.stats().requests;
-    const code = await main([...run('--concurrency', '2', '--replicas', '0', '--instance-type', 't3.large', '--spot-discount', '1.5')].toSpliced(2, 0, 'load'), io);
+    const code = await vt.run(main([...run('--concurrency', '2', '--replicas', '0', '--instance-type', 't3.large', '--spot-discount', '1.5')].toSpliced(2, 0, 'load'), io));
     expect(code).toBe(2);
     expect(io.err()).toContain('--replicas must be a whole number at least 1, got 0');
     expect(io.err()).toContain('--instance-type must be a GPU instance type of constructs/hardware.ts, got t3.large');
@@ -138,7 +140,7 @@ describe('llm-bench load and sweep with prices', () => {
   it('sweep prices every step and shows $ per 1M output tokens beside each', async () => {
     const io = memoryIo();
     const file = join(dir, 'sweep.json');
-    expect(await main([...run('--concurrency', '1,4', '--replicas', '1', '--json', file)].toSpliced(2, 0, 'sweep'), io)).toBe(0);
+    expect(await vt.run(main([...run('--concurrency', '1,4', '--replicas', '1', '--json', file)].toSpliced(2, 0, 'sweep'), io))).toBe(0);
     const r = sweepResultSchema.parse(JSON.parse(await readFile(file, 'utf8')));
     expect(r.steps.map((s) => s.cost?.replicas)).toEqual([1, 1]);
     for (const step of r.steps) {

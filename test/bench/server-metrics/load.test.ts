@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../../bench/cli/main';
 import { loadResultSchema } from '../../../bench/result';
 import { type SimTiming, type Simulator, startSimulator } from '../../../bench/sim/simulator';
+import { useVirtualTime, vt } from '../../support/virtual-time';
 import { argv, closedPort, memoryIo } from '../helpers';
 import { NS, seedRolling, startDouble, template } from '../kube/support/fixtures';
 
@@ -36,10 +37,13 @@ function runTimings(s: Simulator): SimTiming[] {
 }
 
 describe('llm-bench load --server-metrics', () => {
+  // The engine's and the simulator's timings are its schedule on a clock that moves only when no byte is in flight.
+  useVirtualTime();
+
   it("reports the engine's percentiles within a bucket of the simulator's own, beside the client's", async () => {
     const s = await sim();
     const io = memoryIo();
-    expect(await main(load(s.url), io), io.err()).toBe(0);
+    expect(await vt.run(main(load(s.url), io)), io.err()).toBe(0);
     const r = loadResultSchema.parse(JSON.parse(io.out()));
     const sm = r.serverMetrics!;
     expect(sm).toMatchObject({ source: 'service', targets: [`${s.url}/metrics`], model: 'm', requests: 40 });
@@ -74,13 +78,13 @@ describe('llm-bench load --server-metrics', () => {
   it('reads a list of pod URLs, and says when they are not every pod that served', async () => {
     const s = await sim();
     const io = memoryIo();
-    expect(await main(load(s.url, '--metrics-url', `${s.url}/metrics`, '--markdown', '/dev/null'), io), io.err()).toBe(0);
+    expect(await vt.run(main(load(s.url, '--metrics-url', `${s.url}/metrics`, '--markdown', '/dev/null'), io)), io.err()).toBe(0);
     const sm = loadResultSchema.parse(JSON.parse(io.out())).serverMetrics!;
     expect(sm).toMatchObject({ source: 'urls', requests: 40 });
     // Through another server's /metrics: the engine there counted none of the run.
     const other = await sim();
     const io2 = memoryIo();
-    expect(await main(load(s.url, '--metrics-url', other.url), io2), io2.err()).toBe(0);
+    expect(await vt.run(main(load(s.url, '--metrics-url', other.url), io2)), io2.err()).toBe(0);
     const sm2 = loadResultSchema.parse(JSON.parse(io2.out())).serverMetrics!;
     expect(sm2.requests).toBe(0);
     expect(sm2.notes.join(' ')).toContain('the engine counted 0 of the 40 requests the client saw succeed');
@@ -92,7 +96,7 @@ describe('llm-bench load --server-metrics', () => {
     cleanup.push(() => dbl.close());
     seedRolling(dbl, 'm', { replicas: 1, current: template('m', {}) });
     const io = memoryIo();
-    expect(await main(load(s.url, '--kubeconfig', kubeconfig, '--namespace', NS), io), io.err()).toBe(0);
+    expect(await vt.run(main(load(s.url, '--kubeconfig', kubeconfig, '--namespace', NS), io)), io.err()).toBe(0);
     const r = loadResultSchema.parse(JSON.parse(io.out()));
     expect(r.serverMetrics!.source).toBe('kube');
     expect(r.serverMetrics!.targets).toEqual([expect.stringMatching(new RegExp(`^${NS}/m-[a-z0-9]+-[a-z0-9]+:8000$`))]);
@@ -105,11 +109,11 @@ describe('llm-bench load --server-metrics', () => {
     const s = await sim();
     const port = await closedPort();
     const io = memoryIo();
-    expect(await main(load(s.url, '--metrics-url', `http://127.0.0.1:${port}/metrics`), io)).toBe(1);
+    expect(await vt.run(main(load(s.url, '--metrics-url', `http://127.0.0.1:${port}/metrics`), io))).toBe(1);
     expect(io.err()).toContain(`server metrics http://127.0.0.1:${port}/metrics are unreachable`);
     expect(s.stats().requests).toBe(0);
     const io2 = memoryIo();
-    expect(await main(argv('load', '--base-url', s.url, '--model', 'm', '--concurrency', '1', '--metrics-url', s.url, '--service', 'x'), io2)).toBe(2);
+    expect(await vt.run(main(argv('load', '--base-url', s.url, '--model', 'm', '--concurrency', '1', '--metrics-url', s.url, '--service', 'x'), io2))).toBe(2);
     expect(io2.err()).toContain('--metrics-url is read by --server-metrics, got it without; add --server-metrics');
     expect(io2.err()).toContain('--service x names the Service to read with --kubeconfig, got no --kubeconfig');
   });
