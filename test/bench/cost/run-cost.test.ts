@@ -105,7 +105,7 @@ describe('llm-bench load and sweep with prices', () => {
   it('load reports $ per 1M tokens for --replicas at its measured throughput', async () => {
     const io = memoryIo();
     const file = join(dir, 'load.json');
-    expect(await vt.run(main([...run('--concurrency', '4', '--replicas', '2', '--json', file)].toSpliced(2, 0, 'load'), io))).toBe(0);
+    expect(await vt.run(main([...run('--concurrency', '4', '--replicas', '2', '--json', file, '--html', join(dir, 'load.html'))].toSpliced(2, 0, 'load'), io))).toBe(0);
     const r = loadResultSchema.parse(JSON.parse(await readFile(file, 'utf8')));
     const s = r.summary;
     expect(r.cost).toMatchObject({ replicas: 2, replicasFrom: 'flag', instanceType: 'g4dn.xlarge', region: 'us-east-1', pricesReadOn: '2026-12-06' });
@@ -116,6 +116,9 @@ describe('llm-bench load and sweep with prices', () => {
     expect(io.out()).toContain('### Cost');
     expect(io.out()).toContain('| SPOT | $0.4208 |');
     expect(renderMarkdown(r)).toContain('2 replicas (--replicas)');
+    const html = await readFile(join(dir, 'load.html'), 'utf8');
+    expect(html).toContain('<h2>Cost</h2>');
+    expect(html).toContain('$0.4208');
   });
 
   it('prices as an environment file does: its region, pricing section and dearest GPU type', async () => {

@@ -5,6 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../../bench/cli/main';
+import { renderMarkdown } from '../../../bench/report/markdown';
 import { loadResultSchema } from '../../../bench/result';
 import { type SimTiming, type Simulator, startSimulator } from '../../../bench/sim/simulator';
 import { useVirtualTime, vt } from '../../support/virtual-time';
@@ -81,6 +82,7 @@ describe('llm-bench load --server-metrics', () => {
     expect(await vt.run(main(load(s.url, '--metrics-url', `${s.url}/metrics`, '--markdown', '/dev/null'), io)), io.err()).toBe(0);
     const sm = loadResultSchema.parse(JSON.parse(io.out())).serverMetrics!;
     expect(sm).toMatchObject({ source: 'urls', requests: 40 });
+    expect(renderMarkdown(loadResultSchema.parse(JSON.parse(io.out())))).toContain('### Server side');
     // Through another server's /metrics: the engine there counted none of the run.
     const other = await sim();
     const io2 = memoryIo();
