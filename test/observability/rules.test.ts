@@ -12,6 +12,7 @@ import {
   PLATFORM_RULE_NAME,
   RECORDED,
   REDUNDANT_OUTAGE_SEC,
+  SLI_GROUP,
   gpuMemoryAlertRatio,
   minutes,
 } from '../../constructs/observability';
@@ -60,17 +61,25 @@ describe.each(envs)('%s environment', (_env, c) => {
     }
   });
 
-  it('records each SLI once per model, named level:metric:operation, in a group before the alerts', () => {
+  it('records each SLI once for the namespace, by model, named level:metric:operation, in the environment rule', () => {
+    const platform = find(objs, 'PrometheusRule', PLATFORM_RULE_NAME);
+    const groups = (platform.spec.groups as { name: string }[]).map((g) => g.name);
+    expect(groups[0]).toBe(SLI_GROUP);
+    const slis = rulesOf(platform as any).filter((r) => r.group === SLI_GROUP);
+    expect(slis.map((r) => r.record)).toEqual(Object.values(RECORDED));
+    for (const r of slis) {
+      expect(r.record, r.expr).toMatch(RECORD_NAME);
+      // Namespace-wide: no model filter, every result keeps its model_name.
+      expect(r.expr, r.record).not.toContain('model_name="');
+      expect(r.expr, r.record).toContain('model_name');
+    }
+    // Each series has exactly one rule across the environment: promtool's duplicate-rule lint.
+    const records = all.filter((r) => r.record).map((r) => r.record!);
+    expect(records.length).toBe(new Set(records).size);
     for (const m of c.enabledModels) {
       const rule = find(objs, 'PrometheusRule', m.name);
-      const groups = (rule.spec.groups as { name: string; rules: { record?: string; alert?: string }[] }[]).map((g) => g.name);
-      expect(groups).toEqual([`${m.name}.slis`, `${m.name}.alerts`]);
-      const records = rulesOf(rule as any).filter((r) => r.record).map((r) => r.record!);
-      expect(records).toEqual(Object.values(RECORDED));
-      for (const r of records) expect(r).toMatch(RECORD_NAME);
-      for (const r of rulesOf(rule as any).filter((r) => r.record)) {
-        expect(r.expr, r.record).toContain(`model_name="${m.name}"`);
-      }
+      expect((rule.spec.groups as { name: string }[]).map((g) => g.name)).toEqual([`${m.name}.alerts`]);
+      expect(rulesOf(rule as any).filter((r) => r.record)).toEqual([]);
     }
   });
 
