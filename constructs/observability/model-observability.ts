@@ -37,6 +37,8 @@ export interface ModelObservabilityProps
   readonly environment: string;
   /** The variant's SLO bounds (`config.models[id].slo`). */
   readonly slo: ModelSloProps;
+  /** Where docs/runbooks is published (`observability.runbookBaseUrl`). @default - runbook links relative to the repository root */
+  readonly runbookBaseUrl?: string;
 }
 
 /**
@@ -77,9 +79,10 @@ export class ModelObservability extends Construct {
       standby,
       outageToleranceSec: outageToleranceSec(p),
       scheduleAllowanceSec: SCHEDULE_AND_PULL_ALLOWANCE_SEC,
+      runbookBaseUrl: p.runbookBaseUrl,
     });
     const max = p.slo.maxCostPer1MTokens;
-    if (max !== undefined) alerts.push(costAlert({ sel, team: p.team, environment: p.environment, maxCostPer1MTokens: max }));
+    if (max !== undefined) alerts.push(costAlert({ sel, team: p.team, environment: p.environment, maxCostPer1MTokens: max, runbookBaseUrl: p.runbookBaseUrl }));
     this.rule = new PrometheusRule(this, 'Rules', {
       metadata: { name: p.name, namespace: p.namespace, labels: { ...labels, ...p.monitoringLabels } },
       spec: {

@@ -31,6 +31,8 @@ export interface PlatformObservabilityProps {
   readonly gpuPrice: GpuHourPrice;
   /** The environment's `slo.maxCostPer1MTokens`, drawn on the cost dashboard. */
   readonly maxCostPer1MTokens: number;
+  /** Where docs/runbooks is published (`observability.runbookBaseUrl`). @default - runbook links relative to the repository root */
+  readonly runbookBaseUrl?: string;
 }
 
 export class PlatformObservability extends Construct {
@@ -48,7 +50,10 @@ export class PlatformObservability extends Construct {
         // this group last recorded, at most one evaluation interval old.
         groups: ruleGroups([
           { name: SLI_GROUP, rules: sliRules({ namespace: props.namespace }) },
-          { name: `${PLATFORM_RULE_NAME}.gpu`, rules: platformAlerts({ namespace: props.namespace, team, environment: props.environment }) },
+          {
+            name: `${PLATFORM_RULE_NAME}.gpu`,
+            rules: platformAlerts({ namespace: props.namespace, team, environment: props.environment, runbookBaseUrl: props.runbookBaseUrl }),
+          },
           { name: `${PLATFORM_RULE_NAME}.cost`, rules: costRules(props.namespace, props.gpuPrice) },
         ]),
       },
