@@ -12,6 +12,7 @@ import {
   PLATFORM_RULE_NAME,
   RECORDED,
   REDUNDANT_OUTAGE_SEC,
+  RUNBOOK_DIR,
   SLI_GROUP,
   gpuMemoryAlertRatio,
   minutes,
@@ -90,7 +91,7 @@ describe.each(envs)('%s environment', (_env, c) => {
     expect(text.length).toBeGreaterThan(0);
   });
 
-  it('gives every alert a for window, a severity, its team and environment, a summary, a description with the value and a runbook in the repo', () => {
+  it('gives every alert a for window, a severity, its team and environment, a summary, a description with the value and a runbook link that opens a page of the repo', () => {
     const alerts = all.filter((r) => r.alert);
     expect(alerts.length).toBeGreaterThanOrEqual(c.enabledModels.length * 13 + 2);
     for (const a of alerts) {
@@ -104,8 +105,11 @@ describe.each(envs)('%s environment', (_env, c) => {
       // An absent() alert has no value worth printing (always 1): its description names what is missing.
       if (!a.expr.startsWith('absent(')) expect(a.annotations?.description, id).toMatch(/\{\{ \$value( \| [a-zA-Z]+( "[^"]+")?)? \}\}/);
       else expect(a.annotations?.description, id).toMatch(/no (vLLM|DCGM) series/);
-      const runbook = a.annotations?.runbook_url ?? '';
-      expect(runbook, id).toBe(`docs/runbooks/${a.alert}.md`);
+      // An absolute link a pager can open, <runbookBaseUrl>/<alert>.md, naming a page of docs/runbooks.
+      const base = c.observability.runbookBaseUrl ?? '';
+      expect(base, 'observability.runbookBaseUrl').toMatch(/^https:\/\/[^?#]+[^/]$/);
+      expect(a.annotations?.runbook_url, id).toBe(`${base}/${a.alert}.md`);
+      const runbook = join(RUNBOOK_DIR, `${a.alert}.md`);
       expect(existsSync(join(PROJECT_ROOT, runbook)), `${id}: ${runbook}`).toBe(true);
       expect(readFileSync(join(PROJECT_ROOT, runbook), 'utf8').split('\n')[0], runbook).toBe(`# ${a.alert}`);
     }
