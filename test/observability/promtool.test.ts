@@ -1,0 +1,54 @@
+/**
+ * Every environment's PrometheusRules evaluated by Prometheus's own tool, as the operator loads
+ * them (all groups of the environment together): `promtool check rules` is clean (no syntax
+ * error, no duplicate rule), and the generated `promtool test rules` unit tests (rule-tests.ts)
+ * show every alert firing on the data it is meant for, with its labels and rendered annotations,
+ * and staying silent on healthy data and on the other models' trouble.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { renderManifests } from '../../stacks/manifests';
+import { prometheusTool, runPromtool } from '../support/prometheus-tools';
+import { environmentRuleGroups, generateRuleTests } from './rule-tests';
+import { envs } from './support';
+
+const dir = mkdtempSync(join(tmpdir(), 'llm-platform-promtool-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('promtool', () => {
+  const promtool = prometheusTool('promtool');
+  if (!promtool) return;
+
+  describe.each(envs)('%s environment', (env, c) => {
+    const objs = renderManifests(c);
+    const groups = environmentRuleGroups(objs);
+    const rulesFile = `${env}.rules.yaml`;
+    writeFileSync(join(dir, rulesFile), stringify({ groups }, { lineWidth: 0 }));
+
+    it('check rules: every rule of the environment loads, with no duplicate rule and no lint finding', () => {
+      const r = runPromtool(promtool, ['check', 'rules', '--lint=all', '--lint-fatal', rulesFile], dir);
+      const rules = groups.reduce((n, g) => n + g.rules.length, 0);
+      expect({ status: r.status, stdout: r.stdout.trim(), stderr: r.stderr.trim() }).toEqual({
+        status: 0,
+        stdout: `Checking ${rulesFile}\n  SUCCESS: ${rules} rules found`,
+        stderr: '',
+      });
+    });
+
+    it('test rules: every alert fires on its trouble for that model alone, with its labels and annotations, and nothing fires on healthy data', () => {
+      const tests = generateRuleTests(c, objs, rulesFile);
+      const testFile = `${env}.rules.test.yaml`;
+      writeFileSync(join(dir, testFile), tests.yaml);
+      // Every alert rule of the environment has its scenario (one per model, one per cluster-wide alert).
+      const alerts = groups.flatMap((g) => g.rules.filter((r) => r.alert).map((r) => `${r.labels?.model_name ?? 'cluster'} ${r.alert}`));
+      expect([...tests.scenarios].sort()).toEqual(alerts.sort());
+      const r = runPromtool(promtool, ['test', 'rules', testFile], dir);
+      expect(r.stdout + r.stderr, 'promtool test rules').toContain('SUCCESS');
+      expect(r.status, r.stdout + r.stderr).toBe(0);
+      // promtool evaluates every rule of the environment at each minute of every scenario: ~20 s per environment on a busy 2-core machine.
+    }, 300_000);
+  });
+});
