@@ -1,6 +1,7 @@
 /**
  * Prometheus's own binaries for the tests that evaluate rules and queries with them: `promtool`
- * and `prometheus`, from the Debian package `prometheus` (.ci/run installs it).
+ * and `prometheus`, from the Debian package `prometheus`: on PATH, or unpacked into
+ * out/tools/prometheus by `.ci/install-prometheus` (which .ci/run runs; no root needed).
  *
  * When a binary is missing the suites that need it do not pass quietly: each registers one skipped
  * test whose title says what is missing and how to install it, and prints the same line. With
@@ -11,12 +12,16 @@ import { spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { it } from 'vitest';
+import { PROJECT_ROOT } from '../../stacks/synthesize';
+
+/** Where .ci/install-prometheus unpacks the package's binaries. */
+export const UNPACKED_BIN = join(PROJECT_ROOT, 'out/tools/prometheus/usr/bin');
 
 export type PrometheusTool = 'promtool' | 'prometheus';
 
-/** The first executable `name` on PATH, or undefined. */
+/** The first executable `name` on PATH or in {@link UNPACKED_BIN}, or undefined. */
 export function onPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+  for (const dir of [...(process.env.PATH ?? '').split(delimiter), UNPACKED_BIN]) {
     if (!dir) continue;
     const file = join(dir, name);
     try {
@@ -32,8 +37,8 @@ export function onPath(name: string): string | undefined {
 /** Why a suite cannot run without `tool`, and how to get it. */
 export function missingMessage(tool: PrometheusTool): string {
   return (
-    `${tool} not found on PATH; install the Debian package prometheus ` +
-    '(apt-get install --no-install-recommends prometheus, as .ci/run does) to evaluate the rules with Prometheus\'s own tools'
+    `${tool} not found on PATH or in out/tools; run .ci/install-prometheus (no root needed; .ci/run does) ` +
+    'or install the Debian package prometheus, to evaluate the rules with Prometheus\'s own tools'
   );
 }
 
