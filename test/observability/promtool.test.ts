@@ -9,11 +9,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { renderManifests } from '../../stacks/manifests';
 import { prometheusTool, runPromtool } from '../support/prometheus-tools';
 import { environmentRuleGroups, generateRuleTests } from './rule-tests';
-import { envs } from './support';
+import { ofKind } from '../support/manifests';
+import { envs, rulesOf } from './support';
 
 const dir = mkdtempSync(join(tmpdir(), 'llm-platform-promtool-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -38,6 +39,17 @@ describe('promtool', () => {
       });
     });
 
+    it('check rules: each synthesized PrometheusRule on its own, as the operator writes one file per object', () => {
+      const files = ofKind(objs, 'PrometheusRule').map((o) => {
+        const file = `${env}.${o.metadata.name}.yaml`;
+        writeFileSync(join(dir, file), stringify((o as any).spec, { lineWidth: 0 }));
+        return { file, rules: rulesOf(o).length };
+      });
+      const r = runPromtool(promtool, ['check', 'rules', '--lint=all', '--lint-fatal', ...files.map((f) => f.file)], dir);
+      expect({ status: r.status, stderr: r.stderr.trim() }).toEqual({ status: 0, stderr: '' });
+      for (const f of files) expect(r.stdout, f.file).toContain(`Checking ${f.file}\n  SUCCESS: ${f.rules} rules found`);
+    });
+
     it('test rules: every alert fires on its trouble for that model alone, with its labels and annotations, and nothing fires on healthy data', () => {
       const tests = generateRuleTests(c, objs, rulesFile);
       const testFile = `${env}.rules.test.yaml`;
@@ -48,6 +60,24 @@ describe('promtool', () => {
       const r = runPromtool(promtool, ['test', 'rules', testFile], dir);
       expect(r.stdout + r.stderr, 'promtool test rules').toContain('SUCCESS');
       expect(r.status, r.stdout + r.stderr).toBe(0);
+
+      // And the tests can fail: with one model's TTFT budget raised tenfold in the rules, its scenario does.
+      const model = c.enabledModels[0]!;
+      const alert = 'VllmTimeToFirstTokenHigh';
+      const bad = groups.map((g) => ({
+        ...g,
+        rules: g.rules.map((x) =>
+          x.alert === alert && x.labels?.model_name === model.name ? { ...x, expr: x.expr.replace(/ > ([0-9.]+)$/, (_m, v: string) => ` > ${Number(v) * 10}`) } : x,
+        ),
+      }));
+      writeFileSync(join(dir, `${env}.bad.rules.yaml`), stringify({ groups: bad }, { lineWidth: 0 }));
+      const doc = parse(tests.yaml) as { rule_files: string[]; tests: { name: string }[] };
+      const one = { ...doc, rule_files: [`${env}.bad.rules.yaml`], tests: doc.tests.filter((t) => t.name === `${model.name} ${alert}`) };
+      expect(one.tests).toHaveLength(1);
+      writeFileSync(join(dir, `${env}.bad.test.yaml`), stringify(one, { lineWidth: 0 }));
+      const failed = runPromtool(promtool, ['test', 'rules', `${env}.bad.test.yaml`], dir);
+      expect(failed.status).not.toBe(0);
+      expect(failed.stdout + failed.stderr).toContain(`name: ${model.name} ${alert}`);
       // promtool evaluates every rule of the environment at each minute of every scenario: ~20 s per environment on a busy 2-core machine.
     }, 300_000);
   });
