@@ -5,19 +5,18 @@
  * show every alert firing on the data it is meant for, with its labels and rendered annotations,
  * and staying silent on healthy data and on the other models' trouble.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { renderManifests } from '../../stacks/manifests';
 import { prometheusTool, runPromtool } from '../support/prometheus-tools';
+import { tempDir } from '../support/temp';
 import { environmentRuleGroups, generateRuleTests } from './rule-tests';
 import { ofKind } from '../support/manifests';
 import { envs, rulesOf } from './support';
 
-const dir = mkdtempSync(join(tmpdir(), 'llm-platform-promtool-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir('llm-platform-promtool-');
 
 describe('promtool', () => {
   const promtool = prometheusTool('promtool');
