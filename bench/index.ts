@@ -72,6 +72,23 @@ export { FRONT_DOOR_DEFAULTS, type FrontDoorOptions, runFrontDoor } from './fron
 export { type FrontDoorResult, frontDoorResultSchema, type SplitResult } from './frontdoor/result';
 export { type FrontDoorTarget, frontDoorTargetSchema, loadFrontDoor } from './frontdoor/target';
 export { chiSquareTest } from './frontdoor/chi-square';
+// What runs cost and what a target load needs: $ per 1M tokens, cold starts, capacity plans.
+export * from './cost';
+export { type ColdStartCostReport, coldStartCostSchema, type RunCost, runCostSchema, type ServingCostReport } from './cost/result';
+export { coldStartGpuMinutes, coldStartReport, type CostSettings, type ReplicaSample, resolveCostSettings, runCost } from './cost/run-cost';
+export { plan, type PlanOptions } from './plan/plan';
+export { type PlanResult, planResultSchema } from './plan/result';
+export { PLAN_RENDERERS, renderPlanMarkdown } from './plan/report';
+// The engine's side: vLLM's /metrics before and after a run, and the prefix-cache probe.
+export { type Exposition, type ExpositionSample, parseExposition } from './server-metrics/exposition';
+export { type CumulativeHistogram, histogramDelta, histogramOf, histogramQuantile } from './server-metrics/histogram';
+export { compareServer, ENGINE_LATENCIES, type ScrapePair } from './server-metrics/compare';
+export { type ServerMetricsReport, serverMetricsSchema } from './server-metrics/result';
+export { type ServerMetricsRun, type ServerMetricsSource, startServerMetrics } from './server-metrics/scrape';
+export { CACHE_PROBE_DEFAULTS } from './cache-probe/defaults';
+export { type CacheProbeOptions, runCacheProbe } from './cache-probe/probe';
+export { type CacheProbeResult, cacheProbeResultSchema } from './cache-probe/result';
+export { CACHE_PROBE_RENDERERS, renderCacheProbeMarkdown } from './cache-probe/report';
 
 // The model registry (S3 + DynamoDB): publish, promote, resolve, verify.
 export {
@@ -90,8 +107,10 @@ export type { PostdeployCommandProps, PostdeployFlags } from './cli/actions/post
 export type { RegistryCommandProps, RegistryGlobals } from './cli/actions/registry';
 export type { RollbackCommandProps, RollbackFlags } from './cli/actions/rollback';
 export { autoscaleCommand } from './cli/commands/autoscale';
+export { cacheProbeCommand } from './cli/commands/cache-probe';
 export { frontDoorCommand } from './cli/commands/frontdoor';
 export { loadCommand } from './cli/commands/load';
+export { planCommand } from './cli/commands/plan';
 export { postdeployCommand } from './cli/commands/postdeploy';
 export { registryCommand } from './cli/commands/registry';
 export { reportCommand } from './cli/commands/report';

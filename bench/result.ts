@@ -5,6 +5,8 @@
  * from. Bump {@link SCHEMA_VERSION} on any breaking change; adding optional fields is not one.
  */
 import { z } from 'zod';
+import { runCostSchema } from './cost/result';
+import { serverMetricsSchema } from './server-metrics/result';
 import { TOOL } from './version';
 
 /** Version of the result files; readers refuse other versions. */
@@ -194,6 +196,10 @@ export const loadResultSchema = z.object({
   }),
   /** Encoded histograms of every latency (added in 0.2 of the tool; schemaVersion 1 files may lack them). */
   histograms: latencyHistogramsSchema.optional(),
+  /** $ per 1M tokens at the measured throughput, SPOT and on demand (when the run was priced). */
+  cost: runCostSchema.optional(),
+  /** The engine's own percentiles from vLLM's /metrics before and after the run (`load --server-metrics`). */
+  serverMetrics: serverMetricsSchema.optional(),
   definitions: z.record(z.string(), z.string()),
 });
 export type LoadResult = z.infer<typeof loadResultSchema>;

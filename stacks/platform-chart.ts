@@ -20,7 +20,7 @@ import {
 } from '../constructs/vllm-model';
 import { registryCachePath } from '../constructs/workload-layout';
 import type { LoraAdapter, ModelConfig, PlatformConfig } from '../config/platform';
-import { gpuHourPrice } from './cost/input';
+import { gpuHourPrice } from './cost/gpu-hour';
 import { addGatewayChart, gatewayClientNamespaces } from './gateway-chart';
 
 /** Name of the chart (and file) holding the namespace-wide objects. */

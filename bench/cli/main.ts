@@ -10,8 +10,10 @@ import { Command, CommanderError } from 'commander';
 import { EXIT, RunError, UsageError } from '../errors';
 import { TOOL } from '../version';
 import { autoscaleCommand } from './commands/autoscale';
+import { cacheProbeCommand } from './commands/cache-probe';
 import { frontDoorCommand } from './commands/frontdoor';
 import { loadCommand } from './commands/load';
+import { planCommand } from './commands/plan';
 import { postdeployCommand } from './commands/postdeploy';
 import { registryCommand } from './commands/registry';
 import { reportCommand } from './commands/report';
@@ -39,6 +41,8 @@ export function buildProgram(io: CliIo, exit: ExitSink): Command {
     .addCommand(autoscaleCommand(io, exit))
     .addCommand(postdeployCommand(io, exit))
     .addCommand(frontDoorCommand(io, exit))
+    .addCommand(planCommand(io))
+    .addCommand(cacheProbeCommand(io, exit))
     .addCommand(registryCommand({ io }))
     // Root options only before the subcommand, or llm-bench's own --version swallows `registry publish --version`.
     .enablePositionalOptions();

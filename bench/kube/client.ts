@@ -26,6 +26,7 @@ import {
   type V2HorizontalPodAutoscaler,
 } from '@kubernetes/client-node';
 import { RunError, UsageError } from '../errors';
+import { readyEndpointPods } from './state';
 
 /** One RFC 6902 operation; the client sends arrays of them as `application/json-patch+json`. */
 export type JsonPatchOp =
@@ -192,6 +193,21 @@ export class KubeClient {
   async listEndpointSlices(namespace: string, service: string): Promise<V1EndpointSlice[]> {
     const labelSelector = `kubernetes.io/service-name=${service}`;
     return (await this.must(`list endpointslices of service ${namespace}/${service}`, () => this.discovery.listNamespacedEndpointSlice({ namespace, labelSelector }))).items;
+  }
+
+  /** Names of the pods a Service sends traffic to now (its EndpointSlices' ready endpoints). */
+  async listReadyPods(namespace: string, service: string): Promise<string[]> {
+    return readyEndpointPods(await this.listEndpointSlices(namespace, service));
+  }
+
+  /**
+   * GET a path of a pod's port through the API server's proxy (`pods/{pod}:{port}/proxy/{path}`),
+   * as text: how a client outside the cluster reads each pod's /metrics. Needs `get` on `pods/proxy`.
+   */
+  podProxyGet(namespace: string, pod: string, port: number, path: string): Promise<string> {
+    return this.must(`get pods/proxy ${namespace}/${pod}:${port}/${path}`, () =>
+      this.core.connectGetNamespacedPodProxyWithPath({ name: `${pod}:${port}`, namespace, path }),
+    );
   }
 
   getHpa(namespace: string, name: string): Promise<V2HorizontalPodAutoscaler | null> {

@@ -6,6 +6,7 @@ import { BENCH_DEFAULTS } from '../defaults';
 import { usageErrors } from '../errors';
 import { type Random, seededRandom } from '../load/random';
 import { SimMetrics } from './metrics';
+import { blockKeys, PrefixCache, promptTokenList } from './prefix-cache';
 
 /** Faults the simulator can inject, each as a per-request probability (0..1, summing to ≤ 1). */
 export interface FaultRates {
@@ -43,8 +44,16 @@ export interface SimModel {
 
 /** Latency and fault settings that can change while the simulator runs. */
 export interface SimulatorSettings {
-  /** Request start (after queueing) → first token. */
+  /** Request start (after queueing) → first token, before the prompt's own prefill cost. */
   readonly ttftMs: number;
+  /**
+   * Prefill cost of each prompt token the prefix cache does not hold, added to `ttftMs`: what makes
+   * a cached prefix answer sooner (a T4 prefills Mistral-7B at very roughly 1-2 ms per token). 0
+   * keeps TTFT independent of the prompt.
+   */
+  readonly prefillMsPerToken: number;
+  /** vLLM's automatic prefix caching (`--enable-prefix-caching`, on by default in vLLM 0.18): hits and queries counted, cached tokens not prefilled. */
+  readonly prefixCaching: boolean;
   /** Gap between tokens. */
   readonly itlMs: number;
   /** Tokens generated before "EOS" when a request does not force its length (the last one is the EOS, with no text). */
@@ -73,6 +82,10 @@ export interface SimulatorOptions {
   readonly ttftMs?: number;
   /** @default BENCH_DEFAULTS.sim.itlMs */
   readonly itlMs?: number;
+  /** @default BENCH_DEFAULTS.sim.prefillMsPerToken */
+  readonly prefillMsPerToken?: number;
+  /** @default BENCH_DEFAULTS.sim.prefixCache.enabled */
+  readonly prefixCaching?: boolean;
   /** @default BENCH_DEFAULTS.sim.outputTokens */
   readonly outputTokens?: number;
   /** @default - no limit */
@@ -102,6 +115,14 @@ export interface SimTiming {
   readonly ttftMs: number;
   readonly arrivedAtMs: number;
   readonly firstTokenAtMs: number;
+  /** Once the engine finished the request: arrival → first schedule, as vLLM's queue time. */
+  readonly queueMs?: number;
+  /** First schedule → first token, as vLLM's prefill time. */
+  readonly prefillMs?: number;
+  /** First token → last token, as vLLM's decode time. */
+  readonly decodeMs?: number;
+  /** Arrival → finished, as vLLM's E2E latency. */
+  readonly e2eMs?: number;
 }
 
 /** `process.hrtime` in ms: a clock shared by all processes on the host. */
@@ -130,6 +151,7 @@ export function validateSimulatorSettings(s: Partial<SimulatorSettings>): string
   };
   nonNegative('--ttft-ms', s.ttftMs);
   nonNegative('--itl-ms', s.itlMs);
+  nonNegative('--prefill-ms-per-token', s.prefillMsPerToken);
   if (s.outputTokens !== undefined && !(Number.isInteger(s.outputTokens) && s.outputTokens > 0)) {
     problems.push(`--output-tokens must be a positive integer, got ${s.outputTokens}; pass e.g. --output-tokens 32`);
   }
@@ -163,6 +185,8 @@ interface ValidRequest {
   /** The base model serving it. */
   readonly base: string;
   readonly maxModelLen: number;
+  /** The prompt as the simulator tokenizes it (words, plus chat-template tokens). */
+  readonly tokens: readonly string[];
   readonly promptTokens: number;
   /** max_tokens (or max_completion_tokens), if the request set one. */
   readonly requested: number | undefined;
@@ -176,6 +200,10 @@ interface Job {
   readonly stream: boolean;
   readonly includeUsage: boolean;
   readonly promptTokens: number;
+  /** Keys of the prompt's full blocks for the prefix cache; emptied once looked up. */
+  blockKeys: readonly string[];
+  /** Schedule → first token: `ttftMs` plus the prefill of the uncached prompt tokens. */
+  prefillMs: number;
   readonly outputTokens: number;
   /** How the engine ends the request: `stop` (the last token is the EOS, no text), `length` or `abort`. */
   readonly finishReason: 'stop' | 'length' | typeof ABORTED_REASON;
@@ -202,15 +230,6 @@ function jsonError(res: http.ServerResponse, status: number, message: string, ty
   const body = JSON.stringify({ error: { message, type, param, code: status } });
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
   res.end(body);
-}
-
-/** Rough prompt tokens: words, plus a few per chat message for the template. */
-function countPromptTokens(body: Record<string, unknown>): number {
-  const words = (s: unknown) => (typeof s === 'string' ? s.split(/\s+/).filter(Boolean).length : 0);
-  if (Array.isArray(body.messages)) {
-    return body.messages.reduce((n: number, m: unknown) => n + 4 + words((m as { content?: unknown }).content), 0);
-  }
-  return words(body.prompt);
 }
 
 /** A request body's positive integer field, or undefined when absent or null. */
@@ -295,6 +314,8 @@ export class Simulator {
   private readonly adapters: readonly SimAdapter[];
   private readonly parents = new Map<string, string>();
   private readonly metrics: SimMetrics;
+  /** One prefix cache per served base model (each is its own engine). */
+  private readonly prefixCaches = new Map<string, PrefixCache>();
   private readonly random: Random;
   private readonly jobs = new Set<Job>();
   private readonly queue: Job[] = [];
@@ -319,6 +340,8 @@ export class Simulator {
     this.keepAliveTimeoutMs = opts.keepAliveTimeoutMs ?? BENCH_DEFAULTS.sim.keepAliveTimeoutMs;
     this.current = {
       ttftMs: opts.ttftMs ?? BENCH_DEFAULTS.sim.ttftMs,
+      prefillMsPerToken: opts.prefillMsPerToken ?? BENCH_DEFAULTS.sim.prefillMsPerToken,
+      prefixCaching: opts.prefixCaching ?? BENCH_DEFAULTS.sim.prefixCache.enabled,
       itlMs: opts.itlMs ?? BENCH_DEFAULTS.sim.itlMs,
       outputTokens: opts.outputTokens ?? BENCH_DEFAULTS.sim.outputTokens,
       maxRunning: opts.maxRunning ?? null,
@@ -342,6 +365,8 @@ export class Simulator {
     if (problems.length > 0) throw usageErrors(problems);
     for (const m of this.models) this.parents.set(m, m);
     this.metrics = new SimMetrics(this.maxModelLen);
+    const cache = BENCH_DEFAULTS.sim.prefixCache;
+    for (const m of this.models) this.prefixCaches.set(m, new PrefixCache(cache.blockTokens, cache.capacityBlocks));
     this.random = seededRandom(opts.seed ?? BENCH_DEFAULTS.sim.seed);
   }
 
@@ -629,7 +654,8 @@ export class Simulator {
     const base = this.parents.get(model);
     if (base === undefined) return refuse(404, `The model \`${model}\` does not exist.`, 'NotFoundError', 'model');
     const maxModelLen = this.maxModelLen.get(base)!;
-    const promptTokens = countPromptTokens(body);
+    const tokens = promptTokenList(body);
+    const promptTokens = tokens.length;
     const requested =
       endpoint === 'chat' ? (intField(body, 'max_completion_tokens') ?? intField(body, 'max_tokens')) : intField(body, 'max_tokens');
     const tooLong = contextError(maxModelLen, promptTokens, requested);
@@ -638,7 +664,7 @@ export class Simulator {
       COUNT_AS.set(res, '5xx');
       return refuse(400, tooLong.message, 'BadRequestError', tooLong.param);
     }
-    return { body, model, base, maxModelLen, promptTokens, requested };
+    return { body, model, base, maxModelLen, tokens, promptTokens, requested };
   }
 
   /** A job for a valid request: how many tokens it gets and whether a fault is drawn for it. */
@@ -658,6 +684,9 @@ export class Simulator {
       stream: body.stream === true,
       includeUsage: (body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true,
       promptTokens,
+      // The adapter (or model) asked for is part of every block's key, as in vLLM's extra keys.
+      blockKeys: this.current.prefixCaching ? blockKeys(v.tokens, BENCH_DEFAULTS.sim.prefixCache.blockTokens, v.model) : [],
+      prefillMs: 0,
       outputTokens,
       finishReason: outputTokens >= maxTokens ? 'length' : 'stop',
       fault: this.drawFault(),
@@ -716,7 +745,7 @@ export class Simulator {
     this.metrics.add(job.base, 'requestsWaiting', -1);
     this.metrics.add(job.base, 'requestsRunning', 1);
     this.metrics.add(job.base, 'promptTokens', job.promptTokens);
-    this.metrics.add(job.base, 'prefixCacheQueries', job.promptTokens);
+    job.prefillMs = this.current.ttftMs + this.current.prefillMsPerToken * (job.promptTokens - this.lookUpPrefix(job));
     this.metrics.set(job.base, 'kvCacheUsage', Math.min(this.running / (this.current.maxRunning ?? 256), 1));
     if (job.stream) {
       // Tokens go to the socket as ready-made chunked frames: one write each, instead of
@@ -730,9 +759,22 @@ export class Simulator {
     this.schedule(job);
   }
 
-  /** When the job's next token is due, on the absolute schedule start + TTFT + i × ITL. */
+  /**
+   * Prompt tokens the prefix cache already holds for the job; counts the lookup as vLLM does (none
+   * at all with prefix caching off: vLLM skips the lookup and its stats).
+   */
+  private lookUpPrefix(job: Job): number {
+    if (!this.current.prefixCaching) return 0;
+    const found = this.prefixCaches.get(job.base)!.lookupAndStore(job.blockKeys, job.promptTokens);
+    job.blockKeys = [];
+    this.metrics.add(job.base, 'prefixCacheQueries', found.queried);
+    this.metrics.add(job.base, 'prefixCacheHits', found.hit);
+    return found.hit;
+  }
+
+  /** When the job's next token is due, on the absolute schedule start + prefill + i × ITL. */
   private nextDueMs(job: Job): number {
-    return job.startMs + this.current.ttftMs + job.emitted * this.current.itlMs;
+    return job.startMs + job.prefillMs + job.emitted * this.current.itlMs;
   }
 
   private schedule(job: Job): void {
@@ -875,11 +917,7 @@ export class Simulator {
     job.state = 'done';
     this.jobs.delete(job);
     if (reason === null && !job.res.writableEnded) job.res.destroy();
-    if (reason !== null) {
-      this.metrics.finished(job.base, reason);
-      this.metrics.observe(job.base, 'e2eRequestLatency', (performance.now() - job.arrivalMs) / 1000);
-      this.metrics.observe(job.base, 'requestQueueTime', ((wasRunning ? job.startMs : performance.now()) - job.arrivalMs) / 1000);
-    }
+    if (reason !== null) this.recordFinished(job, reason, wasRunning);
     if (wasRunning) {
       this.running--;
       this.metrics.add(job.base, 'requestsRunning', -1);
@@ -889,6 +927,37 @@ export class Simulator {
       const i = this.queue.indexOf(job);
       if (i !== -1) this.queue.splice(i, 1);
       this.metrics.add(job.base, 'requestsWaiting', -1);
+    }
+  }
+
+  /**
+   * The engine's per-request stats of a finished request, as vLLM 0.18 records them at finish
+   * (vllm/v1/metrics/stats.py): E2E from arrival, queue time to the first schedule, prefill to the
+   * first token, decode from the first to the last token, inference from the schedule to the last.
+   */
+  private recordFinished(job: Job, reason: FinishedReason, wasRunning: boolean): void {
+    const now = performance.now();
+    const scheduledMs = wasRunning ? job.startMs : now;
+    const seconds = (ms: number) => ms / 1000;
+    this.metrics.finished(job.base, reason);
+    this.metrics.observe(job.base, 'e2eRequestLatency', seconds(now - job.arrivalMs));
+    this.metrics.observe(job.base, 'requestQueueTime', seconds(scheduledMs - job.arrivalMs));
+    if (!wasRunning) return;
+    const firstMs = job.emitted > 0 ? job.firstTokenMs : now;
+    const lastMs = job.emitted > 0 ? job.lastTokenMs : now;
+    this.metrics.observe(job.base, 'requestPrefillTime', seconds(firstMs - scheduledMs));
+    this.metrics.observe(job.base, 'requestDecodeTime', seconds(lastMs - firstMs));
+    this.metrics.observe(job.base, 'requestInferenceTime', seconds(lastMs - scheduledMs));
+    const id = job.requestId;
+    const timing = id === undefined ? undefined : this.timingsById.get(id);
+    if (timing !== undefined) {
+      this.timingsById.set(id!, {
+        ...timing,
+        queueMs: scheduledMs - job.arrivalMs,
+        prefillMs: firstMs - scheduledMs,
+        decodeMs: lastMs - firstMs,
+        e2eMs: now - job.arrivalMs,
+      });
     }
   }
 

@@ -13,6 +13,8 @@ export interface SimFlags {
   readonly adapter: string[];
   readonly ttftMs?: number;
   readonly itlMs?: number;
+  readonly prefillMsPerToken?: number;
+  readonly prefixCaching: boolean;
   readonly outputTokens?: number;
   readonly maxRunning?: number;
   readonly apiKey?: string;
@@ -56,6 +58,8 @@ export async function simAction(f: SimFlags, io: CliIo): Promise<void> {
     }),
     ...(f.ttftMs !== undefined && { ttftMs: f.ttftMs }),
     ...(f.itlMs !== undefined && { itlMs: f.itlMs }),
+    ...(f.prefillMsPerToken !== undefined && { prefillMsPerToken: f.prefillMsPerToken }),
+    prefixCaching: f.prefixCaching,
     ...(f.outputTokens !== undefined && { outputTokens: f.outputTokens }),
     ...(f.maxRunning !== undefined && { maxRunning: f.maxRunning }),
     ...(f.apiKey !== undefined && { apiKey: f.apiKey }),
@@ -70,7 +74,9 @@ export async function simAction(f: SimFlags, io: CliIo): Promise<void> {
   const adapters = f.adapter.length > 0 ? ` · adapters ${f.adapter.join(', ')}` : '';
   const auth = f.apiKey !== undefined ? ' · api key required' : '';
   const served = [...sim.servedModels()].map(([m, len]) => `${m} (max_model_len ${len})`).join(', ');
-  io.stdout(`llm-bench sim listening on ${sim.url} · models ${served}${adapters} · TTFT ${s.ttftMs} ms · ITL ${s.itlMs} ms${auth}\n`);
+  const prefill = s.prefillMsPerToken > 0 ? ` + ${s.prefillMsPerToken} ms per uncached prompt token` : '';
+  const caching = s.prefixCaching ? '' : ' · prefix caching off';
+  io.stdout(`llm-bench sim listening on ${sim.url} · models ${served}${adapters} · TTFT ${s.ttftMs} ms${prefill} · ITL ${s.itlMs} ms${caching}${auth}\n`);
   await untilSignal();
   await sim.close();
 }

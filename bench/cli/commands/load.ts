@@ -3,7 +3,9 @@ import { Command } from 'commander';
 import { BENCH_DEFAULTS } from '../../defaults';
 import { number } from '../flags';
 import { type CliIo, type ExitSink, withConventions } from '../io';
+import { addCostFlags } from '../cost-flags';
 import { addRunFlags } from '../run-flags';
+import { addServerFlags } from '../server-flags';
 import type { LoadFlags } from '../actions/load';
 
 /** The `load` command; add it with `program.addCommand(loadCommand(io, exit))`. */
@@ -14,11 +16,12 @@ export function loadCommand(io: CliIo, exit: ExitSink): Command {
     .option('--rate <r>', 'open loop: r requests per second, Poisson arrivals', number('--rate'))
     .option('--burstiness <b>', `gamma shape of open-loop arrivals: 1 Poisson, < 1 burstier (default ${BENCH_DEFAULTS.burstiness})`, number('--burstiness'));
   return withConventions(
-    addRunFlags(cmd)
+    addServerFlags(addCostFlags(addRunFlags(cmd)))
       .addHelpText(
         'after',
         '\nExample:\n  llm-bench load --base-url http://127.0.0.1:8000 --model m --concurrency 16 --requests 500 \\\n' +
-          '    --threshold "ttftMs.p95<500" --threshold "errorRate<0.01" --json out/result.json --html out/report.html',
+          '    --threshold "ttftMs.p95<500" --threshold "errorRate<0.01" --json out/result.json --html out/report.html \\\n' +
+          '    --replicas 2 --pricing-config Pulumi.prod.yaml',
       )
       .action(async (f: LoadFlags) => (await import('../actions/load')).loadAction(f, io, exit)),
     io,

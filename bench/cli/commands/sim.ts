@@ -17,6 +17,8 @@ export function simCommand(io: CliIo): Command {
       .option('--adapter <name[=parent]>', 'LoRA adapter listed with its parent (default parent: the first model); repeatable', collect, [])
       .option('--ttft-ms <ms>', `start → first token (default ${d.ttftMs})`, number('--ttft-ms'))
       .option('--itl-ms <ms>', `gap between tokens (default ${d.itlMs})`, number('--itl-ms'))
+      .option('--prefill-ms-per-token <ms>', `prefill cost of each prompt token not in the prefix cache, added to TTFT (default ${d.prefillMsPerToken})`, number('--prefill-ms-per-token'))
+      .option('--no-prefix-caching', "turn vLLM's automatic prefix caching off (as --no-enable-prefix-caching): no hits, no queries counted")
       .option('--output-tokens <n>', `tokens before EOS when a request does not force a length (default ${d.outputTokens})`, number('--output-tokens'))
       .option('--max-running <k>', 'requests generating at once; more wait in a queue (default: no limit)', number('--max-running'))
       .option('--api-key <key>', 'require this bearer token on /v1/*')
