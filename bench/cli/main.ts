@@ -10,6 +10,7 @@ import { Command, CommanderError } from 'commander';
 import { EXIT, RunError, UsageError } from '../errors';
 import { TOOL } from '../version';
 import { autoscaleCommand } from './commands/autoscale';
+import { compareCommand } from './commands/compare';
 import { frontDoorCommand } from './commands/frontdoor';
 import { loadCommand } from './commands/load';
 import { postdeployCommand } from './commands/postdeploy';
@@ -39,6 +40,7 @@ export function buildProgram(io: CliIo, exit: ExitSink): Command {
     .addCommand(autoscaleCommand(io, exit))
     .addCommand(postdeployCommand(io, exit))
     .addCommand(frontDoorCommand(io, exit))
+    .addCommand(compareCommand(io, exit))
     .addCommand(registryCommand({ io }))
     // Root options only before the subcommand, or llm-bench's own --version swallows `registry publish --version`.
     .enablePositionalOptions();

@@ -29,6 +29,9 @@ export const COMPARE_METHODS: Readonly<Record<string, string>> = {
     '2,000 seeded replicates, each side resampled independently (a resample\'s k-th order statistic drawn exactly through Beta(k, n−k+1)); ' +
     `a percentile needs at least 5 samples beyond it (p95: 100 requests, p99: 500)`,
   mean: "mean: Welch's t interval of the difference, with each run's variance from its histogram",
+  clusters:
+    'ITL: its gaps come many to a request and share that request\'s moment on the server, so its resamples and its mean count one ' +
+    'independent unit per request, not per gap (a narrower interval would flag noise as change)',
   throughput:
     'throughput: Welch\'s t interval of the difference in mean rate over the steady state (the timeline\'s whole seconds without the ' +
     'first and the last), in batches at least as long as the median request so that batches are close to independent; at least 5 batches a side',
@@ -74,10 +77,19 @@ function decodeHistograms(r: LoadResult): Side['histograms'] {
 
 type Noise = { readonly interval: Interval; readonly note?: string } | { readonly interval: null; readonly note: string };
 
-function histogramMoments(h: LatencyHistogram, exactMean: number): Moments {
+function histogramMoments(h: LatencyHistogram, exactMean: number, draws: number): Moments {
   let m2 = 0;
   for (const [v, c] of h.buckets()) m2 += c * (v - exactMean) ** 2;
-  return { n: h.count, mean: exactMean, variance: h.count > 1 ? m2 / (h.count - 1) : 0 };
+  return { n: Math.min(draws, h.count), mean: exactMean, variance: h.count > 1 ? m2 / (h.count - 1) : 0 };
+}
+
+/**
+ * Independent units behind a latency's samples: one per sample, except ITL, whose gaps come many
+ * to a request and share its moment on the server, so its unit is the request.
+ */
+function drawsOf(side: Side, latency: ComparedLatency, h: LatencyHistogram): number {
+  if (latency !== 'itlMs') return h.count;
+  return Math.min(h.count, side.histograms.e2eMs?.count ?? side.result.summary.e2eMs.count);
 }
 
 function latencyNoise(base: Side, cand: Side, latency: ComparedLatency, stat: ComparedStat, seed: number): Noise {
@@ -89,15 +101,16 @@ function latencyNoise(base: Side, cand: Side, latency: ComparedLatency, stat: Co
   if (stat === 'mean') {
     const mb = base.result.summary[latency].mean;
     const mc = cand.result.summary[latency].mean;
-    const interval = mb === null || mc === null ? null : welch(histogramMoments(hb, mb), histogramMoments(hc, mc));
+    const interval = mb === null || mc === null ? null : welch(histogramMoments(hb, mb, drawsOf(base, latency, hb)), histogramMoments(hc, mc, drawsOf(cand, latency, hc)));
     return interval === null ? { interval: null, note: 'a mean needs at least 2 samples a side' } : { interval };
   }
   const p = PERCENTILE_OF[stat];
-  const missing = percentileUnavailable(p, hb.count) ?? percentileUnavailable(p, hc.count);
+  const [db, dc] = [drawsOf(base, latency, hb), drawsOf(cand, latency, hc)];
+  const missing = percentileUnavailable(p, db) ?? percentileUnavailable(p, dc);
   if (missing !== null) return { interval: null, note: missing };
   const interval = percentileDifferenceInterval(
-    WeightedSample.fromBuckets(hb.buckets()),
-    WeightedSample.fromBuckets(hc.buckets()),
+    WeightedSample.fromBuckets(hb.buckets()).withDraws(db),
+    WeightedSample.fromBuckets(hc.buckets()).withDraws(dc),
     p,
     seedFor(seed, `${latency}.${stat}`),
   );
@@ -193,6 +206,10 @@ export function judgeGate(gate: RegressionGate, m: MetricComparison): GateResult
   }
   const regression = gate.kind === 'relative' ? worseBy / m.baseline : worseBy;
   const shown = gate.kind === 'relative' ? pct(regression) : String(Number(regression.toPrecision(4)));
+  if (regression <= 0) {
+    const better = gate.kind === 'relative' ? pct(-regression) : String(Number((-regression).toPrecision(4)));
+    return { ...base, regression, passed: true, reason: regression === 0 ? 'unchanged' : `better by ${better}` };
+  }
   if (regression <= gate.limit) return { ...base, regression, passed: true, reason: `worse by ${shown}, within the limit ${limit}` };
   if (m.noise === 'unavailable') {
     return { ...base, regression, passed: null, reason: `worse by ${shown}, past the limit ${limit}, but the noise test is unavailable (${m.note ?? 'no interval'}): undecided` };
@@ -224,7 +241,7 @@ export function compareLoads(baseline: LoadResult, candidate: LoadResult, label:
 /** Settings two runs differ in, as notes; a different load shape is called out. */
 export function settingDifferences(a: LoadResult['settings'], b: LoadResult['settings'], withProfile = true): string[] {
   const notes: string[] = [];
-  const show = (v: unknown) => (typeof v === 'object' ? JSON.stringify(v) : String(v));
+  const show = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
   const shape: (keyof LoadResult['settings'])[] = ['endpoint', 'stream', 'inputTokens', 'outputTokens', 'prompts', 'requests', 'durationSec'];
   if (withProfile) shape.push('profile');
   for (const key of ['baseUrl', 'model'] as const) if (a[key] !== b[key]) notes.push(`${key} differs: ${a[key]} → ${b[key]}`);

@@ -26,7 +26,18 @@ export class WeightedSample {
     private readonly cumulative: Float64Array,
     /** Samples in all buckets. */
     readonly n: number,
+    /** Independent draws a resample makes (n unless the samples come in clusters). */
+    readonly draws: number = n,
   ) {}
+
+  /**
+   * The same distribution, resampled as `draws` independent values: for samples that come in
+   * clusters (ITL: many gaps per request, sharing its server's moment), the number of clusters,
+   * so the interval is not narrowed by samples that are not independent.
+   */
+  withDraws(draws: number): WeightedSample {
+    return new WeightedSample(this.values, this.cumulative, this.n, Math.max(1, Math.min(Math.round(draws), this.n)));
+  }
 
   /** From ascending [value, count] buckets (`LatencyHistogram.buckets()`); empty buckets are skipped. */
   static fromBuckets(buckets: Iterable<readonly [number, number]>): WeightedSample {
@@ -55,16 +66,16 @@ export class WeightedSample {
     return this.values[lo]!;
   }
 
-  /** The rank of percentile `p` (0..100) among n values: the nearest-rank rule, at least 1. */
+  /** The rank of percentile `p` (0..100) among the resample's draws: the nearest-rank rule, at least 1. */
   rank(p: number): number {
-    return Math.min(Math.max(Math.ceil((p / 100) * this.n), 1), this.n);
+    return Math.min(Math.max(Math.ceil((p / 100) * this.draws), 1), this.draws);
   }
 
   /** One bootstrap replicate of percentile `p`. */
   resamplePercentile(p: number, random: Random): number {
     const k = this.rank(p);
     const a = gamma(random, k, 1);
-    const b = gamma(random, this.n - k + 1, 1);
+    const b = gamma(random, this.draws - k + 1, 1);
     return this.quantileAt(a / (a + b));
   }
 }
