@@ -11,6 +11,7 @@ import { EXIT, RunError, UsageError } from '../errors';
 import { TOOL } from '../version';
 import { autoscaleCommand } from './commands/autoscale';
 import { compareCommand } from './commands/compare';
+import { evalCommand } from './commands/eval';
 import { frontDoorCommand } from './commands/frontdoor';
 import { loadCommand } from './commands/load';
 import { postdeployCommand } from './commands/postdeploy';
@@ -41,6 +42,7 @@ export function buildProgram(io: CliIo, exit: ExitSink): Command {
     .addCommand(postdeployCommand(io, exit))
     .addCommand(frontDoorCommand(io, exit))
     .addCommand(compareCommand(io, exit))
+    .addCommand(evalCommand(io, exit))
     .addCommand(registryCommand({ io }))
     // Root options only before the subcommand, or llm-bench's own --version swallows `registry publish --version`.
     .enablePositionalOptions();
