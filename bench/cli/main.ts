@@ -14,6 +14,7 @@ import { compareCommand } from './commands/compare';
 import { evalCommand } from './commands/eval';
 import { frontDoorCommand } from './commands/frontdoor';
 import { loadCommand } from './commands/load';
+import { paretoCommand } from './commands/pareto';
 import { postdeployCommand } from './commands/postdeploy';
 import { registryCommand } from './commands/registry';
 import { reportCommand } from './commands/report';
@@ -43,6 +44,7 @@ export function buildProgram(io: CliIo, exit: ExitSink): Command {
     .addCommand(frontDoorCommand(io, exit))
     .addCommand(compareCommand(io, exit))
     .addCommand(evalCommand(io, exit))
+    .addCommand(paretoCommand(io))
     .addCommand(registryCommand({ io }))
     // Root options only before the subcommand, or llm-bench's own --version swallows `registry publish --version`.
     .enablePositionalOptions();
