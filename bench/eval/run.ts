@@ -38,10 +38,15 @@ export const EVAL_METHODS: Readonly<Record<string, string>> = {
   calibration: `calibration: on reference prompts, the judge agrees when its score ≥ ${EVAL_DEFAULTS.passScore} exactly when the checks pass; below the set agreement the judge is flagged`,
 };
 
-/** A model under test: where it is served, under a label the report uses (its model id). */
+/** A model under test: where it is served, and the name the report gives it (its model id unless a label). */
+export type EvalTarget = ChatTarget & { readonly label?: string };
+
+/** The name of a model under test in the result. */
+export const labelOf = (t: EvalTarget): string => t.label ?? t.model;
+
 export interface EvalOptions {
-  /** The first is the baseline unless `baseline` names another. */
-  readonly models: readonly ChatTarget[];
+  /** The first is the baseline unless `baseline` names another (by label). */
+  readonly models: readonly EvalTarget[];
   readonly baseline?: string;
   /** Without a judge: answers and exact checks only. */
   readonly judge: ChatTarget | null;
@@ -171,18 +176,18 @@ export async function runEval(opts: EvalOptions, startedAt = new Date()): Promis
   const structuredOutput = opts.structuredOutput ?? true;
   const judgeOpts = { seed, timeoutSec, structuredOutput };
   const prompts: readonly EvalPrompt[] = opts.limit === undefined ? opts.promptset.prompts : opts.promptset.prompts.slice(0, opts.limit);
-  const baseline = opts.baseline ?? opts.models[0]!.model;
+  const baseline = opts.baseline ?? labelOf(opts.models[0]!);
   const notes: string[] = [];
 
   // 1. Answers, with their exact checks.
   const answerTasks = opts.models.flatMap((target) =>
     prompts.map((p) => async (): Promise<EvalAnswer> => {
-      const reply = await chat(target, { messages: promptMessages(p), maxTokens: p.maxTokens ?? maxTokens, seed, requestId: `eval-answer-${target.model}-${p.id}`, timeoutSec }, now);
+      const reply = await chat(target, { messages: promptMessages(p), maxTokens: p.maxTokens ?? maxTokens, seed, requestId: `eval-answer-${labelOf(target)}-${p.id}`, timeoutSec }, now);
       const checks = p.checks === undefined || !reply.ok ? null : runChecks(p.checks, reply.text);
       return {
         promptId: p.id,
         category: p.category,
-        model: target.model,
+        model: labelOf(target),
         text: reply.ok ? reply.text : null,
         ...(!reply.ok && { problem: reply.problem }),
         finishReason: reply.ok ? reply.finishReason : null,
@@ -224,15 +229,15 @@ export async function runEval(opts: EvalOptions, startedAt = new Date()): Promis
       return firstWon === candidateFirst ? 'candidate' : 'baseline';
     };
     const pairTasks = opts.models
-      .filter((t) => t.model !== baseline)
+      .filter((t) => labelOf(t) !== baseline)
       .flatMap((t) =>
         prompts.map((p) => async (): Promise<EvalPair | null> => {
-          const c = answerOf(t.model, p.id)?.text ?? null;
+          const c = answerOf(labelOf(t), p.id)?.text ?? null;
           const b = answerOf(baseline, p.id)?.text ?? null;
           if (c === null || b === null) return null;
-          const id = `eval-pair-${t.model}-${baseline}-${p.id}`;
+          const id = `eval-pair-${labelOf(t)}-${baseline}-${p.id}`;
           const [cf, bf] = await Promise.all([order(p, c, b, true, `${id}-cf`), order(p, b, c, false, `${id}-bf`)]);
-          return { promptId: p.id, candidate: t.model, baseline, candidateFirst: cf, baselineFirst: bf, outcome: pairOutcome(cf, bf) };
+          return { promptId: p.id, candidate: labelOf(t), baseline, candidateFirst: cf, baselineFirst: bf, outcome: pairOutcome(cf, bf) };
         }),
       );
     pairs = (await pool(pairTasks, Math.max(1, Math.floor(concurrency / 2)))).filter((p): p is EvalPair => p !== null);
@@ -241,7 +246,7 @@ export async function runEval(opts: EvalOptions, startedAt = new Date()): Promis
     notes.push('no --judge: answers are scored by the exact checks only (no scores, no win rates)');
   }
 
-  const models = opts.models.map((t) => summarize(t.model, t.model === baseline, answers, pairs));
+  const models = opts.models.map((t) => summarize(labelOf(t), labelOf(t) === baseline, answers, pairs));
   const calibration = judge === null ? null : calibrate(answers, pairs, opts.minJudgeAgreement ?? EVAL_DEFAULTS.minJudgeAgreement, structuredOutput);
   if (calibration?.flagged === true) {
     notes.push(
@@ -256,7 +261,7 @@ export async function runEval(opts: EvalOptions, startedAt = new Date()): Promis
     ...envelope('eval', startedAt),
     promptset: { source: opts.promptset.source, prompts: prompts.length, reference: prompts.filter((p) => p.checks !== undefined).length },
     settings: {
-      models: opts.models.map((t) => ({ model: t.model, baseUrl: t.baseUrl })),
+      models: opts.models.map((t) => ({ model: labelOf(t), baseUrl: t.baseUrl })),
       baseline,
       judge: judge === null ? null : { model: judge.model, baseUrl: judge.baseUrl },
       maxTokens,

@@ -16,6 +16,8 @@ export const EVAL_METRICS: Readonly<Record<string, (m: EvalModelSummary) => numb
   'referencePass.low': (m) => m.reference.interval?.low ?? null,
   winRate: (m) => (m.pairwise === undefined ? undefined : m.pairwise.winRate),
   'winRate.low': (m) => (m.pairwise === undefined ? undefined : (m.pairwise.interval?.low ?? null)),
+  /** `winRate.high>=0.5` fails only when the candidate loses beyond noise. */
+  'winRate.high': (m) => (m.pairwise === undefined ? undefined : (m.pairwise.interval?.high ?? null)),
   judgeFailures: (m) => m.judgeFailures,
 };
 
