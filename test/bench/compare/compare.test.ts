@@ -3,8 +3,7 @@
  * beyond noise; a rerun of the same settings stays inside it. Jitter makes two runs differ as two
  * runs on a real server do; every draw is seeded.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../bench/cli/main';
@@ -14,7 +13,13 @@ import { compareResultSchema, type MetricComparison } from '../../../bench/compa
 import { UsageError } from '../../../bench/errors';
 import { loadResultSchema } from '../../../bench/result';
 import { type Simulator, startSimulator } from '../../../bench/sim/simulator';
+import { tempDir } from '../../support/temp';
+import { useVirtualTime } from '../../support/virtual-time';
 import { argv, memoryIo } from '../helpers';
+
+// Virtual time: a simulator's 200 ms TTFT is 200 ms however busy the machine is, so the only
+// run-to-run noise is the simulator's seeded jitter.
+const vt = useVirtualTime('all');
 
 let base: Simulator;
 let slow: Simulator;
@@ -23,28 +28,24 @@ const file = (name: string) => join(dir, name);
 
 async function load(sim: Simulator, out: string, seed: number): Promise<void> {
   const io = memoryIo();
-  const code = await main(
+  const code = await vt.run(main(
     argv('load', '--base-url', sim.url, '--model', 'm', '--concurrency', '32', '--requests', '320', '--output-tokens', '4', '--seed', String(seed), '--json', out),
     io,
-  );
+  ));
   expect(code, io.err()).toBe(0);
 }
 
 beforeAll(async () => {
   // One simulator per side; the slow one's TTFT is 30 % higher. Jitter σ 0.2 on both.
-  // TTFTs long against event-loop hiccups (the loads and the simulators share one process).
   base = await startSimulator({ port: 0, ttftMs: 200, itlMs: 10, models: ['m'], jitter: 0.2, seed: 11 });
   slow = await startSimulator({ port: 0, ttftMs: 260, itlMs: 10, models: ['m'], jitter: 0.2, seed: 12 });
-  dir = await mkdtemp(join(tmpdir(), 'llm-bench-compare-'));
-  // A first load warms the code paths up, so the first measured run is not the slow one.
-  await load(base, file('warm.json'), 9);
+  dir = tempDir('llm-bench-compare-');
   await load(base, file('a1.json'), 1);
   await load(base, file('a2.json'), 2);
   await load(slow, file('b.json'), 1);
 }, 60_000);
 afterAll(async () => {
-  await Promise.all([base.close(), slow.close()]);
-  await rm(dir, { recursive: true, force: true });
+  await vt.run(Promise.all([base.close(), slow.close()]));
 });
 
 const gates = ['--max-regression', 'ttftMs.p95=10%', '--max-regression', 'errorRate=+0.005'];
@@ -57,7 +58,7 @@ describe('llm-bench compare of two saved loads', () => {
 
   it('exits 0 for a rerun of the same settings: inside the noise', async () => {
     const io = memoryIo();
-    const code = await main(argv('compare', file('a1.json'), file('a2.json'), ...gates, '--json', file('same.json')), io);
+    const code = await vt.run(main(argv('compare', file('a1.json'), file('a2.json'), ...gates, '--json', file('same.json')), io));
     expect(code, io.err()).toBe(0);
     const r = compareResultSchema.parse(JSON.parse(await readFile(file('same.json'), 'utf8')));
     expect(r.passed).toBe(true);
@@ -69,10 +70,10 @@ describe('llm-bench compare of two saved loads', () => {
 
   it('exits 99 for the candidate with 30 % higher TTFT, and writes every report', async () => {
     const io = memoryIo();
-    const code = await main(
+    const code = await vt.run(main(
       argv('compare', file('a1.json'), file('b.json'), ...gates, '--json', file('c.json'), '--junit', file('c.xml'), '--html', file('c.html'), '--markdown', file('c.md')),
       io,
-    );
+    ));
     expect(code, io.out() + io.err()).toBe(99);
     const r = compareResultSchema.parse(JSON.parse(await readFile(file('c.json'), 'utf8')));
     const ttft = r.comparisons[0]!.metrics.find((m) => m.metric === 'ttftMs.p95')!;
@@ -95,7 +96,7 @@ describe('llm-bench compare of two saved loads', () => {
     delete old.histograms;
     await writeFile(file('old.json'), JSON.stringify(old));
     const io = memoryIo();
-    const code = await main(argv('compare', file('a1.json'), file('old.json'), ...gates, '--json', file('u.json')), io);
+    const code = await vt.run(main(argv('compare', file('a1.json'), file('old.json'), ...gates, '--json', file('u.json')), io));
     expect(code).toBe(0);
     const r = compareResultSchema.parse(JSON.parse(await readFile(file('u.json'), 'utf8')));
     expect(r.comparisons[0]!.gates[0]!.passed).toBeNull();
@@ -104,7 +105,7 @@ describe('llm-bench compare of two saved loads', () => {
 
   it('exits 2 on bad gates, files of another kind and live flags without --live, naming every problem', async () => {
     const io = memoryIo();
-    const code = await main(argv('compare', file('a1.json'), file('b.json'), '--max-regression', 'ttft=10%', '--max-regression', 'outputTokenThroughput=+5%', '--concurrency', '2'), io);
+    const code = await vt.run(main(argv('compare', file('a1.json'), file('b.json'), '--max-regression', 'ttft=10%', '--max-regression', 'outputTokenThroughput=+5%', '--concurrency', '2'), io));
     expect(code).toBe(2);
     expect(io.err()).toContain('names an unknown metric, got ttft');
     expect(io.err()).toContain('limits the wrong direction, got +');
@@ -118,14 +119,14 @@ describe('llm-bench compare of two saved loads', () => {
 describe('llm-bench compare --live', () => {
   it('runs one load against both targets at once and flags the slower one', async () => {
     const io = memoryIo();
-    const code = await main(
+    const code = await vt.run(main(
       argv(
         'compare', '--live', '--base-url', base.url, '--model', 'm', '--candidate-base-url', slow.url,
         '--concurrency', '32', '--requests', '320', '--output-tokens', '4', ...gates,
         '--json', file('live.json'), '--save-candidate', file('live-b.json'),
       ),
       io,
-    );
+    ));
     expect(code).toBe(99);
     const r = compareResultSchema.parse(JSON.parse(await readFile(file('live.json'), 'utf8')));
     expect(r.mode).toBe('live');

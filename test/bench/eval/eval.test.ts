@@ -3,8 +3,7 @@
  * (bench/sim/script.ts), so every figure below is computed, not guessed. All draws are hashes of
  * request ids and contents: the same on every run, whatever the arrival order.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../bench/cli/main';
@@ -15,6 +14,7 @@ import { evalResultSchema } from '../../../bench/eval/result';
 import { pairOutcome, runEval } from '../../../bench/eval/run';
 import { isDegraded, shareOf, type SimScript } from '../../../bench/sim/script';
 import { type Simulator, startSimulator } from '../../../bench/sim/simulator';
+import { tempDir } from '../../support/temp';
 import { argv, memoryIo } from '../helpers';
 
 const answers = new Map(CORE_PROMPTSET.map((p) => [promptQuestion(p), p.example!]));
@@ -29,12 +29,11 @@ async function sim(judge: Omit<NonNullable<SimScript['judge']>, 'models'>, degra
 const target = (s: Simulator, model: string): ChatTarget => ({ baseUrl: s.url, model });
 const promptset = { source: 'core', prompts: CORE_PROMPTSET };
 
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'llm-bench-eval-'));
+beforeAll(() => {
+  dir = tempDir('llm-bench-eval-');
 });
 afterAll(async () => {
   await Promise.all(sims.map((s) => s.close()));
-  await rm(dir, { recursive: true, force: true });
 });
 
 describe('llm-bench eval', () => {

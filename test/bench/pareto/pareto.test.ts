@@ -3,8 +3,7 @@
  * variant and the reference both sit on the frontier; the reference on a pricier instance is
  * beaten by the reference itself. Prices come from facts/prices.ts through bench/cost.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../bench/cli/main';
@@ -15,6 +14,7 @@ import { runEval } from '../../../bench/eval/run';
 import { runLoad } from '../../../bench/load/engine';
 import { paretoResultSchema } from '../../../bench/pareto/result';
 import { type Simulator, startSimulator } from '../../../bench/sim/simulator';
+import { tempDir } from '../../support/temp';
 import { argv, memoryIo } from '../helpers';
 
 let quality: Simulator;
@@ -23,7 +23,7 @@ let dir: string;
 const file = (n: string) => join(dir, n);
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'llm-bench-pareto-'));
+  dir = tempDir('llm-bench-pareto-');
   const answers = new Map(CORE_PROMPTSET.map((p) => [promptQuestion(p), p.example!]));
   quality = await startSimulator({ port: 0, ttftMs: 2, itlMs: 0.1, models: ['fp16', 'awq', 'judge'], script: { answers, degrade: { awq: 0.4 }, judge: { models: ['judge'] } } });
   fast = await startSimulator({ port: 0, ttftMs: 10, itlMs: 2, models: ['awq'] });
@@ -40,7 +40,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await Promise.all([quality.close(), fast.close()]);
-  await rm(dir, { recursive: true, force: true });
 });
 
 describe('llm-bench pareto', () => {

@@ -3,8 +3,7 @@
  * whose TTFT rose 30 % fails its gate against the previous release's result while a rerun passes;
  * a short eval finds the degraded variant losing beyond noise.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../bench/cli/main';
@@ -12,17 +11,18 @@ import { promptQuestion } from '../../../bench/eval/promptset';
 import { CORE_PROMPTSET } from '../../../bench/eval/promptsets/core';
 import { postdeployResultSchema } from '../../../bench/postdeploy/result';
 import { type Simulator, startSimulator } from '../../../bench/sim/simulator';
+import { tempDir } from '../../support/temp';
+import { useVirtualTime, vt } from '../../support/virtual-time';
 import { argv, memoryIo } from '../helpers';
 
 const sims: Simulator[] = [];
 let dir: string;
 const file = (n: string) => join(dir, n);
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'postdeploy-decide-'));
+beforeAll(() => {
+  dir = tempDir('postdeploy-decide-');
 });
 afterAll(async () => {
   await Promise.all(sims.map((s) => s.close()));
-  await rm(dir, { recursive: true, force: true });
 });
 
 async function outputs(name: string, variants: string[]): Promise<string> {
@@ -34,18 +34,17 @@ async function outputs(name: string, variants: string[]): Promise<string> {
 const LOAD = ['--duration', '2', '--concurrency', '32', '--output-tokens', '4'];
 
 describe('postdeploy --baseline', () => {
+  // Virtual time: the simulators' TTFTs are what they schedule, however busy the machine is.
+  useVirtualTime();
   it('passes a rerun of the release and fails one whose TTFT rose 30 %, against the previous result', async () => {
     const targets = await outputs('one.json', ['m']);
     const before = await startSimulator({ port: 0, models: ['m'], ttftMs: 200, itlMs: 10, jitter: 0.2, seed: 3 });
     const slower = await startSimulator({ port: 0, models: ['m'], ttftMs: 260, itlMs: 10, jitter: 0.2, seed: 4 });
-    sims.push(before, slower);
     const run = async (sim: Simulator, out: string, ...extra: string[]) => {
       const io = memoryIo();
-      const code = await main(argv('postdeploy', '--targets', targets, '--url', `m=${sim.url}`, ...LOAD, '--json', file(out), ...extra), io);
+      const code = await vt.run(main(argv('postdeploy', '--targets', targets, '--url', `m=${sim.url}`, ...LOAD, '--json', file(out), ...extra), io));
       return { code, io, result: postdeployResultSchema.parse(JSON.parse(await readFile(file(out), 'utf8'))) };
     };
-    // A warm-up run, so the previous release is not measured cold.
-    await run(before, 'warm.json');
     const prev = await run(before, 'prev.json');
     expect(prev.code, prev.io.err()).toBe(0);
     const gate = ['--baseline', file('prev.json'), '--max-regression', 'ttftMs.p95=10%'];
@@ -59,7 +58,8 @@ describe('postdeploy --baseline', () => {
     expect(gates.map((g) => [g.expression, g.passed])).toEqual([['ttftMs.p95=10%', false]]);
     expect(worse.io.out()).toContain('## Against the previous release');
     expect(await readFile(file('worse.xml'), 'utf8')).toContain('<testsuite name="release m"');
-  }, 60_000);
+    await vt.run(Promise.all([before.close(), slower.close()]));
+  });
 
   it('exits 2 before any stage on a baseline that is not a result, and on eval flags without --eval', async () => {
     const targets = await outputs('two.json', ['a', 'b']);
