@@ -69,7 +69,7 @@ export function renderCompareMarkdown(r: CompareResult): string {
   ];
   for (const n of r.notes) out.push(`> ${n}`, '');
   for (const c of r.comparisons) {
-    if (r.comparisons.length > 1) out.push(`### ${c.label}`, '');
+    if (r.comparisons.length > 1 || r.baseline.kind === 'sweep') out.push(`### ${c.label}`, '');
     out.push(...mdTable(HEAD, metricRows(c), [false, true, true, true, true, false]), '');
     if (c.gates.length > 0) {
       out.push(...mdTable(['', 'Gate', 'Why'], c.gates.map((g) => [gateMark(g), `\`${g.expression}\``, g.reason]), [false, false, false]), '');
@@ -90,7 +90,7 @@ export function renderCompareHtml(r: CompareResult): string {
     notesList(r.notes),
   ];
   for (const c of r.comparisons) {
-    if (r.comparisons.length > 1) body.push(`<h2>${escapeXml(c.label)}</h2>`);
+    if (r.comparisons.length > 1 || r.baseline.kind === 'sweep') body.push(`<h2>${escapeXml(c.label)}</h2>`);
     body.push(table(HEAD, metricRows(c).map((row) => row.map(escapeXml)), [false, true, true, true, true, false]));
     if (c.gates.length > 0) {
       body.push(table(['', 'gate', 'why'], c.gates.map((g) => [escapeXml(gateMark(g)), `<code>${escapeXml(g.expression)}</code>`, escapeXml(g.reason)])));

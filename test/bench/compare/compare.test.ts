@@ -116,6 +116,22 @@ describe('llm-bench compare of two saved loads', () => {
   });
 });
 
+describe('llm-bench compare of two sweeps', () => {
+  it('compares step by step and names steps only one side has', async () => {
+    const sweep = (sim: Simulator, values: string, out: string) =>
+      vt.run(main(argv('sweep', '--base-url', sim.url, '--model', 'm', '--concurrency', values, '--requests', '200', '--output-tokens', '4', '--json', out), memoryIo()));
+    expect(await sweep(base, '8,16', file('sa.json'))).toBe(0);
+    expect(await sweep(slow, '8,32', file('sb.json'))).toBe(0);
+    const io = memoryIo();
+    const code = await vt.run(main(argv('compare', file('sa.json'), file('sb.json'), ...gates, '--json', file('sweep.json')), io));
+    expect(code).toBe(99);
+    const r = compareResultSchema.parse(JSON.parse(await readFile(file('sweep.json'), 'utf8')));
+    expect(r.comparisons.map((c) => [c.label, c.gates[0]!.passed])).toEqual([['concurrency 8', false]]);
+    expect(r.notes).toEqual(expect.arrayContaining(['step concurrency 16 is only in the baseline', 'step concurrency 32 is only in the candidate']));
+    expect(io.out()).toContain('### concurrency 8');
+  });
+});
+
 describe('llm-bench compare --live', () => {
   it('runs one load against both targets at once and flags the slower one', async () => {
     const io = memoryIo();
