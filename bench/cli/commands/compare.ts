@@ -8,7 +8,7 @@ import type { CompareFlags } from '../actions/compare';
 /** The `compare` command; add it with `program.addCommand(compareCommand(io, exit))`. */
 export function compareCommand(io: CliIo, exit: ExitSink): Command {
   const cmd = new Command('compare')
-    .description('compare two load or sweep results (or run one interleaved load against two targets): deltas, 95 % intervals, regression gates')
+    .description('compare two load or sweep results (or --live: one load sent to two targets at the same time): deltas, 95 % intervals, regression gates')
     .argument('[baseline]', 'the baseline result (load or sweep JSON written with --json)')
     .argument('[candidate]', 'the candidate result, of the same kind')
     .option('--max-regression <metric=limit>', "gate such as 'ttftMs.p95=10%', 'errorRate=+0.005', 'outputTokenThroughput=-5%'; repeatable", collect, [])
