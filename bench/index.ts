@@ -90,6 +90,24 @@ export { type CacheProbeOptions, runCacheProbe } from './cache-probe/probe';
 export { type CacheProbeResult, cacheProbeResultSchema } from './cache-probe/result';
 export { CACHE_PROBE_RENDERERS, renderCacheProbeMarkdown } from './cache-probe/report';
 
+// Deciding between variants: compare two runs, eval answer quality with the judge, the Pareto view.
+export { COMPARE_METHODS, type CompareInputs, type CompareOptions, compareLoads, compareResults, judgeGate } from './compare/compare';
+export { parseRegressionGates, type RegressionGate } from './compare/gates';
+export { COMPARE_METRICS, type CompareMetric } from './compare/metrics';
+export { type CompareResult, compareResultSchema } from './compare/result';
+export { COMPARE_RENDERERS, renderCompareHtml, renderCompareMarkdown } from './compare/report';
+export { runLiveCompare } from './compare/live';
+export { EVAL_DEFAULTS, type EvalOptions, type EvalTarget, pairOutcome, runEval } from './eval/run';
+export { type EvalResult, evalResultSchema } from './eval/result';
+export { EVAL_RENDERERS, renderEvalHtml, renderEvalMarkdown } from './eval/report';
+export { type EvalPrompt, loadEvalPromptset, parseEvalPromptset, type Promptset } from './eval/promptset';
+export { CORE_PROMPTSET } from './eval/promptsets/core';
+export { runCheck, runChecks } from './eval/reference';
+export { evaluateEvalThresholds, parseEvalThresholds } from './eval/thresholds';
+export { dominates, type ParetoOptions, paretoView } from './pareto/pareto';
+export { type ParetoResult, paretoResultSchema } from './pareto/result';
+export { PARETO_RENDERERS, renderParetoHtml, renderParetoMarkdown } from './pareto/report';
+export { type Interval, meanInterval, newcombe, welch, wilson } from './stats/intervals';
 // The model registry (S3 + DynamoDB): publish, promote, resolve, verify.
 export {
   createAwsClients,
@@ -121,3 +139,6 @@ export { sweepCommand } from './cli/commands/sweep';
 export type { RegistryFactory, RegistryLocation, VersionSource } from './cli/flags';
 export { type CliIo, type ExitSink, processIo } from './cli/io';
 export { buildProgram, main } from './cli/main';
+export { compareCommand } from './cli/commands/compare';
+export { evalCommand } from './cli/commands/eval';
+export { paretoCommand } from './cli/commands/pareto';

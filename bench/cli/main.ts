@@ -11,8 +11,11 @@ import { EXIT, RunError, UsageError } from '../errors';
 import { TOOL } from '../version';
 import { autoscaleCommand } from './commands/autoscale';
 import { cacheProbeCommand } from './commands/cache-probe';
+import { compareCommand } from './commands/compare';
+import { evalCommand } from './commands/eval';
 import { frontDoorCommand } from './commands/frontdoor';
 import { loadCommand } from './commands/load';
+import { paretoCommand } from './commands/pareto';
 import { planCommand } from './commands/plan';
 import { postdeployCommand } from './commands/postdeploy';
 import { registryCommand } from './commands/registry';
@@ -43,6 +46,9 @@ export function buildProgram(io: CliIo, exit: ExitSink): Command {
     .addCommand(frontDoorCommand(io, exit))
     .addCommand(planCommand(io))
     .addCommand(cacheProbeCommand(io, exit))
+    .addCommand(compareCommand(io, exit))
+    .addCommand(evalCommand(io, exit))
+    .addCommand(paretoCommand(io))
     .addCommand(registryCommand({ io }))
     // Root options only before the subcommand, or llm-bench's own --version swallows `registry publish --version`.
     .enablePositionalOptions();

@@ -4,9 +4,10 @@ import { performance } from 'node:perf_hooks';
 import { ABORTED_REASON, type FinishedReason } from '../../constructs/metrics';
 import { BENCH_DEFAULTS } from '../defaults';
 import { usageErrors } from '../errors';
-import { type Random, seededRandom } from '../load/random';
+import { normal, type Random, seededRandom } from '../load/random';
 import { SimMetrics } from './metrics';
 import { blockKeys, PrefixCache, promptTokenList } from './prefix-cache';
+import { replyTokens, Script, type SimJudgeStats, type SimScript, validateScript } from './script';
 
 /** Faults the simulator can inject, each as a per-request probability (0..1, summing to ≤ 1). */
 export interface FaultRates {
@@ -60,6 +61,12 @@ export interface SimulatorSettings {
   readonly outputTokens: number;
   /** Requests generating at once; more wait in a queue (vLLM `--max-num-seqs`). null = no limit. */
   readonly maxRunning: number | null;
+  /**
+   * Spread of each request's TTFT and ITL: both are multiplied by a lognormal factor with mean 1
+   * and this σ (0.2 ≈ ±20 %), drawn per request from the seed, so two runs of one setting differ
+   * as two runs on a real server do. 0 = every request exactly at the setting.
+   */
+  readonly jitter: number;
   readonly faults: Required<FaultRates>;
 }
 
@@ -90,6 +97,10 @@ export interface SimulatorOptions {
   readonly outputTokens?: number;
   /** @default - no limit */
   readonly maxRunning?: number;
+  /** @default 0 */
+  readonly jitter?: number;
+  /** Scripted answers, degraded models and a judge (see `bench/sim/script.ts`). @default - filler text for every request */
+  readonly script?: SimScript;
   /** Require `Authorization: Bearer <key>` on /v1/* (as vLLM `--api-key`). @default - open */
   readonly apiKey?: string;
   /** @default - no faults */
@@ -141,6 +152,8 @@ export interface SimulatorStats {
   readonly injected: Record<FaultKind, number>;
   /** Requests refused before generation, by status (400, 401, 404). */
   readonly rejected: Record<number, number>;
+  /** What the scripted judge did (zeros without one). */
+  readonly judge: SimJudgeStats;
 }
 
 /** Problems with simulator settings, worded for the CLI flags. */
@@ -152,6 +165,7 @@ export function validateSimulatorSettings(s: Partial<SimulatorSettings>): string
   nonNegative('--ttft-ms', s.ttftMs);
   nonNegative('--itl-ms', s.itlMs);
   nonNegative('--prefill-ms-per-token', s.prefillMsPerToken);
+  if (s.jitter !== undefined && !(s.jitter >= 0 && s.jitter <= 2)) problems.push(`--jitter must be a σ in 0..2, got ${s.jitter}; pass e.g. --jitter 0.2`);
   if (s.outputTokens !== undefined && !(Number.isInteger(s.outputTokens) && s.outputTokens > 0)) {
     problems.push(`--output-tokens must be a positive integer, got ${s.outputTokens}; pass e.g. --output-tokens 32`);
   }
@@ -173,6 +187,11 @@ export function validateSimulatorSettings(s: Partial<SimulatorSettings>): string
 // Output text: one word per token, as a tokenizer would stream it.
 const TOKENS = ' The quick brown fox jumps over the lazy dog while a small model streams tokens back to its client'.split(/(?= )/);
 const TOKENS_JSON = TOKENS.map((t) => JSON.stringify(t));
+
+/** Token `i` of a job's answer: its scripted word, or filler text. */
+function tokenText(job: Job, i: number): string {
+  return job.words === null ? TOKENS[i % TOKENS.length]! : (job.words[i % Math.max(job.words.length, 1)] ?? '');
+}
 
 /** Routes the simulator serves, as vLLM's instrumentator names them in `http_requests_total{handler}`. */
 const ROUTES = new Set(['/v1/models', '/v1/chat/completions', '/v1/completions']);
@@ -207,6 +226,11 @@ interface Job {
   readonly outputTokens: number;
   /** How the engine ends the request: `stop` (the last token is the EOS, no text), `length` or `abort`. */
   readonly finishReason: 'stop' | 'length' | typeof ABORTED_REASON;
+  /** A scripted reply's tokens; null streams filler text. */
+  readonly words: readonly string[] | null;
+  /** This request's lognormal jitter factors (1 without jitter). */
+  readonly ttftFactor: number;
+  readonly itlFactor: number;
   readonly fault: FaultKind | null;
   readonly id: string;
   readonly requestId: string | undefined;
@@ -317,6 +341,8 @@ export class Simulator {
   /** One prefix cache per served base model (each is its own engine). */
   private readonly prefixCaches = new Map<string, PrefixCache>();
   private readonly random: Random;
+  private readonly jitterRandom: Random;
+  private readonly script: Script;
   private readonly jobs = new Set<Job>();
   private readonly queue: Job[] = [];
   private readonly timingsById = new Map<string, SimTiming>();
@@ -345,6 +371,7 @@ export class Simulator {
       itlMs: opts.itlMs ?? BENCH_DEFAULTS.sim.itlMs,
       outputTokens: opts.outputTokens ?? BENCH_DEFAULTS.sim.outputTokens,
       maxRunning: opts.maxRunning ?? null,
+      jitter: opts.jitter ?? 0,
       faults: { error: 0, malformed: 0, cut: 0, stall: 0, abort: 0, ...opts.faults },
     };
     const problems = validateSimulatorSettings(this.current);
@@ -362,12 +389,16 @@ export class Simulator {
       }
       this.parents.set(a.name, a.parent);
     }
+    problems.push(...validateScript(opts.script ?? {}, this.models));
     if (problems.length > 0) throw usageErrors(problems);
     for (const m of this.models) this.parents.set(m, m);
     this.metrics = new SimMetrics(this.maxModelLen);
     const cache = BENCH_DEFAULTS.sim.prefixCache;
     for (const m of this.models) this.prefixCaches.set(m, new PrefixCache(cache.blockTokens, cache.capacityBlocks));
     this.random = seededRandom(opts.seed ?? BENCH_DEFAULTS.sim.seed);
+    // Its own stream, so jitter leaves the fault draws of a seed as they were.
+    this.jitterRandom = seededRandom((opts.seed ?? BENCH_DEFAULTS.sim.seed) ^ 0x5bd1e995);
+    this.script = new Script(opts.script ?? {});
   }
 
   /** `http://host:port` once started. */
@@ -400,7 +431,14 @@ export class Simulator {
   }
 
   stats(): SimulatorStats {
-    return { ...this.counters, running: this.running, waiting: this.queue.length, injected: { ...this.injected }, rejected: { ...this.rejected } };
+    return {
+      ...this.counters,
+      running: this.running,
+      waiting: this.queue.length,
+      injected: { ...this.injected },
+      rejected: { ...this.rejected },
+      judge: this.script.judgeStats(),
+    };
   }
 
   /** Server-side timings by `x-request-id`, with recordTimings. */
@@ -673,9 +711,14 @@ export class Simulator {
     // vLLM's default max_tokens is what the context leaves after the prompt.
     const maxTokens = Math.min(v.requested ?? Infinity, v.maxModelLen - promptTokens);
     const minTokens = intField(body, 'min_tokens') ?? 0;
-    const natural = body.ignore_eos === true ? maxTokens : this.current.outputTokens;
-    const outputTokens = Math.max(Math.min(natural, maxTokens), Math.min(minTokens, maxTokens), 1);
     const requestId = typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'] : undefined;
+    const reply = this.script.reply(v.model, body, requestId);
+    const words = reply === undefined ? null : replyTokens(reply.text);
+    // A scripted reply ends with an EOS token after its words, unless it is cut at the limit.
+    const scripted = words === null ? this.current.outputTokens : reply!.truncated ? Math.min(words.length, maxTokens) : words.length + 1;
+    const natural = body.ignore_eos === true ? maxTokens : scripted;
+    const outputTokens = Math.max(Math.min(natural, maxTokens), Math.min(minTokens, maxTokens), 1);
+    const [ttftFactor, itlFactor] = this.jitterFactors();
     this.counters.requests++;
     return {
       model: v.model,
@@ -688,7 +731,10 @@ export class Simulator {
       blockKeys: this.current.prefixCaching ? blockKeys(v.tokens, BENCH_DEFAULTS.sim.prefixCache.blockTokens, v.model) : [],
       prefillMs: 0,
       outputTokens,
-      finishReason: outputTokens >= maxTokens ? 'length' : 'stop',
+      finishReason: outputTokens >= maxTokens || reply?.truncated === true ? 'length' : 'stop',
+      words,
+      ttftFactor,
+      itlFactor,
       fault: this.drawFault(),
       id: `${endpoint === 'chat' ? 'chatcmpl' : 'cmpl'}-${requestId ?? this.counters.requests}`,
       requestId,
@@ -722,6 +768,14 @@ export class Simulator {
     this.drainQueue();
   }
 
+  /** Lognormal factors with mean 1 for this request's TTFT and ITL. */
+  private jitterFactors(): [number, number] {
+    const sigma = this.current.jitter;
+    if (sigma === 0) return [1, 1];
+    const factor = () => Math.exp(sigma * normal(this.jitterRandom) - (sigma * sigma) / 2);
+    return [factor(), factor()];
+  }
+
   private drawFault(): FaultKind | null {
     const f = this.current.faults;
     if (f.error + f.malformed + f.cut + f.stall + f.abort === 0) return null;
@@ -745,7 +799,7 @@ export class Simulator {
     this.metrics.add(job.base, 'requestsWaiting', -1);
     this.metrics.add(job.base, 'requestsRunning', 1);
     this.metrics.add(job.base, 'promptTokens', job.promptTokens);
-    job.prefillMs = this.current.ttftMs + this.current.prefillMsPerToken * (job.promptTokens - this.lookUpPrefix(job));
+    job.prefillMs = this.current.ttftMs * job.ttftFactor + this.current.prefillMsPerToken * (job.promptTokens - this.lookUpPrefix(job));
     this.metrics.set(job.base, 'kvCacheUsage', Math.min(this.running / (this.current.maxRunning ?? 256), 1));
     if (job.stream) {
       // Tokens go to the socket as ready-made chunked frames: one write each, instead of
@@ -774,7 +828,7 @@ export class Simulator {
 
   /** When the job's next token is due, on the absolute schedule start + prefill + i × ITL. */
   private nextDueMs(job: Job): number {
-    return job.startMs + job.prefillMs + job.emitted * this.current.itlMs;
+    return job.startMs + job.prefillMs + job.emitted * this.current.itlMs * job.itlFactor;
   }
 
   private schedule(job: Job): void {
@@ -825,13 +879,13 @@ export class Simulator {
       }
       if (last) {
         // The last output carries finish_reason and stop_reason; an EOS adds no text.
-        const text = job.finishReason === 'stop' ? '' : TOKENS[i % TOKENS.length]!;
+        const text = job.finishReason === 'stop' ? '' : tokenText(job, i);
         const frame = job.endpoint === 'chat' ? this.chunk(job, { content: text }, job.finishReason, null) : this.chunk(job, text, job.finishReason, null);
         this.write(job, frame);
       } else {
         const tail =
           job.endpoint === 'chat' ? '},"logprobs":null,"finish_reason":null}]}\n\n' : ',"logprobs":null,"finish_reason":null,"stop_reason":null}]}\n\n';
-        this.write(job, job.tokenPrefix + TOKENS_JSON[i % TOKENS.length]! + tail);
+        this.write(job, job.tokenPrefix + (job.words === null ? TOKENS_JSON[i % TOKENS.length]! : JSON.stringify(tokenText(job, i))) + tail);
       }
       if (job.fault === 'malformed' && i === 0) job.res.write('data: {"id": "broken\n\n');
     }
@@ -882,7 +936,7 @@ export class Simulator {
       } else {
         let text = '';
         const words = reason === 'stop' ? tokens - 1 : tokens;
-        for (let i = 0; i < words; i++) text += TOKENS[i % TOKENS.length];
+        for (let i = 0; i < words; i++) text += tokenText(job, i);
         const choice =
           job.endpoint === 'chat'
             ? { index: 0, message: { role: 'assistant', content: text, tool_calls: [] }, logprobs: null, finish_reason: reason, stop_reason: null }
