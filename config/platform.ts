@@ -56,6 +56,8 @@ import {
 import { PROJECT, isEncrypted, splitConfigKeys, stackFileConfig } from './keys';
 import { vllmVersionProblems } from './vllm-version';
 import { checkGateway, gatewaySchema } from './gateway';
+import { benchSchema } from './bench';
+import { tracingSchema } from './tracing';
 
 export { PROJECT } from './keys';
 
@@ -446,6 +448,10 @@ export const platformSchema = z.strictObject({
   pricing: pricing.prefault({}),
   /** The front door (config/gateway.ts). */
   gateway: gatewaySchema.prefault({}),
+  /** The llm-bench load workers (config/bench.ts). */
+  bench: benchSchema.prefault({}),
+  /** The OpenTelemetry Collector and vLLM's traces (config/tracing.ts). */
+  tracing: tracingSchema.prefault({}),
 });
 
 type RawConfig = z.output<typeof platformSchema>;
