@@ -176,6 +176,28 @@ export const settingsSchema = z.object({
 });
 export type LoadSettings = z.infer<typeof settingsSchema>;
 
+/** The workers of a distributed run, as the coordinator saw them. */
+export const distributedSchema = z.object({
+  runId: z.string(),
+  workers: z.int().positive(),
+  /** Workers whose report was merged, by index. */
+  reported: z.array(
+    z.object({
+      index: z.int().nonnegative(),
+      requests: z.int().nonnegative(),
+      succeeded: z.int().nonnegative(),
+      failed: z.int().nonnegative(),
+      /** How long after the barrier the worker started sending. */
+      startLagMs: z.number().nonnegative(),
+      /** Why the worker's load stopped itself. */
+      aborted: z.string().optional(),
+    }),
+  ),
+  /** Workers with no report (failed, never started, or printed something else). */
+  failed: z.array(z.object({ index: z.int().nonnegative(), problem: z.string() })),
+});
+export type DistributedRun = z.infer<typeof distributedSchema>;
+
 export const loadResultSchema = z.object({
   ...envelopeSchema('load'),
   settings: settingsSchema,
@@ -194,6 +216,8 @@ export const loadResultSchema = z.object({
   }),
   /** Encoded histograms of every latency (added in 0.2 of the tool; schemaVersion 1 files may lack them). */
   histograms: latencyHistogramsSchema.optional(),
+  /** Set when the load ran as N workers (`load --workers N`): who reported what, and who did not. */
+  distributed: distributedSchema.optional(),
   definitions: z.record(z.string(), z.string()),
 });
 export type LoadResult = z.infer<typeof loadResultSchema>;

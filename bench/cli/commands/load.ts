@@ -12,7 +12,9 @@ export function loadCommand(io: CliIo, exit: ExitSink): Command {
     .description('send load (closed loop with --concurrency, open loop with --rate) and gate on thresholds')
     .option('--concurrency <n>', 'closed loop: n users, each sends when its last request ends', number('--concurrency'))
     .option('--rate <r>', 'open loop: r requests per second, Poisson arrivals', number('--rate'))
-    .option('--burstiness <b>', `gamma shape of open-loop arrivals: 1 Poisson, < 1 burstier (default ${BENCH_DEFAULTS.burstiness})`, number('--burstiness'));
+    .option('--burstiness <b>', `gamma shape of open-loop arrivals: 1 Poisson, < 1 burstier (default ${BENCH_DEFAULTS.burstiness})`, number('--burstiness'))
+    .option('--workers <n>', 'split the load over n worker processes (users or rate / n each) and merge their histograms into one result', number('--workers'))
+    .option('--otlp-endpoint <url>', 'export one OpenTelemetry span per request over OTLP/HTTP, e.g. http://127.0.0.1:4318');
   return withConventions(
     addRunFlags(cmd)
       .addHelpText(
