@@ -496,6 +496,7 @@ const FLAG_OWNERS: Readonly<Record<string, string>> = {
   '--max-lora-rank': 'models.lora.maxLoraRank',
   '--lora-modules': 'models.lora.adapters',
   '--shutdown-timeout': '<p>.shutdownTimeoutSec',
+  '--otlp-traces-endpoint': 'tracing.enabled (the platform\'s OpenTelemetry Collector)',
 };
 
 /** Flags the construct owns; passing them in extraArgs would fight the typed settings. */

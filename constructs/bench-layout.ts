@@ -85,6 +85,11 @@ export interface LoadWorkerJobProps {
   readonly memoryGiB: number;
   /** The Job's deadline: past it, pods still running are stopped and the Job fails. */
   readonly activeDeadlineSeconds: number;
+  /**
+   * Create the Job without running it (a template in a GitOps repository: unsuspend it to run).
+   * @default false
+   */
+  readonly suspend?: boolean;
 }
 
 /**
@@ -102,6 +107,7 @@ export function loadWorkerJob(p: LoadWorkerJobProps): PlainObject {
     kind: 'Job',
     metadata: { name: p.name, namespace: p.namespace, labels },
     spec: {
+      ...(p.suspend === true && { suspend: true }),
       completionMode: 'Indexed',
       completions: p.workers,
       parallelism: p.workers,

@@ -7,7 +7,7 @@
  */
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { COORDINATOR_ROLE, COORDINATOR_RULES, COORDINATOR_SERVICE_ACCOUNT, WORKER_SERVICE_ACCOUNT, workerLabels } from './bench-layout';
+import { COORDINATOR_ROLE, COORDINATOR_RULES, COORDINATOR_SERVICE_ACCOUNT, WORKER_SERVICE_ACCOUNT } from './bench-layout';
 import {
   ExternalSecret,
   ExternalSecretSpecSecretStoreRefKind,
@@ -37,6 +37,15 @@ export interface BenchNamespaceProps {
 const port = (n: number, protocol = 'TCP') => ({ port: k8s.IntOrString.fromNumber(n), protocol });
 const inNamespace = (ns: string) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } });
 
+/** Where llm-bench pods may connect: DNS, the models' port and, with tracing on, the collector. */
+export function benchEgress(p: Pick<BenchNamespaceProps, 'modelNamespace' | 'modelPort' | 'collector'>): k8s.NetworkPolicyEgressRule[] {
+  return [
+    { to: [{ ...inNamespace('kube-system'), podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }], ports: [port(53, 'UDP'), port(53)] },
+    { to: [inNamespace(p.modelNamespace)], ports: [port(p.modelPort)] },
+    ...(p.collector ? [{ to: [inNamespace(p.collector.namespace)], ports: [port(p.collector.port)] }] : []),
+  ];
+}
+
 export class BenchNamespace extends Construct {
   readonly namespace: k8s.KubeNamespace;
 
@@ -63,22 +72,11 @@ export class BenchNamespace extends Construct {
       spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
     });
 
-    // Workers serve nothing; they call DNS, the models and, with tracing on, the collector.
-    new k8s.KubeNetworkPolicy(this, 'WorkerNetworkPolicy', {
-      metadata: metadata('llm-bench-load-worker'),
-      spec: {
-        podSelector: { matchLabels: workerLabels() },
-        policyTypes: ['Ingress', 'Egress'],
-        ingress: [],
-        egress: [
-          {
-            to: [{ ...inNamespace('kube-system'), podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
-            ports: [port(53, 'UDP'), port(53)],
-          },
-          { to: [inNamespace(props.modelNamespace)], ports: [port(props.modelPort)] },
-          ...(props.collector ? [{ to: [inNamespace(props.collector.namespace)], ports: [port(props.collector.port)] }] : []),
-        ],
-      },
+    // Every pod here is llm-bench (load workers, a coordinator): none serves anything. One policy for
+    // the namespace, so it holds for the worker Jobs each run creates through the API too.
+    new k8s.KubeNetworkPolicy(this, 'BenchEgress', {
+      metadata: metadata('llm-bench-egress'),
+      spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'], ingress: [], egress: benchEgress(props) },
     });
 
     new k8s.KubeServiceAccount(this, 'WorkerServiceAccount', {

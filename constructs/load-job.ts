@@ -6,17 +6,33 @@
  * and collect with `llm-bench collect`.
  */
 import { ApiObject } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { loadWorkerJob, type LoadWorkerJobProps } from './bench-layout';
+import { loadWorkerJob, type LoadWorkerJobProps as JobProps, RUN_LABEL, workerLabels } from './bench-layout';
+import { benchEgress, type BenchNamespaceProps } from './bench-namespace';
 
-export type { LoadWorkerJobProps } from './bench-layout';
+export interface LoadWorkerJobProps extends JobProps {
+  /** Where the workers may connect (the bench namespace's egress), for the Job's own NetworkPolicy. */
+  readonly egress: Pick<BenchNamespaceProps, 'modelNamespace' | 'modelPort' | 'collector'>;
+}
 
 export class LoadWorkerJob extends Construct {
   readonly job: ApiObject;
 
   constructor(scope: Construct, id: string, props: LoadWorkerJobProps) {
     super(scope, id);
-    const { apiVersion, kind, metadata, ...rest } = loadWorkerJob(props);
+    const { egress, ...jobProps } = props;
+    const { apiVersion, kind, metadata, ...rest } = loadWorkerJob(jobProps);
     this.job = new ApiObject(this, 'Resource', { apiVersion, kind, metadata: { ...metadata }, ...rest });
+    // The namespace-wide policy covers the pods too; this one is the Job's own, named after it.
+    new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
+      metadata: { name: props.name, namespace: props.namespace, labels: workerLabels() },
+      spec: {
+        podSelector: { matchLabels: { ...workerLabels(), [RUN_LABEL]: props.runId } },
+        policyTypes: ['Ingress', 'Egress'],
+        ingress: [],
+        egress: benchEgress(egress),
+      },
+    });
   }
 }
