@@ -79,6 +79,13 @@ describe('the bench charts', () => {
       const args: string[] = [...(vllm.command ?? []), ...(vllm.args ?? [])];
       expect(args[args.indexOf('--otlp-traces-endpoint') + 1]).toBe('grpc://otel-collector.opentelemetry.svc:4317');
     }
+    for (const m of c.enabledModels) {
+      const np = find(objects, 'NetworkPolicy', m.name);
+      expect(np.spec.egress).toContainEqual({
+        to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'opentelemetry' } } }],
+        ports: [{ port: 4317, protocol: 'TCP' }],
+      });
+    }
   });
 
   it('leave out the Job without an image, and tracing without tracing.enabled', () => {
