@@ -16,7 +16,7 @@ import type { ModelConfig, PlatformConfig } from '../config/platform';
 import type { WorkerSpec } from '../bench/distributed/spec';
 import { BENCH_DEFAULTS } from '../bench/defaults';
 import { OTLP_PORTS } from '../facts/otel';
-import { cachedImage } from '../constructs/image-cache';
+import { cachedImage, imageRegistryOf, PULL_THROUGH_UPSTREAMS } from '../constructs/image-cache';
 
 /** Chart (and file) of the bench namespace's objects. */
 export const BENCH_CHART = 'bench';
@@ -60,6 +60,15 @@ export function benchLoadSpec(c: PlatformConfig, m: ModelConfig): WorkerSpec {
   };
 }
 
+/**
+ * The llm-bench image as the pods pull it: through the ECR pull-through cache when it is on and the
+ * image's registry is one the cache serves (as platform-chart.ts pulledImage does); as named when
+ * it is not, the usual case: CI pushes the image to the account's own registry.
+ */
+export function benchImage(c: PlatformConfig, ref: string): string {
+  return c.imageCache.enabled && PULL_THROUGH_UPSTREAMS[imageRegistryOf(ref)] ? cachedImage(ref, c.imageCache.registry!) : ref;
+}
+
 /** Adds the bench charts of `c` to `app`. */
 export function addBenchCharts(app: Construct, c: PlatformConfig): void {
   const w = c.workloads;
@@ -84,8 +93,7 @@ export function addBenchCharts(app: Construct, c: PlatformConfig): void {
   new LoadWorkerJob(load, 'Job', {
     name: BENCH_LOAD_JOB,
     namespace: w.benchNamespace,
-    // Through the ECR pull-through cache when it is on (as platform-chart.ts pulledImage does).
-    image: c.imageCache.enabled ? cachedImage(c.bench.image, c.imageCache.registry!) : c.bench.image,
+    image: benchImage(c, c.bench.image),
     workers: spec.workers,
     spec: JSON.stringify(spec),
     runId: spec.runId,

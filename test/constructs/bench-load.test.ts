@@ -11,7 +11,7 @@ import { parseEnvironmentText } from '../../config/platform';
 import { BENCH_UID, COORDINATOR_RULES, WORKER_COMMAND, WORKER_SPEC_ENV } from '../../constructs/bench-layout';
 import { evaluateK8sRules } from '../../policy/k8s';
 import { renderManifests } from '../../stacks/manifests';
-import { BENCH_LOAD_JOB } from '../../stacks/bench-chart';
+import { BENCH_LOAD_JOB, benchImage } from '../../stacks/bench-chart';
 import { PROJECT_ROOT } from '../../stacks/synthesize';
 import { find } from '../support/manifests';
 import { validateObject } from '../support/schemas';
@@ -95,5 +95,16 @@ describe('the bench charts', () => {
     const egress = find(plain, 'NetworkPolicy', 'llm-bench-egress');
     expect(JSON.stringify(egress)).not.toContain('opentelemetry');
     expect(JSON.stringify(plain)).not.toContain('--otlp-traces-endpoint');
+  });
+});
+
+describe('the llm-bench image', () => {
+  const cached = { ...devWith(''), imageCache: { enabled: true, registry: '123456789012.dkr.ecr.us-east-1.amazonaws.com' } } as Parameters<typeof benchImage>[0];
+
+  it('is pulled through the cache when its registry is one the cache serves, and as named otherwise', () => {
+    expect(benchImage(cached, 'quay.io/example/llm-bench:0.1.0')).toBe('123456789012.dkr.ecr.us-east-1.amazonaws.com/quay/example/llm-bench:0.1.0');
+    expect(benchImage(cached, '123456789012.dkr.ecr.us-east-1.amazonaws.com/llm-bench:0.1.0')).toBe('123456789012.dkr.ecr.us-east-1.amazonaws.com/llm-bench:0.1.0');
+    expect(benchImage(cached, IMAGE)).toBe(IMAGE);
+    expect(benchImage(devWith(''), 'quay.io/example/llm-bench:0.1.0')).toBe('quay.io/example/llm-bench:0.1.0');
   });
 });
