@@ -176,6 +176,17 @@ export const settingsSchema = z.object({
 });
 export type LoadSettings = z.infer<typeof settingsSchema>;
 
+/** One of the slowest requests of a run, with the trace id its `traceparent` carried. */
+export const slowRequestSchema = z.object({
+  requestId: z.string(),
+  /** W3C trace id (32 hex): find the request's spans (client and server) in the tracing backend. */
+  traceId: z.string().optional(),
+  outcome: z.enum(['success', 'failure']),
+  e2eMs: num,
+  ttftMs: nullableNum,
+});
+export type SlowRequest = z.infer<typeof slowRequestSchema>;
+
 /** The workers of a distributed run, as the coordinator saw them. */
 export const distributedSchema = z.object({
   runId: z.string(),
@@ -216,6 +227,8 @@ export const loadResultSchema = z.object({
   }),
   /** Encoded histograms of every latency (added in 0.2 of the tool; schemaVersion 1 files may lack them). */
   histograms: latencyHistogramsSchema.optional(),
+  /** The slowest finished requests (by E2E, slowest first), each with its trace id. */
+  slowest: z.array(slowRequestSchema).optional(),
   /** Set when the load ran as N workers (`load --workers N`): who reported what, and who did not. */
   distributed: distributedSchema.optional(),
   definitions: z.record(z.string(), z.string()),

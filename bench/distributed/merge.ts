@@ -10,6 +10,7 @@
  */
 import { BENCH_DEFAULTS } from '../defaults';
 import { METRIC_DEFINITIONS } from '../definitions';
+import { keepSlowest } from '../load/collector';
 import { shortAnswers } from '../load/engine';
 import { LatencyHistogram, round3 } from '../load/stats';
 import { envelope, type LatencyHistograms, type LoadResult, type LoadSummary, type TimelineBucket } from '../result';
@@ -128,6 +129,7 @@ export function mergeWorkerReports(spec: WorkerSpec, startedAt: Date, reports: r
     short !== null && (t.metric === 'outputTokenThroughput' || t.metric === 'requestThroughput') ? { ...t, passed: false, note: short } : t,
   );
   const aborted = incompleteReason(spec, sorted, failures);
+  const slowest = keepSlowest([], sorted.flatMap((r) => r.slowest ?? []));
   const histograms: LatencyHistograms = { ttftMs: h.ttftMs.encode(), tpotMs: h.tpotMs.encode(), itlMs: h.itlMs.encode(), e2eMs: h.e2eMs.encode() };
   return {
     ...envelope('load', startedAt),
@@ -137,6 +139,7 @@ export function mergeWorkerReports(spec: WorkerSpec, startedAt: Date, reports: r
     ...(aborted !== null && { aborted: { reason: aborted } }),
     ...(short !== null && { warnings: [short] }),
     timeline: mergeTimelines(sorted),
+    ...(slowest.length > 0 && { slowest }),
     distributions: {
       ttftMs: h.ttftMs.distribution(),
       tpotMs: h.tpotMs.distribution(),

@@ -6,7 +6,7 @@
  * Kubernetes one from the pod's log.
  */
 import { z } from 'zod';
-import { latencyHistogramsSchema, settingsSchema, summarySchema, timelineBucketSchema, type LoadSettings } from '../result';
+import { latencyHistogramsSchema, settingsSchema, slowRequestSchema, summarySchema, timelineBucketSchema, type LoadSettings } from '../result';
 import type { LoadProfile } from '../load/schedule';
 
 export {
@@ -52,6 +52,8 @@ export const workerReportSchema = z.strictObject({
   summary: summarySchema,
   histograms: latencyHistogramsSchema,
   timeline: z.array(timelineBucketSchema),
+  /** The worker's slowest requests, with their trace ids. */
+  slowest: z.array(slowRequestSchema).optional(),
 });
 export type WorkerReport = z.infer<typeof workerReportSchema>;
 

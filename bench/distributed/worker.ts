@@ -73,5 +73,6 @@ export async function runWorker(spec: WorkerSpec, index: number, apiKey: string 
     // runLoad always encodes them; the field is optional only for files of older versions.
     histograms: result.histograms!,
     timeline: result.timeline,
+    ...(result.slowest !== undefined && { slowest: result.slowest }),
   };
 }

@@ -9,6 +9,8 @@ import { findReport, reportLine, shareOf, shardProblems, WORKER_PROTOCOL, type W
 import { Collector } from '../../../bench/load/collector';
 import { seededRandom } from '../../../bench/load/random';
 import { LatencyHistogram } from '../../../bench/load/stats';
+import { renderHtml } from '../../../bench/report/html';
+import { renderMarkdown } from '../../../bench/report/markdown';
 import type { LoadSettings } from '../../../bench/result';
 
 const settings: LoadSettings = {
@@ -32,10 +34,11 @@ function records(n: number): RequestRecord[] {
   return Array.from({ length: n }, (_, i): RequestRecord => {
     const startMs = rnd() * 9_000;
     const u = rnd();
-    if (u < 0.03) return { id: `r${i}`, outcome: 'cancelled', startMs, e2eMs: 5, itlMs: [], contentChunks: 0 };
+    const traceId = i.toString(16).padStart(32, '0');
+    if (u < 0.03) return { id: `r${i}`, outcome: 'cancelled', startMs, e2eMs: 5, itlMs: [], contentChunks: 0, traceId };
     if (u < 0.1) {
       const reason = u < 0.06 ? 'http_503' : 'stream_cut';
-      return { id: `r${i}`, outcome: 'failure', reason, message: `m-${reason}`, status: 503, startMs, e2eMs: 3 + rnd() * 50, itlMs: [], contentChunks: 0 };
+      return { id: `r${i}`, outcome: 'failure', reason, message: `m-${reason}`, status: 503, startMs, e2eMs: 3 + rnd() * 50, itlMs: [], contentChunks: 0, traceId };
     }
     const ttftMs = 20 + -Math.log(1 - rnd()) * 80;
     const tokens = 1 + Math.floor(rnd() * 60);
@@ -43,6 +46,7 @@ function records(n: number): RequestRecord[] {
     const lastTokenMs = ttftMs + itl.reduce((a, b) => a + b, 0);
     return {
       id: `r${i}`,
+      traceId,
       outcome: 'success',
       status: 200,
       startMs,
@@ -81,6 +85,7 @@ function report(index: number, rs: readonly RequestRecord[], durationSec: number
     summary: c.summary(durationSec),
     histograms: { ttftMs: c.ttft.encode(), tpotMs: c.tpot.encode(), itlMs: c.itl.encode(), e2eMs: c.e2e.encode() },
     timeline: c.timeline,
+    slowest: c.slowest,
   };
 }
 
@@ -133,6 +138,18 @@ describe('merging worker reports', () => {
       // Per-second percentiles are the highest worker's: never below the exact one.
       expect(b.e2eMs.p95 ?? 0).toBeGreaterThanOrEqual(r.e2eMs.p95 ?? 0);
     }
+  });
+
+  it('names the run’s slowest requests with their trace ids, as one collector would', () => {
+    expect(merged.slowest).toEqual(reference.slowest);
+    expect(merged.slowest).toHaveLength(5);
+    const slowestE2e = all.filter((r) => r.outcome !== 'cancelled').map((r) => r.e2eMs).sort((a, b) => b - a)[0]!;
+    expect(merged.slowest![0]!.e2eMs).toBeCloseTo(slowestE2e, 3);
+    for (const q of merged.slowest!) expect(q.traceId).toBe(Number(q.requestId.slice(1)).toString(16).padStart(32, '0'));
+    const q = merged.slowest![0]!;
+    expect(renderMarkdown(merged)).toContain(`| \`${q.requestId}\` | ${q.outcome} |`);
+    expect(renderMarkdown(merged)).toContain(`\`${q.traceId}\``);
+    expect(renderHtml(merged)).toContain(`<code>${q.traceId}</code>`);
   });
 
   it('evaluates the thresholds once, on the merged summary', () => {

@@ -129,6 +129,7 @@ describe('llm-bench load --workers 4 (local worker processes)', () => {
     expect(result.summary.outputTokens.total).toBe(800);
     expect(result.timeline.reduce((n, b) => n + b.completed, 0)).toBe(200);
     expect(result.thresholds).toMatchObject([{ expression: 'errorRate<0.01', value: 0, passed: true }]);
+    expect(result.slowest?.map((q) => q.traceId)).toEqual(expect.arrayContaining([expect.stringMatching(/^[0-9a-f]{32}$/)]));
   });
 
   it('refuses a split that leaves a worker idle, before starting any', async () => {
@@ -181,6 +182,10 @@ describe('tracing: --otlp-endpoint', () => {
       const sent = new Map([...carried()].filter(([t]) => !before.has(t)));
       expect(sent.size).toBe(40);
       expect(receiver.spans).toHaveLength(40);
+      // The report's slowest requests name the traces to look at.
+      const result = loadResultSchema.parse(JSON.parse(io.out()));
+      expect(result.slowest).toHaveLength(5);
+      for (const q of result.slowest!) expect(sent.has(q.traceId!)).toBe(true);
       expect(new Set(receiver.paths)).toEqual(new Set(['POST /v1/traces application/json']));
       for (const s of receiver.spans) {
         // The span is the request's client span: the server's spans have its id as their parent.
