@@ -4,6 +4,7 @@ import { type LoadOptions, type LoadRun, startLoad } from '../../load/engine';
 import type { LoadProfile } from '../../load/schedule';
 import { renderMarkdown } from '../../report/markdown';
 import { LOAD_RENDERERS } from '../../report/renderers';
+import type { WorkerLauncher } from '../../distributed/run';
 import type { LoadResult } from '../../result';
 import type { CliIo, ExitSink } from '../io';
 import { onInterrupt } from '../interrupt';
@@ -16,6 +17,35 @@ export interface LoadFlags extends RunFlags {
   readonly rate?: number;
   readonly workers?: number;
   readonly otlpEndpoint?: string;
+  readonly kubeconfig?: string;
+  readonly image?: string;
+  readonly benchNamespace?: string;
+  readonly apiKeySecret?: string;
+  readonly barrier?: number;
+}
+
+/** Flags that only mean something with --workers (and --kubeconfig), as problems when misused. */
+function workerFlagProblems(f: LoadFlags, problems: string[]): void {
+  const kubeOnly = [
+    ['--image', f.image],
+    ['--bench-namespace', f.benchNamespace],
+    ['--api-key-secret', f.apiKeySecret],
+  ] as const;
+  if (f.workers === undefined) {
+    for (const [flag, v] of [['--kubeconfig', f.kubeconfig], ['--barrier', f.barrier], ...kubeOnly] as const) {
+      if (v !== undefined) problems.push(`${flag} applies to a distributed run, got it without --workers; add --workers N or drop ${flag}`);
+    }
+    return;
+  }
+  if (f.kubeconfig === undefined) {
+    for (const [flag, v] of kubeOnly) if (v !== undefined) problems.push(`${flag} applies to workers in the cluster, got it without --kubeconfig; add --kubeconfig FILE or drop ${flag}`);
+  } else if (f.image === undefined) {
+    problems.push('--kubeconfig runs the workers from the llm-bench image, got no --image; pass --image <registry>/llm-bench:<version> (see Dockerfile)');
+  }
+  if (f.apiKeySecret !== undefined && !/^[a-z0-9.-]+:[A-Za-z0-9._-]+$/.test(f.apiKeySecret)) {
+    problems.push(`--api-key-secret must be <secret name>:<key>, got ${f.apiKeySecret}; pass e.g. --api-key-secret vllm-api-key:api-key`);
+  }
+  if (f.barrier !== undefined && !(f.barrier >= 0)) problems.push(`--barrier must be a number of seconds >= 0, got ${f.barrier}; pass e.g. --barrier 60`);
 }
 
 /** The profile `--concurrency` or `--rate` asks for, or null with the problem. */
@@ -88,17 +118,44 @@ async function loadHere(f: LoadFlags, io: CliIo, opts: LoadOptions): Promise<Loa
   }
 }
 
-/** The run as `--workers` local processes, each running `llm-bench worker`, merged into one result. */
+const barrierMs = (f: LoadFlags) => (f.barrier === undefined ? {} : { barrierMs: f.barrier * 1000 });
+
+/** Workers as local processes: this very program, started again as `worker` (the bin, or whatever script runs main()). */
+async function localLauncher(f: LoadFlags): Promise<WorkerLauncher> {
+  const { localWorkers } = await import('../../distributed/local');
+  return localWorkers({ command: [process.execPath, ...process.execArgv, process.argv[1] ?? '', 'worker'], ...barrierMs(f) });
+}
+
+/** Workers as the pods of an Indexed Job in the cluster `--kubeconfig` names. */
+async function kubeLauncher(f: LoadFlags, opts: LoadOptions): Promise<WorkerLauncher> {
+  const { kubeWorkers } = await import('../../distributed/kube');
+  const { KubeClient } = await import('../../kube/client');
+  const [name, key] = (f.apiKeySecret ?? 'vllm-api-key:api-key').split(':') as [string, string];
+  const perUser = opts.requests === undefined ? 0 : Math.ceil(opts.requests / (opts.profile.kind === 'concurrency' ? opts.profile.concurrency : 1));
+  const timeoutSec = opts.timeoutSec ?? BENCH_DEFAULTS.timeoutSec;
+  return kubeWorkers({
+    kube: KubeClient.connect({ kubeconfig: f.kubeconfig! }),
+    namespace: f.benchNamespace ?? 'llm-bench',
+    image: f.image!,
+    ...(opts.apiKey !== undefined && { apiKeySecret: { name, key } }),
+    // The run's own bound, twice over, plus time to schedule: past it Kubernetes stops the pods.
+    deadlineSec: Math.ceil(120 + 2 * (opts.durationSec ?? perUser * timeoutSec) + (f.barrier ?? 60)),
+    ...barrierMs(f),
+  });
+}
+
+/** The run as `--workers` workers (local processes, or the pods of an Indexed Job with --kubeconfig), merged into one result. */
 async function loadOnWorkers(f: LoadFlags & { workers: number }, io: CliIo, opts: LoadOptions): Promise<LoadResult> {
   const { runDistributedLoad } = await import('../../distributed/run');
-  const { localWorkers } = await import('../../distributed/local');
+  const launcher = f.kubeconfig === undefined ? await localLauncher(f) : await kubeLauncher(f, opts);
   const stop = new AbortController();
   const release = onInterrupt(io, { message: () => '\nstopping: workers finish their requests in flight\n', graceful: () => stop.abort() });
   try {
-    return await runDistributedLoad(opts, {
+    // In the cluster the URL is usually a Service this machine cannot reach: the workers' own
+    // requests show a wrong key or model (a rejected key stops each worker at once).
+    return await runDistributedLoad(f.kubeconfig === undefined ? opts : { ...opts, preflight: false }, {
       workers: f.workers,
-      // This very program, started again as a worker (the bin, or whatever script runs main()).
-      launcher: localWorkers({ command: [process.execPath, ...process.execArgv, process.argv[1] ?? '', 'worker'] }),
+      launcher,
       signal: stop.signal,
       ...(f.otlpEndpoint !== undefined && { otlpEndpoint: f.otlpEndpoint }),
     });
@@ -111,6 +168,7 @@ export async function loadAction(f: LoadFlags, io: CliIo, exit: ExitSink): Promi
   const problems = outputProblems(f);
   const profile = profileOf(f, problems);
   otlpProblems(f, problems);
+  workerFlagProblems(f, problems);
   const opts = await loadOptionsFrom(f, io, problems, profile);
   const result = f.workers === undefined ? await loadHere(f, io, opts) : await loadOnWorkers({ ...f, workers: f.workers }, io, opts);
   await writeLoadReports(result, f, io);
