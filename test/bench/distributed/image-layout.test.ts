@@ -6,13 +6,14 @@
  */
 import { spawn } from 'node:child_process';
 import { builtinModules } from 'node:module';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findReport, WORKER_PROTOCOL, type WorkerSpec } from '../../../bench/distributed/spec';
 import { type Simulator, startSimulator } from '../../../bench/sim/simulator';
 import { WORKER_COMMAND } from '../../../constructs/bench-layout';
+import { CHILD_DEADLINE_MS } from '../../support/deadlines';
+import { tempDir } from '../../support/temp';
 
 const root = join(import.meta.dirname, '../../..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
@@ -21,17 +22,14 @@ let sim: Simulator;
 let app: string;
 beforeAll(async () => {
   sim = await startSimulator({ port: 0, ttftMs: 2, itlMs: 1, models: ['m'] });
-  app = mkdtempSync(join(tmpdir(), 'llm-bench-image-'));
+  app = tempDir('llm-bench-image-');
   // COPY package.json package-lock.json; COPY --from=build /app/build/bench; COPY bench/bin
   for (const f of ['package.json', 'package-lock.json']) cpSync(join(root, f), join(app, f));
   cpSync(join(root, 'build', 'bench'), join(app, 'build', 'bench'), { recursive: true });
   cpSync(join(root, 'bench', 'bin'), join(app, 'bench', 'bin'), { recursive: true });
   symlinkSync(join(root, 'node_modules'), join(app, 'node_modules'), 'dir');
 });
-afterAll(async () => {
-  await sim.close();
-  rmSync(app, { recursive: true, force: true });
-});
+afterAll(() => sim.close());
 
 function jsFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
@@ -81,6 +79,7 @@ describe('the llm-bench image', () => {
     const out = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
       const child = spawn(process.execPath, [bin!, ...args], {
         cwd: app,
+        timeout: CHILD_DEADLINE_MS,
         env: { PATH: process.env.PATH, LLM_BENCH_WORKER_SPEC: JSON.stringify(spec), JOB_COMPLETION_INDEX: '1' },
       });
       let stdout = '';

@@ -17,11 +17,12 @@
  * pods stay Pending fails at its activeDeadlineSeconds. Every request needs the bearer token.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CHILD_DEADLINE_MS } from '../../support/deadlines';
+import { tempDir } from '../../support/temp';
 
 const TOKEN = 'job-double-token';
 
@@ -67,9 +68,9 @@ export class JobDouble {
     return this;
   }
 
-  /** A kubeconfig for the double (deleted by close()). */
+  /** A kubeconfig for the double (in a temp folder removed when the test file ends). */
   kubeconfig(namespace: string): string {
-    this.dir ??= mkdtempSync(join(tmpdir(), 'job-double-'));
+    this.dir ??= tempDir('job-double-');
     const file = join(this.dir, 'kubeconfig.yaml');
     writeFileSync(
       file,
@@ -101,7 +102,6 @@ export class JobDouble {
   }
 
   async close(): Promise<void> {
-    if (this.dir !== undefined) rmSync(this.dir, { recursive: true, force: true });
     await new Promise<void>((resolve) => {
       this.server?.closeAllConnections();
       this.server?.close(() => resolve());
@@ -176,7 +176,7 @@ export class JobDouble {
       const pod: Pod = { name: `${state.job.metadata.name}-${index}-x${index}`, index, phase: 'Running', log: '', created: new Date().toISOString() };
       state.pods.push(pod);
       running++;
-      const child = spawn(process.execPath, args, { env, cwd: this.opts.appDir });
+      const child = spawn(process.execPath, args, { env, cwd: this.opts.appDir, timeout: CHILD_DEADLINE_MS });
       child.stdout.on('data', (b: Buffer) => (pod.log += b.toString()));
       child.stderr.on('data', (b: Buffer) => (pod.log += b.toString()));
       child.on('close', (code) => {

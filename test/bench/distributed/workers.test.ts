@@ -17,6 +17,7 @@ import { LatencyHistogram } from '../../../bench/load/stats';
 import { loadResultSchema } from '../../../bench/result';
 import { type Simulator, startSimulator } from '../../../bench/sim/simulator';
 import { parseTraceparent } from '../../../bench/tracing/context';
+import { CHILD_DEADLINE_MS } from '../../support/deadlines';
 import { argv, memoryIo } from '../helpers';
 
 const bin = join(import.meta.dirname, '../../../bench/bin/llm-bench.mjs');
@@ -24,7 +25,7 @@ const bin = join(import.meta.dirname, '../../../bench/bin/llm-bench.mjs');
 /** Runs the executable; the simulator lives in this process, so the child runs asynchronously. */
 function run(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args]);
+    const child = spawn(process.execPath, [bin, ...args], { timeout: CHILD_DEADLINE_MS });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
