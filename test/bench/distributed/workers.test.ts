@@ -5,6 +5,7 @@
  * and span ids the request's `traceparent` carried (which the simulator recorded).
  */
 import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -18,6 +19,7 @@ import { loadResultSchema } from '../../../bench/result';
 import { type Simulator, startSimulator } from '../../../bench/sim/simulator';
 import { parseTraceparent } from '../../../bench/tracing/context';
 import { CHILD_DEADLINE_MS } from '../../support/deadlines';
+import { tempDir } from '../../support/temp';
 import { argv, memoryIo } from '../helpers';
 
 const bin = join(import.meta.dirname, '../../../bench/bin/llm-bench.mjs');
@@ -158,6 +160,19 @@ describe('llm-bench load --workers 4 (local worker processes)', () => {
     expect(result.summary.requests.total).toBe(30);
     expect(result.distributed!.failed).toEqual([{ index: 3, problem: 'was killed by SIGKILL' }]);
     expect(result.aborted?.reason).toBe('3 of 4 workers ran their share, so the load offered was less than asked: worker 3 was killed by SIGKILL');
+  });
+
+  it('runs postdeploy’s load test as workers with --load-workers', async () => {
+    const targets = join(tempDir('postdeploy-workers-'), 'targets.yaml');
+    writeFileSync(targets, `variants:\n  m: ${sim.url}\n`);
+    const r = await run('postdeploy', '--targets', targets, '--api-key', 'k', '--load-workers', '2', '--concurrency', '2', '--duration', '1', '--output-tokens', '2', '--json', '-');
+    expect(r.status).toBe(0);
+    const load = (JSON.parse(r.stdout) as { variants: { load: unknown }[] }).variants[0]!.load;
+    const result = loadResultSchema.parse(load);
+    expect(result.distributed!.workers).toBe(2);
+    expect(result.distributed!.failed).toEqual([]);
+    expect(result.distributed!.reported.reduce((n, w) => n + w.requests, 0)).toBe(result.summary.requests.total);
+    expect(result.summary.requests.total).toBeGreaterThan(0);
   });
 
   it('exits 2 when started as a worker without a spec', async () => {
