@@ -178,6 +178,39 @@ export const settingsSchema = z.object({
 });
 export type LoadSettings = z.infer<typeof settingsSchema>;
 
+/** One of the slowest requests of a run, with the trace id its `traceparent` carried. */
+export const slowRequestSchema = z.object({
+  requestId: z.string(),
+  /** W3C trace id (32 hex): find the request's spans (client and server) in the tracing backend. */
+  traceId: z.string().optional(),
+  outcome: z.enum(['success', 'failure']),
+  e2eMs: num,
+  ttftMs: nullableNum,
+});
+export type SlowRequest = z.infer<typeof slowRequestSchema>;
+
+/** The workers of a distributed run, as the coordinator saw them. */
+export const distributedSchema = z.object({
+  runId: z.string(),
+  workers: z.int().positive(),
+  /** Workers whose report was merged, by index. */
+  reported: z.array(
+    z.object({
+      index: z.int().nonnegative(),
+      requests: z.int().nonnegative(),
+      succeeded: z.int().nonnegative(),
+      failed: z.int().nonnegative(),
+      /** How long after the barrier the worker started sending. */
+      startLagMs: z.number().nonnegative(),
+      /** Why the worker's load stopped itself. */
+      aborted: z.string().optional(),
+    }),
+  ),
+  /** Workers with no report (failed, never started, or printed something else). */
+  failed: z.array(z.object({ index: z.int().nonnegative(), problem: z.string() })),
+});
+export type DistributedRun = z.infer<typeof distributedSchema>;
+
 export const loadResultSchema = z.object({
   ...envelopeSchema('load'),
   settings: settingsSchema,
@@ -200,6 +233,10 @@ export const loadResultSchema = z.object({
   cost: runCostSchema.optional(),
   /** The engine's own percentiles from vLLM's /metrics before and after the run (`load --server-metrics`). */
   serverMetrics: serverMetricsSchema.optional(),
+  /** The slowest finished requests (by E2E, slowest first), each with its trace id. */
+  slowest: z.array(slowRequestSchema).optional(),
+  /** Set when the load ran as N workers (`load --workers N`): who reported what, and who did not. */
+  distributed: distributedSchema.optional(),
   definitions: z.record(z.string(), z.string()),
 });
 export type LoadResult = z.infer<typeof loadResultSchema>;

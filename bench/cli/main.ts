@@ -24,6 +24,7 @@ import { rollbackCommand } from './commands/rollback';
 import { simCommand } from './commands/sim';
 import { smokeCommand } from './commands/smoke';
 import { sweepCommand } from './commands/sweep';
+import { workerCommand } from './commands/worker';
 import { type CliIo, type ExitSink, processIo, withConventions } from './io';
 
 /**
@@ -50,6 +51,7 @@ export function buildProgram(io: CliIo, exit: ExitSink): Command {
     .addCommand(evalCommand(io, exit))
     .addCommand(paretoCommand(io))
     .addCommand(registryCommand({ io }))
+    .addCommand(workerCommand(io, exit), { hidden: true })
     // Root options only before the subcommand, or llm-bench's own --version swallows `registry publish --version`.
     .enablePositionalOptions();
   return withConventions(program, io);

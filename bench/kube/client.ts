@@ -14,12 +14,14 @@ import {
   ApiException,
   AppsV1Api,
   AutoscalingV2Api,
+  BatchV1Api,
   CoreV1Api,
   CustomObjectsApi,
   DiscoveryV1Api,
   KubeConfig,
   type V1Deployment,
   type V1EndpointSlice,
+  type V1Job,
   type V1Pod,
   type V1ReplicaSet,
   type V1Service,
@@ -121,6 +123,7 @@ export class KubeClient {
   private readonly discovery: DiscoveryV1Api;
   private readonly autoscaling: AutoscalingV2Api;
   private readonly custom: CustomObjectsApi;
+  private readonly batch: BatchV1Api;
   private readonly timeoutMs: number;
 
   constructor(kc: KubeConfig, opts: { readonly requestTimeoutMs?: number } = {}) {
@@ -131,6 +134,7 @@ export class KubeClient {
     this.discovery = kc.makeApiClient(DiscoveryV1Api);
     this.autoscaling = kc.makeApiClient(AutoscalingV2Api);
     this.custom = kc.makeApiClient(CustomObjectsApi);
+    this.batch = kc.makeApiClient(BatchV1Api);
     this.timeoutMs = opts.requestTimeoutMs ?? 30_000;
   }
 
@@ -180,6 +184,26 @@ export class KubeClient {
 
   async listPods(namespace: string, labelSelector: string): Promise<V1Pod[]> {
     return (await this.must(`list pods in ${namespace} (${labelSelector})`, () => this.core.listNamespacedPod({ namespace, labelSelector }))).items;
+  }
+
+  /** Creates a Job from plain JSON (constructs/bench-layout.ts builds it). */
+  async createJob(namespace: string, body: object): Promise<void> {
+    const name = (body as { metadata?: { name?: string } }).metadata?.name ?? '';
+    await this.must(`create job ${namespace}/${name}`, () => this.batch.createNamespacedJob({ namespace, body }));
+  }
+
+  getJob(namespace: string, name: string): Promise<V1Job | null> {
+    return this.call(`get job ${namespace}/${name}`, () => this.batch.readNamespacedJob({ name, namespace }), true);
+  }
+
+  /** Deletes a Job and, in the background, its pods; a Job already gone is fine. */
+  async deleteJob(namespace: string, name: string): Promise<void> {
+    await this.call(`delete job ${namespace}/${name}`, () => this.batch.deleteNamespacedJob({ name, namespace, propagationPolicy: 'Background' }), true);
+  }
+
+  /** A container's log, or null when the pod is gone. */
+  getPodLog(namespace: string, pod: string, container: string): Promise<string | null> {
+    return this.call(`get log of pod ${namespace}/${pod}`, () => this.core.readNamespacedPodLog({ name: pod, namespace, container }), true);
   }
 
   getService(namespace: string, name: string): Promise<V1Service | null> {

@@ -333,6 +333,7 @@ export class LoadRun {
       ...(aborted !== null && { aborted: { reason: aborted } }),
       ...(short !== null && { warnings: [short] }),
       timeline: collector.timeline,
+      ...(collector.slowest.length > 0 && { slowest: collector.slowest }),
       distributions: {
         ttftMs: collector.ttft.distribution(),
         tpotMs: collector.tpot.distribution(),

@@ -55,6 +55,16 @@ export function renderHtml(r: LoadResult): string {
   }
   if (r.thresholds.length > 0) body.push('<h2>Thresholds</h2>', thresholdTable(r.thresholds));
   if (Object.keys(s.errors).length > 0) body.push('<h2>Errors</h2>', errorTable(s.errors, s.errorMessages));
+  if (r.slowest !== undefined && r.slowest.length > 0) {
+    body.push(
+      '<h2>Slowest requests</h2>',
+      table(
+        ['Request', 'Outcome', 'E2E (ms)', 'TTFT (ms)', 'Trace id'],
+        r.slowest.map((q) => [escapeXml(q.requestId), q.outcome, fmt(q.e2eMs), fmt(q.ttftMs), q.traceId === undefined ? '' : `<code>${escapeXml(q.traceId)}</code>`]),
+        [false, false, true, true, false],
+      ),
+    );
+  }
   const cdf = (key: (typeof LATENCY_ROWS)[number][0], label: string, color: string) =>
     lineChart({
       title: `${label} CDF`,

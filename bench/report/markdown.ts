@@ -88,6 +88,18 @@ export function renderMarkdown(r: LoadResult): string {
   if (reasons.length > 0) {
     out.push('### Errors', '', ...table(['Reason', 'Count', 'First message'], ['l', 'r', 'l'], reasons.map(([k, n]) => [`\`${k}\``, String(n), s.errorMessages[k] ?? ''])), '');
   }
+  if (r.slowest !== undefined && r.slowest.length > 0) {
+    out.push(
+      '### Slowest requests',
+      '',
+      ...table(
+        ['Request', 'Outcome', 'E2E (ms)', 'TTFT (ms)', 'Trace id'],
+        ['l', 'l', 'r', 'r', 'l'],
+        r.slowest.map((q) => [`\`${q.requestId}\``, q.outcome, fmt(q.e2eMs), fmt(q.ttftMs), q.traceId === undefined ? '' : `\`${q.traceId}\``]),
+      ),
+      '',
+    );
+  }
   if (s.usageMissing > 0) out.push(`> ${s.usageMissing} successful requests had no usage report; their output tokens were counted as content chunks.`, '');
   out.push('### Definitions', '', ...Object.entries(r.definitions).map(([k, v]) => `- **${k}**: ${v}`), '');
   return out.join('\n');

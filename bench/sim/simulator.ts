@@ -134,6 +134,8 @@ export interface SimTiming {
   readonly decodeMs?: number;
   /** Arrival → finished, as vLLM's E2E latency. */
   readonly e2eMs?: number;
+  /** The request's W3C `traceparent`, as vLLM would take it for its span's parent. */
+  readonly traceparent?: string;
 }
 
 /** `process.hrtime` in ms: a clock shared by all processes on the host. */
@@ -234,6 +236,7 @@ interface Job {
   readonly fault: FaultKind | null;
   readonly id: string;
   readonly requestId: string | undefined;
+  readonly traceparent: string | undefined;
   readonly arrivalMs: number;
   readonly res: http.ServerResponse;
   /** Everything of a token chunk before the token text: built once, as tokens are the hot path. */
@@ -738,6 +741,7 @@ export class Simulator {
       fault: this.drawFault(),
       id: `${endpoint === 'chat' ? 'chatcmpl' : 'cmpl'}-${requestId ?? this.counters.requests}`,
       requestId,
+      traceparent: typeof req.headers.traceparent === 'string' ? req.headers.traceparent : undefined,
       arrivalMs,
       res,
       tokenPrefix: '',
@@ -863,7 +867,8 @@ export class Simulator {
       if (this.opts.recordTimings === true && job.requestId !== undefined) {
         // One clock reading converts both performance.now() stamps to the shared monotonic clock.
         const offset = monotonicMs() - performance.now();
-        this.recordTiming(job.requestId, { ttftMs: now - job.arrivalMs, arrivedAtMs: job.arrivalMs + offset, firstTokenAtMs: now + offset });
+        const timing = { ttftMs: now - job.arrivalMs, arrivedAtMs: job.arrivalMs + offset, firstTokenAtMs: now + offset };
+        this.recordTiming(job.requestId, job.traceparent === undefined ? timing : { ...timing, traceparent: job.traceparent });
       }
     } else {
       this.metrics.observe(job.base, 'interTokenLatency', (now - job.lastTokenMs) / 1000);

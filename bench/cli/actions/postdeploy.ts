@@ -18,6 +18,8 @@ import {
 import type { Decisions } from '../../postdeploy/decide-result';
 import type { LoadResult } from '../../result';
 import { collectUsage, failOnProblems, UsageError } from '../../errors';
+import type { ServiceContract } from '../../../config/service-contract';
+import type { WorkerLauncher } from '../../distributed/run';
 import { loadEnvDefaults } from '../../postdeploy/env-file';
 import { runPostdeploy, worstExit } from '../../postdeploy/postdeploy';
 import { POSTDEPLOY_RENDERERS, renderPostdeployMarkdown } from '../../postdeploy/report';
@@ -62,6 +64,8 @@ export interface PostdeployFlags extends OutputFlags, RegistryFlags, FrontDoorFl
   readonly prometheusUrl?: string;
   readonly kubeconfig?: string;
   readonly context?: string;
+  readonly loadWorkers?: number;
+  readonly benchImage?: string;
   readonly namespace?: string;
   readonly pollMs?: number;
   readonly sampleMs?: number;
@@ -166,6 +170,32 @@ async function decideAfter(
   return { ...(d.baseline !== undefined && { baselineFile: d.baseline.file }), releases, evals, exitCode: decisionsExit(releases, evals) };
 }
 
+/**
+ * `--load-workers N`: the pods of an Indexed Job in the bench namespace when an llm-bench image is
+ * known (`--bench-image`, or the env file's `bench.image`), else N local worker processes.
+ */
+async function workerLauncher(f: PostdeployFlags, io: CliIo, env: ServiceContract | undefined, workers: number): Promise<{ workers: number; launcher: WorkerLauncher }> {
+  const image = f.benchImage ?? env?.bench.image;
+  if (image === undefined) {
+    const { localWorkers } = await import('../../distributed/local');
+    return { workers, launcher: localWorkers({ command: [process.execPath, ...process.execArgv, process.argv[1] ?? '', 'worker'] }) };
+  }
+  const { kubeWorkers } = await import('../../distributed/kube');
+  const durationSec = f.duration ?? POSTDEPLOY_DEFAULTS.postdeploy.loadDurationSec;
+  return {
+    workers,
+    launcher: kubeWorkers({
+      kube: kubeFrom(f, io),
+      namespace: env?.bench.namespace ?? 'llm-bench',
+      image,
+      ...(apiKeyFrom(f, io) !== undefined && { apiKeySecret: { name: 'vllm-api-key', key: 'api-key' } }),
+      ...(env !== undefined && { cpu: env.bench.workerCpu, memoryGiB: env.bench.workerMemoryGiB }),
+      // The load's own length, twice over, plus time to schedule and pull the image.
+      deadlineSec: Math.ceil(180 + 2 * durationSec),
+    }),
+  };
+}
+
 export async function postdeployAction(f: PostdeployFlags, io: CliIo, exit: ExitSink, props: PostdeployCommandProps): Promise<void> {
   const problems = outputProblems(f);
   const urls = parseUrls(f.url, problems);
@@ -194,6 +224,7 @@ export async function postdeployAction(f: PostdeployFlags, io: CliIo, exit: Exit
   const kube = needsCluster ? kubeFrom(f, io) : undefined;
   const steps = stepProfiles({ ...(f.autoscaleConcurrency !== undefined && { concurrency: f.autoscaleConcurrency }), ...(f.autoscaleRate !== undefined && { rate: f.autoscaleRate }) });
   const apiKey = apiKeyFrom(f, io);
+  const loadWorkers = f.loadWorkers === undefined ? undefined : await workerLauncher(f, io, env, f.loadWorkers);
   const controller = new AbortController();
   const release = onInterrupt(io, stopCheck(controller));
   let result: PostdeployResult;
@@ -209,6 +240,7 @@ export async function postdeployAction(f: PostdeployFlags, io: CliIo, exit: Exit
       ...(f.seed !== undefined && { seed: f.seed }),
       ...(f.requestTimeout !== undefined && { requestTimeoutSec: f.requestTimeout }),
       ...(kube !== undefined && { kube: () => kube }),
+      ...(loadWorkers !== undefined && { loadWorkers }),
       resolveVersion: versionResolver(f, io, targets, props.createRegistry ?? awsRegistry),
       rollback: {
         restore: f.restore,

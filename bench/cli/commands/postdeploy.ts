@@ -40,6 +40,8 @@ export function postdeployCommand(io: CliIo, exit: ExitSink, props: PostdeployCo
     .option('--scale-up-limit-sec <s>', `gate (default ${d.autoscale.scaleUpLimitSec})`, number('--scale-up-limit-sec'))
     .option('--scale-down-limit-sec <s>', `gate (default ${d.autoscale.scaleDownLimitSec})`, number('--scale-down-limit-sec'))
     .option('--prometheus-url <url>', "read the autoscale queue from Prometheus (default: each variant's /metrics)")
+    .option('--load-workers <n>', 'run each load test as n workers merged into one result: pods of an Indexed Job with an llm-bench image (--bench-image or the env file), else local processes', number('--load-workers'))
+    .option('--bench-image <ref>', 'with --load-workers: the llm-bench image the worker pods run (default: the env file\'s bench.image)')
     .option('--kubeconfig <file>', 'kubeconfig (default: $KUBECONFIG, ~/.kube/config, then the in-cluster ServiceAccount)')
     .option('--context <name>', 'kubeconfig context')
     .option('--poll-ms <ms>', `how often to read the Kubernetes API (default ${d.pollMs})`, number('--poll-ms'))
