@@ -20,7 +20,10 @@ import {
 } from '../constructs/vllm-model';
 import { registryCachePath } from '../constructs/workload-layout';
 import type { LoraAdapter, ModelConfig, PlatformConfig } from '../config/platform';
-import { gpuHourPrice } from './cost/input';
+import { collectorGrpcEndpoint } from '../config/tracing';
+import { OTLP_PORTS } from '../facts/otel';
+import { gpuHourPrice } from './cost/gpu-hour';
+import { addBenchCharts } from './bench-chart';
 import { addGatewayChart, gatewayClientNamespaces } from './gateway-chart';
 
 /** Name of the chart (and file) holding the namespace-wide objects. */
@@ -153,6 +156,9 @@ export function modelProps(c: PlatformConfig, m: ModelConfig): VllmModelProps {
     monitoringLabels: w.monitoring.selectorLabels,
     monitoringNamespace: w.monitoring.namespace,
     clientNamespaces: [...w.clientNamespaces, w.benchNamespace, ...gatewayClientNamespaces(c)],
+    tracing: c.tracing.enabled
+      ? { otlpTracesEndpoint: collectorGrpcEndpoint(c.tracing), collectorNamespace: c.tracing.namespace, collectorPort: OTLP_PORTS.grpc }
+      : undefined,
   };
 }
 
@@ -178,6 +184,7 @@ export function addPlatformCharts(app: Construct, c: PlatformConfig): Map<string
     monitoringLabels: w.monitoring.selectorLabels,
     gpuPrice: gpuHourPrice(c),
     maxCostPer1MTokens: c.slo.maxCostPer1MTokens,
+    runbookBaseUrl: c.observability.runbookBaseUrl,
   });
   const models = new Map<string, VllmModel>();
   for (const m of c.enabledModels) {
@@ -185,9 +192,16 @@ export function addPlatformCharts(app: Construct, c: PlatformConfig): Map<string
     const props = modelProps(c, m);
     const model = new VllmModel(chart, 'Model', props);
     models.set(m.name, model);
-    new ModelObservability(chart, 'Observability', { ...props, model, environment: c.environment, slo: m.slo });
+    new ModelObservability(chart, 'Observability', {
+      ...props,
+      model,
+      environment: c.environment,
+      slo: m.slo,
+      runbookBaseUrl: c.observability.runbookBaseUrl,
+    });
   }
   addGatewayChart(app, c);
+  addBenchCharts(app, c);
   return models;
 }
 

@@ -4,7 +4,7 @@
  * SPOT against on-demand GPU nodes, utilization against cost, idle GPU hours).
  *
  * Prometheus knows no prices: the price of a GPU-hour comes from facts/prices.ts through the
- * environment's config (stacks/cost/input.ts) and is written into the rules as a number. Which
+ * environment's config (stacks/cost/gpu-hour.ts) and is written into the rules as a number. Which
  * GPU pods run on on-demand nodes comes from KUBE_STATE_METRICS.nodeLabels, whose capacity-type and
  * node-pool labels kube-state-metrics exports only when allow-listed ({@link nodeLabelsAllowlist},
  * set in infra/addons.ts). Without them every GPU is priced as the configured capacity type.
@@ -104,6 +104,8 @@ export interface CostAlertInputs {
   readonly environment: string;
   /** USD per 1M generated tokens (`slo.maxCostPer1MTokens`). */
   readonly maxCostPer1MTokens: number;
+  /** Where docs/runbooks is published (see {@link runbookUrl}). @default - links relative to the repository root */
+  readonly runbookBaseUrl?: string;
 }
 
 /** The alert on a model whose generated tokens cost more than its bound for an hour. */
@@ -122,7 +124,7 @@ export function costAlert(p: CostAlertInputs): AlertRule {
         `The GPUs of ${name} in ${p.sel.namespace} cost {{ $value | printf "%.2f" }} USD per 1M generated tokens ` +
         `(GPU-hour price × GPUs ÷ token rate), above slo.maxCostPer1MTokens ${usd} for ${COST_ALERT_FOR}: ` +
         'more GPUs than the traffic needs, or a slow engine.',
-      runbook_url: runbookUrl('VllmTokenCostHigh'),
+      runbook_url: runbookUrl('VllmTokenCostHigh', p.runbookBaseUrl),
     },
   };
 }
