@@ -10,7 +10,7 @@
 import { runAutoscale } from '../autoscale/autoscale';
 import { EXIT, RunError } from '../errors';
 import type { KubeClient } from '../kube/client';
-import { resultPassed, runLoad } from '../load/engine';
+import { resultPassed, runFailure, runLoad } from '../load/engine';
 import type { LoadProfile } from '../load/schedule';
 import { envelope } from '../result';
 import { rollbackPassed } from '../rollout/result';
@@ -90,7 +90,7 @@ function variantExit(v: Omit<VariantResult, 'exitCode'>): number {
   const codes: number[] = [];
   if (v.failures.length > 0) codes.push(EXIT.runFailed);
   if (v.smoke !== null && !v.smoke.passed) codes.push(EXIT.runFailed);
-  if (v.load !== null) codes.push(v.load.aborted !== undefined ? EXIT.runFailed : resultPassed(v.load) ? EXIT.ok : EXIT.thresholdCrossed);
+  if (v.load !== null) codes.push(runFailure(v.load) !== undefined ? EXIT.runFailed : resultPassed(v.load) ? EXIT.ok : EXIT.thresholdCrossed);
   for (const r of [v.rollback, v.restore]) if (r !== null) codes.push(r.aborted !== undefined ? EXIT.runFailed : rollbackPassed(r) ? EXIT.ok : EXIT.thresholdCrossed);
   if (v.autoscale !== null) codes.push(v.autoscale.aborted !== undefined ? EXIT.runFailed : autoscalePassed(v.autoscale) ? EXIT.ok : EXIT.thresholdCrossed);
   return worstExit(codes);

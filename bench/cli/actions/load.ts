@@ -1,6 +1,6 @@
 /** What `llm-bench load` does once its flags parse. */
 import { BENCH_DEFAULTS } from '../../defaults';
-import { type LoadRun, startLoad } from '../../load/engine';
+import { type LoadRun, runFailure, startLoad } from '../../load/engine';
 import type { LoadProfile } from '../../load/schedule';
 import { renderMarkdown } from '../../report/markdown';
 import { LOAD_RENDERERS } from '../../report/renderers';
@@ -69,5 +69,6 @@ export async function loadAction(f: LoadFlags, io: CliIo, exit: ExitSink): Promi
   }
   await writeLoadReports(result, f, io);
   for (const w of result.warnings ?? []) io.stderr(`warning: ${w}\n`);
-  exit.code = exitCodeOf({ aborted: result.aborted, checks: result.thresholds, checkName: 'thresholds', showValue: String }, io);
+  const failure = runFailure(result);
+  exit.code = exitCodeOf({ ...(failure !== undefined && { aborted: { reason: failure } }), checks: result.thresholds, checkName: 'thresholds', showValue: String }, io);
 }
