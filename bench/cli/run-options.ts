@@ -43,6 +43,7 @@ export async function loadOptionsFrom(f: RunFlags, io: CliIo, problems: string[]
     ...(f.timeout !== undefined && { timeoutSec: f.timeout }),
     ...(f.connectTimeout !== undefined && { connectTimeoutSec: f.connectTimeout }),
     ...(f.firstTokenTimeout !== undefined && { firstTokenTimeoutSec: f.firstTokenTimeout }),
+    ...(f.maxUnreachableSec !== undefined && { maxUnreachableSec: f.maxUnreachableSec }),
   };
   collectUsage(problems, () => resolveLoadOptions(opts));
   failOnProblems(problems);

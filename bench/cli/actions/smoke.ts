@@ -29,5 +29,7 @@ export async function smokeAction(f: SmokeFlags, io: CliIo, exit: ExitSink): Pro
   });
   await writeReports(result, f, SMOKE_RENDERERS, io);
   if (!toStdout(f)) io.stdout(formatSmoke(result));
+  const failed = result.checks.find((c) => c.status === 'fail');
+  if (failed !== undefined) io.stderr(`error: smoke check ${failed.name} failed: ${failed.reason}\n`);
   exit.code = result.passed ? EXIT.ok : EXIT.runFailed;
 }
