@@ -1,10 +1,11 @@
 /** Run flags → LoadOptions for `load` and `sweep`, with every problem collected. */
-import { collectUsage, failOnProblems, UsageError } from '../errors';
+import { collectUsage, UsageError } from '../errors';
 import { type LoadOptions, resolveLoadOptions } from '../load/engine';
 import { loadPromptset, type PromptSource } from '../load/prompts';
 import type { LoadProfile } from '../load/schedule';
 import { apiKeyFrom } from './flags';
 import type { CliIo } from './io';
+import { checkUsage } from './output';
 import type { RunFlags } from './run-flags';
 
 /**
@@ -46,7 +47,7 @@ export async function loadOptionsFrom(f: RunFlags, io: CliIo, problems: string[]
     ...(f.maxUnreachableSec !== undefined && { maxUnreachableSec: f.maxUnreachableSec }),
   };
   collectUsage(problems, () => resolveLoadOptions(opts));
-  failOnProblems(problems);
+  await checkUsage(f, problems);
   return opts;
 }
 

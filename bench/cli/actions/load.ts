@@ -7,7 +7,7 @@ import { LOAD_RENDERERS } from '../../report/renderers';
 import type { LoadResult } from '../../result';
 import type { CliIo, ExitSink } from '../io';
 import { onInterrupt } from '../interrupt';
-import { exitCodeOf, type OutputFlags, outputProblems, toStdout, writeReports } from '../output';
+import { exitCodeOf, type OutputFlags, outputProblems, toStdout, withOutputs, writeReports } from '../output';
 import type { RunFlags } from '../run-flags';
 import { loadOptionsFrom } from '../run-options';
 
@@ -43,11 +43,12 @@ function showProgress(run: LoadRun, io: CliIo, quiet: boolean): () => void {
 }
 
 /** Writes the reports of a load result and, unless stdout carries one, the Markdown summary. */
-export async function writeLoadReports(result: LoadResult, f: OutputFlags, io: CliIo): Promise<void> {
-  await writeReports(result, f, LOAD_RENDERERS, io);
+export async function writeLoadReports(result: LoadResult, f: OutputFlags, io: CliIo): Promise<boolean> {
+  const written = await writeReports(result, f, LOAD_RENDERERS, io);
   // A run that stopped before sending anything has no numbers worth a table: the error says it all.
   const nothingSent = result.aborted !== undefined && result.summary.requests.total === 0;
   if (!toStdout(f) && !nothingSent) io.stdout(renderMarkdown(result));
+  return written;
 }
 
 export async function loadAction(f: LoadFlags, io: CliIo, exit: ExitSink): Promise<void> {
@@ -67,8 +68,9 @@ export async function loadAction(f: LoadFlags, io: CliIo, exit: ExitSink): Promi
     release();
     clearProgress();
   }
-  await writeLoadReports(result, f, io);
+  const written = await writeLoadReports(result, f, io);
   for (const w of result.warnings ?? []) io.stderr(`warning: ${w}\n`);
   const failure = runFailure(result);
-  exit.code = exitCodeOf({ ...(failure !== undefined && { aborted: { reason: failure } }), checks: result.thresholds, checkName: 'thresholds', showValue: String }, io);
+  const code = exitCodeOf({ ...(failure !== undefined && { aborted: { reason: failure } }), checks: result.thresholds, checkName: 'thresholds', showValue: String }, io);
+  exit.code = withOutputs(code, written);
 }

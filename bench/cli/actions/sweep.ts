@@ -7,7 +7,7 @@ import type { LoadResult, SweepResult } from '../../result';
 import { runSweep } from '../../sweep';
 import type { CliIo, ExitSink } from '../io';
 import { onInterrupt } from '../interrupt';
-import { outputProblems, toStdout, writeReports } from '../output';
+import { outputProblems, toStdout, withOutputs, writeReports } from '../output';
 import type { RunFlags } from '../run-flags';
 import { loadOptionsFrom } from '../run-options';
 
@@ -53,7 +53,7 @@ export async function sweepAction(f: SweepFlags, io: CliIo, exit: ExitSink): Pro
   } finally {
     release();
   }
-  await writeReports(result, f, SWEEP_RENDERERS, io);
+  const written = await writeReports(result, f, SWEEP_RENDERERS, io);
   if (!toStdout(f)) io.stdout(renderSweepMarkdown(result));
   const failure = result.steps.map(runFailure).find((reason) => reason !== undefined);
   if (failure !== undefined) {
@@ -62,4 +62,5 @@ export async function sweepAction(f: SweepFlags, io: CliIo, exit: ExitSink): Pro
   } else {
     exit.code = result.best === null ? EXIT.thresholdCrossed : EXIT.ok;
   }
+  exit.code = withOutputs(exit.code, written);
 }
