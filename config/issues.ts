@@ -201,7 +201,13 @@ export function formatIssue(issue: z.core.$ZodIssue, knownKeysAt: (path: readonl
       const u = issue as z.core.$ZodIssueInvalidUnion & { discriminator?: string; options?: unknown[] };
       if (u.discriminator) {
         const value = input !== null && typeof input === 'object' ? (input as Record<string, unknown>)[u.discriminator] : input;
-        return [`${path} must be one of ${(u.options ?? []).map((v) => show(v)).join(', ')}, got ${show(value)}`];
+        // A misspelled discriminator key leaves the value missing: name the key that was meant.
+        const near =
+          value === undefined && input !== null && typeof input === 'object'
+            ? Object.keys(input).find((k) => closest(k, [u.discriminator!]) !== undefined)
+            : undefined;
+        const hint = near ? `; did you mean ${u.discriminator} instead of ${near}?` : '';
+        return [`${path} must be one of ${(u.options ?? []).map((v) => show(v)).join(', ')}, got ${show(value)}${hint}`];
       }
       const values = u.errors.flatMap((branch) => branch.flatMap((i) => (i.code === 'invalid_value' ? i.values : [])));
       if (values.length > 0 && values.length === u.errors.length) {

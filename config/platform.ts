@@ -15,7 +15,7 @@
  * (config/service-contract.ts) read one schema.
  */
 import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, posix } from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import {
@@ -28,7 +28,16 @@ import {
   type VariantId,
 } from '../constructs/catalog';
 import { GPU_INSTANCE_TYPES, NODE_RESERVE, gpuFloor, type GpuFloor } from '../constructs/hardware';
+import { PULL_THROUGH_UPSTREAMS, imageRegistryOf } from '../constructs/image-cache';
 import { canonicalVllmFlag, vllmFlagTargets } from '../constructs/vllm-flags';
+import { CACHE_MOUNT } from '../constructs/workload-layout';
+import {
+  EKS_CONTROL_PLANE_USD_PER_HOUR,
+  KUBERNETES_VERSIONS,
+  LATEST_KUBERNETES_VERSION,
+  eksVersion,
+  supportPhase,
+} from '../facts/eks';
 import { DNS1123_LABEL } from '../facts/kubernetes';
 import { DEFAULT_SPOT_DISCOUNT, PRICED_REGIONS } from '../facts/prices';
 import {
@@ -94,6 +103,20 @@ const NODE_MAX = {
 const cpuCores = z.number().positive().max(NODE_MAX.vcpu, 'the most vCPUs of any GPU instance type the platform knows');
 const memoryGiB = quantityGiB(NODE_MAX.memoryGiB, 'the most memory of any GPU instance type the platform knows');
 
+/** The retention periods CloudWatch Logs accepts, in days. */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+const logRetentionDays = z
+  .number()
+  .int()
+  .refine(
+    (d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d),
+    `must be a CloudWatch Logs retention period (${LOG_RETENTION_DAYS.join(', ')})`,
+  );
+
+const roleArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/.+$/, 'must be an IAM role or user ARN');
+
 const network = z.strictObject({
   /** VPC address range. */
   vpcCidr: cidr.default('10.0.0.0/16'),
@@ -101,16 +124,47 @@ const network = z.strictObject({
   availabilityZoneCount: z.number().int().min(2).max(3).default(2),
   /** One NAT gateway (cheap) or one per zone (no cross-zone dependency). */
   natGateways: z.enum(['single', 'perZone']).default('single'),
+  /** VPC flow logs (accepted and rejected traffic) to CloudWatch Logs. */
+  flowLogs: z
+    .strictObject({
+      /** @default - on in prod, off elsewhere */
+      enabled: z.boolean().optional(),
+      retentionDays: logRetentionDays.default(90),
+    })
+    .prefault({}),
 });
 
 const cluster = z.strictObject({
-  /** EKS Kubernetes version; must be one EKS still supports. */
-  kubernetesVersion: z.enum(['1.31', '1.32', '1.33', '1.34']).default('1.33'),
+  /** EKS Kubernetes version: one EKS still creates (facts/eks.ts); its support dates are checked against today. */
+  kubernetesVersion: z.enum(KUBERNETES_VERSIONS).default(LATEST_KUBERNETES_VERSION),
+  /**
+   * EKS upgrade policy. STANDARD: EKS upgrades the control plane when standard support ends (no
+   * extended-support charge). EXTENDED: the cluster may stay on its version for 12 more months
+   * at the extended-support price. Set explicitly: a cluster created through the API defaults to EXTENDED.
+   */
+  supportType: z.enum(['STANDARD', 'EXTENDED']).default('STANDARD'),
   /** CIDRs allowed to reach the public API endpoint; empty = private endpoint only. */
   publicAccessCidrs: z.array(cidr).default([]),
   /** IAM role ARNs granted cluster-admin through EKS access entries. */
   adminRoleArns: z.array(z.string().regex(/^arn:aws:iam::\d{12}:role\/.+$/, 'must be an IAM role ARN')).default([]),
+  /** Days the control-plane log group keeps its logs. */
+  logRetentionDays: logRetentionDays.default(90),
+  /** EKS deletion protection: the cluster cannot be deleted until it is turned off. @default - on in prod */
+  deletionProtection: z.boolean().optional(),
+  /**
+   * An SSM-managed host in a private subnet (no inbound ports, no SSH) that relays a Session
+   * Manager port forward to the private API endpoint. @default - on when the public endpoint is off
+   */
+  enableAccessHost: z.boolean().optional(),
+  /**
+   * Local port of such a port forward: the Kubernetes half of `pulumi up` then talks to
+   * https://127.0.0.1:<port> (with the endpoint's TLS name). @default - the endpoint directly
+   */
+  apiTunnelPort: z.number().int().min(1024).max(65535).optional(),
 });
+
+/** An EKS-optimized AMI release (`releaseVersion`): AL2023 `1.35.3-20260911`, Bottlerocket `1.50.0-1a2b3c4d`. */
+const amiReleaseVersion = z.string().regex(/^\d+\.\d+\.\d+-[0-9a-f]{8}$/, 'must be an EKS AMI release version like 1.35.3-20260911');
 
 const nodeGroupSize = {
   minSize: z.number().int().min(0),
@@ -125,11 +179,16 @@ const systemNodes = z.strictObject({
   maxSize: nodeGroupSize.maxSize.default(3),
   /** Encrypted gp3 root volume of each system node: images of the add-ons and their logs. */
   rootVolumeGiB: gp3SizeGiB(20).default(50),
+  /** Pin the AMI release. @default - the newest release for the cluster's minor (public SSM parameter) */
+  amiReleaseVersion: amiReleaseVersion.optional(),
 });
 
 const gpuNodes = z.strictObject({
-  /** Instance types for the GPU group; a mixed list is planned for its weakest member. */
-  instanceTypes: z.array(z.string()).min(1).default(['g4dn.xlarge']),
+  /**
+   * Instance types for the GPU groups; a mixed list is planned for its weakest member. Every
+   * single-T4 size that fits the budget: each extra type is another SPOT capacity pool per zone.
+   */
+  instanceTypes: z.array(z.string()).min(1).default(['g4dn.xlarge', 'g4dn.2xlarge']),
   capacityType: z.enum(['SPOT', 'ON_DEMAND']).default('SPOT'),
   /** EKS-optimized NVIDIA AMI: drivers and container toolkit preinstalled. */
   amiType: z.enum(['AL2023_x86_64_NVIDIA', 'BOTTLEROCKET_x86_64_NVIDIA']).default('AL2023_x86_64_NVIDIA'),
@@ -138,6 +197,8 @@ const gpuNodes = z.strictObject({
   maxSize: nodeGroupSize.maxSize.default(4),
   /** Root volume: the vLLM image alone is ~10 GB compressed. */
   rootVolumeGiB: gp3SizeGiB(60).default(100),
+  /** Pin the AMI release. @default - the newest release for the cluster's minor (public SSM parameter) */
+  amiReleaseVersion: amiReleaseVersion.optional(),
   /** An on-demand GPU group the autoscaler falls back to when SPOT capacity is gone. */
   onDemandFallback: z
     .strictObject({
@@ -153,12 +214,17 @@ const registry = z.strictObject({
   /** Pulumi `protect`: `pulumi destroy` refuses to delete the bucket and table. */
   protect: z.boolean().default(false),
   /**
-   * IAM roles or users allowed to assume the read-write publisher role (the CI job that uploads
-   * model versions). Empty: any principal of the account whose own IAM policy allows it.
+   * IAM roles or users allowed to assume the publisher role (the CI jobs that publish and promote
+   * model versions). Empty: no publisher role, and nobody but the break-glass role writes the registry.
    */
-  publisherPrincipalArns: z
-    .array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/.+$/, 'must be an IAM role or user ARN'))
-    .default([]),
+  publisherPrincipalArns: z.array(roleArn).default([]),
+  /**
+   * IAM roles or users allowed to assume the break-glass role, the only one that may delete or
+   * replace published versions. Empty: no such role; only the account root can lift the guards.
+   */
+  breakGlassPrincipalArns: z.array(roleArn).default([]),
+  /** S3 Object Lock (governance) retention of every object version written under models/. */
+  objectLockRetentionDays: positiveInt.default(365),
   /**
    * S3 bucket name (globally unique). Required when a model loads from the registry, so the
    * manifests can name it. @default - Pulumi generates a name
@@ -197,6 +263,69 @@ const secrets = z.strictObject({
   hfTokenName: z.string().min(1).default('llm-platform/hf-token'),
   apiKeyName: z.string().min(1).default('llm-platform/api-key'),
   refreshInterval: z.string().regex(/^\d+[smh]$/, 'must be a duration like 1h').default('1h'),
+});
+
+/** Where alerts go: Alertmanager routes by severity to an SNS topic and, when set, Slack and PagerDuty. */
+const alerting = z.strictObject({
+  /** Addresses subscribed by email to the alerts topic (each confirms once); budget alerts go there too. */
+  emailAddresses: z.array(z.email()).default([]),
+  /** Secrets Manager name of a Slack incoming-webhook URL: warnings and critical alerts post there. @default - no Slack */
+  slackWebhookSecretName: z.string().min(1).optional(),
+  /** Secrets Manager name of a PagerDuty Events API v2 routing key: critical alerts page. @default - no PagerDuty */
+  pagerDutyRoutingKeySecretName: z.string().min(1).optional(),
+});
+
+/** The environment's AWS Budget. */
+const budget = z.strictObject({
+  /** Monthly cost limit in USD; notifications at 80 % and 100 % of it (actual spend). */
+  monthlyLimitUsd: z.number().positive().default(1000),
+});
+
+/** Tag keys every AWS resource carries; `environment` and `project` are set from the stack. */
+export const COST_TAG_KEYS = { environment: 'environment', project: 'project', costCenter: 'cost-center' } as const;
+
+/**
+ * The tags every AWS resource carries (provider default tags) and node groups put on what they
+ * launch: `extra` (the stack's own `aws:defaultTags`) with the cost tags on top.
+ */
+export function costTags(
+  config: Pick<PlatformConfig, 'environment' | 'costCenter'>,
+  extra: Readonly<Record<string, string>> = {},
+): Record<string, string> {
+  return {
+    ...extra,
+    [COST_TAG_KEYS.environment]: config.environment,
+    [COST_TAG_KEYS.project]: PROJECT,
+    [COST_TAG_KEYS.costCenter]: config.costCenter,
+  };
+}
+
+/** An AWS tag value: up to 256 letters, digits, spaces and _ . : / = + - @. */
+const awsTagValue = z
+  .string()
+  .min(1)
+  .max(256)
+  .regex(/^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u, 'must be an AWS tag value: letters, digits, spaces and _ . : / = + - @');
+
+/** ECR pull-through cache for the vLLM image and the add-on images that come from supported registries. */
+const imageCache = z.strictObject({
+  enabled: z.boolean().default(false),
+  /** This account's ECR registry host: the manifests name it, so it is config. @default - none; required when enabled */
+  registry: z
+    .string()
+    .regex(
+      /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com$/,
+      'must be an ECR registry host like 123456789012.dkr.ecr.us-east-1.amazonaws.com',
+    )
+    .optional(),
+  /**
+   * Secrets Manager secret with Docker Hub `username` and `accessToken`: ECR needs it for a Docker
+   * Hub rule and only accepts names under ecr-pullthroughcache/. @default - none; required for Docker Hub images
+   */
+  dockerHubSecretName: z
+    .string()
+    .regex(/^ecr-pullthroughcache\/.+$/, 'must start with ecr-pullthroughcache/ (ECR accepts only such secrets for pull-through rules)')
+    .optional(),
 });
 
 const image = z.strictObject({
@@ -298,11 +427,43 @@ const blueGreen = z.strictObject({
   tracks: z.strictObject({ blue: track.prefault({}), green: track.prefault({}) }).prefault({}),
 });
 
+/** A model name in the registry (bench/registry names). */
+const registryName = z
+  .string()
+  .regex(/^[a-z0-9]([a-z0-9._-]{0,98}[a-z0-9])?$/, 'must be a registry model name: lowercase letters, digits, dot, dash, underscore');
+
+/**
+ * Where a LoRA adapter comes from, declared: vLLM treats a bare path as a path relative to its
+ * working directory and, when nothing is there, as a Hugging Face repo id.
+ */
+const adapterSource = z.discriminatedUnion('kind', [
+  /** A Hugging Face repo, downloaded by vLLM into HF_HOME on the cache volume. */
+  z.strictObject({
+    kind: z.literal('huggingface'),
+    repo: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*\/[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be a Hugging Face repo id like org/name'),
+  }),
+  /** An absolute path inside the model cache volume (put there by another job). */
+  z.strictObject({
+    kind: z.literal('cache'),
+    path: vllmArgumentValue.regex(/^[^=,]*$/, 'must not contain = or ,: vLLM splits name=path at = and reads an item with , as JSON'),
+  }),
+  /** A registry version, synced into the cache like a base model (`loader: sync`). */
+  z.strictObject({
+    kind: z.literal('registry'),
+    version: semver,
+    /** Registry model name. @default - the adapter name */
+    model: registryName.optional(),
+  }),
+]);
+export type AdapterSource = z.output<typeof adapterSource>;
+
 const loraAdapter = z.strictObject({
   /** Name clients put in `model`. */
   name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'must be letters, digits, dot, dash or underscore'),
-  /** Hugging Face repo id or a path inside the model cache. */
-  path: vllmArgumentValue.regex(/^[^=,]*$/, 'must not contain = or ,: vLLM splits name=path at = and reads an item with , as JSON'),
+  /** Where the adapter comes from; required (checked with the other adapter rules). */
+  source: adapterSource.optional(),
+  /** Retired: a bare path was ambiguous; rejected with a message that says what to write instead. */
+  path: z.string().optional(),
 });
 
 /**
@@ -440,6 +601,11 @@ export const platformSchema = z.strictObject({
   gpuNodes: gpuNodes.prefault({}),
   registry: registry.prefault({}),
   secrets: secrets.prefault({}),
+  alerting: alerting.prefault({}),
+  budget: budget.prefault({}),
+  /** The `cost-center` tag on every AWS resource (beside `environment` and `project`); more tags go in aws:defaultTags. */
+  costCenter: awsTagValue.default('llm-platform'),
+  imageCache: imageCache.prefault({}),
   workloads: workloads.prefault({}),
   slo: slo.prefault({}),
   models: models.prefault({}),
@@ -460,11 +626,26 @@ export type ModelConfig = Omit<RawModel, 'rolloutStrategy' | 'slo'> & {
   readonly slo: z.output<typeof slo>;
   readonly maxLoras?: number;
   readonly maxLoraRank?: number;
-  readonly adapters?: readonly z.output<typeof loraAdapter>[];
+  readonly adapters?: readonly LoraAdapter[];
 };
 
+/** A LoRA adapter after validation: its source is declared. */
+export interface LoraAdapter {
+  readonly name: string;
+  readonly source: AdapterSource;
+}
+
+type RawCluster = RawConfig['cluster'];
+type RawNetwork = RawConfig['network'];
+
 /** A validated, fully defaulted environment. */
-export type PlatformConfig = Omit<RawConfig, 'models'> & {
+export type PlatformConfig = Omit<RawConfig, 'models' | 'cluster' | 'network'> & {
+  /** Cluster settings with the tier-dependent defaults resolved. */
+  readonly cluster: Omit<RawCluster, 'deletionProtection' | 'enableAccessHost'> & {
+    readonly deletionProtection: boolean;
+    readonly enableAccessHost: boolean;
+  };
+  readonly network: Omit<RawNetwork, 'flowLogs'> & { readonly flowLogs: { readonly enabled: boolean; readonly retentionDays: number } };
   /** Environment name: the stack, e.g. `dev` for Pulumi.dev.yaml. */
   readonly environment: string;
   readonly models: Readonly<Record<VariantId, ModelConfig>>;
@@ -800,6 +981,10 @@ const checkGpuFit: ModelCheck = (c, id, { errors, warnings }) => {
   }
 };
 
+/** A pod may land on the smallest of the types: the ones the messages name. */
+const smallestTypes = (gpu: GpuFloor, key: 'vcpu' | 'memoryGiB') =>
+  gpu.instanceTypes.filter((t) => GPU_INSTANCE_TYPES[t]![key] === gpu[key]).join('/');
+
 const checkCpuFitsNode: ModelCheck = (c, id, { errors }) => {
   const m = enabledModel(c, id);
   const gpu = m ? gpuOf(c) : undefined;
@@ -807,7 +992,7 @@ const checkCpuFitsNode: ModelCheck = (c, id, { errors }) => {
   const cpuRoom = gpu.vcpu - NODE_RESERVE.cpu;
   if (m.cpuRequest > cpuRoom) {
     errors.push(
-      `models.${id}.cpuRequest ${m.cpuRequest} does not fit a ${gpu.instanceTypes.join('/')} node, which has ${cpuRoom} CPU after system pods; lower cpuRequest`,
+      `models.${id}.cpuRequest ${m.cpuRequest} does not fit a ${smallestTypes(gpu, 'vcpu')} node, which has ${cpuRoom} CPU after system pods; lower cpuRequest`,
     );
   }
 };
@@ -819,7 +1004,7 @@ const checkMemoryFitsNode: ModelCheck = (c, id, { errors }) => {
   const memRoom = gpu.memoryGiB - NODE_RESERVE.memoryGiB;
   if (m.memoryRequestGiB > memRoom) {
     errors.push(
-      `models.${id}.memoryRequestGiB ${m.memoryRequestGiB} does not fit a ${gpu.instanceTypes.join('/')} node, which has ${memRoom} GiB after system pods; lower memoryRequestGiB`,
+      `models.${id}.memoryRequestGiB ${m.memoryRequestGiB} does not fit a ${smallestTypes(gpu, 'memoryGiB')} node, which has ${memRoom} GiB after system pods; lower memoryRequestGiB`,
     );
   }
 };
@@ -856,7 +1041,160 @@ const checkGpuCapacity: Check = (c, { errors, warnings }) => {
   );
 };
 
-/** The checks in the order their messages appear: the environment, each variant, then GPU capacity and the front door. */
+const USD_PER_MONTH_HOURS = 730;
+
+/** The EKS calendar against `day` (YYYY-MM-DD): past extended support fails, extended support needs EXTENDED and warns. */
+const checkKubernetesSupport =
+  (day: string): Check =>
+  (c, { errors, warnings }) => {
+    const version = c.cluster.kubernetesVersion;
+    const supportType = c.cluster.supportType;
+    const row = eksVersion(version);
+    const phase = supportPhase(version, day);
+    const upgrade =
+      version === LATEST_KUBERNETES_VERSION
+        ? 'upgrade to the next minor (add its row to facts/eks.ts first)'
+        : `upgrade to ${LATEST_KUBERNETES_VERSION}`;
+    const orUse = version === LATEST_KUBERNETES_VERSION ? upgrade : `use ${LATEST_KUBERNETES_VERSION}`;
+    const price = EKS_CONTROL_PLANE_USD_PER_HOUR;
+    const extraUsd = Math.round((price.extended - price.standard) * USD_PER_MONTH_HOURS);
+    if (phase === 'ended') {
+      errors.push(
+        `cluster.kubernetesVersion ${version} is past the end of EKS extended support (${row.extendedSupportEnd}; today is ${day}): ` +
+          `EKS no longer creates it and upgrades such clusters by itself; ${orUse}`,
+      );
+    } else if (phase === 'extended' && supportType === 'STANDARD') {
+      errors.push(
+        `cluster.supportType STANDARD cannot run cluster.kubernetesVersion ${version}, ` +
+          `which left EKS standard support on ${row.standardSupportEnd} ` +
+          `(today is ${day}; EKS upgrades such a cluster by itself); ${upgrade}, or set cluster.supportType EXTENDED ` +
+          `to stay on ${version} until ${row.extendedSupportEnd} at $${price.extended.toFixed(2)}/h`,
+      );
+    } else if (phase === 'extended') {
+      warnings.push(
+        `cluster.kubernetesVersion ${version} is in EKS extended support since ${row.standardSupportEnd} ` +
+          `(until ${row.extendedSupportEnd}): the control plane costs $${price.extended.toFixed(2)}/h ` +
+          `instead of $${price.standard.toFixed(2)}/h, about $${extraUsd}/month more; ${upgrade}`,
+      );
+    }
+  };
+
+/** A pinned AL2023 AMI release carries its Kubernetes minor: it must be the cluster's. */
+const checkAmiRelease =
+  (group: 'systemNodes' | 'gpuNodes'): Check =>
+  (c, { errors }) => {
+    const release = c[group].amiReleaseVersion;
+    const amiType = group === 'gpuNodes' ? c.gpuNodes.amiType : 'AL2023_x86_64_STANDARD';
+    // Bottlerocket releases are OS versions, not Kubernetes ones.
+    if (!release || amiType.startsWith('BOTTLEROCKET')) return;
+    const version = c.cluster.kubernetesVersion;
+    const minor = /^(\d+\.\d+)\./.exec(release)?.[1];
+    if (minor !== version) {
+      errors.push(
+        `${group}.amiReleaseVersion ${release} is an AMI for Kubernetes ${minor ?? 'unknown'}, but cluster.kubernetesVersion is ` +
+          `${version}; pin a ${version}.x release or remove amiReleaseVersion to follow the newest`,
+      );
+    }
+  };
+
+/** The adapter sources vLLM resolves unambiguously, as messages name them. */
+const DECLARED_SOURCES = `{kind: huggingface, repo}, {kind: cache, path: ${CACHE_MOUNT}/...} or {kind: registry, version}`;
+
+/**
+ * Adapter sources vLLM cannot misread: its get_adapter_absolute_path (lora/utils.py) takes an
+ * absolute path as is, a relative one against its working directory, and else downloads the
+ * string from the Hugging Face Hub.
+ */
+const checkLoraAdapters: Check = (c, { errors }) => {
+  if (!c.models.lora.enabled) return;
+  const seen = new Set<string>();
+  forEachValid(c.models.lora.adapters, (a, i) => {
+    const p = `models.lora.adapters[${i}]`;
+    if (seen.has(a.name)) errors.push(`${p}.name ${a.name} is used twice; give every adapter its own name`);
+    seen.add(a.name);
+    if (a.path !== undefined) {
+      errors.push(
+        `${p}.path is not accepted, got ${show(a.path)}: vLLM resolves a bare path against its working directory ` +
+          `and then tries it as a Hugging Face repo id; declare source ${DECLARED_SOURCES}`,
+      );
+      return;
+    }
+    const src = a.source;
+    if (!src) {
+      errors.push(`${p}.source is not set; declare ${DECLARED_SOURCES}`);
+      return;
+    }
+    switch (src.kind) {
+      case 'huggingface':
+        break;
+      case 'cache': {
+        if (!src.path.startsWith('/')) {
+          errors.push(
+            `${p}.source.path must be absolute, got ${show(src.path)}: vLLM resolves a relative path against its working directory, ` +
+              `then tries it as a Hugging Face repo id; use a path under ${CACHE_MOUNT}/`,
+          );
+        } else if (!posix.normalize(src.path).startsWith(`${CACHE_MOUNT}/`)) {
+          errors.push(
+            `${p}.source.path is outside the model cache, got ${show(src.path)}: the pod sees adapters only on its cache volume; use a ` +
+              `path under ${CACHE_MOUNT}/`,
+          );
+        }
+        break;
+      }
+      case 'registry': {
+        if (!c.registry.bucketName) {
+          errors.push(
+            `${p}.source loads registry version ${src.version}, but registry.bucketName is not set, so the manifests cannot name the ` +
+              `bucket; set registry.bucketName`,
+          );
+        }
+        if (!src.model && !registryName.safeParse(a.name).success) {
+          errors.push(`${p}.source.model is not set and the adapter name ${show(a.name)} is not a registry model name; set source.model`);
+        }
+        break;
+      }
+      default: {
+        const never: never = src;
+        errors.push(`${p}.source ${show(never)} is not handled`);
+      }
+    }
+  });
+};
+
+/** Images that would bypass the cache, and a cache without what its rules need. */
+const checkImageCache: Check = (c, { errors }) => {
+  const cache = c.imageCache;
+  if (!cache.enabled) return;
+  if (!cache.registry) {
+    errors.push(
+      'imageCache.registry is not set, so the manifests cannot name the cache; set it to <account>.dkr.ecr.<region>.amazonaws.com',
+    );
+  }
+  const images = [
+    ['workloads.image.repository', () => c.workloads.image.repository],
+    ['registry.syncImage', () => c.registry.syncImage],
+  ] as const;
+  forEachValid(images, ([path, read]) => {
+    const ref = read();
+    const upstream = imageRegistryOf(ref);
+    if (!PULL_THROUGH_UPSTREAMS[upstream]) {
+      errors.push(
+        `${path} ${ref} comes from ${upstream}, which the pull-through cache does not serve; use an image from ` +
+          `${Object.keys(PULL_THROUGH_UPSTREAMS).join(', ')} or turn imageCache off`,
+      );
+    } else if (PULL_THROUGH_UPSTREAMS[upstream].credentials && !cache.dockerHubSecretName) {
+      errors.push(
+        `${path} ${ref} comes from Docker Hub, and ECR caches Docker Hub only with credentials, got no ` +
+          `imageCache.dockerHubSecretName; store {"username","accessToken"} in Secrets Manager under ecr-pullthroughcache/ and name it`,
+      );
+    }
+  });
+};
+
+/**
+ * The checks in the order their messages appear: the EKS calendar, the environment, each variant,
+ * then GPU capacity and the front door.
+ */
 const ENVIRONMENT_CHECKS: readonly Check[] = [
   checkInstanceTypes,
   checkNodeGroupSizes('systemNodes'),
@@ -867,6 +1205,10 @@ const ENVIRONMENT_CHECKS: readonly Check[] = [
   checkImagePinned,
   checkSomeVariantEnabled,
   checkVllmVersions,
+  checkAmiRelease('systemNodes'),
+  checkAmiRelease('gpuNodes'),
+  checkLoraAdapters,
+  checkImageCache,
 ];
 const MODEL_CHECKS: readonly ModelCheck[] = [
   checkReplicaBounds,
@@ -919,10 +1261,11 @@ function guarded<T>(value: T, path: string, tainted: readonly string[]): T {
 }
 
 /**
- * Cross-field checks on a parsed config. With `tainted` paths (values that failed validation and
- * were replaced by defaults), a check that reads one is skipped; every other check still runs.
+ * Cross-field checks on a parsed config, the EKS calendar read on `day`. With `tainted` paths
+ * (values that failed validation and were replaced by defaults), a check that reads one is
+ * skipped; every other check still runs.
  */
-function crossCheck(raw: RawConfig, tainted: readonly string[]): Findings {
+function crossCheck(raw: RawConfig, tainted: readonly string[], day: string): Findings {
   const out: Findings = { errors: [], warnings: [] };
   const c = tainted.length > 0 ? guarded(raw, '', tainted) : raw;
   const run = (check: (c: RawConfig, out: Findings) => void) => {
@@ -936,6 +1279,7 @@ function crossCheck(raw: RawConfig, tainted: readonly string[]): Findings {
     out.errors.push(...found.errors);
     out.warnings.push(...found.warnings);
   };
+  run(checkKubernetesSupport(day));
   for (const check of ENVIRONMENT_CHECKS) run(check);
   for (const id of VARIANT_IDS) for (const check of MODEL_CHECKS) run((cfg, found) => check(cfg, id, found));
   for (const check of LAST_CHECKS) run(check);
@@ -1034,13 +1378,23 @@ function closestKnown(path: readonly PropertyKey[], keys: readonly string[]): st
 }
 
 function resolveModel(id: VariantId, m: RawModel, defaults: z.output<typeof slo>, cacheKind: string): ModelConfig {
+  // Validation guarantees every adapter of an enabled variant declares its source.
+  const { adapters: raw, ...rest } = { adapters: undefined, ...m };
+  const adapters = raw?.map((a): LoraAdapter => ({ name: a.name, source: a.source! }));
   return {
-    ...m,
+    ...rest,
     id,
     name: CATALOG[id].name,
     rolloutStrategy: m.rolloutStrategy ?? (cacheKind === 'pvc' ? 'Recreate' : 'RollingUpdate'),
     slo: { ...defaults, ...m.slo },
+    ...(adapters ? { adapters } : {}),
   };
+}
+
+/** Inputs of validation that do not come from the settings. */
+export interface ParseOptions {
+  /** The day the EKS support dates are checked against. @default - now */
+  readonly today?: Date;
 }
 
 /** The one pass: schema and cross-field checks on the settings, after the problems already found in their envelope. */
@@ -1049,10 +1403,12 @@ function validatePlatform(
   environment: string,
   source: string,
   prior: readonly Finding[],
+  options: ParseOptions,
 ): PlatformConfig {
   const pass = schemaPass(settings, prior);
   const problems = [...pass.problems];
-  const checked = pass.raw ? crossCheck(pass.raw, pass.tainted) : undefined;
+  const day = (options.today ?? new Date()).toISOString().slice(0, 10);
+  const checked = pass.raw ? crossCheck(pass.raw, pass.tainted, day) : undefined;
   if (checked) problems.push(...checked.errors);
   const raw = pass.raw;
   const gpu = raw && problems.length === 0 ? gpuOf(raw) : undefined;
@@ -1062,8 +1418,15 @@ function validatePlatform(
   const models = Object.fromEntries(
     VARIANT_IDS.map((id) => [id, resolveModel(id, raw.models[id], raw.slo, raw.workloads.modelCache.kind)]),
   ) as Record<VariantId, ModelConfig>;
+  const prod = raw.tier === 'prod';
   return {
     ...raw,
+    cluster: {
+      ...raw.cluster,
+      deletionProtection: raw.cluster.deletionProtection ?? prod,
+      enableAccessHost: raw.cluster.enableAccessHost ?? raw.cluster.publicAccessCidrs.length === 0,
+    },
+    network: { ...raw.network, flowLogs: { ...raw.network.flowLogs, enabled: raw.network.flowLogs.enabled ?? prod } },
     environment,
     models,
     enabledModels: VARIANT_IDS.filter((id) => models[id].enabled).map((id) => models[id]),
@@ -1081,8 +1444,13 @@ function validatePlatform(
  * @param source where the settings came from, for the error header
  * @throws ConfigError with every problem found
  */
-export function parsePlatformConfig(settings: Record<string, unknown>, environment: string, source: string): PlatformConfig {
-  return validatePlatform(settings, environment, source, []);
+export function parsePlatformConfig(
+  settings: Record<string, unknown>,
+  environment: string,
+  source: string,
+  options: ParseOptions = {},
+): PlatformConfig {
+  return validatePlatform(settings, environment, source, [], options);
 }
 
 /**
@@ -1098,10 +1466,11 @@ export function parseConfigMap(
   environment: string,
   source: string,
   decode: (value: unknown) => unknown = (v) => v,
+  options: ParseOptions = {},
 ): PlatformConfig {
   const decoded = Object.fromEntries(Object.entries(all).map(([k, v]) => [k, decode(v)]));
   const keys = splitConfigKeys(decoded, SECTIONS, SECRET_KEYS, sectionSettings);
-  return validatePlatform(keys.settings, environment, source, keys.findings);
+  return validatePlatform(keys.settings, environment, source, keys.findings, options);
 }
 
 /**
@@ -1144,7 +1513,7 @@ function plainTextSecrets(secrets: Record<string, unknown>, source: string, envi
  *
  * @throws ConfigError with every problem found
  */
-export function parseEnvironmentText(text: string, file: string): PlatformConfig {
+export function parseEnvironmentText(text: string, file: string, options: ParseOptions = {}): PlatformConfig {
   const environment = environmentOf(file);
   const source = basename(file);
   const doc = parseDocument(text);
@@ -1164,13 +1533,13 @@ export function parseEnvironmentText(text: string, file: string): PlatformConfig
   if (!top.config) throw new ConfigError(source, top.findings.map((f) => f.message));
   const keys = splitConfigKeys(top.config, SECTIONS, SECRET_KEYS, sectionSettings);
   const prior = [...top.findings, ...keys.findings, ...plainTextSecrets(keys.secrets, source, environment)];
-  const config = validatePlatform(keys.settings, environment, source, prior);
+  const config = validatePlatform(keys.settings, environment, source, prior, options);
   const region = top.config['aws:region'];
   return typeof region === 'string' && region ? { ...config, region } : config;
 }
 
 /** Read and validate one `Pulumi.<env>.yaml` without the Pulumi runtime (the cdk8s path). */
-export function loadEnvironmentFile(file: string): PlatformConfig {
+export function loadEnvironmentFile(file: string, options: ParseOptions = {}): PlatformConfig {
   environmentOf(file);
-  return parseEnvironmentText(readFileSync(file, 'utf8'), file);
+  return parseEnvironmentText(readFileSync(file, 'utf8'), file, options);
 }

@@ -21,7 +21,7 @@ export interface VersionGateInput {
         readonly blueGreen: { readonly tracks: Readonly<Record<'blue' | 'green', { readonly imageTag?: string }>> };
         readonly maxLoras?: number;
         readonly maxLoraRank?: number;
-        readonly adapters?: readonly { readonly name: string; readonly path: string }[];
+        readonly adapters?: readonly { readonly name: string }[];
       }
     >
   >;
@@ -39,7 +39,8 @@ export function emittedFlags(id: VariantId, m: VersionGateInput['models'][Varian
         : { kind: 'huggingface' },
     lora:
       m.maxLoras !== undefined && m.maxLoraRank !== undefined
-        ? { maxLoras: m.maxLoras, maxLoraRank: m.maxLoraRank, adapters: m.adapters ?? [] }
+        ? // Where an adapter comes from changes no flag: any path gives the same ones.
+          { maxLoras: m.maxLoras, maxLoraRank: m.maxLoraRank, adapters: (m.adapters ?? []).map((a) => ({ name: a.name, path: '/x' })) }
         : undefined,
     extraArgs: [],
   });

@@ -134,6 +134,8 @@ export interface LlmGatewayProps {
   readonly timeoutSec: number;
   /** Environment tier, as a label policy reads (prod forbids wildcard hosts). @default - unlabelled, judged as prod */
   readonly tier?: string;
+  /** Image of the rate limiter's store, e.g. rewritten onto an image cache. @default RATE_LIMIT_STORE_IMAGE */
+  readonly storeImage?: string;
 }
 
 type Json = Record<string, unknown>;
@@ -229,7 +231,7 @@ export class LlmGateway extends Construct {
     obj('Traffic', 'gateway.envoyproxy.io/v1alpha1', 'BackendTrafficPolicy', `${name}-limits`, backendTrafficSpec(p, gatewayRef));
     obj('Clients', 'gateway.envoyproxy.io/v1alpha1', 'ClientTrafficPolicy', `${name}-clients`, clientTrafficSpec(p, gatewayRef));
 
-    this.rateLimitStoreUrl = rateLimitStore(this, p.namespace, `${name}-ratelimit`, labels);
+    this.rateLimitStoreUrl = rateLimitStore(this, p.namespace, `${name}-ratelimit`, labels, p.storeImage);
   }
 }
 
@@ -418,7 +420,9 @@ function externalSecret(scope: Construct, id: string, metadata: Json, p: LlmGate
 }
 
 /** The Valkey pod the rate limiter keeps counters in; returns its in-cluster address. */
-function rateLimitStore(scope: Construct, namespace: string, name: string, baseLabels: Record<string, string>): string {
+function rateLimitStore(
+  scope: Construct, namespace: string, name: string, baseLabels: Record<string, string>, image: string = RATE_LIMIT_STORE_IMAGE,
+): string {
   const selector = { 'app.kubernetes.io/name': 'valkey', 'app.kubernetes.io/instance': name };
   const labels = { ...baseLabels, ...selector };
   const metadata = { name, namespace, labels };
@@ -447,7 +451,7 @@ function rateLimitStore(scope: Construct, namespace: string, name: string, baseL
           containers: [
             {
               name: 'valkey',
-              image: RATE_LIMIT_STORE_IMAGE,
+              image,
               imagePullPolicy: 'IfNotPresent',
               // Counters only: no persistence; protected mode off because the NetworkPolicy admits only the rate limiter.
               args: [

@@ -63,8 +63,12 @@ export interface SecretKeyRef {
 }
 
 export interface LoraAdapterProps {
+  /** Name clients put in `model`. */
   readonly name: string;
+  /** What `--lora-modules` names: an absolute path inside the cache, or a Hugging Face repo id. */
   readonly path: string;
+  /** A registry version an init container copies to `path` first. @default - nothing to copy */
+  readonly sync?: { readonly uri: string; readonly image: string };
 }
 
 /** What each blue/green track runs and which one serves. */
@@ -353,7 +357,7 @@ interface DeploymentShape {
 /** Whether any Deployment of the variant loads from the S3 registry. */
 function usesRegistry(p: VllmModelProps): boolean {
   const tracks = p.rolloutStrategy === 'BlueGreen' && p.blueGreen ? TRACKS.map((t) => p.blueGreen!.tracks[t].source) : [];
-  return [p.source, ...tracks].some((s) => s?.kind === 'registry');
+  return [p.source, ...tracks].some((s) => s?.kind === 'registry') || (p.lora?.adapters ?? []).some((a) => a.sync);
 }
 
 /** Cross-field rules the types cannot express; config validation catches these first, with config paths. */
@@ -384,15 +388,15 @@ const CONTAINER_SECURITY: k8s.SecurityContext = {
 };
 
 /** Init container that copies a registry version into the cache; a no-op when it is already there. */
-function registrySync(src: Extract<ModelSourceProps, { kind: 'registry' }>): k8s.Container {
-  const dest = registryCachePath(src.uri);
+function registrySync(uri: string, image: string, name: string = REGISTRY_SYNC_CONTAINER): k8s.Container {
+  const dest = registryCachePath(uri);
   return {
-    name: REGISTRY_SYNC_CONTAINER,
-    image: src.syncImage,
+    name,
+    image,
     imagePullPolicy: 'IfNotPresent',
     // sync copies only what differs, so a warm cache costs one LIST; MANIFEST.json is written
     // last by the publisher, so its presence in S3 means the version is complete.
-    command: ['aws', 's3', 'sync', src.uri, dest, '--only-show-errors', '--no-progress'],
+    command: ['aws', 's3', 'sync', uri, dest, '--only-show-errors', '--no-progress'],
     env: [{ name: 'HOME', value: '/home/vllm' }],
     resources: {
       requests: { cpu: q(0.5), memory: gib(0.5) },
@@ -405,6 +409,16 @@ function registrySync(src: Extract<ModelSourceProps, { kind: 'registry' }>): k8s
       { name: 'tmp', mountPath: '/tmp' },
     ],
   };
+}
+
+/** The base model's sync (loader sync), then one per registry adapter. */
+function initContainers(p: VllmModelProps): k8s.Container[] | undefined {
+  const list: k8s.Container[] = [];
+  if (p.source?.kind === 'registry' && p.source.loader === 'sync') list.push(registrySync(p.source.uri, p.source.syncImage));
+  (p.lora?.adapters ?? []).forEach((a, i) => {
+    if (a.sync) list.push(registrySync(a.sync.uri, a.sync.image, `adapter-sync-${i}`));
+  });
+  return list.length > 0 ? list : undefined;
 }
 
 function podSpec(p: VllmModelProps, selector: Record<string, string>, pvcName: string): k8s.PodSpec {
@@ -498,7 +512,7 @@ function podSpec(p: VllmModelProps, selector: Record<string, string>, pvcName: s
       },
     },
     topologySpreadConstraints: spread.length ? spread : undefined,
-    initContainers: p.source?.kind === 'registry' && p.source.loader === 'sync' ? [registrySync(p.source)] : undefined,
+    initContainers: initContainers(p),
     containers: [
       {
         name: VLLM_CONTAINER,

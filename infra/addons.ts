@@ -1,7 +1,8 @@
 /**
- * Cluster add-ons: CoreDNS, the Cluster Autoscaler (GPU nodes for Pending pods, idle ones
- * removed), the NVIDIA device plugin, KEDA, kube-prometheus-stack and External Secrets
- * Operator with a ClusterSecretStore for AWS Secrets Manager.
+ * Cluster add-ons: CoreDNS and the EKS node monitoring agent (pinned EKS add-ons), the Cluster
+ * Autoscaler (GPU nodes for Pending pods, idle ones removed), the NVIDIA device plugin, KEDA,
+ * kube-prometheus-stack with Alertmanager routing to real receivers, and External Secrets
+ * Operator with a ClusterSecretStore for AWS Secrets Manager that serves only the model namespace.
  *
  * Chart versions are pinned here, next to why: KEDA, the Prometheus operator and External
  * Secrets must serve the CRD versions the workloads were generated against (crds/).
@@ -11,9 +12,13 @@ import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { GPU_NODE_LABEL, GPU_NODE_TAINT } from '../constructs/hardware';
 import { nodeLabelsAllowlist } from '../constructs/observability/cost';
+import { CLUSTER_AUTOSCALER_IMAGE_TAGS, addonVersion, type KubernetesVersion } from '../facts/eks';
+import { ALERTMANAGER_WEBHOOK_SECRET, WEBHOOK_KEYS } from './alerting';
 import { PodIdentityRole, type PolicyStatement, type ServiceAccountRef } from './iam';
 import { NODE_GROUP_PREFIX } from './node-groups';
 import { PROMETHEUS_STORAGE_GIB } from './sizes';
+
+export { CLUSTER_AUTOSCALER_IMAGE_TAGS } from '../facts/eks';
 
 /** A pinned Helm chart. */
 export interface ChartRef {
@@ -73,23 +78,15 @@ export const CHARTS = {
   },
 } as const satisfies Record<string, ChartRef>;
 
-/**
- * Cluster Autoscaler minor version must match the cluster's. The config's versions must be keys
- * here: stacks/pulumi.ts passes `cluster.kubernetesVersion` as a {@link KubernetesVersion}, so a
- * version the config accepts and this table lacks fails the type-check.
- */
-export const CLUSTER_AUTOSCALER_IMAGE_TAGS = {
-  '1.31': 'v1.31.0',
-  '1.32': 'v1.32.5',
-  '1.33': 'v1.33.3',
-  '1.34': 'v1.34.2',
-} as const satisfies Readonly<Record<string, string>>;
-
-/** A Kubernetes version the add-ons know how to run on. */
-export type KubernetesVersion = keyof typeof CLUSTER_AUTOSCALER_IMAGE_TAGS;
+/** Where the Cluster Autoscaler image comes from (the tag follows the cluster's minor). */
+export const CLUSTER_AUTOSCALER_IMAGE = 'registry.k8s.io/autoscaling/cluster-autoscaler';
 
 export const CLUSTER_AUTOSCALER_SERVICE_ACCOUNT: ServiceAccountRef = { namespace: 'kube-system', name: 'cluster-autoscaler' };
 export const EXTERNAL_SECRETS_SERVICE_ACCOUNT: ServiceAccountRef = { namespace: 'external-secrets', name: 'external-secrets' };
+/** Alertmanager's service account (named here so its Pod Identity association can name it). */
+export const ALERTMANAGER_SERVICE_ACCOUNT_NAME = 'alertmanager';
+/** The namespaced store the monitoring namespace reads alert webhooks through. */
+export const ALERTING_SECRET_STORE = 'alerting-secrets';
 
 /** In-cluster URL of the Prometheus that kube-prometheus-stack installs in `namespace`. */
 export function prometheusUrl(namespace: string): string {
@@ -161,10 +158,25 @@ export const EXPANDER_PRIORITIES: Readonly<Record<number, readonly string[]>> = 
   1: ['.*'],
 };
 
+/** What Alertmanager needs from infra/alerting.ts. */
+export interface AlertmanagerArgs {
+  /** kube-prometheus-stack's `alertmanager.config`. */
+  readonly config: pulumi.Input<Record<string, unknown>>;
+  /** Alertmanager's Pod Identity role (publishes to SNS). */
+  readonly role: pulumi.Resource;
+  /** Webhook credentials to mount, read from Secrets Manager with `readerRoleArn`. @default - none */
+  readonly webhooks?: {
+    readonly readerRoleArn: pulumi.Input<string>;
+    readonly slackWebhookSecretName?: string;
+    readonly pagerDutyRoutingKeySecretName?: string;
+  };
+}
+
 export interface ClusterAddonsArgs {
   readonly clusterName: pulumi.Input<string>;
   readonly region: string;
   readonly accountId: pulumi.Input<string>;
+  /** The cluster's minor: the CoreDNS and node monitoring agent versions and the autoscaler image follow it. */
   readonly kubernetesVersion: KubernetesVersion;
   readonly provider: k8s.Provider;
   /** The system node group: add-on controllers run there. */
@@ -181,8 +193,13 @@ export interface ClusterAddonsArgs {
   /** Storage drivers and classes Prometheus' claim needs. */
   readonly storage: pulumi.Resource[];
   readonly secretStoreName: string;
+  /** The only namespace the ClusterSecretStore serves (the models'): the HF token and API key stay there. */
+  readonly secretStoreNamespaces: readonly string[];
   /** Role External Secrets Operator reads Secrets Manager with. */
   readonly secretsReader: pulumi.Resource;
+  readonly alertmanager: AlertmanagerArgs;
+  /** Rewrites an upstream image reference onto the pull-through cache. @default - images from their upstreams */
+  readonly imageFor?: (ref: string) => string;
 }
 
 /** The Helm releases and EKS add-ons the platform runs on. */
@@ -194,11 +211,36 @@ export class ClusterAddons extends pulumi.ComponentResource {
     super('llm-platform:infra:ClusterAddons', name, {}, opts);
     const parent = { parent: this };
 
+    const k = args.kubernetesVersion;
     const coredns = new aws.eks.Addon(
       `${name}-coredns`,
-      { clusterName: args.clusterName, addonName: 'coredns', resolveConflictsOnCreate: 'OVERWRITE' },
+      {
+        clusterName: args.clusterName,
+        addonName: 'coredns',
+        addonVersion: addonVersion('coredns', k),
+        resolveConflictsOnCreate: 'OVERWRITE',
+        resolveConflictsOnUpdate: 'OVERWRITE',
+      },
       { parent: this, dependsOn: [args.systemNodes] },
     );
+    // Reports node health (GPU XID errors through its DCGM agent, kubelet, networking, storage) as
+    // node conditions; the node groups' auto repair replaces nodes on them.
+    new aws.eks.Addon(
+      `${name}-node-monitoring-agent`,
+      {
+        clusterName: args.clusterName,
+        addonName: 'eks-node-monitoring-agent',
+        addonVersion: addonVersion('eks-node-monitoring-agent', k),
+        resolveConflictsOnCreate: 'OVERWRITE',
+        resolveConflictsOnUpdate: 'OVERWRITE',
+        // Its DCGM agent must run on the tainted GPU nodes it checks.
+        configurationValues: JSON.stringify({
+          dcgmAgent: { tolerations: [{ key: GPU_NODE_TAINT.key, operator: 'Exists', effect: GPU_NODE_TAINT.effect }] },
+        }),
+      },
+      { parent: this, dependsOn: [args.systemNodes] },
+    );
+    const image = args.imageFor ?? ((ref: string) => ref);
     const base = [args.systemNodes, coredns];
     const release = (id: string, chart: ChartRef, values: pulumi.Inputs, dependsOn: pulumi.Resource[] = []) =>
       new k8s.helm.v3.Release(
@@ -237,7 +279,7 @@ export class ClusterAddons extends pulumi.ComponentResource {
         cloudProvider: 'aws',
         awsRegion: args.region,
         autoDiscovery: { clusterName: args.clusterName },
-        image: { tag: CLUSTER_AUTOSCALER_IMAGE_TAGS[args.kubernetesVersion] },
+        image: { repository: image(CLUSTER_AUTOSCALER_IMAGE), tag: CLUSTER_AUTOSCALER_IMAGE_TAGS[k] },
         rbac: { serviceAccount: { create: true, name: CLUSTER_AUTOSCALER_SERVICE_ACCOUNT.name } },
         extraArgs: clusterAutoscalerArgs(args.maxNodesTotal),
         expanderPriorities: EXPANDER_PRIORITIES,
@@ -263,6 +305,14 @@ export class ClusterAddons extends pulumi.ComponentResource {
 
     const keda = release('keda', CHARTS.keda, {});
 
+    const externalSecrets = release(
+      'external-secrets',
+      CHARTS.externalSecrets,
+      { installCRDs: true, serviceAccount: { create: true, name: EXTERNAL_SECRETS_SERVICE_ACCOUNT.name } },
+      [args.secretsReader],
+    );
+    const webhooks = this.alertWebhooks(name, args, externalSecrets);
+
     const selector = { matchLabels: { ...args.monitoringSelectorLabels } };
     const prometheus = release(
       'kube-prometheus-stack',
@@ -284,6 +334,12 @@ export class ClusterAddons extends pulumi.ComponentResource {
         // kube-state-metrics exports no node label unless allow-listed: the cost rules read the
         // capacity type and node pool of GPU nodes from kube_node_labels.
         'kube-state-metrics': { metricLabelsAllowlist: [nodeLabelsAllowlist()] },
+        alertmanager: {
+          serviceAccount: { create: true, name: ALERTMANAGER_SERVICE_ACCOUNT_NAME },
+          config: args.alertmanager.config,
+          // The webhook credentials as files (api_url_file, routing_key_file): never in the config itself.
+          alertmanagerSpec: { secrets: webhooks ? [ALERTMANAGER_WEBHOOK_SECRET] : [] },
+        },
         grafana: {
           // Empty: the Grafana chart generates a random admin password once and keeps it in its Secret.
           adminPassword: '',
@@ -291,7 +347,7 @@ export class ClusterAddons extends pulumi.ComponentResource {
           sidecar: { dashboards: { enabled: true, label: 'grafana_dashboard', labelValue: '1', searchNamespace: 'ALL' } },
         },
       },
-      args.storage,
+      [...args.storage, args.alertmanager.role, ...(webhooks ? [webhooks] : [])],
     );
 
     release(
@@ -307,25 +363,69 @@ export class ClusterAddons extends pulumi.ComponentResource {
       [prometheus],
     );
 
-    const externalSecrets = release(
-      'external-secrets',
-      CHARTS.externalSecrets,
-      { installCRDs: true, serviceAccount: { create: true, name: EXTERNAL_SECRETS_SERVICE_ACCOUNT.name } },
-      [args.secretsReader],
-    );
     // The controller reads Secrets Manager with its own Pod Identity role: no keys in the store.
+    // Cluster-wide kind, one namespace: an ExternalSecret anywhere else cannot use it, so no
+    // other namespace can copy the HF token or the API key into a Secret of its own.
     const store = new k8s.apiextensions.CustomResource(
       `${name}-secret-store`,
       {
         apiVersion: 'external-secrets.io/v1',
         kind: 'ClusterSecretStore',
         metadata: { name: args.secretStoreName },
-        spec: { provider: { aws: { service: 'SecretsManager', region: args.region } } },
+        spec: {
+          provider: { aws: { service: 'SecretsManager', region: args.region } },
+          conditions: [{ namespaces: [...args.secretStoreNamespaces] }],
+        },
       },
       { parent: this, provider: args.provider, dependsOn: [externalSecrets] },
     );
 
     this.workloadDependencies = [keda, prometheus, externalSecrets, store, ...args.storage];
     this.registerOutputs({});
+  }
+
+  /**
+   * The Slack and PagerDuty credentials as a Secret in the monitoring namespace, before
+   * Alertmanager starts (it mounts them). A namespaced store with its own role: it can read the
+   * webhook secrets and nothing else, so the monitoring namespace never reaches the model secrets.
+   */
+  private alertWebhooks(name: string, args: ClusterAddonsArgs, externalSecrets: pulumi.Resource): pulumi.Resource | undefined {
+    const w = args.alertmanager.webhooks;
+    if (!w) return undefined;
+    const opts = (dependsOn: pulumi.Resource[]) => ({ parent: this, provider: args.provider, dependsOn });
+    const namespace = args.monitoringNamespace;
+    // Helm's createNamespace later finds it and leaves it alone.
+    const ns = new k8s.core.v1.Namespace(`${name}-monitoring`, { metadata: { name: namespace } }, opts([]));
+    const store = new k8s.apiextensions.CustomResource(
+      `${name}-alerting-store`,
+      {
+        apiVersion: 'external-secrets.io/v1',
+        kind: 'SecretStore',
+        metadata: { name: ALERTING_SECRET_STORE, namespace },
+        spec: { provider: { aws: { service: 'SecretsManager', region: args.region, role: w.readerRoleArn } } },
+      },
+      opts([externalSecrets, ns]),
+    );
+    const data = [
+      ...(w.slackWebhookSecretName ? [{ secretKey: WEBHOOK_KEYS.slack, remoteRef: { key: w.slackWebhookSecretName } }] : []),
+      ...(w.pagerDutyRoutingKeySecretName
+        ? [{ secretKey: WEBHOOK_KEYS.pagerDuty, remoteRef: { key: w.pagerDutyRoutingKeySecretName } }]
+        : []),
+    ];
+    return new k8s.apiextensions.CustomResource(
+      `${name}-alert-webhooks`,
+      {
+        apiVersion: 'external-secrets.io/v1',
+        kind: 'ExternalSecret',
+        metadata: { name: ALERTMANAGER_WEBHOOK_SECRET, namespace },
+        spec: {
+          refreshInterval: '1h',
+          secretStoreRef: { kind: 'SecretStore', name: ALERTING_SECRET_STORE },
+          target: { name: ALERTMANAGER_WEBHOOK_SECRET, creationPolicy: 'Owner', deletionPolicy: 'Retain' },
+          data,
+        },
+      },
+      opts([store]),
+    );
   }
 }

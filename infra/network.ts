@@ -1,10 +1,11 @@
 /**
  * The VPC: one private subnet per zone for nodes and pods, one small public subnet per zone for
- * the NAT gateways and load balancers, and an S3 gateway endpoint so model weights pulled from
- * the registry bucket stay on the AWS network (and off the NAT bill).
+ * the NAT gateways and load balancers, an S3 gateway endpoint so model weights pulled from the
+ * registry bucket stay on the AWS network (and off the NAT bill), and optionally VPC flow logs.
  */
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { policyDocument } from './iam';
 
 /** Subnet ranges of one zone. */
 export interface ZoneSubnets {
@@ -47,6 +48,9 @@ export interface NetworkArgs {
   readonly region: string;
   /** Used in Name tags. */
   readonly clusterName: string;
+  readonly accountId: pulumi.Input<string>;
+  /** VPC flow logs (all traffic) to CloudWatch Logs kept this many days. @default - no flow logs */
+  readonly flowLogRetentionDays?: number;
 }
 
 /** VPC, subnets, NAT and the S3 gateway endpoint. */
@@ -154,6 +158,55 @@ export class Network extends pulumi.ComponentResource {
       parent,
     );
 
+    if (args.flowLogRetentionDays !== undefined) this.flowLogs(name, args, vpc, args.flowLogRetentionDays);
+
     this.registerOutputs({ vpcId: this.vpcId, privateSubnetIds: this.privateSubnetIds, publicSubnetIds: this.publicSubnetIds });
+  }
+
+  /** Accepted and rejected traffic of the whole VPC into a log group with a retention. */
+  private flowLogs(name: string, args: NetworkArgs, vpc: aws.ec2.Vpc, retentionDays: number): void {
+    const parent = { parent: this };
+    const group = new aws.cloudwatch.LogGroup(
+      `${name}-flow-logs`,
+      { name: `/vpc/${args.clusterName}/flow-logs`, retentionInDays: retentionDays },
+      parent,
+    );
+    const role = new aws.iam.Role(
+      `${name}-flow-logs`,
+      {
+        assumeRolePolicy: pulumi.jsonStringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: { Service: 'vpc-flow-logs.amazonaws.com' },
+              Action: ['sts:AssumeRole'],
+              Condition: { StringEquals: { 'aws:SourceAccount': args.accountId } },
+            },
+          ],
+        }),
+      },
+      parent,
+    );
+    new aws.iam.RolePolicy(
+      `${name}-flow-logs`,
+      {
+        role: role.name,
+        policy: policyDocument([
+          {
+            Sid: 'WriteFlowLogs',
+            Effect: 'Allow',
+            Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+            Resource: [pulumi.interpolate`${group.arn}:*`],
+          },
+        ]),
+      },
+      parent,
+    );
+    new aws.ec2.FlowLog(
+      `${name}-flow-logs`,
+      { vpcId: vpc.id, trafficType: 'ALL', logDestinationType: 'cloud-watch-logs', logDestination: group.arn, iamRoleArn: role.arn },
+      parent,
+    );
   }
 }

@@ -2,15 +2,17 @@
  * EKS managed node groups: a small on-demand system group for the add-ons, and the GPU pool —
  * SPOT groups plus an optional on-demand fallback — that the model pods land on.
  *
- * Every group uses a launch template with IMDSv2 required, an encrypted gp3 volume and no SSH
- * key. GPU groups are created one per zone: the Cluster Autoscaler cannot choose the zone of a
+ * Every group uses a launch template with IMDSv2 required, an encrypted gp3 volume, no SSH key
+ * and the cost tags on what it launches; every group runs the cluster's Kubernetes minor and an
+ * AMI release of it, and EKS repairs nodes its monitoring agent reports unhealthy. GPU groups
+ * are created one per zone: the Cluster Autoscaler cannot choose the zone of a
  * multi-zone group, so a pod pinned to a zone (its EBS cache, a zone spread) could otherwise
  * wait forever for a node that keeps landing elsewhere.
  */
 import * as aws from '@pulumi/aws';
-import * as eks from '@pulumi/eks';
 import * as pulumi from '@pulumi/pulumi';
 import { GPU_NODE_LABEL, GPU_NODE_TAINT } from '../constructs/hardware';
+import { AMI_RELEASE_PARAMETERS } from '../facts/eks';
 
 /** Node label the Cluster Autoscaler's AWS provider reads to treat a node as a GPU node. */
 export const ACCELERATOR_LABEL = 'k8s.amazonaws.com/accelerator';
@@ -62,9 +64,17 @@ export interface NodeLaunchTemplateArgs {
    * 2 lets add-on controllers that read instance metadata work.
    */
   readonly metadataHopLimit: 1 | 2;
+  /**
+   * Tags for the instances, volumes and network interfaces the group launches: provider default
+   * tags reach only the resources Pulumi creates, not what an Auto Scaling group launches.
+   */
+  readonly tags: Readonly<Record<string, string>>;
 }
 
-/** A launch template: IMDSv2 only, one encrypted gp3 image volume, no key pair (no SSH). */
+/** Resource types a managed node group's launch template may tag. */
+export const LAUNCH_TEMPLATE_TAGGED = ['instance', 'volume', 'network-interface'] as const;
+
+/** A launch template: IMDSv2 only, one encrypted gp3 image volume, no key pair (no SSH), cost tags. */
 export function nodeLaunchTemplate(
   name: string,
   args: NodeLaunchTemplateArgs,
@@ -85,6 +95,7 @@ export function nodeLaunchTemplate(
           ebs: { volumeSize: args.volumeGiB, volumeType: 'gp3', encrypted: 'true', deleteOnTermination: 'true' },
         },
       ],
+      tagSpecifications: LAUNCH_TEMPLATE_TAGGED.map((resourceType) => ({ resourceType, tags: { ...args.tags } })),
     },
     opts,
   );
@@ -109,8 +120,26 @@ function eksTaintEffect(effect: string): string {
   }
 }
 
+/** How a node group follows the control plane: the cluster's minor and an AMI release of it. */
+export interface NodeVersionArgs {
+  /** The cluster's Kubernetes minor: nodes roll to it when the control plane is upgraded. */
+  readonly kubernetesVersion: string;
+  /** A pinned AMI release. @default - the newest release for the minor (public SSM parameter) */
+  readonly amiReleaseVersion?: string;
+}
+
+/** The AMI release a group runs: the pinned one, or the newest EKS publishes for the minor. */
+export function amiRelease(
+  amiType: keyof typeof AMI_RELEASE_PARAMETERS,
+  v: NodeVersionArgs,
+  opts: pulumi.InvokeOptions,
+): pulumi.Output<string> {
+  if (v.amiReleaseVersion) return pulumi.output(v.amiReleaseVersion);
+  return aws.ssm.getParameterOutput({ name: AMI_RELEASE_PARAMETERS[amiType](v.kubernetesVersion) }, opts).value;
+}
+
 interface ManagedGroupArgs {
-  readonly cluster: eks.Cluster;
+  readonly clusterName: pulumi.Input<string>;
   readonly nodeRole: aws.iam.Role;
   readonly launchTemplate: aws.ec2.LaunchTemplate;
   readonly subnetIds: pulumi.Input<string>[];
@@ -118,6 +147,8 @@ interface ManagedGroupArgs {
   readonly instanceTypes: readonly string[];
   readonly capacityType: 'SPOT' | 'ON_DEMAND';
   readonly amiType: string;
+  readonly kubernetesVersion: string;
+  readonly releaseVersion: pulumi.Input<string>;
   readonly minSize: number;
   readonly desiredSize: number;
   readonly maxSize: number;
@@ -125,31 +156,56 @@ interface ManagedGroupArgs {
   readonly taints: readonly { key: string; value: string; effect: string }[];
 }
 
-function managedGroup(name: string, a: ManagedGroupArgs, opts: pulumi.ComponentResourceOptions): eks.ManagedNodeGroup {
-  return new eks.ManagedNodeGroup(
+/**
+ * An EKS managed node group as `aws.eks.NodeGroup`: pulumi-eks's ManagedNodeGroup (4.3) has no
+ * node repair, and with a custom launch template it leaves `version` unset, so nodes would keep
+ * their creation-day minor after a control-plane upgrade. The template sets no AMI, so EKS picks
+ * the AMI from `amiType`, `version` and `releaseVersion`.
+ */
+function managedGroup(name: string, a: ManagedGroupArgs, parent: pulumi.Resource): aws.eks.NodeGroup {
+  return new aws.eks.NodeGroup(
     name,
     {
-      cluster: a.cluster,
-      nodeRole: a.nodeRole,
+      clusterName: a.clusterName,
+      nodeRoleArn: a.nodeRole.arn,
       nodeGroupNamePrefix: `${a.namePrefix}-`,
       subnetIds: a.subnetIds,
       instanceTypes: [...a.instanceTypes],
+      // SPOT managed node groups allocate capacity-optimized across these types (EKS sets it; not configurable).
       capacityType: a.capacityType,
       amiType: a.amiType,
+      version: a.kubernetesVersion,
+      releaseVersion: a.releaseVersion,
       launchTemplate: { id: a.launchTemplate.id, version: a.launchTemplate.latestVersion.apply(String) },
       scalingConfig: { minSize: a.minSize, desiredSize: a.desiredSize, maxSize: a.maxSize },
-      // The Cluster Autoscaler owns the desired size; `pulumi up` must not reset it.
-      ignoreScalingChanges: true,
+      // One node at a time: a GPU model pod needs a whole node, and its PDB lets one pod go.
+      updateConfig: { maxUnavailable: 1 },
+      // Replace nodes the node monitoring agent reports unhealthy (GPU XID errors, kubelet, networking).
+      nodeRepairConfig: { enabled: true },
       labels: a.labels,
       taints: a.taints.map((t) => ({ key: t.key, value: t.value, effect: eksTaintEffect(t.effect) })),
     },
-    opts,
+    {
+      parent,
+      // The Cluster Autoscaler owns the desired size; `pulumi up` must not reset it.
+      ignoreChanges: ['scalingConfig.desiredSize'],
+      // Until 2026-12 this group was pulumi-eks's ManagedNodeGroup component of the same name; the
+      // alias keeps the node group (no replacement). It can go once every stack has run `up` since.
+      aliases: [{ parent: pulumi.createUrn(name, 'eks:index:ManagedNodeGroup', parent) }],
+    },
   );
 }
 
-export interface SystemNodeGroupArgs {
-  readonly cluster: eks.Cluster;
+/** What every node group shares: the cluster, the node role, the version it follows and the cost tags. */
+interface NodeGroupCommonArgs extends NodeVersionArgs {
+  /** The cluster's name, once the control plane exists. */
+  readonly clusterName: pulumi.Input<string>;
   readonly nodeRole: aws.iam.Role;
+  /** Tags for what the groups launch (instances, volumes, network interfaces). */
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+export interface SystemNodeGroupArgs extends NodeGroupCommonArgs {
   readonly subnetIds: pulumi.Input<string>[];
   readonly instanceType: string;
   readonly minSize: number;
@@ -160,16 +216,19 @@ export interface SystemNodeGroupArgs {
 
 /** On-demand nodes for CoreDNS and the add-ons; spread over every private subnet. */
 export class SystemNodeGroup extends pulumi.ComponentResource {
-  readonly nodeGroup: eks.ManagedNodeGroup;
+  readonly nodeGroup: aws.eks.NodeGroup;
+  /** The AMI release the group runs. */
+  readonly releaseVersion: pulumi.Output<string>;
 
   constructor(name: string, args: SystemNodeGroupArgs, opts?: pulumi.ComponentResourceOptions) {
     super('llm-platform:infra:SystemNodeGroup', name, {}, opts);
     const amiType = 'AL2023_x86_64_STANDARD';
     const launchTemplate = nodeLaunchTemplate(
       `${name}-lt`,
-      { amiType, volumeGiB: args.rootVolumeGiB, metadataHopLimit: 2 },
+      { amiType, volumeGiB: args.rootVolumeGiB, metadataHopLimit: 2, tags: args.tags },
       { parent: this },
     );
+    this.releaseVersion = amiRelease(amiType, args, { parent: this });
     this.nodeGroup = managedGroup(
       `${name}-ng`,
       {
@@ -179,23 +238,26 @@ export class SystemNodeGroup extends pulumi.ComponentResource {
         instanceTypes: [args.instanceType],
         capacityType: 'ON_DEMAND',
         amiType,
+        releaseVersion: this.releaseVersion,
         labels: { [GPU_NODE_LABEL.key]: 'system' },
         taints: [],
       },
-      { parent: this },
+      this,
     );
-    this.registerOutputs({});
+    this.registerOutputs({ nodeGroupName: this.nodeGroup.nodeGroupName, releaseVersion: this.releaseVersion });
   }
 }
 
-export interface GpuNodePoolArgs {
-  readonly cluster: eks.Cluster;
-  readonly nodeRole: aws.iam.Role;
+/** The GPU AMI families a GPU group may run. */
+export type GpuAmiType = 'AL2023_x86_64_NVIDIA' | 'BOTTLEROCKET_x86_64_NVIDIA';
+
+export interface GpuNodePoolArgs extends NodeGroupCommonArgs {
   /** One private subnet per zone: one group per zone. */
   readonly subnetIds: pulumi.Input<string>[];
+  /** Every type is a SPOT capacity pool per zone; the groups allocate capacity-optimized across them. */
   readonly instanceTypes: readonly string[];
   readonly capacityType: 'SPOT' | 'ON_DEMAND';
-  readonly amiType: string;
+  readonly amiType: GpuAmiType;
   /** Pool-wide sizes; min and desired are spread over the zones. */
   readonly minSize: number;
   readonly desiredSize: number;
@@ -215,25 +277,30 @@ export function gpuNodeLabels(gpuName: string): Record<string, string> {
 
 /** GPU node groups, one per zone, tainted so only pods that tolerate GPUs land there. */
 export class GpuNodePool extends pulumi.ComponentResource {
-  readonly primary: eks.ManagedNodeGroup[];
-  readonly fallback: eks.ManagedNodeGroup[];
+  readonly primary: aws.eks.NodeGroup[];
+  readonly fallback: aws.eks.NodeGroup[];
+  /** The AMI release the groups run. */
+  readonly releaseVersion: pulumi.Output<string>;
 
   constructor(name: string, args: GpuNodePoolArgs, opts?: pulumi.ComponentResourceOptions) {
     super('llm-platform:infra:GpuNodePool', name, {}, opts);
     const launchTemplate = nodeLaunchTemplate(
       `${name}-lt`,
-      { amiType: args.amiType, volumeGiB: args.rootVolumeGiB, metadataHopLimit: 1 },
+      { amiType: args.amiType, volumeGiB: args.rootVolumeGiB, metadataHopLimit: 1, tags: args.tags },
       { parent: this },
     );
+    this.releaseVersion = amiRelease(args.amiType, args, { parent: this });
     const zones = args.subnetIds.length;
     const mins = spreadAcrossZones(args.minSize, zones);
     const desired = spreadAcrossZones(args.desiredSize, zones);
     const common = {
-      cluster: args.cluster,
+      clusterName: args.clusterName,
       nodeRole: args.nodeRole,
       launchTemplate,
       instanceTypes: args.instanceTypes,
       amiType: args.amiType,
+      kubernetesVersion: args.kubernetesVersion,
+      releaseVersion: this.releaseVersion,
       labels: gpuNodeLabels(args.gpuName),
       taints: [GPU_NODE_TAINT],
     };
@@ -249,7 +316,7 @@ export class GpuNodePool extends pulumi.ComponentResource {
           desiredSize: desired[i]!,
           maxSize: args.maxSize,
         },
-        { parent: this },
+        this,
       ),
     );
     const fallbackMax = args.onDemandFallbackMaxSize;
@@ -268,9 +335,9 @@ export class GpuNodePool extends pulumi.ComponentResource {
                 desiredSize: 0,
                 maxSize: fallbackMax,
               },
-              { parent: this },
+              this,
             ),
           );
-    this.registerOutputs({});
+    this.registerOutputs({ releaseVersion: this.releaseVersion });
   }
 }

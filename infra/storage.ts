@@ -7,6 +7,7 @@ import * as aws from '@pulumi/aws';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { VLLM_UID } from '../constructs/workload-layout';
+import { addonVersion, type KubernetesVersion } from '../facts/eks';
 import { PodIdentityRole } from './iam';
 
 /** Service accounts the EKS storage add-ons run their controllers as. */
@@ -28,6 +29,15 @@ export interface ClusterStorageArgs {
   };
   /** Controllers need nodes to become healthy. */
   readonly nodes: pulumi.Resource[];
+  /** The cluster's minor: the CSI driver add-on versions follow it. */
+  readonly kubernetesVersion: KubernetesVersion;
+  /** Cost tags for the EBS volumes the driver creates for claims (the provider's default tags do not reach them). */
+  readonly volumeTags: Readonly<Record<string, string>>;
+}
+
+/** EBS CSI StorageClass parameters that tag every volume it provisions (`tagSpecification_<n>: key=value`). */
+export function volumeTagParameters(tags: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(tags).map(([key, value], i) => [`tagSpecification_${i + 1}`, `${key}=${value}`]));
 }
 
 /** The CSI drivers and StorageClasses the workloads' claims name. */
@@ -52,7 +62,13 @@ export class ClusterStorage extends pulumi.ComponentResource {
     );
     const ebs = new aws.eks.Addon(
       `${name}-ebs-csi`,
-      { clusterName: args.clusterName, addonName: 'aws-ebs-csi-driver', resolveConflictsOnCreate: 'OVERWRITE' },
+      {
+        clusterName: args.clusterName,
+        addonName: 'aws-ebs-csi-driver',
+        addonVersion: addonVersion('aws-ebs-csi-driver', args.kubernetesVersion),
+        resolveConflictsOnCreate: 'OVERWRITE',
+        resolveConflictsOnUpdate: 'OVERWRITE',
+      },
       { parent: this, dependsOn: [ebsRole, ...args.nodes] },
     );
     const gp3 = new k8s.storage.v1.StorageClass(
@@ -60,13 +76,14 @@ export class ClusterStorage extends pulumi.ComponentResource {
       {
         metadata: { name: args.ebsStorageClassName, annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } },
         provisioner: 'ebs.csi.aws.com',
-        parameters: { type: 'gp3', encrypted: 'true', 'csi.storage.k8s.io/fstype': 'ext4' },
+        parameters: { type: 'gp3', encrypted: 'true', 'csi.storage.k8s.io/fstype': 'ext4', ...volumeTagParameters(args.volumeTags) },
         // Bind where the pod lands: an EBS volume lives in one zone.
         volumeBindingMode: 'WaitForFirstConsumer',
         allowVolumeExpansion: true,
         reclaimPolicy: 'Delete',
       },
-      k8sOpts([ebs]),
+      // Parameters are immutable: a change replaces the class under the same name (bound volumes keep working).
+      { ...k8sOpts([ebs]), deleteBeforeReplace: true },
     );
     this.ready = [ebs, gp3];
 
@@ -108,7 +125,13 @@ export class ClusterStorage extends pulumi.ComponentResource {
       );
       const efsDriver = new aws.eks.Addon(
         `${name}-efs-csi`,
-        { clusterName: args.clusterName, addonName: 'aws-efs-csi-driver', resolveConflictsOnCreate: 'OVERWRITE' },
+        {
+          clusterName: args.clusterName,
+          addonName: 'aws-efs-csi-driver',
+          addonVersion: addonVersion('aws-efs-csi-driver', args.kubernetesVersion),
+          resolveConflictsOnCreate: 'OVERWRITE',
+          resolveConflictsOnUpdate: 'OVERWRITE',
+        },
         { parent: this, dependsOn: [efsRole, ...mounts, ...args.nodes] },
       );
       const efsClass = new k8s.storage.v1.StorageClass(

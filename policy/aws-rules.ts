@@ -221,6 +221,40 @@ const s3Lifecycle = rule(
   },
 );
 
+/** Deny statements of a bucket's policies (inline and separate). */
+function bucketDenies(b: PolicyResource, all: readonly PolicyResource[]): Obj[] {
+  const docs = [b.inputs.policy, ...bucketParts(b, all, ['aws:s3/bucketPolicy:BucketPolicy']).map((p) => p.inputs.policy)];
+  return docs.flatMap(policyStatements).filter((st) => st.Effect === 'Deny');
+}
+
+const OBJECT_LOCK_TYPES = [
+  'aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration',
+  'aws:s3/bucketObjectLockConfigurationV2:BucketObjectLockConfigurationV2',
+];
+
+/** Actions that remove or rewrite an object version despite Object Lock governance. */
+const VERSION_REMOVING_ACTIONS = ['s3:DeleteObjectVersion', 's3:BypassGovernanceRetention'];
+
+const s3VersionsProtected = rule(
+  's3-object-versions-protected',
+  'S3 buckets hold every object version with Object Lock default retention, ' +
+    'and their policy denies removing versions or bypassing governance (but to an exempt role)',
+  BUCKET_TYPES,
+  (b, all) => {
+    const failures: string[] = [];
+    const locks = [
+      obj(b.inputs.objectLockConfiguration),
+      ...bucketParts(b, all, OBJECT_LOCK_TYPES).map((l) => l.inputs),
+    ];
+    const retention = locks.map((l) => obj(obj(l.rule).defaultRetention)).find((r) => r.mode === 'GOVERNANCE' || r.mode === 'COMPLIANCE');
+    if (!retention) failures.push('has no Object Lock default retention (GOVERNANCE or COMPLIANCE)');
+    const denied = new Set(bucketDenies(b, all).flatMap((st) => strings(st.Action)));
+    const open = VERSION_REMOVING_ACTIONS.filter((a) => !denied.has(a) && !denied.has('s3:*'));
+    if (open.length) failures.push(`has no bucket policy denying ${open.join(', ')}`);
+    return { failures, ok: `Object Lock ${String(retention?.mode)} retention and version removal denied` };
+  },
+);
+
 const s3NoForceDestroy = rule('s3-bucket-no-force-destroy', 'S3 buckets are never emptied by `pulumi destroy`', BUCKET_TYPES, (b) => ({
   failures: b.inputs.forceDestroy === true ? ['has forceDestroy on: destroy would delete every object'] : [],
   ok: 'forceDestroy off',
@@ -239,6 +273,26 @@ const dynamoProtected = rule(
     if (sse.enabled !== true || typeof sse.kmsKeyArn !== 'string' || sse.kmsKeyArn === '') failures.push('is not encrypted with a customer KMS key');
     if (t.inputs.deletionProtectionEnabled !== true) failures.push('has deletion protection off');
     return { failures, ok: 'PITR, customer KMS key and deletion protection' };
+  },
+);
+
+const dynamoConditionalWrites = rule(
+  'dynamodb-no-unconditional-writes',
+  'DynamoDB tables deny batch and PartiQL writes (which cannot carry the condition that keeps published items append-only) ' +
+    'in a resource policy',
+  ['aws:dynamodb/table:Table'],
+  (t, all) => {
+    const policies = all.filter(
+      (r) =>
+        r.type === 'aws:dynamodb/resourcePolicy:ResourcePolicy' &&
+        ((typeof r.inputs.resourceArn === 'string' && r.inputs.resourceArn.endsWith(`table/${String(t.inputs.name)}`)) ||
+          (t.urn !== undefined && (r.propertyDependencies?.resourceArn ?? []).includes(t.urn))),
+    );
+    const denies = policies.flatMap((p) => policyStatements(p.inputs.policy)).filter((st) => st.Effect === 'Deny');
+    const denied = new Set(denies.flatMap((st) => strings(st.Action)));
+    const needed = ['dynamodb:BatchWriteItem', 'dynamodb:PartiQLInsert', 'dynamodb:PartiQLUpdate', 'dynamodb:PartiQLDelete'];
+    const open = needed.filter((a) => !denied.has(a) && !denied.has('dynamodb:*'));
+    return { failures: open.length ? [`has no resource policy denying ${open.join(', ')}`] : [], ok: 'unconditional writes denied' };
   },
 );
 
@@ -318,6 +372,39 @@ export function iamDocumentProblems(policy: unknown): string[] {
   }
   return problems;
 }
+
+/** Problems of a policy that uses a KMS key without saying which service may use it for the caller. */
+function kmsViaServiceProblems(policy: unknown): string[] {
+  return policyStatements(policy)
+    .filter((st) => st.Effect === 'Allow' && strings(st.Action).some((a) => a === 'kms:Decrypt' || a.startsWith('kms:GenerateDataKey')))
+    .filter((st) => !Object.values(obj(st.Condition)).some((c) => obj(c)['kms:ViaService'] !== undefined))
+    .map((st) => `${typeof st.Sid === 'string' ? `statement ${st.Sid}` : 'a statement'} allows KMS use without a kms:ViaService condition`);
+}
+
+const kmsViaService = rule(
+  'iam-kms-via-service',
+  'IAM policies allow kms:Decrypt and kms:GenerateDataKey only through the AWS services that need them (kms:ViaService)',
+  ['aws:iam/policy:Policy', 'aws:iam/rolePolicy:RolePolicy', 'aws:iam/userPolicy:UserPolicy', 'aws:iam/groupPolicy:GroupPolicy'],
+  (r) => ({ failures: kmsViaServiceProblems(r.inputs.policy), ok: 'KMS use scoped to a service' }),
+);
+
+/** An AWS principal that stands for a whole account: `arn:…:root` or a bare account id. */
+function isAccountPrincipal(p: string): boolean {
+  return /^\d{12}$/.test(p) || /^arn:aws[a-z-]*:iam::\d{12}:root$/.test(p);
+}
+
+const iamTrustNamedPrincipals = rule(
+  'iam-role-trusts-named-principals',
+  'IAM roles trust named roles, users or services, never a whole account (its root)',
+  ['aws:iam/role:Role'],
+  (r) => {
+    const whole = policyStatements(r.inputs.assumeRolePolicy)
+      .filter((st) => st.Effect === 'Allow')
+      .flatMap((st) => strings(obj(st.Principal).AWS))
+      .filter(isAccountPrincipal);
+    return { failures: whole.length ? [`trusts the whole account ${whole.join(', ')}`] : [], ok: 'named principals only' };
+  },
+);
 
 const iamLeastPrivilege = rule(
   'iam-no-wildcards',
@@ -405,6 +492,59 @@ const eksAccessEntries = rule('eks-access-entries', 'EKS authenticates with acce
   return { failures: mode === 'API' ? [] : [`uses authentication mode ${shown(mode, 'CONFIG_MAP (default)')}, not API`], ok: 'access entries (API)' };
 });
 
+const eksUpgradePolicy = rule(
+  'eks-upgrade-policy-explicit',
+  'EKS clusters set their upgrade policy (an API-created cluster otherwise enters extended support, at 6× the price)',
+  EKS_CLUSTER_TYPES,
+  (c) => {
+    const support = obj(c.inputs.upgradePolicy).supportType;
+    return {
+      failures:
+        support === 'STANDARD' || support === 'EXTENDED' ? [] : [`has upgrade policy ${shown(support, 'unset (EXTENDED by default)')}`],
+      ok: `upgrade policy ${String(support)}`,
+    };
+  },
+);
+
+const eksAddonsPinned = rule(
+  'eks-addon-version-pinned',
+  'EKS add-ons run a pinned version (unpinned ones stay at their creation-day default or float on every update)',
+  ['aws:eks/addon:Addon', 'eks:index:Cluster'],
+  (r) => {
+    if (r.type === 'aws:eks/addon:Addon') {
+      const v = r.inputs.addonVersion;
+      const addon = String(r.inputs.addonName);
+      return { failures: typeof v === 'string' && v !== '' ? [] : [`add-on ${addon} has no addonVersion`], ok: `${addon} ${String(v)}` };
+    }
+    const failures: string[] = [];
+    if (r.inputs.useDefaultVpcCni !== true && !obj(r.inputs.vpcCniOptions).addonVersion) failures.push('vpcCniOptions has no addonVersion');
+    const kubeProxy = obj(r.inputs.kubeProxyAddonOptions);
+    if (kubeProxy.enabled !== false && !kubeProxy.version) failures.push('kubeProxyAddonOptions has no version');
+    const coredns = obj(r.inputs.corednsAddonOptions);
+    if (coredns.enabled !== false && !coredns.version) failures.push('corednsAddonOptions has no version');
+    return { failures, ok: 'VPC CNI, kube-proxy and CoreDNS pinned or installed elsewhere' };
+  },
+);
+
+const MANAGED_NODE_GROUPS = ['aws:eks/nodeGroup:NodeGroup'];
+
+const eksNodeGroupVersioned = rule(
+  'eks-nodegroup-follows-cluster',
+  'EKS managed node groups name their Kubernetes version and AMI release, so a control-plane upgrade rolls them',
+  MANAGED_NODE_GROUPS,
+  (g) => {
+    const failures: string[] = [];
+    if (!g.inputs.version) failures.push('has no Kubernetes version (keeps its creation-day minor)');
+    if (!g.inputs.releaseVersion) failures.push('has no AMI releaseVersion');
+    return { failures, ok: `Kubernetes ${String(g.inputs.version)}, AMI ${String(g.inputs.releaseVersion)}` };
+  },
+);
+
+const eksNodeRepair = rule('eks-nodegroup-auto-repair', 'EKS managed node groups repair unhealthy nodes', MANAGED_NODE_GROUPS, (g) => ({
+  failures: obj(g.inputs.nodeRepairConfig).enabled === true ? [] : ['has node auto repair off'],
+  ok: 'node repair on',
+}));
+
 const eksNoSsh = rule(
   'eks-nodegroup-no-ssh',
   'EKS node groups allow no SSH access',
@@ -423,6 +563,18 @@ const imdsV2 = rule('ec2-launch-template-imdsv2', 'Launch templates require IMDS
   const tokens = obj(lt.inputs.metadataOptions).httpTokens;
   return { failures: tokens === 'required' ? [] : [`has httpTokens ${shown(tokens, 'optional (default)')}, not required`], ok: 'IMDSv2 required' };
 });
+
+const launchTemplateTags = rule(
+  'ec2-launch-template-tagged',
+  'Launch templates tag the instances and volumes they launch (provider default tags do not reach them)',
+  LAUNCH_TEMPLATES,
+  (lt) => {
+    const specs = arr(lt.inputs.tagSpecifications).map(obj);
+    const tags = (t: string) => specs.some((sp) => sp.resourceType === t && Object.keys(obj(sp.tags)).length > 0);
+    const missing = ['instance', 'volume'].filter((t) => !tags(t));
+    return { failures: missing.length ? [`does not tag ${missing.join(', ')}`] : [], ok: 'instances and volumes tagged' };
+  },
+);
 
 const encryptedVolumes = rule('ec2-launch-template-encrypted-volumes', 'Launch templates encrypt every EBS volume they define', LAUNCH_TEMPLATES, (lt) => {
   const mappings = arr(lt.inputs.blockDeviceMappings).map(obj).filter((m) => m.ebs !== undefined);
@@ -449,6 +601,86 @@ const noWorldIngress = rule(
   },
 );
 
+// --- Logs, budgets, alerting, secrets ------------------------------------------------------
+
+const LOG_GROUPS = ['aws:cloudwatch/logGroup:LogGroup'];
+
+const logRetention = rule('cloudwatch-log-retention', 'CloudWatch log groups expire their logs', LOG_GROUPS, (g) => {
+  const days = g.inputs.retentionInDays;
+  const kept = typeof days === 'number' && days > 0;
+  return { failures: kept ? [] : ['keeps its logs forever (no retentionInDays)'], ok: `${String(days)} days` };
+});
+
+const BUDGETS = ['aws:budgets/budget:Budget'];
+
+const budgetAlerts = rule('budget-alerts', 'AWS Budgets notify someone at 80 % and 100 % of the limit', BUDGETS, (b) => {
+  const notes = arr(b.inputs.notifications).map(obj);
+  const at = (pct: number) =>
+    notes.some(
+      (n) =>
+        n.threshold === pct &&
+        n.thresholdType === 'PERCENTAGE' &&
+        (strings(n.subscriberSnsTopicArns).length > 0 || strings(n.subscriberEmailAddresses).length > 0),
+    );
+  const missing = [80, 100].filter((p) => !at(p));
+  const failures = missing.length ? [`has no notification with a subscriber at ${missing.join(' % and ')} %`] : [];
+  return { failures, ok: 'notifies at 80 % and 100 %' };
+});
+
+const HELM_RELEASES = ['kubernetes:helm.sh/v3:Release'];
+
+/** Problems of kube-prometheus-stack's Alertmanager config: where alerts and the heartbeat go. */
+function alertmanagerProblems(values: unknown): string[] {
+  const config = obj(obj(obj(values).alertmanager).config);
+  const receivers = arr(config.receivers).map(obj);
+  const delivers = (x: Obj) => Object.keys(x).some((k) => k.endsWith('_configs') && arr(x[k]).length > 0);
+  const sends = (name: unknown) => receivers.some((x) => x.name === name && delivers(x));
+  const route = obj(config.route);
+  const routes = arr(route.routes).map(obj);
+  const routeFor = (pattern: RegExp) => routes.find((x) => strings(x.matchers).some((m) => pattern.test(m)));
+  const problems: string[] = [];
+  if (!sends(route.receiver)) problems.push(`routes alerts by default to ${shown(route.receiver, 'nothing')}, which sends nowhere`);
+  const critical = routeFor(/severity\s*=~?\s*"?critical/);
+  if (!critical || !sends(critical.receiver)) problems.push('sends critical alerts nowhere');
+  const watchdog = routeFor(/alertname\s*=\s*"?Watchdog/);
+  if (!watchdog || !sends(watchdog.receiver)) problems.push('does not route the Watchdog heartbeat to a receiver');
+  return problems;
+}
+
+const alertmanagerReceivers: AwsRule = {
+  name: 'alertmanager-routes-alerts',
+  description:
+    "kube-prometheus-stack's Alertmanager sends alerts (critical ones included) to a receiver that delivers them, " +
+    'and routes the Watchdog heartbeat',
+  check: (resources) =>
+    resources
+      .filter((r) => HELM_RELEASES.includes(r.type) && r.inputs.chart === 'kube-prometheus-stack')
+      .map((r) =>
+        result('alertmanager-routes-alerts', r, alertmanagerProblems(r.inputs.values), 'default, critical and heartbeat routes deliver'),
+      ),
+};
+
+const SECRET_STORES = ['kubernetes:external-secrets.io/v1:ClusterSecretStore', 'kubernetes:external-secrets.io/v1beta1:ClusterSecretStore'];
+
+const secretStoreScoped = rule(
+  'external-secrets-store-namespaced',
+  'ClusterSecretStores serve only the namespaces they name (conditions), so no other namespace can copy their secrets',
+  SECRET_STORES,
+  (s) => {
+    const conditions = arr(obj(s.inputs.spec).conditions).map(obj);
+    const scoped =
+      conditions.length > 0 &&
+      conditions.every(
+        (c) => strings(c.namespaces).length > 0 || c.namespaceSelector !== undefined || strings(c.namespaceRegexes).length > 0,
+      );
+    const names = conditions.flatMap((c) => strings(c.namespaces));
+    return {
+      failures: scoped ? [] : ['serves every namespace (no spec.conditions naming namespaces)'],
+      ok: `serves ${names.join(', ') || 'selected namespaces'}`,
+    };
+  },
+);
+
 /** Every AWS rule of the pack. */
 export const AWS_RULES: readonly AwsRule[] = [
   s3Encryption,
@@ -457,17 +689,30 @@ export const AWS_RULES: readonly AwsRule[] = [
   s3TlsOnly,
   s3Lifecycle,
   s3NoForceDestroy,
+  s3VersionsProtected,
   dynamoProtected,
+  dynamoConditionalWrites,
   kmsRotation,
   iamLeastPrivilege,
+  kmsViaService,
+  iamTrustNamedPrincipals,
   eksEndpoint,
   eksSecrets,
   eksLogging,
   eksAccessEntries,
+  eksUpgradePolicy,
+  eksAddonsPinned,
+  eksNodeGroupVersioned,
+  eksNodeRepair,
   eksNoSsh,
   imdsV2,
+  launchTemplateTags,
   encryptedVolumes,
   noWorldIngress,
+  logRetention,
+  budgetAlerts,
+  alertmanagerReceivers,
+  secretStoreScoped,
 ];
 
 /** Run every rule (or the given ones) over a stack's resources. */

@@ -4,8 +4,9 @@
  */
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { ENVOY_GATEWAY_NAMESPACE, LlmGateway, type LlmGatewayProps } from '../constructs/gateway';
+import { ENVOY_GATEWAY_NAMESPACE, LlmGateway, RATE_LIMIT_STORE_IMAGE, type LlmGatewayProps } from '../constructs/gateway';
 import { BACKEND_HEADER, backendName, servedModel, type RoutingTarget } from '../constructs/gateway-layout';
+import { cachedImage } from '../constructs/image-cache';
 import { VLLM_PORT } from '../constructs/vllm-model';
 import type { PlatformConfig } from '../config/platform';
 import { resolvedRoutes } from '../config/gateway';
@@ -41,6 +42,8 @@ export function gatewayProps(c: PlatformConfig): LlmGatewayProps | undefined {
     tokensPerMinutePerKey: g.rateLimit.tokensPerMinutePerKey,
     timeoutSec: g.timeoutSec,
     tier: c.tier,
+    // Through the ECR pull-through cache when it is on, like the models' images (config guarantees its registry).
+    storeImage: c.imageCache.enabled ? cachedImage(RATE_LIMIT_STORE_IMAGE, c.imageCache.registry!) : RATE_LIMIT_STORE_IMAGE,
   };
 }
 

@@ -7,21 +7,35 @@
 import { App, Chart, YamlOutputType } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { CATALOG } from '../constructs/catalog';
+import { cachedImage } from '../constructs/image-cache';
 import { API_KEY_SECRET, HF_TOKEN_SECRET, ModelNamespace, SHARED_CACHE_CLAIM } from '../constructs/model-namespace';
 import { ModelObservability, PlatformObservability } from '../constructs/observability';
 import { registryModelUri } from '../constructs/registry-layout';
-import { VllmModel, type ModelCacheProps, type ModelSourceProps, type VllmModelProps } from '../constructs/vllm-model';
-import type { ModelConfig, PlatformConfig } from '../config/platform';
+import {
+  VllmModel,
+  type LoraAdapterProps,
+  type ModelCacheProps,
+  type ModelSourceProps,
+  type VllmModelProps,
+} from '../constructs/vllm-model';
+import { registryCachePath } from '../constructs/workload-layout';
+import type { LoraAdapter, ModelConfig, PlatformConfig } from '../config/platform';
 import { gpuHourPrice } from './cost/input';
 import { addGatewayChart, gatewayClientNamespaces } from './gateway-chart';
 
 /** Name of the chart (and file) holding the namespace-wide objects. */
 export const NAMESPACE_CHART = 'namespace';
 
+/** `ref` as the pods pull it: through the ECR pull-through cache when `imageCache` is on. */
+export function pulledImage(c: PlatformConfig, ref: string): string {
+  // Config validation guarantees the registry whenever the cache is on.
+  return c.imageCache.enabled ? cachedImage(ref, c.imageCache.registry!) : ref;
+}
+
 /** The image reference a config pins: digest when given, else the tag. */
 export function imageRef(c: PlatformConfig): string {
   const { repository, tag, digest } = c.workloads.image;
-  return digest ? `${repository}@${digest}` : `${repository}:${tag}`;
+  return pulledImage(c, digest ? `${repository}@${digest}` : `${repository}:${tag}`);
 }
 
 function cacheProps(c: PlatformConfig): ModelCacheProps {
@@ -48,15 +62,35 @@ function sourceProps(c: PlatformConfig, m: ModelConfig, version?: string): Model
     kind: 'registry',
     uri: registryModelUri(bucket, m.name, version ?? m.source.version),
     loader: m.source.loader,
-    syncImage: c.registry.syncImage,
+    syncImage: pulledImage(c, c.registry.syncImage),
   };
+}
+
+/** What `--lora-modules` names for an adapter, and the registry copy that has to happen first. */
+export function adapterProps(c: PlatformConfig, a: LoraAdapter): LoraAdapterProps {
+  const src = a.source;
+  switch (src.kind) {
+    case 'huggingface':
+      return { name: a.name, path: src.repo };
+    case 'cache':
+      return { name: a.name, path: src.path };
+    case 'registry': {
+      // Config validation guarantees the bucket name whenever an adapter loads from the registry.
+      const uri = registryModelUri(c.registry.bucketName!, src.model ?? a.name, src.version);
+      return { name: a.name, path: registryCachePath(uri), sync: { uri, image: pulledImage(c, c.registry.syncImage) } };
+    }
+    default: {
+      const never: never = src;
+      throw new Error(`adapter source ${JSON.stringify(never)} is not handled`);
+    }
+  }
 }
 
 /** Image, revision and source of one blue/green track: its overrides, else the variant's. */
 function trackVersion(c: PlatformConfig, m: ModelConfig, t: 'blue' | 'green') {
   const o = m.blueGreen.tracks[t];
   return {
-    image: o.imageTag ? `${c.workloads.image.repository}:${o.imageTag}` : imageRef(c),
+    image: o.imageTag ? pulledImage(c, `${c.workloads.image.repository}:${o.imageTag}`) : imageRef(c),
     revision: o.revision ?? m.revision,
     source: sourceProps(c, m, o.registryVersion),
   };
@@ -84,7 +118,7 @@ export function modelProps(c: PlatformConfig, m: ModelConfig): VllmModelProps {
     enablePrefixCaching: m.enablePrefixCaching,
     lora:
       m.maxLoras !== undefined && m.maxLoraRank !== undefined
-        ? { maxLoras: m.maxLoras, maxLoraRank: m.maxLoraRank, adapters: m.adapters ?? [] }
+        ? { maxLoras: m.maxLoras, maxLoraRank: m.maxLoraRank, adapters: (m.adapters ?? []).map((a) => adapterProps(c, a)) }
         : undefined,
     extraArgs: m.extraArgs,
     minReplicas: m.minReplicas,

@@ -5,7 +5,7 @@
  */
 import * as pulumi from '@pulumi/pulumi';
 import { prometheusUrl } from '../infra/addons';
-import { ConfigError, PROJECT, SECRET_KEYS, type PlatformConfig, parseConfigMap } from '../config/platform';
+import { COST_TAG_KEYS, ConfigError, PROJECT, SECRET_KEYS, type PlatformConfig, parseConfigMap } from '../config/platform';
 
 type SecretKey = (typeof SECRET_KEYS)[number];
 
@@ -13,6 +13,13 @@ type SecretKey = (typeof SECRET_KEYS)[number];
 export interface StackSettings {
   readonly platform: PlatformConfig;
   readonly region: string;
+  /**
+   * The stack's other `aws:*` settings (profile, assumeRoles, …), for the program's explicit AWS
+   * provider, which does not read the stack configuration itself; secret ones stay secret.
+   */
+  readonly awsProviderArgs: Readonly<Record<string, unknown>>;
+  /** `aws:defaultTags.tags`: the stack's own tags, put under the cost tags on every resource. */
+  readonly defaultTags: Readonly<Record<string, string>>;
   /** Secret values by key; `apiKey` only when the workloads require auth. */
   readonly secrets: Readonly<Partial<Record<SecretKey, pulumi.Output<string>>>>;
   /** Legal but probably unintended: the schema's warnings plus the infra-only ones. */
@@ -35,6 +42,25 @@ function decode(value: string): unknown {
   } catch {
     return value;
   }
+}
+
+/**
+ * The tags of `aws:defaultTags` (`{tags: {…}}`), which the program puts under its cost tags; one
+ * that would replace a cost tag is a problem. Its shape is the key check's business (config-keys).
+ */
+function userTags(value: unknown, problems: string[]): Record<string, string> {
+  const tags = (value as { tags?: unknown } | undefined)?.tags;
+  if (tags === null || typeof tags !== 'object' || Array.isArray(tags)) return {};
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(tags)) {
+    if ((Object.values(COST_TAG_KEYS) as string[]).includes(k)) {
+      problems.push(
+        `aws:defaultTags.tags.${k} would replace a tag the stack sets, got ${JSON.stringify(v)}; ` +
+          `remove it (the stack tags environment and project itself; set llm-platform:costCenter for cost-center)`,
+      );
+    } else out[k] = String(v);
+  }
+  return out;
 }
 
 /** The secrets an environment needs: the HF token always, the API key when auth is on. */
@@ -83,9 +109,33 @@ export function loadStackSettings(): StackSettings {
     }
   }
 
+  const awsProviderArgs: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(all)) {
+    if (!key.startsWith('aws:') || key === 'aws:region' || key === 'aws:defaultTags') continue;
+    const v = decode(String(value));
+    awsProviderArgs[key.slice('aws:'.length)] = isSecretConfig(key) ? pulumi.secret(v) : v;
+  }
+  const defaultTags = userTags(all['aws:defaultTags'] === undefined ? undefined : decode(String(all['aws:defaultTags'])), problems);
+
+  const cacheHost = platform?.imageCache.enabled ? platform.imageCache.registry : undefined;
+  const cacheRegion = cacheHost ? /\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com$/.exec(cacheHost)?.[1] : undefined;
+  if (cacheRegion && typeof region === 'string' && cacheRegion !== region) {
+    problems.push(
+      `imageCache.registry ${cacheHost} is in ${cacheRegion}, but the stack deploys to aws:region ${region}; ` +
+        `use the registry of this account in ${region}`,
+    );
+  }
+
   if (problems.length > 0 || !platform || typeof region !== 'string') throw new ConfigError(source, problems);
 
   const warnings = [...platform.warnings];
+  const fromRegistry = platform.enabledModels.filter((m) => m.source.kind === 'registry').map((m) => m.id);
+  if (fromRegistry.length > 0 && platform.registry.publisherPrincipalArns.length === 0) {
+    warnings.push(
+      `models ${fromRegistry.join(', ')} load registry versions, but registry.publisherPrincipalArns is empty, ` +
+        'so no publisher role exists and nobody but break-glass can publish one; list the CI role ARNs',
+    );
+  }
   const monitoring = platform.workloads.monitoring;
   const installed = prometheusUrl(monitoring.namespace);
   if (monitoring.prometheusUrl !== installed) {
@@ -93,5 +143,5 @@ export function loadStackSettings(): StackSettings {
       `workloads.monitoring.prometheusUrl ${monitoring.prometheusUrl} is not the Prometheus this stack installs (${installed}); KEDA will query the former`,
     );
   }
-  return { platform: { ...platform, region }, region, secrets, warnings };
+  return { platform: { ...platform, region }, region, awsProviderArgs, defaultTags, secrets, warnings };
 }

@@ -20,6 +20,15 @@ import type { PolicyResource } from '../policy/aws-rules';
 import { PROJECT_ROOT } from './synthesize';
 
 export const ACCOUNT_ID = '123456789012';
+/** The API endpoint the mocked cluster reports. */
+export const CLUSTER_ENDPOINT = 'https://0123456789ABCDEF0123456789ABCDEF.gr7.us-east-1.eks.amazonaws.com';
+/** What the public SSM parameters return under mocks: the newest AMI release of a minor, and an AMI id. */
+export function mockParameter(name: string): string {
+  const minor = /optimized-ami\/(\d+\.\d+)\//.exec(name)?.[1];
+  if (minor) return `${minor}.3-20260911`;
+  if (name.startsWith('/aws/service/bottlerocket/')) return '1.50.0-1a2b3c4d';
+  return 'ami-0123456789abcdef0';
+}
 export const ZONES = ['us-east-1a', 'us-east-1b', 'us-east-1c', 'us-east-1d'];
 /** Stand-in secret values: the program needs them set; their content never matters to the rules. */
 export const TEST_SECRETS = { hfToken: 'hf_test_token_value', apiKey: 'test-api-key-value' } as const;
@@ -38,6 +47,8 @@ export interface CapturedResource {
   readonly dependencies: readonly string[];
   readonly parent: string;
   readonly provider: string;
+  /** Property paths `pulumi up` leaves alone (ignoreChanges). */
+  readonly ignoreChanges: readonly string[];
 }
 
 export interface StackRun {
@@ -56,6 +67,8 @@ export interface StackOverrides {
   readonly secrets?: Partial<Record<keyof typeof TEST_SECRETS, string>>;
   /** Keys set in plain text instead of as secrets. */
   readonly plainTextSecrets?: readonly (keyof typeof TEST_SECRETS)[];
+  /** `aws:*` settings added to the stack file's (`{ profile: 'ci' }` sets aws:profile). */
+  readonly aws?: Record<string, unknown>;
 }
 
 type Json = Record<string, unknown>;
@@ -81,6 +94,7 @@ export function stackConfig(env: string, overrides: StackOverrides = {}): { conf
     const value = section && overrides.settings && section in overrides.settings ? merge(doc.config[key], overrides.settings[section]) : doc.config[key];
     config[key] = typeof value === 'string' ? value : JSON.stringify(value);
   }
+  for (const [k, v] of Object.entries(overrides.aws ?? {})) config[`aws:${k}`] = typeof v === 'string' ? v : JSON.stringify(v);
   const secretKeys: string[] = [];
   for (const [k, v] of Object.entries(overrides.secrets ?? TEST_SECRETS)) {
     const key = `${PROJECT}:${k}`;
@@ -100,10 +114,18 @@ export function mockState(type: string, name: string, inputs: Json): { id: strin
   switch (type) {
     case 'eks:index:Cluster': {
       const clusterName = String(inputs.name);
-      const kubeconfig = { apiVersion: 'v1', kind: 'Config', clusters: [{ name: clusterName, cluster: { server: 'https://mock.eks' } }] };
+      const kubeconfig = {
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name: clusterName, cluster: { server: CLUSTER_ENDPOINT, 'certificate-authority-data': 'bW9jaw==' } }],
+      };
       return {
         id: '',
-        state: { kubeconfigJson: JSON.stringify(kubeconfig), eksCluster: { name: clusterName, arn: arn('eks', `cluster/${clusterName}`) } },
+        state: {
+          kubeconfigJson: JSON.stringify(kubeconfig),
+          clusterSecurityGroupId: 'sg-cluster',
+          eksCluster: { name: clusterName, arn: arn('eks', `cluster/${clusterName}`), endpoint: CLUSTER_ENDPOINT },
+        },
       };
     }
     case 'aws:s3/bucket:Bucket':
@@ -112,8 +134,12 @@ export function mockState(type: string, name: string, inputs: Json): { id: strin
       return { id: String(inputs.name), state: { ...inputs, arn: arn('dynamodb', `table/${String(inputs.name)}`) } };
     case 'aws:kms/key:Key':
       return { id, state: { ...inputs, arn: arn('kms', `key/${id}`), keyId: id } };
-    case 'aws:iam/role:Role':
-      return { id: name, state: { ...inputs, name, arn: `arn:aws:iam::${ACCOUNT_ID}:role/${name}` } };
+    case 'aws:iam/role:Role': {
+      const roleName = typeof inputs.name === 'string' ? inputs.name : name;
+      return { id: roleName, state: { ...inputs, name: roleName, arn: `arn:aws:iam::${ACCOUNT_ID}:role/${roleName}` } };
+    }
+    case 'aws:sns/topic:Topic':
+      return { id, state: { ...inputs, arn: arn('sns', typeof inputs.name === 'string' ? inputs.name : name) } };
     case 'aws:secretsmanager/secret:Secret':
       return { id, state: { ...inputs, arn: arn('secretsmanager', `secret:${String(inputs.name)}-AbCdEf`) } };
     case 'aws:ec2/launchTemplate:LaunchTemplate':
@@ -123,12 +149,16 @@ export function mockState(type: string, name: string, inputs: Json): { id: strin
   }
 }
 
-export function mockCall(token: string): Json {
+export function mockCall(token: string, args: Json = {}): Json {
   switch (token) {
     case 'aws:index/getCallerIdentity:getCallerIdentity':
       return { accountId: ACCOUNT_ID, arn: `arn:aws:iam::${ACCOUNT_ID}:user/ci`, userId: 'AIDAMOCK', id: ACCOUNT_ID };
     case 'aws:index/getAvailabilityZones:getAvailabilityZones':
       return { names: ZONES, zoneIds: ZONES.map((_, i) => `use1-az${i + 1}`), id: 'us-east-1' };
+    case 'aws:ssm/getParameter:getParameter':
+      return { name: String(args.name), value: mockParameter(String(args.name)), type: 'String', id: String(args.name) };
+    case 'aws:secretsmanager/getSecret:getSecret':
+      return { name: String(args.name), arn: arn('secretsmanager', `secret:${String(args.name)}-AbCdEf`), id: String(args.name) };
     default:
       throw new Error(`unmocked call ${token}`);
   }
@@ -145,6 +175,7 @@ interface RegisterRequest {
   getDependenciesList(): string[];
   getParent(): string;
   getProvider(): string;
+  getIgnorechangesList(): string[];
 }
 
 interface MockMonitor {
@@ -186,7 +217,7 @@ export async function captureStack(env: string, overrides: StackOverrides = {}, 
         return mockState(args.type, args.name, args.inputs as Json);
       },
       call(args) {
-        return mockCall(args.token);
+        return mockCall(args.token, args.inputs as Json);
       },
     },
     PROJECT,
@@ -208,6 +239,7 @@ export async function captureStack(env: string, overrides: StackOverrides = {}, 
       dependencies: req.getDependenciesList(),
       parent: req.getParent(),
       provider: req.getProvider(),
+      ignoreChanges: req.getIgnorechangesList(),
     };
     registering = record;
     try {

@@ -190,7 +190,7 @@ describe('variants of the config', () => {
   });
 
   it(`splits more than ${MAX_RULES_PER_ROUTE} models over several AIGatewayRoutes, all valid`, () => {
-    const adapters = Array.from({ length: 14 }, (_, i) => ({ name: `adapter-${i}`, path: `org/a${i}` }));
+    const adapters = Array.from({ length: 14 }, (_, i) => ({ name: `adapter-${i}`, source: { kind: 'huggingface', repo: `org/a${i}` } }));
     const objs = renderManifests(config({ models: { lora: { adapters, maxLoras: 4 } } }));
     const routes = ofKind(objs, 'AIGatewayRoute');
     expect(routes.map((r) => r.metadata.name)).toEqual(['llm-gateway-models', 'llm-gateway-models-2']);

@@ -10,6 +10,7 @@ import { GPU_NODE_LABEL, GPU_NODE_TAINT } from '../../constructs/hardware';
 import { ENVOY_GATEWAY_NAMESPACE } from '../../constructs/gateway';
 import type { ModelConfig, PlatformConfig } from '../../config/platform';
 import { renderManifests } from '../../stacks/manifests';
+import { adapterProps } from '../../stacks/platform-chart';
 import { find, matches, ofKind, realEnvironments } from '../support/manifests';
 import { validateObject } from '../support/schemas';
 
@@ -109,7 +110,7 @@ describe.each(cases)('%s', (_name, c, m) => {
       expect(args).toContain('--enable-lora');
       expect(flag(args, '--max-loras')).toBe(String(m.maxLoras));
       expect(flag(args, '--max-lora-rank')).toBe(String(m.maxLoraRank));
-      for (const a of m.adapters ?? []) expect(args).toContain(`${a.name}=${a.path}`);
+      for (const a of (m.adapters ?? []).map((x) => adapterProps(c, x))) expect(args).toContain(`${a.name}=${a.path}`);
     } else {
       expect(args).not.toContain('--enable-lora');
     }

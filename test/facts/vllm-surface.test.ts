@@ -67,7 +67,13 @@ describe('code paths the environments do not use', () => {
         awq: { source: { kind: 'registry', version: '1.2.0', loader: 'sync' } },
         fp16: { revision: 'abc123', enablePrefixCaching: false },
         judge: { source: { kind: 'registry', version: '1.0.0', loader: 'stream' } },
-        lora: { adapters: [{ name: 'tone', path: 'org/tone-lora' }, { name: 'sql', path: '/model-cache/adapters/sql' }], maxLoraRank: 64 },
+        lora: {
+          adapters: [
+            { name: 'tone', source: { kind: 'huggingface', repo: 'org/tone-lora' } },
+            { name: 'sql', source: { kind: 'cache', path: '/model-cache/adapters/sql' } },
+          ],
+          maxLoraRank: 64,
+        },
       },
     },
     'test',

@@ -60,6 +60,34 @@ const table = (inputs: Record<string, unknown>) =>
     ...inputs,
   });
 
+const LOCK_TYPE = 'aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration';
+const lock = (mode: string) => part(LOCK_TYPE, 'lock', { objectLockEnabled: 'Enabled', rule: { defaultRetention: { mode, days: 365 } } });
+const versionGuard = (actions: string[]) =>
+  part('aws:s3/bucketPolicy:BucketPolicy', 'policy', {
+    policy: JSON.stringify({ Statement: [{ Effect: 'Deny', Principal: '*', Action: actions, Resource: `arn:aws:s3:::${BUCKET_NAME}/*` }] }),
+  });
+const TABLE_ARN = 'arn:aws:dynamodb:us-east-1:1:table/versions';
+const tablePolicy = (actions: string[]) =>
+  res('aws:dynamodb/resourcePolicy:ResourcePolicy', 'table-policy', {
+    resourceArn: TABLE_ARN,
+    policy: doc({ Effect: 'Deny', Principal: '*', Action: actions, Resource: TABLE_ARN }),
+  });
+const nodeGroup = (inputs: Record<string, unknown>) =>
+  res('aws:eks/nodeGroup:NodeGroup', 'gpu', { version: '1.35', releaseVersion: '1.35.3-20260911', nodeRepairConfig: { enabled: true }, ...inputs });
+const kubePrometheus = (config: Record<string, unknown>) =>
+  res('kubernetes:helm.sh/v3:Release', 'prom', { chart: 'kube-prometheus-stack', values: { alertmanager: { config } } });
+const routing = (receivers: unknown[]) => ({
+  route: {
+    receiver: 'warning',
+    routes: [
+      { matchers: ['alertname = "Watchdog"'], receiver: 'heartbeat' },
+      { matchers: ['severity = "critical"'], receiver: 'critical' },
+    ],
+  },
+  receivers,
+});
+const sns = (name: string) => ({ name, sns_configs: [{ topic_arn: 'arn:aws:sns:us-east-1:1:t' }] });
+
 interface Case {
   readonly rule: string;
   readonly passing: PolicyResource[];
@@ -209,6 +237,107 @@ const cases: Case[] = [
     failure: ['lt', 'leaves /dev/xvda unencrypted'],
   },
   {
+    rule: 's3-object-versions-protected',
+    passing: [bucket(), lock('GOVERNANCE'), versionGuard(['s3:DeleteObjectVersion', 's3:BypassGovernanceRetention'])],
+    failing: [bucket(), versionGuard(['s3:DeleteObjectVersion'])],
+    failure: ['bucket', 'has no Object Lock default retention (GOVERNANCE or COMPLIANCE); has no bucket policy denying s3:BypassGovernanceRetention'],
+  },
+  {
+    rule: 'dynamodb-no-unconditional-writes',
+    passing: [table({ name: 'versions' }), tablePolicy(['dynamodb:BatchWriteItem', 'dynamodb:PartiQLInsert', 'dynamodb:PartiQLUpdate', 'dynamodb:PartiQLDelete'])],
+    failing: [table({ name: 'versions' }), tablePolicy(['dynamodb:BatchWriteItem'])],
+    failure: ['table', 'has no resource policy denying dynamodb:PartiQLInsert, dynamodb:PartiQLUpdate, dynamodb:PartiQLDelete'],
+  },
+  {
+    rule: 'iam-kms-via-service',
+    passing: [
+      res('aws:iam/rolePolicy:RolePolicy', 'reader', {
+        policy: doc({
+          Effect: 'Allow',
+          Action: ['kms:Decrypt'],
+          Resource: ['arn:aws:kms:us-east-1:1:key/k'],
+          Condition: { StringEquals: { 'kms:ViaService': 's3.us-east-1.amazonaws.com' } },
+        }),
+      }),
+    ],
+    failing: [res('aws:iam/rolePolicy:RolePolicy', 'reader', { policy: doc({ Sid: 'Key', Effect: 'Allow', Action: ['kms:GenerateDataKey'], Resource: ['arn:aws:kms:us-east-1:1:key/k'] }) })],
+    failure: ['reader', 'statement Key allows KMS use without a kms:ViaService condition'],
+  },
+  {
+    rule: 'iam-role-trusts-named-principals',
+    passing: [
+      res('aws:iam/role:Role', 'publisher', { assumeRolePolicy: doc({ Effect: 'Allow', Principal: { AWS: ['arn:aws:iam::123456789012:role/ci'] }, Action: 'sts:AssumeRole' }) }),
+      res('aws:iam/role:Role', 'node', { assumeRolePolicy: doc({ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }) }),
+    ],
+    failing: [res('aws:iam/role:Role', 'publisher', { assumeRolePolicy: doc({ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: 'sts:AssumeRole' }) })],
+    failure: ['publisher', 'trusts the whole account arn:aws:iam::123456789012:root'],
+  },
+  {
+    rule: 'eks-upgrade-policy-explicit',
+    passing: [eks({ upgradePolicy: { supportType: 'STANDARD' } }), res('aws:eks/cluster:Cluster', 'raw', { upgradePolicy: { supportType: 'EXTENDED' } })],
+    failing: [eks({})],
+    failure: ['cluster', 'has upgrade policy unset (EXTENDED by default)'],
+  },
+  {
+    rule: 'eks-addon-version-pinned',
+    passing: [
+      res('aws:eks/addon:Addon', 'coredns', { addonName: 'coredns', addonVersion: 'v1.14.3-eksbuild.3' }),
+      eks({ vpcCniOptions: { addonVersion: 'v1.22.4-eksbuild.3' }, kubeProxyAddonOptions: { version: 'v1.35.3-eksbuild.13' }, corednsAddonOptions: { enabled: false } }),
+    ],
+    failing: [res('aws:eks/addon:Addon', 'coredns', { addonName: 'coredns' })],
+    failure: ['coredns', 'add-on coredns has no addonVersion'],
+  },
+  {
+    rule: 'eks-nodegroup-follows-cluster',
+    passing: [nodeGroup({})],
+    failing: [nodeGroup({ version: undefined, releaseVersion: undefined })],
+    failure: ['gpu', 'has no Kubernetes version (keeps its creation-day minor); has no AMI releaseVersion'],
+  },
+  {
+    rule: 'eks-nodegroup-auto-repair',
+    passing: [nodeGroup({})],
+    failing: [nodeGroup({ nodeRepairConfig: undefined })],
+    failure: ['gpu', 'has node auto repair off'],
+  },
+  {
+    rule: 'ec2-launch-template-tagged',
+    passing: [launchTemplate({ tagSpecifications: ['instance', 'volume'].map((resourceType) => ({ resourceType, tags: { environment: 'dev' } })) })],
+    failing: [launchTemplate({ tagSpecifications: [{ resourceType: 'instance', tags: { environment: 'dev' } }] })],
+    failure: ['lt', 'does not tag volume'],
+  },
+  {
+    rule: 'cloudwatch-log-retention',
+    passing: [res('aws:cloudwatch/logGroup:LogGroup', 'logs', { retentionInDays: 90 })],
+    failing: [res('aws:cloudwatch/logGroup:LogGroup', 'logs', {})],
+    failure: ['logs', 'keeps its logs forever (no retentionInDays)'],
+  },
+  {
+    rule: 'budget-alerts',
+    passing: [
+      res('aws:budgets/budget:Budget', 'budget', {
+        notifications: [80, 100].map((threshold) => ({ threshold, thresholdType: 'PERCENTAGE', subscriberSnsTopicArns: ['arn:aws:sns:us-east-1:1:t'] })),
+      }),
+    ],
+    failing: [
+      res('aws:budgets/budget:Budget', 'budget', {
+        notifications: [{ threshold: 100, thresholdType: 'PERCENTAGE', subscriberEmailAddresses: ['ops@example.com'] }],
+      }),
+    ],
+    failure: ['budget', 'has no notification with a subscriber at 80 %'],
+  },
+  {
+    rule: 'alertmanager-routes-alerts',
+    passing: [kubePrometheus(routing([sns('warning'), sns('critical'), sns('heartbeat')])), res('kubernetes:helm.sh/v3:Release', 'keda', { chart: 'keda' })],
+    failing: [kubePrometheus(routing([{ name: 'warning' }, sns('critical')]))],
+    failure: ['prom', 'routes alerts by default to warning, which sends nowhere; does not route the Watchdog heartbeat to a receiver'],
+  },
+  {
+    rule: 'external-secrets-store-namespaced',
+    passing: [res('kubernetes:external-secrets.io/v1:ClusterSecretStore', 'store', { spec: { conditions: [{ namespaces: ['llm-baseline'] }] } })],
+    failing: [res('kubernetes:external-secrets.io/v1:ClusterSecretStore', 'store', { spec: { provider: { aws: {} } } })],
+    failure: ['store', 'serves every namespace (no spec.conditions naming namespaces)'],
+  },
+  {
     rule: 'ec2-no-world-ingress',
     passing: [
       res('aws:ec2/securityGroup:SecurityGroup', 'efs', { ingress: [{ fromPort: 2049, toPort: 2049, protocol: 'tcp', cidrBlocks: ['10.0.0.0/16'] }] }),
@@ -247,6 +376,7 @@ describe('AWS policy rules', () => {
       's3-bucket-public-access-blocked: has no public access block',
       's3-bucket-tls-only: has no bucket policy statement denying s3:* on the bucket and its objects when aws:SecureTransport is false',
       's3-bucket-lifecycle: never expires noncurrent versions; never aborts incomplete multipart uploads',
+      's3-object-versions-protected: has no Object Lock default retention (GOVERNANCE or COMPLIANCE); has no bucket policy denying s3:DeleteObjectVersion, s3:BypassGovernanceRetention',
     ]);
   });
 

@@ -5,10 +5,14 @@
  * ConfigGroup are multi-language components, so each is one mocked resource here.
  */
 import * as pulumi from '@pulumi/pulumi';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { App } from 'cdk8s';
 import { CAPACITY_TYPE_LABEL, GPU_INSTANCE_TYPES, GPU_NODE_LABEL, GPU_NODE_TAINT } from '../../constructs/hardware';
-import type { PlatformConfig } from '../../config/platform';
+import { costTags, type PlatformConfig } from '../../config/platform';
+import { EKS_ADDONS, EKS_ADDON_VERSIONS, addonVersion } from '../../facts/eks';
+import { LAUNCH_TEMPLATE_TAGGED } from '../../infra/node-groups';
+import { CONTROL_PLANE_LOG_TYPES } from '../../infra/cluster';
+import { BUDGET_ALERT_PERCENTS } from '../../infra/budget';
 import { renderManifests } from '../../stacks/manifests';
 import { addPlatformCharts } from '../../stacks/platform-chart';
 import { CHARTS, CLUSTER_AUTOSCALER_IMAGE_TAGS, EXPANDER_PRIORITIES, prometheusUrl } from '../../infra/addons';
@@ -16,7 +20,7 @@ import { ACCELERATOR_LABEL, NODE_GROUP_PREFIX } from '../../infra/node-groups';
 import { REGISTRY_ROOT as MODEL_PREFIX } from '../../constructs/registry-layout';
 import { CONTROL_PLANE_LOGS, evaluateAwsRules, AWS_RULES } from '../../policy/aws-rules';
 import { realEnvironments } from '../support/manifests';
-import { ACCOUNT_ID, type CapturedResource, type StackRun, TEST_SECRETS, ZONES, byName, isUnder, ofType, runStack } from './support/stack';
+import { ACCOUNT_ID, type CapturedResource, type StackRun, TEST_SECRETS, TODAY, ZONES, byName, isUnder, ofType, runStack } from './support/stack';
 
 /** A resource's inputs, read as the shape the test expects (inputs are plain JSON). */
 const inputs = <T = Record<string, unknown>>(r: CapturedResource) => r.inputs as T;
@@ -47,11 +51,17 @@ interface NodeGroupInputs {
   readonly taints: { key: string; value: string; effect: string }[];
   readonly launchTemplate: { id: string; version: string };
   readonly remoteAccess?: unknown;
+  readonly version: string;
+  readonly releaseVersion: string;
+  readonly nodeRepairConfig?: { enabled: boolean };
+  readonly instanceTypes: string[];
+  readonly capacityType: string;
 }
 interface LaunchTemplateInputs {
   readonly metadataOptions: { httpTokens: string };
   readonly blockDeviceMappings: unknown[];
   readonly keyName?: string;
+  readonly tagSpecifications: { resourceType: string; tags: Record<string, string> }[];
 }
 interface ReleaseInputs<V = Record<string, unknown>> {
   readonly namespace: string;
@@ -78,8 +88,13 @@ describe.each(realEnvironments())('%s stack', (env, config: PlatformConfig) => {
   const bucketArn = `arn:aws:s3:::${bucket}`;
 
   beforeAll(async () => {
+    // The EKS support dates are checked against today: pin it.
+    vi.useFakeTimers({ toFake: ['Date'], now: TODAY });
     run = await runStack(env);
     all = run.resources;
+  });
+  afterAll(() => {
+    vi.useRealTimers();
   });
 
   describe('network', () => {
@@ -153,10 +168,57 @@ describe.each(realEnvironments())('%s stack', (env, config: PlatformConfig) => {
     it('runs the managed VPC CNI with network policy enforcement on', () => {
       expect(cluster()).toMatchObject({ useDefaultVpcCni: false, vpcCniOptions: { enableNetworkPolicy: true } });
     });
+
+    it('runs Kubernetes 1.35 with an explicit upgrade policy, so it never drifts into extended support', () => {
+      expect(config.cluster.kubernetesVersion).toBe('1.35');
+      expect(cluster()).toMatchObject({ version: '1.35', upgradePolicy: { supportType: 'STANDARD' } });
+    });
+
+    it('keeps control-plane logs for the configured days in a log group made before the cluster', () => {
+      const group = one('aws:cloudwatch/logGroup:LogGroup', 'cluster-logs');
+      expect(inputs(group)).toEqual(expect.objectContaining({ name: `/aws/eks/llm-platform-${env}/cluster`, retentionInDays: 90 }));
+      expect(one('eks:index:Cluster', 'cluster-eks').dependencies).toContain(group.urn);
+      expect(cluster().enabledClusterLogTypes).toEqual([...CONTROL_PLANE_LOG_TYPES]);
+    });
+
+    it(prod ? 'turns deletion protection on in prod' : 'leaves deletion protection off outside prod', () => {
+      expect(inputs(one('eks:index:Cluster', 'cluster-eks')).deletionProtection).toBe(prod);
+    });
+  });
+
+  describe('EKS add-ons', () => {
+    const k = config.cluster.kubernetesVersion;
+    const addon = (name: string) => ofType(all, 'aws:eks/addon:Addon').find((a) => inputs(a).addonName === name);
+
+    it('pins every EKS add-on to the version facts/eks.ts lists for the cluster minor', () => {
+      const shared = config.workloads.modelCache.kind === 'shared';
+      const installed = ofType(all, 'aws:eks/addon:Addon').map((a) => [inputs(a).addonName, inputs(a).addonVersion]);
+      const expected = EKS_ADDONS.filter((a) => !['vpc-cni', 'kube-proxy'].includes(a) && (shared || a !== 'aws-efs-csi-driver'));
+      expect(Object.fromEntries(installed)).toEqual(Object.fromEntries(expected.map((a) => [a, addonVersion(a, k)])));
+      // pulumi-eks installs these two for the cluster: pinned through its options.
+      expect(inputs(one('eks:index:Cluster', 'cluster-eks'))).toMatchObject({
+        vpcCniOptions: { addonVersion: addonVersion('vpc-cni', k) },
+        kubeProxyAddonOptions: { version: addonVersion('kube-proxy', k) },
+      });
+    });
+
+    it('runs the node monitoring agent, its DCGM checks tolerating the GPU taint', () => {
+      const agent = inputs<{ configurationValues: string }>(addon('eks-node-monitoring-agent')!);
+      expect(JSON.parse(agent.configurationValues)).toEqual({
+        dcgmAgent: { tolerations: [{ key: GPU_NODE_TAINT.key, operator: 'Exists', effect: GPU_NODE_TAINT.effect }] },
+      });
+      expect(addon('eks-node-monitoring-agent')!.dependencies).toContain(one('aws:eks/nodeGroup:NodeGroup', 'system-nodes-ng').urn);
+    });
+
+    it('has a version for every add-on in every offered minor', () => {
+      for (const [minor, pins] of Object.entries(EKS_ADDON_VERSIONS)) {
+        for (const a of EKS_ADDONS) expect(pins[a]?.version, `${a} on ${minor}`).toMatch(/^v\d+\.\d+\.\d+-eksbuild\.\d+$/);
+      }
+    });
   });
 
   describe('node groups', () => {
-    const groups = () => ofType(all, 'eks:index:ManagedNodeGroup');
+    const groups = () => ofType(all, 'aws:eks/nodeGroup:NodeGroup');
     const gpuGroups = (prefix: string) => groups().filter((g) => inputs<NodeGroupInputs>(g).nodeGroupNamePrefix === `${prefix}-`);
     const group = (g: CapturedResource) => inputs<NodeGroupInputs>(g);
     const launchTemplate = (name: string) => inputs<LaunchTemplateInputs>(one('aws:ec2/launchTemplate:LaunchTemplate', name));
@@ -170,7 +232,6 @@ describe.each(realEnvironments())('%s stack', (env, config: PlatformConfig) => {
           instanceTypes: gpu.instanceTypes,
           capacityType: gpu.capacityType,
           amiType: gpu.amiType,
-          ignoreScalingChanges: true,
         });
         expect(group(g).scalingConfig.maxSize).toBe(gpu.maxSize);
         expect(group(g).subnetIds).toHaveLength(1);
@@ -217,6 +278,36 @@ describe.each(realEnvironments())('%s stack', (env, config: PlatformConfig) => {
       }
     });
 
+    it('offers SPOT at least two single-T4 instance types, planned for the weakest', () => {
+      const types = config.gpuNodes.instanceTypes;
+      expect(types).toEqual(expect.arrayContaining(['g4dn.xlarge', 'g4dn.2xlarge']));
+      expect(types.every((t) => GPU_INSTANCE_TYPES[t]!.gpu.name === 'T4' && GPU_INSTANCE_TYPES[t]!.gpuCount === 1)).toBe(true);
+      expect(config.gpu).toMatchObject({ gpuName: 'T4', vcpu: 4, memoryGiB: 16 });
+      for (const g of gpuGroups(NODE_GROUP_PREFIX.gpu)) expect(group(g).instanceTypes.length).toBeGreaterThanOrEqual(2);
+    });
+
+    it('puts every group on the cluster minor and an AMI release of it, with auto repair, rolling one node at a time', () => {
+      const k = config.cluster.kubernetesVersion;
+      expect(groups().length).toBeGreaterThan(1);
+      for (const g of groups()) {
+        expect(group(g)).toMatchObject({ version: k, nodeRepairConfig: { enabled: true }, updateConfig: { maxUnavailable: 1 } });
+        // The newest release of the minor, read from the public SSM parameter (mocked as <minor>.3-20260911).
+        expect(group(g).releaseVersion).toBe(`${k}.3-20260911`);
+      }
+    });
+
+    it('tags what the groups launch with the cost tags', () => {
+      for (const name of ['gpu-nodes-lt', 'system-nodes-lt']) {
+        const specs = launchTemplate(name).tagSpecifications;
+        expect(specs.map((t) => t.resourceType)).toEqual([...LAUNCH_TEMPLATE_TAGGED]);
+        for (const t of specs) expect(t.tags).toEqual(costTags(config));
+      }
+    });
+
+    it('lets the Cluster Autoscaler own the desired size', () => {
+      for (const g of groups()) expect(g.ignoreChanges).toEqual(['scalingConfig.desiredSize']);
+    });
+
     it('runs the add-ons on a small on-demand system group', () => {
       const system = gpuGroups(NODE_GROUP_PREFIX.system);
       expect(system).toHaveLength(1);
@@ -226,8 +317,8 @@ describe.each(realEnvironments())('%s stack', (env, config: PlatformConfig) => {
         instanceTypes: [s.instanceType],
         amiType: 'AL2023_x86_64_STANDARD',
         scalingConfig: { minSize: s.minSize, desiredSize: s.desiredSize, maxSize: s.maxSize },
-        taints: [],
       });
+      expect(group(system[0]!).taints).toEqual([]);
       expect(group(system[0]!).subnetIds).toHaveLength(zones);
       expect(launchTemplate('system-nodes-lt').metadataOptions.httpTokens).toBe('required');
     });
@@ -346,22 +437,31 @@ describe.each(realEnvironments())('%s stack', (env, config: PlatformConfig) => {
       expect(serviceAccounts).toEqual(expect.arrayContaining(associations.map((a) => `${assoc(a).namespace}/${assoc(a).serviceAccount}`)));
     });
 
-    it('gives the CI publisher a read-write role on the same prefix, table and key', () => {
-      const doc = policyOf(one('aws:iam/rolePolicy:RolePolicy', 'registry-publisher'));
-      // What bench/registry's publish, list, promote and verify call (its README's IAM table).
-      expect(doc.map((s) => [s.Action, s.Resource])).toEqual([
-        [['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'], [`${bucketArn}/${MODEL_PREFIX}*`]],
-        [['s3:ListBucket'], [bucketArn]],
-        [
-          ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
-          [`arn:aws:dynamodb:us-east-1:${ACCOUNT_ID}:table/llm-platform-${env}-model-versions`],
-        ],
-        [['kms:Decrypt', 'kms:GenerateDataKey'], [`arn:aws:kms:us-east-1:${ACCOUNT_ID}:key/registry-key-id`]],
+    it('creates no publisher or break-glass role without named principals, and no role trusts a whole account', () => {
+      const roles = ofType(all, 'aws:iam/role:Role');
+      expect(roles.filter((r) => /registry-(publisher|break-glass)$/.test(r.name)).map((r) => r.name)).toEqual([
+        ...(config.registry.publisherPrincipalArns.length ? ['registry-publisher'] : []),
+        ...(config.registry.breakGlassPrincipalArns.length ? ['registry-break-glass'] : []),
       ]);
-      const trust = JSON.parse(String(inputs(one('aws:iam/role:Role', 'registry-publisher')).assumeRolePolicy)) as { Statement: { Principal: { AWS: string[] } }[] };
-      expect(trust.Statement[0]!.Principal.AWS).toEqual(
-        config.registry.publisherPrincipalArns.length ? config.registry.publisherPrincipalArns : [`arn:aws:iam::${ACCOUNT_ID}:root`],
-      );
+      for (const r of roles) expect(String(inputs(r).assumeRolePolicy), r.name).not.toMatch(/:root"|"AWS":"\d{12}"/);
+    });
+
+    it('holds every object version with Object Lock (governance) and denies removing versions to everyone', () => {
+      expect(inputs(one('aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration', 'registry-object-lock'))).toMatchObject({
+        bucket,
+        objectLockEnabled: 'Enabled',
+        rule: { defaultRetention: { mode: 'GOVERNANCE', days: config.registry.objectLockRetentionDays } },
+      });
+      const denies = policyOf(one('aws:s3/bucketPolicy:BucketPolicy', 'registry-policy')).filter((st) => st.Effect === 'Deny');
+      const versions = denies.find((st) => st.Sid === 'OnlyBreakGlassRemovesVersions')!;
+      expect(versions.Action).toEqual(['s3:DeleteObjectVersion', 's3:BypassGovernanceRetention', 's3:PutObjectRetention', 's3:PutObjectLegalHold']);
+      // No break-glass principals in the stack file: nobody is exempt.
+      expect(versions.Condition).toBeUndefined();
+      const writes = policyOf(one('aws:dynamodb/resourcePolicy:ResourcePolicy', 'registry-table-policy'));
+      expect(writes.map((st) => [st.Sid, st.Effect, st.Action])).toEqual([
+        ['DenyUnconditionalWrites', 'Deny', ['dynamodb:BatchWriteItem', 'dynamodb:PartiQLInsert', 'dynamodb:PartiQLUpdate', 'dynamodb:PartiQLDelete']],
+        ['OnlyPublisherWritesVersions', 'Deny', ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']],
+      ]);
     });
   });
 
@@ -458,6 +558,9 @@ describe.each(realEnvironments())('%s stack', (env, config: PlatformConfig) => {
         metadata: { name: config.secrets.storeName },
         spec: { provider: { aws: { service: 'SecretsManager', region: 'us-east-1' } } },
       });
+      // Only the model namespace may use it: nobody else can copy the HF token or the API key.
+      expect(inputs<{ spec: { conditions: unknown } }>(store).spec.conditions).toEqual([{ namespaces: [config.workloads.namespace] }]);
+      expect(config.workloads.namespace).toBe('llm-baseline');
       expect(store.dependencies).toContain(one('kubernetes:helm.sh/v3:Release', 'addons-external-secrets').urn);
       const refs = renderManifests(config)
         .filter((o) => o.kind === 'ExternalSecret')
@@ -468,7 +571,156 @@ describe.each(realEnvironments())('%s stack', (env, config: PlatformConfig) => {
 
     it('installs CoreDNS only once the system nodes exist', () => {
       const coredns = one('aws:eks/addon:Addon', 'addons-coredns');
-      expect(coredns.dependencies).toContain(one('eks:index:ManagedNodeGroup', 'system-nodes-ng').urn);
+      expect(coredns.dependencies).toContain(one('aws:eks/nodeGroup:NodeGroup', 'system-nodes-ng').urn);
+    });
+  });
+
+  describe('alerting', () => {
+    interface AlertmanagerValues {
+      alertmanager: {
+        serviceAccount: { name: string };
+        config: {
+          route: { receiver: string; routes: { matchers: string[]; receiver: string }[] };
+          receivers: { name: string; sns_configs?: { topic_arn: string }[] }[];
+          inhibit_rules: unknown[];
+        };
+      };
+    }
+    const values = () => inputs<ReleaseInputs<AlertmanagerValues>>(one('kubernetes:helm.sh/v3:Release', 'addons-kube-prometheus-stack')).values;
+    const topic = (id: string) => `arn:aws:sns:us-east-1:${ACCOUNT_ID}:llm-platform-${env}-${id}`;
+
+    it('routes warnings and critical alerts to the alerts topic, and the Watchdog to the heartbeat topic', () => {
+      const c = values().alertmanager.config;
+      const receiver = (name: string) => c.receivers.find((r) => r.name === name)!;
+      const routeFor = (matcher: string) => c.route.routes.find((r) => r.matchers.includes(matcher))!.receiver;
+      expect(receiver(c.route.receiver).sns_configs?.map((x) => x.topic_arn)).toEqual([topic('alerts')]);
+      expect(receiver(routeFor('severity = "critical"')).sns_configs?.map((x) => x.topic_arn)).toEqual([topic('alerts')]);
+      expect(receiver(routeFor('alertname = "Watchdog"')).sns_configs?.map((x) => x.topic_arn)).toEqual([topic('heartbeat')]);
+      expect(c.inhibit_rules.length).toBeGreaterThan(0);
+    });
+
+    it('lets only Alertmanager publish, through its Pod Identity role, with the topic key used via SNS', () => {
+      expect(values().alertmanager.serviceAccount.name).toBe('alertmanager');
+      expect(inputs(one('aws:eks/podIdentityAssociation:PodIdentityAssociation', `alerting-alertmanager-${config.workloads.monitoring.namespace}-alertmanager`))).toMatchObject({
+        namespace: config.workloads.monitoring.namespace,
+        serviceAccount: 'alertmanager',
+      });
+      const doc = policyOf(one('aws:iam/rolePolicy:RolePolicy', 'alerting-alertmanager-policy'));
+      expect(doc.map((st) => [st.Action, st.Resource])).toEqual([
+        [['sns:Publish'], [topic('alerts'), topic('heartbeat')]],
+        [['kms:GenerateDataKey', 'kms:Decrypt'], [`arn:aws:kms:us-east-1:${ACCOUNT_ID}:key/alerting-key-id`]],
+      ]);
+      expect(doc[1]!.Condition).toEqual({ StringEquals: { 'kms:ViaService': 'sns.us-east-1.amazonaws.com' } });
+      for (const id of ['alerts', 'heartbeat']) {
+        expect(inputs(one('aws:sns/topic:Topic', `alerting-${id}`)).kmsMasterKeyId).toBe('alerting-key-id');
+      }
+    });
+
+    it('raises the alarm on the alerts topic when the heartbeat stops for 15 minutes', () => {
+      expect(inputs(one('aws:cloudwatch/metricAlarm:MetricAlarm', 'alerting-heartbeat'))).toMatchObject({
+        namespace: 'AWS/SNS',
+        metricName: 'NumberOfMessagesPublished',
+        dimensions: { TopicName: `llm-platform-${env}-heartbeat` },
+        period: 300,
+        evaluationPeriods: 3,
+        comparisonOperator: 'LessThanThreshold',
+        treatMissingData: 'breaching',
+        alarmActions: [topic('alerts')],
+      });
+    });
+  });
+
+  describe('cost and audit guardrails', () => {
+    it('tags every AWS resource through one provider with default tags', () => {
+      const provider = one('pulumi:providers:aws', 'aws');
+      expect(inputs(provider)).toMatchObject({ region: 'us-east-1' });
+      expect(JSON.parse(String(inputs(provider).defaultTags))).toEqual({
+        tags: { environment: env, project: 'llm-platform', 'cost-center': config.costCenter },
+      });
+      const ref = `${provider.urn}::${provider.name}-id`;
+      const aws = all.filter((r) => r.custom && r.type.startsWith('aws:'));
+      expect(aws.length).toBeGreaterThan(50);
+      for (const r of aws) expect(r.provider, `${r.type} ${r.name}`).toBe(ref);
+    });
+
+    it('tags the EBS volumes the CSI driver creates for claims', () => {
+      const params = inputs<{ parameters: Record<string, string> }>(one('kubernetes:storage.k8s.io/v1:StorageClass', 'storage-gp3')).parameters;
+      expect(Object.entries(params).filter(([k]) => k.startsWith('tagSpecification_')).map(([, v]) => v).sort()).toEqual(
+        Object.entries(costTags(config)).map(([k, v]) => `${k}=${v}`).sort(),
+      );
+    });
+
+    it(`sets a monthly budget of $${config.budget.monthlyLimitUsd} on this environment's tag, notifying at 80 % and 100 %`, () => {
+      const budget = inputs<{ notifications: { threshold: number; subscriberSnsTopicArns: string[] }[] }>(one('aws:budgets/budget:Budget', 'budget-monthly'));
+      expect(budget).toMatchObject({
+        budgetType: 'COST',
+        limitAmount: config.budget.monthlyLimitUsd.toFixed(2),
+        limitUnit: 'USD',
+        timeUnit: 'MONTHLY',
+        costFilters: [{ name: 'TagKeyValue', values: [`user:environment$${env}`] }],
+      });
+      expect(budget.notifications.map((n) => n.threshold)).toEqual([...BUDGET_ALERT_PERCENTS]);
+      for (const n of budget.notifications) expect(n.subscriberSnsTopicArns).toEqual([`arn:aws:sns:us-east-1:${ACCOUNT_ID}:llm-platform-${env}-alerts`]);
+      expect(BUDGET_ALERT_PERCENTS).toEqual([80, 100]);
+    });
+
+    it(prod ? 'records VPC flow logs in prod, kept 90 days' : 'records no VPC flow logs outside prod', () => {
+      const logs = ofType(all, 'aws:ec2/flowLog:FlowLog');
+      expect(logs).toHaveLength(prod ? 1 : 0);
+      if (!prod) return;
+      expect(inputs(logs[0]!)).toMatchObject({ vpcId: 'network-vpc-id', trafficType: 'ALL', logDestinationType: 'cloud-watch-logs' });
+      expect(inputs(one('aws:cloudwatch/logGroup:LogGroup', 'network-flow-logs')).retentionInDays).toBe(90);
+    });
+
+    it('gives every log group a retention', () => {
+      const groups = ofType(all, 'aws:cloudwatch/logGroup:LogGroup');
+      expect(groups.length).toBeGreaterThan(0);
+      for (const g of groups) expect(inputs(g).retentionInDays, g.name).toBeGreaterThan(0);
+    });
+  });
+
+  describe('a way in', () => {
+    it(prod ? 'reaches the private endpoint through an SSM port forward on the access host' : 'talks to the endpoint directly', () => {
+      const provider = one('pulumi:providers:kubernetes', 'cluster-k8s');
+      const kubeconfig = JSON.parse(String(inputs(provider).kubeconfig)) as { clusters: { cluster: Record<string, string> }[] };
+      const c = kubeconfig.clusters[0]!.cluster;
+      if (!prod) {
+        expect(c.server).toBe(run.outputs.clusterEndpoint);
+        expect(ofType(all, 'aws:ec2/instance:Instance')).toEqual([]);
+        return;
+      }
+      expect(c).toMatchObject({ server: 'https://127.0.0.1:8443', 'tls-server-name': String(run.outputs.clusterEndpoint).replace('https://', '') });
+      const host = inputs<Record<string, unknown>>(one('aws:ec2/instance:Instance', 'access-host'));
+      expect(host).toMatchObject({
+        instanceType: 't4g.nano',
+        associatePublicIpAddress: false,
+        metadataOptions: { httpTokens: 'required' },
+        rootBlockDevice: { encrypted: true },
+      });
+      expect(host.keyName).toBeUndefined();
+      expect(inputs(one('aws:ec2/securityGroup:SecurityGroup', 'access-host-sg')).ingress).toEqual([]);
+      expect(inputs(one('aws:ec2/securityGroupRule:SecurityGroupRule', 'access-host-api'))).toMatchObject({
+        type: 'ingress',
+        securityGroupId: 'sg-cluster',
+        sourceSecurityGroupId: 'access-host-sg-id',
+        fromPort: 443,
+        toPort: 443,
+      });
+      expect(inputs(one('aws:iam/rolePolicyAttachment:RolePolicyAttachment', 'access-host-ssm')).policyArn).toBe(
+        'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore',
+      );
+    });
+
+    it('keeps the Kubernetes half separable: every Kubernetes resource uses the cluster provider, and no AWS resource waits for one', () => {
+      const provider = one('pulumi:providers:kubernetes', 'cluster-k8s');
+      const kube = all.filter((r) => r.custom && r.type.startsWith('kubernetes:'));
+      expect(kube.length).toBeGreaterThan(5);
+      for (const r of kube) expect(r.provider.startsWith(`${provider.urn}::`), `${r.type} ${r.name}`).toBe(true);
+      // So `pulumi up --exclude <provider urn> --exclude-dependents` creates the whole AWS half.
+      const kubeUrns = new Set([provider.urn, ...kube.map((r) => r.urn)]);
+      for (const r of all.filter((x) => x.custom && !x.type.startsWith('kubernetes:') && x !== provider)) {
+        expect(r.dependencies.filter((d) => kubeUrns.has(d)), `${r.type} ${r.name}`).toEqual([]);
+      }
     });
   });
 
@@ -499,9 +751,13 @@ describe.each(realEnvironments())('%s stack', (env, config: PlatformConfig) => {
         region: 'us-east-1',
         registryBucket: bucket,
         registryTable: `llm-platform-${env}-model-versions`,
-        registryPublisherRoleArn: `arn:aws:iam::${ACCOUNT_ID}:role/registry-publisher`,
         modelEndpoints: endpoints,
+        alertsTopicArn: `arn:aws:sns:us-east-1:${ACCOUNT_ID}:llm-platform-${env}-alerts`,
+        clusterEndpoint: expect.stringMatching(/^https:\/\/.+\.eks\.amazonaws\.com$/),
       });
+      // No CI principals in the stack files: no publisher role to hand out.
+      expect(run.outputs.registryPublisherRoleArn).toBeNull();
+      expect(run.outputs.accessHostId !== null).toBe(config.cluster.enableAccessHost);
       expect(Object.keys(endpoints)).toEqual(config.enabledModels.map((m) => m.name));
       expect(JSON.parse(String(run.outputs.kubeconfig)).kind).toBe('Config');
       expect(run.secretOutputs).toEqual(['kubeconfig']);

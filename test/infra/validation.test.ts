@@ -4,8 +4,16 @@
  * go to `pulumi.log.warn` and the program carries on.
  */
 import * as pulumi from '@pulumi/pulumi';
-import { describe, expect, it } from 'vitest';
-import { type StackOverrides, lastRegistrations, runStack } from './support/stack';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { type StackOverrides, TODAY, lastRegistrations, runStack } from './support/stack';
+
+// The EKS support dates are checked against today: pin it.
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['Date'], now: TODAY });
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 /** Run the program expecting it to fail; returns the error after checking nothing was registered. */
 async function failure(env: string, overrides: StackOverrides): Promise<Error> {
@@ -33,7 +41,7 @@ describe('the Pulumi program', () => {
   it('fails when the GPU is too small for a variant', async () => {
     const e = await failure('dev', { settings: { models: { fp16: { enabled: true, maxModelLen: 8192 } } } });
     expect(e.message).toBe(
-      'Pulumi.dev.yaml has 1 config error:\n  - models.fp16.maxModelLen 8192 does not fit a T4 (g4dn.xlarge) at gpuMemoryUtilization 0.97: weights 13.5 GiB + KV 1.0 GiB + overhead 0.6 GiB = 15.1 GiB > 14.3 GiB; lower maxModelLen or raise gpuMemoryUtilization',
+      'Pulumi.dev.yaml has 1 config error:\n  - models.fp16.maxModelLen 8192 does not fit a T4 (g4dn.xlarge, g4dn.2xlarge) at gpuMemoryUtilization 0.97: weights 13.5 GiB + KV 1.0 GiB + overhead 0.6 GiB = 15.1 GiB > 14.3 GiB; lower maxModelLen or raise gpuMemoryUtilization',
     );
   });
 
@@ -102,6 +110,64 @@ describe('the Pulumi program', () => {
       'models.judge.minReplicas 1 on SPOT with no gpuNodes.onDemandFallback means an outage at every interruption; set minReplicas 2 or enable the fallback',
     ]);
     expect(run.resources.some((r) => r.type === 'kubernetes:yaml/v2:ConfigGroup')).toBe(true);
+  });
+
+  it('warns, and still deploys, when the Kubernetes version is in extended support', async () => {
+    const run = await runStack('dev', { settings: { cluster: { kubernetesVersion: '1.34', supportType: 'EXTENDED' } } });
+    expect(run.warnings).toEqual([
+      'cluster.kubernetesVersion 1.34 is in EKS extended support since 2026-12-02 (until 2027-12-02): the control plane costs $0.60/h instead of $0.10/h, about $365/month more; upgrade to 1.35',
+    ]);
+    const cluster = run.resources.find((r) => r.type === 'eks:index:Cluster')!;
+    expect(cluster.inputs).toMatchObject({ version: '1.34', upgradePolicy: { supportType: 'EXTENDED' } });
+  });
+
+  it('fails when the Kubernetes version is past its extended support', async () => {
+    vi.setSystemTime(new Date('2027-04-01T12:00:00Z'));
+    const e = await failure('dev', { settings: { cluster: { kubernetesVersion: '1.32', supportType: 'EXTENDED' } } });
+    expect(e.message).toBe(
+      'Pulumi.dev.yaml has 1 config error:\n  - cluster.kubernetesVersion 1.32 is past the end of EKS extended support (2027-03-23; today is 2027-04-01): EKS no longer creates it and upgrades such clusters by itself; use 1.35',
+    );
+  });
+
+  it('fails when the image cache registry is in another region than the stack', async () => {
+    const e = await failure('dev', {
+      settings: {
+        imageCache: { enabled: true, registry: '123456789012.dkr.ecr.eu-west-1.amazonaws.com', dockerHubSecretName: 'ecr-pullthroughcache/docker-hub' },
+      },
+    });
+    expect(e.message).toBe(
+      'Pulumi.dev.yaml has 1 config error:\n  - imageCache.registry 123456789012.dkr.ecr.eu-west-1.amazonaws.com is in eu-west-1, but the stack deploys to aws:region us-east-1; use the registry of this account in us-east-1',
+    );
+  });
+
+  it('warns when models load registry versions that nobody can publish', async () => {
+    const run = await runStack('dev', {
+      settings: { registry: { bucketName: 'llm-models-dev' }, models: { awq: { source: { kind: 'registry', version: '1.0.0' } } } },
+    });
+    expect(run.warnings).toEqual([
+      'models awq load registry versions, but registry.publisherPrincipalArns is empty, so no publisher role exists and nobody but break-glass can publish one; list the CI role ARNs',
+    ]);
+  });
+
+  it('fails when aws:defaultTags would replace a cost tag', async () => {
+    const e = await failure('dev', { aws: { defaultTags: { tags: { team: 'ml', environment: 'x' } } } });
+    expect(e.message).toBe(
+      'Pulumi.dev.yaml has 1 config error:\n  - aws:defaultTags.tags.environment would replace a tag the stack sets, got "x"; remove it (the stack tags environment and project itself; set llm-platform:costCenter for cost-center)',
+    );
+  });
+
+  it('hands the stack\'s aws:* settings to its AWS provider, the stack\'s default tags under the cost tags', async () => {
+    const run = await runStack('dev', {
+      settings: { costCenter: 'ml-research' },
+      aws: { profile: 'llm-ci', allowedAccountIds: ['123456789012'], defaultTags: { tags: { team: 'ml' } } },
+    });
+    const provider = run.resources.find((r) => r.type === 'pulumi:providers:aws' && r.name === 'aws')!;
+    expect(provider.inputs).toMatchObject({ region: 'us-east-1', profile: 'llm-ci', allowedAccountIds: JSON.stringify(['123456789012']) });
+    expect(JSON.parse(String(provider.inputs.defaultTags))).toEqual({
+      tags: { team: 'ml', environment: 'dev', project: 'llm-platform', 'cost-center': 'ml-research' },
+    });
+    // The kubeconfig's aws eks get-token uses the same profile.
+    expect(run.resources.find((r) => r.type === 'eks:index:Cluster')!.inputs).toMatchObject({ providerCredentialOpts: { profileName: 'llm-ci' } });
   });
 
   it('warns when KEDA would query a Prometheus other than the one the stack installs', async () => {

@@ -15,7 +15,6 @@ import {
   costRules,
   nodeLabelsAllowlist,
 } from '../../constructs/observability';
-import { priceBook } from '../../bench/cost';
 import { parsePlatformConfig } from '../../config/platform';
 import { gpuHourPrice } from '../../stacks/cost/input';
 import { renderManifests } from '../../stacks/manifests';
@@ -66,9 +65,8 @@ describe('cost rules', () => {
 
 describe.each(envs)('%s environment', (_env, c) => {
   const objs = renderManifests(c);
-  const prices = priceBook(c.region ?? 'us-east-1', c.pricing);
-  const spot = prices.gpuHourlyUsd(c.gpuNodes.instanceTypes[0]!, 'SPOT');
-  const onDemand = prices.gpuHourlyUsd(c.gpuNodes.instanceTypes[0]!, 'ON_DEMAND');
+  // A mixed list is priced at its most expensive type (the stack files list two g4dn sizes).
+  const { spotUsdPerHour: spot, onDemandUsdPerHour: onDemand } = gpuHourPrice(c);
   const ns = c.workloads.namespace;
 
   it('records GPUs, spend and $ per 1M tokens in the environment rule, at the prices of facts/prices.ts', () => {

@@ -38,8 +38,8 @@ describe('defaults', () => {
     expect(c.models.lora).toMatchObject({ maxLoras: 4, maxLoraRank: 16, adapters: [] });
   });
 
-  it('plans for a g4dn.xlarge SPOT T4 and pins the image', () => {
-    expect(c.gpuNodes.instanceTypes).toEqual(['g4dn.xlarge']);
+  it('plans for SPOT single-T4 g4dn nodes (two sizes: two capacity pools per zone) and pins the image', () => {
+    expect(c.gpuNodes.instanceTypes).toEqual(['g4dn.xlarge', 'g4dn.2xlarge']);
     expect(c.gpuNodes.capacityType).toBe('SPOT');
     expect(c.gpu).toMatchObject({ gpuName: 'T4', usableMemoryGiB: 14.75, computeCapability: 7.5 });
     expect(c.workloads.image.tag).toMatch(/^v\d+\.\d+\.\d+$/);
@@ -83,25 +83,25 @@ describe('defaults', () => {
 describe('validation', () => {
   it('fails when FP16 asks for 8192 tokens on a T4', () => {
     expect(problemsOf({ models: { fp16: { maxModelLen: 8192 } } })).toEqual([
-      'models.fp16.maxModelLen 8192 does not fit a T4 (g4dn.xlarge) at gpuMemoryUtilization 0.97: weights 13.5 GiB + KV 1.0 GiB + overhead 0.6 GiB = 15.1 GiB > 14.3 GiB; lower maxModelLen or raise gpuMemoryUtilization',
+      'models.fp16.maxModelLen 8192 does not fit a T4 (g4dn.xlarge, g4dn.2xlarge) at gpuMemoryUtilization 0.97: weights 13.5 GiB + KV 1.0 GiB + overhead 0.6 GiB = 15.1 GiB > 14.3 GiB; lower maxModelLen or raise gpuMemoryUtilization',
     ]);
   });
 
   it('fails when FP16 runs at the usual 0.9 utilization', () => {
     expect(problemsOf({ models: { fp16: { gpuMemoryUtilization: 0.9 } } })).toEqual([
-      'models.fp16.maxModelLen 1024 does not fit a T4 (g4dn.xlarge) at gpuMemoryUtilization 0.9: weights 13.5 GiB + KV 0.1 GiB + overhead 0.6 GiB = 14.2 GiB > 13.3 GiB; lower maxModelLen or raise gpuMemoryUtilization',
+      'models.fp16.maxModelLen 1024 does not fit a T4 (g4dn.xlarge, g4dn.2xlarge) at gpuMemoryUtilization 0.9: weights 13.5 GiB + KV 0.1 GiB + overhead 0.6 GiB = 14.2 GiB > 13.3 GiB; lower maxModelLen or raise gpuMemoryUtilization',
     ]);
   });
 
   it('fails when LoRA slots push the adapter variant over the budget', () => {
     expect(problemsOf({ models: { lora: { maxLoras: 16, maxLoraRank: 64, maxModelLen: 32768 } } })).toEqual([
-      'models.lora.maxModelLen 32768 does not fit a T4 (g4dn.xlarge) at gpuMemoryUtilization 0.9: weights 3.9 GiB + KV 4.0 GiB + LoRA 5.0 GiB + overhead 1.0 GiB = 13.9 GiB > 13.3 GiB; lower maxModelLen or raise gpuMemoryUtilization',
+      'models.lora.maxModelLen 32768 does not fit a T4 (g4dn.xlarge, g4dn.2xlarge) at gpuMemoryUtilization 0.9: weights 3.9 GiB + KV 4.0 GiB + LoRA 5.0 GiB + overhead 1.0 GiB = 13.9 GiB > 13.3 GiB; lower maxModelLen or raise gpuMemoryUtilization',
     ]);
   });
 
   it('fails when a variant asks for bf16 on a T4', () => {
     expect(problemsOf({ models: { awq: { dtype: 'bfloat16' } } })).toEqual([
-      'models.awq.dtype bfloat16 is not supported by T4 (g4dn.xlarge), compute capability 7.5 < 8.0; use dtype half',
+      'models.awq.dtype bfloat16 is not supported by T4 (g4dn.xlarge, g4dn.2xlarge), compute capability 7.5 < 8.0; use dtype half',
     ]);
   });
 
@@ -111,7 +111,7 @@ describe('validation', () => {
 
   it('fails when a quantization kernel needs a newer GPU', () => {
     expect(problemsOf({ models: { judge: { quantization: 'awq_marlin' } } })).toEqual([
-      'models.judge.quantization awq_marlin needs compute capability 8.0, but T4 (g4dn.xlarge) has 7.5; use awq on Turing GPUs',
+      'models.judge.quantization awq_marlin needs compute capability 8.0, but T4 (g4dn.xlarge, g4dn.2xlarge) has 7.5; use awq on Turing GPUs',
     ]);
   });
 

@@ -125,12 +125,11 @@ describe('estimate', () => {
 });
 
 describe('support tier', () => {
-  it('is extended only when the config says EXTENDED, wherever the cluster section keeps it', () => {
+  it('is extended only when cluster.supportType says EXTENDED', () => {
     const cluster = parsePlatformConfig({}, 'test', 'test').cluster;
     expect(supportTierOf(cluster)).toBe('standard');
-    expect(supportTierOf({ ...cluster, supportType: 'EXTENDED' } as typeof cluster)).toBe('extended');
-    expect(supportTierOf({ ...cluster, upgradePolicy: { supportType: 'EXTENDED' } } as typeof cluster)).toBe('extended');
-    expect(supportTierOf({ ...cluster, supportType: 'STANDARD' } as typeof cluster)).toBe('standard');
+    expect(supportTierOf({ ...cluster, supportType: 'EXTENDED' })).toBe('extended');
+    expect(supportTierOf({ ...cluster, supportType: 'STANDARD' })).toBe('standard');
   });
 });
 

@@ -6,7 +6,7 @@ import { frontDoorDescription } from '../../stacks/gateway-chart';
 const SOURCE = 'Pulumi.test.yaml';
 const ARN = 'arn:aws:acm:us-east-1:210987654321:certificate/11111111-2222-3333-4444-555555555555';
 const ON = { enabled: true, hostname: 'llm.team.internal-corp.net', certificateArn: ARN };
-const ADAPTERS = { lora: { adapters: [{ name: 'support-tone', path: 'org/support-tone' }] } };
+const ADAPTERS = { lora: { adapters: [{ name: 'support-tone', source: { kind: 'huggingface', repo: 'org/support-tone' } }] } };
 const parse = (settings: Record<string, unknown>) => parsePlatformConfig(settings, 'test', SOURCE);
 
 function problemsOf(settings: Record<string, unknown>): readonly string[] {
@@ -122,7 +122,8 @@ describe('gateway validation', () => {
   });
 
   it('fails when two adapters would become the same gateway backend', () => {
-    const models = { lora: { adapters: [{ name: 'Support_Tone', path: 'a' }, { name: 'support-tone', path: 'b' }] } };
+    const hub = (repo: string) => ({ kind: 'huggingface', repo });
+    const models = { lora: { adapters: [{ name: 'Support_Tone', source: hub('org/a') }, { name: 'support-tone', source: hub('org/b') }] } };
     expect(problemsOf({ models, gateway: ON })).toEqual([
       'models.lora.adapters Support_Tone and support-tone both become gateway backend mistral-7b-lora--support-tone (support-tone); rename one so they differ in more than case and punctuation',
     ]);

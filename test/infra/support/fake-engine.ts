@@ -57,7 +57,7 @@ export async function startFakeEngine(): Promise<FakeEngine> {
 
   const mocks = new MockMonitor({
     newResource: (args) => mockState(args.type, args.name, args.inputs as Record<string, unknown>),
-    call: (args) => mockCall(args.token),
+    call: (args) => mockCall(args.token, args.inputs as Record<string, unknown>),
   }) as unknown as Monitor & { resources: Map<string, { state: unknown }> };
   const delegate =
     <Req, Res>(method: string): Handler<Req, Res> =>

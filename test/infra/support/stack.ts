@@ -47,3 +47,6 @@ export function isUnder(resources: readonly CapturedResource[], r: CapturedResou
   for (let p = r.parent; p; p = byUrn.get(p)?.parent ?? '') if (p === ancestor.urn) return true;
   return false;
 }
+
+/** The day the stacks are checked on: EKS support dates are compared with it. */
+export const TODAY = new Date('2026-12-06T12:00:00Z');
