@@ -4,7 +4,7 @@
  * AWS SDK.
  */
 import { KubeClient } from '../kube/client';
-import { createAwsClients } from '../registry/aws';
+import { createAwsClients, silenceAwsNodeVersionNotice } from '../registry/aws';
 import { ModelRegistry } from '../registry/registry';
 import type { RegistryFactory } from './flags';
 import type { KubeFlags } from './flags';
@@ -21,6 +21,7 @@ export function kubeFrom(f: Omit<KubeFlags, 'namespace'>, io: CliIo): KubeClient
 
 /** The AWS-backed registry client (default credential chain). */
 export const awsRegistry: RegistryFactory = (where) => {
+  silenceAwsNodeVersionNotice();
   const { s3, ddb, close } = createAwsClients(where);
   return { registry: new ModelRegistry({ bucket: where.bucket, table: where.table, s3, ddb }), close };
 };

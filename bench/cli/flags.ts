@@ -12,7 +12,9 @@ import type { QueueSource } from '../autoscale/queue';
 import { POSTDEPLOY_DEFAULTS } from '../checks/defaults';
 import type { BackgroundLoadOptions } from '../checks/traffic';
 import { BENCH_DEFAULTS } from '../defaults';
+import { REGISTRY_DEFAULTS } from '../registry/defaults';
 import { FRONT_DOOR_DEFAULTS } from '../frontdoor/defaults';
+import { secondsProblem } from '../limits';
 import type { FrontDoorOptions } from '../frontdoor/frontdoor';
 import type { LoadProfile } from '../load/schedule';
 import { type CliIo, envValue } from './io';
@@ -155,6 +157,7 @@ export interface RegistryFlags {
   readonly region?: string;
   readonly s3EndpointUrl?: string;
   readonly dynamodbEndpointUrl?: string;
+  readonly registryTimeout?: number;
 }
 
 /** Where the registry is: bucket and table, region and endpoints. */
@@ -166,6 +169,11 @@ export interface RegistryLocation {
   readonly s3EndpointUrl?: string;
   /** Endpoint for DynamoDB, e.g. dynalite or localstack. */
   readonly dynamodbEndpointUrl?: string;
+  /**
+   * How long one S3 or DynamoDB request may go without a byte before it fails (tried three times).
+   * @default REGISTRY_DEFAULTS.requestTimeoutMs
+   */
+  readonly requestTimeoutMs?: number;
 }
 
 /** Where a registry version is looked up: `ModelRegistry` fits, tests pass their own. */
@@ -183,7 +191,8 @@ export function addRegistryFlags(cmd: Command): Command {
     .option('--registry-table <name>', 'model registry table (default: env LLM_REGISTRY_TABLE)')
     .option('--region <region>', 'AWS region of the registry (default: the SDK chain)')
     .option('--s3-endpoint-url <url>', 'S3 endpoint (localstack, s3rver)')
-    .option('--dynamodb-endpoint-url <url>', 'DynamoDB endpoint (localstack, dynalite)');
+    .option('--dynamodb-endpoint-url <url>', 'DynamoDB endpoint (localstack, dynalite)')
+    .option('--registry-timeout <s>', `seconds an S3 or DynamoDB request may wait for an answer, tried three times (default ${REGISTRY_DEFAULTS.requestTimeoutMs / 1000})`, number('--registry-timeout'));
 }
 
 /** The registry location from flags and environment, or the problems with it. */
@@ -196,10 +205,13 @@ export function registryFrom(f: RegistryFlags, io: CliIo, problems: string[]): R
   if (table === undefined || table === '') {
     problems.push('--registry-table is required for a registry version, got neither the flag nor LLM_REGISTRY_TABLE; pass the table (pulumi stack output registryTable)');
   }
+  const timeout = secondsProblem('--registry-timeout', f.registryTimeout);
+  if (timeout !== undefined) problems.push(timeout);
   if (bucket === undefined || bucket === '' || table === undefined || table === '') return undefined;
   return {
     bucket,
     table,
+    ...(f.registryTimeout !== undefined && { requestTimeoutMs: Math.ceil(f.registryTimeout * 1000) }),
     ...(f.region !== undefined && { region: f.region }),
     ...(f.s3EndpointUrl !== undefined && { s3EndpointUrl: f.s3EndpointUrl }),
     ...(f.dynamodbEndpointUrl !== undefined && { dynamodbEndpointUrl: f.dynamodbEndpointUrl }),

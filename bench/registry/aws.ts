@@ -52,6 +52,15 @@ function nameEndpoints(client: S3Client | DynamoDBClient, service: AwsErrorOrigi
   );
 }
 
+/**
+ * Turns off the AWS SDK's eight-line "will require node >=22" notice, which a command line prints
+ * on every run, in the middle of output that scripts read. Only the CLI calls this: a library
+ * leaves its host's environment alone. An explicit setting of the variable wins.
+ */
+export function silenceAwsNodeVersionNotice(env: NodeJS.ProcessEnv = process.env): void {
+  env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+}
+
 /** Builds the S3 and DynamoDB clients; `close` releases their sockets. */
 export function createAwsClients(where: AwsLocation): { s3: S3Client; ddb: DynamoDBDocumentClient; close: () => void } {
   const region = where.region === undefined ? {} : { region: where.region };
@@ -61,10 +70,11 @@ export function createAwsClients(where: AwsLocation): { s3: S3Client; ddb: Dynam
   const s3 = new S3Client({
     ...region,
     requestHandler,
+    maxAttempts: REGISTRY_DEFAULTS.requestAttempts,
     // s3rver and localstack serve buckets by path, not by host name.
     ...(where.s3EndpointUrl === undefined ? {} : { endpoint: where.s3EndpointUrl, forcePathStyle: true }),
   });
-  const raw = new DynamoDBClient({ ...region, requestHandler, ...(where.dynamodbEndpointUrl === undefined ? {} : { endpoint: where.dynamodbEndpointUrl }) });
+  const raw = new DynamoDBClient({ ...region, requestHandler, maxAttempts: REGISTRY_DEFAULTS.requestAttempts, ...(where.dynamodbEndpointUrl === undefined ? {} : { endpoint: where.dynamodbEndpointUrl }) });
   nameEndpoints(s3, 'S3', timeoutMs);
   nameEndpoints(raw, 'DynamoDB', timeoutMs);
   const ddb = DynamoDBDocumentClient.from(raw);

@@ -30,6 +30,8 @@ export const REGISTRY_DEFAULTS = {
    * times): without it, an endpoint that accepts a connection and never answers hangs a command.
    */
   requestTimeoutMs: 30_000,
+  /** Tries of one S3 or DynamoDB request (the SDK's standard retry mode, with its backoff). */
+  requestAttempts: 3,
   /**
    * After a failed or cancelled publish, how long each cleanup request may take: a cancelled CI
    * job is killed seconds after its SIGTERM, and the claim must be released before that.

@@ -3,6 +3,7 @@
  * branch on. Bad input is llm-bench's UsageError (exit 2), as for every other command.
  */
 import { RunError, UsageError } from '../errors';
+import { REGISTRY_DEFAULTS } from './defaults';
 
 /** What went wrong, for callers that branch on it rather than on the message. */
 export type RegistryErrorCode =
@@ -83,7 +84,7 @@ export function toRegistryError(error: unknown, doing: string): RegistryError | 
     const flag = origin.service === 'S3' ? '--s3-endpoint-url' : '--dynamodb-endpoint-url';
     return new RegistryError(
       'aws',
-      `${doing} failed: ${origin.service} at ${origin.endpoint} gave no answer (three tries, ${origin.timeoutMs / 1000} s each), got ${name}: ${message}; ` +
+      `${doing} failed: ${origin.service} at ${origin.endpoint} gave no answer (${REGISTRY_DEFAULTS.requestAttempts} tries, ${origin.timeoutMs / 1000} s each), got ${name}: ${message}; ` +
         `check ${flag} (or --endpoint-url), --region and the network, or raise --request-timeout`,
       { cause: error },
     );
