@@ -9,6 +9,7 @@
 import { constants } from 'node:fs';
 import { mkdir, open, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { isatty } from 'node:tty';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { EXIT, failOnProblems } from '../errors';
@@ -105,8 +106,8 @@ export async function makeFolders(dir: string): Promise<string[]> {
 
 /**
  * Proves that `path` can be written without changing what it holds: an existing file gets one
- * byte appended and truncated away again; a device gets an empty write (/dev/full refuses even
- * that with ENOSPC, where opening it succeeds); a new file is created, written and removed.
+ * byte appended and truncated away again; a device other than a terminal gets one byte (/dev/full
+ * refuses it with ENOSPC, where opening it succeeds); a new file is created, written and removed.
  * Pipes and sockets are left alone (opening a pipe without a reader would block).
  */
 async function probeFile(path: string): Promise<void> {
@@ -138,7 +139,8 @@ async function probeFile(path: string): Promise<void> {
   }
   const handle = await open(path, constants.O_WRONLY);
   try {
-    await handle.write(Buffer.alloc(0));
+    // A terminal would show the byte; any other device (/dev/null, /dev/full) takes or refuses it.
+    if (!isatty(handle.fd)) await handle.write(Buffer.alloc(1));
   } finally {
     await handle.close();
   }

@@ -2,13 +2,14 @@
 import { runAutoscale } from '../../autoscale/autoscale';
 import { AUTOSCALE_RENDERERS, renderAutoscaleMarkdown } from '../../autoscale/report';
 import type { AutoscaleResult } from '../../autoscale/result';
-import { collectUsage, failOnProblems } from '../../errors';
+import { collectUsage } from '../../errors';
 import type { LoadProfile } from '../../load/schedule';
 import { kubeFrom } from '../cluster';
 import { type KubeFlags, queueFrom, stepProfiles, type TrafficFlags, trafficFrom } from '../flags';
 import { onInterrupt, stopCheck } from '../interrupt';
 import type { CliIo, ExitSink } from '../io';
-import { eventLine, exitCodeOf, type OutputFlags, outputProblems, toStdout, writeReports } from '../output';
+import { checkUsage, eventLine, exitCodeOf, type OutputFlags, outputProblems, toStdout, withOutputs, writeReports } from '../output';
+import { trafficProblems } from '../run-options';
 
 export interface AutoscaleFlags extends KubeFlags, TrafficFlags, OutputFlags {
   readonly variant: string;
@@ -39,8 +40,9 @@ export async function autoscaleAction(f: AutoscaleFlags, io: CliIo, exit: ExitSi
   const problems = outputProblems(f);
   const steps = stepsFrom(f, problems);
   const queue = queueFrom(f, problems);
+  trafficProblems(f, steps, problems);
   const kube = collectUsage(problems, () => kubeFrom(f, io));
-  failOnProblems(problems);
+  await checkUsage(f, problems);
   const controller = new AbortController();
   const release = onInterrupt(io, stopCheck(controller));
   let result: AutoscaleResult;
@@ -66,7 +68,7 @@ export async function autoscaleAction(f: AutoscaleFlags, io: CliIo, exit: ExitSi
   } finally {
     release();
   }
-  await writeReports(result, f, AUTOSCALE_RENDERERS, io);
+  const written = await writeReports(result, f, AUTOSCALE_RENDERERS, io);
   if (!toStdout(f)) io.stdout(renderAutoscaleMarkdown(result));
-  exit.code = exitCodeOf({ aborted: result.aborted, checks: result.gates, checkName: 'gates' }, io);
+  exit.code = withOutputs(exitCodeOf({ aborted: result.aborted, checks: result.gates, checkName: 'gates' }, io), written);
 }

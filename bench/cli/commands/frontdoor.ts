@@ -9,8 +9,8 @@ export function frontDoorCommand(io: CliIo, exit: ExitSink): Command {
   const cmd = new Command('frontdoor')
     .description('check the public front door: HTTPS, keys, models, streaming, the A/B split (chi-square) and the rate limit (429 with Retry-After)')
     .requiredOption('--targets <file>', 'pulumi stack output --json, or a targets file with frontDoor:')
-    .option('--json <file>', 'write the JSON result')
-    .option('--junit <file>', 'write JUnit XML');
+    .option('--json <file>', 'write the JSON result (- for stdout)')
+    .option('--junit <file>', 'write JUnit XML (- for stdout)');
   addFrontDoorFlags(cmd);
   return withConventions(
     cmd.action(async (f: FrontDoorCommandFlags) => (await import('../actions/frontdoor')).frontDoorAction(f, io, exit)),

@@ -1,5 +1,5 @@
 /** `llm-bench postdeploy …`: a thin command over {@link runPostdeploy}. */
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { POSTDEPLOY_DEFAULTS } from '../../checks/defaults';
 import { BENCH_DEFAULTS } from '../../defaults';
 import { addFrontDoorFlags, addRegistryFlags, collect, number, numberList } from '../flags';
@@ -13,7 +13,9 @@ export function postdeployCommand(io: CliIo, exit: ExitSink, props: PostdeployCo
   const cmd = new Command('postdeploy')
     .description('after a deploy: smoke and load every variant (and, when asked, a rollback drill and an autoscale check); one exit code, one JUnit file, one HTML report')
     .requiredOption('--targets <file>', 'pulumi stack output --json, or a targets YAML (see docs/postdeploy.md)')
-    .option('--env-file <file>', "the environment's Pulumi.<env>.yaml: thresholds from its SLO, adapters, namespace, which variants autoscale")
+    .option('--env-config <file>', "the environment's Pulumi.<env>.yaml: thresholds from its SLO, adapters, namespace, which variants autoscale")
+    // The old name, kept only to refuse it with the new one: Node 20 reads --env-file anywhere on its command line.
+    .addOption(new Option('--env-file <file>').hideHelp())
     .option('--variant <name>', 'check only this variant; repeatable (default: all)', collect, [])
     .option('--url <name=url>', 'reach a variant at another URL (e.g. a port-forward for smoke and load); repeatable', collect, [])
     .option('--namespace <ns>', 'namespace of the model workloads (default: from the URL, the targets or the env file)')
@@ -53,7 +55,7 @@ export function postdeployCommand(io: CliIo, exit: ExitSink, props: PostdeployCo
       '',
       'Examples:',
       '  pulumi stack output --json > targets.json',
-      '  llm-bench postdeploy --targets targets.json --env-file Pulumi.prod.yaml --rollback --junit out/junit.xml --html out/postdeploy.html',
+      '  llm-bench postdeploy --targets targets.json --env-config Pulumi.prod.yaml --rollback --junit out/junit.xml --html out/postdeploy.html',
       '',
       'Exit codes: 0 all passed · 99 a threshold or gate was crossed · 2 bad usage · 1 a stage could not run or failed',
     ].join('\n'),

@@ -1,0 +1,168 @@
+/**
+ * Bad input on the command line, as a table: each row is an input, its exit code and its message.
+ * No row may exit 0, print a stack trace, or reach the server: every one is found before a request.
+ * Then outputs: probed before the run (nothing left behind on a usage error) and, when writing
+ * still fails after the run, the result goes to a fallback file whose path is printed.
+ */
+import { mkdtempSync } from 'node:fs';
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../bench/cli/main';
+import { loadResultSchema } from '../../bench/result';
+import { type Simulator, startSimulator } from '../../bench/sim/simulator';
+import { argv, memoryIo, rawServer } from './helpers';
+
+const PROJECT_ROOT = join(import.meta.dirname, '../..');
+
+// Made when the file loads: the table's messages name these paths.
+const dir = mkdtempSync(join(tmpdir(), 'llm-bench-input-'));
+const targets = join(dir, 'targets.yaml');
+const kubeconfig = join(dir, 'missing-kubeconfig');
+let server: Awaited<ReturnType<typeof rawServer>>;
+let requests = 0;
+beforeAll(async () => {
+  server = await rawServer((_req, res) => {
+    requests++;
+    res.writeHead(500).end();
+  });
+  await writeFile(targets, `variants:\n  mistral-7b-awq: ${server.url}\n`);
+});
+afterAll(async () => {
+  await server.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const url = () => server.url;
+const load = (...extra: string[]) => ['load', '--base-url', url(), '--model', 'm', '--requests', '4', ...extra];
+
+interface Row {
+  readonly name: string;
+  readonly args: () => string[];
+  /** Each line must appear in stderr. */
+  readonly messages: readonly string[];
+}
+
+const ROWS: readonly Row[] = [
+  { name: 'load --json /dev/full', args: () => load('--concurrency', '1', '--json', '/dev/full'), messages: ['--json /dev/full cannot be written, got ENOSPC; pass a writable file or - for stdout'] },
+  {
+    name: 'load --json /proc/x/r.json',
+    args: () => load('--concurrency', '1', '--json', '/proc/x/r.json'),
+    messages: ['--json /proc/x/r.json has no folder that can be made, got ENOENT for /proc/x; pass a writable file or - for stdout'],
+  },
+  { name: 'smoke --json /dev/full', args: () => ['smoke', '--base-url', url(), '--model', 'm', '--json', '/dev/full'], messages: ['--json /dev/full cannot be written, got ENOSPC'] },
+  { name: 'sweep --junit /proc/x/j.xml', args: () => ['sweep', '--base-url', url(), '--model', 'm', '--concurrency', '1,2', '--requests', '2', '--junit', '/proc/x/j.xml'], messages: ['--junit /proc/x/j.xml has no folder that can be made'] },
+  { name: 'load --markdown <a folder>', args: () => load('--concurrency', '1', '--markdown', dir), messages: [`--markdown ${dir} is a folder, got EISDIR`] },
+  { name: 'load: two outputs, one file', args: () => load('--concurrency', '1', '--json', join(dir, 'same'), '--html', join(dir, 'same')), messages: ['--json and --html name the same file'] },
+  { name: 'load --concurrency 1e9', args: () => load('--concurrency', '1e9'), messages: ['--concurrency must be at most 10000 (one process measures itself past that; spread the load over workers), got 1000000000'] },
+  { name: 'load --rate 1e9', args: () => load('--rate', '1e9'), messages: ['--rate must be at most 10000 requests per second'] },
+  { name: 'load --input-tokens 1e9', args: () => load('--concurrency', '1', '--input-tokens', '1e9'), messages: ['--input-tokens must be at most 1048576 (above the longest context vLLM serves), got 1000000000'] },
+  { name: 'load --timeout 1e9', args: () => load('--concurrency', '1', '--timeout', '1e9'), messages: ["--timeout must be at most 2147483 seconds (Node's timer limit, about 24.8 days), got 1000000000"] },
+  { name: 'smoke --timeout 1e9', args: () => ['smoke', '--base-url', url(), '--model', 'm', '--timeout', '1e9'], messages: ["--timeout must be at most 2147483 seconds"] },
+  { name: 'smoke --model ""', args: () => ['smoke', '--base-url', url(), '--model', ''], messages: ['--model must name a served model, got ""'] },
+  {
+    name: 'postdeploy --env-file (the old name)',
+    args: () => ['postdeploy', '--targets', targets, '--env-file', 'Pulumi.prod.yaml'],
+    messages: ['--env-file was renamed --env-config, got --env-file Pulumi.prod.yaml; pass --env-config Pulumi.prod.yaml'],
+  },
+  {
+    name: 'postdeploy: bad load flags are reported with the others, before smoke',
+    args: () => ['postdeploy', '--targets', targets, '--duration', '-1', '--concurrency', '0', '--json', '/dev/full'],
+    messages: ['error: 3 problems:', '--concurrency must be a positive integer, got 0', '--duration must be a positive number of seconds, got -1', '--json /dev/full cannot be written'],
+  },
+  {
+    name: 'postdeploy: a targets file that leaves out an enabled variant',
+    args: () => ['postdeploy', '--targets', targets, '--env-config', join(PROJECT_ROOT, 'Pulumi.dev.yaml')],
+    messages: [`${targets} leaves out mistral-7b-lora, mistral-7b-judge, which dev enables (--env-config), got mistral-7b-awq; add them to the targets, or pass --variant`],
+  },
+  {
+    name: 'rollback: bad flags and the kubeconfig together',
+    args: () => ['rollback', '--variant', 'v', '--base-url', url(), '--concurrency', '0', '--input-tokens', '1e9', '--kubeconfig', kubeconfig],
+    messages: ['--concurrency must be a positive integer, got 0', '--input-tokens must be at most 1048576', `kubeconfig ${kubeconfig}`],
+  },
+  {
+    name: 'autoscale: every bad step and the kubeconfig together',
+    args: () => ['autoscale', '--variant', 'v', '--base-url', url(), '--concurrency', '0,1e9', '--request-timeout', '0', '--kubeconfig', kubeconfig],
+    messages: ['--concurrency must be a positive integer, got 0', '--concurrency must be at most 10000', '--request-timeout must be a positive number of seconds, got 0', `kubeconfig ${kubeconfig}`],
+  },
+  { name: 'registry --request-timeout 0', args: () => ['registry', '--bucket', 'b', '--table', 't', '--request-timeout', '0', 'list'], messages: ['--request-timeout must be a positive number of seconds, got 0'] },
+  { name: 'report --markdown /dev/full', args: () => ['report', join(dir, 'nothing.json'), '--markdown', '/dev/full'], messages: [`report file ${join(dir, 'nothing.json')}`, '--markdown /dev/full cannot be written, got ENOSPC'] },
+  { name: 'load --base-url without a scheme', args: () => ['load', '--base-url', 'localhost:8000', '--model', 'm', '--concurrency', '1'], messages: ['--base-url must be http or https, got "localhost:8000"'] },
+];
+
+describe('bad command lines: exit 2 with every problem, before any request', () => {
+  it.each(ROWS)('$name', async (row) => {
+    const before = requests;
+    const io = memoryIo();
+    const code = await main(argv(...row.args()), io);
+    expect(io.err()).not.toMatch(/\n\s+at /); // no stack trace
+    for (const m of row.messages) expect(io.err()).toContain(m);
+    expect(code).toBe(2);
+    expect(requests - before).toBe(0);
+  });
+
+  it('leaves no folder behind when the input is refused', async () => {
+    const io = memoryIo();
+    expect(await main(argv(...load('--concurrency', '0', '--json', join(dir, 'new', 'deeper', 'r.json'))), io)).toBe(2);
+    await expect(stat(join(dir, 'new'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+});
+
+describe('a finished run is never lost to its output', () => {
+  let sim: Simulator;
+  beforeAll(async () => {
+    sim = await startSimulator({ port: 0, ttftMs: 1, itlMs: 1, models: ['m'] });
+  });
+  afterAll(async () => {
+    await sim.close();
+  });
+
+  it('writes the result to a fallback file, prints its path and exits 1 when the output folder is gone after the run', async () => {
+    const out = join(dir, 'vanishing');
+    // The run takes the probed folder away (and puts a file in its place) once it sends a request.
+    let sabotaged = false;
+    const front = await rawServer(async (req, res) => {
+      if (!sabotaged) {
+        sabotaged = true;
+        await rm(out, { recursive: true, force: true });
+        await writeFile(out, 'not a folder');
+      }
+      const upstream = await fetch(`${sim.url}${req.url}`, { method: req.method, headers: { 'content-type': 'application/json' }, body: req.method === 'POST' ? await text(req) : undefined });
+      res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });
+      res.end(Buffer.from(await upstream.arrayBuffer()));
+    });
+    try {
+      const io = memoryIo();
+      const code = await main(argv('load', '--base-url', front.url, '--model', 'm', '--concurrency', '1', '--requests', '2', '--output-tokens', '2', '--json', join(out, 'r.json')), io);
+      const match = /error: cannot write .*r\.json, got ENOTDIR; the json output went to (\S+) instead\n/.exec(io.err());
+      expect(match, io.err()).not.toBeNull();
+      const fallback = match![1]!;
+      try {
+        expect(loadResultSchema.parse(JSON.parse(await readFile(fallback, 'utf8'))).summary.requests.succeeded).toBe(2);
+      } finally {
+        await rm(fallback, { force: true });
+      }
+      expect(code).toBe(1);
+      expect(io.err()).not.toMatch(/\n\s+at /);
+    } finally {
+      await front.close();
+    }
+  });
+
+  it('probing an existing output leaves its content as it was', async () => {
+    const file = join(dir, 'kept.json');
+    await writeFile(file, 'old content');
+    const io = memoryIo();
+    expect(await main(argv(...load('--concurrency', '0', '--json', file)), io)).toBe(2);
+    expect(await readFile(file, 'utf8')).toBe('old content');
+  });
+});
+
+function text(req: import('node:http').IncomingMessage): Promise<string> {
+  return new Promise((resolve) => {
+    let body = '';
+    req.on('data', (b: Buffer) => (body += b.toString()));
+    req.on('end', () => resolve(body));
+  });
+}
