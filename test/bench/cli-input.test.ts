@@ -5,6 +5,7 @@
  * still fails after the run, the result goes to a fallback file whose path is printed.
  */
 import { mkdtempSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -159,7 +160,7 @@ describe('a finished run is never lost to its output', () => {
   });
 });
 
-function text(req: import('node:http').IncomingMessage): Promise<string> {
+function text(req: IncomingMessage): Promise<string> {
   return new Promise((resolve) => {
     let body = '';
     req.on('data', (b: Buffer) => (body += b.toString()));
