@@ -97,13 +97,19 @@ export interface KubeFlags {
   readonly kubeconfig?: string;
   readonly context?: string;
   readonly namespace: string;
+  /** Seconds one Kubernetes API call may take. */
+  readonly kubeTimeout?: number;
 }
+
+/** The `--kube-timeout` flag, for every command that reaches the cluster. */
+export const KUBE_TIMEOUT_FLAG = ['--kube-timeout <s>', 'seconds a Kubernetes API call may take (default 30)'] as const;
 
 export function addKubeFlags(cmd: Command): Command {
   return cmd
     .option('--kubeconfig <file>', 'kubeconfig (default: $KUBECONFIG, ~/.kube/config, then the in-cluster ServiceAccount)')
     .option('--context <name>', 'kubeconfig context (default: its current-context)')
     .option('--namespace <ns>', 'namespace of the model workloads', POSTDEPLOY_DEFAULTS.namespace)
+    .option(...KUBE_TIMEOUT_FLAG, number('--kube-timeout'))
     .option('--poll-ms <ms>', `how often to read the Kubernetes API (default ${POSTDEPLOY_DEFAULTS.pollMs})`, number('--poll-ms'))
     .option('--sample-ms <ms>', `timeline resolution (default ${POSTDEPLOY_DEFAULTS.sampleMs})`, number('--sample-ms'));
 }
@@ -224,6 +230,8 @@ export interface FrontDoorFlags {
   readonly frontDoorKey?: string;
   readonly frontDoorCa?: string;
   readonly splitRequests?: number;
+  /** `--request-timeout`: frontdoor's own flag, postdeploy's shared with its load. */
+  readonly requestTimeout?: number;
 }
 
 /** The flags the front-door checks take. */
@@ -245,9 +253,12 @@ export async function frontDoorOptionsFrom(f: FrontDoorFlags, io: CliIo, problem
       problems.push(`--front-door-ca ${f.frontDoorCa} cannot be read, got ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; pass a PEM file`);
     }
   }
+  const timeout = secondsProblem('--request-timeout', f.requestTimeout);
+  if (timeout !== undefined && !problems.includes(timeout)) problems.push(timeout);
   return {
     ...(apiKey !== undefined && apiKey !== '' && { apiKey }),
     ...(ca !== undefined && { ca }),
+    ...(f.requestTimeout !== undefined && { requestTimeoutSec: f.requestTimeout }),
     ...(f.splitRequests !== undefined && { splitRequests: f.splitRequests }),
     onProgress: (line) => io.stderr(`${line}\n`),
   };

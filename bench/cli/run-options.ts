@@ -82,5 +82,5 @@ export function trafficProblems(
   }
   const timeout = secondsProblem('--request-timeout', f.requestTimeout);
   if (timeout !== undefined) found.add(timeout);
-  problems.push(...found);
+  problems.push(...[...found].filter((p) => !problems.includes(p)));
 }

@@ -200,7 +200,14 @@ async function checkVariant(
 /** Smoke checks; false (and the later stages skipped) when the variant does not serve. */
 async function smokeStage({ t, o, v, progress, skip }: VariantRun): Promise<boolean> {
   progress(`${t.name} smoke: ${t.url}`);
-  v.smoke = await runSmoke({ baseUrl: t.url, models: t.models, adapters: t.adapters, ...(o.apiKey !== undefined && { apiKey: o.apiKey }) });
+  v.smoke = await runSmoke({
+    baseUrl: t.url,
+    models: t.models,
+    adapters: t.adapters,
+    ...(o.apiKey !== undefined && { apiKey: o.apiKey }),
+    // The smoke waits no longer for an answer than the load does.
+    ...(o.requestTimeoutSec !== undefined && { timeoutSec: o.requestTimeoutSec }),
+  });
   const failedChecks = v.smoke.checks.filter((c) => c.status === 'fail');
   progress(`${t.name} smoke: ${v.smoke.passed ? 'passed' : `FAILED ${failedChecks.map((c) => `${c.name} (${c.reason})`).join('; ')}`}`);
   if (v.smoke.passed) return true;

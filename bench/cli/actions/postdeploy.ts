@@ -49,6 +49,7 @@ export interface PostdeployFlags extends OutputFlags, RegistryFlags, FrontDoorFl
   readonly prometheusUrl?: string;
   readonly kubeconfig?: string;
   readonly context?: string;
+  readonly kubeTimeout?: number;
   readonly namespace?: string;
   readonly pollMs?: number;
   readonly sampleMs?: number;

@@ -2,7 +2,7 @@
 import { Command, Option } from 'commander';
 import { POSTDEPLOY_DEFAULTS } from '../../checks/defaults';
 import { BENCH_DEFAULTS } from '../../defaults';
-import { addFrontDoorFlags, addRegistryFlags, collect, number, numberList } from '../flags';
+import { addFrontDoorFlags, addRegistryFlags, collect, KUBE_TIMEOUT_FLAG, number, numberList } from '../flags';
 import { type CliIo, type ExitSink, withConventions } from '../io';
 import { addOutputFlags } from '../output';
 import type { PostdeployCommandProps, PostdeployFlags } from '../actions/postdeploy';
@@ -44,6 +44,7 @@ export function postdeployCommand(io: CliIo, exit: ExitSink, props: PostdeployCo
     .option('--prometheus-url <url>', "read the autoscale queue from Prometheus (default: each variant's /metrics)")
     .option('--kubeconfig <file>', 'kubeconfig (default: $KUBECONFIG, ~/.kube/config, then the in-cluster ServiceAccount)')
     .option('--context <name>', 'kubeconfig context')
+    .option(...KUBE_TIMEOUT_FLAG, number('--kube-timeout'))
     .option('--poll-ms <ms>', `how often to read the Kubernetes API (default ${d.pollMs})`, number('--poll-ms'))
     .option('--sample-ms <ms>', `timeline resolution (default ${d.sampleMs})`, number('--sample-ms'));
   addRegistryFlags(cmd);
