@@ -19,4 +19,4 @@ if (existsSync(built)) {
 process.exitCode = await main(process.argv);
 // A call abandoned at its deadline (the Kubernetes client's requests cannot be aborted) may keep a
 // socket open to an endpoint that never answers: once the command is done, it must not hold the exit.
-setTimeout(() => process.exit(), 1000).unref();
+globalThis.setTimeout(() => process.exit(), 1000).unref();
