@@ -4,7 +4,8 @@
  * Then outputs: probed before the run (nothing left behind on a usage error) and, when writing
  * still fails after the run, the result goes to a fallback file whose path is printed.
  */
-import { mkdtempSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { closeSync, constants, mkdtempSync, openSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -167,3 +168,44 @@ function text(req: IncomingMessage): Promise<string> {
     req.on('end', () => resolve(body));
   });
 }
+
+describe('advice and streams', () => {
+  it('a 429 on the warm-up request gets rate-limit advice, not advice about --model', async () => {
+    const limited = await rawServer((req, res) => {
+      if (req.url === '/v1/models') return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'list', data: [{ id: 'm', object: 'model' }] }));
+      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '30' }).end(JSON.stringify({ error: { message: 'rate limit exceeded' } }));
+    });
+    try {
+      const io = memoryIo();
+      expect(await main(argv('load', '--base-url', limited.url, '--model', 'm', '--concurrency', '1', '--requests', '2'), io)).toBe(1);
+      expect(io.err()).toContain(`error: ${limited.url} rate-limited the warm-up chat request with 429`);
+      expect(io.err()).toContain('limits this key');
+      expect(io.err()).not.toContain('check --model');
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('a reader that closes stdout ends the output, not the command: no EPIPE stack trace, the exit code stands', async () => {
+    // A FIFO whose only reader is gone: every write to it fails with EPIPE, deterministically.
+    const fifo = join(dir, 'closed-pipe');
+    execFileSync('mkfifo', [fifo]);
+    const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+    const writer = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+    closeSync(reader);
+    const bin = join(import.meta.dirname, '../../bench/bin/llm-bench.mjs');
+    try {
+      const ran = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, [bin, 'load', '--help'], { stdio: ['ignore', writer, 'pipe'] });
+        let stderr = '';
+        child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
+        child.on('close', (status) => resolve({ status, stderr }));
+      });
+      expect(ran.stderr).not.toMatch(/\n\s+at /);
+      expect(ran.stderr).toBe('note: stdout was closed by its reader; the rest of the output there is dropped\n');
+      expect(ran.status).toBe(0);
+    } finally {
+      closeSync(writer);
+    }
+  });
+});
