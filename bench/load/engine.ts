@@ -408,7 +408,7 @@ export class LoadRun {
       thresholds,
       ...(aborted !== null && { aborted: { reason: aborted } }),
       ...(short !== null && { warnings: [short] }),
-      timeline: collector.timeline,
+      timeline: collector.finalTimeline(),
       distributions: {
         ttftMs: collector.ttft.distribution(),
         tpotMs: collector.tpot.distribution(),

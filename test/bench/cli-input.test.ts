@@ -172,8 +172,8 @@ function text(req: IncomingMessage): Promise<string> {
 describe('advice and streams', () => {
   it('a 429 on the warm-up request gets rate-limit advice, not advice about --model', async () => {
     const limited = await rawServer((req, res) => {
-      if (req.url === '/v1/models') return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'list', data: [{ id: 'm', object: 'model' }] }));
-      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '30' }).end(JSON.stringify({ error: { message: 'rate limit exceeded' } }));
+      if (req.url === '/v1/models') res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'list', data: [{ id: 'm', object: 'model' }] }));
+      else res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '30' }).end(JSON.stringify({ error: { message: 'rate limit exceeded' } }));
     });
     try {
       const io = memoryIo();
