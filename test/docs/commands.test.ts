@@ -1,0 +1,106 @@
+/**
+ * Every shell command block of the docs runs as written, or says why it cannot here.
+ *
+ * A ```bash / ```sh block is run unless the line before its fence is a marker:
+ * `<!-- needs-cluster … -->` (it needs AWS, a cluster or a deployed stack) or
+ * `<!-- not-run: reason -->` (it runs elsewhere, e.g. the suite itself). The runnable blocks of a
+ * file run in order, from the repository root, with `llm-bench` on PATH as this checkout's bin.
+ * A block that starts `llm-bench sim` is a server: it starts first (on a free port instead of
+ * 8000; the other blocks' 127.0.0.1:8000 point at it) and stops after the file's last block.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const ROOT = join(import.meta.dirname, '../..');
+const DOCS = ['README.md', 'bench/README.md', 'bench/registry/README.md', 'docs/postdeploy.md'] as const;
+
+interface Block {
+  readonly file: string;
+  readonly line: number;
+  readonly text: string;
+  /** The marker before the fence, if any. */
+  readonly marker?: string;
+}
+
+/** The shell blocks of a Markdown file, with the marker line before each fence. */
+export function shellBlocks(file: string, markdown: string): Block[] {
+  const lines = markdown.split('\n');
+  const blocks: Block[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const open = /^```(\w*)\s*$/.exec(lines[i]!);
+    if (open === null) continue;
+    const end = lines.findIndex((l, j) => j > i && /^```\s*$/.test(l));
+    if (end < 0) throw new Error(`${file}:${i + 1} has a fence that never closes`);
+    if (open[1] === 'bash' || open[1] === 'sh') {
+      const before = lines[i - 1]?.trim() ?? '';
+      const marker = /^<!-- (needs-cluster|not-run)\b.*-->$/.test(before) ? before : undefined;
+      blocks.push({ file, line: i + 1, text: lines.slice(i + 1, end).join('\n'), ...(marker !== undefined && { marker }) });
+    }
+    i = end;
+  }
+  return blocks;
+}
+
+const bin = mkdtempSync(join(tmpdir(), 'llm-bench-docs-'));
+writeFileSync(join(bin, 'llm-bench'), `#!/bin/sh\nexec "${process.execPath}" "${join(ROOT, 'bench/bin/llm-bench.mjs')}" "$@"\n`);
+chmodSync(join(bin, 'llm-bench'), 0o755);
+const env = { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` };
+const servers: ChildProcess[] = [];
+afterAll(() => {
+  for (const s of servers) s.kill('SIGTERM');
+  rmSync(bin, { recursive: true, force: true });
+});
+
+function run(script: string): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('bash', ['-euo', 'pipefail', '-c', script], { cwd: ROOT, env });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+    child.on('close', (code) => resolve({ code, out }));
+  });
+}
+
+/** Starts a `llm-bench sim` block on a free port; resolves with its URL once it listens. */
+function startServer(script: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', ['-c', `exec ${script.replace(/\\\n\s*/g, ' ').replace('--port 8000', '--port 0')}`], { cwd: ROOT, env });
+    servers.push(child);
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => {
+      out += b.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m !== null) resolve(m[1]!);
+    });
+    child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+    child.on('close', (code) => reject(new Error(`the sim block exited ${code} before listening:\n${out}`)));
+  });
+}
+
+const all = DOCS.flatMap((file) => shellBlocks(file, readFileSync(join(ROOT, file), 'utf8')));
+
+describe('docs command blocks', () => {
+  it('are all either run here or marked as needing a cluster (or run elsewhere, with the reason)', () => {
+    const runnable = all.filter((b) => b.marker === undefined).map((b) => `${b.file}:${b.line}`);
+    // The list is the contract: a new block either runs (add it here) or carries a marker.
+    expect(runnable).toEqual(['bench/README.md:7', 'bench/README.md:183', 'bench/README.md:234']);
+    for (const b of all.filter((x) => x.marker?.startsWith('<!-- not-run') === true)) expect(b.marker, `${b.file}:${b.line}`).toMatch(/^<!-- not-run: \S.+ -->$/);
+  });
+
+  for (const file of DOCS) {
+    const blocks = all.filter((b) => b.file === file && b.marker === undefined);
+    if (blocks.length === 0) continue;
+    it(`${file}: every runnable block exits 0, in order, against the servers the file starts`, { timeout: 180_000 }, async () => {
+      const serverBlocks = blocks.filter((b) => /^llm-bench sim\b/.test(b.text.trim()));
+      const urls = await Promise.all(serverBlocks.map((b) => startServer(b.text.trim())));
+      for (const b of blocks.filter((x) => !serverBlocks.includes(x))) {
+        const script = urls.length > 0 ? b.text.replaceAll('http://127.0.0.1:8000', urls[0]!) : b.text;
+        const ran = await run(script);
+        expect(ran.code, `${b.file}:${b.line} exited ${ran.code}:\n${ran.out}`).toBe(0);
+      }
+    });
+  }
+});
