@@ -7,12 +7,14 @@
  * file run in order, from the repository root, with `llm-bench` on PATH as this checkout's bin.
  * A block that starts `llm-bench sim` is a server: it starts first (on a free port instead of
  * 8000; the other blocks' 127.0.0.1:8000 point at it) and stops after the file's last block.
+ * The registry README's blocks run against the local registry its "Trying it locally" starts.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startLocalRegistry } from '../../bench/registry/local';
 
 const ROOT = join(import.meta.dirname, '../..');
 const DOCS = ['README.md', 'bench/README.md', 'bench/registry/README.md', 'docs/postdeploy.md'] as const;
@@ -47,16 +49,47 @@ export function shellBlocks(file: string, markdown: string): Block[] {
 const bin = mkdtempSync(join(tmpdir(), 'llm-bench-docs-'));
 writeFileSync(join(bin, 'llm-bench'), `#!/bin/sh\nexec "${process.execPath}" "${join(ROOT, 'bench/bin/llm-bench.mjs')}" "$@"\n`);
 chmodSync(join(bin, 'llm-bench'), 0o755);
-const env = { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` };
+const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` };
+// vitest's env turns the AWS SDK's Node-version notice off; the docs run as a user would.
+delete env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED;
 const servers: ChildProcess[] = [];
 afterAll(() => {
   for (const s of servers) s.kill('SIGTERM');
   rmSync(bin, { recursive: true, force: true });
 });
 
-function run(script: string): Promise<{ code: number | null; out: string }> {
+/** Where a file's blocks run and what they see: the repository, or a setup of their own. */
+interface Place {
+  readonly cwd: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly done?: () => Promise<void>;
+}
+
+/**
+ * The registry README's blocks run as its "Trying it locally" steps set them up: the local
+ * registry's settings in the environment, a weights folder in the working directory.
+ */
+async function placeFor(file: string): Promise<Place> {
+  if (file !== 'bench/registry/README.md') return { cwd: ROOT, env };
+  const local = await startLocalRegistry();
+  const cwd = mkdtempSync(join(tmpdir(), 'llm-bench-docs-registry-'));
+  mkdirSync(join(cwd, 'weights'));
+  writeFileSync(join(cwd, 'weights/config.json'), '{}\n');
+  const localEnv: NodeJS.ProcessEnv = { ...env, ...local.env };
+  delete localEnv.AWS_PROFILE;
+  return {
+    cwd,
+    env: localEnv,
+    done: async () => {
+      await local.stop();
+      rmSync(cwd, { recursive: true, force: true });
+    },
+  };
+}
+
+function run(script: string, place: Place): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
-    const child = spawn('bash', ['-euo', 'pipefail', '-c', script], { cwd: ROOT, env });
+    const child = spawn('bash', ['-euo', 'pipefail', '-c', script], { cwd: place.cwd, env: place.env });
     let out = '';
     child.stdout.on('data', (b: Buffer) => (out += b.toString()));
     child.stderr.on('data', (b: Buffer) => (out += b.toString()));
@@ -86,7 +119,7 @@ describe('docs command blocks', () => {
   it('are all either run here or marked as needing a cluster (or run elsewhere, with the reason)', () => {
     const runnable = all.filter((b) => b.marker === undefined).map((b) => `${b.file}:${b.line}`);
     // The list is the contract: a new block either runs (add it here) or carries a marker.
-    expect(runnable).toEqual(['bench/README.md:7', 'bench/README.md:183', 'bench/README.md:234']);
+    expect(runnable).toEqual(['bench/README.md:7', 'bench/README.md:183', 'bench/README.md:234', 'bench/registry/README.md:42']);
     for (const b of all.filter((x) => x.marker?.startsWith('<!-- not-run') === true)) expect(b.marker, `${b.file}:${b.line}`).toMatch(/^<!-- not-run: \S.+ -->$/);
   });
 
@@ -96,10 +129,16 @@ describe('docs command blocks', () => {
     it(`${file}: every runnable block exits 0, in order, against the servers the file starts`, { timeout: 180_000 }, async () => {
       const serverBlocks = blocks.filter((b) => /^llm-bench sim\b/.test(b.text.trim()));
       const urls = await Promise.all(serverBlocks.map((b) => startServer(b.text.trim())));
-      for (const b of blocks.filter((x) => !serverBlocks.includes(x))) {
-        const script = urls.length > 0 ? b.text.replaceAll('http://127.0.0.1:8000', urls[0]!) : b.text;
-        const ran = await run(script);
-        expect(ran.code, `${b.file}:${b.line} exited ${ran.code}:\n${ran.out}`).toBe(0);
+      const place = await placeFor(file);
+      try {
+        for (const b of blocks.filter((x) => !serverBlocks.includes(x))) {
+          const script = urls.length > 0 ? b.text.replaceAll('http://127.0.0.1:8000', urls[0]!) : b.text;
+          const ran = await run(script, place);
+          expect(ran.code, `${b.file}:${b.line} exited ${ran.code}:\n${ran.out}`).toBe(0);
+          expect(ran.out).not.toMatch(/\n\s+at |NodeVersionSupportWarning/);
+        }
+      } finally {
+        await place.done?.();
       }
     });
   }

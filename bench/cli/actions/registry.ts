@@ -61,8 +61,9 @@ function globalsOf(command: Command, io: CliIo): RegistryGlobals {
   const timeout = secondsProblem('--request-timeout', flags.requestTimeout);
   if (timeout !== undefined) problems.push(timeout);
   failOnProblems(problems);
-  const s3EndpointUrl = flags.s3EndpointUrl ?? flags.endpointUrl;
-  const dynamodbEndpointUrl = flags.dynamodbEndpointUrl ?? flags.endpointUrl;
+  // The AWS SDK's own endpoint variables count too, so a custom S3 endpoint gets path-style URLs.
+  const s3EndpointUrl = flags.s3EndpointUrl ?? flags.endpointUrl ?? envValue(io, 'AWS_ENDPOINT_URL_S3') ?? envValue(io, 'AWS_ENDPOINT_URL');
+  const dynamodbEndpointUrl = flags.dynamodbEndpointUrl ?? flags.endpointUrl ?? envValue(io, 'AWS_ENDPOINT_URL_DYNAMODB') ?? envValue(io, 'AWS_ENDPOINT_URL');
   return {
     bucket: bucket!,
     table: table!,
