@@ -138,3 +138,11 @@ export const vllmArgumentValue = z
   .string()
   .min(1)
   .regex(/^[^-\s][^\s]*$/, 'must not contain whitespace or start with -, which vLLM would read as a flag');
+
+/**
+ * The web address of a folder that file names are appended to (`<url>/<name>.md`): http or https,
+ * no query or fragment, which would end up in the middle of every link.
+ */
+export const webFolderUrl = z
+  .url({ protocol: /^https?$/ })
+  .refine((u) => !/[?#]/.test(u), 'must be a folder address without ? or #: file names are appended to it');

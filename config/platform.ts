@@ -51,6 +51,7 @@ import {
   stabilizationWindowSec,
   userLabels,
   vllmArgumentValue,
+  webFolderUrl,
 } from './fields';
 import {
   type Finding,
@@ -589,6 +590,18 @@ const pricing = z.strictObject({
     .default({}),
 });
 
+/** How alerts link what they are about. */
+const observability = z.strictObject({
+  /**
+   * Web address of the repository's docs/runbooks folder, e.g.
+   * `https://github.com/acme/llm-platform/blob/main/docs/runbooks`: every alert's `runbook_url` is
+   * `<runbookBaseUrl>/<alert>.md`, a link Alertmanager, Slack and PagerDuty can open. Required in
+   * prod. @default - outside prod, links relative to the repository root (`docs/runbooks/<alert>.md`),
+   * which a pager cannot open
+   */
+  runbookBaseUrl: webFolderUrl.optional(),
+});
+
 const tier = z.enum(['dev', 'staging', 'prod']);
 
 /** The shape of `llm-platform:*` keys, before cross-field checks. */
@@ -610,6 +623,7 @@ export const platformSchema = z.strictObject({
   slo: slo.prefault({}),
   models: models.prefault({}),
   pricing: pricing.prefault({}),
+  observability: observability.prefault({}),
   /** The front door (config/gateway.ts). */
   gateway: gatewaySchema.prefault({}),
 });
@@ -803,6 +817,18 @@ const checkImagePinned: Check = (c, { errors }) => {
   if (c.workloads.image.tag === 'latest' && !c.workloads.image.digest) {
     errors.push('workloads.image.tag must pin a release, got "latest"; use a version tag like v0.18.0 or set workloads.image.digest');
   }
+};
+
+/**
+ * A page at night must link a runbook that opens: a path relative to the repository does not, so
+ * prod needs the base URL. Elsewhere the relative link stands (documented at the setting).
+ */
+const checkRunbookBaseUrl: Check = (c, { errors }) => {
+  if (c.tier !== 'prod' || c.observability.runbookBaseUrl !== undefined) return;
+  errors.push(
+    'observability.runbookBaseUrl is required in prod so alerts link runbooks Alertmanager, Slack and PagerDuty can open, got nothing; ' +
+      'set the web address of docs/runbooks in your repository, e.g. https://github.com/acme/llm-platform/blob/main/docs/runbooks',
+  );
 };
 
 const checkSomeVariantEnabled: Check = (c, { errors }) => {
@@ -1203,6 +1229,7 @@ const ENVIRONMENT_CHECKS: readonly Check[] = [
   checkVpcCidr,
   checkProdZones,
   checkImagePinned,
+  checkRunbookBaseUrl,
   checkSomeVariantEnabled,
   checkVllmVersions,
   checkAmiRelease('systemNodes'),

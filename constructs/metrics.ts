@@ -180,9 +180,19 @@ export function allSeriesNames(): string[] {
   return (Object.keys(VLLM_METRICS) as VllmMetricId[]).flatMap(series);
 }
 
-/** Label matchers that pick one model's series, e.g. `{namespace="llm-baseline",model_name="mistral-7b-awq"}`. */
-export interface ModelSelector {
+/**
+ * The models a query covers: every model of a namespace, or one model of it. Recording rules
+ * cover the namespace (each series recorded once, labelled by `model_name`); alerts, dashboards
+ * and KEDA pick one model.
+ */
+export interface ModelScope {
   readonly namespace: string;
+  /** @default - every model of the namespace */
+  readonly modelName?: string;
+}
+
+/** Label matchers that pick one model's series, e.g. `{namespace="llm-baseline",model_name="mistral-7b-awq"}`. */
+export interface ModelSelector extends ModelScope {
   readonly modelName: string;
 }
 
@@ -424,9 +434,9 @@ export function labelMatchers(m: LabelMatchers): string {
   return parts.length ? `{${parts.join(',')}}` : '';
 }
 
-/** The matchers of one model's series. */
-export function modelMatchers(sel: ModelSelector, extra: LabelMatchers = {}): LabelMatchers {
-  return { namespace: sel.namespace, [MODEL_LABEL]: sel.modelName, ...extra };
+/** The matchers of one model's series, or of every model of the namespace when the scope names none. */
+export function modelMatchers(sel: ModelScope, extra: LabelMatchers = {}): LabelMatchers {
+  return { namespace: sel.namespace, ...(sel.modelName === undefined ? {} : { [MODEL_LABEL]: sel.modelName }), ...extra };
 }
 
 /** Escape a literal for use inside a PromQL (RE2) regex matcher. */
@@ -456,17 +466,17 @@ export const modelPromql = {
     return `${spec.name}${suffix}${labelMatchers(m)}`;
   },
   /** A histogram quantile per model. */
-  quantile(id: VllmMetricId, q: number, sel: ModelSelector, window: string): string {
+  quantile(id: VllmMetricId, q: number, sel: ModelScope, window: string): string {
     const m: MetricSpec = VLLM_METRICS[id];
     if (m.type !== 'histogram') throw new Error(`modelPromql.quantile ${id} is a ${m.type}, not a histogram`);
     return `histogram_quantile(${q}, sum by (${POD_LABELS.namespace}, ${MODEL_LABEL}, le) (rate(${m.name}_bucket${labelMatchers(modelMatchers(sel))}[${window}])))`;
   },
   /** Per-second rate of a vLLM counter per model, optionally narrowed by more labels. */
-  rate(id: VllmMetricId, sel: ModelSelector, window: string, extra: LabelMatchers = {}): string {
+  rate(id: VllmMetricId, sel: ModelScope, window: string, extra: LabelMatchers = {}): string {
     return `sum ${MODEL_BY} (rate(${VLLM_METRICS[id].name}${labelMatchers(modelMatchers(sel, extra))}[${window}]))`;
   },
   /** A vLLM gauge aggregated over the model's pods. */
-  gauge(op: 'sum' | 'max' | 'avg', id: VllmMetricId, sel: ModelSelector): string {
+  gauge(op: 'sum' | 'max' | 'avg', id: VllmMetricId, sel: ModelScope): string {
     return `${op} ${MODEL_BY} (${VLLM_METRICS[id].name}${labelMatchers(modelMatchers(sel))})`;
   },
   /**
@@ -475,12 +485,12 @@ export const modelPromql = {
    * `vllm:num_requests_running` from its first scrape, idle or not. With `lookback`, pods seen
    * at any time in it count too, so a rate over that window keeps the pods that died in it.
    */
-  modelPods(sel: ModelSelector, lookback?: string): string {
+  modelPods(sel: ModelScope, lookback?: string): string {
     const running = `${VLLM_METRICS.requestsRunning.name}${labelMatchers(modelMatchers(sel))}`;
     return `group by (${POD_LABELS.namespace}, ${POD_LABELS.pod}, ${MODEL_LABEL}) (${lookback ? `last_over_time(${running}[${lookback}])` : running})`;
   },
   /** `expr` restricted to the model's pods and labelled with its `model_name`. */
-  onModelPods(expr: string, sel: ModelSelector, lookback?: string): string {
+  onModelPods(expr: string, sel: ModelScope, lookback?: string): string {
     return `(${expr}) * on (${POD_LABELS.namespace}, ${POD_LABELS.pod}) group_left (${MODEL_LABEL}) ${modelPromql.modelPods(sel, lookback)}`;
   },
   /** `op by (namespace, model_name) (expr)`. */

@@ -178,6 +178,7 @@ export function addPlatformCharts(app: Construct, c: PlatformConfig): Map<string
     monitoringLabels: w.monitoring.selectorLabels,
     gpuPrice: gpuHourPrice(c),
     maxCostPer1MTokens: c.slo.maxCostPer1MTokens,
+    runbookBaseUrl: c.observability.runbookBaseUrl,
   });
   const models = new Map<string, VllmModel>();
   for (const m of c.enabledModels) {
@@ -185,7 +186,13 @@ export function addPlatformCharts(app: Construct, c: PlatformConfig): Map<string
     const props = modelProps(c, m);
     const model = new VllmModel(chart, 'Model', props);
     models.set(m.name, model);
-    new ModelObservability(chart, 'Observability', { ...props, model, environment: c.environment, slo: m.slo });
+    new ModelObservability(chart, 'Observability', {
+      ...props,
+      model,
+      environment: c.environment,
+      slo: m.slo,
+      runbookBaseUrl: c.observability.runbookBaseUrl,
+    });
   }
   addGatewayChart(app, c);
   return models;

@@ -40,7 +40,15 @@ function settingsOrExit(): StackSettings {
     return loadStackSettings();
   } catch (e) {
     // A RunError prints its message without a stack trace: the message is the whole story.
-    if (e instanceof ConfigError) throw new pulumi.RunError(e.message);
+    if (e instanceof ConfigError) {
+      const error = new pulumi.RunError(e.message);
+      // The harness also formats the error with util.inspect({ colors: true }), which on Node 20.20
+      // loops over the source-mapped frames in node_modules/@pulumi until the string overflows
+      // (nodejs/node#64011, fixed in later lines only): 30–70 s and gigabytes before the
+      // message reaches the CLI. A stack of just the message keeps that instant.
+      error.stack = e.message;
+      throw error;
+    }
     throw e;
   }
 }

@@ -21,9 +21,13 @@ import { SLI_LONG_WINDOW, SLI_WINDOW, recorded } from './slis';
 /** Where the runbooks live in this repository; each alert has `<dir>/<alert>.md`. */
 export const RUNBOOK_DIR = 'docs/runbooks';
 
-/** The runbook of one alert, as a path relative to the repository root. */
-export function runbookUrl(alert: string): string {
-  return `${RUNBOOK_DIR}/${alert}.md`;
+/**
+ * The runbook of one alert: `<baseUrl>/<alert>.md` when the environment says where docs/runbooks
+ * is published (`observability.runbookBaseUrl`, a link a pager can open), else the page's path
+ * relative to the repository root.
+ */
+export function runbookUrl(alert: string, baseUrl?: string): string {
+  return baseUrl === undefined ? `${RUNBOOK_DIR}/${alert}.md` : `${baseUrl.replace(/\/+$/, '')}/${alert}.md`;
 }
 
 /** `critical` pages (users are affected now); `warning` goes to the team's channel. */
@@ -108,6 +112,8 @@ export interface ModelAlertInputs {
   readonly outageToleranceSec: number;
   /** How long a pod may wait for a GPU node and its image, in seconds. */
   readonly scheduleAllowanceSec: number;
+  /** Where docs/runbooks is published (see {@link runbookUrl}). @default - links relative to the repository root */
+  readonly runbookBaseUrl?: string;
 }
 
 /** A number as PromQL and humans read it: no float noise (14.4 × 0.001 is 0.0144). */
@@ -143,7 +149,7 @@ export function modelAlerts(p: ModelAlertInputs): AlertRule[] {
     expr,
     for: hold,
     labels: labels(severity),
-    annotations: { summary, description, runbook_url: runbookUrl(alert) },
+    annotations: { summary, description, runbook_url: runbookUrl(alert, p.runbookBaseUrl) },
   });
   const ns = sel.namespace;
   const pods = { regex: deploymentPodRegex(p.deployments) };
@@ -289,6 +295,8 @@ export interface PlatformAlertInputs {
   readonly namespace: string;
   readonly team: string;
   readonly environment: string;
+  /** Where docs/runbooks is published (see {@link runbookUrl}). @default - links relative to the repository root */
+  readonly runbookBaseUrl?: string;
 }
 
 /** Alerts about the GPUs themselves, across the environment's cluster. */
@@ -306,7 +314,7 @@ export function platformAlerts(p: PlatformAlertInputs): AlertRule[] {
       annotations: {
         summary: 'A GPU reported an XID error',
         description: `GPU {{ $labels.${gpu} }} on node {{ $labels.${node} }} reported XID {{ $value | printf "%.0f" }} in the last ${ALERT_WINDOWS.xidLookback}: a driver, memory or hardware fault that can kill or corrupt the model on it.`,
-        runbook_url: runbookUrl('GpuXidError'),
+        runbook_url: runbookUrl('GpuXidError', p.runbookBaseUrl),
       },
     },
     {
@@ -317,7 +325,7 @@ export function platformAlerts(p: PlatformAlertInputs): AlertRule[] {
       annotations: {
         summary: `No GPU metrics for the model pods in ${p.namespace}`,
         description: `Model pods run in ${p.namespace}, but no DCGM series names a pod there for ${ALERT_WINDOWS.gpuMetricsAbsent}: dcgm-exporter is down, or its ServiceMonitor lacks honorLabels: true. GPU memory alerts and energy panels are blind.`,
-        runbook_url: runbookUrl('GpuMetricsAbsent'),
+        runbook_url: runbookUrl('GpuMetricsAbsent', p.runbookBaseUrl),
       },
     },
   ];

@@ -104,6 +104,8 @@ export interface CostAlertInputs {
   readonly environment: string;
   /** USD per 1M generated tokens (`slo.maxCostPer1MTokens`). */
   readonly maxCostPer1MTokens: number;
+  /** Where docs/runbooks is published (see {@link runbookUrl}). @default - links relative to the repository root */
+  readonly runbookBaseUrl?: string;
 }
 
 /** The alert on a model whose generated tokens cost more than its bound for an hour. */
@@ -122,7 +124,7 @@ export function costAlert(p: CostAlertInputs): AlertRule {
         `The GPUs of ${name} in ${p.sel.namespace} cost {{ $value | printf "%.2f" }} USD per 1M generated tokens ` +
         `(GPU-hour price × GPUs ÷ token rate), above slo.maxCostPer1MTokens ${usd} for ${COST_ALERT_FOR}: ` +
         'more GPUs than the traffic needs, or a slow engine.',
-      runbook_url: runbookUrl('VllmTokenCostHigh'),
+      runbook_url: runbookUrl('VllmTokenCostHigh', p.runbookBaseUrl),
     },
   };
 }

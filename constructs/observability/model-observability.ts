@@ -1,6 +1,7 @@
 /**
- * What watches one vLLM variant: a PrometheusRule with its recorded SLIs and its alerts, and a
- * Grafana dashboard in a ConfigMap the kube-prometheus-stack Grafana sidecar loads.
+ * What watches one vLLM variant: a PrometheusRule with its alerts, and a Grafana dashboard in a
+ * ConfigMap the kube-prometheus-stack Grafana sidecar loads. The SLIs both read are recorded once
+ * for the whole namespace, in the environment's rule (PlatformObservability).
  */
 import type { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
@@ -10,7 +11,6 @@ import { REDUNDANT_OUTAGE_SEC, modelAlerts, type ModelSloProps } from './alerts'
 import { costAlert } from './cost';
 import { modelDashboard } from './dashboards';
 import { dashboardConfigMap, ruleGroups, PART_OF } from './objects';
-import { sliRules } from './slis';
 
 /** KEDA names the HPA it creates for a ScaledObject `keda-hpa-<name>` (no custom name is set). */
 export const KEDA_HPA_PREFIX = 'keda-hpa-';
@@ -37,6 +37,8 @@ export interface ModelObservabilityProps
   readonly environment: string;
   /** The variant's SLO bounds (`config.models[id].slo`). */
   readonly slo: ModelSloProps;
+  /** Where docs/runbooks is published (`observability.runbookBaseUrl`). @default - runbook links relative to the repository root */
+  readonly runbookBaseUrl?: string;
 }
 
 /**
@@ -77,16 +79,14 @@ export class ModelObservability extends Construct {
       standby,
       outageToleranceSec: outageToleranceSec(p),
       scheduleAllowanceSec: SCHEDULE_AND_PULL_ALLOWANCE_SEC,
+      runbookBaseUrl: p.runbookBaseUrl,
     });
     const max = p.slo.maxCostPer1MTokens;
-    if (max !== undefined) alerts.push(costAlert({ sel, team: p.team, environment: p.environment, maxCostPer1MTokens: max }));
+    if (max !== undefined) alerts.push(costAlert({ sel, team: p.team, environment: p.environment, maxCostPer1MTokens: max, runbookBaseUrl: p.runbookBaseUrl }));
     this.rule = new PrometheusRule(this, 'Rules', {
       metadata: { name: p.name, namespace: p.namespace, labels: { ...labels, ...p.monitoringLabels } },
       spec: {
-        groups: ruleGroups([
-          { name: `${p.name}.slis`, rules: sliRules(sel) },
-          { name: `${p.name}.alerts`, rules: alerts },
-        ]),
+        groups: ruleGroups([{ name: `${p.name}.alerts`, rules: alerts }]),
       },
     });
 

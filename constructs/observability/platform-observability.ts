@@ -1,6 +1,7 @@
 /**
- * What watches the environment as a whole: GPU health alerts (XID errors, missing DCGM series),
- * the cost recording rules, the overview dashboard of every model and GPU, and the cost dashboard.
+ * What watches the environment as a whole: the recorded SLIs of every model in the namespace,
+ * GPU health alerts (XID errors, missing DCGM series), the cost recording rules, the overview
+ * dashboard of every model and GPU, and the cost dashboard.
  */
 import type { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
@@ -9,9 +10,12 @@ import { platformAlerts } from './alerts';
 import { COST_DASHBOARD_UID, costDashboard, costRules, type GpuHourPrice } from './cost';
 import { OVERVIEW_DASHBOARD_UID, overviewDashboard } from './dashboards';
 import { PART_OF, dashboardConfigMap, ruleGroups } from './objects';
+import { sliRules } from './slis';
 
 /** Name of the environment-wide PrometheusRule. */
 export const PLATFORM_RULE_NAME = 'llm-platform';
+/** The rule group that records every SLI of the namespace, once, by model_name (slis.ts). */
+export const SLI_GROUP = `${PLATFORM_RULE_NAME}.slis`;
 
 export interface PlatformObservabilityProps {
   /** The model namespace; the rule and dashboard live there too. */
@@ -27,6 +31,8 @@ export interface PlatformObservabilityProps {
   readonly gpuPrice: GpuHourPrice;
   /** The environment's `slo.maxCostPer1MTokens`, drawn on the cost dashboard. */
   readonly maxCostPer1MTokens: number;
+  /** Where docs/runbooks is published (`observability.runbookBaseUrl`). @default - runbook links relative to the repository root */
+  readonly runbookBaseUrl?: string;
 }
 
 export class PlatformObservability extends Construct {
@@ -40,8 +46,14 @@ export class PlatformObservability extends Construct {
     this.rule = new PrometheusRule(this, 'Rules', {
       metadata: { name: PLATFORM_RULE_NAME, namespace: props.namespace, labels: { ...PART_OF, ...props.monitoringLabels } },
       spec: {
+        // Groups run on their own schedules: the cost rules and every model's alerts read the SLIs
+        // this group last recorded, at most one evaluation interval old.
         groups: ruleGroups([
-          { name: `${PLATFORM_RULE_NAME}.gpu`, rules: platformAlerts({ namespace: props.namespace, team, environment: props.environment }) },
+          { name: SLI_GROUP, rules: sliRules({ namespace: props.namespace }) },
+          {
+            name: `${PLATFORM_RULE_NAME}.gpu`,
+            rules: platformAlerts({ namespace: props.namespace, team, environment: props.environment, runbookBaseUrl: props.runbookBaseUrl }),
+          },
           { name: `${PLATFORM_RULE_NAME}.cost`, rules: costRules(props.namespace, props.gpuPrice) },
         ]),
       },

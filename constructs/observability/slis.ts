@@ -1,7 +1,12 @@
 /**
- * The recording rules of one model: its service level indicators, named `level:metric:operation`
- * and labelled `namespace` + `model_name`, so alerts and dashboards read one short series
- * instead of repeating a histogram quantile or a pod join.
+ * The recording rules of the models of a namespace: their service level indicators, named
+ * `level:metric:operation` and labelled `namespace` + `model_name`, so alerts and dashboards read
+ * one short series instead of repeating a histogram quantile or a pod join.
+ *
+ * The rules cover the namespace and aggregate by `model_name`: each series is recorded by one
+ * rule, in one group of the environment's PrometheusRule (platform-observability.ts), however many models run. One rule per model writing
+ * the same series name is what `promtool check rules` reports as duplicate rules: two groups
+ * evaluated at different moments would write one name with no ordering between them.
  *
  * Every expression is built from the metrics catalog (constructs/metrics.ts); nothing here
  * names a Prometheus series itself.
@@ -18,7 +23,9 @@ import {
   VLLM_HTTP_METRICS,
   labelMatchers,
   modelMatchers,
+  type LabelMatchers,
   modelPromql,
+  type ModelScope,
   type ModelSelector,
 } from '../metrics';
 
@@ -67,6 +74,11 @@ export function recorded(id: RecordedId, sel: ModelSelector): string {
   return `${RECORDED[id]}${labelMatchers(modelMatchers(sel))}`;
 }
 
+/** `llm:…{namespace="…"[,model_name="…"]}`: a recorded series of every model in scope. */
+export function recordedIn(id: RecordedId, scope: ModelScope, extra: LabelMatchers = {}): string {
+  return `${RECORDED[id]}${labelMatchers(modelMatchers(scope, extra))}`;
+}
+
 /** `llm:…{namespace="…"}`: a recorded series for every model of the namespace. */
 export function recordedInNamespace(id: RecordedId, namespace: string): string {
   return `${RECORDED[id]}${labelMatchers({ namespace })}`;
@@ -76,7 +88,7 @@ export function recordedInNamespace(id: RecordedId, namespace: string): string {
  * Per-second OpenAI API requests of the model's pods, by status class (`2xx`, `4xx`, `5xx`),
  * counting pods that were replaced within the window.
  */
-export function httpRequestRate(sel: ModelSelector, window: string): string {
+export function httpRequestRate(sel: ModelScope, window: string): string {
   const m = { namespace: sel.namespace, handler: { regex: OPENAI_HANDLER_REGEX } };
   const rate = `rate(${modelPromql.series(VLLM_HTTP_METRICS.httpRequests, m)}[${window}])`;
   return `sum by (namespace, ${MODEL_LABEL}, status) (${modelPromql.onModelPods(rate, sel, window)})`;
@@ -87,9 +99,9 @@ export function httpRequestRate(sel: ModelSelector, window: string): string {
  * window with requests and no errors has no 5xx series at all, so it counts as 0 rather than as
  * no data; a window without requests stays empty (0/0), which never fires an alert.
  */
-export function errorRatio(httpRate: RecordedId, sel: ModelSelector): string {
-  const all = modelPromql.byModel('sum', recorded(httpRate, sel));
-  const errors = modelPromql.byModel('sum', `${RECORDED[httpRate]}${labelMatchers(modelMatchers(sel, { status: SERVER_ERROR_STATUS }))}`);
+export function errorRatio(httpRate: RecordedId, sel: ModelScope): string {
+  const all = modelPromql.byModel('sum', recordedIn(httpRate, sel));
+  const errors = modelPromql.byModel('sum', recordedIn(httpRate, sel, { status: SERVER_ERROR_STATUS }));
   return `(${errors} or ${all} * 0) / ${all}`;
 }
 
@@ -100,14 +112,14 @@ export function errorRatio(httpRate: RecordedId, sel: ModelSelector): string {
  * already sent, so the gap between the two counters is where they show. Clamped at 0 (the two
  * counters tick at slightly different moments); empty without traffic (0/0).
  */
-export function cancelRatio(sel: ModelSelector, window: string): string {
+export function cancelRatio(sel: ModelScope, window: string): string {
   const m = { namespace: sel.namespace, handler: { regex: GENERATION_HANDLER_REGEX }, status: SUCCESS_STATUS };
   const answered = modelPromql.byModel('sum', modelPromql.onModelPods(`rate(${modelPromql.series(VLLM_HTTP_METRICS.httpRequests, m)}[${window}])`, sel, window));
   return `clamp_min(1 - ${modelPromql.rate('requestSuccess', sel, window)} / ${answered}, 0)`;
 }
 
 /** The GPU series of the model's pods, labelled with its model_name. */
-export function gpuOfModel(expr: string, sel: ModelSelector): string {
+export function gpuOfModel(expr: string, sel: ModelScope): string {
   return modelPromql.onModelPods(expr, sel);
 }
 
@@ -122,8 +134,11 @@ export function gpuMemoryUsedRatio(namespace: string): string {
   return `${used} / (${used} + ${dcgm('memoryFree', namespace)})`;
 }
 
-/** Every recording rule of one model, in evaluation order. */
-export function sliRules(sel: ModelSelector): RecordingRule[] {
+/**
+ * Every recording rule of the models in `sel`, in evaluation order: with a namespace only (what
+ * the platform records), each series holds every model of the namespace, by `model_name`.
+ */
+export function sliRules(sel: ModelScope): RecordingRule[] {
   const w = SLI_WINDOW;
   const rules: Record<RecordedId, string> = {
     ttftP95: modelPromql.quantile('timeToFirstToken', SLO_QUANTILE, sel, w),

@@ -1,20 +1,12 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { OpenAiClient, parseBaseUrl, reasonForError, type RequestRecord } from '../../bench/client/openai';
 import { TransportError } from '../../bench/client/http1';
 import { UsageError } from '../../bench/errors';
+import { delay, useVirtualTime, vt } from '../support/virtual-time';
 import { chatChunk, closedPort, rawServer, usageChunk } from './helpers';
 
 const closers: (() => Promise<void>)[] = [];
 
-// The first request of a process loads and compiles the HTTP path; keep that out of timed tests.
-beforeAll(async () => {
-  const server = await rawServer((_req, res) => res.end('{}'));
-  const client = new OpenAiClient({ baseUrl: server.url });
-  await client.get('/');
-  await client.destroy();
-  await server.close();
-});
 afterEach(async () => {
   while (closers.length > 0) await closers.pop()!();
 });
@@ -24,7 +16,7 @@ async function streamAgainst(script: readonly (string | number)[], opts: { statu
   const server = await rawServer(async (_req, res) => {
     res.writeHead(opts.status ?? 200, { 'content-type': opts.type ?? 'text/event-stream' });
     for (const step of script) {
-      if (typeof step === 'number') await sleep(step);
+      if (typeof step === 'number') await delay(step);
       else if (step === 'destroy') return void res.socket?.destroy();
       else res.write(step);
     }
@@ -33,10 +25,14 @@ async function streamAgainst(script: readonly (string | number)[], opts: { statu
   closers.push(server.close);
   const client = new OpenAiClient({ baseUrl: server.url, firstTokenTimeoutSec: opts.firstTokenTimeoutSec ?? 5, timeoutSec: opts.timeoutSec ?? 10 });
   closers.push(() => client.destroy());
-  return client.generate({ model: 'm', endpoint: 'chat', stream: true, prompt: { text: 'hi' }, captureText: true }).done;
+  return vt.run(client.generate({ model: 'm', endpoint: 'chat', stream: true, prompt: { text: 'hi' }, captureText: true }).done);
 }
 
 describe('OpenAiClient streaming', () => {
+  // The server's pauses and the client's timeouts run on one clock that moves only when no byte
+  // is in flight: a 60 ms pause measures 60 ms.
+  useVirtualTime();
+
   it('does not count a role-only chunk as the first token', async () => {
     const r = await streamAgainst([chatChunk({ role: 'assistant', content: '' }), 60, chatChunk({ content: 'Hel' }), 20, chatChunk({ content: 'lo' }), usageChunk(2), 'data: [DONE]\n\n']);
     expect(r.outcome).toBe('success');
@@ -95,7 +91,7 @@ describe('OpenAiClient streaming', () => {
     const port = await closedPort();
     const client = new OpenAiClient({ baseUrl: `http://127.0.0.1:${port}` });
     closers.push(() => client.destroy());
-    const r = await client.generate({ model: 'm', endpoint: 'chat', stream: true, prompt: { text: 'hi' } }).done;
+    const r = await vt.run(client.generate({ model: 'm', endpoint: 'chat', stream: true, prompt: { text: 'hi' } }).done);
     expect(r).toMatchObject({ outcome: 'failure', reason: 'connect_refused' });
   });
 
@@ -107,10 +103,10 @@ describe('OpenAiClient streaming', () => {
     const client = new OpenAiClient({ baseUrl: server.url });
     closers.push(() => client.destroy());
     const flight = client.generate({ model: 'm', endpoint: 'chat', stream: true, prompt: { text: 'hi' } });
-    await sleep(30);
+    await vt.sleep(30);
     flight.cancel();
     flight.cancel();
-    expect(await flight.done).toMatchObject({ outcome: 'cancelled' });
+    expect(await vt.run(flight.done)).toMatchObject({ outcome: 'cancelled' });
   });
 });
 

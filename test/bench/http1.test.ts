@@ -4,12 +4,14 @@ import https from 'node:https';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ExchangeHandler, failureForSocketError, Http1Pool, type ResponseHeaders, TransportError } from '../../bench/client/http1';
+import { delay, useVirtualTime, vt } from '../support/virtual-time';
 import { rawServer } from './helpers';
 
+// Servers' pauses, idle timeouts and sweeps run on one clock that moves only when no byte is in flight.
+useVirtualTime();
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
   while (closers.length > 0) await closers.pop()!();
@@ -98,10 +100,10 @@ describe('Http1Pool responses', () => {
     const server = await tcpServer(async (socket) => {
       for (const byte of Buffer.from(ok('héllo wörld'))) {
         socket.write(Buffer.from([byte]));
-        await sleep(1);
+        await delay(1);
       }
     });
-    const r = await send(pool(server.origin)).done;
+    const r = await vt.run(send(pool(server.origin)).done);
     expect(r).toMatchObject({ status: 200, body: 'héllo wörld', end: 'ok', sent: true });
     expect(r.headers).toMatchObject({ 'content-type': 'text/plain' });
   });
@@ -194,11 +196,11 @@ describe('Http1Pool connections', () => {
     const server = await tcpServer(async (socket, request) => {
       const path = request.split(' ')[1]!;
       order.push(path);
-      await sleep(20);
+      await delay(20);
       socket.write(ok(path));
     });
     const p = pool(server.origin, { maxConnections: 2 });
-    const results = await Promise.all(['/1', '/2', '/3', '/4', '/5'].map((path) => send(p, path).done));
+    const results = await vt.run(Promise.all(['/1', '/2', '/3', '/4', '/5'].map((path) => send(p, path).done)));
     expect(results.map((r) => r.body)).toEqual(['/1', '/2', '/3', '/4', '/5']);
     expect(server.connections()).toBe(2);
     expect(order.slice(2)).toEqual(['/3', '/4', '/5']);
@@ -211,26 +213,26 @@ describe('Http1Pool connections', () => {
     });
     const p = pool(server.origin);
     const slow = send(p, '/slow');
-    await sleep(30);
+    await vt.sleep(30);
     expect(slow.outcome.body).toBe('hal');
     slow.abort();
-    expect(await send(p, '/fast').done).toMatchObject({ body: 'fast', end: 'ok' });
-    await sleep(20);
+    expect(await vt.run(send(p, '/fast').done)).toMatchObject({ body: 'fast', end: 'ok' });
+    await vt.sleep(20);
     expect(slow.outcome.end).toBeUndefined();
     expect(server.connections()).toBe(2);
   });
 
   it('aborts a queued exchange before it ever gets a connection', async () => {
     const server = await tcpServer(async (socket) => {
-      await sleep(30);
+      await delay(30);
       socket.write(ok('x'));
     });
     const p = pool(server.origin, { maxConnections: 1 });
     const first = send(p, '/a');
     const queued = send(p, '/b');
     queued.abort();
-    expect(await first.done).toMatchObject({ end: 'ok' });
-    await sleep(50);
+    expect(await vt.run(first.done)).toMatchObject({ end: 'ok' });
+    await vt.sleep(50);
     expect(queued.outcome).toMatchObject({ sent: false, body: '' });
     expect(queued.outcome.end).toBeUndefined();
   });
@@ -243,50 +245,50 @@ describe('Http1Pool connections', () => {
     const p = pool(server.origin, { idleTimeoutMs: 150 });
     await send(p).done;
     expect(p.stats().open).toBe(1);
-    await sleep(400);
+    await vt.sleep(400);
     expect(p.stats().open).toBe(0);
     expect(server.openNow()).toBe(0);
     // timeout=1 leaves no time after the margin: closed at the next sweep, long before 60 s.
     const short = pool(server.origin, { idleTimeoutMs: 60_000 });
     await send(short, '/hint1').done;
-    await sleep(700);
+    await vt.sleep(700);
     expect(short.stats().open).toBe(0);
     // timeout=2 keeps it past the 150 ms default, and closes it after ~1 s.
     const long = pool(server.origin, { idleTimeoutMs: 150 });
     await send(long, '/hint2').done;
-    await sleep(500);
+    await vt.sleep(500);
     expect(long.stats().open).toBe(1);
-    await sleep(1000);
+    await vt.sleep(1000);
     expect(long.stats().open).toBe(0);
   });
 
   it('closes a connection that talks while idle', async () => {
     const server = await tcpServer(async (socket) => {
       socket.write(ok('x'));
-      await sleep(20);
+      await delay(20);
       socket.write('HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n');
     });
     const p = pool(server.origin);
     await send(p).done;
-    await sleep(60);
+    await vt.sleep(60);
     expect(p.stats().open).toBe(0);
   });
 
   it('close() waits for exchanges in flight; destroy() ends them as client_error', async () => {
     const server = await tcpServer(async (socket) => {
-      await sleep(40);
+      await delay(40);
       socket.write(ok('late'));
     });
     const p = pool(server.origin);
     const inFlight = send(p);
-    await sleep(5);
-    await p.close();
+    await vt.sleep(5);
+    await vt.run(p.close());
     expect(inFlight.outcome).toMatchObject({ body: 'late', end: 'ok' });
     expect((await send(p).done).end).toMatchObject({ reason: 'client_error', message: 'the client is closed' });
     const q = pool(server.origin);
     const cut = send(q);
-    await sleep(5);
-    await q.destroy();
+    await vt.sleep(5);
+    await vt.run(q.destroy());
     expect((await cut.done).end).toMatchObject({ reason: 'client_error', message: 'the client was destroyed' });
   });
 
@@ -300,25 +302,17 @@ describe('Http1Pool connections', () => {
 });
 
 describe('Http1Pool edge cases (each broke an earlier version)', () => {
-  /** Resolves on the first check phase where `ready()` holds, polling once a loop turn. */
-  const turnWhen = (ready: () => boolean) =>
-    new Promise<void>((resolve, reject) => {
-      const deadline = Date.now() + 2000;
-      const poll = () => (ready() ? resolve() : Date.now() > deadline ? reject(new Error('condition never held')) : setImmediate(poll));
-      poll();
-    });
-
   it('never hands out a connection the server ended, even before its socket has closed', async () => {
     const server = await tcpServer(async (socket) => {
       socket.write(ok('x'));
-      await sleep(20);
+      await delay(20);
       socket.end();
     });
     const p = pool(server.origin);
     await send(p).done;
     // The server's FIN has been read (out of the idle list) but 'close' has not fired yet: a
     // request now must get a new connection, not the dead one.
-    await turnWhen(() => p.stats().idle === 0 && p.stats().open === 1);
+    await vt.until(() => p.stats().idle === 0 && p.stats().open === 1);
     expect(await send(p).done).toMatchObject({ body: 'x', end: 'ok' });
     expect(server.connections()).toBe(2);
   });
@@ -327,7 +321,7 @@ describe('Http1Pool edge cases (each broke an earlier version)', () => {
     const server = await tcpServer((socket) => socket.write(ok('x')));
     const p = pool(server.origin, { idleTimeoutMs: 40 });
     await send(p).done;
-    await turnWhen(() => p.stats().idle === 0 && p.stats().open === 1);
+    await vt.until(() => p.stats().idle === 0 && p.stats().open === 1);
     expect(await send(p).done).toMatchObject({ body: 'x', end: 'ok' });
     expect(server.connections()).toBe(2);
   });
@@ -363,7 +357,7 @@ describe('Http1Pool edge cases (each broke an earlier version)', () => {
         onTransportError: (e) => void calls.push(`error ${e.reason}`),
       },
     );
-    await sleep(50);
+    await vt.sleep(50);
     expect(calls).toEqual(['head']);
   });
 });

@@ -3,19 +3,23 @@ import { describe, expect, it } from 'vitest';
 import { main } from '../../bench/cli/main';
 import { shortAnswers } from '../../bench/load/engine';
 import { argv, memoryIo } from './helpers';
+import { useVirtualTime } from '../support/virtual-time';
 import { startOpenAiMock } from './openai-mock';
 
 describe('load with answers much shorter than --output-tokens', () => {
+  // The TTFT threshold holds on virtual time however busy the machine is.
+  const vt = useVirtualTime();
+
   it('warns and fails the throughput threshold, but not a latency one', async () => {
     // The mock answers 3 tokens whatever max_tokens, min_tokens or ignore_eos say.
     const mock = await startOpenAiMock({ model: 'm' });
     try {
       const io = memoryIo();
-      const code = await main(
+      const code = await vt.run(main(
         argv('load', '--base-url', mock.url, '--model', 'm', '--concurrency', '2', '--requests', '6', '--output-tokens', '32',
           '--threshold', 'outputTokenThroughput>1', '--threshold', 'ttftMs.p95<60000', '--json', '-'),
         io,
-      );
+      ));
       expect(code).toBe(99);
       const warning = 'answers averaged 3 output tokens, under 50% of the 32 --output-tokens asked for: the server does not honour ignore_eos/min_tokens (vLLM does), so throughput measures short answers; throughput thresholds fail';
       expect(io.err()).toContain(`warning: ${warning}`);

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RequestRecord } from '../../bench/client/openai';
 import { Collector } from '../../bench/load/collector';
@@ -6,13 +5,15 @@ import { type LoadOptions, runLoad, startLoad } from '../../bench/load/engine';
 import { arrivalGaps } from '../../bench/load/schedule';
 import { loadResultSchema, type TimelineBucket } from '../../bench/result';
 import { type Simulator, startSimulator } from '../../bench/sim/simulator';
+import { useVirtualTime } from '../support/virtual-time';
 import { closedPort, rawServer } from './helpers';
 
+// The simulator and the client share a virtual clock that moves only when no byte is in flight:
+// every latency below is the simulator's schedule exactly, however busy the machine is.
+const vt = useVirtualTime();
 let sim: Simulator;
 beforeAll(async () => {
   sim = await startSimulator({ port: 0, ttftMs: 80, itlMs: 10, apiKey: 'k' });
-  // Compile the HTTP parser and the hot paths once, so the first timed wave measures the server.
-  await runLoad(base({ profile: { kind: 'concurrency', concurrency: 4 }, requests: 8, outputTokens: 2 }));
 });
 afterAll(() => sim.close());
 
@@ -34,14 +35,14 @@ async function withSettings<T>(patch: Parameters<Simulator['update']>[0], body: 
 describe('load against the simulator (TTFT 80 ms, ITL 10 ms)', () => {
   it('reports TTFT, TPOT, ITL and E2E that match the server within timer granularity', async () => {
     const records: RequestRecord[] = [];
-    const r = await runLoad(base({ requests: 40, outputTokens: 10 }), { onRequest: (x) => records.push(x) });
+    const r = await vt.run(runLoad(base({ requests: 40, outputTokens: 10 }), { onRequest: (x) => records.push(x) }));
     expect(loadResultSchema.parse(r)).toEqual(r);
     const s = r.summary;
     expect(s.requests).toEqual({ total: 40, succeeded: 40, failed: 0, cancelled: 0 });
     // The client can only be later than the server's schedule: lower bounds are exact.
     expect(s.ttftMs.min).toBeGreaterThanOrEqual(80);
     expect(s.e2eMs.min).toBeGreaterThanOrEqual(170);
-    // Medians absorb a stalled wave on a busy CI machine; a few ms is timer granularity.
+    // Upper bounds: what the client adds to the server's schedule (nothing, on virtual time).
     expect(s.ttftMs.p50).toBeLessThanOrEqual(85);
     expect(s.e2eMs.p50).toBeLessThanOrEqual(178);
     expect(s.itlMs.p50).toBeGreaterThanOrEqual(9);
@@ -62,7 +63,7 @@ describe('load against the simulator (TTFT 80 ms, ITL 10 ms)', () => {
 
   it('reports the percentiles of the requests it measured, within the 0.1 % of its histograms', async () => {
     const records: RequestRecord[] = [];
-    const r = await runLoad(base({ requests: 60, outputTokens: 6, profile: { kind: 'concurrency', concurrency: 6 } }), { onRequest: (x) => records.push(x) });
+    const r = await vt.run(runLoad(base({ requests: 60, outputTokens: 6, profile: { kind: 'concurrency', concurrency: 6 } }), { onRequest: (x) => records.push(x) }));
     const nearestRank = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.max(Math.ceil((p / 100) * xs.length), 1) - 1]!;
     const samples = {
       ttftMs: records.map((x) => x.ttftMs!),
@@ -84,7 +85,7 @@ describe('load against the simulator (TTFT 80 ms, ITL 10 ms)', () => {
   });
 
   it('serves completions and non-streaming requests, where only E2E exists', async () => {
-    const r = await runLoad(base({ endpoint: 'completions', stream: false, requests: 12, outputTokens: 5 }));
+    const r = await vt.run(runLoad(base({ endpoint: 'completions', stream: false, requests: 12, outputTokens: 5 })));
     const s = r.summary;
     expect(s.requests.succeeded).toBe(12);
     expect(s.ttftMs.count).toBe(0);
@@ -98,7 +99,7 @@ describe('load against the simulator (TTFT 80 ms, ITL 10 ms)', () => {
     const r = await withSettings({ ttftMs: 5, itlMs: 1, faults: { error: 0.1, malformed: 0.1, cut: 0.1, stall: 0.05 } }, async () => {
       const before = sim.stats().injected;
       // No preflight: its warm-up request would draw from the simulator's faults too.
-      const result = await runLoad(base({ requests: 200, profile: { kind: 'concurrency', concurrency: 16 }, outputTokens: 6, firstTokenTimeoutSec: 0.3, preflight: false }));
+      const result = await vt.run(runLoad(base({ requests: 200, profile: { kind: 'concurrency', concurrency: 16 }, outputTokens: 6, firstTokenTimeoutSec: 0.3, preflight: false })));
       const after = sim.stats().injected;
       return { result, injected: Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - before[k as keyof typeof before]])) };
     });
@@ -123,7 +124,7 @@ describe('load against the simulator (TTFT 80 ms, ITL 10 ms)', () => {
   it('counts non-streaming faults by their non-streaming reasons', async () => {
     const r = await withSettings({ ttftMs: 5, itlMs: 1, faults: { error: 0.15, malformed: 0.15, cut: 0.15, stall: 0.1 } }, async () => {
       const before = sim.stats().injected;
-      const result = await runLoad(base({ requests: 80, stream: false, outputTokens: 3, profile: { kind: 'concurrency', concurrency: 8 }, timeoutSec: 0.4, preflight: false }));
+      const result = await vt.run(runLoad(base({ requests: 80, stream: false, outputTokens: 3, profile: { kind: 'concurrency', concurrency: 8 }, timeoutSec: 0.4, preflight: false })));
       const after = sim.stats().injected;
       return { result, d: (k: keyof typeof after) => after[k] - before[k] };
     });
@@ -135,7 +136,7 @@ describe('load against the simulator (TTFT 80 ms, ITL 10 ms)', () => {
   });
 
   it('times out slow responses as total_timeout', async () => {
-    const r = await withSettings({ ttftMs: 0, itlMs: 100 }, () => runLoad(base({ requests: 4, outputTokens: 20, timeoutSec: 0.35 })));
+    const r = await withSettings({ ttftMs: 0, itlMs: 100 }, () => vt.run(runLoad(base({ requests: 4, outputTokens: 20, timeoutSec: 0.35 }))));
     expect(r.summary.errors).toEqual({ total_timeout: 4 });
     expect(r.summary.e2eMs.count).toBe(0);
     expect(r.summary.durationSec).toBeLessThan(1);
@@ -150,7 +151,7 @@ describe('load against the simulator (TTFT 80 ms, ITL 10 ms)', () => {
       expected++;
       t += gap();
     }
-    const r = await withSettings({ ttftMs: 5, itlMs: 1 }, () => runLoad(base({ profile: { kind: 'rate', rate: 40, burstiness: 1 }, requests: undefined, durationSec, seed: 9, outputTokens: 2 })));
+    const r = await withSettings({ ttftMs: 5, itlMs: 1 }, () => vt.run(runLoad(base({ profile: { kind: 'rate', rate: 40, burstiness: 1 }, requests: undefined, durationSec, seed: 9, outputTokens: 2 }))));
     expect(Math.abs(r.summary.requests.total - expected)).toBeLessThanOrEqual(1);
     expect(r.summary.requests.failed).toBe(0);
   });
@@ -159,10 +160,10 @@ describe('load against the simulator (TTFT 80 ms, ITL 10 ms)', () => {
     const buckets: TimelineBucket[] = [];
     const abort = new AbortController();
     const run = startLoad(base({ requests: undefined, untilStopped: true, outputTokens: 5 }), { signal: abort.signal, onBucket: (b) => buckets.push(b) });
-    await sleep(2300);
+    await vt.sleep(2300);
     expect(run.progress().inFlight).toBe(4);
     abort.abort();
-    const r = await run.done;
+    const r = await vt.run(run.done);
     const s = r.summary;
     expect(s.requests.cancelled).toBe(0);
     expect(s.requests.failed).toBe(0);
@@ -173,7 +174,7 @@ describe('load against the simulator (TTFT 80 ms, ITL 10 ms)', () => {
     expect(r.timeline.reduce((n, b) => n + b.started, 0)).toBe(s.requests.total);
     const full = r.timeline[1]!;
     expect(full.inFlight).toBe(4);
-    // 4 users, ≥ 120 ms per request → at most 34 completions in a full second (fewer on a busy machine).
+    // 4 users, ≥ 120 ms per request → at most 34 completions in a full second.
     expect(full.completed).toBeGreaterThanOrEqual(24);
     expect(full.completed).toBeLessThanOrEqual(34);
     expect(full.outputTokens).toBe(full.completed * 5);
@@ -185,8 +186,8 @@ describe('load against the simulator (TTFT 80 ms, ITL 10 ms)', () => {
 
   it('cancels requests in flight on a hard stop, counting them apart', async () => {
     const run = startLoad(base({ requests: undefined, untilStopped: true, outputTokens: 50 }));
-    await sleep(300);
-    const r = await run.stop({ cancelInFlight: true });
+    await vt.sleep(300);
+    const r = await vt.run(run.stop({ cancelInFlight: true }));
     expect(r.summary.requests).toMatchObject({ total: 4, succeeded: 0, failed: 0, cancelled: 4 });
     expect(r.summary.errorRate).toBeNull();
   });
@@ -196,25 +197,25 @@ describe('load fails fast', () => {
   it('aborts when the url is unreachable, naming it', async () => {
     const port = await closedPort();
     const t0 = Date.now();
-    const r = await runLoad({ ...base(), baseUrl: `http://127.0.0.1:${port}` });
+    const r = await vt.run(runLoad({ ...base(), baseUrl: `http://127.0.0.1:${port}` }));
     expect(Date.now() - t0).toBeLessThan(1000);
     expect(r.aborted?.reason).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${port} is unreachable \\(connect_refused: .*\\); check --base-url and that the server is up$`));
     expect(r.summary.requests.total).toBe(0);
   });
 
   it('aborts when the key is rejected, naming the url', async () => {
-    const r = await runLoad(base({ apiKey: 'wrong' }));
+    const r = await vt.run(runLoad(base({ apiKey: 'wrong' })));
     expect(r.aborted?.reason).toBe(`${sim.url}/v1/models rejected the request with 401 (Unauthorized); pass the right --api-key or set LLM_BENCH_API_KEY`);
   });
 
   it('aborts on the first 401 during a run when preflight is off', async () => {
-    const r = await runLoad(base({ apiKey: 'wrong', preflight: false, requests: 50 }));
+    const r = await vt.run(runLoad(base({ apiKey: 'wrong', preflight: false, requests: 50 })));
     expect(r.aborted?.reason).toBe(`${sim.url} rejected a request with 401 (Unauthorized); pass the right --api-key or set LLM_BENCH_API_KEY`);
     expect(r.summary.requests.total).toBeLessThanOrEqual(4);
   });
 
   it('aborts when the model is not served, listing what is', async () => {
-    const r = await runLoad(base({ model: 'other' }));
+    const r = await vt.run(runLoad(base({ model: 'other' })));
     expect(r.aborted?.reason).toBe(`model other is not served at ${sim.url}, got sim-model; pass one of them with --model`);
   });
 
@@ -224,7 +225,7 @@ describe('load fails fast', () => {
       res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'min_tokens is not supported' } }));
     });
     try {
-      const r = await runLoad({ baseUrl: server.url, model: 'm', profile: { kind: 'concurrency', concurrency: 1 }, outputTokens: 8 });
+      const r = await vt.run(runLoad({ baseUrl: server.url, model: 'm', profile: { kind: 'concurrency', concurrency: 1 }, outputTokens: 8 }));
       expect(r.aborted?.reason).toBe(`${server.url} rejected a chat request for m with 400 (min_tokens is not supported); check --model, --endpoint and --output-tokens`);
       expect(r.summary.requests.total).toBe(0);
     } finally {

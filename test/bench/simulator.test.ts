@@ -1,10 +1,12 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { allSeriesNames, VLLM_HTTP_METRICS, VLLM_METRICS as M } from '../../constructs/metrics';
 import { OpenAiClient } from '../../bench/client/openai';
 import { UsageError } from '../../bench/errors';
 import { type Simulator, startSimulator } from '../../bench/sim/simulator';
+import { useVirtualTime } from '../support/virtual-time';
 
+// Latencies are the simulator's schedule on a clock that moves only when no byte is in flight.
+const vt = useVirtualTime();
 const sims: Simulator[] = [];
 const clients: OpenAiClient[] = [];
 afterEach(async () => {
@@ -39,7 +41,7 @@ describe('simulator', () => {
   it('exposes every catalog series on /metrics, labelled per model, and counts work', async () => {
     const s = await sim({ models: ['m1'], adapters: [{ name: 'lora', parent: 'm1' }] });
     const c = client(s.url);
-    await c.generate({ model: 'lora', endpoint: 'chat', stream: true, prompt: { text: 'a b c' }, maxTokens: 3 }).done;
+    await vt.run(c.generate({ model: 'lora', endpoint: 'chat', stream: true, prompt: { text: 'a b c' }, maxTokens: 3 }).done);
     const text = (await c.get('/metrics')).body;
     for (const series of allSeriesNames()) expect(text).toMatch(new RegExp(`^${series}\\{[^}]*model_name="m1"`, 'm'));
     expect(text).toContain(`${M.generationTokens.name}{engine="0",model_name="m1"} 3.0`);
@@ -55,7 +57,7 @@ describe('simulator', () => {
   it('generates exactly max_tokens with ignore_eos, and its natural length otherwise', async () => {
     const s = await sim({ outputTokens: 4 });
     const c = client(s.url);
-    const gen = (maxTokens: number, exactTokens: boolean) => c.generate({ model: 'sim-model', endpoint: 'completions', stream: true, prompt: { text: 'x' }, maxTokens, exactTokens }).done;
+    const gen = (maxTokens: number, exactTokens: boolean) => vt.run(c.generate({ model: 'sim-model', endpoint: 'completions', stream: true, prompt: { text: 'x' }, maxTokens, exactTokens }).done);
     expect((await gen(9, true)).outputTokens).toBe(9);
     expect((await gen(9, false)).outputTokens).toBe(4);
     expect((await gen(2, false)).outputTokens).toBe(2);
@@ -72,7 +74,7 @@ describe('simulator', () => {
 
   it('answers 404 for an unknown model and 400 for a bad body', async () => {
     const s = await sim();
-    const r = await client(s.url).generate({ model: 'nope', endpoint: 'chat', stream: true, prompt: { text: 'x' } }).done;
+    const r = await vt.run(client(s.url).generate({ model: 'nope', endpoint: 'chat', stream: true, prompt: { text: 'x' } }).done);
     expect(r).toMatchObject({ reason: 'http_404', message: 'The model `nope` does not exist.' });
     expect(s.stats().rejected).toEqual({ 404: 1 });
   });
@@ -81,10 +83,10 @@ describe('simulator', () => {
     const s = await sim({ ttftMs: 60, itlMs: 0, maxRunning: 2 });
     const c = client(s.url);
     const flights = Array.from({ length: 6 }, () => c.generate({ model: 'sim-model', endpoint: 'chat', stream: true, prompt: { text: 'x' }, maxTokens: 1, exactTokens: true }).done);
-    await sleep(30);
+    await vt.sleep(30);
     expect(s.stats()).toMatchObject({ running: 2, waiting: 4 });
-    expect((await c.get('/metrics')).body).toContain(`${M.requestsWaiting.name}{engine="0",model_name="sim-model"} 4.0`);
-    const ttfts = (await Promise.all(flights)).map((r) => r.ttftMs!).sort((a, b) => a - b);
+    expect((await vt.run(c.get('/metrics'))).body).toContain(`${M.requestsWaiting.name}{engine="0",model_name="sim-model"} 4.0`);
+    const ttfts = (await vt.run(Promise.all(flights))).map((r) => r.ttftMs!).sort((a, b) => a - b);
     // Three waves of two: TTFT ≥ 60, 120, 180 ms (exact lower bounds: a queued request starts only
     // when a running one ends); the first wave never waited for another.
     expect(ttfts[0]).toBeGreaterThanOrEqual(60);
@@ -98,11 +100,11 @@ describe('simulator', () => {
   it('changes latency at run time', async () => {
     const s = await sim({ ttftMs: 5 });
     const c = client(s.url);
-    const ttft = async () => (await c.generate({ model: 'sim-model', endpoint: 'chat', stream: true, prompt: { text: 'x' }, maxTokens: 1 }).done).ttftMs!;
+    const ttft = async () => (await vt.run(c.generate({ model: 'sim-model', endpoint: 'chat', stream: true, prompt: { text: 'x' }, maxTokens: 1 }).done)).ttftMs!;
     expect(await ttft()).toBeLessThan(40);
     s.update({ ttftMs: 80 });
     expect(await ttft()).toBeGreaterThanOrEqual(80);
-    const put = await fetch(`${s.url}/sim/settings`, { method: 'PUT', body: JSON.stringify({ ttftMs: 1 }) });
+    const put = await vt.run(fetch(`${s.url}/sim/settings`, { method: 'PUT', body: JSON.stringify({ ttftMs: 1 }) }));
     expect(put.status).toBe(200);
     expect(s.settings().ttftMs).toBe(1);
   });
@@ -110,7 +112,7 @@ describe('simulator', () => {
   it('restarts on the same port after close', async () => {
     const s = await sim();
     const c = client(s.url);
-    const ok = () => c.generate({ model: 'sim-model', endpoint: 'chat', stream: true, prompt: { text: 'x' }, maxTokens: 2 }).done;
+    const ok = () => vt.run(c.generate({ model: 'sim-model', endpoint: 'chat', stream: true, prompt: { text: 'x' }, maxTokens: 2 }).done);
     const port = s.port;
     expect((await ok()).outcome).toBe('success');
     await s.close();
@@ -129,9 +131,9 @@ describe('simulator', () => {
     const s = await sim({ ttftMs: 0, itlMs: 50 });
     const c = client(s.url);
     const flight = c.generate({ model: 'sim-model', endpoint: 'chat', stream: true, prompt: { text: 'x' }, maxTokens: 20, exactTokens: true }).done;
-    await sleep(120);
+    await vt.sleep(120);
     await s.close();
-    expect(await flight).toMatchObject({ outcome: 'failure', reason: 'stream_cut' });
+    expect(await vt.run(flight)).toMatchObject({ outcome: 'failure', reason: 'stream_cut' });
   });
 
   it('fails when settings are out of range, with every problem', async () => {

@@ -3,8 +3,12 @@ import { allSeriesNames, VLLM_METRICS } from '../../constructs/metrics';
 import { SimMetrics } from '../../bench/sim/metrics';
 import { type Simulator, startSimulator } from '../../bench/sim/simulator';
 import { checkMetrics, formatSmoke, runSmoke } from '../../bench/smoke/smoke';
+import { useVirtualTime } from '../support/virtual-time';
 import { closedPort, rawServer } from './helpers';
 import { startOpenAiMock } from './openai-mock';
+
+// The checks' timeouts run on a clock that moves only when no byte is in flight.
+const vt = useVirtualTime();
 
 let sim: Simulator;
 beforeAll(async () => {
@@ -16,7 +20,7 @@ const statuses = (checks: readonly { name: string; status: string }[]) => Object
 
 describe('smoke', () => {
   it('passes every check against a healthy deployment', async () => {
-    const r = await runSmoke({ baseUrl: sim.url, apiKey: 'k', models: ['base'], adapters: ['sql=base'] });
+    const r = await vt.run(runSmoke({ baseUrl: sim.url, apiKey: 'k', models: ['base'], adapters: ['sql=base'] }));
     expect(statuses(r.checks)).toEqual({
       vllm: 'pass',
       health: 'pass',
@@ -35,7 +39,7 @@ describe('smoke', () => {
   });
 
   it('fails the model check for a missing adapter or a wrong parent, with both named', async () => {
-    const r = await runSmoke({ baseUrl: sim.url, apiKey: 'k', models: ['base'], adapters: ['sql=other', 'chat-lora'] });
+    const r = await vt.run(runSmoke({ baseUrl: sim.url, apiKey: 'k', models: ['base'], adapters: ['sql=other', 'chat-lora'] }));
     const models = r.checks.find((c) => c.name === 'models')!;
     expect(models).toMatchObject({
       status: 'fail',
@@ -46,7 +50,7 @@ describe('smoke', () => {
   });
 
   it('fails generation and model checks with the 401 when the key is wrong, and skips auth without a key', async () => {
-    const r = await runSmoke({ baseUrl: sim.url, models: ['base'] });
+    const r = await vt.run(runSmoke({ baseUrl: sim.url, models: ['base'] }));
     expect(r.checks.find((c) => c.name === 'chat stream base')).toMatchObject({ status: 'fail', reason: 'http_401: Unauthorized' });
     expect(r.checks.find((c) => c.name === 'auth')).toMatchObject({ status: 'skip' });
   });
@@ -54,7 +58,7 @@ describe('smoke', () => {
   it('fails the auth check when the server does not enforce the key', async () => {
     const open = await startSimulator({ port: 0, ttftMs: 1, itlMs: 0 });
     try {
-      const r = await runSmoke({ baseUrl: open.url, apiKey: 'k' });
+      const r = await vt.run(runSmoke({ baseUrl: open.url, apiKey: 'k' }));
       expect(r.checks.find((c) => c.name === 'auth')).toMatchObject({ status: 'fail', reason: 'GET /v1/models without the key → 200, expected 401: the api key is not enforced' });
       // Without --model the first listed base model is exercised.
       expect(r.checks.map((c) => c.name)).toContain('chat stream sim-model');
@@ -66,7 +70,7 @@ describe('smoke', () => {
   it('fails the metrics check listing the missing vLLM series', async () => {
     const server = await rawServer((_req, res) => res.end(`${VLLM_METRICS.requestsRunning.name}{model_name="m"} 1\n`));
     try {
-      const r = await runSmoke({ baseUrl: server.url, models: ['m'] });
+      const r = await vt.run(runSmoke({ baseUrl: server.url, models: ['m'] }));
       const metrics = r.checks.find((c) => c.name === 'metrics')!;
       expect(metrics.status).toBe('fail');
       const all = allSeriesNames();
@@ -84,7 +88,7 @@ describe('smoke', () => {
 
   it('fails the first check with the connection error when the server is down, and the others at once with that reason', async () => {
     const port = await closedPort();
-    const r = await runSmoke({ baseUrl: `http://127.0.0.1:${port}`, models: ['m'] });
+    const r = await vt.run(runSmoke({ baseUrl: `http://127.0.0.1:${port}`, models: ['m'] }));
     expect(r.passed).toBe(false);
     const gone = `http://127.0.0.1:${port} is unreachable (connect_refused: connect ECONNREFUSED 127.0.0.1:${port})`;
     expect(r.checks.find((c) => c.name === 'vllm')!.reason).toContain(`GET /metrics: ${gone}`);

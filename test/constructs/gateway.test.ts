@@ -3,7 +3,7 @@
  * Envoy Gateway and Envoy AI Gateway CRD schemas (crds/), TLS only, API keys, rate limits with
  * Retry-After, routing on the body's model, the weighted A/B route, streaming-safe timeouts.
  */
-import { Chart, Testing } from 'cdk8s';
+import { App, Chart } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import {
   CLIENT_KEYS_SECRET,
@@ -20,6 +20,7 @@ import { directTargets, gatewayProps } from '../../stacks/gateway-chart';
 import { renderManifests, type KubernetesObject } from '../../stacks/manifests';
 import { find, ofKind, realEnvironments } from '../support/manifests';
 import { validateObject } from '../support/schemas';
+import { tempDir } from '../support/temp';
 
 const envs = realEnvironments().filter(([, c]) => c.gateway.enabled);
 const gatewayObjects = (objs: readonly KubernetesObject[]) =>
@@ -200,7 +201,8 @@ describe('variants of the config', () => {
 
   it('refuses props a config check would have caught, naming them', () => {
     const props = gatewayProps(config({}))!;
-    const chart = new Chart(Testing.app(), 'x');
+    // cdk8s's Testing.app() would leave its outdir in /tmp.
+    const chart = new Chart(new App({ outdir: tempDir('cdk8s-') }), 'x');
     expect(() => new LlmGateway(chart, 'g', { ...props, timeoutSec: 60, routes: [{ model: 'a', backends: [{ variant: 'nope', weight: 0 }] }] })).toThrow(
       'LlmGateway: timeoutSec must be at least 600 for long generations, got 60; route a names variant nope, which has no Service; route a has no backend with a positive weight',
     );

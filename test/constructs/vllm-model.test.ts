@@ -1,5 +1,5 @@
 /** The construct on its own: variations the real environments do not exercise, and its guards. */
-import { Testing } from 'cdk8s';
+import { App, Chart } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { VllmModel, vllmArgs } from '../../constructs/vllm-model';
 import { parsePlatformConfig } from '../../config/platform';
@@ -8,6 +8,7 @@ import { renderManifests } from '../../stacks/manifests';
 import { modelProps } from '../../stacks/platform-chart';
 import { find } from '../support/manifests';
 import { validateObject } from '../support/schemas';
+import { tempDir } from '../support/temp';
 
 const config = (settings: Record<string, unknown>) => parsePlatformConfig(settings, 'test', 'Pulumi.test.yaml');
 
@@ -144,7 +145,8 @@ describe('VllmModel', () => {
   it('fails when used directly with a RWO cache and surge, or an unpinned image', () => {
     const c = config({});
     const props = modelProps(c, c.models.awq);
-    const chart = Testing.chart();
+    // cdk8s's Testing.chart() would leave its outdir in /tmp.
+    const chart = new Chart(new App({ outdir: tempDir('cdk8s-') }), 'test');
     expect(() => new VllmModel(chart, 'a', { ...props, rolloutStrategy: 'RollingUpdate', image: 'vllm/vllm-openai:latest' })).toThrow(
       'VllmModel mistral-7b-awq: a pvc cache (ReadWriteOnce) needs rolloutStrategy Recreate and maxReplicas 1; use a shared or ephemeral cache; image must be pinned by tag or digest, got vllm/vllm-openai:latest',
     );

@@ -8,19 +8,22 @@
  *   compiles it with ts-node whatever PulumiPolicy.yaml says, and must get as far as serving.
  *
  * Every child process is killed after a deadline, so a hang fails the test instead of the run.
+ * The three children are independent and each spends most of its time loading modules, so the
+ * tests run concurrently: the file takes as long as its slowest child, not their sum.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { PROJECT_ROOT } from '../../stacks/synthesize';
+import { CHILD_DEADLINE_MS } from '../support/deadlines';
 import { type FakeEngine, startFakeEngine } from './support/fake-engine';
 import { type StackOverrides, stackConfig } from './support/stack';
 
 const require = createRequire(import.meta.url);
-const DEADLINE_MS = 90_000;
+const DEADLINE_MS = CHILD_DEADLINE_MS;
 
 interface ProjectFile {
   readonly main: string;
@@ -29,11 +32,10 @@ interface ProjectFile {
 const project = parseYaml(readFileSync(join(PROJECT_ROOT, 'Pulumi.yaml'), 'utf8')) as ProjectFile;
 
 const children: ChildProcess[] = [];
-let engine: FakeEngine | undefined;
-afterEach(async () => {
+const engines: FakeEngine[] = [];
+afterAll(async () => {
   for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
-  await engine?.close();
-  engine = undefined;
+  for (const e of engines.splice(0)) await e.close();
 });
 
 interface Exit {
@@ -57,8 +59,9 @@ function run(args: string[], env: NodeJS.ProcessEnv, cwd = PROJECT_ROOT): Promis
 }
 
 /** `pulumi up -s <env>` minus the CLI: the language host's command line for Pulumi.yaml. */
-async function pulumiRun(env: string, overrides: StackOverrides = {}): Promise<Exit> {
-  engine = await startFakeEngine();
+async function pulumiRun(env: string, overrides: StackOverrides = {}): Promise<Exit & { readonly engine: FakeEngine }> {
+  const engine = await startFakeEngine();
+  engines.push(engine);
   const { config, secretKeys } = stackConfig(env, overrides);
   const harness = require.resolve('@pulumi/pulumi/cmd/run');
   const args = [
@@ -69,10 +72,11 @@ async function pulumiRun(env: string, overrides: StackOverrides = {}): Promise<E
     project.main,
   ];
   // TypeScript off: the harness would otherwise register ts-node (PULUMI_NODEJS_TYPESCRIPT).
-  return run(args, { PULUMI_CONFIG: JSON.stringify(config), PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(secretKeys), PULUMI_NODEJS_TYPESCRIPT: '' });
+  const exit = await run(args, { PULUMI_CONFIG: JSON.stringify(config), PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(secretKeys), PULUMI_NODEJS_TYPESCRIPT: '' });
+  return { ...exit, engine };
 }
 
-describe('the Pulumi entry point', () => {
+describe.concurrent('the Pulumi entry point', () => {
   it('is TypeScript loaded by tsx, as Pulumi.yaml tells the CLI', () => {
     expect(project).toMatchObject({ main: 'stacks/pulumi.ts', runtime: { name: 'nodejs', options: { typescript: false, nodeargs: '--import tsx' } } });
   });
@@ -81,12 +85,13 @@ describe('the Pulumi entry point', () => {
     'runs in Pulumi\'s own harness under plain node + tsx and registers the whole platform',
     async () => {
       const exit = await pulumiRun('dev');
+      const engine = exit.engine;
       expect(exit.code, exit.output).toBe(0);
-      const types = new Set(engine!.registrations.map((r) => r.type));
+      const types = new Set(engine.registrations.map((r) => r.type));
       for (const t of ['pulumi:pulumi:Stack', 'eks:index:Cluster', 'aws:eks/nodeGroup:NodeGroup', 'aws:s3/bucket:Bucket', 'kubernetes:yaml/v2:ConfigGroup']) {
         expect(types, t).toContain(t);
       }
-      expect(Object.keys(engine!.stackOutputs()).sort()).toEqual(
+      expect(Object.keys(engine.stackOutputs()).sort()).toEqual(
         [
           'accessHostId',
           'accessHostPortForwardDocument',
@@ -106,7 +111,7 @@ describe('the Pulumi entry point', () => {
           'gatewayApiKeysSecretArn',
         ].sort(),
       );
-      expect(engine!.logs.filter((l) => l.severity === 'error' || l.severity === 'warning').map((l) => l.message.slice(0, 300))).toEqual([]);
+      expect(engine.logs.filter((l) => l.severity === 'error' || l.severity === 'warning').map((l) => l.message.slice(0, 300))).toEqual([]);
     },
     DEADLINE_MS + 10_000,
   );
@@ -114,12 +119,11 @@ describe('the Pulumi entry point', () => {
   it(
     'fails in the harness with the config message before registering anything but the stack',
     async () => {
-      // The SDK's harness takes ~30 s to report a program that failed (any program, measured
-      // with a one-line `throw`); the deadline leaves room for it.
       const exit = await pulumiRun('prod', { settings: { cluster: { publicAccessCidrs: ['0.0.0.0/0'] } } });
+      const engine = exit.engine;
       expect(exit.code, exit.output).not.toBe(0);
-      expect(engine!.registrations.map((r) => r.type)).toEqual(['pulumi:pulumi:Stack']);
-      const errors = engine!.logs.filter((l) => l.severity === 'error').map((l) => l.message);
+      expect(engine.registrations.map((r) => r.type)).toEqual(['pulumi:pulumi:Stack']);
+      const errors = engine.logs.filter((l) => l.severity === 'error').map((l) => l.message);
       if (errors.length === 0) throw new Error(`no error logged; exit ${exit.code}: ${exit.output.slice(-2000)}`);
       expect(errors).toEqual([
         'Pulumi.prod.yaml has 1 config error:\n  - cluster.publicAccessCidrs opens the API endpoint to the world, got "0.0.0.0/0"; list your office or VPN CIDRs, or none for a private endpoint',
@@ -129,7 +133,7 @@ describe('the Pulumi entry point', () => {
   );
 });
 
-describe('the policy pack', () => {
+describe.concurrent('the policy pack', () => {
   it(
     'loads in Pulumi\'s policy-pack runner from its own directory and starts serving',
     async () => {

@@ -105,7 +105,7 @@ describe.each(modelCases)('%s cost alert', (_name, c, m) => {
     expect(a.expr).toContain(`${COST_RECORDED.costPer1MGenerated}{namespace="${c.workloads.namespace}",model_name="${m.name}"}`);
     expect(a.for).toBe(COST_ALERT_FOR);
     expect(a.labels).toMatchObject({ severity: 'warning', model_name: m.name, environment: c.environment });
-    expect(a.annotations?.runbook_url).toBe('docs/runbooks/VllmTokenCostHigh.md');
+    expect(a.annotations?.runbook_url).toBe(`${c.observability.runbookBaseUrl}/VllmTokenCostHigh.md`);
   });
 });
 

@@ -12,6 +12,8 @@ import {
   PLATFORM_RULE_NAME,
   RECORDED,
   REDUNDANT_OUTAGE_SEC,
+  RUNBOOK_DIR,
+  SLI_GROUP,
   gpuMemoryAlertRatio,
   minutes,
 } from '../../constructs/observability';
@@ -60,17 +62,25 @@ describe.each(envs)('%s environment', (_env, c) => {
     }
   });
 
-  it('records each SLI once per model, named level:metric:operation, in a group before the alerts', () => {
+  it('records each SLI once for the namespace, by model, named level:metric:operation, in the environment rule', () => {
+    const platform = find(objs, 'PrometheusRule', PLATFORM_RULE_NAME);
+    const groups = (platform.spec.groups as { name: string }[]).map((g) => g.name);
+    expect(groups[0]).toBe(SLI_GROUP);
+    const slis = rulesOf(platform as any).filter((r) => r.group === SLI_GROUP);
+    expect(slis.map((r) => r.record)).toEqual(Object.values(RECORDED));
+    for (const r of slis) {
+      expect(r.record, r.expr).toMatch(RECORD_NAME);
+      // Namespace-wide: no model filter, every result keeps its model_name.
+      expect(r.expr, r.record).not.toContain('model_name="');
+      expect(r.expr, r.record).toContain('model_name');
+    }
+    // Each series has exactly one rule across the environment: promtool's duplicate-rule lint.
+    const records = all.filter((r) => r.record).map((r) => r.record!);
+    expect(records.length).toBe(new Set(records).size);
     for (const m of c.enabledModels) {
       const rule = find(objs, 'PrometheusRule', m.name);
-      const groups = (rule.spec.groups as { name: string; rules: { record?: string; alert?: string }[] }[]).map((g) => g.name);
-      expect(groups).toEqual([`${m.name}.slis`, `${m.name}.alerts`]);
-      const records = rulesOf(rule as any).filter((r) => r.record).map((r) => r.record!);
-      expect(records).toEqual(Object.values(RECORDED));
-      for (const r of records) expect(r).toMatch(RECORD_NAME);
-      for (const r of rulesOf(rule as any).filter((r) => r.record)) {
-        expect(r.expr, r.record).toContain(`model_name="${m.name}"`);
-      }
+      expect((rule.spec.groups as { name: string }[]).map((g) => g.name)).toEqual([`${m.name}.alerts`]);
+      expect(rulesOf(rule as any).filter((r) => r.record)).toEqual([]);
     }
   });
 
@@ -81,7 +91,7 @@ describe.each(envs)('%s environment', (_env, c) => {
     expect(text.length).toBeGreaterThan(0);
   });
 
-  it('gives every alert a for window, a severity, its team and environment, a summary, a description with the value and a runbook in the repo', () => {
+  it('gives every alert a for window, a severity, its team and environment, a summary, a description with the value and a runbook link that opens a page of the repo', () => {
     const alerts = all.filter((r) => r.alert);
     expect(alerts.length).toBeGreaterThanOrEqual(c.enabledModels.length * 13 + 2);
     for (const a of alerts) {
@@ -95,8 +105,11 @@ describe.each(envs)('%s environment', (_env, c) => {
       // An absent() alert has no value worth printing (always 1): its description names what is missing.
       if (!a.expr.startsWith('absent(')) expect(a.annotations?.description, id).toMatch(/\{\{ \$value( \| [a-zA-Z]+( "[^"]+")?)? \}\}/);
       else expect(a.annotations?.description, id).toMatch(/no (vLLM|DCGM) series/);
-      const runbook = a.annotations?.runbook_url ?? '';
-      expect(runbook, id).toBe(`docs/runbooks/${a.alert}.md`);
+      // An absolute link a pager can open, <runbookBaseUrl>/<alert>.md, naming a page of docs/runbooks.
+      const base = c.observability.runbookBaseUrl ?? '';
+      expect(base, 'observability.runbookBaseUrl').toMatch(/^https:\/\/[^?#]+[^/]$/);
+      expect(a.annotations?.runbook_url, id).toBe(`${base}/${a.alert}.md`);
+      const runbook = join(RUNBOOK_DIR, `${a.alert}.md`);
       expect(existsSync(join(PROJECT_ROOT, runbook)), `${id}: ${runbook}`).toBe(true);
       expect(readFileSync(join(PROJECT_ROOT, runbook), 'utf8').split('\n')[0], runbook).toBe(`# ${a.alert}`);
     }

@@ -6,7 +6,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { RUNBOOK_DIR, costAlert, modelAlerts, platformAlerts } from '../../constructs/observability';
+import { RUNBOOK_DIR, costAlert, modelAlerts, platformAlerts, runbookUrl } from '../../constructs/observability';
 import { renderManifests } from '../../stacks/manifests';
 import { PROJECT_ROOT } from '../../stacks/synthesize';
 import { ofKind } from '../support/manifests';
@@ -36,6 +36,13 @@ const ALL_ALERTS = EVERY_ALERT.map((a) => a.alert);
 const pages = readdirSync(dir).filter((f) => f.endsWith('.md') && f !== 'README.md');
 
 describe('runbooks', () => {
+  it('links <runbookBaseUrl>/<alert>.md, with or without a trailing slash on the base, else the path in the repository', () => {
+    const base = 'https://github.com/acme/llm-platform/blob/main/docs/runbooks';
+    expect(runbookUrl('VllmDown', base)).toBe(`${base}/VllmDown.md`);
+    expect(runbookUrl('VllmDown', `${base}/`)).toBe(`${base}/VllmDown.md`);
+    expect(runbookUrl('VllmDown')).toBe(`${RUNBOOK_DIR}/VllmDown.md`);
+  });
+
   it('has a page for every alert any environment emits, and for every alert the code can emit', () => {
     const emitted = new Set(envs.flatMap(([, c]) => ofKind(renderManifests(c), 'PrometheusRule').flatMap((r) => rulesOf(r).flatMap((x) => (x.alert ? [x.alert] : [])))));
     for (const a of [...emitted, ...ALL_ALERTS]) expect(pages).toContain(`${a}.md`);

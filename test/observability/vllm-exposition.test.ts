@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { sumGauge } from '../../bench/autoscale/queue';
 import { checkMetrics } from '../../bench/smoke/smoke';
 import { VLLM_METRICS } from '../../constructs/metrics';
+import { PLATFORM_RULE_NAME, SLI_GROUP } from '../../constructs/observability';
 import { CURRENT_VLLM as VLLM, createdFamilyName, sampleNames } from '../../facts/vllm';
 import { renderManifests } from '../../stacks/manifests';
 import { parseExposition } from '../support/exposition';
@@ -63,8 +64,10 @@ describe('the vLLM 0.18 /metrics fixture', () => {
 
 describe.each(envs.filter(([, c]) => c.enabledModels.some((m) => m.name === FIXTURE_MODEL)))('%s rules and KEDA queries over the fixture', (_env, c) => {
   const objs = renderManifests(c);
+  // The SLIs are recorded for the namespace in the environment's rule; the alerts are the model's.
+  const platform = ofKind(objs, 'PrometheusRule').find((r) => r.metadata.name === PLATFORM_RULE_NAME)!;
   const rule = ofKind(objs, 'PrometheusRule').find((r) => r.metadata.name === FIXTURE_MODEL)!;
-  const rules = rulesOf(rule);
+  const rules = [...rulesOf(platform).filter((r) => r.group === SLI_GROUP), ...rulesOf(rule)];
 
   /** Evaluates every recording rule in order (each result stored as a series), then returns the evaluator. */
   function recordedAll(): { ev: PromqlEvaluator; value: (record: string) => number | undefined } {

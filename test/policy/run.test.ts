@@ -1,28 +1,43 @@
 /**
  * `npm run policy`: the library entry over every environment, the AWS hook, the table, and the
  * CLI's exit codes through the same command the README gives.
+ *
+ * The CLI runs are independent child processes that mostly load modules: they all start when the
+ * file does, beside the in-process tests, and each test awaits the run it checks.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../config/platform';
 import { PROJECT_ROOT, environments } from '../../stacks/synthesize';
 import { formatTable, summarize, type PolicyRow } from '../../policy/report';
 import { UsageError, runPolicy } from '../../stacks/policy-run';
+import { CHILD_DEADLINE_MS } from '../support/deadlines';
+import { tempDir } from '../support/temp';
 
-function cli(args: string[]) {
-  return spawnSync(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'stacks/policy-run.ts'), ...args], {
-    cwd: PROJECT_ROOT,
-    encoding: 'utf8',
-    timeout: 60_000,
+interface CliRun {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** `npm run policy -- <args>` in a child process; killed after a deadline, so a hang fails the test. */
+function cli(args: string[]): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'stacks/policy-run.ts'), ...args], { cwd: PROJECT_ROOT, timeout: CHILD_DEADLINE_MS });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
   });
 }
 
 /** A project folder with the given stack files (copied from this project or written). */
 function project(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'llm-platform-policy-'));
+  const dir = tempDir('llm-platform-policy-');
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   return dir;
 }
@@ -39,6 +54,21 @@ const UNPINNED_SYNC = `config:
     awq:
       source: { kind: registry, version: 1.0.0, loader: sync }
 `;
+
+const BAD = 'config:\n  llm-platform:models:\n    awq: { maxModelLength: 1 }\n';
+
+/** Every CLI run the file checks, started at once (see the module comment). */
+let runs: Record<'all' | 'unpinned' | 'bad' | 'bogus', Promise<CliRun>>;
+beforeAll(() => {
+  runs = {
+    all: cli([]),
+    unpinned: cli(['--root', project({ 'Pulumi.edge.yaml': UNPINNED_SYNC }), '--failures-only']),
+    bad: cli(['--root', project({ 'Pulumi.bad.yaml': BAD })]),
+    bogus: cli(['--bogus']),
+  };
+  // Awaited by the tests; a rejection here must not go unhandled meanwhile.
+  for (const run of Object.values(runs)) run.catch(() => {});
+});
 
 describe('runPolicy', () => {
   it('judges every environment with the Kubernetes rules and the mocked stacks with the AWS rules', async () => {
@@ -78,7 +108,7 @@ describe('runPolicy', () => {
   it('fails with a usage error for an unknown environment, and a ConfigError for an invalid one', async () => {
     await expect(runPolicy({ envs: ['staging'] })).rejects.toThrow(UsageError);
     await expect(runPolicy({ envs: ['staging'] })).rejects.toThrow('--env staging has no Pulumi.<env>.yaml; known environments: dev, prod');
-    const root = project({ 'Pulumi.bad.yaml': 'config:\n  llm-platform:models:\n    awq: { maxModelLength: 1 }\n' });
+    const root = project({ 'Pulumi.bad.yaml': BAD });
     await expect(runPolicy({ root })).rejects.toThrow(ConfigError);
   });
 });
@@ -105,8 +135,8 @@ describe('the table', () => {
 });
 
 describe('npm run policy', () => {
-  it('prints the table and exits 0 when every environment passes', () => {
-    const r = cli([]);
+  it('prints the table and exits 0 when every environment passes', async () => {
+    const r = await runs.all;
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^env\s+source\s+rule/);
@@ -114,21 +144,19 @@ describe('npm run policy', () => {
     expect(r.stdout.trimEnd().split('\n').pop()).toMatch(/^\d+ checks, 0 failed$/);
   });
 
-  it('exits 2 for an unpinned registry sync image: config validation stops it before the pinned-images rule would', () => {
-    const root = project({ 'Pulumi.edge.yaml': UNPINNED_SYNC });
-    const r = cli(['--root', root, '--failures-only']);
+  it('exits 2 for an unpinned registry sync image: config validation stops it before the pinned-images rule would', async () => {
+    const r = await runs.unpinned;
     expect(r.status).toBe(2);
     expect(r.stderr).toContain(
       'Pulumi.edge.yaml has 1 config error:\n  - registry.syncImage must be pinned by a tag other than latest or by digest, got "public.ecr.aws/aws-cli/aws-cli:latest"',
     );
   });
 
-  it('exits 2 with every config problem, and on bad usage', () => {
-    const root = project({ 'Pulumi.bad.yaml': 'config:\n  llm-platform:models:\n    awq: { maxModelLength: 1 }\n' });
-    const bad = cli(['--root', root]);
+  it('exits 2 with every config problem, and on bad usage', async () => {
+    const bad = await runs.bad;
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('Pulumi.bad.yaml has 1 config error:\n  - models.awq.maxModelLength is not a known setting; did you mean models.awq.maxModelLen?');
-    const usage = cli(['--bogus']);
+    const usage = await runs.bogus;
     expect(usage.status).toBe(2);
     expect(usage.stderr).toMatch(/^policy: Unknown option '--bogus'/);
   });

@@ -6,28 +6,21 @@
  * run here too.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConfigError, loadEnvironmentFile, parseEnvironmentText } from '../../config/platform';
 import { PROJECT_ROOT, synthesize } from '../../stacks/synthesize';
+import { CHILD_DEADLINE_MS } from '../support/deadlines';
+import { tempDir } from '../support/temp';
 
 const CORPUS = join(dirname(fileURLToPath(import.meta.url)), 'bad-config');
 const files = readdirSync(CORPUS)
   .filter((f) => f.endsWith('.yaml'))
   .sort();
 
-const temps: string[] = [];
-const tmp = () => {
-  const dir = mkdtempSync(join(tmpdir(), 'llm-platform-bad-config-'));
-  temps.push(dir);
-  return dir;
-};
-afterAll(() => {
-  for (const dir of temps.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+const tmp = () => tempDir('llm-platform-bad-config-');
 
 /** The `# expect:` lines of a corpus file. */
 const expectedProblems = (text: string) =>
@@ -55,7 +48,7 @@ function runSynth(args: string[]) {
   return spawnSync(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'stacks/synth.ts'), ...args], {
     cwd: PROJECT_ROOT,
     encoding: 'utf8',
-    timeout: 60_000,
+    timeout: CHILD_DEADLINE_MS,
   });
 }
 

@@ -8,6 +8,8 @@ import { emittedFlags } from '../../config/vllm-version';
 import { realEnvironments } from '../support/manifests';
 
 const SOURCE = 'Pulumi.test.yaml';
+/** What prod requires besides the tier: a runbook address alerts can link. */
+const PROD = { tier: 'prod', observability: { runbookBaseUrl: 'https://github.com/acme/llm-platform/blob/main/docs/runbooks' } };
 const parse = (settings: Record<string, unknown>, environment = 'test') => parsePlatformConfig(settings, environment, SOURCE);
 
 /** The problems a bad config is rejected with; fails if it is accepted. */
@@ -190,12 +192,12 @@ describe('validation', () => {
     const open = { cluster: { publicAccessCidrs: ['0.0.0.0/0'] } };
     const msg =
       'cluster.publicAccessCidrs opens the API endpoint to the world, got "0.0.0.0/0"; list your office or VPN CIDRs, or none for a private endpoint';
-    expect(problemsOf({ ...open, tier: 'prod', network: { availabilityZoneCount: 3 } })).toEqual([msg]);
+    expect(problemsOf({ ...open, ...PROD, network: { availabilityZoneCount: 3 } })).toEqual([msg]);
     expect(parse(open).warnings).toEqual([msg]);
   });
 
   it('warns when prod serves from one SPOT replica without a fallback', () => {
-    const c = parse({ tier: 'prod', network: { availabilityZoneCount: 3 }, models: { fp16: { enabled: false }, lora: { enabled: false }, judge: { enabled: false } } });
+    const c = parse({ ...PROD, network: { availabilityZoneCount: 3 }, models: { fp16: { enabled: false }, lora: { enabled: false }, judge: { enabled: false } } });
     expect(c.warnings).toEqual([
       'models.awq.minReplicas 1 on SPOT with no gpuNodes.onDemandFallback means an outage at every interruption; set minReplicas 2 or enable the fallback',
     ]);
@@ -322,6 +324,7 @@ describe('a config map as Pulumi hands it over', () => {
       'aws:defaultTags': JSON.stringify({ tags: { team: 'ml' } }),
       'llm-platform:tier': 'prod',
       'llm-platform:network': JSON.stringify({ availabilityZoneCount: 3 }),
+      'llm-platform:observability': JSON.stringify(PROD.observability),
       'llm-platform:hfToken': 'hf_secret',
     });
     expect(c.tier).toBe('prod');
@@ -341,6 +344,7 @@ describe('a config map as Pulumi hands it over', () => {
       'llm-platfrom:tier is in namespace llm-platfrom, which nothing in this project reads, so it would be ignored; did you mean llm-platform:tier?',
       'llm-platform:modles is not a known setting; did you mean llm-platform:models?',
       'cluster.publicAccessCidrs opens the API endpoint to the world, got "0.0.0.0/0"; list your office or VPN CIDRs, or none for a private endpoint',
+      'observability.runbookBaseUrl is required in prod so alerts link runbooks Alertmanager, Slack and PagerDuty can open, got nothing; set the web address of docs/runbooks in your repository, e.g. https://github.com/acme/llm-platform/blob/main/docs/runbooks',
     ]);
   });
 

@@ -14,6 +14,7 @@ import { DEFAULT_USAGE, costInput, environmentPrices, supportTierOf } from '../.
 import { renderManifests } from '../../stacks/manifests';
 import { PROJECT_ROOT } from '../../stacks/synthesize';
 import { ofKind, realEnvironments } from '../support/manifests';
+import { CHILD_DEADLINE_MS } from '../support/deadlines';
 
 const prices = priceBook('us-east-1');
 
@@ -248,7 +249,7 @@ describe('npm run cost', () => {
     spawnSync(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'stacks/cost.ts'), ...args], {
       cwd: PROJECT_ROOT,
       encoding: 'utf8',
-      timeout: 60_000,
+      timeout: CHILD_DEADLINE_MS,
     });
 
   it('prints an environment as JSON with the totals the library computes', () => {

@@ -1,13 +1,14 @@
 /** `npm run synth`: real synth into temporary folders, through the same entry the README uses. */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { PROJECT_ROOT, environments, synthesize } from '../../stacks/synthesize';
+import { CHILD_DEADLINE_MS } from '../support/deadlines';
+import { tempDir } from '../support/temp';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'llm-platform-synth-'));
+const tmp = () => tempDir('llm-platform-synth-');
 
 function readTree(dir: string): Record<string, string> {
   return Object.fromEntries(
@@ -21,7 +22,7 @@ function readTree(dir: string): Record<string, string> {
 }
 
 function runSynth(args: string[], cwd = PROJECT_ROOT) {
-  return spawnSync(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'stacks/synth.ts'), ...args], { cwd, encoding: 'utf8', timeout: 60_000 });
+  return spawnSync(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'stacks/synth.ts'), ...args], { cwd, encoding: 'utf8', timeout: CHILD_DEADLINE_MS });
 }
 
 describe('synth', () => {

@@ -5,8 +5,12 @@ import { sumGauge } from '../../../bench/autoscale/queue';
 import { promql, VLLM_METRICS } from '../../../constructs/metrics';
 import { rawServer } from '../helpers';
 import { NS, seedRolling, startDouble, template } from '../kube/support/fixtures';
+import { useVirtualTime } from '../../support/virtual-time';
 import { autoscaledVariant as variant, MODEL } from './support/variant';
 
+// The double's controller, the simulators, the load and the polls share one virtual clock that
+// moves only when no byte is in flight: durations are what the double scheduled.
+const vt = useVirtualTime();
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();
@@ -35,7 +39,7 @@ function options(kube: AutoscaleOptions['kube'], url: string, extra: Partial<Aut
 describe('autoscale', () => {
   it('sees the queue, the HPA decision, Pending pods, scale-up and scale-down', async () => {
     const { sim, kube, url } = await autoscaledVariant();
-    const r = await runAutoscale(options(kube, url, { queue: { kind: 'metrics', url: sim.url } }));
+    const r = await vt.run(runAutoscale(options(kube, url, { queue: { kind: 'metrics', url: sim.url } })));
     expect(r).toMatchObject({ deployment: MODEL, scaledObject: MODEL, hpa: `keda-hpa-${MODEL}`, minReplicas: 1, maxReplicas: 3, initialReplicas: 1, scaleUpTo: 2, scaleDownTo: 1 });
     expect(r.gates.map((g) => [g.expression, g.passed])).toEqual([
       ['scaleUpSec<=3', true],
@@ -61,7 +65,7 @@ describe('autoscale', () => {
 
   it('fails the scale-up gate when new pods wait for a node past the limit, holding the last step meanwhile', async () => {
     const { kube, url } = await autoscaledVariant({ pendingMs: 5000 });
-    const r = await runAutoscale(options(kube, url, { scaleUpLimitSec: 0.8, holdSec: 0.2 }));
+    const r = await vt.run(runAutoscale(options(kube, url, { scaleUpLimitSec: 0.8, holdSec: 0.2 })));
     expect(r.scaleUpSec).toBeNull();
     expect(r.scaleUpDecisionSec).not.toBeNull();
     expect(r.gates[0]).toMatchObject({ expression: 'scaleUpSec<=0.8', value: null, passed: false });
@@ -81,7 +85,7 @@ describe('autoscale', () => {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [{ metric: {}, value: [Date.now() / 1000, String(sim.stats().waiting)] }] } }));
     });
     cleanup.push(() => prom.close());
-    const r = await runAutoscale(options(kube, url, { queue: { kind: 'prometheus', url: prom.url } }));
+    const r = await vt.run(runAutoscale(options(kube, url, { queue: { kind: 'prometheus', url: prom.url } })));
     expect(new Set(queries)).toEqual(new Set([promql.sum('requestsWaiting', { namespace: NS, modelName: MODEL })]));
     expect(r.queueSource).toBe(`prometheus ${prom.url}`);
     expect(r.peak.queueDepth).toBeGreaterThan(0);
@@ -92,14 +96,14 @@ describe('autoscale', () => {
     const { double: dbl, kube } = await startDouble();
     cleanup.push(() => dbl.close());
     seedRolling(dbl, MODEL, { replicas: 1, current: template(MODEL, {}) });
-    await expect(runAutoscale(options(kube, 'http://127.0.0.1:1'))).rejects.toThrow(
+    await expect(vt.run(runAutoscale(options(kube, 'http://127.0.0.1:1')))).rejects.toThrow(
       `scaledobject ${NS}/${MODEL} not found, so the variant does not autoscale; set models.<id>.maxReplicas above minReplicas, or check --namespace and --variant`,
     );
   });
 
   it('refuses a scale-up target above maxReplicaCount', async () => {
     const { kube, url } = await autoscaledVariant();
-    await expect(runAutoscale(options(kube, url, { scaleUpTo: 5 }))).rejects.toThrow(
+    await expect(vt.run(runAutoscale(options(kube, url, { scaleUpTo: 5 })))).rejects.toThrow(
       "--scale-up-to 5 is above the ScaledObject's maxReplicaCount 3, so it can never pass; pass at most 3",
     );
   });

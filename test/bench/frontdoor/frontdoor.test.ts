@@ -2,7 +2,9 @@
  * The front-door checks against vLLM simulators behind the local stand-in for the gateway
  * (support/gateway-stand-in.ts, a test stand-in for Envoy Gateway + AI Gateway) over HTTPS with
  * the test certificate: a working door passes; each way to break it fails its own check.
- * Rate-limit buckets and the checks' waits share one fake clock, so nothing races a timer.
+ * Rate-limit buckets and the checks' waits share one fake clock, so nothing races a timer; the
+ * simulators and the clients' timeouts run on virtual time (test/support/virtual-time.ts), so a
+ * stream arrives token by token however busy the machine is.
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -12,6 +14,7 @@ import { type FrontDoorOptions, retryAfterSec, runFrontDoor } from '../../../ben
 import { frontDoorResultSchema } from '../../../bench/frontdoor/result';
 import type { FrontDoorTarget } from '../../../bench/frontdoor/target';
 import { type Simulator, startSimulator } from '../../../bench/sim/simulator';
+import { useVirtualTime } from '../../support/virtual-time';
 import { GatewayStandIn, STAND_IN_CA, type StandInOptions } from './support/gateway-stand-in';
 
 const KEY = 'team-a-key-0123456789abcdef';
@@ -46,6 +49,7 @@ describe('chi-square', () => {
 });
 
 describe('front door against simulators behind the local gateway stand-in', () => {
+  const vt = useVirtualTime();
   let awq: Simulator;
   let lora: Simulator;
   let closedPort: string;
@@ -108,7 +112,7 @@ describe('front door against simulators behind the local gateway stand-in', () =
 
   async function check(gw: GatewayStandIn, extra: Partial<FrontDoorOptions> = {}) {
     try {
-      return await runFrontDoor({ target: target(gw.url), apiKey: KEY, ca: STAND_IN_CA, plainHttpUrl: closedPort, splitRequests: 100, sleep, ...extra });
+      return await vt.run(runFrontDoor({ target: target(gw.url), apiKey: KEY, ca: STAND_IN_CA, plainHttpUrl: closedPort, splitRequests: 100, sleep, ...extra }));
     } finally {
       await gw.close();
     }
@@ -196,7 +200,7 @@ describe('front door against simulators behind the local gateway stand-in', () =
   it("sends vLLM's key upstream and aborts the upstream generation when the client disconnects", async () => {
     const gw = await door();
     try {
-      const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      const res = await vt.run(new Promise<http.IncomingMessage>((resolve, reject) => {
         const req = https.request(
           `${gw.url}/v1/chat/completions`,
           { method: 'POST', ca: STAND_IN_CA, headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' } },
@@ -204,13 +208,15 @@ describe('front door against simulators behind the local gateway stand-in', () =
         );
         req.on('error', reject);
         req.end(JSON.stringify({ model: 'mistral-7b-awq', messages: [{ role: 'user', content: 'hi' }], max_tokens: 500, stream: true }));
-      });
+      }));
       // The first bytes prove the simulator accepted vLLM's key (it 401s anything else) and is generating.
-      await new Promise<void>((resolve) => res.once('data', () => resolve()));
+      await vt.run(new Promise<void>((resolve) => res.once('data', () => resolve())));
       expect(awq.stats().running).toBe(1);
       res.destroy();
-      await expect.poll(() => gw.counts.abortedUpstream, { interval: 5, timeout: 5000 }).toBe(1);
-      await expect.poll(() => awq.stats().running, { interval: 5, timeout: 5000 }).toBe(0);
+      await vt.until(() => gw.counts.abortedUpstream === 1);
+      expect(gw.counts.abortedUpstream).toBe(1);
+      await vt.until(() => awq.stats().running === 0);
+      expect(awq.stats().running).toBe(0);
       expect(awq.stats().rejected[401] ?? 0).toBe(0);
     } finally {
       await gw.close();

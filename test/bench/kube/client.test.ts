@@ -5,6 +5,10 @@ import { KubeClient, loadKubeConfig } from '../../../bench/kube/client';
 import { closedPort } from '../helpers';
 import { NS, seedRolling, startDouble, template } from './support/fixtures';
 import { applyJsonPatch, type KubeDouble } from './support/kube-double';
+import { useVirtualTime } from '../../support/virtual-time';
+
+// The double's controller runs on a clock that moves only when no byte is in flight.
+const vt = useVirtualTime('all');
 
 let dbl: KubeDouble;
 let kube: KubeClient;
@@ -29,7 +33,7 @@ describe('KubeClient against the API double', () => {
     expect(d.metadata?.generation).toBe(2);
     const patch = dbl.requests.findLast((r) => r.method === 'PATCH')!;
     expect(patch).toMatchObject({ path: `/apis/apps/v1/namespaces/${NS}/deployments/m`, contentType: 'application/json-patch+json' });
-    await dbl.settle(NS, 'm');
+    await vt.run(dbl.settle(NS, 'm'));
     expect((await kube.listPods(NS, 'app.kubernetes.io/instance=m')).length).toBe(3);
   });
 
@@ -42,7 +46,7 @@ describe('KubeClient against the API double', () => {
   it('keeps revisions as the deployment controller does: undo reuses the old ReplicaSet as the next revision', async () => {
     const old = template('m', { image: 'v1' });
     await kube.patchDeployment(NS, 'm', [{ op: 'replace', path: '/spec/template', value: old }]);
-    await dbl.settle(NS, 'm');
+    await vt.run(dbl.settle(NS, 'm'));
     const sets = await kube.listReplicaSets(NS, 'app.kubernetes.io/instance=m');
     expect(sets).toHaveLength(2);
     const revs = Object.fromEntries(sets.map((s) => [s.spec?.template?.spec?.containers[0]?.image, s.metadata?.annotations?.['deployment.kubernetes.io/revision']]));

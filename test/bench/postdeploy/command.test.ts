@@ -3,8 +3,7 @@
  * rollback drill and autoscale check against the Kubernetes API double; one exit code, one JUnit
  * file, one HTML report.
  */
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../bench/cli/main';
@@ -15,6 +14,8 @@ import { autoscaledVariant } from '../autoscale/support/variant';
 import { argv, memoryIo } from '../helpers';
 import { NS, seedBlueGreen, startDouble, template } from '../kube/support/fixtures';
 import { startServiceProxy } from '../kube/support/service-proxy';
+import { useVirtualTime, vt } from '../../support/virtual-time';
+import { tempDir } from '../../support/temp';
 
 const AWQ = 'mistral-7b-awq';
 const LORA = 'mistral-7b-lora';
@@ -27,8 +28,8 @@ afterEach(async () => {
 });
 
 let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'postdeploy-'));
+beforeAll(() => {
+  dir = tempDir('postdeploy-');
 });
 
 async function sim(models: string[], adapters: { name: string; parent: string }[] = []): Promise<Simulator> {
@@ -44,6 +45,10 @@ async function targetsFile(name: string, body: string): Promise<string> {
 }
 
 describe('llm-bench postdeploy', () => {
+  // Simulators, load, the double and the checks' polls share one clock that moves only when no byte
+  // is in flight: every duration and gate is what the double scheduled.
+  useVirtualTime();
+
   it('smokes and loads every variant of the stack outputs, with thresholds from the env file: exit 0, one JUnit, one HTML', async () => {
     const awq = await sim([AWQ]);
     const lora = await sim([LORA], [{ name: 'support-tone', parent: LORA }]);
@@ -52,12 +57,12 @@ describe('llm-bench postdeploy', () => {
       JSON.stringify({ clusterName: 'c', kubeconfig: '[secret]', modelEndpoints: { [AWQ]: `http://${AWQ}.llm-baseline.svc.cluster.local:8000`, [LORA]: `http://${LORA}.llm-baseline.svc.cluster.local:8000` } }),
     );
     const io = memoryIo();
-    const code = await main(
+    const code = await vt.run(main(
       // prod enables four variants; the outputs list two, so --variant says that is on purpose.
       argv('postdeploy', '--targets', outputs, '--env-config', join(PROJECT_ROOT, 'Pulumi.prod.yaml'), '--variant', AWQ, '--variant', LORA, '--url', `${AWQ}=${awq.url}`, '--url', `${LORA}=${lora.url}`, ...FAST_LOAD,
         '--json', join(dir, 'pd.json'), '--junit', join(dir, 'pd.xml'), '--html', join(dir, 'pd.html')),
       io,
-    );
+    ));
     expect(io.err()).not.toContain('FAILED');
     expect(code).toBe(0);
     const r = postdeployResultSchema.parse(JSON.parse(await readFile(join(dir, 'pd.json'), 'utf8')));
@@ -81,11 +86,11 @@ describe('llm-bench postdeploy', () => {
     const awq = await sim([AWQ]);
     const targets = await targetsFile('two.yaml', `variants:\n  ${AWQ}: ${awq.url}\n  broken: {url: "${awq.url}", models: [not-served]}\n`);
     const crossed = memoryIo();
-    expect(await main(argv('postdeploy', '--targets', targets, '--variant', AWQ, ...FAST_LOAD, '--threshold', 'ttftMs.p95<0.001'), crossed)).toBe(99);
+    expect(await vt.run(main(argv('postdeploy', '--targets', targets, '--variant', AWQ, ...FAST_LOAD, '--threshold', 'ttftMs.p95<0.001'), crossed))).toBe(99);
     expect(crossed.out()).toContain('FAILED (exit 99: a threshold or gate was crossed)');
 
     const failed = memoryIo();
-    expect(await main(argv('postdeploy', '--targets', targets, ...FAST_LOAD, '--junit', '-'), failed)).toBe(1);
+    expect(await vt.run(main(argv('postdeploy', '--targets', targets, ...FAST_LOAD, '--junit', '-'), failed))).toBe(1);
     expect(failed.err()).toContain('broken smoke: FAILED models (');
     expect(failed.err()).toContain('broken load: skipped, the smoke checks failed');
     expect(failed.out()).toContain('<testcase classname="llm-bench.postdeploy.broken" name="load" time="0.000">');
@@ -100,7 +105,7 @@ describe('llm-bench postdeploy', () => {
     cleanup.push(() => svc.close());
     const targets = await targetsFile('bg.yaml', `namespace: ${NS}\nvariants:\n  ${AWQ}: ${svc.url}\n`);
     const io = memoryIo();
-    const code = await main(argv('postdeploy', '--targets', targets, '--kubeconfig', kubeconfig, '--rollback', ...FAST_LOAD, ...FAST_ROLLBACK, '--json', '-'), io);
+    const code = await vt.run(main(argv('postdeploy', '--targets', targets, '--kubeconfig', kubeconfig, '--rollback', ...FAST_LOAD, ...FAST_ROLLBACK, '--json', '-'), io));
     expect(io.err()).toContain(`${AWQ} rollback: switched service ${NS}/${AWQ} from track blue to green`);
     expect(io.err()).toContain(`${AWQ} restore: switched service ${NS}/${AWQ} from track green to blue`);
     expect(code).toBe(0);
@@ -114,7 +119,7 @@ describe('llm-bench postdeploy', () => {
     const { sim: s, kubeconfig, url } = await autoscaledVariant(cleanup);
     const targets = await targetsFile('as.yaml', `variants:\n  ${AWQ}:\n    url: ${url}\n    autoscale: {concurrency: [2, 10], holdSec: 0.3, scaleUpLimitSec: 3, scaleDownLimitSec: 3}\n`);
     const io = memoryIo();
-    const code = await main(argv('postdeploy', '--targets', targets, '--namespace', NS, '--kubeconfig', kubeconfig, ...FAST_LOAD, '--poll-ms', '10', '--sample-ms', '50', '--json', '-'), io);
+    const code = await vt.run(main(argv('postdeploy', '--targets', targets, '--namespace', NS, '--kubeconfig', kubeconfig, ...FAST_LOAD, '--poll-ms', '10', '--sample-ms', '50', '--json', '-'), io));
     expect(code).toBe(0);
     const v = postdeployResultSchema.parse(JSON.parse(io.out())).variants[0]!;
     expect(v.autoscale).toMatchObject({ scaleUpTo: 2 });
@@ -126,7 +131,7 @@ describe('llm-bench postdeploy', () => {
     const targets = await targetsFile('one.yaml', 'variants:\n  a: http://127.0.0.1:1\n');
     const bad = await targetsFile('Pulumi.bad.yaml', 'config:\n  llm-platform:tier: qa\n');
     const io = memoryIo();
-    expect(await main(argv('postdeploy', '--targets', targets, '--env-config', bad, '--url', 'nourl', '--threshold', 'p95<1'), io)).toBe(2);
+    expect(await vt.run(main(argv('postdeploy', '--targets', targets, '--env-config', bad, '--url', 'nourl', '--threshold', 'p95<1'), io))).toBe(2);
     const lines = io.err().split('\n');
     expect(lines[0]).toBe('error: 3 problems:');
     expect(lines).toContain('- --url takes NAME=URL, got "nourl"; pass e.g. --url mistral-7b-awq=http://127.0.0.1:8000');

@@ -1,14 +1,14 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadEnvDefaults } from '../../../bench/postdeploy/env-file';
 import { loadTargets, namespaceOfUrl } from '../../../bench/postdeploy/targets';
 import { PROJECT_ROOT } from '../../../stacks/synthesize';
+import { tempDir } from '../../support/temp';
 
 let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'targets-'));
+beforeAll(() => {
+  dir = tempDir('targets-');
 });
 
 async function file(name: string, content: unknown): Promise<string> {

@@ -7,6 +7,7 @@ import type { CliIo } from '../../../bench/cli/io';
 import { main } from '../../../bench/cli/main';
 import { BUCKET, IMAGE, makeModelDir } from './support/fixtures';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startLocalAws, type LocalAws } from './support/servers';
+import { CHILD_DEADLINE_MS } from '../../support/deadlines';
 
 let aws: LocalAws;
 let dir: string;
@@ -194,7 +195,7 @@ describe('registry CLI', () => {
   it('runs through the llm-bench executable with its exit code', async () => {
     const env: Record<string, string | undefined> = { ...process.env, LLM_REGISTRY_BUCKET: undefined, LLM_REGISTRY_TABLE: undefined };
     const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      execFile(process.execPath, ['bench/bin/llm-bench.mjs', 'registry', 'list'], { env, timeout: 20_000 }, (error, _stdout, stderr) =>
+      execFile(process.execPath, ['bench/bin/llm-bench.mjs', 'registry', 'list'], { env, timeout: CHILD_DEADLINE_MS }, (error, _stdout, stderr) =>
         resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : null, stderr }),
       );
     });

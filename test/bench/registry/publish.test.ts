@@ -23,6 +23,7 @@ import {
   sha256,
 } from './support/fixtures';
 import { startLocalAws, type LocalAws } from './support/servers';
+import { delay, inVirtualTime } from '../../support/virtual-time';
 
 let aws: LocalAws;
 
@@ -311,7 +312,8 @@ describe('claims left by a crashed publisher', () => {
     const prefix = 'models/zombie/v1.0.0/';
     let uploads = 0;
     // After the first file, another publisher takes the claim over; later uploads are slow
-    // enough for a heartbeat to notice.
+    // enough for a heartbeat to notice (on virtual time: 150 ms are three heartbeats, however
+    // busy the machine is).
     beforeS3Command(s3, async (command) => {
       if (command !== 'PutObjectCommand') return;
       uploads++;
@@ -319,10 +321,10 @@ describe('claims left by a crashed publisher', () => {
         const item = await getItem(ddb, 'zombie', '1.0.0');
         await putItem(ddb, { ...item, claim_id: 'new-owner', claimed_by: 'other:1' });
       }
-      if (uploads >= 2) await new Promise((resolve) => setTimeout(resolve, 150));
+      if (uploads >= 2) await delay(150);
     });
 
-    const error = await rejection(registry.publish({ model: 'zombie', version: '1.0.0', path: dir, image: IMAGE }));
+    const error = await inVirtualTime(() => rejection(registry.publish({ model: 'zombie', version: '1.0.0', path: dir, image: IMAGE })));
 
     expect(error.code).toBe('claim_lost');
     expect(error.message).toBe(

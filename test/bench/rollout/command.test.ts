@@ -3,8 +3,7 @@
  * double, simulators behind the double's Service proxy, and (for registry versions) the real
  * registry client against s3rver and dynalite.
  */
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../../bench/cli/main';
@@ -16,10 +15,15 @@ import type { KubeDouble } from '../kube/support/kube-double';
 import { startServiceProxy } from '../kube/support/service-proxy';
 import { IMAGE, localRegistry, makeModelDir } from '../registry/support/fixtures';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, type LocalAws, startLocalAws } from '../registry/support/servers';
+import { useVirtualTime } from '../../support/virtual-time';
+import { tempDir } from '../../support/temp';
 
 const MODEL = 'mistral-7b-awq';
 const FAST = ['--before-sec', '0.2', '--after-sec', '0.2', '--poll-ms', '10', '--sample-ms', '50', '--timeout-sec', '5', '--limit-sec', '2'];
 
+// The double's controller, the simulators, the load and the polls share one virtual clock that
+// moves only when no byte is in flight: durations are what the double scheduled.
+const vt = useVirtualTime();
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();
@@ -49,12 +53,12 @@ describe('llm-bench rollback', () => {
     const { double: dbl, kubeconfig } = await cluster();
     seedBlueGreen(dbl, MODEL, { active: 'blue', activeReplicas: 1, standbyReplicas: 1, templates: { blue: template(MODEL, { track: 'blue', image: 'vllm:v2' }), green: template(MODEL, { track: 'green', image: 'vllm:v1' }) } });
     const url = await service(dbl, (p) => (p.labels['llm-platform.io/track'] === 'blue' ? blue.url : green.url));
-    const out = await mkdtemp(join(tmpdir(), 'rollback-cli-'));
+    const out = tempDir('rollback-cli-');
     const io = memoryIo();
-    const code = await main(
+    const code = await vt.run(main(
       argv('rollback', '--kubeconfig', kubeconfig, '--variant', MODEL, '--base-url', url, ...FAST, '--json', join(out, 'r.json'), '--markdown', join(out, 'r.md'), '--html', join(out, 'r.html'), '--junit', join(out, 'r.xml')),
       io,
-    );
+    ));
     expect(io.err()).toContain(`switched service ${NS}/${MODEL} from track blue to green`);
     expect(code).toBe(0);
     const result = rollbackResultSchema.parse(JSON.parse(await readFile(join(out, 'r.json'), 'utf8')));
@@ -82,8 +86,8 @@ describe('llm-bench rollback', () => {
     });
     const url = await service(dbl, () => s.url);
     const io = memoryIo();
-    const code = await main(argv('rollback', '--kubeconfig', kubeconfig, '--variant', MODEL, '--base-url', url, ...FAST), io);
-    await restarted;
+    const code = await vt.run(main(argv('rollback', '--kubeconfig', kubeconfig, '--variant', MODEL, '--base-url', url, ...FAST), io));
+    await vt.run(restarted!);
     expect(code).toBe(99);
     expect(io.err()).toMatch(/gates crossed: failedRequests<=0 \(measured \d+\)\n$/);
     expect(io.out()).toContain('FAILED (1 of 2 gates crossed)');
@@ -92,10 +96,10 @@ describe('llm-bench rollback', () => {
   it('exits 2 with every usage problem before touching the cluster', async () => {
     const { double: dbl, kubeconfig } = await cluster();
     const io = memoryIo();
-    const code = await main(
+    const code = await vt.run(main(
       argv('rollback', '--kubeconfig', kubeconfig, '--variant', MODEL, '--base-url', 'http://127.0.0.1:1', '--registry-version', '1.0.0', '--previous', '--concurrency', '2', '--rate', '3', '--json', '-', '--html', '-'),
       io,
-    );
+    ));
     expect(code).toBe(2);
     expect(io.err()).toBe(
       [
@@ -113,7 +117,7 @@ describe('llm-bench rollback', () => {
 
   it('exits 2 when a registry version has no registry to look it up in, or the kubeconfig is missing', async () => {
     const io = memoryIo();
-    const code = await main(argv('rollback', '--kubeconfig', '/nonexistent/kubeconfig', '--variant', MODEL, '--base-url', 'http://127.0.0.1:1', '--env', 'prod'), io);
+    const code = await vt.run(main(argv('rollback', '--kubeconfig', '/nonexistent/kubeconfig', '--variant', MODEL, '--base-url', 'http://127.0.0.1:1', '--env', 'prod'), io));
     expect(code).toBe(2);
     const lines = io.err().split('\n');
     expect(lines[0]).toBe('error: 4 problems:');
@@ -129,7 +133,7 @@ describe('llm-bench rollback', () => {
   it('exits 1 when the variant is not in the namespace', async () => {
     const { kubeconfig } = await cluster();
     const io = memoryIo();
-    expect(await main(argv('rollback', '--kubeconfig', kubeconfig, '--variant', 'nope', '--base-url', 'http://127.0.0.1:1'), io)).toBe(1);
+    expect(await vt.run(main(argv('rollback', '--kubeconfig', kubeconfig, '--variant', 'nope', '--base-url', 'http://127.0.0.1:1'), io))).toBe(1);
     expect(io.err()).toBe(`error: variant nope has no deployment ${NS}/nope and no blue/green pair nope-blue and nope-green, got neither; check --namespace and --variant\n`);
   });
 });
@@ -166,7 +170,7 @@ describe('llm-bench rollback to a registry version', () => {
     seedRolling(dbl, MODEL, { replicas: 1, current: template(MODEL, { source: { kind: 'sync', uri: uriOf(MODEL, '1.1.0') } }) });
     const url = await service(dbl, () => s.url);
     const io = memoryIo();
-    const code = await main(argv('rollback', '--kubeconfig', kubeconfig, '--variant', MODEL, '--base-url', url, '--previous', '--env', 'prod', ...registryFlags(), ...FAST, '--json', '-'), io);
+    const code = await vt.run(main(argv('rollback', '--kubeconfig', kubeconfig, '--variant', MODEL, '--base-url', url, '--previous', '--env', 'prod', ...registryFlags(), ...FAST, '--json', '-'), io));
     expect(io.err()).not.toContain('error:');
     expect(code).toBe(0);
     const result = rollbackResultSchema.parse(JSON.parse(io.out()));
@@ -184,7 +188,7 @@ describe('llm-bench rollback to a registry version', () => {
     });
     const { double: dbl, kubeconfig } = await cluster();
     const io = memoryIo();
-    const code = await main(argv('rollback', '--kubeconfig', kubeconfig, '--variant', MODEL, '--base-url', 'http://127.0.0.1:1', '--registry-version', '9.9.9', ...registryFlags()), io);
+    const code = await vt.run(main(argv('rollback', '--kubeconfig', kubeconfig, '--variant', MODEL, '--base-url', 'http://127.0.0.1:1', '--registry-version', '9.9.9', ...registryFlags()), io));
     expect(code).toBe(1);
     expect(io.err()).toMatch(/^error: .*9\.9\.9.*\n$/);
     expect(dbl.requests).toEqual([]);

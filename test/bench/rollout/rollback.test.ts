@@ -9,12 +9,16 @@ import { type Simulator, startSimulator } from '../../../bench/sim/simulator';
 import { NS, seedBlueGreen, seedRolling, startDouble, template, uriOf } from '../kube/support/fixtures';
 import type { DoubleOptions, KubeDouble } from '../kube/support/kube-double';
 import { startServiceProxy } from '../kube/support/service-proxy';
+import { useVirtualTime } from '../../support/virtual-time';
 
 const MODEL = 'mistral-7b-awq';
 const TRACK = 'llm-platform.io/track';
 /** Fast settings: 0.2 s of load before and after, 10 ms polls, 50 ms samples. */
 const FAST = { beforeSec: 0.2, afterSec: 0.2, pollMs: 10, sampleMs: 50, timeoutSec: 5, limitSec: 2 } as const;
 
+// The double's controller, the simulators, the load and the rollback's polls share one virtual
+// clock that moves only when no byte is in flight: durations are what the double scheduled.
+const vt = useVirtualTime();
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();
@@ -69,7 +73,11 @@ describe('blue/green', () => {
   it('switches to the warm standby in well under a second with zero failed requests', async () => {
     const { blue, green, dbl, kube, url } = await blueGreen();
     const greenBefore = green.stats().requests;
-    const r = await runRollback(options(kube, url));
+    const v0 = vt.now();
+    const c0 = process.cpuUsage();
+    const r = await vt.run(runRollback(options(kube, url)));
+    console.log('CPU', JSON.stringify(process.cpuUsage(c0)), JSON.stringify(r.requests), r.durationSec, dbl.requests.length);
+    console.log('PROBE', vt.now() - v0, JSON.stringify(r.requests), r.timeline.length, r.durationSec);
     expect(r).toMatchObject({ strategy: 'blue-green', completed: true, coldStart: false, detail: 'complete' });
     expect(r.from).toBe('track blue (vllm:v2, TheBloke/Mistral-7B-Instruct-v0.2-AWQ)');
     expect(r.to).toBe('track green (vllm:v1, TheBloke/Mistral-7B-Instruct-v0.2-AWQ)');
@@ -93,7 +101,7 @@ describe('blue/green', () => {
 
   it('scales a parked standby up first and says the duration includes a cold start', async () => {
     const { dbl, kube, url } = await blueGreen(0, { readyDelayMs: 300 });
-    const r = await runRollback(options(kube, url));
+    const r = await vt.run(runRollback(options(kube, url)));
     expect(r).toMatchObject({ completed: true, coldStart: true });
     expect(r.durationSec).toBeGreaterThanOrEqual(0.3);
     expect(r.requests.failed).toBe(0);
@@ -108,7 +116,7 @@ describe('blue/green', () => {
   it('parks the old track after --keep-warm-sec and points the ScaledObject at the new one', async () => {
     const { dbl, kube, url } = await blueGreen();
     dbl.addScaledObject({ namespace: NS, name: MODEL, target: `${MODEL}-blue`, min: 2, max: 4, threshold: 4 });
-    const r = await runRollback(options(kube, url, { keepWarmSec: 0.1 }));
+    const r = await vt.run(runRollback(options(kube, url, { keepWarmSec: 0.1 })));
     expect(r.completed).toBe(true);
     expect(r.requests.failed).toBe(0);
     expect(dbl.deployment(NS, `${MODEL}-blue`).spec.replicas).toBe(0);
@@ -132,7 +140,7 @@ describe('blue/green', () => {
       },
     });
     const url = await service(dbl, (p) => (p.labels[TRACK] === 'blue' ? blue.url : green.url));
-    const r = await runRollback(options(kube, url, { to: { kind: 'registry', version: '1.2.0', uri: uriOf(MODEL, '1.2.0') } }));
+    const r = await vt.run(runRollback(options(kube, url, { to: { kind: 'registry', version: '1.2.0', uri: uriOf(MODEL, '1.2.0') } })));
     expect(r).toMatchObject({ completed: true, coldStart: true, registryVersion: '1.2.0' });
     expect(r.to).toBe(`track green (vllm/vllm-openai:v0.18.0, ${uriOf(MODEL, '1.2.0')})`);
     const green1 = dbl.deployment(NS, `${MODEL}-green`).spec.template.spec as { initContainers: { command: string[] }[]; containers: { args: string[] }[] };
@@ -146,7 +154,7 @@ describe('blue/green', () => {
 describe('rolling update', () => {
   it('restores the previous ReplicaSet template and waits until no old pod is left', async () => {
     const { dbl, kube, url } = await rolling();
-    const r = await runRollback(options(kube, url));
+    const r = await vt.run(runRollback(options(kube, url)));
     expect(r).toMatchObject({ strategy: 'rolling', completed: true, coldStart: true, from: 'revision 2 (vllm:v2, TheBloke/Mistral-7B-Instruct-v0.2-AWQ)', to: 'revision 1 (vllm:v1, TheBloke/Mistral-7B-Instruct-v0.2-AWQ)' });
     expect(r.requests.failed).toBe(0);
     // maxSurge 1 and two replicas: at least two pod starts of 100 ms each.
@@ -170,8 +178,8 @@ describe('rolling update', () => {
         restarted = s.close().then(() => new Promise<void>((resolve) => setTimeout(() => void s.start().then(() => resolve()), 100)));
       }
     });
-    const r = await runRollback(options(kube, url));
-    await restarted;
+    const r = await vt.run(runRollback(options(kube, url)));
+    await vt.run(restarted!);
     expect(r.completed).toBe(true);
     expect(r.requests.failed).toBeGreaterThan(0);
     expect(r.gates.find((g) => g.metric === 'failedRequests')).toMatchObject({ passed: false, value: r.requests.failed });
@@ -180,7 +188,7 @@ describe('rolling update', () => {
 
   it('counts the outage of a Recreate rollout as failed requests', async () => {
     const { kube, url } = await rolling({}, 'Recreate');
-    const r = await runRollback(options(kube, url));
+    const r = await vt.run(runRollback(options(kube, url)));
     expect(r.completed).toBe(true);
     expect(r.requests.errors.http_503).toBeGreaterThan(0);
     expect(r.requests.errorMessages.http_503).toBe(`service ${MODEL} has no ready endpoints`);
@@ -191,14 +199,14 @@ describe('rolling update', () => {
     const { double: dbl, kube } = await cluster();
     seedRolling(dbl, MODEL, { replicas: 1, current: template(MODEL, { source: { kind: 'stream', uri: uriOf(MODEL, '2.0.0') } }) });
     const url = await service(dbl, () => s.url);
-    const r = await runRollback(options(kube, url, { to: { kind: 'registry', version: '1.9.0', uri: uriOf(MODEL, '1.9.0') } }));
+    const r = await vt.run(runRollback(options(kube, url, { to: { kind: 'registry', version: '1.9.0', uri: uriOf(MODEL, '1.9.0') } })));
     expect(r).toMatchObject({ completed: true, from: `revision 1 (vllm/vllm-openai:v0.18.0, ${uriOf(MODEL, '2.0.0')})`, to: `registry version 1.9.0 (vllm/vllm-openai:v0.18.0, ${uriOf(MODEL, '1.9.0')})` });
     expect((dbl.deployment(NS, MODEL).spec.template.spec as { containers: { args: string[] }[] }).containers[0]!.args[0]).toBe(uriOf(MODEL, '1.9.0'));
   });
 
   it('gives up at the timeout when the new pods never get ready, and fails the duration gate', async () => {
     const { kube, url } = await rolling({ neverReady: (t) => JSON.stringify(t).includes('vllm:v1') });
-    const r = await runRollback(options(kube, url, { timeoutSec: 0.5, limitSec: 0.5 }));
+    const r = await vt.run(runRollback(options(kube, url, { timeoutSec: 0.5, limitSec: 0.5 })));
     expect(r).toMatchObject({ completed: false, durationSec: null, detail: 'not complete after 0.5 s: 1 of 2 new replicas have been updated' });
     expect(r.gates[0]).toMatchObject({ expression: 'durationSec<=0.5', value: null, passed: false });
     // maxUnavailable 0: the old pods kept serving.
@@ -212,13 +220,15 @@ describe('while it waits', () => {
     dbl.on('pod', (e: { type: string }) => {
       if (e.type === 'created') dbl.failNext(3);
     });
-    const r = await runRollback(options(kube, url));
+    const r = await vt.run(runRollback(options(kube, url)));
     expect(r.completed).toBe(true);
   });
 
   it('stops on the signal with a partial result that says so', async () => {
     const { kube, url } = await rolling({ neverReady: (t) => JSON.stringify(t).includes('vllm:v1') });
-    const r = await runRollback(options(kube, url, { signal: AbortSignal.timeout(400) }));
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(), 400);
+    const r = await vt.run(runRollback(options(kube, url, { signal: stop.signal })));
     expect(r).toMatchObject({ completed: false, detail: 'interrupted', aborted: { reason: 'the rollback was interrupted; whatever it changed in the cluster stays as it is' } });
     expect(r.events.map((e) => e.message)).toContain(`patched deployment ${NS}/${MODEL} pod template: revision 2 (vllm:v2, TheBloke/Mistral-7B-Instruct-v0.2-AWQ) → revision 1 (vllm:v1, TheBloke/Mistral-7B-Instruct-v0.2-AWQ)`);
   });
@@ -228,7 +238,7 @@ describe('refusals before anything changes', () => {
   it('fails when there is no revision to go back to', async () => {
     const { double: dbl, kube } = await cluster();
     seedRolling(dbl, MODEL, { replicas: 1, current: template(MODEL, {}) });
-    await expect(runRollback(options(kube, 'http://127.0.0.1:1'))).rejects.toThrow(
+    await expect(vt.run(runRollback(options(kube, 'http://127.0.0.1:1')))).rejects.toThrow(
       `deployment ${NS}/${MODEL} has no revision before 1, got ReplicaSet revisions 1; roll out a second version first, or keep more with revisionHistoryLimit`,
     );
     expect(dbl.requests.filter((q) => q.method === 'PATCH')).toEqual([]);
@@ -236,20 +246,20 @@ describe('refusals before anything changes', () => {
 
   it('fails when the variant does not exist', async () => {
     const { kube } = await cluster();
-    await expect(runRollback(options(kube, 'http://127.0.0.1:1', { variant: 'nope' }))).rejects.toThrow(
+    await expect(vt.run(runRollback(options(kube, 'http://127.0.0.1:1', { variant: 'nope' })))).rejects.toThrow(
       `variant nope has no deployment ${NS}/nope and no blue/green pair nope-blue and nope-green, got neither; check --namespace and --variant`,
     );
   });
 
   it('fails when the load cannot start, and leaves the cluster alone', async () => {
     const { dbl, kube } = await rolling();
-    await expect(runRollback(options(kube, 'http://127.0.0.1:1'))).rejects.toThrow(/^http:\/\/127\.0\.0\.1:1 is unreachable/);
+    await expect(vt.run(runRollback(options(kube, 'http://127.0.0.1:1')))).rejects.toThrow(/^http:\/\/127\.0\.0\.1:1 is unreachable/);
     expect(dbl.requests.filter((q) => q.method === 'PATCH')).toEqual([]);
   });
 
   it('reports every bad option at once', async () => {
     const { kube } = await cluster();
-    await expect(runRollback(options(kube, 'http://x', { limitSec: 0, pollMs: -1, maxFailedRequests: 1.5, keepWarmSec: -2, namespace: 'Bad_NS' }))).rejects.toThrow(
+    await expect(vt.run(runRollback(options(kube, 'http://x', { limitSec: 0, pollMs: -1, maxFailedRequests: 1.5, keepWarmSec: -2, namespace: 'Bad_NS' })))).rejects.toThrow(
       [
         '5 problems:',
         '- --limit-sec must be a positive number, got 0; pass e.g. --limit-sec 60',

@@ -37,11 +37,11 @@
  */
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { tempDir } from '../../../support/temp';
 
 // The double works on plain JSON; these are the shapes it reads and writes.
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -712,7 +712,7 @@ export class KubeDouble extends EventEmitter {
 
   /** Writes a kubeconfig for the double (context `double`, namespace `namespace`) and returns its path. */
   async writeKubeconfig(namespace?: string): Promise<string> {
-    const dir = await mkdtemp(join(tmpdir(), 'kube-double-'));
+    const dir = tempDir('kube-double-');
     const file = join(dir, 'kubeconfig.yaml');
     await writeFile(
       file,

@@ -2,16 +2,16 @@
  * Local S3 (s3rver) and DynamoDB (dynalite) on 127.0.0.1 ephemeral ports, with the bucket and
  * the table the infra creates, so the registry runs the real AWS SDK end to end offline.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
 import S3rver from 's3rver';
+import { tempDir } from '../../../support/temp';
 
 /** s3rver's built-in account; dynalite accepts any credentials. */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
@@ -31,7 +31,7 @@ export interface LocalAws {
 
 /** Starts s3rver and dynalite on 127.0.0.1 with ephemeral ports. */
 export async function startLocalAws(): Promise<LocalAws> {
-  const workDir = await mkdtemp(join(tmpdir(), 'registry-test-'));
+  const workDir = tempDir('registry-test-');
   const s3rver = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: join(workDir, 's3rver') });
   const s3Address = await s3rver.run();
   const ddbServer: Server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
