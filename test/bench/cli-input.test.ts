@@ -5,21 +5,22 @@
  * still fails after the run, the result goes to a fallback file whose path is printed.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, constants, mkdtempSync, openSync } from 'node:fs';
+import { closeSync, constants, openSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../bench/cli/main';
 import { loadResultSchema } from '../../bench/result';
 import { type Simulator, startSimulator } from '../../bench/sim/simulator';
+import { CHILD_DEADLINE_MS } from '../support/deadlines';
+import { tempDir } from '../support/temp';
 import { argv, memoryIo, rawServer } from './helpers';
 
 const PROJECT_ROOT = join(import.meta.dirname, '../..');
 
 // Made when the file loads: the table's messages name these paths.
-const dir = mkdtempSync(join(tmpdir(), 'llm-bench-input-'));
+const dir = tempDir('llm-bench-input-');
 const targets = join(dir, 'targets.yaml');
 const kubeconfig = join(dir, 'missing-kubeconfig');
 let server: Awaited<ReturnType<typeof rawServer>>;
@@ -33,7 +34,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await server.close();
-  await rm(dir, { recursive: true, force: true });
 });
 
 const url = () => server.url;
@@ -196,7 +196,7 @@ describe('advice and streams', () => {
     const bin = join(import.meta.dirname, '../../bench/bin/llm-bench.mjs');
     try {
       const ran = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
-        const child = spawn(process.execPath, [bin, 'load', '--help'], { stdio: ['ignore', writer, 'pipe'] });
+        const child = spawn(process.execPath, [bin, 'load', '--help'], { stdio: ['ignore', writer, 'pipe'], timeout: CHILD_DEADLINE_MS });
         let stderr = '';
         child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
         child.on('close', (status) => resolve({ status, stderr }));

@@ -5,17 +5,18 @@
  * must still exit). The registry's commands have the same test in registry/deadlines.test.ts.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHILD_DEADLINE_MS } from '../support/deadlines';
+import { tempDir } from '../support/temp';
 import { silentServer } from './helpers';
 
 const bin = join(import.meta.dirname, '../../bench/bin/llm-bench.mjs');
 
 function run(args: readonly string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args]);
+    const child = spawn(process.execPath, [bin, ...args], { timeout: CHILD_DEADLINE_MS });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
@@ -31,7 +32,7 @@ let door: string;
 let kubeconfig: string;
 beforeAll(async () => {
   silent = await silentServer();
-  dir = await mkdtemp(join(tmpdir(), 'llm-bench-deadlines-'));
+  dir = tempDir('llm-bench-deadlines-');
   targets = join(dir, 'targets.yaml');
   await writeFile(targets, `variants:\n  m: ${silent.url}\n`);
   door = join(dir, 'door.json');
@@ -55,7 +56,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await silent.close();
-  await rm(dir, { recursive: true, force: true });
 });
 
 const url = () => silent.url;

@@ -10,11 +10,12 @@
  * The registry README's blocks run against the local registry its "Trying it locally" starts.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startLocalRegistry } from '../../bench/registry/local';
+import { CHILD_DEADLINE_MS } from '../support/deadlines';
+import { tempDir } from '../support/temp';
 
 const ROOT = join(import.meta.dirname, '../..');
 const DOCS = ['README.md', 'bench/README.md', 'bench/registry/README.md', 'docs/postdeploy.md'] as const;
@@ -46,7 +47,7 @@ export function shellBlocks(file: string, markdown: string): Block[] {
   return blocks;
 }
 
-const bin = mkdtempSync(join(tmpdir(), 'llm-bench-docs-'));
+const bin = tempDir('llm-bench-docs-');
 writeFileSync(join(bin, 'llm-bench'), `#!/bin/sh\nexec "${process.execPath}" "${join(ROOT, 'bench/bin/llm-bench.mjs')}" "$@"\n`);
 chmodSync(join(bin, 'llm-bench'), 0o755);
 const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` };
@@ -55,7 +56,6 @@ delete env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED;
 const servers: ChildProcess[] = [];
 afterAll(() => {
   for (const s of servers) s.kill('SIGTERM');
-  rmSync(bin, { recursive: true, force: true });
 });
 
 /** Where a file's blocks run and what they see: the repository, or a setup of their own. */
@@ -72,7 +72,7 @@ interface Place {
 async function placeFor(file: string): Promise<Place> {
   if (file !== 'bench/registry/README.md') return { cwd: ROOT, env };
   const local = await startLocalRegistry();
-  const cwd = mkdtempSync(join(tmpdir(), 'llm-bench-docs-registry-'));
+  const cwd = tempDir('llm-bench-docs-registry-');
   mkdirSync(join(cwd, 'weights'));
   writeFileSync(join(cwd, 'weights/config.json'), '{}\n');
   const localEnv: NodeJS.ProcessEnv = { ...env, ...local.env };
@@ -82,14 +82,13 @@ async function placeFor(file: string): Promise<Place> {
     env: localEnv,
     done: async () => {
       await local.stop();
-      rmSync(cwd, { recursive: true, force: true });
     },
   };
 }
 
 function run(script: string, place: Place): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
-    const child = spawn('bash', ['-euo', 'pipefail', '-c', script], { cwd: place.cwd, env: place.env });
+    const child = spawn('bash', ['-euo', 'pipefail', '-c', script], { cwd: place.cwd, env: place.env, timeout: CHILD_DEADLINE_MS });
     let out = '';
     child.stdout.on('data', (b: Buffer) => (out += b.toString()));
     child.stderr.on('data', (b: Buffer) => (out += b.toString()));

@@ -9,6 +9,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHILD_DEADLINE_MS } from '../../support/deadlines';
 import { silentServer } from '../helpers';
 import { BUCKET, IMAGE, makeModelDir, TABLE } from './support/fixtures';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startLocalAws, type LocalAws } from './support/servers';
@@ -62,7 +63,7 @@ function run(args: readonly string[], started?: (child: ReturnType<typeof spawn>
   delete env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED;
   delete env.AWS_PROFILE;
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { env });
+    const child = spawn(process.execPath, [bin, ...args], { env, timeout: CHILD_DEADLINE_MS });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
