@@ -34,6 +34,15 @@ export const BENCH_DEFAULTS = {
   bucketMs: 1000,
   /** How often the TTY progress line redraws. */
   progressIntervalMs: 250,
+  /** How reports price a run when no flag says otherwise: what the platform runs on. */
+  cost: {
+    /** AWS region whose prices apply (one of facts/prices.ts PRICED_REGIONS). */
+    region: 'us-east-1',
+    /** GPU instance type the replicas run on: the platform's SPOT T4. */
+    instanceType: 'g4dn.xlarge',
+    /** Replicas assumed to have served when neither --replicas nor a cluster says. */
+    replicas: 1,
+  },
   smoke: {
     /** Tokens per smoke request: enough to see streaming, cheap on a GPU. */
     maxTokens: 8,
@@ -45,6 +54,15 @@ export const BENCH_DEFAULTS = {
     models: ['sim-model'],
     ttftMs: 50,
     itlMs: 10,
+    /** Prefill cost per uncached prompt token, on top of ttftMs: none, so TTFT does not depend on the prompt. */
+    prefillMsPerToken: 0,
+    /** vLLM 0.18's automatic prefix caching: on by default, in blocks of 16 tokens (vLLM's CUDA default). */
+    prefixCache: {
+      enabled: true,
+      blockTokens: 16,
+      /** About the KV cache of Mistral-7B AWQ on a T4 (~65,000 tokens); least recently used blocks go first. */
+      capacityBlocks: 4096,
+    },
     /** Tokens the simulator generates before its "EOS" when the request does not force a length. */
     outputTokens: 32,
     /** Context length of a simulated model that does not set its own (vLLM answers 400 past it). */

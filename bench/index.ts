@@ -72,7 +72,42 @@ export { FRONT_DOOR_DEFAULTS, type FrontDoorOptions, runFrontDoor } from './fron
 export { type FrontDoorResult, frontDoorResultSchema, type SplitResult } from './frontdoor/result';
 export { type FrontDoorTarget, frontDoorTargetSchema, loadFrontDoor } from './frontdoor/target';
 export { chiSquareTest } from './frontdoor/chi-square';
+// What runs cost and what a target load needs: $ per 1M tokens, cold starts, capacity plans.
+export * from './cost';
+export { type ColdStartCostReport, coldStartCostSchema, type RunCost, runCostSchema, type ServingCostReport } from './cost/result';
+export { coldStartGpuMinutes, coldStartReport, type CostSettings, type ReplicaSample, resolveCostSettings, runCost } from './cost/run-cost';
+export { plan, type PlanOptions } from './plan/plan';
+export { type PlanResult, planResultSchema } from './plan/result';
+export { PLAN_RENDERERS, renderPlanMarkdown } from './plan/report';
+// The engine's side: vLLM's /metrics before and after a run, and the prefix-cache probe.
+export { type Exposition, type ExpositionSample, parseExposition } from './server-metrics/exposition';
+export { type CumulativeHistogram, histogramDelta, histogramOf, histogramQuantile } from './server-metrics/histogram';
+export { compareServer, ENGINE_LATENCIES, type ScrapePair } from './server-metrics/compare';
+export { type ServerMetricsReport, serverMetricsSchema } from './server-metrics/result';
+export { type ServerMetricsRun, type ServerMetricsSource, startServerMetrics } from './server-metrics/scrape';
+export { CACHE_PROBE_DEFAULTS } from './cache-probe/defaults';
+export { type CacheProbeOptions, runCacheProbe } from './cache-probe/probe';
+export { type CacheProbeResult, cacheProbeResultSchema } from './cache-probe/result';
+export { CACHE_PROBE_RENDERERS, renderCacheProbeMarkdown } from './cache-probe/report';
 
+// Deciding between variants: compare two runs, eval answer quality with the judge, the Pareto view.
+export { COMPARE_METHODS, type CompareInputs, type CompareOptions, compareLoads, compareResults, judgeGate } from './compare/compare';
+export { parseRegressionGates, type RegressionGate } from './compare/gates';
+export { COMPARE_METRICS, type CompareMetric } from './compare/metrics';
+export { type CompareResult, compareResultSchema } from './compare/result';
+export { COMPARE_RENDERERS, renderCompareHtml, renderCompareMarkdown } from './compare/report';
+export { runLiveCompare } from './compare/live';
+export { EVAL_DEFAULTS, type EvalOptions, type EvalTarget, pairOutcome, runEval } from './eval/run';
+export { type EvalResult, evalResultSchema } from './eval/result';
+export { EVAL_RENDERERS, renderEvalHtml, renderEvalMarkdown } from './eval/report';
+export { type EvalPrompt, loadEvalPromptset, parseEvalPromptset, type Promptset } from './eval/promptset';
+export { CORE_PROMPTSET } from './eval/promptsets/core';
+export { runCheck, runChecks } from './eval/reference';
+export { evaluateEvalThresholds, parseEvalThresholds } from './eval/thresholds';
+export { dominates, type ParetoOptions, paretoView } from './pareto/pareto';
+export { type ParetoResult, paretoResultSchema } from './pareto/result';
+export { PARETO_RENDERERS, renderParetoHtml, renderParetoMarkdown } from './pareto/report';
+export { type Interval, meanInterval, newcombe, welch, wilson } from './stats/intervals';
 // The model registry (S3 + DynamoDB): publish, promote, resolve, verify.
 export {
   createAwsClients,
@@ -90,8 +125,10 @@ export type { PostdeployCommandProps, PostdeployFlags } from './cli/actions/post
 export type { RegistryCommandProps, RegistryGlobals } from './cli/actions/registry';
 export type { RollbackCommandProps, RollbackFlags } from './cli/actions/rollback';
 export { autoscaleCommand } from './cli/commands/autoscale';
+export { cacheProbeCommand } from './cli/commands/cache-probe';
 export { frontDoorCommand } from './cli/commands/frontdoor';
 export { loadCommand } from './cli/commands/load';
+export { planCommand } from './cli/commands/plan';
 export { postdeployCommand } from './cli/commands/postdeploy';
 export { registryCommand } from './cli/commands/registry';
 export { reportCommand } from './cli/commands/report';
@@ -102,3 +139,6 @@ export { sweepCommand } from './cli/commands/sweep';
 export type { RegistryFactory, RegistryLocation, VersionSource } from './cli/flags';
 export { type CliIo, type ExitSink, processIo } from './cli/io';
 export { buildProgram, main } from './cli/main';
+export { compareCommand } from './cli/commands/compare';
+export { evalCommand } from './cli/commands/eval';
+export { paretoCommand } from './cli/commands/pareto';

@@ -5,6 +5,8 @@
  * from. Bump {@link SCHEMA_VERSION} on any breaking change; adding optional fields is not one.
  */
 import { z } from 'zod';
+import { runCostSchema } from './cost/result';
+import { serverMetricsSchema } from './server-metrics/result';
 import { TOOL } from './version';
 
 /** Version of the result files; readers refuse other versions. */
@@ -183,6 +185,39 @@ export const settingsSchema = z.object({
 });
 export type LoadSettings = z.infer<typeof settingsSchema>;
 
+/** One of the slowest requests of a run, with the trace id its `traceparent` carried. */
+export const slowRequestSchema = z.object({
+  requestId: z.string(),
+  /** W3C trace id (32 hex): find the request's spans (client and server) in the tracing backend. */
+  traceId: z.string().optional(),
+  outcome: z.enum(['success', 'failure']),
+  e2eMs: num,
+  ttftMs: nullableNum,
+});
+export type SlowRequest = z.infer<typeof slowRequestSchema>;
+
+/** The workers of a distributed run, as the coordinator saw them. */
+export const distributedSchema = z.object({
+  runId: z.string(),
+  workers: z.int().positive(),
+  /** Workers whose report was merged, by index. */
+  reported: z.array(
+    z.object({
+      index: z.int().nonnegative(),
+      requests: z.int().nonnegative(),
+      succeeded: z.int().nonnegative(),
+      failed: z.int().nonnegative(),
+      /** How long after the barrier the worker started sending. */
+      startLagMs: z.number().nonnegative(),
+      /** Why the worker's load stopped itself. */
+      aborted: z.string().optional(),
+    }),
+  ),
+  /** Workers with no report (failed, never started, or printed something else). */
+  failed: z.array(z.object({ index: z.int().nonnegative(), problem: z.string() })),
+});
+export type DistributedRun = z.infer<typeof distributedSchema>;
+
 export const loadResultSchema = z.object({
   ...envelopeSchema('load'),
   settings: settingsSchema,
@@ -201,6 +236,14 @@ export const loadResultSchema = z.object({
   }),
   /** Encoded histograms of every latency (added in 0.2 of the tool; schemaVersion 1 files may lack them). */
   histograms: latencyHistogramsSchema.optional(),
+  /** $ per 1M tokens at the measured throughput, SPOT and on demand (when the run was priced). */
+  cost: runCostSchema.optional(),
+  /** The engine's own percentiles from vLLM's /metrics before and after the run (`load --server-metrics`). */
+  serverMetrics: serverMetricsSchema.optional(),
+  /** The slowest finished requests (by E2E, slowest first), each with its trace id. */
+  slowest: z.array(slowRequestSchema).optional(),
+  /** Set when the load ran as N workers (`load --workers N`): who reported what, and who did not. */
+  distributed: distributedSchema.optional(),
   definitions: z.record(z.string(), z.string()),
 });
 export type LoadResult = z.infer<typeof loadResultSchema>;

@@ -66,6 +66,8 @@ import {
 import { PROJECT, isEncrypted, splitConfigKeys, stackFileConfig } from './keys';
 import { vllmVersionProblems } from './vllm-version';
 import { checkGateway, gatewaySchema } from './gateway';
+import { benchSchema } from './bench';
+import { tracingSchema } from './tracing';
 
 export { PROJECT } from './keys';
 
@@ -495,6 +497,7 @@ const FLAG_OWNERS: Readonly<Record<string, string>> = {
   '--max-lora-rank': 'models.lora.maxLoraRank',
   '--lora-modules': 'models.lora.adapters',
   '--shutdown-timeout': '<p>.shutdownTimeoutSec',
+  '--otlp-traces-endpoint': 'tracing.enabled (the platform\'s OpenTelemetry Collector)',
 };
 
 /** Flags the construct owns; passing them in extraArgs would fight the typed settings. */
@@ -626,6 +629,10 @@ export const platformSchema = z.strictObject({
   observability: observability.prefault({}),
   /** The front door (config/gateway.ts). */
   gateway: gatewaySchema.prefault({}),
+  /** The llm-bench load workers (config/bench.ts). */
+  bench: benchSchema.prefault({}),
+  /** The OpenTelemetry Collector and vLLM's traces (config/tracing.ts). */
+  tracing: tracingSchema.prefault({}),
 });
 
 type RawConfig = z.output<typeof platformSchema>;

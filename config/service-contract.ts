@@ -7,6 +7,7 @@
  * without the bench noticing.
  */
 import { loadEnvironmentFile, type PlatformConfig } from './platform';
+import { collectorHttpEndpoint } from './tracing';
 
 /** The latency and error objectives of one variant, as `slo` / `models.<id>.slo` set them. */
 export interface SloContract {
@@ -35,6 +36,19 @@ export interface ServiceContract {
   readonly namespace: string;
   /** Enabled variants, in catalog order. */
   readonly variants: readonly VariantContract[];
+  /** Where distributed load workers run (`postdeploy --load-workers N`). */
+  readonly bench: BenchContract;
+  /** The collector's OTLP/HTTP endpoint when tracing is on: where llm-bench in the cluster sends its spans. */
+  readonly otlpEndpoint?: string;
+}
+
+/** What a load worker Job of this environment looks like. */
+export interface BenchContract {
+  readonly namespace: string;
+  /** The llm-bench image; absent when the config names none. */
+  readonly image?: string;
+  readonly workerCpu: number;
+  readonly workerMemoryGiB: number;
 }
 
 /** The contract of a validated config. */
@@ -50,6 +64,13 @@ export function serviceContract(config: PlatformConfig): ServiceContract {
       maxReplicas: m.maxReplicas,
       rolloutStrategy: m.rolloutStrategy,
     })),
+    bench: {
+      namespace: config.workloads.benchNamespace,
+      ...(config.bench.image !== undefined && { image: config.bench.image }),
+      workerCpu: config.bench.workerCpu,
+      workerMemoryGiB: config.bench.workerMemoryGiB,
+    },
+    ...(config.tracing.enabled && { otlpEndpoint: collectorHttpEndpoint(config.tracing) }),
   };
 }
 

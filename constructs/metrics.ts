@@ -56,7 +56,7 @@ export const MODEL_LABEL = 'model_name';
 const TTFT_BUCKETS = [0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 20, 40, 80, 160, 640, 2560];
 /** vLLM's ITL and TPOT bounds (seconds). */
 const TOKEN_LATENCY_BUCKETS = [0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 20, 40, 80];
-/** vLLM's bounds for whole-request times: E2E and queue time (seconds). */
+/** vLLM's bounds for whole-request times: E2E, queue, inference, prefill and decode time (seconds). */
 const REQUEST_LATENCY_BUCKETS = [0.3, 0.5, 0.8, 1, 1.5, 2, 2.5, 5, 10, 15, 20, 30, 40, 50, 60, 120, 240, 480, 960, 1920, 7680];
 
 /** Every vLLM series the platform depends on, keyed by a stable camelCase id. */
@@ -151,6 +151,27 @@ export const VLLM_METRICS = {
     type: 'histogram',
     unit: 'seconds',
     help: 'Time a request spent waiting before its first schedule',
+    buckets: { kind: 'fixed', bounds: REQUEST_LATENCY_BUCKETS },
+  },
+  requestInferenceTime: {
+    name: 'vllm:request_inference_time_seconds',
+    type: 'histogram',
+    unit: 'seconds',
+    help: 'Time a request spent running: first schedule to last token (prefill + decode)',
+    buckets: { kind: 'fixed', bounds: REQUEST_LATENCY_BUCKETS },
+  },
+  requestPrefillTime: {
+    name: 'vllm:request_prefill_time_seconds',
+    type: 'histogram',
+    unit: 'seconds',
+    help: 'Time a request spent in prefill: first schedule to first token',
+    buckets: { kind: 'fixed', bounds: REQUEST_LATENCY_BUCKETS },
+  },
+  requestDecodeTime: {
+    name: 'vllm:request_decode_time_seconds',
+    type: 'histogram',
+    unit: 'seconds',
+    help: 'Time a request spent in decode: first token to last token',
     buckets: { kind: 'fixed', bounds: REQUEST_LATENCY_BUCKETS },
   },
   prefixCacheQueries: {

@@ -26,6 +26,7 @@ export type VllmArgsProps = Pick<
   | 'shutdownTimeoutSec'
   | 'lora'
   | 'extraArgs'
+  | 'tracing'
 >;
 
 /**
@@ -55,5 +56,6 @@ export function vllmArgs(p: VllmArgsProps): string[] {
     args.push('--enable-lora', '--max-loras', String(p.lora.maxLoras), '--max-lora-rank', String(p.lora.maxLoraRank));
     if (p.lora.adapters.length > 0) args.push('--lora-modules', ...p.lora.adapters.map((a) => `${a.name}=${a.path}`));
   }
+  if (p.tracing) args.push('--otlp-traces-endpoint', p.tracing.otlpTracesEndpoint);
   return [...args, ...p.extraArgs];
 }

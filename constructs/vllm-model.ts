@@ -146,6 +146,17 @@ export interface VllmModelProps {
   readonly monitoringNamespace: string;
   /** Namespaces whose pods may call the model on its port. */
   readonly clientNamespaces: readonly string[];
+  /** Export a span per request to an OpenTelemetry Collector. @default - no tracing */
+  readonly tracing?: VllmTracingProps;
+}
+
+/** OpenTelemetry tracing of a variant's requests (vLLM's `--otlp-traces-endpoint`). */
+export interface VllmTracingProps {
+  /** Where vLLM sends spans, OTLP/gRPC: `grpc://otel-collector.opentelemetry.svc:4317`. */
+  readonly otlpTracesEndpoint: string;
+  /** The collector's namespace, which the pods may reach on `collectorPort`. */
+  readonly collectorNamespace: string;
+  readonly collectorPort: number;
 }
 
 const q = (n: number) => k8s.Quantity.fromNumber(n);
@@ -294,6 +305,15 @@ export class VllmModel extends Construct {
           },
           // Hugging Face and S3 (weights) over HTTPS only.
           { ports: [{ port: k8s.IntOrString.fromNumber(443), protocol: 'TCP' }] },
+          // Spans to the collector (OTLP/gRPC) when tracing is on.
+          ...(p.tracing
+            ? [
+                {
+                  to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': p.tracing.collectorNamespace } } }],
+                  ports: [{ port: k8s.IntOrString.fromNumber(p.tracing.collectorPort), protocol: 'TCP' }],
+                },
+              ]
+            : []),
           // Registry reads need AWS credentials from the node's Pod Identity agent.
           ...(usesRegistry(p)
             ? [
@@ -431,6 +451,8 @@ function podSpec(p: VllmModelProps, selector: Record<string, string>, pvcName: s
     { name: 'DO_NOT_TRACK', value: '1' },
     { name: 'HF_TOKEN', valueFrom: { secretKeyRef: { name: p.hfTokenSecret.name, key: p.hfTokenSecret.key } } },
   ];
+  // The service name vLLM's spans carry (OpenTelemetry reads it from the environment).
+  if (p.tracing) env.push({ name: 'OTEL_SERVICE_NAME', value: p.name });
   // vLLM reads VLLM_API_KEY when --api-key is absent, which keeps the key out of the pod spec and `ps`.
   if (p.apiKeySecret) {
     env.push({ name: 'VLLM_API_KEY', valueFrom: { secretKeyRef: { name: p.apiKeySecret.name, key: p.apiKeySecret.key } } });

@@ -1,6 +1,6 @@
 /**
- * Facts about the front door's upstream projects: releases, their compatibility and prices, each
- * with where it was read. Read on 2026-12-06. A leaf module: it imports nothing from the project.
+ * Facts about the front door's upstream projects: releases and their compatibility, each with
+ * where it was read (its load balancer's prices are in facts/prices.ts, the one price source). Read on 2026-12-06. A leaf module: it imports nothing from the project.
  */
 
 /** A release as published, with its source. */
@@ -46,10 +46,3 @@ export const AWS_LOAD_BALANCER_CONTROLLER: Release & { readonly chart: string; r
 /** The rate limiter's counter store: Valkey (BSD-3-Clause), the official image. */
 export const VALKEY_IMAGE = { image: 'valkey/valkey:8.1.1', source: 'hub.docker.com/r/valkey/valkey (8.1.1, 2025-04)' } as const;
 
-/** Network Load Balancer prices, us-east-1. */
-export const NLB_PRICE = {
-  perHourUsd: 0.0225,
-  perNlcuHourUsd: 0.006,
-  publicIpv4PerHourUsd: 0.005,
-  source: 'aws.amazon.com/elasticloadbalancing/pricing (Network Load Balancer, us-east-1); aws.amazon.com/vpc/pricing (public IPv4)',
-} as const;

@@ -1,7 +1,5 @@
 /**
- * Sizes of what the add-ons claim, shared with the cost estimate (stacks/cost/) so the bill and
- * the cluster agree. No Pulumi imports: the estimate loads this without the Pulumi SDK.
+ * Sizes of what the add-ons claim. They live in the leaf config/sizes.ts, which the cost estimate
+ * (bench/cost/environment.ts) reads too, so the bill and the cluster agree.
  */
-
-/** The Prometheus volume kube-prometheus-stack claims (15 days of retention fit well inside it). */
-export const PROMETHEUS_STORAGE_GIB = 50;
+export { PROMETHEUS_STORAGE_GIB } from '../config/sizes';

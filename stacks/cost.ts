@@ -12,8 +12,8 @@ import { parseArgs } from 'node:util';
 import { PRICED_REGIONS } from '../facts/prices';
 import type { InstancePriceOverride } from '../bench/cost/prices';
 import { ConfigError, environmentOf, loadEnvironmentFile, type PlatformConfig } from '../config/platform';
-import { estimateMonthlyCost, type CostEstimate } from './cost/estimate';
-import { DEFAULT_USAGE, costInput, environmentPrices, type CostUsage } from './cost/input';
+import { estimateMonthlyCost, type CostEstimate } from '../bench/cost/estimate';
+import { DEFAULT_USAGE, costInput, environmentPrices, type CostUsage } from '../bench/cost/environment';
 import { detailMarkdown, infraReadmeBlock, readmeBlock, replaceBlock } from './cost/report';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -34,6 +34,7 @@ const USAGE = `usage: npm run cost -- [--env NAME]... [--json] [options]
   --spot-price TYPE=USD SPOT USD per hour of an instance type (wins over --spot-discount); repeatable
   --cold-starts N       starts of each GPU node a month (default ${DEFAULT_USAGE.coldStartsPerGpuNodePerMonth})
   --log-gb N            control-plane log GB a month (default ${DEFAULT_USAGE.controlPlaneLogGbPerMonth})
+  --nlcu N              NLCUs the front door's load balancer is billed each hour (default ${DEFAULT_USAGE.frontDoorNlcuPerHour})
   --write-readme        regenerate the cost blocks of README.md and infra/README.md
   --check-readme        exit 1 when those blocks differ from the estimates`;
 
@@ -99,6 +100,7 @@ const OPTIONS = {
   'spot-price': { type: 'string', multiple: true },
   'cold-starts': { type: 'string' },
   'log-gb': { type: 'string' },
+  nlcu: { type: 'string' },
   'write-readme': { type: 'boolean' },
   'check-readme': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -136,11 +138,12 @@ function parseFlags(argv: string[]): { flags?: Flags; help?: boolean; problems: 
   const spotDiscount = numberFlag('spot-discount', values['spot-discount'], (n) => n >= 0 && n < 1, discountRule, problems);
   const coldStarts = numberFlag('cold-starts', values['cold-starts'], (n) => n >= 0, 'a number at least 0', problems);
   const logGb = numberFlag('log-gb', values['log-gb'], (n) => n >= 0, 'a number at least 0', problems);
+  const nlcu = numberFlag('nlcu', values.nlcu, (n) => n >= 0, 'a number at least 0', problems);
   const prices: Record<string, InstancePriceOverride> = {};
   priceFlags('price', values.price ?? [], 'onDemand', prices, problems);
   priceFlags('spot-price', values['spot-price'] ?? [], 'spot', prices, problems);
   const readme = values['write-readme'] || values['check-readme'];
-  const overridden = [values.region, spotDiscount, coldStarts, logGb].some((v) => v !== undefined) || Object.keys(prices).length > 0;
+  const overridden = [values.region, spotDiscount, coldStarts, logGb, nlcu].some((v) => v !== undefined) || Object.keys(prices).length > 0;
   if (readme && (envs.length > 0 || overridden)) {
     problems.push('--write-readme and --check-readme cover every environment as configured; drop --env and the price and usage options');
   }
@@ -159,6 +162,7 @@ function parseFlags(argv: string[]): { flags?: Flags; help?: boolean; problems: 
         ...DEFAULT_USAGE,
         ...(coldStarts !== undefined && { coldStartsPerGpuNodePerMonth: coldStarts }),
         ...(logGb !== undefined && { controlPlaneLogGbPerMonth: logGb }),
+        ...(nlcu !== undefined && { frontDoorNlcuPerHour: nlcu }),
       },
     },
   };

@@ -20,7 +20,10 @@ import {
 } from '../constructs/vllm-model';
 import { registryCachePath } from '../constructs/workload-layout';
 import type { LoraAdapter, ModelConfig, PlatformConfig } from '../config/platform';
-import { gpuHourPrice } from './cost/input';
+import { collectorGrpcEndpoint } from '../config/tracing';
+import { OTLP_PORTS } from '../facts/otel';
+import { gpuHourPrice } from './cost/gpu-hour';
+import { addBenchCharts } from './bench-chart';
 import { addGatewayChart, gatewayClientNamespaces } from './gateway-chart';
 
 /** Name of the chart (and file) holding the namespace-wide objects. */
@@ -153,6 +156,9 @@ export function modelProps(c: PlatformConfig, m: ModelConfig): VllmModelProps {
     monitoringLabels: w.monitoring.selectorLabels,
     monitoringNamespace: w.monitoring.namespace,
     clientNamespaces: [...w.clientNamespaces, w.benchNamespace, ...gatewayClientNamespaces(c)],
+    tracing: c.tracing.enabled
+      ? { otlpTracesEndpoint: collectorGrpcEndpoint(c.tracing), collectorNamespace: c.tracing.namespace, collectorPort: OTLP_PORTS.grpc }
+      : undefined,
   };
 }
 
@@ -195,6 +201,7 @@ export function addPlatformCharts(app: Construct, c: PlatformConfig): Map<string
     });
   }
   addGatewayChart(app, c);
+  addBenchCharts(app, c);
   return models;
 }
 

@@ -27,6 +27,7 @@ import { ModelRegistry } from '../infra/registry';
 import { PlatformSecrets, type SecretValue } from '../infra/secrets';
 import { ClusterStorage } from '../infra/storage';
 import { FrontDoor } from '../infra/gateway';
+import { TracingCollector } from '../infra/tracing';
 import { Workloads, serviceEndpoints } from '../infra/workloads';
 import { rateLimitStoreUrl } from '../constructs/gateway';
 import { COST_TAG_KEYS, ConfigError, PROJECT, costTags } from '../config/platform';
@@ -291,6 +292,23 @@ const door = gateway.enabled
       dependsOn: addons.workloadDependencies,
     }, withAws())
   : undefined;
+
+// The collector vLLM (--otlp-traces-endpoint) and llm-bench (--otlp-endpoint) send spans to.
+if (config.tracing.enabled) {
+  new TracingCollector(
+    'tracing',
+    {
+      tracing: config.tracing,
+      region,
+      clusterName: cluster.name,
+      accountId,
+      provider: cluster.provider,
+      imageFor: (ref) => pulledImage(config, ref),
+      dependsOn: [systemNodes, cluster.podIdentityAgent],
+    },
+    withAws(),
+  );
+}
 
 new Workloads('workloads', { objects, provider: cluster.provider, dependsOn: [...addons.workloadDependencies, ...(door?.workloadDependencies ?? [])] });
 

@@ -4,6 +4,7 @@ import { latencyChart } from '../report/charts';
 import { escapeXml, fmt, fmtRate, fmtValue } from '../report/format';
 import { type JunitCase, type JunitSuite, renderJunit } from '../report/junit';
 import type { Renderers } from '../report/renderers';
+import { describeColdStart } from '../report/cost';
 import { abortedNote, errorTable, eventTable, gateTable, marker, notesList, page, table } from '../report/page';
 import { lineChart, PALETTE } from '../report/svg';
 import { type AutoscaleResult, autoscalePassed } from './result';
@@ -24,6 +25,7 @@ export function renderAutoscaleMarkdown(r: AutoscaleResult): string {
     '',
     `Scale-up: decided ${sec(r.scaleUpDecisionSec)}, ready ${sec(r.scaleUpSec)} after the load started · scale-down: ${sec(r.scaleDownSec)} after it stopped · peak ${r.peak.ready} ready, ${r.peak.pending} pending, queue ${r.peak.queueDepth ?? '–'}`,
     '',
+    ...(r.coldStartCost !== undefined ? [`Cold-start cost: ${describeColdStart(r.coldStartCost)}.`, ''] : []),
     '| | gate | measured |',
     '| --- | --- | --- |',
     ...r.gates.map((g) => `| ${g.passed ? '✔' : '✘'} | \`${g.expression}\` | ${g.value === null ? 'never' : fmtValue(g.value)} |`),
@@ -100,6 +102,7 @@ export function autoscaleHtmlSections(r: AutoscaleResult, heading = 'h2'): strin
     }),
     latencyChart(t),
     '</div>',
+    ...(r.coldStartCost !== undefined ? [`<p>Cold-start cost: ${escapeXml(describeColdStart(r.coldStartCost))}.</p>`] : []),
     '<h3>Events</h3>',
     eventTable(r.events),
     notesList(r.notes),

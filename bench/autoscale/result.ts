@@ -1,5 +1,6 @@
 /** The autoscale result: the JSON contract of `llm-bench autoscale --json`. */
 import { z } from 'zod';
+import { coldStartCostSchema } from '../cost/result';
 import { envelopeSchema, eventSchema, profileSchema, requestCountsSchema, summarySchema, thresholdResultSchema } from '../result';
 
 /** One sample: the scaler's view, the pods, the queue, and the requests that ended in it. */
@@ -58,6 +59,8 @@ export const autoscaleResultSchema = z.object({
   events: z.array(eventSchema),
   notes: z.array(z.string()),
   timeline: z.array(autoscaleSampleSchema),
+  /** GPU time paid for replicas asked for but not ready yet, SPOT and on demand. */
+  coldStartCost: coldStartCostSchema.optional(),
   aborted: z.object({ reason: z.string() }).optional(),
 });
 export type AutoscaleResult = z.infer<typeof autoscaleResultSchema>;

@@ -10,8 +10,13 @@ import { Command, CommanderError } from 'commander';
 import { EXIT, RunError, UsageError } from '../errors';
 import { TOOL } from '../version';
 import { autoscaleCommand } from './commands/autoscale';
+import { cacheProbeCommand } from './commands/cache-probe';
+import { compareCommand } from './commands/compare';
+import { evalCommand } from './commands/eval';
 import { frontDoorCommand } from './commands/frontdoor';
 import { loadCommand } from './commands/load';
+import { paretoCommand } from './commands/pareto';
+import { planCommand } from './commands/plan';
 import { postdeployCommand } from './commands/postdeploy';
 import { registryCommand } from './commands/registry';
 import { reportCommand } from './commands/report';
@@ -19,6 +24,7 @@ import { rollbackCommand } from './commands/rollback';
 import { simCommand } from './commands/sim';
 import { smokeCommand } from './commands/smoke';
 import { sweepCommand } from './commands/sweep';
+import { workerCommand } from './commands/worker';
 import { type CliIo, type ExitSink, processIo, withConventions } from './io';
 
 /**
@@ -39,7 +45,13 @@ export function buildProgram(io: CliIo, exit: ExitSink): Command {
     .addCommand(autoscaleCommand(io, exit))
     .addCommand(postdeployCommand(io, exit))
     .addCommand(frontDoorCommand(io, exit))
+    .addCommand(planCommand(io))
+    .addCommand(cacheProbeCommand(io, exit))
+    .addCommand(compareCommand(io, exit))
+    .addCommand(evalCommand(io, exit))
+    .addCommand(paretoCommand(io))
     .addCommand(registryCommand({ io }))
+    .addCommand(workerCommand(io, exit), { hidden: true })
     // Root options only before the subcommand, or llm-bench's own --version swallows `registry publish --version`.
     .enablePositionalOptions();
   return withConventions(program, io);

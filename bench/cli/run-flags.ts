@@ -3,10 +3,13 @@ import { type Command, Option } from 'commander';
 import type { Endpoint } from '../client/openai';
 import { BENCH_DEFAULTS } from '../defaults';
 import { collect, number } from './flags';
+import type { CostFlags } from './cost-flags';
 import type { OutputFlags } from './output';
 
 /** Flags of a load run, without its shape (`--concurrency`/`--rate` differ between load and sweep). */
-export interface RunFlags extends OutputFlags {
+export interface RunFlags extends OutputFlags, CostFlags {
+  /** Replicas that served, for $ per 1M tokens. */
+  readonly replicas?: number;
   readonly baseUrl: string;
   readonly model: string;
   readonly apiKey?: string;

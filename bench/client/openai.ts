@@ -5,6 +5,7 @@ import { UsageError } from '../errors';
 import { LIMITS } from '../limits';
 import { type Exchange, type ExchangeHandler, failureForSocketError, Http1Pool, type ResponseHeaders, TransportError } from './http1';
 import { SseParser, type SseSink, SseSyntaxError } from './sse';
+import { newTraceIds, type TraceIds, traceparent } from '../tracing/context';
 
 /** OpenAI route a generation request goes to. */
 export type Endpoint = 'chat' | 'completions';
@@ -32,6 +33,8 @@ export interface GenerationRequest {
   readonly requestId?: string;
   /** Keep the generated text on the record (smoke checks read it). @default false */
   readonly captureText?: boolean;
+  /** The request's trace context, sent as `traceparent`. @default - new ids for this request */
+  readonly trace?: TraceIds;
 }
 
 /** Why a request failed; `http_<status>` for error statuses. */
@@ -78,6 +81,10 @@ export interface RequestRecord {
   readonly outputTokens?: number;
   readonly inputTokens?: number;
   readonly text?: string;
+  /** The trace id the request's `traceparent` carried. */
+  readonly traceId?: string;
+  /** The client span id the request's `traceparent` carried (the parent of the server's spans). */
+  readonly spanId?: string;
 }
 
 /** A request on the wire: its eventual record and a way to cancel it. */
@@ -170,11 +177,21 @@ export class OpenAiClient {
   generate(req: GenerationRequest): InFlight {
     const id = req.requestId ?? `req-${++sequence}`;
     // A flat name/value list, as the pool writes it; the auth value is built once per client.
-    const headers = ['content-type', 'application/json', 'accept', req.stream ? 'text/event-stream' : 'application/json', 'x-request-id', id];
+    const trace = req.trace ?? newTraceIds();
+    const headers = [
+      'content-type',
+      'application/json',
+      'accept',
+      req.stream ? 'text/event-stream' : 'application/json',
+      'x-request-id',
+      id,
+      'traceparent',
+      traceparent(trace),
+    ];
     if (this.authorization !== undefined) headers.push('authorization', this.authorization);
     const path = `${this.basePath}/v1/${req.endpoint === 'chat' ? 'chat/completions' : 'completions'}`;
     const body = this.bodies.body(req); // throws UsageError on a prompt the endpoint cannot take
-    const handler = new GenerationHandler(id, req, this.firstTokenMs, this.totalMs); // the clock starts here
+    const handler = new GenerationHandler(id, trace, req, this.firstTokenMs, this.totalMs); // the clock starts here
     try {
       handler.attach(this.pool.send({ method: 'POST', path, headers, body }, handler));
     } catch (err) {
@@ -413,6 +430,7 @@ class GenerationHandler implements ExchangeHandler, InFlight, SseSink {
 
   constructor(
     private readonly id: string,
+    private readonly trace: TraceIds,
     req: GenerationRequest,
     private readonly firstTokenMs: number,
     private readonly totalMs: number,
@@ -617,7 +635,16 @@ class GenerationHandler implements ExchangeHandler, InFlight, SseSink {
     if (end.outcome !== 'success') this.exchange?.abort();
     // Plain assignments, not conditional spreads: this runs once per request at full load.
     const itlMs = this.gaps === this.itlMs.length ? this.itlMs : this.itlMs.subarray(0, this.gaps);
-    const r: MutableRecord = { id: this.id, outcome: end.outcome, startMs: this.startMs, e2eMs: endMs - this.startMs, itlMs, contentChunks: this.contentChunks };
+    const r: MutableRecord = {
+      id: this.id,
+      outcome: end.outcome,
+      startMs: this.startMs,
+      e2eMs: endMs - this.startMs,
+      itlMs,
+      contentChunks: this.contentChunks,
+      traceId: this.trace.traceId,
+      spanId: this.trace.spanId,
+    };
     if (this.status !== 0) r.status = this.status;
     if (this.dispatchMs !== undefined) r.dispatchMs = this.dispatchMs;
     if (this.outputTokens !== undefined) r.outputTokens = this.outputTokens;

@@ -14,18 +14,21 @@ import {
   ApiException,
   AppsV1Api,
   AutoscalingV2Api,
+  BatchV1Api,
   CoreV1Api,
   CustomObjectsApi,
   DiscoveryV1Api,
   KubeConfig,
   type V1Deployment,
   type V1EndpointSlice,
+  type V1Job,
   type V1Pod,
   type V1ReplicaSet,
   type V1Service,
   type V2HorizontalPodAutoscaler,
 } from '@kubernetes/client-node';
 import { RunError, UsageError } from '../errors';
+import { readyEndpointPods } from './state';
 
 /** One RFC 6902 operation; the client sends arrays of them as `application/json-patch+json`. */
 export type JsonPatchOp =
@@ -120,6 +123,7 @@ export class KubeClient {
   private readonly discovery: DiscoveryV1Api;
   private readonly autoscaling: AutoscalingV2Api;
   private readonly custom: CustomObjectsApi;
+  private readonly batch: BatchV1Api;
   private readonly timeoutMs: number;
 
   constructor(kc: KubeConfig, opts: { readonly requestTimeoutMs?: number } = {}) {
@@ -130,6 +134,7 @@ export class KubeClient {
     this.discovery = kc.makeApiClient(DiscoveryV1Api);
     this.autoscaling = kc.makeApiClient(AutoscalingV2Api);
     this.custom = kc.makeApiClient(CustomObjectsApi);
+    this.batch = kc.makeApiClient(BatchV1Api);
     this.timeoutMs = opts.requestTimeoutMs ?? 30_000;
   }
 
@@ -181,6 +186,26 @@ export class KubeClient {
     return (await this.must(`list pods in ${namespace} (${labelSelector})`, () => this.core.listNamespacedPod({ namespace, labelSelector }))).items;
   }
 
+  /** Creates a Job from plain JSON (constructs/bench-layout.ts builds it). */
+  async createJob(namespace: string, body: object): Promise<void> {
+    const name = (body as { metadata?: { name?: string } }).metadata?.name ?? '';
+    await this.must(`create job ${namespace}/${name}`, () => this.batch.createNamespacedJob({ namespace, body }));
+  }
+
+  getJob(namespace: string, name: string): Promise<V1Job | null> {
+    return this.call(`get job ${namespace}/${name}`, () => this.batch.readNamespacedJob({ name, namespace }), true);
+  }
+
+  /** Deletes a Job and, in the background, its pods; a Job already gone is fine. */
+  async deleteJob(namespace: string, name: string): Promise<void> {
+    await this.call(`delete job ${namespace}/${name}`, () => this.batch.deleteNamespacedJob({ name, namespace, propagationPolicy: 'Background' }), true);
+  }
+
+  /** A container's log, or null when the pod is gone. */
+  getPodLog(namespace: string, pod: string, container: string): Promise<string | null> {
+    return this.call(`get log of pod ${namespace}/${pod}`, () => this.core.readNamespacedPodLog({ name: pod, namespace, container }), true);
+  }
+
   getService(namespace: string, name: string): Promise<V1Service | null> {
     return this.call(`get service ${namespace}/${name}`, () => this.core.readNamespacedService({ name, namespace }), true);
   }
@@ -192,6 +217,21 @@ export class KubeClient {
   async listEndpointSlices(namespace: string, service: string): Promise<V1EndpointSlice[]> {
     const labelSelector = `kubernetes.io/service-name=${service}`;
     return (await this.must(`list endpointslices of service ${namespace}/${service}`, () => this.discovery.listNamespacedEndpointSlice({ namespace, labelSelector }))).items;
+  }
+
+  /** Names of the pods a Service sends traffic to now (its EndpointSlices' ready endpoints). */
+  async listReadyPods(namespace: string, service: string): Promise<string[]> {
+    return readyEndpointPods(await this.listEndpointSlices(namespace, service));
+  }
+
+  /**
+   * GET a path of a pod's port through the API server's proxy (`pods/{pod}:{port}/proxy/{path}`),
+   * as text: how a client outside the cluster reads each pod's /metrics. Needs `get` on `pods/proxy`.
+   */
+  podProxyGet(namespace: string, pod: string, port: number, path: string): Promise<string> {
+    return this.must(`get pods/proxy ${namespace}/${pod}:${port}/${path}`, () =>
+      this.core.connectGetNamespacedPodProxyWithPath({ name: `${pod}:${port}`, namespace, path }),
+    );
   }
 
   getHpa(namespace: string, name: string): Promise<V2HorizontalPodAutoscaler | null> {

@@ -3,7 +3,7 @@
  * `kubectl rollout undo` do: revisions, the current and previous ReplicaSet, pod readiness, and
  * the model a pod template loads. Pure functions over API objects; nothing here calls the API.
  */
-import type { V1Container, V1Deployment, V1Pod, V1PodTemplateSpec, V1ReplicaSet } from '@kubernetes/client-node';
+import type { V1Container, V1Deployment, V1EndpointSlice, V1Pod, V1PodTemplateSpec, V1ReplicaSet } from '@kubernetes/client-node';
 import { RunError } from '../errors';
 import { POD_TEMPLATE_HASH_LABEL, REGISTRY_SYNC_CONTAINER, REVISION_ANNOTATION, registryCachePath, VLLM_CONTAINER } from './layout';
 
@@ -20,6 +20,17 @@ export function podReady(p: V1Pod): boolean {
 /** Not scheduled or not started yet (waiting for a GPU node, pulling the image). */
 export function podPending(p: V1Pod): boolean {
   return !podTerminating(p) && p.status?.phase === 'Pending';
+}
+
+/**
+ * The pods a Service sends traffic to now: its EndpointSlices' ready endpoints (a terminating or
+ * not-ready pod is left out, as kube-proxy leaves it out), by pod name, each once.
+ */
+export function readyEndpointPods(slices: readonly V1EndpointSlice[]): string[] {
+  const names = slices.flatMap((s) =>
+    (s.endpoints ?? []).filter((e) => e.conditions?.ready === true && e.targetRef?.kind === 'Pod').map((e) => e.targetRef!.name ?? ''),
+  );
+  return [...new Set(names.filter((n) => n !== ''))].sort();
 }
 
 /** Pods by state. */

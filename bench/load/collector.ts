@@ -1,5 +1,5 @@
 import type { RequestRecord } from '../client/openai';
-import type { LoadSummary, TimelineBucket } from '../result';
+import type { LoadSummary, SlowRequest, TimelineBucket } from '../result';
 import { LatencyHistogram, round3, samplePercentile } from './stats';
 
 interface BucketAccumulator {
@@ -10,6 +10,14 @@ interface BucketAccumulator {
   ttft: number[];
   e2e: number[];
   errors: Record<string, number> | undefined;
+}
+
+/** How many of the slowest requests a result names. */
+export const SLOWEST_KEPT = 5;
+
+/** `list` with `r` added, sorted slowest first and cut to {@link SLOWEST_KEPT}. */
+export function keepSlowest(list: readonly SlowRequest[], more: readonly SlowRequest[]): SlowRequest[] {
+  return [...list, ...more].sort((a, b) => b.e2eMs - a.e2eMs || a.requestId.localeCompare(b.requestId)).slice(0, SLOWEST_KEPT);
 }
 
 function emptyBucket(): BucketAccumulator {
@@ -45,6 +53,8 @@ export class Collector {
   readonly timeline: TimelineBucket[] = [];
   /** Output tokens by the bucket they arrived in (index = bucket), for {@link finalTimeline}. */
   private readonly arrivals: number[] = [];
+  /** The slowest finished requests so far, slowest first. */
+  slowest: SlowRequest[] = [];
 
   constructor(
     readonly startMs: number,
@@ -65,6 +75,11 @@ export class Collector {
       return;
     }
     const b = this.bucket(r.startMs + r.e2eMs);
+    // A cheap test first: at full load almost no request is among the slowest.
+    if (this.slowest.length < SLOWEST_KEPT || r.e2eMs > this.slowest[this.slowest.length - 1]!.e2eMs) {
+      const slow: SlowRequest = { requestId: r.id, outcome: r.outcome, e2eMs: round3(r.e2eMs)!, ttftMs: round3(r.ttftMs ?? null) };
+      this.slowest = keepSlowest(this.slowest, [r.traceId === undefined ? slow : { ...slow, traceId: r.traceId }]);
+    }
     if (r.outcome === 'failure') {
       this.failed++;
       b.failed++;

@@ -74,6 +74,8 @@ export interface LoadHooks {
   readonly onRequest?: (r: RequestRecord) => void;
   /** Each second of the timeline as it closes. */
   readonly onBucket?: (b: TimelineBucket) => void;
+  /** Awaited once after the preflight's warm-up request and before the first counted one (e.g. to read the server's metrics). */
+  readonly beforeLoad?: () => Promise<void>;
 }
 
 /** A live view of a run for progress lines. */
@@ -267,6 +269,7 @@ export class LoadRun {
         );
         if (problem !== null) return this.result(startedAt, new Collector(performance.now(), BENCH_DEFAULTS.bucketMs), 0, problem);
       }
+      await this.hooks.beforeLoad?.();
       const collector = new Collector(performance.now(), BENCH_DEFAULTS.bucketMs);
       this.collector = collector;
       const drained = new Promise<void>((resolve) => (this.drained = resolve));
@@ -409,6 +412,7 @@ export class LoadRun {
       ...(aborted !== null && { aborted: { reason: aborted } }),
       ...(short !== null && { warnings: [short] }),
       timeline: collector.finalTimeline(),
+      ...(collector.slowest.length > 0 && { slowest: collector.slowest }),
       distributions: {
         ttftMs: collector.ttft.distribution(),
         tpotMs: collector.tpot.distribution(),

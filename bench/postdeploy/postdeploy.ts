@@ -10,6 +10,7 @@
 import { runAutoscale } from '../autoscale/autoscale';
 import { EXIT, RunError } from '../errors';
 import type { KubeClient } from '../kube/client';
+import { runDistributedLoad, type WorkerLauncher } from '../distributed/run';
 import { resultPassed, runFailure, runLoad } from '../load/engine';
 import type { LoadProfile } from '../load/schedule';
 import { envelope } from '../result';
@@ -31,6 +32,11 @@ export interface PostdeployOptions {
   readonly apiKey?: string;
   /** Seconds of load per variant. @default POSTDEPLOY_DEFAULTS.postdeploy.loadDurationSec */
   readonly loadDurationSec?: number;
+  /**
+   * Run each variant's load test as N workers (local processes, or the pods of an Indexed Job)
+   * merged into one result. @default - one process, this one
+   */
+  readonly loadWorkers?: { readonly workers: number; readonly launcher: WorkerLauncher };
   /** Load shape when a target sets none. @default concurrency POSTDEPLOY_DEFAULTS.postdeploy.concurrency */
   readonly profile?: LoadProfile;
   /** Thresholds added to every variant's. */
@@ -227,7 +233,13 @@ async function loadStage({ t, o, v, traffic, progress, fail }: VariantRun, profi
   const durationSec = t.load.durationSec ?? o.loadDurationSec ?? POSTDEPLOY_DEFAULTS.postdeploy.loadDurationSec;
   progress(`${t.name} load: ${durationSec} s`);
   try {
-    v.load = await runLoad({ ...traffic, profile, durationSec, thresholds: v.thresholds }, o.signal === undefined ? {} : { signal: o.signal });
+    const opts = { ...traffic, profile, durationSec, thresholds: v.thresholds };
+    const signal = o.signal === undefined ? {} : { signal: o.signal };
+    v.load =
+      o.loadWorkers === undefined
+        ? await runLoad(opts, signal)
+        : // The smoke stage has just checked the server from here; the workers need no second check.
+          await runDistributedLoad({ ...opts, preflight: false }, { ...o.loadWorkers, ...signal });
     const crossed = v.load.thresholds.filter((x) => !x.passed).map((x) => x.expression);
     progress(`${t.name} load: ${v.load.aborted !== undefined ? `ABORTED ${v.load.aborted.reason}` : crossed.length > 0 ? `crossed ${crossed.join(', ')}` : 'passed'}`);
   } catch (err) {

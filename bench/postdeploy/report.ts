@@ -13,6 +13,7 @@ import type { LoadResult } from '../result';
 import { rollbackHtmlSections, rollbackSuite } from '../rollout/report';
 import { rollbackPassed } from '../rollout/result';
 import { frontDoorHtmlSections, frontDoorMarkdown, frontDoorSuite } from '../frontdoor/report';
+import { decisionsHtml, decisionsMarkdown, decisionsSuites } from './decide-report';
 import type { PostdeployResult, Stage, VariantResult } from './result';
 
 const EXIT_MEANING: Record<number, string> = {
@@ -73,6 +74,7 @@ export function renderPostdeployMarkdown(r: PostdeployResult): string {
     }).join(' | ')} |`),
     '',
     ...(r.frontDoor !== undefined ? frontDoorMarkdown(r.frontDoor) : []),
+    ...decisionsMarkdown(r.decisions),
   ];
   return lines.join('\n');
 }
@@ -133,6 +135,7 @@ export function renderPostdeployHtml(r: PostdeployResult): string {
     body.push(notesList(v.skipped.map((s) => `${s.stage} skipped: ${s.reason}`)));
   }
   if (r.frontDoor !== undefined) body.push(...frontDoorHtmlSections(r.frontDoor));
+  body.push(...decisionsHtml(r.decisions));
   return page(`llm-bench post-deploy ${postdeployVerdict(r)}`, body);
 }
 
@@ -152,6 +155,7 @@ export function postdeploySuites(r: PostdeployResult): JunitSuite[] {
     if (extra.length > 0) suites.push({ name: `postdeploy ${v.name}`, timestamp: r.startedAt, timeSec: 0, cases: extra });
   }
   if (r.frontDoor !== undefined) suites.push(frontDoorSuite(r.frontDoor));
+  suites.push(...decisionsSuites(r.decisions));
   return suites;
 }
 

@@ -4,6 +4,7 @@ import { autoscaleResultSchema } from '../autoscale/result';
 import { envelopeSchema, loadResultSchema, smokeResultSchema } from '../result';
 import { rollbackResultSchema } from '../rollout/result';
 import { frontDoorResultSchema } from '../frontdoor/result';
+import { decisionsSchema } from './decide-result';
 
 export const STAGES = ['smoke', 'load', 'rollback', 'restore', 'autoscale'] as const;
 export type Stage = (typeof STAGES)[number];
@@ -36,6 +37,8 @@ export const postdeployResultSchema = z.object({
   variants: z.array(variantResultSchema),
   /** The public front door's checks, when the targets describe one. */
   frontDoor: frontDoorResultSchema.optional(),
+  /** `--baseline` (this release's loads against the previous release's) and `--eval` (short evals with the judge). */
+  decisions: decisionsSchema.optional(),
   /** 0 passed, 99 a threshold or gate was crossed, 1 a stage could not run or failed. */
   exitCode: z.int(),
 });

@@ -1,5 +1,7 @@
 import type { LoadResult, SweepResult } from '../result';
 import { latencyChart, timelineLatency } from './charts';
+import { COST_HEAD, costRows, describePricing, describeReplicas, fmtUsd } from './cost';
+import { describeServer, SERVER_HEAD, serverRows } from './server';
 import { describeRun, escapeXml, fmt, fmtRate, LATENCY_ROWS, verdict } from './format';
 import { abortedNote, errorTable, page, table, thresholdTable } from './page';
 import { barChart, lineChart, PALETTE } from './svg';
@@ -33,8 +35,36 @@ export function renderHtml(r: LoadResult): string {
       [false, true, true, true, true, true, true, true],
     ),
   );
+  if (r.serverMetrics !== undefined) {
+    const sm = r.serverMetrics;
+    body.push(
+      '<h2>Server side</h2>',
+      `<p>${escapeXml(describeServer(sm))}</p>`,
+      table([...SERVER_HEAD], serverRows(sm).map((row) => row.map(escapeXml)), [false, true, true, true, true, true, true, true, true]),
+      ...sm.notes.map((n) => `<p class="run">${escapeXml(n)}</p>`),
+    );
+  }
+  if (r.cost !== undefined) {
+    const c = r.cost;
+    body.push(
+      '<h2>Cost</h2>',
+      `<p>${escapeXml(`${describeReplicas(c)} at ${fmt(c.outputTokensPerSec)} output tokens/s (${fmt(c.totalTokensPerSec)} total); ${describePricing(c)}.`)}</p>`,
+      table([...COST_HEAD], costRows(c).map((row) => row.map(escapeXml)), [false, true, true, true]),
+      ...c.notes.map((n) => `<p class="run">${escapeXml(n)}</p>`),
+    );
+  }
   if (r.thresholds.length > 0) body.push('<h2>Thresholds</h2>', thresholdTable(r.thresholds));
   if (Object.keys(s.errors).length > 0) body.push('<h2>Errors</h2>', errorTable(s.errors, s.errorMessages));
+  if (r.slowest !== undefined && r.slowest.length > 0) {
+    body.push(
+      '<h2>Slowest requests</h2>',
+      table(
+        ['Request', 'Outcome', 'E2E (ms)', 'TTFT (ms)', 'Trace id'],
+        r.slowest.map((q) => [escapeXml(q.requestId), q.outcome, fmt(q.e2eMs), fmt(q.ttftMs), q.traceId === undefined ? '' : `<code>${escapeXml(q.traceId)}</code>`]),
+        [false, false, true, true, false],
+      ),
+    );
+  }
   const cdf = (key: (typeof LATENCY_ROWS)[number][0], label: string, color: string) =>
     lineChart({
       title: `${label} CDF`,
@@ -93,11 +123,12 @@ export function renderSweepHtml(r: SweepResult): string {
       const v = f(step);
       return v === null ? [] : [[r.values[i]!, v] as const];
     });
+  const priced = r.steps.some((step) => step.cost !== undefined);
   const body = [
     `<h1>llm-bench sweep over ${r.dimension}: ${r.best === null ? '<span class="fail">no step met the thresholds</span>' : `<span class="pass">best ${r.best}</span>`}</h1>`,
     r.steps[0] !== undefined ? `<p class="run">${escapeXml(describeRun(r.steps[0].settings, false))}</p>` : '',
     table(
-      [r.dimension, 'req/s', 'output tok/s', 'TTFT p95', 'E2E p95', 'error rate', 'verdict'],
+      [r.dimension, 'req/s', 'output tok/s', 'TTFT p95', 'E2E p95', 'error rate', ...(priced ? ['$/1M out SPOT', '$/1M out on demand'] : []), 'verdict'],
       r.steps.map((step, i) => [
         String(r.values[i]),
         fmt(step.summary.requestThroughput),
@@ -105,9 +136,10 @@ export function renderSweepHtml(r: SweepResult): string {
         fmt(step.summary.ttftMs.p95),
         fmt(step.summary.e2eMs.p95),
         fmtRate(step.summary.errorRate),
+        ...(priced ? [fmtUsd(step.cost?.spot.usdPer1MOutputTokens), fmtUsd(step.cost?.onDemand.usdPer1MOutputTokens)] : []),
         escapeXml(verdict(step)),
       ]),
-      [true, true, true, true, true, true, false],
+      [true, true, true, true, true, true, ...(priced ? [true, true] : []), false],
     ),
     '<div class="charts">',
     lineChart({ title: 'Throughput vs load', xLabel: r.dimension, yLabel: 'output tokens / s', series: [{ name: 'output tok/s', color: PALETTE[0], points: points((s) => s.summary.outputTokenThroughput) }] }),

@@ -1,4 +1,6 @@
 import type { LoadResult, SmokeResult, SweepResult } from '../result';
+import { COST_HEAD, costRows, describePricing, describeReplicas, fmtUsd } from './cost';
+import { describeServer, SERVER_HEAD, serverRows } from './server';
 import { describeRun, fmt, fmtRate, LATENCY_ROWS, verdict } from './format';
 
 function table(head: readonly string[], align: readonly ('l' | 'r')[], rows: readonly (readonly string[])[]): string[] {
@@ -45,6 +47,31 @@ export function renderMarkdown(r: LoadResult): string {
     ),
     '',
   );
+  if (r.serverMetrics !== undefined) {
+    const sm = r.serverMetrics;
+    out.push(
+      '### Server side',
+      '',
+      describeServer(sm),
+      '',
+      ...table([...SERVER_HEAD], ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'], serverRows(sm)),
+      '',
+      ...sm.notes.map((n) => `> ${n}`),
+      ...(sm.notes.length > 0 ? [''] : []),
+    );
+  }
+  if (r.cost !== undefined) {
+    out.push(
+      '### Cost',
+      '',
+      `${describeReplicas(r.cost)} at ${fmt(r.cost.outputTokensPerSec)} output tokens/s (${fmt(r.cost.totalTokensPerSec)} total); ${describePricing(r.cost)}.`,
+      '',
+      ...table([...COST_HEAD], ['l', 'r', 'r', 'r'], costRows(r.cost)),
+      '',
+      ...r.cost.notes.map((n) => `> ${n}`),
+      ...(r.cost.notes.length > 0 ? [''] : []),
+    );
+  }
   if (r.thresholds.length > 0) {
     out.push(
       '### Thresholds',
@@ -61,6 +88,18 @@ export function renderMarkdown(r: LoadResult): string {
   if (reasons.length > 0) {
     out.push('### Errors', '', ...table(['Reason', 'Count', 'First message'], ['l', 'r', 'l'], reasons.map(([k, n]) => [`\`${k}\``, String(n), s.errorMessages[k] ?? ''])), '');
   }
+  if (r.slowest !== undefined && r.slowest.length > 0) {
+    out.push(
+      '### Slowest requests',
+      '',
+      ...table(
+        ['Request', 'Outcome', 'E2E (ms)', 'TTFT (ms)', 'Trace id'],
+        ['l', 'l', 'r', 'r', 'l'],
+        r.slowest.map((q) => [`\`${q.requestId}\``, q.outcome, fmt(q.e2eMs), fmt(q.ttftMs), q.traceId === undefined ? '' : `\`${q.traceId}\``]),
+      ),
+      '',
+    );
+  }
   if (s.usageMissing > 0) out.push(`> ${s.usageMissing} successful requests had no usage report; their output tokens were counted as content chunks.`, '');
   out.push('### Definitions', '', ...Object.entries(r.definitions).map(([k, v]) => `- **${k}**: ${v}`), '');
   return out.join('\n');
@@ -68,14 +107,16 @@ export function renderMarkdown(r: LoadResult): string {
 
 /** A sweep as one table, one row per step, and the highest load that met the thresholds. */
 export function renderSweepMarkdown(r: SweepResult): string {
+  const priced = r.steps.some((step) => step.cost !== undefined);
+  const costHead = priced ? ['$/1M out SPOT', '$/1M out on demand'] : [];
   const out = [
     `## llm-bench sweep over ${r.dimension}: ${r.best === null ? 'no step met the thresholds' : `best ${r.dimension} ${r.best}`}`,
     '',
     r.steps[0] !== undefined ? describeRun(r.steps[0].settings, false) : '',
     '',
     ...table(
-      [r.dimension, 'Req/s', 'Output tok/s', 'TTFT p50', 'TTFT p95', 'TPOT p95', 'E2E p95', 'Error rate', 'Thresholds'],
-      ['r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l'],
+      [r.dimension, 'Req/s', 'Output tok/s', 'TTFT p50', 'TTFT p95', 'TPOT p95', 'E2E p95', 'Error rate', ...costHead, 'Thresholds'],
+      ['r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', ...costHead.map(() => 'r' as const), 'l'],
       r.steps.map((step, i) => {
         const s = step.summary;
         return [
@@ -87,12 +128,15 @@ export function renderSweepMarkdown(r: SweepResult): string {
           fmt(s.tpotMs.p95),
           fmt(s.e2eMs.p95),
           fmtRate(s.errorRate),
+          ...(priced ? [fmtUsd(step.cost?.spot.usdPer1MOutputTokens), fmtUsd(step.cost?.onDemand.usdPer1MOutputTokens)] : []),
           verdict(step),
         ];
       }),
     ),
     '',
   ];
+  const first = r.steps.find((step) => step.cost !== undefined)?.cost;
+  if (first !== undefined) out.push(`$ per 1M output tokens at each step's throughput, ${describeReplicas(first)}; ${describePricing(first)}.`, '');
   if (r.steps.length < r.values.length) out.push(`Stopped after the first failing step; not run: ${r.values.slice(r.steps.length).join(', ')}.`, '');
   return out.join('\n');
 }

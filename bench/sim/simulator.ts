@@ -4,8 +4,10 @@ import { performance } from 'node:perf_hooks';
 import { ABORTED_REASON, type FinishedReason } from '../../constructs/metrics';
 import { BENCH_DEFAULTS } from '../defaults';
 import { usageErrors } from '../errors';
-import { type Random, seededRandom } from '../load/random';
+import { normal, type Random, seededRandom } from '../load/random';
 import { SimMetrics } from './metrics';
+import { blockKeys, PrefixCache, promptTokenList } from './prefix-cache';
+import { replyTokens, Script, type SimJudgeStats, type SimScript, validateScript } from './script';
 
 /** Faults the simulator can inject, each as a per-request probability (0..1, summing to ≤ 1). */
 export interface FaultRates {
@@ -43,14 +45,28 @@ export interface SimModel {
 
 /** Latency and fault settings that can change while the simulator runs. */
 export interface SimulatorSettings {
-  /** Request start (after queueing) → first token. */
+  /** Request start (after queueing) → first token, before the prompt's own prefill cost. */
   readonly ttftMs: number;
+  /**
+   * Prefill cost of each prompt token the prefix cache does not hold, added to `ttftMs`: what makes
+   * a cached prefix answer sooner (a T4 prefills Mistral-7B at very roughly 1-2 ms per token). 0
+   * keeps TTFT independent of the prompt.
+   */
+  readonly prefillMsPerToken: number;
+  /** vLLM's automatic prefix caching (`--enable-prefix-caching`, on by default in vLLM 0.18): hits and queries counted, cached tokens not prefilled. */
+  readonly prefixCaching: boolean;
   /** Gap between tokens. */
   readonly itlMs: number;
   /** Tokens generated before "EOS" when a request does not force its length (the last one is the EOS, with no text). */
   readonly outputTokens: number;
   /** Requests generating at once; more wait in a queue (vLLM `--max-num-seqs`). null = no limit. */
   readonly maxRunning: number | null;
+  /**
+   * Spread of each request's TTFT and ITL: both are multiplied by a lognormal factor with mean 1
+   * and this σ (0.2 ≈ ±20 %), drawn per request from the seed, so two runs of one setting differ
+   * as two runs on a real server do. 0 = every request exactly at the setting.
+   */
+  readonly jitter: number;
   readonly faults: Required<FaultRates>;
 }
 
@@ -73,10 +89,18 @@ export interface SimulatorOptions {
   readonly ttftMs?: number;
   /** @default BENCH_DEFAULTS.sim.itlMs */
   readonly itlMs?: number;
+  /** @default BENCH_DEFAULTS.sim.prefillMsPerToken */
+  readonly prefillMsPerToken?: number;
+  /** @default BENCH_DEFAULTS.sim.prefixCache.enabled */
+  readonly prefixCaching?: boolean;
   /** @default BENCH_DEFAULTS.sim.outputTokens */
   readonly outputTokens?: number;
   /** @default - no limit */
   readonly maxRunning?: number;
+  /** @default 0 */
+  readonly jitter?: number;
+  /** Scripted answers, degraded models and a judge (see `bench/sim/script.ts`). @default - filler text for every request */
+  readonly script?: SimScript;
   /** Require `Authorization: Bearer <key>` on /v1/* (as vLLM `--api-key`). @default - open */
   readonly apiKey?: string;
   /** @default - no faults */
@@ -102,6 +126,16 @@ export interface SimTiming {
   readonly ttftMs: number;
   readonly arrivedAtMs: number;
   readonly firstTokenAtMs: number;
+  /** Once the engine finished the request: arrival → first schedule, as vLLM's queue time. */
+  readonly queueMs?: number;
+  /** First schedule → first token, as vLLM's prefill time. */
+  readonly prefillMs?: number;
+  /** First token → last token, as vLLM's decode time. */
+  readonly decodeMs?: number;
+  /** Arrival → finished, as vLLM's E2E latency. */
+  readonly e2eMs?: number;
+  /** The request's W3C `traceparent`, as vLLM would take it for its span's parent. */
+  readonly traceparent?: string;
 }
 
 /** `process.hrtime` in ms: a clock shared by all processes on the host. */
@@ -120,6 +154,8 @@ export interface SimulatorStats {
   readonly injected: Record<FaultKind, number>;
   /** Requests refused before generation, by status (400, 401, 404). */
   readonly rejected: Record<number, number>;
+  /** What the scripted judge did (zeros without one). */
+  readonly judge: SimJudgeStats;
 }
 
 /** Problems with simulator settings, worded for the CLI flags. */
@@ -130,6 +166,8 @@ export function validateSimulatorSettings(s: Partial<SimulatorSettings>): string
   };
   nonNegative('--ttft-ms', s.ttftMs);
   nonNegative('--itl-ms', s.itlMs);
+  nonNegative('--prefill-ms-per-token', s.prefillMsPerToken);
+  if (s.jitter !== undefined && !(s.jitter >= 0 && s.jitter <= 2)) problems.push(`--jitter must be a σ in 0..2, got ${s.jitter}; pass e.g. --jitter 0.2`);
   if (s.outputTokens !== undefined && !(Number.isInteger(s.outputTokens) && s.outputTokens > 0)) {
     problems.push(`--output-tokens must be a positive integer, got ${s.outputTokens}; pass e.g. --output-tokens 32`);
   }
@@ -152,6 +190,11 @@ export function validateSimulatorSettings(s: Partial<SimulatorSettings>): string
 const TOKENS = ' The quick brown fox jumps over the lazy dog while a small model streams tokens back to its client'.split(/(?= )/);
 const TOKENS_JSON = TOKENS.map((t) => JSON.stringify(t));
 
+/** Token `i` of a job's answer: its scripted word, or filler text. */
+function tokenText(job: Job, i: number): string {
+  return job.words === null ? TOKENS[i % TOKENS.length]! : (job.words[i % Math.max(job.words.length, 1)] ?? '');
+}
+
 /** Routes the simulator serves, as vLLM's instrumentator names them in `http_requests_total{handler}`. */
 const ROUTES = new Set(['/v1/models', '/v1/chat/completions', '/v1/completions']);
 
@@ -163,6 +206,8 @@ interface ValidRequest {
   /** The base model serving it. */
   readonly base: string;
   readonly maxModelLen: number;
+  /** The prompt as the simulator tokenizes it (words, plus chat-template tokens). */
+  readonly tokens: readonly string[];
   readonly promptTokens: number;
   /** max_tokens (or max_completion_tokens), if the request set one. */
   readonly requested: number | undefined;
@@ -176,12 +221,22 @@ interface Job {
   readonly stream: boolean;
   readonly includeUsage: boolean;
   readonly promptTokens: number;
+  /** Keys of the prompt's full blocks for the prefix cache; emptied once looked up. */
+  blockKeys: readonly string[];
+  /** Schedule → first token: `ttftMs` plus the prefill of the uncached prompt tokens. */
+  prefillMs: number;
   readonly outputTokens: number;
   /** How the engine ends the request: `stop` (the last token is the EOS, no text), `length` or `abort`. */
   readonly finishReason: 'stop' | 'length' | typeof ABORTED_REASON;
+  /** A scripted reply's tokens; null streams filler text. */
+  readonly words: readonly string[] | null;
+  /** This request's lognormal jitter factors (1 without jitter). */
+  readonly ttftFactor: number;
+  readonly itlFactor: number;
   readonly fault: FaultKind | null;
   readonly id: string;
   readonly requestId: string | undefined;
+  readonly traceparent: string | undefined;
   readonly arrivalMs: number;
   readonly res: http.ServerResponse;
   /** Everything of a token chunk before the token text: built once, as tokens are the hot path. */
@@ -202,15 +257,6 @@ function jsonError(res: http.ServerResponse, status: number, message: string, ty
   const body = JSON.stringify({ error: { message, type, param, code: status } });
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
   res.end(body);
-}
-
-/** Rough prompt tokens: words, plus a few per chat message for the template. */
-function countPromptTokens(body: Record<string, unknown>): number {
-  const words = (s: unknown) => (typeof s === 'string' ? s.split(/\s+/).filter(Boolean).length : 0);
-  if (Array.isArray(body.messages)) {
-    return body.messages.reduce((n: number, m: unknown) => n + 4 + words((m as { content?: unknown }).content), 0);
-  }
-  return words(body.prompt);
 }
 
 /** A request body's positive integer field, or undefined when absent or null. */
@@ -295,7 +341,11 @@ export class Simulator {
   private readonly adapters: readonly SimAdapter[];
   private readonly parents = new Map<string, string>();
   private readonly metrics: SimMetrics;
+  /** One prefix cache per served base model (each is its own engine). */
+  private readonly prefixCaches = new Map<string, PrefixCache>();
   private readonly random: Random;
+  private readonly jitterRandom: Random;
+  private readonly script: Script;
   private readonly jobs = new Set<Job>();
   private readonly queue: Job[] = [];
   private readonly timingsById = new Map<string, SimTiming>();
@@ -319,9 +369,12 @@ export class Simulator {
     this.keepAliveTimeoutMs = opts.keepAliveTimeoutMs ?? BENCH_DEFAULTS.sim.keepAliveTimeoutMs;
     this.current = {
       ttftMs: opts.ttftMs ?? BENCH_DEFAULTS.sim.ttftMs,
+      prefillMsPerToken: opts.prefillMsPerToken ?? BENCH_DEFAULTS.sim.prefillMsPerToken,
+      prefixCaching: opts.prefixCaching ?? BENCH_DEFAULTS.sim.prefixCache.enabled,
       itlMs: opts.itlMs ?? BENCH_DEFAULTS.sim.itlMs,
       outputTokens: opts.outputTokens ?? BENCH_DEFAULTS.sim.outputTokens,
       maxRunning: opts.maxRunning ?? null,
+      jitter: opts.jitter ?? 0,
       faults: { error: 0, malformed: 0, cut: 0, stall: 0, abort: 0, ...opts.faults },
     };
     const problems = validateSimulatorSettings(this.current);
@@ -339,10 +392,16 @@ export class Simulator {
       }
       this.parents.set(a.name, a.parent);
     }
+    problems.push(...validateScript(opts.script ?? {}, this.models));
     if (problems.length > 0) throw usageErrors(problems);
     for (const m of this.models) this.parents.set(m, m);
     this.metrics = new SimMetrics(this.maxModelLen);
+    const cache = BENCH_DEFAULTS.sim.prefixCache;
+    for (const m of this.models) this.prefixCaches.set(m, new PrefixCache(cache.blockTokens, cache.capacityBlocks));
     this.random = seededRandom(opts.seed ?? BENCH_DEFAULTS.sim.seed);
+    // Its own stream, so jitter leaves the fault draws of a seed as they were.
+    this.jitterRandom = seededRandom((opts.seed ?? BENCH_DEFAULTS.sim.seed) ^ 0x5bd1e995);
+    this.script = new Script(opts.script ?? {});
   }
 
   /** `http://host:port` once started. */
@@ -375,7 +434,14 @@ export class Simulator {
   }
 
   stats(): SimulatorStats {
-    return { ...this.counters, running: this.running, waiting: this.queue.length, injected: { ...this.injected }, rejected: { ...this.rejected } };
+    return {
+      ...this.counters,
+      running: this.running,
+      waiting: this.queue.length,
+      injected: { ...this.injected },
+      rejected: { ...this.rejected },
+      judge: this.script.judgeStats(),
+    };
   }
 
   /** Server-side timings by `x-request-id`, with recordTimings. */
@@ -629,7 +695,8 @@ export class Simulator {
     const base = this.parents.get(model);
     if (base === undefined) return refuse(404, `The model \`${model}\` does not exist.`, 'NotFoundError', 'model');
     const maxModelLen = this.maxModelLen.get(base)!;
-    const promptTokens = countPromptTokens(body);
+    const tokens = promptTokenList(body);
+    const promptTokens = tokens.length;
     const requested =
       endpoint === 'chat' ? (intField(body, 'max_completion_tokens') ?? intField(body, 'max_tokens')) : intField(body, 'max_tokens');
     const tooLong = contextError(maxModelLen, promptTokens, requested);
@@ -638,7 +705,7 @@ export class Simulator {
       COUNT_AS.set(res, '5xx');
       return refuse(400, tooLong.message, 'BadRequestError', tooLong.param);
     }
-    return { body, model, base, maxModelLen, promptTokens, requested };
+    return { body, model, base, maxModelLen, tokens, promptTokens, requested };
   }
 
   /** A job for a valid request: how many tokens it gets and whether a fault is drawn for it. */
@@ -647,9 +714,14 @@ export class Simulator {
     // vLLM's default max_tokens is what the context leaves after the prompt.
     const maxTokens = Math.min(v.requested ?? Infinity, v.maxModelLen - promptTokens);
     const minTokens = intField(body, 'min_tokens') ?? 0;
-    const natural = body.ignore_eos === true ? maxTokens : this.current.outputTokens;
-    const outputTokens = Math.max(Math.min(natural, maxTokens), Math.min(minTokens, maxTokens), 1);
     const requestId = typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'] : undefined;
+    const reply = this.script.reply(v.model, body, requestId);
+    const words = reply === undefined ? null : replyTokens(reply.text);
+    // A scripted reply ends with an EOS token after its words, unless it is cut at the limit.
+    const scripted = words === null ? this.current.outputTokens : reply!.truncated ? Math.min(words.length, maxTokens) : words.length + 1;
+    const natural = body.ignore_eos === true ? maxTokens : scripted;
+    const outputTokens = Math.max(Math.min(natural, maxTokens), Math.min(minTokens, maxTokens), 1);
+    const [ttftFactor, itlFactor] = this.jitterFactors();
     this.counters.requests++;
     return {
       model: v.model,
@@ -658,11 +730,18 @@ export class Simulator {
       stream: body.stream === true,
       includeUsage: (body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true,
       promptTokens,
+      // The adapter (or model) asked for is part of every block's key, as in vLLM's extra keys.
+      blockKeys: this.current.prefixCaching ? blockKeys(v.tokens, BENCH_DEFAULTS.sim.prefixCache.blockTokens, v.model) : [],
+      prefillMs: 0,
       outputTokens,
-      finishReason: outputTokens >= maxTokens ? 'length' : 'stop',
+      finishReason: outputTokens >= maxTokens || reply?.truncated === true ? 'length' : 'stop',
+      words,
+      ttftFactor,
+      itlFactor,
       fault: this.drawFault(),
       id: `${endpoint === 'chat' ? 'chatcmpl' : 'cmpl'}-${requestId ?? this.counters.requests}`,
       requestId,
+      traceparent: typeof req.headers.traceparent === 'string' ? req.headers.traceparent : undefined,
       arrivalMs,
       res,
       tokenPrefix: '',
@@ -693,6 +772,14 @@ export class Simulator {
     this.drainQueue();
   }
 
+  /** Lognormal factors with mean 1 for this request's TTFT and ITL. */
+  private jitterFactors(): [number, number] {
+    const sigma = this.current.jitter;
+    if (sigma === 0) return [1, 1];
+    const factor = () => Math.exp(sigma * normal(this.jitterRandom) - (sigma * sigma) / 2);
+    return [factor(), factor()];
+  }
+
   private drawFault(): FaultKind | null {
     const f = this.current.faults;
     if (f.error + f.malformed + f.cut + f.stall + f.abort === 0) return null;
@@ -716,7 +803,7 @@ export class Simulator {
     this.metrics.add(job.base, 'requestsWaiting', -1);
     this.metrics.add(job.base, 'requestsRunning', 1);
     this.metrics.add(job.base, 'promptTokens', job.promptTokens);
-    this.metrics.add(job.base, 'prefixCacheQueries', job.promptTokens);
+    job.prefillMs = this.current.ttftMs * job.ttftFactor + this.current.prefillMsPerToken * (job.promptTokens - this.lookUpPrefix(job));
     this.metrics.set(job.base, 'kvCacheUsage', Math.min(this.running / (this.current.maxRunning ?? 256), 1));
     if (job.stream) {
       // Tokens go to the socket as ready-made chunked frames: one write each, instead of
@@ -730,9 +817,22 @@ export class Simulator {
     this.schedule(job);
   }
 
-  /** When the job's next token is due, on the absolute schedule start + TTFT + i × ITL. */
+  /**
+   * Prompt tokens the prefix cache already holds for the job; counts the lookup as vLLM does (none
+   * at all with prefix caching off: vLLM skips the lookup and its stats).
+   */
+  private lookUpPrefix(job: Job): number {
+    if (!this.current.prefixCaching) return 0;
+    const found = this.prefixCaches.get(job.base)!.lookupAndStore(job.blockKeys, job.promptTokens);
+    job.blockKeys = [];
+    this.metrics.add(job.base, 'prefixCacheQueries', found.queried);
+    this.metrics.add(job.base, 'prefixCacheHits', found.hit);
+    return found.hit;
+  }
+
+  /** When the job's next token is due, on the absolute schedule start + prefill + i × ITL. */
   private nextDueMs(job: Job): number {
-    return job.startMs + this.current.ttftMs + job.emitted * this.current.itlMs;
+    return job.startMs + job.prefillMs + job.emitted * this.current.itlMs * job.itlFactor;
   }
 
   private schedule(job: Job): void {
@@ -767,7 +867,8 @@ export class Simulator {
       if (this.opts.recordTimings === true && job.requestId !== undefined) {
         // One clock reading converts both performance.now() stamps to the shared monotonic clock.
         const offset = monotonicMs() - performance.now();
-        this.recordTiming(job.requestId, { ttftMs: now - job.arrivalMs, arrivedAtMs: job.arrivalMs + offset, firstTokenAtMs: now + offset });
+        const timing = { ttftMs: now - job.arrivalMs, arrivedAtMs: job.arrivalMs + offset, firstTokenAtMs: now + offset };
+        this.recordTiming(job.requestId, job.traceparent === undefined ? timing : { ...timing, traceparent: job.traceparent });
       }
     } else {
       this.metrics.observe(job.base, 'interTokenLatency', (now - job.lastTokenMs) / 1000);
@@ -783,13 +884,13 @@ export class Simulator {
       }
       if (last) {
         // The last output carries finish_reason and stop_reason; an EOS adds no text.
-        const text = job.finishReason === 'stop' ? '' : TOKENS[i % TOKENS.length]!;
+        const text = job.finishReason === 'stop' ? '' : tokenText(job, i);
         const frame = job.endpoint === 'chat' ? this.chunk(job, { content: text }, job.finishReason, null) : this.chunk(job, text, job.finishReason, null);
         this.write(job, frame);
       } else {
         const tail =
           job.endpoint === 'chat' ? '},"logprobs":null,"finish_reason":null}]}\n\n' : ',"logprobs":null,"finish_reason":null,"stop_reason":null}]}\n\n';
-        this.write(job, job.tokenPrefix + TOKENS_JSON[i % TOKENS.length]! + tail);
+        this.write(job, job.tokenPrefix + (job.words === null ? TOKENS_JSON[i % TOKENS.length]! : JSON.stringify(tokenText(job, i))) + tail);
       }
       if (job.fault === 'malformed' && i === 0) job.res.write('data: {"id": "broken\n\n');
     }
@@ -840,7 +941,7 @@ export class Simulator {
       } else {
         let text = '';
         const words = reason === 'stop' ? tokens - 1 : tokens;
-        for (let i = 0; i < words; i++) text += TOKENS[i % TOKENS.length];
+        for (let i = 0; i < words; i++) text += tokenText(job, i);
         const choice =
           job.endpoint === 'chat'
             ? { index: 0, message: { role: 'assistant', content: text, tool_calls: [] }, logprobs: null, finish_reason: reason, stop_reason: null }
@@ -875,11 +976,7 @@ export class Simulator {
     job.state = 'done';
     this.jobs.delete(job);
     if (reason === null && !job.res.writableEnded) job.res.destroy();
-    if (reason !== null) {
-      this.metrics.finished(job.base, reason);
-      this.metrics.observe(job.base, 'e2eRequestLatency', (performance.now() - job.arrivalMs) / 1000);
-      this.metrics.observe(job.base, 'requestQueueTime', ((wasRunning ? job.startMs : performance.now()) - job.arrivalMs) / 1000);
-    }
+    if (reason !== null) this.recordFinished(job, reason, wasRunning);
     if (wasRunning) {
       this.running--;
       this.metrics.add(job.base, 'requestsRunning', -1);
@@ -889,6 +986,37 @@ export class Simulator {
       const i = this.queue.indexOf(job);
       if (i !== -1) this.queue.splice(i, 1);
       this.metrics.add(job.base, 'requestsWaiting', -1);
+    }
+  }
+
+  /**
+   * The engine's per-request stats of a finished request, as vLLM 0.18 records them at finish
+   * (vllm/v1/metrics/stats.py): E2E from arrival, queue time to the first schedule, prefill to the
+   * first token, decode from the first to the last token, inference from the schedule to the last.
+   */
+  private recordFinished(job: Job, reason: FinishedReason, wasRunning: boolean): void {
+    const now = performance.now();
+    const scheduledMs = wasRunning ? job.startMs : now;
+    const seconds = (ms: number) => ms / 1000;
+    this.metrics.finished(job.base, reason);
+    this.metrics.observe(job.base, 'e2eRequestLatency', seconds(now - job.arrivalMs));
+    this.metrics.observe(job.base, 'requestQueueTime', seconds(scheduledMs - job.arrivalMs));
+    if (!wasRunning) return;
+    const firstMs = job.emitted > 0 ? job.firstTokenMs : now;
+    const lastMs = job.emitted > 0 ? job.lastTokenMs : now;
+    this.metrics.observe(job.base, 'requestPrefillTime', seconds(firstMs - scheduledMs));
+    this.metrics.observe(job.base, 'requestDecodeTime', seconds(lastMs - firstMs));
+    this.metrics.observe(job.base, 'requestInferenceTime', seconds(lastMs - scheduledMs));
+    const id = job.requestId;
+    const timing = id === undefined ? undefined : this.timingsById.get(id);
+    if (timing !== undefined) {
+      this.timingsById.set(id!, {
+        ...timing,
+        queueMs: scheduledMs - job.arrivalMs,
+        prefillMs: firstMs - scheduledMs,
+        decodeMs: lastMs - firstMs,
+        e2eMs: now - job.arrivalMs,
+      });
     }
   }
 

@@ -4,7 +4,7 @@
  * SPOT against on-demand GPU nodes, utilization against cost, idle GPU hours).
  *
  * Prometheus knows no prices: the price of a GPU-hour comes from facts/prices.ts through the
- * environment's config (stacks/cost/input.ts) and is written into the rules as a number. Which
+ * environment's config (stacks/cost/gpu-hour.ts) and is written into the rules as a number. Which
  * GPU pods run on on-demand nodes comes from KUBE_STATE_METRICS.nodeLabels, whose capacity-type and
  * node-pool labels kube-state-metrics exports only when allow-listed ({@link nodeLabelsAllowlist},
  * set in infra/addons.ts). Without them every GPU is priced as the configured capacity type.

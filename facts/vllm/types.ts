@@ -154,6 +154,13 @@ export interface VllmSurface {
   };
   readonly server: {
     readonly port: number;
+    /** OpenTelemetry tracing with `--otlp-traces-endpoint`: the span vLLM exports and how it is sent. */
+    readonly tracing: BehaviourFact & {
+      readonly spanName: string;
+      /** Request headers the span's parent context is read from. */
+      readonly propagationHeaders: readonly string[];
+      readonly exporter: BehaviourFact & { readonly defaultProtocol: 'grpc' | 'http/protobuf'; readonly protocolEnv: string };
+    };
     readonly keepAlive: BehaviourFact & { readonly idleTimeoutSec: number; readonly hintHeader: false };
     readonly auth: BehaviourFact & {
       readonly paths: string;

@@ -423,6 +423,11 @@ export const VLLM_0_18_0: VllmSurface = {
       },
       '--download-dir': { type: 'str', addedIn: null, source: at(ARGS, '763') },
       '--api-key': { type: 'str', nargs: '+', addedIn: null, source: at('vllm/entrypoints/openai/cli_args.py', '245') },
+      '--otlp-traces-endpoint': {
+        type: 'str',
+        addedIn: null,
+        source: at(ARGS, '1134-1136'),
+      },
       '--model': {
         type: 'str',
         addedIn: null,
@@ -517,6 +522,29 @@ export const VLLM_0_18_0: VllmSurface = {
   },
   server: {
     port: 8000,
+    tracing: {
+      rule:
+        'With --otlp-traces-endpoint, every finished request exports one `llm_request` span (kind SERVER) whose parent is the ' +
+        'context of the request\'s `traceparent`/`tracestate` headers, with gen_ai.* attributes (TTFT, queue, prefill, decode, ' +
+        'tokens, request id). Without the flag the headers are ignored (one warning logged). The OpenTelemetry packages ship ' +
+        'in vLLM\'s requirements.',
+      source: [
+        at('vllm/entrypoints/openai/engine/serving.py', '839-851'),
+        at('vllm/tracing/utils.py', '12, 57-67'),
+        at('vllm/v1/engine/output_processor.py', '701-761'),
+        at('requirements/common.txt', '54-57'),
+      ],
+      spanName: 'llm_request',
+      propagationHeaders: ['traceparent', 'tracestate'],
+      exporter: {
+        rule:
+          'The exporter speaks OTLP over gRPC unless OTEL_EXPORTER_OTLP_TRACES_PROTOCOL is `http/protobuf`; the gRPC exporter ' +
+          'is built with insecure=True (plain text), and the endpoint is written `grpc://host:4317` in vLLM\'s example.',
+        source: [at('vllm/tracing/otel.py', '94-102'), at('examples/online_serving/opentelemetry/README.md', '28-36')],
+        defaultProtocol: 'grpc',
+        protocolEnv: 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL',
+      },
+    },
     keepAlive: {
       idleTimeoutSec: 5,
       hintHeader: false,

@@ -2,7 +2,7 @@
  * The estimate as people read it: Markdown tables (one environment in detail, or a summary of
  * several) and the generated blocks of README.md and infra/README.md.
  */
-import type { CostEstimate, CostScenario, GpuNodeCount } from './estimate';
+import type { CostEstimate, CostScenario, GpuNodeCount } from '../../bench/cost/estimate';
 
 /** `$1,234.56`. */
 export function money(usd: number): string {

@@ -16,7 +16,7 @@ import {
   nodeLabelsAllowlist,
 } from '../../constructs/observability';
 import { parsePlatformConfig } from '../../config/platform';
-import { gpuHourPrice } from '../../stacks/cost/input';
+import { gpuHourPrice } from '../../stacks/cost/gpu-hour';
 import { renderManifests } from '../../stacks/manifests';
 import { find } from '../support/manifests';
 import { alertOf, comparedTo, dashboardsOf, envs, modelCases, panelOf, promqlProblems, rulesOf, thresholdsOf } from './support';

@@ -9,8 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { priceBook } from '../../bench/cost';
 import { ConfigError, parsePlatformConfig, type PlatformConfig } from '../../config/platform';
 import { estimates, staleReadmes } from '../../stacks/cost';
-import { estimateMonthlyCost, type CostInput } from '../../stacks/cost/estimate';
-import { DEFAULT_USAGE, costInput, environmentPrices, supportTierOf } from '../../stacks/cost/input';
+import { estimateMonthlyCost, type CostInput } from '../../bench/cost/estimate';
+import { DEFAULT_USAGE, costInput, environmentPrices, supportTierOf } from '../../bench/cost/environment';
 import { renderManifests } from '../../stacks/manifests';
 import { PROJECT_ROOT } from '../../stacks/synthesize';
 import { ofKind, realEnvironments } from '../support/manifests';
@@ -69,7 +69,7 @@ describe('estimate', () => {
     expect(line('NAT gateways with their public IPv4').spot).toBeCloseTo(0.05 * 730, 9); // 36.5
     // 4 starts × (4 nodes × 10 GB image + 1 pod of b × 4 GB weights) = 176 GB × $0.045.
     expect(line('NAT data: image (and uncached weights) pulls at GPU node starts').spot).toBeCloseTo(7.92, 9);
-    expect(line('ALB front').spot).toBeCloseTo((0.0225 + 2 * 0.008) * 730, 9); // 28.105
+    expect(line('ALB of front').spot).toBeCloseTo((0.0225 + 2 * 0.008) * 730, 9); // 28.105
     expect(line('EBS gp3: GPU node volumes').spot).toBeCloseTo(4 * 100 * 0.08, 9); // 32
     expect(line('EBS gp3: system node volumes').spot).toBeCloseTo(8, 9);
     expect(line('EBS gp3: Prometheus').spot).toBeCloseTo(4, 9);
@@ -197,6 +197,30 @@ describe('environment prices', () => {
     expect(p.instanceHourlyUsd('g4dn.2xlarge', 'SPOT')).toBeCloseTo(0.838 * 0.5, 12);
     expect(environmentPrices({ ...base, region: 'us-west-2' }).region).toBe('us-west-2');
     expect(environmentPrices(base).region).toBe('us-east-1');
+  });
+
+  it('bills the front door: its NLB with one public IPv4 per zone, its keys secret and two more secret reads', () => {
+    const gateway = { enabled: true, hostname: 'llm.example.com', certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc' };
+    const on = parsePlatformConfig({ gateway, network: { availabilityZoneCount: 3 } }, 'test', 'Pulumi.test.yaml');
+    const off = parsePlatformConfig({ network: { availabilityZoneCount: 3 } }, 'test', 'Pulumi.test.yaml');
+    const lines = (c: PlatformConfig) => estimateMonthlyCost(costInput(c), environmentPrices(c)).lines;
+    const nlb = lines(on).filter((l) => l.item === 'NLB of the front door, with its public IPv4');
+    // us-east-1: $0.0225/h + 1 NLCU × $0.006/h + 3 × $0.005/h public IPv4, 730 h = $31.755.
+    expect(nlb).toEqual([
+      {
+        item: 'NLB of the front door, with its public IPv4',
+        quantity: '$0.0225/h + 1 NLCU × $0.006/h + 3 public IPv4 × $0.005/h',
+        spot: expect.closeTo(31.755, 9) as number,
+        onDemand: expect.closeTo(31.755, 9) as number,
+      },
+    ]);
+    expect(lines(off).some((l) => l.item.startsWith('NLB'))).toBe(false);
+    // Auth on: HF token and API key; the front door adds its client keys (and reads the upstream key).
+    expect(costInput(off).secrets).toEqual({ count: 2, readsPerMonth: 1460 });
+    expect(costInput(on).secrets).toEqual({ count: 3, readsPerMonth: 2920 });
+    expect(costInput(on, { ...DEFAULT_USAGE, frontDoorNlcuPerHour: 4 }).loadBalancers).toEqual([
+      { kind: 'nlb', name: 'the front door', capacityUnits: 4, publicIpv4: 3 },
+    ]);
   });
 
   it('fails when the stack region has no prices', () => {

@@ -33,6 +33,7 @@ describe('synth', () => {
     expect(readdirSync(out).sort()).toEqual(environments());
     const prod = results.find((r) => r.environment === 'prod')!;
     expect(prod.files).toEqual([
+      'bench.k8s.yaml',
       'gateway.k8s.yaml',
       'mistral-7b-awq.k8s.yaml',
       'mistral-7b-fp16.k8s.yaml',
@@ -64,6 +65,7 @@ describe('synth', () => {
     writeFileSync(join(out, 'README.md'), 'gitops repo\n');
     synthesize({ outDir: out, envs: ['dev'] });
     expect(readdirSync(join(out, 'dev')).sort()).toEqual([
+      'bench.k8s.yaml',
       'gateway.k8s.yaml',
       'kustomization.yaml',
       'mistral-7b-awq.k8s.yaml',
@@ -79,7 +81,7 @@ describe('synth', () => {
     const r = runSynth(['--out', out, '--env', 'prod']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(r.stdout).toContain(`prod: 6 files in ${join(out, 'prod')}`);
+    expect(r.stdout).toContain(`prod: 7 files in ${join(out, 'prod')}`);
     expect(readdirSync(out)).toEqual(['prod']);
   });
 

@@ -8,8 +8,11 @@ import { PodMonitor } from '@kubernetes-models/prometheus-operator/monitoring.co
 import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
 import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { Job } from 'kubernetes-models/batch/v1/Job';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
+import { Role } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
+import { RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Namespace } from 'kubernetes-models/v1/Namespace';
 import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
@@ -31,6 +34,9 @@ const VALIDATORS: Record<string, Validator> = {
   'v1/PersistentVolumeClaim': model(PersistentVolumeClaim),
   'v1/ConfigMap': model(ConfigMap),
   'apps/v1/Deployment': model(Deployment),
+  'batch/v1/Job': model(Job),
+  'rbac.authorization.k8s.io/v1/Role': model(Role),
+  'rbac.authorization.k8s.io/v1/RoleBinding': model(RoleBinding),
   'policy/v1/PodDisruptionBudget': model(PodDisruptionBudget),
   'networking.k8s.io/v1/NetworkPolicy': model(NetworkPolicy),
   'keda.sh/v1alpha1/ScaledObject': model(ScaledObject),

@@ -2,16 +2,19 @@
 import { runAutoscale } from '../../autoscale/autoscale';
 import { AUTOSCALE_RENDERERS, renderAutoscaleMarkdown } from '../../autoscale/report';
 import type { AutoscaleResult } from '../../autoscale/result';
+import { coldStartReport } from '../../cost/run-cost';
 import { collectUsage } from '../../errors';
 import type { LoadProfile } from '../../load/schedule';
 import { kubeFrom } from '../cluster';
+import type { CostFlags } from '../cost-flags';
+import { costSettingsFrom } from '../cost-options';
 import { type KubeFlags, queueFrom, stepProfiles, type TrafficFlags, trafficFrom } from '../flags';
 import { onInterrupt, stopCheck } from '../interrupt';
 import type { CliIo, ExitSink } from '../io';
 import { checkUsage, eventLine, exitCodeOf, type OutputFlags, outputProblems, toStdout, withOutputs, writeReports } from '../output';
 import { trafficProblems } from '../run-options';
 
-export interface AutoscaleFlags extends KubeFlags, TrafficFlags, OutputFlags {
+export interface AutoscaleFlags extends KubeFlags, TrafficFlags, OutputFlags, CostFlags {
   readonly variant: string;
   readonly concurrency?: number[];
   readonly rate?: number[];
@@ -42,6 +45,7 @@ export async function autoscaleAction(f: AutoscaleFlags, io: CliIo, exit: ExitSi
   const queue = queueFrom(f, problems);
   trafficProblems(f, steps, problems);
   const kube = collectUsage(problems, () => kubeFrom(f, io));
+  const pricing = costSettingsFrom(f, problems);
   await checkUsage(f, problems);
   const controller = new AbortController();
   const release = onInterrupt(io, stopCheck(controller));
@@ -68,6 +72,8 @@ export async function autoscaleAction(f: AutoscaleFlags, io: CliIo, exit: ExitSi
   } finally {
     release();
   }
+  // The whole timeline: a replica asked for during the load may still be starting after it stops.
+  if (pricing !== null && result.timeline.length > 0) result = { ...result, coldStartCost: coldStartReport(result.timeline, null, pricing.settings) };
   const written = await writeReports(result, f, AUTOSCALE_RENDERERS, io);
   if (!toStdout(f)) io.stdout(renderAutoscaleMarkdown(result));
   exit.code = withOutputs(exitCodeOf({ aborted: result.aborted, checks: result.gates, checkName: 'gates' }, io), written);

@@ -1,12 +1,31 @@
 /** What `llm-bench postdeploy` does once its flags parse. */
+import { readFile } from 'node:fs/promises';
 import { POSTDEPLOY_DEFAULTS } from '../../checks/defaults';
+import { parseRegressionGates, type RegressionGate } from '../../compare/gates';
+import { loadEvalPromptset, type Promptset } from '../../eval/promptset';
+import { CORE_PROMPTSET } from '../../eval/promptsets/core';
+import { type EvalThresholdSpec, parseEvalThresholds } from '../../eval/thresholds';
+import {
+  compareReleases,
+  decisionsExit,
+  DEFAULT_RELEASE_GATES,
+  evalTarget,
+  POSTDEPLOY_EVAL_PROMPTS,
+  type PostdeployEvalOptions,
+  previousLoads,
+  runPostdeployEvals,
+} from '../../postdeploy/decide';
+import type { Decisions } from '../../postdeploy/decide-result';
+import type { LoadResult } from '../../result';
 import { collectUsage, failOnProblems, UsageError } from '../../errors';
 import { secondsProblem } from '../../limits';
+import type { ServiceContract } from '../../../config/service-contract';
+import type { WorkerLauncher } from '../../distributed/run';
 import { loadEnvDefaults } from '../../postdeploy/env-file';
-import { runPostdeploy } from '../../postdeploy/postdeploy';
+import { runPostdeploy, worstExit } from '../../postdeploy/postdeploy';
 import { POSTDEPLOY_RENDERERS, renderPostdeployMarkdown } from '../../postdeploy/report';
 import type { PostdeployResult } from '../../postdeploy/result';
-import { loadTargets, type RollbackPlan } from '../../postdeploy/targets';
+import { loadTargets, type RollbackPlan, type Target } from '../../postdeploy/targets';
 import type { RollbackTarget } from '../../rollout/rollback';
 import { parseThresholds } from '../../thresholds';
 import { awsRegistry, kubeFrom } from '../cluster';
@@ -50,9 +69,19 @@ export interface PostdeployFlags extends OutputFlags, RegistryFlags, FrontDoorFl
   readonly kubeconfig?: string;
   readonly context?: string;
   readonly kubeTimeout?: number;
+  readonly loadWorkers?: number;
+  readonly benchImage?: string;
   readonly namespace?: string;
   readonly pollMs?: number;
   readonly sampleMs?: number;
+  readonly baseline?: string;
+  readonly maxRegression: string[];
+  readonly eval?: boolean;
+  readonly evalPair: string[];
+  readonly evalJudge?: string;
+  readonly evalPrompts?: number;
+  readonly evalPromptset: string;
+  readonly evalThreshold: string[];
 }
 
 export interface PostdeployCommandProps {
@@ -86,6 +115,89 @@ function versionResolver(f: PostdeployFlags, io: CliIo, targets: { registryBucke
     } finally {
       close?.();
     }
+  };
+}
+
+interface DecisionInputs {
+  readonly baseline?: { readonly file: string; readonly raw: unknown; readonly gates: RegressionGate[] };
+  readonly eval?: { readonly promptset: Promptset; readonly thresholds: EvalThresholdSpec[] };
+}
+
+/** --baseline and --eval read and checked before any stage runs. */
+async function decisionInputs(f: PostdeployFlags, problems: string[]): Promise<DecisionInputs> {
+  const out: { baseline?: DecisionInputs['baseline']; eval?: DecisionInputs['eval'] } = {};
+  if (f.maxRegression.length > 0 && f.baseline === undefined) problems.push('--max-regression gates a release comparison, got no --baseline; pass the previous postdeploy --json file');
+  const gates = collectUsage(problems, () => parseRegressionGates(f.maxRegression.length > 0 ? f.maxRegression : [...DEFAULT_RELEASE_GATES])) ?? [];
+  if (f.baseline !== undefined) {
+    try {
+      out.baseline = { file: f.baseline, raw: JSON.parse(await readFile(f.baseline, 'utf8')), gates };
+    } catch (err) {
+      problems.push(`--baseline ${f.baseline} cannot be read as json, got ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; pass the previous postdeploy --json file`);
+    }
+  }
+  const evalFlags = f.evalPair.length > 0 || f.evalJudge !== undefined || f.evalThreshold.length > 0 || f.evalPrompts !== undefined;
+  if (evalFlags && f.eval !== true) problems.push('--eval-pair, --eval-judge, --eval-prompts and --eval-threshold shape the short eval, got them without --eval; add --eval');
+  if (f.eval === true) {
+    if (f.evalPair.length === 0) problems.push('--eval needs what to compare, got no --eval-pair; pass e.g. --eval-pair mistral-7b-awq=mistral-7b-fp16');
+    if (f.evalJudge === undefined) problems.push('--eval needs a judge, got no --eval-judge; pass the judge variant, e.g. --eval-judge judge');
+    const thresholds = collectUsage(problems, () => parseEvalThresholds(f.evalThreshold.length > 0 ? f.evalThreshold : ['winRate.high>=0.5'])) ?? [];
+    try {
+      const promptset = f.evalPromptset === 'core' ? { source: 'core', prompts: CORE_PROMPTSET } : await loadEvalPromptset(f.evalPromptset);
+      out.eval = { promptset, thresholds };
+    } catch (err) {
+      if (!(err instanceof UsageError)) throw err;
+      problems.push(...err.problems);
+    }
+  }
+  return out;
+}
+
+/** The eval pairs and judge, resolved against the targets (bad names are usage errors, before any stage). */
+function evalPlanFrom(e: NonNullable<DecisionInputs['eval']>, f: PostdeployFlags, variants: readonly Target[], apiKey: string | undefined): PostdeployEvalOptions {
+  const pairs = f.evalPair.map((spec) => {
+    const eq = spec.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--eval-pair takes CANDIDATE=BASELINE, got ${JSON.stringify(spec)}; pass e.g. mistral-7b-awq=mistral-7b-fp16`);
+    return { candidate: evalTarget(spec.slice(0, eq), variants, apiKey), baseline: evalTarget(spec.slice(eq + 1), variants, apiKey) };
+  });
+  return { pairs, judge: evalTarget(f.evalJudge!, variants, apiKey), promptset: e.promptset, limit: f.evalPrompts ?? POSTDEPLOY_EVAL_PROMPTS, thresholds: e.thresholds };
+}
+
+async function decideAfter(
+  r: PostdeployResult,
+  d: DecisionInputs,
+  previous: Map<string, LoadResult> | undefined,
+  evalPlan: PostdeployEvalOptions | undefined,
+  io: CliIo,
+): Promise<Decisions> {
+  const releases = d.baseline === undefined || previous === undefined ? [] : compareReleases(r.variants, previous, d.baseline.file, d.baseline.gates);
+  for (const c of releases) io.stderr(`${c.variant} against ${d.baseline?.file ?? ''}: ${c.compare === null ? `not compared (${c.skipped ?? ''})` : c.compare.passed ? 'passed' : 'REGRESSED'}\n`);
+  const evals = evalPlan === undefined ? [] : await runPostdeployEvals({ ...evalPlan, onStage: (m) => io.stderr(`${m}\n`) });
+  return { ...(d.baseline !== undefined && { baselineFile: d.baseline.file }), releases, evals, exitCode: decisionsExit(releases, evals) };
+}
+
+/**
+ * `--load-workers N`: the pods of an Indexed Job in the bench namespace when an llm-bench image is
+ * known (`--bench-image`, or the env file's `bench.image`), else N local worker processes.
+ */
+async function workerLauncher(f: PostdeployFlags, io: CliIo, env: ServiceContract | undefined, workers: number): Promise<{ workers: number; launcher: WorkerLauncher }> {
+  const image = f.benchImage ?? env?.bench.image;
+  if (image === undefined) {
+    const { localWorkers } = await import('../../distributed/local');
+    return { workers, launcher: localWorkers({ command: [process.execPath, ...process.execArgv, process.argv[1] ?? '', 'worker'] }) };
+  }
+  const { kubeWorkers } = await import('../../distributed/kube');
+  const durationSec = f.duration ?? POSTDEPLOY_DEFAULTS.postdeploy.loadDurationSec;
+  return {
+    workers,
+    launcher: kubeWorkers({
+      kube: kubeFrom(f, io),
+      namespace: env?.bench.namespace ?? 'llm-bench',
+      image,
+      ...(apiKeyFrom(f, io) !== undefined && { apiKeySecret: { name: 'vllm-api-key', key: 'api-key' } }),
+      ...(env !== undefined && { cpu: env.bench.workerCpu, memoryGiB: env.bench.workerMemoryGiB }),
+      // The load's own length, twice over, plus time to schedule and pull the image.
+      deadlineSec: Math.ceil(180 + 2 * durationSec),
+    }),
   };
 }
 
@@ -124,6 +236,7 @@ export async function postdeployAction(f: PostdeployFlags, io: CliIo, exit: Exit
     const problem = secondsProblem(flag, v, { allowZero: true });
     if (problem !== undefined) problems.push(problem);
   }
+  const decide = await decisionInputs(f, problems);
   // The targets file is read with the flags, so its problems are reported with theirs.
   const targets = await loadTargets({
     file: f.targets,
@@ -144,7 +257,10 @@ export async function postdeployAction(f: PostdeployFlags, io: CliIo, exit: Exit
   const kube = needsCluster ? collectUsage(problems, () => kubeFrom(f, io)) : undefined;
   await checkUsage(f, problems);
   if (targets === undefined) return;
+  const evalPlan = decide.eval === undefined ? undefined : evalPlanFrom(decide.eval, f, targets.variants, apiKeyFrom(f, io));
+  const previous = decide.baseline === undefined ? undefined : previousLoads(decide.baseline.raw, decide.baseline.file, targets.variants.map((v) => v.name));
   const apiKey = apiKeyFrom(f, io);
+  const loadWorkers = f.loadWorkers === undefined ? undefined : await workerLauncher(f, io, env, f.loadWorkers);
   const controller = new AbortController();
   const release = onInterrupt(io, stopCheck(controller));
   let result: PostdeployResult;
@@ -160,6 +276,7 @@ export async function postdeployAction(f: PostdeployFlags, io: CliIo, exit: Exit
       ...(f.seed !== undefined && { seed: f.seed }),
       ...(f.requestTimeout !== undefined && { requestTimeoutSec: f.requestTimeout }),
       ...(kube !== undefined && { kube: () => kube }),
+      ...(loadWorkers !== undefined && { loadWorkers }),
       resolveVersion: versionResolver(f, io, targets, props.createRegistry ?? awsRegistry),
       rollback: {
         restore: f.restore,
@@ -184,6 +301,10 @@ export async function postdeployAction(f: PostdeployFlags, io: CliIo, exit: Exit
     });
   } finally {
     release();
+  }
+  if (decide.baseline !== undefined || evalPlan !== undefined) {
+    const decisions = await decideAfter(result, decide, previous, evalPlan, io);
+    result = { ...result, decisions, exitCode: worstExit([result.exitCode, decisions.exitCode]) };
   }
   const written = await writeReports(result, f, POSTDEPLOY_RENDERERS, io);
   if (!toStdout(f)) io.stdout(renderPostdeployMarkdown(result));

@@ -1,6 +1,9 @@
 /** What `llm-bench sim` does once its flags parse. */
 import { BENCH_DEFAULTS } from '../../defaults';
-import { RunError, usageErrors } from '../../errors';
+import { RunError, UsageError, usageErrors } from '../../errors';
+import { CORE_PROMPTSET } from '../../eval/promptsets/core';
+import { loadEvalPromptset, type EvalPrompt, promptQuestion } from '../../eval/promptset';
+import type { SimScript } from '../../sim/script';
 import { startSimulator } from '../../sim/simulator';
 import { parseAdapter } from '../../smoke/smoke';
 import { untilSignal } from '../interrupt';
@@ -13,6 +16,8 @@ export interface SimFlags {
   readonly adapter: string[];
   readonly ttftMs?: number;
   readonly itlMs?: number;
+  readonly prefillMsPerToken?: number;
+  readonly prefixCaching: boolean;
   readonly outputTokens?: number;
   readonly maxRunning?: number;
   readonly apiKey?: string;
@@ -24,6 +29,52 @@ export interface SimFlags {
   readonly faultAbort?: number;
   readonly maxModelLen: string[];
   readonly recordTimings?: boolean;
+  readonly jitter?: number;
+  readonly answers?: string;
+  readonly degrade: string[];
+  readonly judge: string[];
+  readonly judgeMalformed?: number;
+  readonly judgeFirstBias?: number;
+  readonly judgeLenient?: boolean;
+}
+
+/** Scripted answers by question from a promptset's `example` fields. */
+async function scriptedAnswers(source: string): Promise<Map<string, string>> {
+  const prompts: readonly EvalPrompt[] = source === 'core' ? CORE_PROMPTSET : (await loadEvalPromptset(source)).prompts;
+  const answers = new Map<string, string>();
+  for (const p of prompts) if (p.example !== undefined) answers.set(promptQuestion(p), p.example);
+  if (answers.size === 0) throw new UsageError(`--answers ${source} has no "example" answers, got ${prompts.length} prompts without one; add "example" fields`);
+  return answers;
+}
+
+/** The simulator's script from --answers, --degrade and the --judge flags. */
+async function scriptFrom(f: SimFlags): Promise<SimScript> {
+  const problems: string[] = [];
+  const degrade: Record<string, number> = {};
+  for (const spec of f.degrade) {
+    const eq = spec.lastIndexOf('=');
+    const share = Number(spec.slice(eq + 1));
+    if (eq <= 0 || spec.slice(eq + 1).trim() === '' || !Number.isFinite(share)) {
+      problems.push(`--degrade takes MODEL=SHARE, got ${JSON.stringify(spec)}; pass e.g. --degrade mistral-7b-awq=0.4`);
+    } else {
+      degrade[spec.slice(0, eq)] = share;
+    }
+  }
+  if (problems.length > 0) throw usageErrors(problems);
+  const judgeFlags = f.judgeMalformed !== undefined || f.judgeFirstBias !== undefined || f.judgeLenient === true;
+  if (judgeFlags && f.judge.length === 0) throw new UsageError('--judge-malformed, --judge-first-bias and --judge-lenient shape a judge, got no --judge; pass --judge MODEL');
+  return {
+    ...(f.answers !== undefined && { answers: await scriptedAnswers(f.answers) }),
+    ...(f.degrade.length > 0 && { degrade }),
+    ...(f.judge.length > 0 && {
+      judge: {
+        models: f.judge,
+        ...(f.judgeMalformed !== undefined && { malformed: f.judgeMalformed }),
+        ...(f.judgeFirstBias !== undefined && { firstPositionBias: f.judgeFirstBias }),
+        ...(f.judgeLenient === true && { lenient: true }),
+      },
+    }),
+  };
 }
 
 /** `--max-model-len N` (every model) and `--max-model-len NAME=N` (one model) → the simulated models. */
@@ -46,6 +97,7 @@ function simModels(models: readonly string[], lens: readonly string[]): { name: 
 
 export async function simAction(f: SimFlags, io: CliIo): Promise<void> {
   const models = f.model.length > 0 ? f.model : [...BENCH_DEFAULTS.sim.models];
+  const script = await scriptFrom(f);
   const sim = await startSimulator({
     host: f.host,
     port: f.port,
@@ -56,11 +108,15 @@ export async function simAction(f: SimFlags, io: CliIo): Promise<void> {
     }),
     ...(f.ttftMs !== undefined && { ttftMs: f.ttftMs }),
     ...(f.itlMs !== undefined && { itlMs: f.itlMs }),
+    ...(f.prefillMsPerToken !== undefined && { prefillMsPerToken: f.prefillMsPerToken }),
+    prefixCaching: f.prefixCaching,
     ...(f.outputTokens !== undefined && { outputTokens: f.outputTokens }),
     ...(f.maxRunning !== undefined && { maxRunning: f.maxRunning }),
     ...(f.apiKey !== undefined && { apiKey: f.apiKey }),
     ...(f.seed !== undefined && { seed: f.seed }),
     ...(f.recordTimings === true && { recordTimings: true }),
+    ...(f.jitter !== undefined && { jitter: f.jitter }),
+    script,
     faults: { error: f.faultError ?? 0, malformed: f.faultMalformed ?? 0, cut: f.faultCut ?? 0, stall: f.faultStall ?? 0, abort: f.faultAbort ?? 0 },
   }).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'EADDRINUSE') throw new RunError(`port ${f.port} on ${f.host} is in use, got EADDRINUSE; pass another --port (0 picks a free one)`);
@@ -70,7 +126,15 @@ export async function simAction(f: SimFlags, io: CliIo): Promise<void> {
   const adapters = f.adapter.length > 0 ? ` · adapters ${f.adapter.join(', ')}` : '';
   const auth = f.apiKey !== undefined ? ' · api key required' : '';
   const served = [...sim.servedModels()].map(([m, len]) => `${m} (max_model_len ${len})`).join(', ');
-  io.stdout(`llm-bench sim listening on ${sim.url} · models ${served}${adapters} · TTFT ${s.ttftMs} ms · ITL ${s.itlMs} ms${auth}\n`);
+  const prefill = s.prefillMsPerToken > 0 ? ` + ${s.prefillMsPerToken} ms per uncached prompt token` : '';
+  const caching = s.prefixCaching ? '' : ' · prefix caching off';
+  const jitter = s.jitter > 0 ? ` · jitter σ ${s.jitter}` : '';
+  const scripted = f.answers !== undefined ? ` · answers ${f.answers}` : '';
+  const judge = f.judge.length > 0 ? ` · judge ${f.judge.join(', ')}` : '';
+  io.stdout(
+    `llm-bench sim listening on ${sim.url} · models ${served}${adapters} · TTFT ${s.ttftMs} ms${prefill} · ITL ${s.itlMs} ms` +
+      `${jitter}${caching}${auth}${scripted}${judge}\n`,
+  );
   await untilSignal();
   await sim.close();
 }

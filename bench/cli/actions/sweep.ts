@@ -1,4 +1,5 @@
 /** What `llm-bench sweep` does once its flags parse. */
+import { runCost } from '../../cost/run-cost';
 import { EXIT } from '../../errors';
 import { resultPassed, runFailure } from '../../load/engine';
 import { renderSweepMarkdown } from '../../report/markdown';
@@ -9,6 +10,7 @@ import type { CliIo, ExitSink } from '../io';
 import { onInterrupt } from '../interrupt';
 import { outputProblems, toStdout, withOutputs, writeReports } from '../output';
 import type { RunFlags } from '../run-flags';
+import { costSettingsFrom } from '../cost-options';
 import { loadOptionsFrom } from '../run-options';
 
 export interface SweepFlags extends RunFlags {
@@ -29,6 +31,7 @@ export async function sweepAction(f: SweepFlags, io: CliIo, exit: ExitSink): Pro
     problems.push(`sweep needs exactly one of --concurrency or --rate lists, got ${got}; pass e.g. --concurrency 1,2,4,8`);
   }
   if (f.burstiness !== undefined && f.rate === undefined) problems.push('--burstiness shapes open-loop arrivals, got it without --rate; use it with --rate');
+  const pricing = costSettingsFrom(f, problems);
   const { profile: _profile, ...base } = await loadOptionsFrom(f, io, problems, null);
   const dimension = f.concurrency !== undefined ? 'concurrency' : 'rate';
   const abort = new AbortController();
@@ -52,6 +55,10 @@ export async function sweepAction(f: SweepFlags, io: CliIo, exit: ExitSink): Pro
     );
   } finally {
     release();
+  }
+  if (pricing !== null) {
+    const priced = (step: LoadResult): LoadResult => (step.summary.requests.total > 0 ? { ...step, cost: runCost(step.summary, pricing.settings) } : step);
+    result = { ...result, steps: result.steps.map(priced) };
   }
   const written = await writeReports(result, f, SWEEP_RENDERERS, io);
   if (!toStdout(f)) io.stdout(renderSweepMarkdown(result));

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { POSTDEPLOY_DEFAULTS } from '../../checks/defaults';
 import { addKubeFlags, addTrafficFlags, number, numberList } from '../flags';
 import { type CliIo, type ExitSink, withConventions } from '../io';
+import { addPricingFlags } from '../cost-flags';
 import { addOutputFlags } from '../output';
 import type { AutoscaleFlags } from '../actions/autoscale';
 
@@ -22,6 +23,7 @@ export function autoscaleCommand(io: CliIo, exit: ExitSink): Command {
     .option('--prometheus-url <url>', 'read the queue from Prometheus (the sum KEDA sees), e.g. http://kube-prometheus-stack-prometheus.monitoring:9090')
     .option('--metrics-url <url>', "read the queue from this server's /metrics (default: --base-url)");
   addTrafficFlags(addKubeFlags(cmd), true);
+  addPricingFlags(cmd);
   addOutputFlags(cmd);
   cmd.addHelpText(
     'after',

@@ -42,11 +42,21 @@ export function postdeployCommand(io: CliIo, exit: ExitSink, props: PostdeployCo
     .option('--scale-up-limit-sec <s>', `gate (default ${d.autoscale.scaleUpLimitSec})`, number('--scale-up-limit-sec'))
     .option('--scale-down-limit-sec <s>', `gate (default ${d.autoscale.scaleDownLimitSec})`, number('--scale-down-limit-sec'))
     .option('--prometheus-url <url>', "read the autoscale queue from Prometheus (default: each variant's /metrics)")
+    .option('--load-workers <n>', 'run each load test as n workers merged into one result: pods of an Indexed Job with an llm-bench image (--bench-image or the env file), else local processes', number('--load-workers'))
+    .option('--bench-image <ref>', 'with --load-workers: the llm-bench image the worker pods run (default: the env file\'s bench.image)')
     .option('--kubeconfig <file>', 'kubeconfig (default: $KUBECONFIG, ~/.kube/config, then the in-cluster ServiceAccount)')
     .option('--context <name>', 'kubeconfig context')
     .option(...KUBE_TIMEOUT_FLAG, number('--kube-timeout'))
     .option('--poll-ms <ms>', `how often to read the Kubernetes API (default ${d.pollMs})`, number('--poll-ms'))
-    .option('--sample-ms <ms>', `timeline resolution (default ${d.sampleMs})`, number('--sample-ms'));
+    .option('--sample-ms <ms>', `timeline resolution (default ${d.sampleMs})`, number('--sample-ms'))
+    .option('--baseline <file>', "the previous release's postdeploy --json result: compare each variant's load with its load there")
+    .option('--max-regression <metric=limit>', "release gate for --baseline, e.g. 'ttftMs.p95=10%'; repeatable (default ttftMs.p95=10%, tpotMs.p95=10%, outputTokenThroughput=-5%, errorRate=+0.005)", collect, [])
+    .option('--eval', 'run a short eval (judge, both orders) of each --eval-pair')
+    .option('--eval-pair <candidate=baseline>', 'variants (or variant/model, e.g. an adapter) to evaluate against each other; repeatable', collect, [])
+    .option('--eval-judge <variant[/model]>', 'the judge variant')
+    .option('--eval-prompts <n>', 'prompts of the short eval (default 20)', number('--eval-prompts'))
+    .option('--eval-promptset <core|file|s3://…>', 'promptset of the short eval (default core)', 'core')
+    .option('--eval-threshold <expr>', 'eval gate, e.g. winRate>=0.45; repeatable (default winRate.high>=0.5: worse beyond noise fails)', collect, []);
   addRegistryFlags(cmd);
   addFrontDoorFlags(cmd).option('--front-door-only', 'check only the front door (from outside the cluster network); needs frontDoor in the targets');
   addOutputFlags(cmd);

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { number, numberList } from '../flags';
 import { type CliIo, type ExitSink, withConventions } from '../io';
+import { addCostFlags } from '../cost-flags';
 import { addRunFlags } from '../run-flags';
 import type { SweepFlags } from '../actions/sweep';
 
@@ -14,7 +15,7 @@ export function sweepCommand(io: CliIo, exit: ExitSink): Command {
     .option('--burstiness <b>', 'gamma shape of open-loop arrivals', number('--burstiness'))
     .option('--keep-going', 'run every step, even after one fails its thresholds');
   return withConventions(
-    addRunFlags(cmd).action(async (f: SweepFlags) => (await import('../actions/sweep')).sweepAction(f, io, exit)),
+    addCostFlags(addRunFlags(cmd)).action(async (f: SweepFlags) => (await import('../actions/sweep')).sweepAction(f, io, exit)),
     io,
   );
 }

@@ -32,6 +32,12 @@ describe('llm-bench autoscale', () => {
     expect(code).toBe(0);
     const r = autoscaleResultSchema.parse(JSON.parse(await readFile(join(out, 'a.json'), 'utf8')));
     expect(r.scaleUpSec).not.toBeNull();
+    // The cold start is priced at the default g4dn.xlarge: $0.2104/h SPOT, $0.526/h on demand.
+    const cold = r.coldStartCost!;
+    expect(cold).toMatchObject({ instanceType: 'g4dn.xlarge', region: 'us-east-1', replicasStarted: r.peak.ready - r.initialReplicas });
+    expect(cold.spotUsd).toBeCloseTo((cold.gpuMinutes / 60) * 0.2104, 5);
+    expect(cold.onDemandUsd).toBeCloseTo((cold.gpuMinutes / 60) * 0.526, 5);
+    expect(io.out()).toContain('Cold-start cost: ');
     const html = await readFile(join(out, 'a.html'), 'utf8');
     for (const chart of ['Replicas', 'Queue (vllm:num_requests_waiting)', 'Requests per sample', 'TTFT over time']) expect(html).toContain(`aria-label="${chart}"`);
     expect(html).not.toContain('NaN');

@@ -122,6 +122,12 @@ export interface DoubleOptions {
   readonly tickMs?: number;
   /** Templates whose pods never become ready (a bad version). */
   readonly neverReady?: (template: PodTemplate) => boolean;
+  /**
+   * The API server's proxy to a pod's port (`GET /api/v1/namespaces/{ns}/pods/{name}:{port}/proxy/{path}`):
+   * the URL that serves the pod, from its name and labels; null or no function answers 503 as a
+   * pod the proxy cannot reach.
+   */
+  readonly podProxy?: (pod: { readonly name: string; readonly labels: Labels }) => string | null;
   /** `verb path-prefix` pairs answered with 403, e.g. `PATCH /api/v1/namespaces/ns/services`. */
   readonly forbid?: readonly string[];
   /** Simulated KEDA HPA: every `syncMs`, `metric(hpaName)` → desired = ceil(metric / target). */
@@ -270,7 +276,7 @@ export function applyMergePatch(target: unknown, patch: unknown): unknown {
 
 export class KubeDouble extends EventEmitter {
   readonly requests: RecordedRequest[] = [];
-  private readonly opts: Required<Omit<DoubleOptions, 'neverReady' | 'hpa' | 'forbid'>> & Pick<DoubleOptions, 'neverReady' | 'hpa' | 'forbid'>;
+  private readonly opts: Required<Omit<DoubleOptions, 'neverReady' | 'hpa' | 'forbid' | 'podProxy'>> & Pick<DoubleOptions, 'neverReady' | 'hpa' | 'forbid' | 'podProxy'>;
   private readonly deployments = new Map<string, Deployment>();
   private readonly replicaSets = new Map<string, ReplicaSet>();
   private readonly pods = new Map<string, PodState>();
@@ -761,11 +767,41 @@ export class KubeDouble extends EventEmitter {
         this.failing--;
         throw new HttpError(500, 'InternalError', 'etcdserver: leader changed');
       }
+      const proxied = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/proxy\/(.*)$/.exec(url.pathname);
+      if (proxied && method === 'GET') {
+        this.proxyToPod(decodeURIComponent(proxied[1]!), decodeURIComponent(proxied[2]!), proxied[3]!, res);
+        return;
+      }
       send(200, this.route(method, url, contentType, body));
     } catch (err) {
       const e = err instanceof HttpError ? err : new HttpError(500, 'InternalError', (err as Error).message);
       send(e.code, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: e.message, reason: e.reason, code: e.code });
     }
+  }
+
+  /** GET through the pod proxy: `name:port` must name a running pod; the answer is the backend's, as the API server relays it. */
+  private proxyToPod(namespace: string, nameAndPort: string, path: string, res: http.ServerResponse): void {
+    const name = nameAndPort.split(':')[0]!;
+    const pod = this.pods.get(`${namespace}/${name}`);
+    const status = (code: number, reason: string, message: string) => {
+      res.writeHead(code, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code }));
+    };
+    if (pod === undefined || pod.goneAt !== undefined) {
+      status(404, 'NotFound', `pods "${name}" not found`);
+      return;
+    }
+    const backend = this.opts.podProxy?.({ name: pod.name, labels: pod.labels }) ?? null;
+    if (backend === null || this.now() < pod.runningAt) {
+      status(503, 'ServiceUnavailable', `error trying to reach service: dial tcp 10.0.0.1:8000: connect: connection refused`);
+      return;
+    }
+    http
+      .get(`${backend.replace(/\/$/, '')}/${path}`, (up) => {
+        res.writeHead(up.statusCode ?? 502, { 'content-type': up.headers['content-type'] ?? 'text/plain' });
+        up.pipe(res);
+      })
+      .on('error', (err) => status(503, 'ServiceUnavailable', `error trying to reach service: ${err.message}`));
   }
 
   private patch<T>(current: T, contentType: string | undefined, body: string): T {

@@ -2,13 +2,16 @@
  * The one place that reads a {@link PlatformConfig} for the bill: what the environment runs,
  * in the terms of {@link CostInput}, and the prices it is billed at. Every count comes from the
  * config (variants' replicas, blue/green standby, node group sizes, cache kind), none is typed in.
+ *
+ * In bench/ rather than stacks/ so that `npm run cost` (stacks/cost.ts) and `llm-bench plan
+ * --env` price an environment with the same code; it reads only leaf modules (config/,
+ * constructs/catalog.ts, facts/).
  */
 import { CATALOG } from '../../constructs/catalog';
 import { HOURS_PER_MONTH } from '../../facts/prices';
-import { PROMETHEUS_STORAGE_GIB } from '../../infra/sizes';
-import { missingInstancePrices, priceBook, type PriceBook } from '../../bench/cost/prices';
+import { PROMETHEUS_STORAGE_GIB } from '../../config/sizes';
 import { ConfigError, type PlatformConfig } from '../../config/platform';
-import type { GpuHourPrice } from '../../constructs/observability/cost';
+import { missingInstancePrices, priceBook, type PriceBook } from './prices';
 import type { CostInput, CostVariant, SupportTier } from './estimate';
 
 /** Usage the bill depends on but no config states; each is printed with the estimate. */
@@ -19,10 +22,20 @@ export interface CostUsage {
   readonly imageGbPerColdStart: number;
   /** EKS control-plane logs (every type, audit the largest) of a small cluster. */
   readonly controlPlaneLogGbPerMonth: number;
+  /**
+   * NLCUs the front door's NLB is billed each hour. One NLCU covers 800 new TLS connections a
+   * second, 50,000 active ones or 1 GB an hour processed: far more than a few GPUs can answer.
+   */
+  readonly frontDoorNlcuPerHour: number;
 }
 
 /** What a month looks like unless a flag says otherwise: a start a week, 20 GB of logs. */
-export const DEFAULT_USAGE: CostUsage = { coldStartsPerGpuNodePerMonth: 4, imageGbPerColdStart: 10, controlPlaneLogGbPerMonth: 20 };
+export const DEFAULT_USAGE: CostUsage = {
+  coldStartsPerGpuNodePerMonth: 4,
+  imageGbPerColdStart: 10,
+  controlPlaneLogGbPerMonth: 20,
+  frontDoorNlcuPerHour: 1,
+};
 
 /** Customer managed KMS keys the stack creates: the cluster's secrets key and the registry's key. */
 export const KMS_KEYS = 2;
@@ -86,18 +99,6 @@ export function environmentPrices(c: PlatformConfig, source = `Pulumi.${c.enviro
   return prices;
 }
 
-/**
- * What one GPU-hour costs in an environment, for the cost rules and dashboard: an instance's
- * price over its GPUs, at the most expensive GPU type of the list (the bound the bill stays under).
- *
- * @throws ConfigError when the region or an instance type has no price
- */
-export function gpuHourPrice(c: PlatformConfig): GpuHourPrice {
-  const prices = environmentPrices(c);
-  const most = (capacity: 'SPOT' | 'ON_DEMAND') => Math.max(...c.gpuNodes.instanceTypes.map((t) => prices.gpuHourlyUsd(t, capacity)));
-  return { spotUsdPerHour: most('SPOT'), onDemandUsdPerHour: most('ON_DEMAND'), capacityType: c.gpuNodes.capacityType };
-}
-
 function variantsOf(c: PlatformConfig): CostVariant[] {
   const cache = c.workloads.modelCache.kind;
   return c.enabledModels.map((m) => {
@@ -121,7 +122,11 @@ export function costInput(c: PlatformConfig, usage: CostUsage = DEFAULT_USAGE): 
   const cache = c.workloads.modelCache;
   // A per-variant cache is one PVC per Deployment: both tracks under blue/green.
   const pvcs = cache.kind === 'pvc' ? c.enabledModels.reduce((n, m) => n + (m.rolloutStrategy === 'BlueGreen' ? 2 : 1), 0) : 0;
-  const secrets = c.workloads.enableAuth ? 2 : 1;
+  // The front door adds the client keys' secret (infra/gateway.ts) and two ExternalSecrets that
+  // read it and the upstream key (constructs/gateway.ts).
+  const front = c.gateway.enabled;
+  const secrets = (c.workloads.enableAuth ? 2 : 1) + (front ? 1 : 0);
+  const secretReads = secrets + (front ? 1 : 0);
   const g = c.gpuNodes;
   const fallbackMax = g.onDemandFallback.enabled ? g.onDemandFallback.maxSize : 0;
   // The cluster autoscaler's max-nodes-total, as stacks/pulumi.ts sets it, less the system nodes.
@@ -156,8 +161,11 @@ export function costInput(c: PlatformConfig, usage: CostUsage = DEFAULT_USAGE): 
     controlPlaneLogGbPerMonth: usage.controlPlaneLogGbPerMonth,
     kmsKeys: KMS_KEYS,
     // External Secrets reads each secret once per refreshInterval.
-    secrets: { count: secrets, readsPerMonth: Math.round((secrets * HOURS_PER_MONTH * 3600) / durationSec(c.secrets.refreshInterval)) },
-    loadBalancers: [],
+    secrets: { count: secrets, readsPerMonth: Math.round((secretReads * HOURS_PER_MONTH * 3600) / durationSec(c.secrets.refreshInterval)) },
+    // An internet-facing NLB (infra/gateway.ts) in each public subnet: one public IPv4 per zone.
+    loadBalancers: front
+      ? [{ kind: 'nlb', name: 'the front door', capacityUnits: usage.frontDoorNlcuPerHour, publicIpv4: c.network.availabilityZoneCount }]
+      : [],
     coldStartsPerGpuNodePerMonth: usage.coldStartsPerGpuNodePerMonth,
     imageGbPerColdStart: usage.imageGbPerColdStart,
     hoursPerMonth: HOURS_PER_MONTH,

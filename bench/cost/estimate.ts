@@ -1,6 +1,6 @@
 /**
  * The monthly bill of one environment, line by line, from a small description of what it runs
- * ({@link CostInput}) and a {@link PriceBook}. Pure: stacks/cost/input.ts maps a config onto the
+ * ({@link CostInput}) and a {@link PriceBook}. Pure: bench/cost/environment.ts maps a config onto the
  * input, stacks/cost/report.ts prints the result.
  *
  * Two columns throughout: the primary GPU groups on SPOT, and the same groups on demand (the
@@ -9,7 +9,7 @@
  */
 import { GPU_INSTANCE_TYPES } from '../../constructs/hardware';
 import { EKS_CONTROL_PLANE_USD_PER_HOUR, KMS, PRICES_READ_ON, PUBLIC_IPV4_USD_PER_HOUR, SECRETS_MANAGER } from '../../facts/prices';
-import type { CapacityType, PriceBook } from '../../bench/cost/prices';
+import type { CapacityType, PriceBook } from './prices';
 
 /** EKS bills the control plane at one of two rates. */
 export type SupportTier = 'standard' | 'extended';
@@ -24,6 +24,17 @@ export interface CostVariant {
   readonly standbyReplicas: number;
   /** GB of weights each cold start downloads through NAT; 0 when a cache keeps them or S3 serves them. */
   readonly weightsGbPerColdStart: number;
+}
+
+/** A load balancer on the bill: its hours, its capacity units, and the public IPv4 addresses it holds. */
+export interface CostLoadBalancer {
+  readonly kind: 'alb' | 'nlb';
+  /** What it is for, as the line names it, e.g. `the front door`. */
+  readonly name: string;
+  /** LCUs (ALB) or NLCUs (NLB) billed each hour on average. */
+  readonly capacityUnits: number;
+  /** Public IPv4 addresses it holds: an internet-facing load balancer has one per zone. @default 0 */
+  readonly publicIpv4?: number;
 }
 
 /** What an environment runs, in the terms the bill is made of. */
@@ -62,8 +73,8 @@ export interface CostInput {
   readonly controlPlaneLogGbPerMonth: number;
   readonly kmsKeys: number;
   readonly secrets: { readonly count: number; readonly readsPerMonth: number };
-  /** Load balancers in front of the models: none until a front door is configured. */
-  readonly loadBalancers: readonly { readonly kind: 'alb' | 'nlb'; readonly name: string; readonly capacityUnits: number }[];
+  /** Load balancers in front of the models: the front door's NLB when `gateway.enabled`, else none. */
+  readonly loadBalancers: readonly CostLoadBalancer[];
   /** Times each GPU node starts per month (SPOT replacements, rollouts, scale-outs): image pulls through NAT. */
   readonly coldStartsPerGpuNodePerMonth: number;
   /** GB of container image each GPU node start pulls through NAT. */
@@ -230,8 +241,11 @@ function networkLines(input: CostInput, prices: PriceBook, pulledGb: number): Co
   for (const lb of input.loadBalancers) {
     const [hourly, unit, units] =
       lb.kind === 'alb' ? [s.albUsdPerHour, s.albUsdPerLcuHour, 'LCU'] : [s.nlbUsdPerHour, s.nlbUsdPerNlcuHour, 'NLCU'];
-    const quantity = `${unitPrice(hourly)}/h + ${lb.capacityUnits} ${units} × ${unitPrice(unit)}/h`;
-    lines.push(same(`${lb.kind.toUpperCase()} ${lb.name}`, quantity, (hourly + lb.capacityUnits * unit) * h));
+    const ips = lb.publicIpv4 ?? 0;
+    const ipText = ips > 0 ? ` + ${ips} public IPv4 × ${unitPrice(PUBLIC_IPV4_USD_PER_HOUR)}/h` : '';
+    const quantity = `${unitPrice(hourly)}/h + ${lb.capacityUnits} ${units} × ${unitPrice(unit)}/h${ipText}`;
+    const item = `${lb.kind.toUpperCase()} of ${lb.name}${ips > 0 ? ', with its public IPv4' : ''}`;
+    lines.push(same(item, quantity, (hourly + lb.capacityUnits * unit + ips * PUBLIC_IPV4_USD_PER_HOUR) * h));
   }
   return lines;
 }

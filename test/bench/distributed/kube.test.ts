@@ -1,0 +1,90 @@
+/**
+ * `llm-bench load --workers N --kubeconfig …`: the coordinator creates an Indexed Job through the
+ * Kubernetes API, waits for it, reads each index's pod log and deletes the Job. The API here is a
+ * TEST DOUBLE (job-double.ts) whose "pods" are local worker processes running the Job's command
+ * against one simulator on 127.0.0.1; it proves the API calls and the merge, not a real scheduler.
+ */
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../../bench/cli/main';
+import { kubeWorkers } from '../../../bench/distributed/kube';
+import { runDistributedLoad } from '../../../bench/distributed/run';
+import { KubeClient } from '../../../bench/kube/client';
+import { loadResultSchema } from '../../../bench/result';
+import { type Simulator, startSimulator } from '../../../bench/sim/simulator';
+import { argv, memoryIo } from '../helpers';
+import { JobDouble } from './job-double';
+
+const appDir = join(import.meta.dirname, '../../..');
+const secrets = { 'vllm-api-key': { 'api-key': 'k' } };
+
+let sim: Simulator;
+beforeAll(async () => {
+  sim = await startSimulator({ port: 0, ttftMs: 2, itlMs: 1, models: ['m'], apiKey: 'k' });
+});
+afterAll(() => sim.close());
+
+describe('workers as an Indexed Job', () => {
+  it('creates the Job, merges every index’s report from its pod log, and deletes the Job', async () => {
+    const double = await new JobDouble({ appDir, secrets }).start();
+    try {
+      const io = memoryIo();
+      const code = await main(
+        argv('load', '--base-url', sim.url, '--model', 'm', '--api-key', 'k', '--workers', '3', '--concurrency', '3', '--requests', '30',
+          '--output-tokens', '2', '--kubeconfig', double.kubeconfig('llm-bench'), '--image', 'registry.example/llm-bench:0.1.0', '--barrier', '0',
+          '--json', '-'),
+        io,
+      );
+      expect(io.err()).toBe('');
+      expect(code).toBe(0);
+      const result = loadResultSchema.parse(JSON.parse(io.out()));
+      expect(result.summary.requests).toEqual({ total: 30, succeeded: 30, failed: 0, cancelled: 0 });
+      expect(result.distributed!.reported.map((w) => [w.index, w.requests])).toEqual([[0, 10], [1, 10], [2, 10]]);
+      const job = `/apis/batch/v1/namespaces/llm-bench/jobs/llm-bench-load-${result.distributed!.runId}`;
+      expect(double.requests.filter((r) => !r.startsWith('GET /apis/batch'))).toEqual([
+        'POST /apis/batch/v1/namespaces/llm-bench/jobs',
+        'GET /api/v1/namespaces/llm-bench/pods',
+        ...[0, 1, 2].map((i) => `GET /api/v1/namespaces/llm-bench/pods/llm-bench-load-${result.distributed!.runId}-${i}-x${i}/log`),
+        `DELETE ${job}`,
+      ]);
+      expect(double.jobNames()).toEqual([]);
+    } finally {
+      await double.close();
+    }
+  });
+
+  it('reports an index that never got a pod, and the merged result says the load was incomplete', async () => {
+    const double = await new JobDouble({ appDir, secrets, unschedulable: [1] }).start();
+    try {
+      const result = await runDistributedLoad(
+        { baseUrl: sim.url, model: 'm', apiKey: 'k', profile: { kind: 'concurrency', concurrency: 2 }, requests: 20, outputTokens: 2 },
+        {
+          workers: 2,
+          launcher: kubeWorkers({
+            kube: KubeClient.connect({ kubeconfig: double.kubeconfig('llm-bench') }),
+            namespace: 'llm-bench',
+            image: 'registry.example/llm-bench:0.1.0',
+            apiKeySecret: { name: 'vllm-api-key', key: 'api-key' },
+            deadlineSec: 600,
+            barrierMs: 0,
+            pollMs: 20,
+          }),
+        },
+      );
+      expect(result.summary.requests.total).toBe(10);
+      const runId = result.distributed!.runId;
+      const problem = `never started: Job llm-bench/llm-bench-load-${runId} has no pod for index 1 (DeadlineExceeded: Job was active longer than specified deadline)`;
+      expect(result.distributed!.failed).toEqual([{ index: 1, problem }]);
+      expect(result.aborted?.reason).toBe(`1 of 2 workers ran their share, so the load offered was less than asked: worker 1 ${problem}`);
+    } finally {
+      await double.close();
+    }
+  });
+
+  it('needs the image to run the pods from', async () => {
+    const io = memoryIo();
+    const code = await main(argv('load', '--base-url', sim.url, '--model', 'm', '--workers', '2', '--concurrency', '2', '--kubeconfig', '/nonexistent'), io);
+    expect(code).toBe(2);
+    expect(io.err()).toBe('error: --kubeconfig runs the workers from the llm-bench image, got no --image; pass --image <registry>/llm-bench:<version> (see Dockerfile)\n');
+  });
+});

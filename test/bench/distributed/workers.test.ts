@@ -1,0 +1,235 @@
+/**
+ * `llm-bench load --workers N` end to end: the executable starts N worker processes on 127.0.0.1
+ * against one simulator, and writes one result whose counts are the sum of the workers'. With
+ * `--otlp-endpoint`, a loopback OTLP/HTTP receiver gets one span per request, carrying the trace
+ * and span ids the request's `traceparent` carried (which the simulator recorded).
+ */
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../../bench/cli/main';
+import { runDistributedLoad, type WorkerLauncher } from '../../../bench/distributed/run';
+import { reportLine } from '../../../bench/distributed/spec';
+import { runWorker } from '../../../bench/distributed/worker';
+import { LatencyHistogram } from '../../../bench/load/stats';
+import { loadResultSchema } from '../../../bench/result';
+import { type Simulator, startSimulator } from '../../../bench/sim/simulator';
+import { parseTraceparent } from '../../../bench/tracing/context';
+import { CHILD_DEADLINE_MS } from '../../support/deadlines';
+import { tempDir } from '../../support/temp';
+import { argv, memoryIo } from '../helpers';
+
+const bin = join(import.meta.dirname, '../../../bench/bin/llm-bench.mjs');
+
+/** Runs the executable; the simulator lives in this process, so the child runs asynchronously. */
+function run(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [bin, ...args], { timeout: CHILD_DEADLINE_MS });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+interface ReceivedSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  kind: number;
+  attributes: Record<string, unknown>;
+  serviceName: unknown;
+}
+
+interface OtlpValue {
+  stringValue?: string;
+  intValue?: number | string;
+  doubleValue?: number;
+  boolValue?: boolean;
+}
+interface OtlpAttribute {
+  key: string;
+  value: OtlpValue;
+}
+interface OtlpBody {
+  resourceSpans: {
+    resource: { attributes: OtlpAttribute[] };
+    scopeSpans: { spans: { traceId: string; spanId: string; parentSpanId?: string; name: string; kind: number; attributes: OtlpAttribute[] }[] }[];
+  }[];
+}
+
+const valueOf = (v: OtlpValue) => v.stringValue ?? (v.intValue !== undefined ? Number(v.intValue) : (v.doubleValue ?? v.boolValue));
+const attrs = (list: OtlpAttribute[]) => Object.fromEntries(list.map((a) => [a.key, valueOf(a.value)]));
+
+/** A loopback OTLP/HTTP receiver (JSON encoding, as the JS exporter sends it) that keeps every span. */
+async function otlpReceiver(): Promise<{ url: string; spans: ReceivedSpan[]; paths: string[]; close: () => Promise<void> }> {
+  const spans: ReceivedSpan[] = [];
+  const paths: string[] = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8').on('data', (d: string) => (body += d));
+    req.on('end', () => {
+      paths.push(`${req.method} ${req.url} ${req.headers['content-type']}`);
+      const parsed = JSON.parse(body) as OtlpBody;
+      for (const rs of parsed.resourceSpans) {
+        const serviceName = attrs(rs.resource.attributes)['service.name'];
+        for (const ss of rs.scopeSpans) for (const s of ss.spans) spans.push({ ...s, attributes: attrs(s.attributes), serviceName });
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    spans,
+    paths,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+let sim: Simulator;
+beforeAll(async () => {
+  sim = await startSimulator({ port: 0, ttftMs: 5, itlMs: 1, models: ['m'], apiKey: 'k', recordTimings: true });
+});
+afterAll(() => sim.close());
+
+/**
+ * The ids each load request carried, as the simulator saw them: trace id → span id. The preflight's
+ * warm-up (`req-N`, not counted and not exported) is left out.
+ */
+function carried(): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [id, t] of sim.timings()) {
+    if (id.startsWith('req-')) continue;
+    const ids = parseTraceparent(t.traceparent ?? '');
+    if (ids !== null) out.set(ids.traceId, ids.spanId);
+  }
+  return out;
+}
+
+describe('llm-bench load --workers 4 (local worker processes)', () => {
+  it('writes one result whose counts are the sum of the workers’, with the workers listed', async () => {
+    const r = await run('load', '--base-url', sim.url, '--model', 'm', '--api-key', 'k', '--workers', '4', '--concurrency', '8', '--requests', '200',
+      '--output-tokens', '4', '--threshold', 'errorRate<0.01', '--json', '-');
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const result = loadResultSchema.parse(JSON.parse(r.stdout));
+    const d = result.distributed!;
+    expect(d.workers).toBe(4);
+    expect(d.failed).toEqual([]);
+    expect(d.reported.map((w) => [w.index, w.requests])).toEqual([[0, 50], [1, 50], [2, 50], [3, 50]]);
+    expect(result.summary.requests).toEqual({ total: 200, succeeded: 200, failed: 0, cancelled: 0 });
+    expect(d.reported.reduce((n, w) => n + w.succeeded, 0)).toBe(result.summary.requests.succeeded);
+    // Every request's latency is in the merged histograms, and the summary is read from them.
+    const e2e = LatencyHistogram.decode(result.histograms!.e2eMs);
+    expect(e2e.count).toBe(200);
+    expect(e2e.stats()).toEqual(result.summary.e2eMs);
+    expect(result.summary.outputTokens.total).toBe(800);
+    expect(result.timeline.reduce((n, b) => n + b.completed, 0)).toBe(200);
+    expect(result.thresholds).toMatchObject([{ expression: 'errorRate<0.01', value: 0, passed: true }]);
+    expect(result.slowest?.map((q) => q.traceId)).toEqual(expect.arrayContaining([expect.stringMatching(/^[0-9a-f]{32}$/)]));
+  });
+
+  it('refuses a split that leaves a worker idle, before starting any', async () => {
+    const r = await run('load', '--base-url', sim.url, '--model', 'm', '--api-key', 'k', '--workers', '4', '--concurrency', '2', '--requests', '10');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe('error: --workers 4 leaves some workers without a user, got --concurrency 2; use at most 2 workers\n');
+  });
+
+  it('names a worker that failed, and the merged result says the load was incomplete', async () => {
+    // Workers 0-2 run in this process; worker 3 "crashes" without a report.
+    const launcher: WorkerLauncher = {
+      where: 'this test',
+      barrierMs: 0,
+      run: (spec, apiKey) =>
+        Promise.all(
+          [0, 1, 2, 3].map(async (index) =>
+            index === 3 ? { index, output: 'Killed\n', problem: 'was killed by SIGKILL' } : { index, output: reportLine(await runWorker(spec, index, apiKey)) },
+          ),
+        ),
+    };
+    const result = await runDistributedLoad(
+      { baseUrl: sim.url, model: 'm', apiKey: 'k', profile: { kind: 'concurrency', concurrency: 4 }, requests: 40, outputTokens: 2 },
+      { workers: 4, launcher },
+    );
+    expect(result.summary.requests.total).toBe(30);
+    expect(result.distributed!.failed).toEqual([{ index: 3, problem: 'was killed by SIGKILL' }]);
+    expect(result.aborted?.reason).toBe('3 of 4 workers ran their share, so the load offered was less than asked: worker 3 was killed by SIGKILL');
+  });
+
+  it('runs postdeploy’s load test as workers with --load-workers', async () => {
+    const targets = join(tempDir('postdeploy-workers-'), 'targets.yaml');
+    writeFileSync(targets, `variants:\n  m: ${sim.url}\n`);
+    const r = await run('postdeploy', '--targets', targets, '--api-key', 'k', '--load-workers', '2', '--concurrency', '2', '--duration', '1', '--output-tokens', '2', '--json', '-');
+    expect(r.status).toBe(0);
+    const load = (JSON.parse(r.stdout) as { variants: { load: unknown }[] }).variants[0]!.load;
+    const result = loadResultSchema.parse(load);
+    expect(result.distributed!.workers).toBe(2);
+    expect(result.distributed!.failed).toEqual([]);
+    expect(result.distributed!.reported.reduce((n, w) => n + w.requests, 0)).toBe(result.summary.requests.total);
+    expect(result.summary.requests.total).toBeGreaterThan(0);
+  });
+
+  it('exits 2 when started as a worker without a spec', async () => {
+    const r = await run('worker');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('LLM_BENCH_WORKER_SPEC must hold the run');
+  });
+});
+
+describe('tracing: --otlp-endpoint', () => {
+  it('exports one span per request with the trace ids the requests carried', async () => {
+    const receiver = await otlpReceiver();
+    try {
+      const before = new Set(carried().keys());
+      const io = memoryIo();
+      const code = await main(
+        argv('load', '--base-url', sim.url, '--model', 'm', '--api-key', 'k', '--concurrency', '4', '--requests', '40', '--output-tokens', '3',
+          '--otlp-endpoint', receiver.url, '--json', '-'),
+        io,
+      );
+      expect(io.err()).toBe('');
+      expect(code).toBe(0);
+      const sent = new Map([...carried()].filter(([t]) => !before.has(t)));
+      expect(sent.size).toBe(40);
+      expect(receiver.spans).toHaveLength(40);
+      // The report's slowest requests name the traces to look at.
+      const result = loadResultSchema.parse(JSON.parse(io.out()));
+      expect(result.slowest).toHaveLength(5);
+      for (const q of result.slowest!) expect(sent.has(q.traceId!)).toBe(true);
+      expect(new Set(receiver.paths)).toEqual(new Set(['POST /v1/traces application/json']));
+      for (const s of receiver.spans) {
+        // The span is the request's client span: the server's spans have its id as their parent.
+        expect(sent.get(s.traceId)).toBe(s.spanId);
+        expect(s.parentSpanId ?? '').toBe('');
+        expect(s.name).toBe('chat m');
+        expect(s.kind).toBe(3); // SPAN_KIND_CLIENT
+        expect(s.serviceName).toBe('llm-bench');
+        expect(s.attributes).toMatchObject({ 'gen_ai.request.model': 'm', 'gen_ai.usage.output_tokens': 3, 'llm_bench.outcome': 'success' });
+        expect(s.attributes['llm_bench.ttft_ms']).toBeGreaterThan(0);
+      }
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('makes every worker export its requests’ spans', async () => {
+    const receiver = await otlpReceiver();
+    try {
+      const before = new Set(carried().keys());
+      const r = await run('load', '--base-url', sim.url, '--model', 'm', '--api-key', 'k', '--workers', '2', '--concurrency', '2', '--requests', '20',
+        '--output-tokens', '2', '--otlp-endpoint', receiver.url, '--json', '-');
+      expect(r.status).toBe(0);
+      const sent = new Map([...carried()].filter(([t]) => !before.has(t)));
+      expect(sent.size).toBe(20);
+      expect(new Map(receiver.spans.map((s) => [s.traceId, s.spanId]))).toEqual(sent);
+    } finally {
+      await receiver.close();
+    }
+  });
+});
