@@ -12,7 +12,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalRegistry } from '../../bench/registry/local';
 import { CHILD_DEADLINE_MS } from '../support/deadlines';
 import { tempDir } from '../support/temp';
@@ -120,7 +120,12 @@ function startServer(script: string): Promise<string> {
 const all = DOCS.flatMap((file) => shellBlocks(file, readFileSync(join(ROOT, file), 'utf8')));
 
 /** A block by its file and first command, stable when lines move. */
-const blockKey = (b: Block) => `${b.file}: ${b.text.split('\n').find((l) => l.trim() !== '' && !l.startsWith('#'))!.slice(0, 40)}`;
+const blockKey = (b: Block) => {
+  const commands = b.text.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#'));
+  // A block that starts by building is named by its next command too.
+  const name = commands[0]!.startsWith('npm run build') && commands[1] !== undefined ? `${commands[0]!.slice(0, 13)} · ${commands[1].slice(0, 60)}` : commands[0]!.slice(0, 40);
+  return `${b.file}: ${name}`;
+};
 
 /**
  * The blocks this test runs. Only these run: an unmarked block that is not listed fails the
@@ -128,7 +133,14 @@ const blockKey = (b: Block) => `${b.file}: ${b.text.split('\n').find((l) => l.tr
  */
 const RUNNABLE = [
   'bench/README.md: npm run demo                 # simulator',
+  'bench/README.md: mkdir -p out && rm -f out/sim-18210.log',
   'bench/README.md: llm-bench smoke --base-url http://127.0.',
+  'bench/README.md: npm run build · node bench/bin/llm-bench.mjs sim --port 18200 --model m --ma',
+  'bench/README.md: npm run build · node bench/bin/llm-bench.mjs sim --port 18201 --model m --ma',
+  'bench/README.md: npm run build · node bench/bin/llm-bench.mjs sim --port 18202 --model m --pr',
+  'bench/README.md: npm run build · node bench/bin/llm-bench.mjs sim --port 8100 --model m --ttf',
+  'bench/README.md: npm run build · node bench/bin/llm-bench.mjs sim --port 8110 --model fp16 --',
+  'bench/README.md: npm run build · node bench/bin/llm-bench.mjs sim --port 8120 --model fp16 --',
   'bench/README.md: llm-bench sim --port 8000 --model mistra',
   'bench/registry/README.md: llm-bench registry publish --model mistr',
 ] as const;
@@ -145,19 +157,26 @@ describe('docs command blocks', () => {
   for (const file of DOCS) {
     const blocks = all.filter((b) => b.file === file && b.marker === undefined && (RUNNABLE as readonly string[]).includes(blockKey(b)));
     if (blocks.length === 0) continue;
-    it(`${file}: every runnable block exits 0, in order, against the servers the file starts`, { timeout: 180_000 }, async () => {
+    // One test per block, in the file's order (later blocks read what earlier ones wrote), against
+    // the servers the file starts.
+    describe(file, () => {
       const serverBlocks = blocks.filter((b) => /^llm-bench sim\b/.test(b.text.trim()));
-      const urls = await Promise.all(serverBlocks.map((b) => startServer(b.text.trim())));
-      const place = await placeFor(file);
-      try {
-        for (const b of blocks.filter((x) => !serverBlocks.includes(x))) {
+      let urls: string[] = [];
+      let place: Place | undefined;
+      beforeAll(async () => {
+        urls = await Promise.all(serverBlocks.map((b) => startServer(b.text.trim())));
+        place = await placeFor(file);
+      }, CHILD_DEADLINE_MS);
+      afterAll(async () => {
+        await place?.done?.();
+      });
+      for (const b of blocks.filter((x) => !serverBlocks.includes(x))) {
+        it(`${b.file}:${b.line} exits 0 as written (${blockKey(b).slice(file.length + 2)})`, { timeout: CHILD_DEADLINE_MS + 10_000 }, async () => {
           const script = urls.length > 0 ? b.text.replaceAll('http://127.0.0.1:8000', urls[0]!) : b.text;
-          const ran = await run(script, place);
+          const ran = await run(script, place!);
           expect(ran.code, `${b.file}:${b.line} exited ${ran.code}:\n${ran.out}`).toBe(0);
           expect(ran.out).not.toMatch(/\n\s+at |NodeVersionSupportWarning/);
-        }
-      } finally {
-        await place.done?.();
+        });
       }
     });
   }
