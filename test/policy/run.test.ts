@@ -12,7 +12,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../config/platform';
 import { PROJECT_ROOT, environments } from '../../stacks/synthesize';
 import { formatTable, summarize, type PolicyRow } from '../../policy/report';
-import { UsageError, runPolicy } from '../../stacks/policy-run';
+import { BENCH_LOAD_JOB } from '../../stacks/bench-chart';
+import { EXAMPLE_BENCH_IMAGE, UsageError, benchJobLabel, runPolicy } from '../../stacks/policy-run';
 import { CHILD_DEADLINE_MS } from '../support/deadlines';
 import { tempDir } from '../support/temp';
 
@@ -74,21 +75,50 @@ beforeAll(() => {
 
 describe('runPolicy', () => {
   it('judges every environment with the Kubernetes rules and the mocked stacks with the AWS rules', async () => {
-    const { rows, notes } = await runPolicy();
-    expect([...new Set(rows.map((r) => r.environment))]).toEqual(environments());
+    const { rows } = await runPolicy();
+    expect([...new Set(rows.map((r) => r.environment))]).toEqual(environments().flatMap((e) => [e, benchJobLabel(e)]));
     for (const env of environments()) {
       expect(rows.filter((r) => r.environment === env && r.source === 'k8s').length, env).toBeGreaterThan(50);
       expect(rows.filter((r) => r.environment === env && r.source === 'aws').length, env).toBeGreaterThan(20);
     }
     expect(rows.filter((r) => !r.passed)).toEqual([]);
-    expect(notes).toEqual([]);
+  });
+
+  it('judges the distributed load Job of every environment, with the example image when the environment names none', async () => {
+    const { rows, notes } = await runPolicy({ captureAws: () => Promise.resolve([]) });
+    for (const env of environments()) {
+      const job = rows.filter((r) => r.environment === benchJobLabel(env) && r.type === 'Job' && r.resource === `llm-bench/${BENCH_LOAD_JOB}`);
+      // The pod rules that make the Job restricted, pinned and bounded, and its own NetworkPolicy.
+      expect(job.map((r) => r.rule), env).toEqual(
+        expect.arrayContaining(['run-as-non-root', 'no-privilege-escalation', 'pinned-images', 'requests-and-limits', 'network-policy-per-workload', 'references-resolve']),
+      );
+      expect(rows.some((r) => r.environment === benchJobLabel(env) && r.type === 'NetworkPolicy'), env).toBe(true);
+      // Only the bench-load chart's objects: the rest of the environment is judged once, under its own name.
+      expect(rows.filter((r) => r.environment === benchJobLabel(env)).every((r) => r.resource === `llm-bench/${BENCH_LOAD_JOB}`), env).toBe(true);
+    }
+    expect(notes).toEqual(
+      environments().map(
+        (e) =>
+          `${benchJobLabel(e)}: bench Job with image ${EXAMPLE_BENCH_IMAGE} (${e} sets no bench.image, so it ships no bench-load.k8s.yaml; ` +
+          'these rows judge the Job as it would be emitted)',
+      ),
+    );
+    expect(EXAMPLE_BENCH_IMAGE).toMatch(/^registry\.example\.com\/llm-bench:\d+\.\d+\.\d+/);
+  });
+
+  it('judges an environment that names its llm-bench image under its own name, without the example', async () => {
+    const root = project({ 'Pulumi.edge.yaml': 'config:\n  llm-platform:tier: dev\n  llm-platform:bench:\n    image: registry.example.com/llm-bench:9.9.9\n' });
+    const { rows, notes } = await runPolicy({ root });
+    expect(rows.some((r) => r.environment === 'edge' && r.type === 'Job' && r.resource === `llm-bench/${BENCH_LOAD_JOB}` && r.rule === 'pinned-images')).toBe(true);
+    expect(rows.every((r) => r.environment === 'edge')).toBe(true);
+    expect(notes.some((n) => n.includes('bench Job'))).toBe(false);
   });
 
   it('says the AWS rules did not run for another project root', async () => {
     const root = project({ 'Pulumi.edge.yaml': 'config:\n  llm-platform:tier: dev\n' });
     const { rows, notes } = await runPolicy({ root });
     expect(rows.every((r) => r.source === 'k8s')).toBe(true);
-    expect(notes).toEqual([`aws rules not run: the Pulumi program is captured only for this project's own stacks, not --root ${root}`]);
+    expect(notes.filter((n) => !n.includes('bench Job'))).toEqual([`aws rules not run: the Pulumi program is captured only for this project's own stacks, not --root ${root}`]);
   });
 
   it('runs the AWS rules over what a capture returns, per environment', async () => {
@@ -101,7 +131,7 @@ describe('runPolicy', () => {
       },
     });
     expect(seen).toEqual(['dev']);
-    expect(notes).toEqual([]);
+    expect(notes.filter((n) => !n.includes('bench Job'))).toEqual([]);
     const aws = rows.filter((r) => r.source === 'aws');
     expect(aws.length).toBeGreaterThan(0);
     expect(aws.some((r) => !r.passed && r.resource === 'models')).toBe(true);
@@ -144,6 +174,8 @@ describe('npm run policy', () => {
     expect(r.stdout).toMatch(/^env\s+source\s+rule/);
     expect(r.stdout).toMatch(/prod\s+k8s\s+pdb-allows-drain\s+llm-baseline\/mistral-7b-awq-blue\s+Deployment\s+pass/);
     expect(r.stdout.trimEnd().split('\n').pop()).toMatch(/^\d+ checks, 0 failed$/);
+    expect(r.stdout).toMatch(/prod \(bench Job\)\s+k8s\s+pinned-images\s+llm-bench\/llm-bench-load\s+Job\s+pass/);
+    expect(r.stdout).toContain(`note: prod (bench Job): bench Job with image ${EXAMPLE_BENCH_IMAGE}`);
   });
 
   it('exits 2 for an unpinned registry sync image: config validation stops it before the pinned-images rule would', async () => {
