@@ -10,10 +10,10 @@ export default defineConfig({
     // Pulumi keeps module-level runtime state (mocks, config): every file gets its own process.
     pool: 'forks',
     // Hang guards, not speed limits (see test/support/deadlines.ts): above every child deadline.
-    testTimeout: 120_000,
+    testTimeout: 330_000,
     // The registry tests run the AWS SDK on Node 20; its notice about a future Node 22 floor is noise here.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-    hookTimeout: 120_000,
+    hookTimeout: 330_000,
     reporters: ['default', 'json'],
     outputFile: { json: 'out/vitest-results.json' },
   },

@@ -23,6 +23,13 @@ export const BENCH_DEFAULTS = {
   firstTokenTimeoutSec: 60,
   /** Request sent → end of response. */
   timeoutSec: 300,
+  /**
+   * Closed loop: after a request that could not connect, a user waits this long before its next
+   * one, doubling with each failure in a row up to `maxMs` (times a jitter of 0.5–1).
+   */
+  connectBackoff: { initialMs: 100, maxMs: 2000 },
+  /** A run ends (exit 1) once no connection could be made for this long: the server is gone. */
+  maxUnreachableSec: 30,
   /** Timeline bucket width: one per second, as the reports chart it. */
   bucketMs: 1000,
   /** How often the TTY progress line redraws. */

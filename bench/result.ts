@@ -60,7 +60,14 @@ export const timelineBucketSchema = z.object({
   failed: z.int().nonnegative(),
   /** Requests in flight when the bucket closed. */
   inFlight: z.int().nonnegative(),
+  /** Output tokens of the requests that completed in this bucket. */
   outputTokens: z.int().nonnegative(),
+  /**
+   * Output tokens that arrived in this bucket, each request's spread evenly from its first to its
+   * last token (a steady stream, not a spike at completion); the throughput chart plots this.
+   * Set on the final result only, not on the live buckets of a run.
+   */
+  tokensArrived: num.optional(),
   ttftMs: bucketLatencySchema,
   e2eMs: bucketLatencySchema,
   errors: z.record(z.string(), z.int()).optional(),

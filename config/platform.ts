@@ -3,7 +3,7 @@
  *
  * `Pulumi.<env>.yaml` holds an environment's settings as `llm-platform:<section>` keys. Pulumi
  * hands them over through its runtime (stacks/pulumi-config.ts, through {@link parseConfigMap});
- * `cdk8s synth`, the policy run and `postdeploy --env-file` read the same files with
+ * `cdk8s synth`, the policy run and `postdeploy --env-config` read the same files with
  * {@link loadEnvironmentFile}. Both end in one pass that returns a fully defaulted
  * {@link PlatformConfig} or throws a {@link ConfigError} listing every problem at once, before
  * anything is synthesized or registered: keys this project does not read, schema errors, and

@@ -2,7 +2,7 @@
  * What an environment promises the clients of its models: per enabled variant, the SLO the
  * post-deploy stage gates on, the LoRA adapters it serves, and how it scales and rolls out.
  *
- * llm-bench reads this contract (`postdeploy --env-file Pulumi.<env>.yaml`) rather than the
+ * llm-bench reads this contract (`postdeploy --env-config Pulumi.<env>.yaml`) rather than the
  * platform config: the bench sees the few values it checks, and the config can change shape
  * without the bench noticing.
  */

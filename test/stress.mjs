@@ -36,10 +36,13 @@ const burners = Array.from({ length: burnerCount }, () => spawn(process.execPath
 const stopBurners = () => {
   for (const b of burners) if (b.exitCode === null && b.signalCode === null) b.kill('SIGKILL');
 };
+/** The vitest run under way, stopped with the script so it does not go on alone. */
+let suite;
 process.on('exit', stopBurners);
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(signal, () => {
     stopBurners();
+    if (suite !== undefined && suite.exitCode === null && suite.signalCode === null) suite.kill('SIGTERM');
     process.exit(130);
   });
 }
@@ -53,6 +56,7 @@ function runSuite() {
   const started = Date.now();
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [vitest, 'run', ...positionals], { cwd: root, stdio: 'inherit' });
+    suite = child;
     child.on('close', (code) => {
       let counts = 'no report';
       try {

@@ -17,3 +17,6 @@ if (existsSync(built)) {
   ({ main } = await import('../cli/main.ts'));
 }
 process.exitCode = await main(process.argv);
+// A call abandoned at its deadline (the Kubernetes client's requests cannot be aborted) may keep a
+// socket open to an endpoint that never answers: once the command is done, it must not hold the exit.
+globalThis.setTimeout(() => process.exit(), 1000).unref();

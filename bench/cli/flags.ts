@@ -12,7 +12,9 @@ import type { QueueSource } from '../autoscale/queue';
 import { POSTDEPLOY_DEFAULTS } from '../checks/defaults';
 import type { BackgroundLoadOptions } from '../checks/traffic';
 import { BENCH_DEFAULTS } from '../defaults';
+import { REGISTRY_DEFAULTS } from '../registry/defaults';
 import { FRONT_DOOR_DEFAULTS } from '../frontdoor/defaults';
+import { secondsProblem } from '../limits';
 import type { FrontDoorOptions } from '../frontdoor/frontdoor';
 import type { LoadProfile } from '../load/schedule';
 import { type CliIo, envValue } from './io';
@@ -95,13 +97,19 @@ export interface KubeFlags {
   readonly kubeconfig?: string;
   readonly context?: string;
   readonly namespace: string;
+  /** Seconds one Kubernetes API call may take. */
+  readonly kubeTimeout?: number;
 }
+
+/** The `--kube-timeout` flag, for every command that reaches the cluster. */
+export const KUBE_TIMEOUT_FLAG = ['--kube-timeout <s>', 'seconds a Kubernetes API call may take (default 30)'] as const;
 
 export function addKubeFlags(cmd: Command): Command {
   return cmd
     .option('--kubeconfig <file>', 'kubeconfig (default: $KUBECONFIG, ~/.kube/config, then the in-cluster ServiceAccount)')
     .option('--context <name>', 'kubeconfig context (default: its current-context)')
     .option('--namespace <ns>', 'namespace of the model workloads', POSTDEPLOY_DEFAULTS.namespace)
+    .option(...KUBE_TIMEOUT_FLAG, number('--kube-timeout'))
     .option('--poll-ms <ms>', `how often to read the Kubernetes API (default ${POSTDEPLOY_DEFAULTS.pollMs})`, number('--poll-ms'))
     .option('--sample-ms <ms>', `timeline resolution (default ${POSTDEPLOY_DEFAULTS.sampleMs})`, number('--sample-ms'));
 }
@@ -155,6 +163,7 @@ export interface RegistryFlags {
   readonly region?: string;
   readonly s3EndpointUrl?: string;
   readonly dynamodbEndpointUrl?: string;
+  readonly registryTimeout?: number;
 }
 
 /** Where the registry is: bucket and table, region and endpoints. */
@@ -166,6 +175,11 @@ export interface RegistryLocation {
   readonly s3EndpointUrl?: string;
   /** Endpoint for DynamoDB, e.g. dynalite or localstack. */
   readonly dynamodbEndpointUrl?: string;
+  /**
+   * How long one S3 or DynamoDB request may go without a byte before it fails (tried three times).
+   * @default REGISTRY_DEFAULTS.requestTimeoutMs
+   */
+  readonly requestTimeoutMs?: number;
 }
 
 /** Where a registry version is looked up: `ModelRegistry` fits, tests pass their own. */
@@ -183,7 +197,8 @@ export function addRegistryFlags(cmd: Command): Command {
     .option('--registry-table <name>', 'model registry table (default: env LLM_REGISTRY_TABLE)')
     .option('--region <region>', 'AWS region of the registry (default: the SDK chain)')
     .option('--s3-endpoint-url <url>', 'S3 endpoint (localstack, s3rver)')
-    .option('--dynamodb-endpoint-url <url>', 'DynamoDB endpoint (localstack, dynalite)');
+    .option('--dynamodb-endpoint-url <url>', 'DynamoDB endpoint (localstack, dynalite)')
+    .option('--registry-timeout <s>', `seconds an S3 or DynamoDB request may wait for an answer, tried three times (default ${REGISTRY_DEFAULTS.requestTimeoutMs / 1000})`, number('--registry-timeout'));
 }
 
 /** The registry location from flags and environment, or the problems with it. */
@@ -196,10 +211,13 @@ export function registryFrom(f: RegistryFlags, io: CliIo, problems: string[]): R
   if (table === undefined || table === '') {
     problems.push('--registry-table is required for a registry version, got neither the flag nor LLM_REGISTRY_TABLE; pass the table (pulumi stack output registryTable)');
   }
+  const timeout = secondsProblem('--registry-timeout', f.registryTimeout);
+  if (timeout !== undefined) problems.push(timeout);
   if (bucket === undefined || bucket === '' || table === undefined || table === '') return undefined;
   return {
     bucket,
     table,
+    ...(f.registryTimeout !== undefined && { requestTimeoutMs: Math.ceil(f.registryTimeout * 1000) }),
     ...(f.region !== undefined && { region: f.region }),
     ...(f.s3EndpointUrl !== undefined && { s3EndpointUrl: f.s3EndpointUrl }),
     ...(f.dynamodbEndpointUrl !== undefined && { dynamodbEndpointUrl: f.dynamodbEndpointUrl }),
@@ -212,6 +230,8 @@ export interface FrontDoorFlags {
   readonly frontDoorKey?: string;
   readonly frontDoorCa?: string;
   readonly splitRequests?: number;
+  /** `--request-timeout`: frontdoor's own flag, postdeploy's shared with its load. */
+  readonly requestTimeout?: number;
 }
 
 /** The flags the front-door checks take. */
@@ -233,9 +253,12 @@ export async function frontDoorOptionsFrom(f: FrontDoorFlags, io: CliIo, problem
       problems.push(`--front-door-ca ${f.frontDoorCa} cannot be read, got ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; pass a PEM file`);
     }
   }
+  const timeout = secondsProblem('--request-timeout', f.requestTimeout);
+  if (timeout !== undefined && !problems.includes(timeout)) problems.push(timeout);
   return {
     ...(apiKey !== undefined && apiKey !== '' && { apiKey }),
     ...(ca !== undefined && { ca }),
+    ...(f.requestTimeout !== undefined && { requestTimeoutSec: f.requestTimeout }),
     ...(f.splitRequests !== undefined && { splitRequests: f.splitRequests }),
     onProgress: (line) => io.stderr(`${line}\n`),
   };

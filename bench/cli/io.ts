@@ -22,10 +22,22 @@ export interface CliIo {
   readonly handleSignals?: boolean;
 }
 
-/** The real process's streams and environment. */
+/**
+ * The real process's streams and environment. A reader that closes stdout early (`| head`, a
+ * `read` in a script that got its line) ends the output, not the command: the EPIPE that Node
+ * would throw as an uncaught error with a stack trace is noted once on stderr instead.
+ */
 export function processIo(): CliIo {
+  let stdoutClosed = false;
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    if (!stdoutClosed) process.stderr.write('note: stdout was closed by its reader; the rest of the output there is dropped\n');
+    stdoutClosed = true;
+  });
   return {
-    stdout: (t) => process.stdout.write(t),
+    stdout: (t) => {
+      if (!stdoutClosed) process.stdout.write(t);
+    },
     stderr: (t) => process.stderr.write(t),
     stderrIsTTY: process.stderr.isTTY === true,
     env: process.env,

@@ -39,7 +39,7 @@ export function buildProgram(io: CliIo, exit: ExitSink): Command {
     .addCommand(loadCommand(io, exit))
     .addCommand(sweepCommand(io, exit))
     .addCommand(smokeCommand(io, exit))
-    .addCommand(reportCommand(io))
+    .addCommand(reportCommand(io, exit))
     .addCommand(simCommand(io))
     .addCommand(rollbackCommand(io, exit))
     .addCommand(autoscaleCommand(io, exit))

@@ -26,6 +26,7 @@ export interface RunFlags extends OutputFlags, CostFlags {
   readonly timeout?: number;
   readonly connectTimeout?: number;
   readonly firstTokenTimeout?: number;
+  readonly maxUnreachableSec?: number;
 }
 
 /** Flags shared by load and sweep, minus the load shape. */
@@ -46,6 +47,11 @@ export function addRunFlags(cmd: Command): Command {
     .option('--timeout <s>', `per-request total timeout (default ${BENCH_DEFAULTS.timeoutSec})`, number('--timeout'))
     .option('--connect-timeout <s>', `connect timeout (default ${BENCH_DEFAULTS.connectTimeoutSec})`, number('--connect-timeout'))
     .option('--first-token-timeout <s>', `sent → first token timeout (default ${BENCH_DEFAULTS.firstTokenTimeoutSec})`, number('--first-token-timeout'))
+    .option(
+      '--max-unreachable-sec <s>',
+      `end the run (exit 1) once no connection could be made for s seconds (default ${BENCH_DEFAULTS.maxUnreachableSec})`,
+      number('--max-unreachable-sec'),
+    )
     .option('--json <file>', 'write the JSON result (- for stdout, and nothing else there)')
     .option('--markdown <file>', 'write a Markdown summary (- for stdout)')
     .option('--html <file>', 'write a self-contained HTML report (- for stdout)')

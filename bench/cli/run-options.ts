@@ -1,10 +1,12 @@
-/** Run flags → LoadOptions for `load` and `sweep`, with every problem collected. */
-import { collectUsage, failOnProblems, UsageError } from '../errors';
+/** Run flags → LoadOptions for `load` and `sweep`, and the load flags of the cluster-side checks, with every problem collected. */
+import { collectUsage, UsageError } from '../errors';
 import { type LoadOptions, resolveLoadOptions } from '../load/engine';
 import { loadPromptset, type PromptSource } from '../load/prompts';
 import type { LoadProfile } from '../load/schedule';
-import { apiKeyFrom } from './flags';
+import { secondsProblem } from '../limits';
+import { apiKeyFrom, type TrafficFlags } from './flags';
 import type { CliIo } from './io';
+import { checkUsage } from './output';
 import type { RunFlags } from './run-flags';
 
 /**
@@ -43,9 +45,42 @@ export async function loadOptionsFrom(f: RunFlags, io: CliIo, problems: string[]
     ...(f.timeout !== undefined && { timeoutSec: f.timeout }),
     ...(f.connectTimeout !== undefined && { connectTimeoutSec: f.connectTimeout }),
     ...(f.firstTokenTimeout !== undefined && { firstTokenTimeoutSec: f.firstTokenTimeout }),
+    ...(f.maxUnreachableSec !== undefined && { maxUnreachableSec: f.maxUnreachableSec }),
   };
   collectUsage(problems, () => resolveLoadOptions(opts));
-  failOnProblems(problems);
+  await checkUsage(f, problems);
   return opts;
 }
 
+
+/**
+ * The problems of the background-load flags of a cluster-side check (rollback, autoscale,
+ * postdeploy), found with the load engine's own checks, so they are reported with every other
+ * usage problem before the cluster or the server is touched, not after a smoke or a rollout.
+ */
+export function trafficProblems(
+  f: TrafficFlags & { readonly duration?: number },
+  profiles: readonly LoadProfile[],
+  problems: string[],
+): void {
+  const found = new Set<string>();
+  for (const profile of profiles.length === 0 ? [null] : profiles) {
+    const step: string[] = [];
+    collectUsage(step, () =>
+      resolveLoadOptions({
+        // Only what the flags set is checked: a placeholder URL and model stand in for the targets'.
+        baseUrl: f.baseUrl ?? 'http://127.0.0.1',
+        model: f.model ?? 'model',
+        profile: profile ?? { kind: 'concurrency', concurrency: 1 },
+        ...(f.duration !== undefined && { durationSec: f.duration }),
+        ...(f.inputTokens !== undefined && { inputTokens: f.inputTokens }),
+        ...(f.outputTokens !== undefined && { outputTokens: f.outputTokens }),
+        ...(f.seed !== undefined && { seed: f.seed }),
+      }),
+    );
+    for (const p of step) found.add(p);
+  }
+  const timeout = secondsProblem('--request-timeout', f.requestTimeout);
+  if (timeout !== undefined) found.add(timeout);
+  problems.push(...[...found].filter((p) => !problems.includes(p)));
+}

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { StringDecoder } from 'node:string_decoder';
 import { BENCH_DEFAULTS } from '../defaults';
 import { UsageError } from '../errors';
+import { LIMITS } from '../limits';
 import { type Exchange, type ExchangeHandler, failureForSocketError, Http1Pool, type ResponseHeaders, TransportError } from './http1';
 import { SseParser, type SseSink, SseSyntaxError } from './sse';
 import { newTraceIds, type TraceIds, traceparent } from '../tracing/context';
@@ -214,6 +215,7 @@ export class OpenAiClient {
       }, timeoutMs);
       try {
         exchange = this.pool.send({ method: 'GET', path: `${this.basePath}${path}`, headers }, reader);
+        reader.exchange = exchange;
       } catch (err) {
         clearTimeout(reader.timer);
         reject(err instanceof Error ? err : new Error(String(err)));
@@ -235,7 +237,10 @@ export class OpenAiClient {
 /** Collects a whole response for {@link OpenAiClient.get}. */
 class BodyReader implements ExchangeHandler {
   timer: NodeJS.Timeout | undefined;
+  /** Set once sent: a body past the limit aborts it. */
+  exchange: Exchange | undefined;
   private status = 0;
+  private bytes = 0;
   private headers: ResponseHeaders = {};
   private readonly decoder = new StringDecoder('utf8');
   private body = '';
@@ -251,7 +256,15 @@ class BodyReader implements ExchangeHandler {
   }
 
   onResponseBody(chunk: Buffer): void {
-    this.body += this.decoder.write(chunk);
+    if (this.bytes > LIMITS.responseBytes) return;
+    this.bytes += chunk.length;
+    if (this.bytes <= LIMITS.responseBytes) {
+      this.body += this.decoder.write(chunk);
+      return;
+    }
+    clearTimeout(this.timer);
+    this.exchange?.abort();
+    this.reject(new TransportError('bad_response', `response body longer than ${LIMITS.responseBytes} bytes`));
   }
 
   onResponseEnd(): void {
@@ -395,6 +408,7 @@ class GenerationHandler implements ExchangeHandler, InFlight, SseSink {
   private decoder: StringDecoder | null = null;
   private errorBody = '';
   private jsonBody = '';
+  private jsonBytes = 0;
   private arrivalMs = 0;
   private sawDone = false;
   // -1 until the first token, not undefined: a field that only ever holds numbers is updated in
@@ -481,7 +495,9 @@ class GenerationHandler implements ExchangeHandler, InFlight, SseSink {
       return;
     }
     if (this.parser === null) {
-      this.jsonBody += (this.decoder ??= new StringDecoder('utf8')).write(chunk);
+      this.jsonBytes += chunk.length;
+      if (this.jsonBytes > LIMITS.responseBytes) this.fail('bad_response', `response body longer than ${LIMITS.responseBytes} bytes; a completion is far shorter`);
+      else this.jsonBody += (this.decoder ??= new StringDecoder('utf8')).write(chunk);
       return;
     }
     this.arrivalMs = arrivalMs;

@@ -1,9 +1,13 @@
 import { StringDecoder } from 'node:string_decoder';
+import { LIMITS } from '../limits';
 
 /** A line the SSE grammar (as OpenAI-compatible servers use it) does not allow. */
 export class SseSyntaxError extends Error {
-  constructor(readonly line: string) {
-    super(`malformed sse line ${JSON.stringify(line.length > 120 ? `${line.slice(0, 120)}…` : line)}`);
+  constructor(
+    readonly line: string,
+    problem = 'malformed sse line',
+  ) {
+    super(`${problem} ${JSON.stringify(line.length > 120 ? `${line.slice(0, 120)}…` : line)}`);
     this.name = 'SseSyntaxError';
   }
 }
@@ -24,27 +28,45 @@ export interface SseSink {
 export class SseParser {
   /** Made on the first read that ends inside a character; until then reads decode on their own. */
   private decoder: StringDecoder | null = null;
+  /** The unterminated end of the stream so far; only ever appended to, never searched. */
   private pending = '';
   private data: string | null = null;
 
   // A sink object rather than a callback: no closure per request on the hot path.
-  constructor(private readonly sink: SseSink) {}
+  constructor(
+    private readonly sink: SseSink,
+    /** Longest line or event data, in characters; past it the stream is malformed. */
+    private readonly maxLineChars: number = LIMITS.sseLineBytes,
+  ) {}
 
-  /** Feeds one network read; calls the sink for every event it completes. */
+  /**
+   * Feeds one network read; calls the sink for every event it completes. Linear in the bytes
+   * fed: only the new read is searched for line ends, and an unterminated line grows by
+   * appending, so a long line costs its length once, not once per read.
+   */
   feed(chunk: Buffer): void {
     // Events end in a newline, so nearly every read ends on a character boundary and needs no
     // decoder state; one decoder per stream would be ~200 bytes held for the stream's lifetime.
     const decoded = this.decoder === null && endsOnCharBoundary(chunk) ? chunk.toString('utf8') : (this.decoder ??= new StringDecoder('utf8')).write(chunk);
-    const text = this.pending.length === 0 ? decoded : this.pending + decoded;
     let start = 0;
-    let nl = text.indexOf('\n', start);
+    let nl = decoded.indexOf('\n');
     while (nl !== -1) {
-      const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-      this.line(text.slice(start, end));
+      let line = decoded.slice(start, nl);
+      if (start === 0 && this.pending.length > 0) {
+        line = this.pending + line;
+        this.pending = '';
+      }
+      if (line.length > this.maxLineChars) throw new SseSyntaxError(line, `sse line longer than ${this.maxLineChars} characters`);
+      this.line(line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line);
       start = nl + 1;
-      nl = text.indexOf('\n', start);
+      nl = decoded.indexOf('\n', start);
     }
-    this.pending = start === 0 ? text : text.slice(start);
+    if (start < decoded.length) {
+      this.pending = this.pending.length === 0 ? decoded.slice(start) : this.pending + decoded.slice(start);
+      if (this.pending.length > this.maxLineChars) {
+        throw new SseSyntaxError(this.pending, `sse line longer than ${this.maxLineChars} characters without a line end`);
+      }
+    }
   }
 
   /** True when the stream stopped in the middle of a line or an event. */
@@ -65,6 +87,7 @@ export class SseParser {
       // The spec strips exactly one space after the colon.
       const value = line.charCodeAt(5) === 32 ? line.slice(6) : line.slice(5);
       this.data = this.data === null ? value : `${this.data}\n${value}`;
+      if (this.data.length > this.maxLineChars) throw new SseSyntaxError(value, `sse event data longer than ${this.maxLineChars} characters`);
       return;
     }
     if (line.charCodeAt(0) === 58 /* ':' comment, used as keep-alive */) return;

@@ -51,6 +51,8 @@ export class Collector {
   /** Index (second) of `open[0]`. */
   private firstOpen = 0;
   readonly timeline: TimelineBucket[] = [];
+  /** Output tokens by the bucket they arrived in (index = bucket), for {@link finalTimeline}. */
+  private readonly arrivals: number[] = [];
   /** The slowest finished requests so far, slowest first. */
   slowest: SlowRequest[] = [];
 
@@ -98,6 +100,7 @@ export class Collector {
     }
     this.outputTokens += out;
     b.outputTokens += out;
+    this.spreadArrivals(r, out);
     if (r.inputTokens !== undefined) {
       this.inputTokens += r.inputTokens;
       this.inputReports++;
@@ -110,6 +113,35 @@ export class Collector {
       if (r.lastTokenMs !== undefined && out > 1) this.tpot.record((r.lastTokenMs - r.ttftMs) / (out - 1));
       for (const gap of r.itlMs) this.itl.record(gap);
     }
+  }
+
+  /**
+   * Tokens by the bucket they arrived in: the first at the first token, the rest spread evenly
+   * up to the last token (the client keeps no per-token times; inter-token gaps are near even).
+   */
+  private spreadArrivals(r: RequestRecord, tokens: number): void {
+    const end = r.startMs + (r.lastTokenMs ?? r.e2eMs);
+    const first = r.ttftMs === undefined ? end : r.startMs + r.ttftMs;
+    const add = (atMs: number, n: number) => {
+      const i = Math.max(0, Math.floor((atMs - this.startMs) / this.bucketMs));
+      this.arrivals[i] = (this.arrivals[i] ?? 0) + n;
+    };
+    if (tokens <= 0) return;
+    if (tokens === 1 || !(end > first)) return add(end, tokens);
+    add(first, 1);
+    const rest = tokens - 1;
+    const rate = rest / (end - first);
+    for (let from = first; from < end; ) {
+      const bucketEnd = this.startMs + (Math.floor((from - this.startMs) / this.bucketMs) + 1) * this.bucketMs;
+      const to = Math.min(end, bucketEnd);
+      add(from, (to - from) * rate);
+      from = to;
+    }
+  }
+
+  /** The timeline with each bucket's arrived tokens, once the run is over (see {@link TimelineBucket.tokensArrived}). */
+  finalTimeline(): TimelineBucket[] {
+    return this.timeline.map((b, i) => ({ ...b, tokensArrived: Math.round((this.arrivals[i] ?? 0) * 1000) / 1000 }));
   }
 
   /** Closes every bucket that ended by `nowMs` and returns the newly closed ones. */

@@ -4,11 +4,13 @@ import { type Endpoint, type InFlight, OpenAiClient, parseBaseUrl, type RequestR
 import { BENCH_DEFAULTS } from '../defaults';
 import { METRIC_DEFINITIONS } from '../definitions';
 import { UsageError, usageErrors } from '../errors';
+import { countProblem, LIMIT_REASONS, LIMITS, problemsOf, secondsProblem } from '../limits';
 import { envelope, type LoadResult, type LoadSettings, type TimelineBucket } from '../result';
 import { evaluateThresholds, parseThresholds, type Threshold } from '../thresholds';
 import { Collector } from './collector';
 import { isAuthStatus, preflight } from './preflight';
 import { type PromptSource, syntheticPrompts } from './prompts';
+import { type Random, seededRandom } from './random';
 import { arrivalGaps, type LoadProfile } from './schedule';
 
 /** What to load and how; every optional field defaults from {@link BENCH_DEFAULTS}. */
@@ -49,6 +51,20 @@ export interface LoadOptions {
   readonly preflight?: boolean;
   /** End the run on the first 401/403 instead of counting it. @default true */
   readonly abortOnAuthError?: boolean;
+  /**
+   * End the run (`aborted`, exit 1) once no connection could be made for this long: the server is
+   * gone. null: never, for checks that measure an outage (rollback, autoscale).
+   * @default BENCH_DEFAULTS.maxUnreachableSec
+   */
+  readonly maxUnreachableSec?: number | null;
+}
+
+/** Failures that mean no connection was made: the server is not there (or not yet). */
+const NO_CONNECTION: ReadonlySet<string> = new Set(['connect_refused', 'connect_timeout', 'dns_error']);
+
+/** True when a request never reached the server (refused, timed out connecting, no DNS). */
+export function noConnection(r: RequestRecord): boolean {
+  return r.outcome === 'failure' && r.reason !== undefined && NO_CONNECTION.has(r.reason);
 }
 
 /** Callbacks while a run goes on; they must be cheap, they run on the hot path. */
@@ -84,25 +100,30 @@ function isPositiveInt(v: number): boolean {
 export function resolveLoadOptions(opts: LoadOptions): { settings: LoadSettings; thresholds: Threshold[]; prompts: PromptSource } {
   const problems: string[] = [];
   const p = opts.profile;
-  if (p.kind === 'concurrency' && !isPositiveInt(p.concurrency)) {
-    problems.push(`--concurrency must be a positive integer, got ${p.concurrency}; pass e.g. --concurrency 8`);
+  if (p.kind === 'concurrency') {
+    const problem = countProblem('--concurrency', p.concurrency, LIMITS.concurrency, 8, LIMIT_REASONS.concurrency);
+    if (problem !== undefined) problems.push(problem);
   }
   if (p.kind === 'rate') {
     if (!(p.rate > 0) || !Number.isFinite(p.rate)) problems.push(`--rate must be a positive number of requests per second, got ${p.rate}; pass e.g. --rate 4`);
+    else if (p.rate > LIMITS.rate) problems.push(`--rate must be at most ${LIMITS.rate} requests per second (${LIMIT_REASONS.rate}), got ${p.rate}; pass e.g. --rate 4`);
     if (!(p.burstiness > 0) || !Number.isFinite(p.burstiness)) problems.push(`--burstiness must be a positive number, got ${p.burstiness}; 1 is Poisson, lower is burstier`);
   }
-  if (opts.requests !== undefined && !isPositiveInt(opts.requests)) problems.push(`--requests must be a positive integer, got ${opts.requests}; pass e.g. --requests 200`);
-  if (opts.durationSec !== undefined && !(opts.durationSec > 0)) problems.push(`--duration must be a positive number of seconds, got ${opts.durationSec}; pass e.g. --duration 60`);
-  if (opts.inputTokens !== undefined && !isPositiveInt(opts.inputTokens)) problems.push(`--input-tokens must be a positive integer, got ${opts.inputTokens}; pass e.g. --input-tokens 256`);
-  if (opts.outputTokens !== undefined && !isPositiveInt(opts.outputTokens)) problems.push(`--output-tokens must be a positive integer, got ${opts.outputTokens}; pass e.g. --output-tokens 128`);
-  if (opts.seed !== undefined && !Number.isInteger(opts.seed)) problems.push(`--seed must be an integer, got ${opts.seed}; pass e.g. --seed 7`);
-  for (const [flag, v] of [
-    ['--connect-timeout', opts.connectTimeoutSec],
-    ['--first-token-timeout', opts.firstTokenTimeoutSec],
-    ['--timeout', opts.timeoutSec],
-  ] as const) {
-    if (v !== undefined && !(v > 0)) problems.push(`${flag} must be a positive number of seconds, got ${v}; pass e.g. ${flag} 30`);
+  if (opts.requests !== undefined && !(isPositiveInt(opts.requests) && Number.isSafeInteger(opts.requests))) {
+    problems.push(`--requests must be a positive integer, got ${opts.requests}; pass e.g. --requests 200`);
   }
+  problems.push(
+    ...problemsOf(
+      secondsProblem('--duration', opts.durationSec, { example: 60 }),
+      countProblem('--input-tokens', opts.inputTokens, LIMITS.tokens, 256, LIMIT_REASONS.tokens),
+      countProblem('--output-tokens', opts.outputTokens, LIMITS.tokens, 128, LIMIT_REASONS.tokens),
+      secondsProblem('--connect-timeout', opts.connectTimeoutSec),
+      secondsProblem('--first-token-timeout', opts.firstTokenTimeoutSec),
+      secondsProblem('--timeout', opts.timeoutSec),
+      opts.maxUnreachableSec === null ? undefined : secondsProblem('--max-unreachable-sec', opts.maxUnreachableSec),
+    ),
+  );
+  if (opts.seed !== undefined && !Number.isSafeInteger(opts.seed)) problems.push(`--seed must be an integer, got ${opts.seed}; pass e.g. --seed 7`);
   if (opts.model.length === 0) problems.push('--model must name a served model, got ""; pass e.g. --model mistral-7b-awq');
   let baseUrl = opts.baseUrl;
   try {
@@ -167,6 +188,11 @@ export class LoadRun {
   private deadline: NodeJS.Timeout | undefined;
   private arrivalTimer: NodeJS.Timeout | undefined;
   private drained: () => void = () => {};
+  /** When the current run of failed connects began; null while the server answers. */
+  private unreachableSince: number | null = null;
+  /** Closed-loop users waiting out a backoff; stop() ends their waits. */
+  private readonly pauses = new Set<() => void>();
+  private readonly jitter: Random;
 
   constructor(
     private readonly opts: LoadOptions,
@@ -186,6 +212,7 @@ export class LoadRun {
       firstTokenTimeoutSec: this.settings.timeouts.firstTokenSec,
       timeoutSec: this.settings.timeouts.totalSec,
     });
+    this.jitter = seededRandom(this.settings.seed ^ 0x5bd1e995);
     this.done = this.execute();
   }
 
@@ -215,6 +242,7 @@ export class LoadRun {
   private stopIssuing(): void {
     this.stopping = true;
     if (this.arrivalTimer !== undefined) clearTimeout(this.arrivalTimer);
+    for (const wake of [...this.pauses]) wake();
     this.maybeDrained();
   }
 
@@ -271,8 +299,38 @@ export class LoadRun {
     for (const b of this.collector!.closeBuckets(now, this.inFlight.size)) this.hooks.onBucket?.(b);
   }
 
+  /**
+   * One closed-loop user. A request that could not connect is followed by a pause that doubles
+   * with each failure in a row (with jitter, so users do not return in lockstep): a dead server
+   * costs a few attempts a second instead of thousands.
+   */
   private async worker(): Promise<void> {
-    while (this.canIssue()) await this.issue();
+    let failures = 0;
+    while (this.canIssue()) {
+      const r = await this.issue();
+      if (!noConnection(r)) {
+        failures = 0;
+        continue;
+      }
+      failures++;
+      const { initialMs, maxMs } = BENCH_DEFAULTS.connectBackoff;
+      const ceiling = Math.min(initialMs * 2 ** Math.min(failures - 1, 30), maxMs);
+      await this.pause(ceiling * (0.5 + 0.5 * this.jitter()));
+    }
+  }
+
+  /** Waits `ms`, or less when the run stops meanwhile. */
+  private pause(ms: number): Promise<void> {
+    if (!this.canIssue()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.pauses.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.pauses.add(wake);
+    });
   }
 
   private openLoop(rate: number, burstiness: number): void {
@@ -291,7 +349,7 @@ export class LoadRun {
     fire();
   }
 
-  private issue(): Promise<void> {
+  private issue(): Promise<RequestRecord> {
     const i = this.issued++;
     const sample = this.prompts.sample(i);
     const maxTokens = this.settings.outputTokens ?? sample.outputTokens;
@@ -305,7 +363,10 @@ export class LoadRun {
     });
     this.inFlight.add(flight);
     this.collector!.onStart(performance.now(), this.inFlight.size);
-    return flight.done.then((r) => this.onEnd(flight, r));
+    return flight.done.then((r) => {
+      this.onEnd(flight, r);
+      return r;
+    });
   }
 
   private onEnd(flight: InFlight, r: RequestRecord): void {
@@ -316,7 +377,25 @@ export class LoadRun {
       this.abortReason = `${this.client.url} rejected a request with ${r.status} (${r.message ?? ''}); pass the right --api-key or set LLM_BENCH_API_KEY`;
       void this.stop({ cancelInFlight: true });
     }
+    this.watchReachability(r);
     this.maybeDrained();
+  }
+
+  /** Ends the run once no connection could be made for `maxUnreachableSec`. */
+  private watchReachability(r: RequestRecord): void {
+    if (r.outcome === 'cancelled') return;
+    if (!noConnection(r)) {
+      this.unreachableSince = null;
+      return;
+    }
+    this.unreachableSince ??= r.startMs;
+    const limitSec = this.opts.maxUnreachableSec === undefined ? BENCH_DEFAULTS.maxUnreachableSec : this.opts.maxUnreachableSec;
+    const goneMs = r.startMs + r.e2eMs - this.unreachableSince;
+    if (limitSec === null || goneMs < limitSec * 1000 || this.abortReason !== null) return;
+    this.abortReason =
+      `${this.client.url} was unreachable for ${Math.round(goneMs / 1000)} s (${r.reason}: ${r.message ?? 'no connection'}), ` +
+      `so the run stopped; the server is gone: check it and --base-url (--max-unreachable-sec sets how long to wait)`;
+    void this.stop({ cancelInFlight: true });
   }
 
   private result(startedAt: Date, collector: Collector, durationSec: number, aborted: string | null): LoadResult {
@@ -332,7 +411,7 @@ export class LoadRun {
       thresholds,
       ...(aborted !== null && { aborted: { reason: aborted } }),
       ...(short !== null && { warnings: [short] }),
-      timeline: collector.timeline,
+      timeline: collector.finalTimeline(),
       ...(collector.slowest.length > 0 && { slowest: collector.slowest }),
       distributions: {
         ttftMs: collector.ttft.distribution(),
@@ -378,7 +457,4 @@ export function runLoad(opts: LoadOptions, hooks?: LoadHooks): Promise<LoadResul
   return new LoadRun(opts, hooks).done;
 }
 
-/** True when every threshold passed and the run was not aborted. */
-export function resultPassed(r: LoadResult): boolean {
-  return r.aborted === undefined && r.thresholds.every((t) => t.passed);
-}
+export { resultPassed, runFailure } from './outcome';

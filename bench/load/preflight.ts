@@ -79,6 +79,12 @@ export async function preflight(client: OpenAiClient, req: PreflightRequest, tim
   if (isAuthStatus(warm.status)) {
     return `${client.url} rejected a ${req.endpoint} request with ${warm.status} (${warm.message ?? ''}); pass the right --api-key or set LLM_BENCH_API_KEY`;
   }
+  if (warm.status === 429) {
+    return (
+      `${client.url} rate-limited the warm-up ${req.endpoint} request with 429 (${warm.message ?? ''}); the server or its front door limits this key: ` +
+      'wait for the limit to reset, use a key with a higher limit, or point --base-url past the front door; the load would only count 429s'
+    );
+  }
   if (warm.status !== undefined && warm.status >= 400 && warm.status < 500) {
     return `${client.url} rejected a ${req.endpoint} request for ${req.model} with ${warm.status} (${warm.message ?? ''}); check --model, --endpoint and --output-tokens`;
   }

@@ -1,5 +1,5 @@
 /**
- * `--env-file Pulumi.<env>.yaml`: the environment's service contract. The only bench module that
+ * `--env-config Pulumi.<env>.yaml`: the environment's service contract. The only bench module that
  * loads the platform config schema, so only a run that asks for it pays for it.
  */
 import { ConfigError } from '../../config/platform';
@@ -11,7 +11,7 @@ export function loadEnvDefaults(file: string): ServiceContract {
   try {
     return loadServiceContract(file);
   } catch (err) {
-    if (err instanceof ConfigError) throw new UsageError(`--env-file ${err.message}`);
-    throw new UsageError(`--env-file ${file} cannot be read, got ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; pass a Pulumi.<env>.yaml`);
+    if (err instanceof ConfigError) throw new UsageError(`--env-config ${err.message}`);
+    throw new UsageError(`--env-config ${file} cannot be read, got ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; pass a Pulumi.<env>.yaml`);
   }
 }

@@ -11,7 +11,7 @@ import { runAutoscale } from '../autoscale/autoscale';
 import { EXIT, RunError } from '../errors';
 import type { KubeClient } from '../kube/client';
 import { runDistributedLoad, type WorkerLauncher } from '../distributed/run';
-import { resultPassed, runLoad } from '../load/engine';
+import { resultPassed, runFailure, runLoad } from '../load/engine';
 import type { LoadProfile } from '../load/schedule';
 import { envelope } from '../result';
 import { rollbackPassed } from '../rollout/result';
@@ -96,7 +96,7 @@ function variantExit(v: Omit<VariantResult, 'exitCode'>): number {
   const codes: number[] = [];
   if (v.failures.length > 0) codes.push(EXIT.runFailed);
   if (v.smoke !== null && !v.smoke.passed) codes.push(EXIT.runFailed);
-  if (v.load !== null) codes.push(v.load.aborted !== undefined ? EXIT.runFailed : resultPassed(v.load) ? EXIT.ok : EXIT.thresholdCrossed);
+  if (v.load !== null) codes.push(runFailure(v.load) !== undefined ? EXIT.runFailed : resultPassed(v.load) ? EXIT.ok : EXIT.thresholdCrossed);
   for (const r of [v.rollback, v.restore]) if (r !== null) codes.push(r.aborted !== undefined ? EXIT.runFailed : rollbackPassed(r) ? EXIT.ok : EXIT.thresholdCrossed);
   if (v.autoscale !== null) codes.push(v.autoscale.aborted !== undefined ? EXIT.runFailed : autoscalePassed(v.autoscale) ? EXIT.ok : EXIT.thresholdCrossed);
   return worstExit(codes);
@@ -206,7 +206,14 @@ async function checkVariant(
 /** Smoke checks; false (and the later stages skipped) when the variant does not serve. */
 async function smokeStage({ t, o, v, progress, skip }: VariantRun): Promise<boolean> {
   progress(`${t.name} smoke: ${t.url}`);
-  v.smoke = await runSmoke({ baseUrl: t.url, models: t.models, adapters: t.adapters, ...(o.apiKey !== undefined && { apiKey: o.apiKey }) });
+  v.smoke = await runSmoke({
+    baseUrl: t.url,
+    models: t.models,
+    adapters: t.adapters,
+    ...(o.apiKey !== undefined && { apiKey: o.apiKey }),
+    // The smoke waits no longer for an answer than the load does.
+    ...(o.requestTimeoutSec !== undefined && { timeoutSec: o.requestTimeoutSec }),
+  });
   const failedChecks = v.smoke.checks.filter((c) => c.status === 'fail');
   progress(`${t.name} smoke: ${v.smoke.passed ? 'passed' : `FAILED ${failedChecks.map((c) => `${c.name} (${c.reason})`).join('; ')}`}`);
   if (v.smoke.passed) return true;

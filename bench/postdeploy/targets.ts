@@ -7,7 +7,7 @@
  * - a small YAML or JSON file (`variants:` name → URL or settings; see docs/postdeploy.md),
  *
  * with defaults from the environment's service contract (config/service-contract.ts, read from
- * `--env-file Pulumi.prod.yaml`): each variant's SLO as thresholds (`ttftMs.p95<slo.ttftP95Ms`,
+ * `--env-config Pulumi.prod.yaml`): each variant's SLO as thresholds (`ttftMs.p95<slo.ttftP95Ms`,
  * `itlMs.p95<slo.itlP95Ms`, `errorRate<slo.errorRatio`), its LoRA adapters, its namespace, and
  * whether it autoscales.
  */
@@ -201,7 +201,7 @@ function targetOf(name: string, v: z.output<typeof variantSchema>, r: TargetsReq
   const o = typeof v === 'string' ? { url: v } : v;
   const env = r.env;
   const model = env?.variants.find((m) => m.name === name);
-  if (env !== undefined && model === undefined) problems.push(`variant ${name} is not an enabled model of ${env.environment}, got ${env.variants.map((m) => m.name).join(', ')}; check --env-file`);
+  if (env !== undefined && model === undefined) problems.push(`variant ${name} is not an enabled model of ${env.environment}, got ${env.variants.map((m) => m.name).join(', ')}; check --env-config`);
   const namespace = r.namespace ?? ('namespace' in o ? o.namespace : undefined) ?? namespaceOfUrl(o.url) ?? base.namespace ?? env?.namespace ?? POSTDEPLOY_DEFAULTS.namespace;
   const fromTargets = 'thresholds' in o ? o.thresholds : undefined;
   const thresholds = fromTargets ?? (model !== undefined ? sloThresholds(model.slo) : []);
@@ -252,7 +252,17 @@ export async function loadTargets(r: TargetsRequest): Promise<Targets> {
   const names = entries.map(([n]) => n);
   for (const n of r.only ?? []) if (!names.includes(n)) problems.push(`--variant ${n} is not in ${r.file}, got ${names.join(', ') || 'no variants'}; pass one of them`);
   for (const n of Object.keys(r.urls ?? {})) if (!names.includes(n)) problems.push(`--url ${n}=… names no variant of ${r.file}, got ${names.join(', ') || 'no variants'}; use a variant name`);
-  const chosen = r.only !== undefined && r.only.length > 0 ? entries.filter(([name]) => r.only!.includes(name)) : entries;
+  const narrowed = r.only !== undefined && r.only.length > 0;
+  // A hand-written targets file that leaves out a variant the environment enables would skip it
+  // without a word; --variant is how a run checks fewer on purpose.
+  const missing = r.env === undefined || narrowed || r.frontDoorOnly === true ? [] : r.env.variants.map((v) => v.name).filter((n) => !names.includes(n));
+  if (missing.length > 0) {
+    problems.push(
+      `${r.file} leaves out ${missing.join(', ')}, which ${r.env!.environment} enables (--env-config), got ${names.join(', ') || 'no variants'}; ` +
+        `add ${missing.length === 1 ? 'it' : 'them'} to the targets, or pass --variant for each variant to check`,
+    );
+  }
+  const chosen = narrowed ? entries.filter(([name]) => r.only!.includes(name)) : entries;
   const variants = chosen.map(([name, v]) => targetOf(name, v, r, base, problems));
   if (entries.length === 0 && door === undefined) {
     problems.push(`${r.file} lists no variants, got an empty ${shape === 'pulumi-outputs' ? 'modelEndpoints' : 'variants'}; deploy at least one model`);

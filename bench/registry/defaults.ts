@@ -25,6 +25,18 @@ export const REGISTRY_DEFAULTS = {
    * and may be taken over. Long enough to ride out a few failed heartbeats and clock skew.
    */
   staleAfterMs: 15 * 60_000,
+  /**
+   * An S3 or DynamoDB request that moves no byte for this long fails (the SDK tries it three
+   * times): without it, an endpoint that accepts a connection and never answers hangs a command.
+   */
+  requestTimeoutMs: 30_000,
+  /** Tries of one S3 or DynamoDB request (the SDK's standard retry mode, with its backoff). */
+  requestAttempts: 3,
+  /**
+   * After a failed or cancelled publish, how long each cleanup request may take: a cancelled CI
+   * job is killed seconds after its SIGTERM, and the claim must be released before that.
+   */
+  rollbackRequestTimeoutMs: 5_000,
 } as const;
 
 /** Limits imposed by S3 and DynamoDB. */

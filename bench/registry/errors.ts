@@ -3,6 +3,7 @@
  * branch on. Bad input is llm-bench's UsageError (exit 2), as for every other command.
  */
 import { RunError, UsageError } from '../errors';
+import { REGISTRY_DEFAULTS } from './defaults';
 
 /** What went wrong, for callers that branch on it rather than on the message. */
 export type RegistryErrorCode =
@@ -36,6 +37,22 @@ export class RegistryError extends RunError {
   }
 }
 
+/** Where a failed AWS request went, attached to its error so messages can name the endpoint. */
+export interface AwsErrorOrigin {
+  readonly service: 'S3' | 'DynamoDB';
+  /** `https://dynamodb.us-east-1.amazonaws.com`, `http://127.0.0.1:4569`. */
+  readonly endpoint: string;
+  readonly timeoutMs: number;
+}
+
+/** The property {@link createAwsClients} (bench/registry/aws.ts) sets on the errors of its clients. */
+export const AWS_ERROR_ORIGIN = Symbol.for('llm-bench.awsErrorOrigin');
+
+/** The endpoint an AWS SDK error came from, when createAwsClients built the client. */
+export function awsErrorOrigin(error: unknown): AwsErrorOrigin | undefined {
+  return typeof error === 'object' && error !== null ? (error as { [AWS_ERROR_ORIGIN]?: AwsErrorOrigin })[AWS_ERROR_ORIGIN] : undefined;
+}
+
 /** True for DynamoDB's answer to a failed ConditionExpression. */
 export function isConditionFailure(error: unknown): boolean {
   return error instanceof Error && error.name === 'ConditionalCheckFailedException';
@@ -60,8 +77,23 @@ export function toRegistryError(error: unknown, doing: string): RegistryError | 
   if (error instanceof RegistryError || error instanceof UsageError) return error;
   const name = error instanceof Error ? error.name : 'Error';
   const message = error instanceof Error ? error.message : String(error);
+  const origin = awsErrorOrigin(error);
+  const at = origin === undefined ? '' : ` from ${origin.service} at ${origin.endpoint}`;
+  if (name === 'AbortError') return new RegistryError('cancelled', `${doing} was cancelled${at}, got ${name}: ${message}; rerun it`, { cause: error });
+  if (origin !== undefined && (name === 'TimeoutError' || NO_ANSWER.has((error as { code?: string }).code ?? ''))) {
+    const flag = origin.service === 'S3' ? '--s3-endpoint-url' : '--dynamodb-endpoint-url';
+    return new RegistryError(
+      'aws',
+      `${doing} failed: ${origin.service} at ${origin.endpoint} gave no answer (${REGISTRY_DEFAULTS.requestAttempts} tries, ${origin.timeoutMs / 1000} s each), got ${name}: ${message}; ` +
+        `check ${flag} (or --endpoint-url), --region and the network, or raise --request-timeout`,
+      { cause: error },
+    );
+  }
   const hint =
     AWS_HINTS[name] ??
     (/region is missing/i.test(message) ? 'pass --region or set AWS_REGION' : 'retry; if it persists check the endpoint, region and credentials');
-  return new RegistryError('aws', `${doing} failed, got ${name}: ${message}; ${hint}`, { cause: error });
+  return new RegistryError('aws', `${doing} failed${at}, got ${name}: ${message}; ${hint}`, { cause: error });
 }
+
+/** Socket errors that mean the endpoint never answered. */
+const NO_ANSWER: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);

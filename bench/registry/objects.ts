@@ -191,11 +191,11 @@ export async function putSmallObject(s3: S3Client, bucket: string, key: string, 
 }
 
 /** Lists every object under `prefix`, following pagination. */
-export async function listPrefix(s3: S3Client, bucket: string, prefix: string): Promise<StoredObject[]> {
+export async function listPrefix(s3: S3Client, bucket: string, prefix: string, signal?: AbortSignal): Promise<StoredObject[]> {
   const objects: StoredObject[] = [];
   let token: string | undefined;
   do {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }), signal === undefined ? {} : { abortSignal: signal });
     for (const object of page.Contents ?? []) {
       if (object.Key !== undefined) objects.push({ key: object.Key, size: object.Size ?? 0 });
     }
@@ -210,12 +210,13 @@ export async function listPrefix(s3: S3Client, bucket: string, prefix: string): 
  * On a versioned bucket this writes delete markers: readers and `aws s3 sync` no longer see
  * the objects, and the noncurrent versions expire with the bucket's lifecycle rule.
  */
-export async function deletePrefix(s3: S3Client, bucket: string, prefix: string): Promise<number> {
-  const objects = await listPrefix(s3, bucket, prefix);
+export async function deletePrefix(s3: S3Client, bucket: string, prefix: string, signal?: AbortSignal): Promise<number> {
+  const objects = await listPrefix(s3, bucket, prefix, signal);
   for (let start = 0; start < objects.length; start += AWS_LIMITS.maxDeleteKeys) {
     const batch = objects.slice(start, start + AWS_LIMITS.maxDeleteKeys);
     const result = await s3.send(
       new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch.map((object) => ({ Key: object.key })), Quiet: true } }),
+      signal === undefined ? {} : { abortSignal: signal },
     );
     const failed = result.Errors ?? [];
     if (failed.length > 0) {

@@ -19,6 +19,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { AWS_LIMITS, REGISTRY_DEFAULTS } from './defaults';
 import { usageErrors } from '../errors';
+import { MAX_TIMER_MS } from '../limits';
 import { RegistryError, isConditionFailure, toRegistryError } from './errors';
 import { scanModelDir, type SourceFile } from './files';
 import {
@@ -72,6 +73,12 @@ export interface ModelRegistryProps {
    * @default REGISTRY_DEFAULTS.staleAfterMs
    */
   readonly staleAfterMs?: number;
+  /**
+   * How long each request of a failed or cancelled publish's cleanup may take (reading the claim,
+   * deleting the objects and the claim).
+   * @default REGISTRY_DEFAULTS.rollbackRequestTimeoutMs
+   */
+  readonly cleanupTimeoutMs?: number;
   /** @default - the system clock */
   readonly now?: () => Date;
 }
@@ -187,6 +194,7 @@ interface Settings {
   readonly verifyConcurrency: number;
   readonly heartbeatIntervalMs: number;
   readonly staleAfterMs: number;
+  readonly cleanupTimeoutMs: number;
 }
 
 /** How often publish retries the claim when the item changes under it (deleted, taken over). */
@@ -226,6 +234,7 @@ export class ModelRegistry {
       verifyConcurrency: props.verifyConcurrency ?? REGISTRY_DEFAULTS.verifyConcurrency,
       heartbeatIntervalMs: props.heartbeatIntervalMs ?? REGISTRY_DEFAULTS.heartbeatIntervalMs,
       staleAfterMs: props.staleAfterMs ?? REGISTRY_DEFAULTS.staleAfterMs,
+      cleanupTimeoutMs: props.cleanupTimeoutMs ?? REGISTRY_DEFAULTS.rollbackRequestTimeoutMs,
     };
     const problems: string[] = [];
     if (props.bucket === '') problems.push('bucket must be set, got an empty name; pass --bucket or set LLM_REGISTRY_BUCKET');
@@ -239,7 +248,11 @@ export class ModelRegistry {
     if (!(settings.heartbeatIntervalMs > 0)) problems.push(`heartbeatIntervalMs must be positive, got ${settings.heartbeatIntervalMs}; use e.g. 30000`);
     if (problems.length > 0) throw usageErrors(problems);
     const staleProblem = checkStaleAfter(settings.staleAfterMs, settings.heartbeatIntervalMs);
-    if (staleProblem !== undefined) throw usageErrors([staleProblem]);
+    if (!(settings.cleanupTimeoutMs > 0 && settings.cleanupTimeoutMs <= MAX_TIMER_MS)) {
+      problems.push(`cleanupTimeoutMs must be from 1 to ${MAX_TIMER_MS}, got ${settings.cleanupTimeoutMs}; use e.g. 5000`);
+    }
+    if (staleProblem !== undefined) problems.push(staleProblem);
+    if (problems.length > 0) throw usageErrors(problems);
     this.bucket = props.bucket;
     this.table = props.table;
     this.s3 = props.s3;
@@ -275,9 +288,10 @@ export class ModelRegistry {
 
     let claimed: { claim: UploadingItem; reclaimed?: PendingVersion };
     try {
-      claimed = await this.claim(model, version, request.forceReclaim ?? false, staleAfterMs);
+      // The caller's signal ends a hung claim too: nothing is held yet, so nothing to roll back.
+      claimed = await this.claim(model, version, request.forceReclaim ?? false, staleAfterMs, request.signal);
     } catch (error) {
-      throw toRegistryError(error, `claim of model ${model} version ${version}`);
+      throw toRegistryError(request.signal?.aborted === true && request.signal.reason instanceof RegistryError ? request.signal.reason : error, `claim of model ${model} version ${version}`);
     }
     const { claim, reclaimed } = claimed;
     request.onProgress?.({ type: 'claimed', claimId: claim.claim_id, ...(reclaimed === undefined ? {} : { reclaimed }) });
@@ -292,7 +306,7 @@ export class ModelRegistry {
       await heartbeat.stop();
       abort.signal.throwIfAborted();
       const ready = this.readyItem(claim, manifest, body);
-      await this.markReady(ready);
+      await this.markReady(ready, abort.signal);
       const result = toReadyVersion(ready);
       request.onProgress?.({ type: 'ready', version: result });
       return { version: result, ...(reclaimed === undefined ? {} : { reclaimed }) };
@@ -319,7 +333,7 @@ export class ModelRegistry {
     files: readonly SourceFile[],
     abort: AbortController,
   ): Promise<{ readonly manifest: Manifest; readonly body: string }> {
-    const cleaned = await deletePrefix(this.s3, this.bucket, prefix);
+    const cleaned = await deletePrefix(this.s3, this.bucket, prefix, abort.signal);
     if (cleaned > 0) request.onProgress?.({ type: 'cleaned', objects: cleaned });
     let done = 0;
     const uploaded = await mapPool(files, this.settings.fileConcurrency, abort, async (file, signal) => {
@@ -346,7 +360,7 @@ export class ModelRegistry {
     };
     const body = serializeManifest(manifest);
     await putSmallObject(this.s3, this.bucket, prefix + MANIFEST_FILE, body, abort.signal);
-    await this.checkStored(prefix, manifest);
+    await this.checkStored(prefix, manifest, abort.signal);
     return { manifest, body };
   }
 
@@ -572,7 +586,14 @@ export class ModelRegistry {
   // ---- claims -------------------------------------------------------------------------------
 
   /** Claims a version for publishing, taking over a stale or (forced) any `uploading` claim. */
-  private async claim(model: string, version: string, forceReclaim: boolean, staleAfterMs: number): Promise<{ claim: UploadingItem; reclaimed?: PendingVersion }> {
+  private async claim(
+    model: string,
+    version: string,
+    forceReclaim: boolean,
+    staleAfterMs: number,
+    signal: AbortSignal | undefined,
+  ): Promise<{ claim: UploadingItem; reclaimed?: PendingVersion }> {
+    const options = signal === undefined ? {} : { abortSignal: signal };
     const at = this.now().toISOString();
     const claim: UploadingItem = {
       model_name: model,
@@ -588,12 +609,13 @@ export class ModelRegistry {
       try {
         await this.ddb.send(
           new PutCommand({ TableName: this.table, Item: claim, ConditionExpression: 'attribute_not_exists(#version)', ExpressionAttributeNames: { '#version': 'version' } }),
+          options,
         );
         return { claim };
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
       }
-      const existing = await this.getVersion(model, version);
+      const existing = await this.getVersion(model, version, signal);
       if (existing === undefined) continue; // its claim was rolled back meanwhile: try again
       // An SDK retry of a put that did land fails its own condition: the claim is ours.
       if (existing.claim_id === claim.claim_id && existing.status === 'uploading') return { claim };
@@ -620,6 +642,7 @@ export class ModelRegistry {
             ExpressionAttributeNames: { '#status': 'status' },
             ExpressionAttributeValues: { ':uploading': 'uploading', ':old': existing.claim_id },
           }),
+          options,
         );
         return { claim, reclaimed: pending };
       } catch (error) {
@@ -678,7 +701,7 @@ export class ModelRegistry {
   }
 
   /** Flips the claim to `ready`, only if it is still this publisher's `uploading` claim. */
-  private async markReady(ready: ReadyItem): Promise<void> {
+  private async markReady(ready: ReadyItem, signal: AbortSignal): Promise<void> {
     try {
       await this.ddb.send(
         new PutCommand({
@@ -688,10 +711,11 @@ export class ModelRegistry {
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':uploading': 'uploading', ':claim': ready.claim_id },
         }),
+        { abortSignal: signal },
       );
     } catch (error) {
       // The put may have landed even though its answer was lost: look before rolling back.
-      const now = await this.getVersion(ready.model_name, ready.version).catch(() => undefined);
+      const now = await this.getVersion(ready.model_name, ready.version, AbortSignal.timeout(this.settings.cleanupTimeoutMs)).catch(() => undefined);
       if (now?.status === 'ready' && now.claim_id === ready.claim_id) return;
       if (isConditionFailure(error)) {
         throw new RegistryError(
@@ -710,12 +734,23 @@ export class ModelRegistry {
    * a sentence for the error message; never throws, so the original failure is reported.
    */
   private async rollback(claim: UploadingItem, prefix: string): Promise<string> {
+    // Each cleanup request gets its own short deadline: a cancelled job is killed soon after its
+    // SIGTERM, and a hung endpoint must not keep the claim alive.
+    const deadline = () => AbortSignal.timeout(this.settings.cleanupTimeoutMs);
     try {
-      const current = await this.getVersion(claim.model_name, claim.version);
+      const current = await this.getVersion(claim.model_name, claim.version, deadline());
       if (current?.claim_id !== claim.claim_id || current.status !== 'uploading') {
         return ' (left the objects alone: the claim now belongs to another publisher)';
       }
-      const deleted = await deletePrefix(this.s3, this.bucket, prefix);
+      let deleted: number | string;
+      try {
+        deleted = await deletePrefix(this.s3, this.bucket, prefix, deadline());
+      } catch (error) {
+        // A bucket that does not exist holds no objects of this publish: release the claim anyway,
+        // or a typo in --bucket blocks the version until the claim goes stale.
+        if (!(error instanceof Error && error.name === 'NoSuchBucket')) throw error;
+        deleted = 'no objects (no such bucket)';
+      }
       await this.ddb.send(
         new DeleteCommand({
           TableName: this.table,
@@ -724,8 +759,9 @@ export class ModelRegistry {
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':uploading': 'uploading', ':claim': claim.claim_id },
         }),
+        { abortSignal: deadline() },
       );
-      return ` (rolled back: deleted ${deleted} objects and the claim)`;
+      return typeof deleted === 'number' ? ` (rolled back: deleted ${deleted} objects and the claim)` : ` (rolled back: ${deleted}, deleted the claim)`;
     } catch (error) {
       const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       return (
@@ -736,8 +772,8 @@ export class ModelRegistry {
   }
 
   /** Checks, before marking ready, that the prefix holds exactly the manifest's objects. */
-  private async checkStored(prefix: string, manifest: Manifest): Promise<void> {
-    const stored = new Map((await listPrefix(this.s3, this.bucket, prefix)).map((object) => [object.key.slice(prefix.length), object.size]));
+  private async checkStored(prefix: string, manifest: Manifest, signal: AbortSignal): Promise<void> {
+    const stored = new Map((await listPrefix(this.s3, this.bucket, prefix, signal)).map((object) => [object.key.slice(prefix.length), object.size]));
     const differences: string[] = [];
     for (const file of manifest.files) {
       const size = stored.get(file.path);
@@ -776,8 +812,11 @@ export class ModelRegistry {
 
   // ---- reads --------------------------------------------------------------------------------
 
-  private async getVersion(model: string, version: string): Promise<VersionItem | undefined> {
-    const { Item } = await this.ddb.send(new GetCommand({ TableName: this.table, Key: { model_name: model, version }, ConsistentRead: true }));
+  private async getVersion(model: string, version: string, signal?: AbortSignal): Promise<VersionItem | undefined> {
+    const { Item } = await this.ddb.send(
+      new GetCommand({ TableName: this.table, Key: { model_name: model, version }, ConsistentRead: true }),
+      signal === undefined ? {} : { abortSignal: signal },
+    );
     return Item === undefined ? undefined : parseItem(versionItemSchema, Item);
   }
 

@@ -1,4 +1,5 @@
 import type { LoadResult, LoadSettings } from '../result';
+import { runFailure } from '../load/outcome';
 import { describeProfile } from '../load/schedule';
 
 /** A number for people: 3 significant-ish digits, `–` for "not measured". */
@@ -33,6 +34,7 @@ export function describeRun(s: LoadSettings, withProfile = true): string {
 /** PASSED / FAILED / ABORTED with the count of crossed thresholds. */
 export function verdict(r: LoadResult): string {
   if (r.aborted !== undefined) return 'ABORTED';
+  if (runFailure(r) !== undefined) return 'FAILED (every request failed)';
   const crossed = r.thresholds.filter((t) => !t.passed).length;
   if (crossed > 0) return `FAILED (${crossed} of ${r.thresholds.length} thresholds crossed)`;
   return r.thresholds.length > 0 ? `PASSED (${r.thresholds.length} thresholds)` : 'DONE (no thresholds)';

@@ -85,14 +85,15 @@ export function renderHtml(r: LoadResult): string {
     ...LATENCY_ROWS.map(([key, label], i) => cdf(key, label, PALETTE[i]!)),
     barChart({ title: 'TTFT histogram', xLabel: 'TTFT (ms)', yLabel: 'requests', bins: r.distributions.ttftMs.bins }),
     '</div>',
-    '<h2>Over time (per second, by completion)</h2>',
+    '<h2>Over time (per second: tokens as they arrived, requests and latency by completion)</h2>',
     '<div class="charts">',
     lineChart({
       title: 'Throughput',
       xLabel: 'time (s)',
       yLabel: 'output tokens / s',
       stepped: true,
-      series: [{ name: 'output tok/s', color: PALETTE[0], points: perSecond((b) => b.outputTokens) }],
+      // Results saved before tokensArrived existed fall back to tokens by completion.
+      series: [{ name: 'output tok/s', color: PALETTE[0], points: perSecond((b) => b.tokensArrived ?? b.outputTokens) }],
     }),
     lineChart({
       title: 'Requests',

@@ -1,4 +1,5 @@
 import type { LoadResult, SmokeResult, SweepResult } from '../result';
+import { runFailure } from '../load/outcome';
 import { escapeXml, fmt } from './format';
 
 /** One JUnit test case; `failure` and `skipped` are mutually exclusive. */
@@ -17,7 +18,7 @@ export interface JunitSuite {
   readonly cases: readonly JunitCase[];
 }
 
-/** One test case per threshold; an aborted run adds a failing `run` case with the reason. */
+/** One test case per threshold; an aborted run, or one where every request failed, adds a failing `run` case with the reason. */
 export function loadSuite(r: LoadResult, name = 'llm-bench thresholds'): JunitSuite {
   const cases: JunitCase[] = r.thresholds.map((t) => ({
     name: t.expression,
@@ -27,7 +28,8 @@ export function loadSuite(r: LoadResult, name = 'llm-bench thresholds'): JunitSu
       failure: t.value === null ? `${t.metric} was not measured (no successful requests)` : `${t.metric} = ${fmt(t.value)}, required ${t.op} ${t.limit}`,
     }),
   }));
-  if (r.aborted !== undefined) cases.unshift({ name: 'run', classname: 'llm-bench.load', timeSec: r.summary.durationSec, failure: r.aborted.reason });
+  const failure = runFailure(r);
+  if (failure !== undefined) cases.unshift({ name: 'run', classname: 'llm-bench.load', timeSec: r.summary.durationSec, failure });
   return { name, timestamp: r.startedAt, timeSec: r.summary.durationSec, cases };
 }
 

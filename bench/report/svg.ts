@@ -19,6 +19,9 @@ export interface LineChartSpec {
 const W = 460;
 const H = 260;
 const M = { left: 56, right: 14, top: 30, bottom: 42 };
+/** Width of one legend entry and height of one legend row, in the band above the plot. */
+const LEGEND_ITEM = 120;
+const LEGEND_ROW = 14;
 
 /** Colors that stay apart for the colour-blind (Okabe–Ito). */
 export const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#D55E00', '#CC79A7', '#56B4E9'] as const;
@@ -79,8 +82,12 @@ export function lineChart(spec: LineChartSpec): string {
   const yTicks = niceTicks(Math.min(0, ...ys), Math.max(...ys, 1e-9));
   const [x0, x1] = [Math.min(xTicks[0]!, ...xs), Math.max(xTicks.at(-1)!, ...xs)];
   const [y0, y1] = [Math.min(yTicks[0]!, 0), Math.max(yTicks.at(-1)!, ...ys)];
+  // The legend has a band of its own between the title and the plot, so it never covers a line.
+  const perRow = Math.max(1, Math.floor((W - M.left - M.right) / LEGEND_ITEM));
+  const rows = Math.ceil(spec.series.length / perRow);
+  const plotTop = M.top + rows * LEGEND_ROW + 6;
   const sx = (v: number) => M.left + ((v - x0) / (x1 - x0 || 1)) * (W - M.left - M.right);
-  const sy = (v: number) => H - M.bottom - ((v - y0) / (y1 - y0 || 1)) * (H - M.top - M.bottom);
+  const sy = (v: number) => H - M.bottom - ((v - y0) / (y1 - y0 || 1)) * (H - plotTop - M.bottom);
   const paths = spec.series.map((s) => {
     let d = '';
     s.points.forEach(([x, y], i) => {
@@ -92,9 +99,11 @@ export function lineChart(spec: LineChartSpec): string {
     });
     return `<path d="${d}" fill="none" stroke="${s.color}" stroke-width="1.8"><title>${escapeXml(s.name)}</title></path>`;
   });
-  const legend = spec.series.map(
-    (s, i) => `<rect x="${M.left + 8 + i * 110}" y="${M.top - 2}" width="10" height="3" fill="${s.color}"/><text x="${M.left + 22 + i * 110}" y="${M.top + 2}" class="k">${escapeXml(s.name)}</text>`,
-  );
+  const legend = spec.series.map((s, i) => {
+    const x = M.left + (i % perRow) * LEGEND_ITEM;
+    const y = M.top + 2 + Math.floor(i / perRow) * LEGEND_ROW;
+    return `<rect x="${x}" y="${y - 4}" width="10" height="3" fill="${s.color}"/><text x="${x + 14}" y="${y}" class="k legend">${escapeXml(s.name)}</text>`;
+  });
   return frame(spec.title, spec.xLabel, spec.yLabel, [axes(xTicks, yTicks, sx, sy), ...paths, ...legend].join('\n'));
 }
 

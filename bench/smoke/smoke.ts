@@ -1,7 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import { allSeriesNames, MODEL_LABEL } from '../../constructs/metrics';
+import { TransportError } from '../client/http1';
 import { type Endpoint, OpenAiClient, type RequestRecord } from '../client/openai';
 import { BENCH_DEFAULTS } from '../defaults';
+import { usageErrors } from '../errors';
+import { secondsProblem } from '../limits';
 import { listModels, type ServedModel } from '../load/preflight';
 import { envelope, type SmokeCheck, type SmokeResult } from '../result';
 
@@ -84,8 +87,12 @@ class SmokeRun {
   readonly checks: SmokeCheck[] = [];
   readonly profile: SmokeProfile;
   private readonly timeoutSec: number;
+  /** Why the server is taken to be gone (no answer, no connection), once it is. */
+  private gone: string | null = null;
 
   constructor(private readonly opts: SmokeOptions) {
+    const problem = secondsProblem('--timeout', opts.timeoutSec);
+    if (problem !== undefined) throw usageErrors([problem]);
     this.timeoutSec = opts.timeoutSec ?? BENCH_DEFAULTS.smoke.timeoutSec;
     this.profile = opts.profile ?? 'vllm';
     this.client = new OpenAiClient({
@@ -96,16 +103,30 @@ class SmokeRun {
     });
   }
 
-  /** Runs one check; a throw is its failure, with the error's message. */
+  /**
+   * Runs one check; a throw is its failure, with the error's message. Once the server gave no
+   * answer at all, the checks after it fail at once with that reason instead of each waiting out
+   * its own timeout.
+   */
   async check(name: string, body: () => Promise<Outcome>): Promise<void> {
     const t0 = performance.now();
     let outcome: Outcome;
+    if (this.gone !== null) {
+      this.checks.push({ name, status: 'fail', reason: `not run: ${this.gone}`, durationMs: 0 });
+      return;
+    }
     try {
       outcome = await body();
     } catch (err) {
+      if (err instanceof TransportError) this.noAnswer(err);
       outcome = fail(err instanceof Error ? err.message : String(err));
     }
     this.checks.push({ name, ...outcome, durationMs: Math.round((performance.now() - t0) * 10) / 10 });
+  }
+
+  /** Records that a request got no response at all: the server is unreachable or hangs. */
+  noAnswer(err: TransportError): void {
+    this.gone ??= `${this.client.url} ${goneWords(err.reason)} (${err.reason}: ${err.message}); check --base-url and that the server is up`;
   }
 
   private skipVllmChecks(why: string): void {
@@ -128,8 +149,10 @@ class SmokeRun {
       let res;
       try {
         res = await this.client.get('/metrics', { auth: false, timeoutSec: this.timeoutSec });
-      } catch {
-        return pass('GET /metrics unreachable: the checks below say why');
+      } catch (err) {
+        if (!(err instanceof TransportError)) throw err;
+        this.noAnswer(err);
+        return fail(`GET /metrics: ${this.gone!}`);
       }
       if (looksLikeVllm(res.status, res.body)) return pass('GET /metrics has vLLM series');
       vllm = false;
@@ -150,6 +173,7 @@ class SmokeRun {
     let served: readonly ServedModel[] = [];
     await this.check('models', async () => {
       const listed = await listModels(this.client, this.timeoutSec);
+      if (!listed.ok && listed.status === undefined) this.gone ??= listed.problem;
       if (!listed.ok) return fail(listed.problem);
       served = listed.models;
       return checkModelList(served, this.opts.models ?? [], (this.opts.adapters ?? []).map(parseAdapter));
@@ -164,13 +188,22 @@ class SmokeRun {
     for (const model of models) {
       for (const endpoint of ['chat', 'completions'] as const) {
         for (const stream of [true, false]) {
-          await this.check(`${endpoint} ${stream ? 'stream' : 'json'} ${model}`, () => generate(this.client, model, endpoint, stream, strict));
+          await this.check(`${endpoint} ${stream ? 'stream' : 'json'} ${model}`, () => this.generate(model, endpoint, stream, strict));
         }
       }
     }
     for (const { name } of (this.opts.adapters ?? []).map(parseAdapter)) {
-      await this.check(`chat stream ${name}`, () => generate(this.client, name, 'chat', true, strict));
+      await this.check(`chat stream ${name}`, () => this.generate(name, 'chat', true, strict));
     }
+  }
+
+  /** One generation check; a request that got no response at all marks the server gone. */
+  private async generate(model: string, endpoint: Endpoint, stream: boolean, strict: boolean): Promise<Outcome> {
+    const { outcome, record } = await generate(this.client, model, endpoint, stream, strict);
+    if (record.outcome === 'failure' && record.status === undefined) {
+      this.gone ??= `${this.client.url} ${goneWords(record.reason)} to a ${endpoint} request (${record.reason ?? 'failure'}: ${record.message ?? ''}); check --base-url and that the server is up`;
+    }
+    return outcome;
   }
 
   async metrics(models: readonly string[]): Promise<Outcome> {
@@ -192,6 +225,11 @@ class SmokeRun {
         : fail(`GET /v1/models without the key → ${res.status}, expected 401: the api key is not enforced`);
     });
   }
+}
+
+/** How a request without any response reads: no connection, or a connection that never answered. */
+function goneWords(reason: string | undefined): string {
+  return reason === 'connect_refused' || reason === 'connect_timeout' || reason === 'dns_error' ? 'is unreachable' : 'gave no answer';
 }
 
 /** Every expected model listed as a base, every adapter listed with its (expected) parent. */
@@ -232,7 +270,7 @@ async function generate(
   endpoint: Endpoint,
   stream: boolean,
   usageRequired: boolean,
-): Promise<Outcome> {
+): Promise<{ readonly outcome: Outcome; readonly record: RequestRecord }> {
   const r: RequestRecord = await client.generate({
     model,
     endpoint,
@@ -241,12 +279,12 @@ async function generate(
     maxTokens: BENCH_DEFAULTS.smoke.maxTokens,
     captureText: true,
   }).done;
-  if (r.outcome !== 'success') return fail(`${r.reason ?? 'failed'}: ${r.message ?? ''}`.trim());
+  if (r.outcome !== 'success') return { outcome: fail(`${r.reason ?? 'failed'}: ${r.message ?? ''}`.trim()), record: r };
   const noUsage = `no usage in the ${stream ? 'stream (stream_options.include_usage)' : 'response'}`;
-  if (r.outputTokens === undefined && usageRequired) return fail(noUsage);
+  if (r.outputTokens === undefined && usageRequired) return { outcome: fail(noUsage), record: r };
   const timing = stream ? `TTFT ${r.ttftMs!.toFixed(0)} ms, ` : '';
   const tokens = r.outputTokens === undefined ? `${noUsage}, ` : `${r.outputTokens} tokens, `;
-  return pass(`${tokens}${timing}${r.e2eMs.toFixed(0)} ms: ${JSON.stringify((r.text ?? '').slice(0, 40))}`);
+  return { outcome: pass(`${tokens}${timing}${r.e2eMs.toFixed(0)} ms: ${JSON.stringify((r.text ?? '').slice(0, 40))}`), record: r };
 }
 
 /** One line per check, `PASS name  reason`, and a total: the text CI logs show. */

@@ -3,7 +3,7 @@
  * CliIo. Everything listens on 127.0.0.1 with an ephemeral port.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import type { CliIo } from '../../bench/cli/io';
 
 /**
@@ -61,3 +61,27 @@ export function memoryIo(env: Record<string, string> = {}): CliIo & { out: () =>
 
 /** node + script placeholders, as process.argv has them. */
 export const argv = (...args: string[]) => ['node', 'llm-bench', ...args];
+
+/** A TCP server that accepts every connection and never writes a byte; counts connections. */
+export async function silentServer(): Promise<{ url: string; port: number; connections: () => number; close: () => Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  let count = 0;
+  const server = net.createServer((socket) => {
+    count++;
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.resume();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    connections: () => count,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -146,7 +146,7 @@ beforeAll(async () => {
   await registry.list('mistral-7b-awq');
   await registry.list();
   expect((await registry.verify('mistral-7b-awq', '1.1.0')).ok).toBe(true);
-}, 120_000);
+});
 
 afterAll(async () => {
   await aws?.stop();

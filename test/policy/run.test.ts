@@ -18,6 +18,8 @@ import { tempDir } from '../support/temp';
 
 interface CliRun {
   readonly status: number | null;
+  /** The signal that ended the child: SIGTERM when it outlived its deadline. */
+  readonly signal: NodeJS.Signals | null;
   readonly stdout: string;
   readonly stderr: string;
 }
@@ -31,7 +33,7 @@ function cli(args: string[]): Promise<CliRun> {
     child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
     child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
     child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
+    child.on('close', (status, signal) => resolve({ status, signal, stdout, stderr }));
   });
 }
 
@@ -138,7 +140,7 @@ describe('npm run policy', () => {
   it('prints the table and exits 0 when every environment passes', async () => {
     const r = await runs.all;
     expect(r.stderr).toBe('');
-    expect(r.status).toBe(0);
+    expect(r.status, `ended by ${r.signal ?? 'exit'}`).toBe(0);
     expect(r.stdout).toMatch(/^env\s+source\s+rule/);
     expect(r.stdout).toMatch(/prod\s+k8s\s+pdb-allows-drain\s+llm-baseline\/mistral-7b-awq-blue\s+Deployment\s+pass/);
     expect(r.stdout.trimEnd().split('\n').pop()).toMatch(/^\d+ checks, 0 failed$/);

@@ -4,7 +4,7 @@
  * separately for `namespace:name` keys), every mapping is dedented one level (its value becomes
  * empty and its settings land in its parent, as a wrong indent does), and every value is swapped
  * for one of another type. Each mutant must be rejected with a ConfigError that names what was
- * changed, both as a file (synth, policy, postdeploy --env-file) and, where it still has a config
+ * changed, both as a file (synth, policy, postdeploy --env-config) and, where it still has a config
  * map, as Pulumi hands that map to the program.
  */
 import { readFileSync } from 'node:fs';

@@ -3,7 +3,7 @@ import { runAutoscale } from '../../autoscale/autoscale';
 import { AUTOSCALE_RENDERERS, renderAutoscaleMarkdown } from '../../autoscale/report';
 import type { AutoscaleResult } from '../../autoscale/result';
 import { coldStartReport } from '../../cost/run-cost';
-import { collectUsage, failOnProblems } from '../../errors';
+import { collectUsage } from '../../errors';
 import type { LoadProfile } from '../../load/schedule';
 import { kubeFrom } from '../cluster';
 import type { CostFlags } from '../cost-flags';
@@ -11,7 +11,8 @@ import { costSettingsFrom } from '../cost-options';
 import { type KubeFlags, queueFrom, stepProfiles, type TrafficFlags, trafficFrom } from '../flags';
 import { onInterrupt, stopCheck } from '../interrupt';
 import type { CliIo, ExitSink } from '../io';
-import { eventLine, exitCodeOf, type OutputFlags, outputProblems, toStdout, writeReports } from '../output';
+import { checkUsage, eventLine, exitCodeOf, type OutputFlags, outputProblems, toStdout, withOutputs, writeReports } from '../output';
+import { trafficProblems } from '../run-options';
 
 export interface AutoscaleFlags extends KubeFlags, TrafficFlags, OutputFlags, CostFlags {
   readonly variant: string;
@@ -42,9 +43,10 @@ export async function autoscaleAction(f: AutoscaleFlags, io: CliIo, exit: ExitSi
   const problems = outputProblems(f);
   const steps = stepsFrom(f, problems);
   const queue = queueFrom(f, problems);
+  trafficProblems(f, steps, problems);
   const kube = collectUsage(problems, () => kubeFrom(f, io));
   const pricing = costSettingsFrom(f, problems);
-  failOnProblems(problems);
+  await checkUsage(f, problems);
   const controller = new AbortController();
   const release = onInterrupt(io, stopCheck(controller));
   let result: AutoscaleResult;
@@ -72,7 +74,7 @@ export async function autoscaleAction(f: AutoscaleFlags, io: CliIo, exit: ExitSi
   }
   // The whole timeline: a replica asked for during the load may still be starting after it stops.
   if (pricing !== null && result.timeline.length > 0) result = { ...result, coldStartCost: coldStartReport(result.timeline, null, pricing.settings) };
-  await writeReports(result, f, AUTOSCALE_RENDERERS, io);
+  const written = await writeReports(result, f, AUTOSCALE_RENDERERS, io);
   if (!toStdout(f)) io.stdout(renderAutoscaleMarkdown(result));
-  exit.code = exitCodeOf({ aborted: result.aborted, checks: result.gates, checkName: 'gates' }, io);
+  exit.code = withOutputs(exitCodeOf({ aborted: result.aborted, checks: result.gates, checkName: 'gates' }, io), written);
 }

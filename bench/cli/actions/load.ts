@@ -1,7 +1,7 @@
 /** What `llm-bench load` does once its flags parse. */
 import { type CostSettings, runCost } from '../../cost/run-cost';
 import { BENCH_DEFAULTS } from '../../defaults';
-import { type LoadOptions, type LoadRun, startLoad } from '../../load/engine';
+import { type LoadOptions, type LoadRun, runFailure, startLoad } from '../../load/engine';
 import type { LoadProfile } from '../../load/schedule';
 import { renderMarkdown } from '../../report/markdown';
 import { type ServerMetricsRun, startServerMetrics } from '../../server-metrics/scrape';
@@ -11,7 +11,7 @@ import type { RequestRecord } from '../../client/openai';
 import type { LoadResult } from '../../result';
 import type { CliIo, ExitSink } from '../io';
 import { onInterrupt } from '../interrupt';
-import { exitCodeOf, type OutputFlags, outputProblems, toStdout, writeReports } from '../output';
+import { exitCodeOf, type OutputFlags, outputProblems, toStdout, withOutputs, writeReports } from '../output';
 import type { RunFlags } from '../run-flags';
 import { costSettingsFrom } from '../cost-options';
 import type { ServerFlags } from '../server-flags';
@@ -81,11 +81,12 @@ function showProgress(run: LoadRun, io: CliIo, quiet: boolean): () => void {
 }
 
 /** Writes the reports of a load result and, unless stdout carries one, the Markdown summary. */
-export async function writeLoadReports(result: LoadResult, f: OutputFlags, io: CliIo): Promise<void> {
-  await writeReports(result, f, LOAD_RENDERERS, io);
+export async function writeLoadReports(result: LoadResult, f: OutputFlags, io: CliIo): Promise<boolean> {
+  const written = await writeReports(result, f, LOAD_RENDERERS, io);
   // A run that stopped before sending anything has no numbers worth a table: the error says it all.
   const nothingSent = result.aborted !== undefined && result.summary.requests.total === 0;
   if (!toStdout(f) && !nothingSent) io.stdout(renderMarkdown(result));
+  return written;
 }
 
 /** The Service's ready pods now; null without a cluster. */
@@ -211,7 +212,9 @@ export async function loadAction(f: LoadFlags, io: CliIo, exit: ExitSink): Promi
     if (pricing !== null) result = { ...result, cost: runCost(result.summary, withClusterReplicas(pricing.settings, podsBefore, podsAfter, setup)) };
     if (server !== null) result = { ...result, serverMetrics: await server.finish(result.summary, f.model) };
   }
-  await writeLoadReports(result, f, io);
+  const written = await writeLoadReports(result, f, io);
   for (const w of result.warnings ?? []) io.stderr(`warning: ${w}\n`);
-  exit.code = exitCodeOf({ aborted: result.aborted, checks: result.thresholds, checkName: 'thresholds', showValue: String }, io);
+  const failure = runFailure(result);
+  const code = exitCodeOf({ ...(failure !== undefined && { aborted: { reason: failure } }), checks: result.thresholds, checkName: 'thresholds', showValue: String }, io);
+  exit.code = withOutputs(code, written);
 }

@@ -1,9 +1,7 @@
 /** What `llm-bench postdeploy` does once its flags parse. */
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type * as RegistryObjectsModule from '../../registry/objects';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { POSTDEPLOY_DEFAULTS } from '../../checks/defaults';
 import { parseRegressionGates, type RegressionGate } from '../../compare/gates';
 import { loadEvalPromptset, type Promptset, type S3TextReader } from '../../eval/promptset';
@@ -23,6 +21,7 @@ import {
 import type { Decisions } from '../../postdeploy/decide-result';
 import type { LoadResult } from '../../result';
 import { collectUsage, failOnProblems, UsageError } from '../../errors';
+import { secondsProblem } from '../../limits';
 import type { ServiceContract } from '../../../config/service-contract';
 import type { WorkerLauncher } from '../../distributed/run';
 import { loadEnvDefaults } from '../../postdeploy/env-file';
@@ -37,11 +36,14 @@ import { awsRegistry, kubeFrom } from '../cluster';
 import { apiKeyFrom, type FrontDoorFlags, frontDoorOptionsFrom, profileFrom, queueFrom, type RegistryFactory, type RegistryFlags, registryFrom, stepProfiles } from '../flags';
 import { onInterrupt, stopCheck } from '../interrupt';
 import type { CliIo, ExitSink } from '../io';
-import { type OutputFlags, outputProblems, toStdout, writeReports } from '../output';
+import { checkUsage, fallbackPath, type OutputFlags, outputProblems, toStdout, withOutputs, writeReports } from '../output';
+import { trafficProblems } from '../run-options';
 
 export interface PostdeployFlags extends OutputFlags, RegistryFlags, FrontDoorFlags {
   readonly frontDoorOnly?: boolean;
   readonly targets: string;
+  readonly envConfig?: string;
+  /** The old name of --env-config, refused: Node 20 reads `--env-file` itself. */
   readonly envFile?: string;
   readonly variant: string[];
   readonly url: string[];
@@ -70,6 +72,7 @@ export interface PostdeployFlags extends OutputFlags, RegistryFlags, FrontDoorFl
   readonly prometheusUrl?: string;
   readonly kubeconfig?: string;
   readonly context?: string;
+  readonly kubeTimeout?: number;
   readonly loadWorkers?: number;
   readonly benchImage?: string;
   readonly namespace?: string;
@@ -262,11 +265,37 @@ export async function postdeployAction(f: PostdeployFlags, io: CliIo, exit: Exit
   const profile = profileFrom(f, POSTDEPLOY_DEFAULTS.postdeploy.concurrency, problems);
   collectUsage(problems, () => parseThresholds(f.threshold));
   if (f.autoscaleConcurrency !== undefined && f.autoscaleRate !== undefined) problems.push('autoscale steps are --autoscale-concurrency or --autoscale-rate, got both; pass one');
+  const steps = stepProfiles({ ...(f.autoscaleConcurrency !== undefined && { concurrency: f.autoscaleConcurrency }), ...(f.autoscaleRate !== undefined && { rate: f.autoscaleRate }) });
   const queue = queueFrom({ ...(f.prometheusUrl !== undefined && { prometheusUrl: f.prometheusUrl }) }, problems);
-  const env = f.envFile === undefined ? undefined : collectUsage(problems, () => loadEnvDefaults(f.envFile!));
+  if (f.envFile !== undefined) {
+    problems.push(
+      `--env-file was renamed --env-config, got --env-file ${f.envFile}; pass --env-config ${f.envFile} ` +
+        '(Node 20 reads --env-file itself, as a dotenv file, wherever it appears on the command line)',
+    );
+  }
+  const env = f.envConfig === undefined ? undefined : collectUsage(problems, () => loadEnvDefaults(f.envConfig!));
   const frontDoor = await frontDoorOptionsFrom(f, io, problems);
+  trafficProblems(f, [profile, ...(steps ?? [])], problems);
+  for (const [flag, v] of [
+    ['--rollback-limit-sec', f.rollbackLimitSec],
+    ['--rollback-timeout-sec', f.rollbackTimeoutSec],
+    ['--hold-sec', f.holdSec],
+    ['--scale-up-limit-sec', f.scaleUpLimitSec],
+    ['--scale-down-limit-sec', f.scaleDownLimitSec],
+  ] as const) {
+    const problem = secondsProblem(flag, v);
+    if (problem !== undefined) problems.push(problem);
+  }
+  for (const [flag, v] of [
+    ['--rollback-before-sec', f.rollbackBeforeSec],
+    ['--rollback-after-sec', f.rollbackAfterSec],
+    ['--keep-warm-sec', f.keepWarmSec],
+  ] as const) {
+    const problem = secondsProblem(flag, v, { allowZero: true });
+    if (problem !== undefined) problems.push(problem);
+  }
   const decide = await decisionInputs(f, problems);
-  failOnProblems(problems);
+  // The targets file is read with the flags, so its problems are reported with theirs.
   const targets = await loadTargets({
     file: f.targets,
     ...(env !== undefined && { env }),
@@ -276,13 +305,18 @@ export async function postdeployAction(f: PostdeployFlags, io: CliIo, exit: Exit
     rollback: f.rollback === true,
     autoscale: f.autoscale === true,
     frontDoorOnly: f.frontDoorOnly === true,
+  }).catch((err: unknown) => {
+    if (!(err instanceof UsageError)) throw err;
+    problems.push(...err.problems);
+    return undefined;
   });
+  const needsCluster = targets?.variants.some((t) => t.rollback !== null || (t.autoscale !== null && !('skip' in t.autoscale))) === true;
+  // A bad kubeconfig is a usage problem like the others, found before any load runs.
+  const kube = needsCluster ? collectUsage(problems, () => kubeFrom(f, io)) : undefined;
+  await checkUsage(f, problems);
+  if (targets === undefined) return;
   const evalPlan = decide.eval === undefined ? undefined : evalPlanFrom(decide.eval, f, targets.variants, apiKeyFrom(f, io));
   const previous = decide.baseline?.raw === undefined ? undefined : previousLoads(decide.baseline.raw, decide.baseline.file, targets.variants.map((v) => v.name));
-  const needsCluster = targets.variants.some((t) => t.rollback !== null || (t.autoscale !== null && !('skip' in t.autoscale)));
-  // Fail on a bad kubeconfig before any load runs, not halfway through.
-  const kube = needsCluster ? kubeFrom(f, io) : undefined;
-  const steps = stepProfiles({ ...(f.autoscaleConcurrency !== undefined && { concurrency: f.autoscaleConcurrency }), ...(f.autoscaleRate !== undefined && { rate: f.autoscaleRate }) });
   const apiKey = apiKeyFrom(f, io);
   const loadWorkers = f.loadWorkers === undefined ? undefined : await workerLauncher(f, io, env, f.loadWorkers);
   const controller = new AbortController();
@@ -330,10 +364,10 @@ export async function postdeployAction(f: PostdeployFlags, io: CliIo, exit: Exit
     const decisions = await decideAfter(result, decide, previous, evalPlan, io);
     result = { ...result, decisions, exitCode: worstExit([result.exitCode, decisions.exitCode]) };
   }
-  await writeReports(result, f, POSTDEPLOY_RENDERERS, io);
+  const written = await writeReports(result, f, POSTDEPLOY_RENDERERS, io);
   if (!toStdout(f)) io.stdout(renderPostdeployMarkdown(result));
-  exit.code = result.exitCode;
-  if (decide.store !== undefined) await storeAfter(result, decide.store, f, io);
+  exit.code = withOutputs(result.exitCode, written);
+  if (decide.store !== undefined) await storeAfter(result, exit.code, decide.store, f, io);
 }
 
 /**
@@ -341,17 +375,17 @@ export async function postdeployAction(f: PostdeployFlags, io: CliIo, exit: Exit
  * --baseline. Only a passing run is stored: a release that failed its gates is not the one the
  * next deploy replaces, so the last passing result stays the baseline.
  */
-async function storeAfter(result: PostdeployResult, where: ResultLocation, f: PostdeployFlags, io: CliIo): Promise<void> {
-  if (result.exitCode !== 0) {
-    io.stderr(`not stored to ${where.uri}: the run did not pass (exit ${result.exitCode}); it keeps the last passing result as the next deploy's baseline\n`);
+async function storeAfter(result: PostdeployResult, exitCode: number, where: ResultLocation, f: PostdeployFlags, io: CliIo): Promise<void> {
+  if (exitCode !== 0) {
+    io.stderr(`not stored to ${where.uri}: the run did not pass (exit ${exitCode}); it keeps the last passing result as the next deploy's baseline\n`);
     return;
   }
   const text = `${JSON.stringify(result, null, 2)}\n`;
-  // Never lose the run: without --json, a failed store leaves the result in a temp file its error names.
+  // Never lose the run: without --json, a failed store leaves the result in a fallback file its error names.
   const kept = async (): Promise<string> => {
     if (f.json !== undefined) return f.json === '-' ? 'the --json output on stdout' : f.json;
-    const file = join(await mkdtemp(join(tmpdir(), 'llm-bench-postdeploy-')), 'postdeploy.json');
-    await writeFile(file, text);
+    const file = fallbackPath('json');
+    await writeFile(file, text, { flag: 'wx' });
     return file;
   };
   await storeResult(where, text, () => resultObjects(f), kept);

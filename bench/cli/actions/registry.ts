@@ -1,7 +1,8 @@
 /** What the `llm-bench registry` subcommands do once their flags parse, and how they print. */
 import type { Command } from 'commander';
 import { failOnProblems } from '../../errors';
-import { createAwsClients } from '../../registry/aws';
+import { secondsProblem } from '../../limits';
+import { createAwsClients, silenceAwsNodeVersionNotice } from '../../registry/aws';
 import { RegistryError } from '../../registry/errors';
 import type { ReadyVersion, VersionEntry } from '../../registry/model';
 import { formatDurationMs } from '../../registry/names';
@@ -45,6 +46,7 @@ interface GlobalFlags {
   readonly endpointUrl?: string;
   readonly s3EndpointUrl?: string;
   readonly dynamodbEndpointUrl?: string;
+  readonly requestTimeout?: number;
   readonly json?: boolean;
 }
 
@@ -56,20 +58,25 @@ function globalsOf(command: Command, io: CliIo): RegistryGlobals {
   const problems: string[] = [];
   if (bucket === undefined || bucket === '') problems.push(`--bucket is required, got neither the flag nor ${ENV_BUCKET}; pass the registry bucket name`);
   if (table === undefined || table === '') problems.push(`--table is required, got neither the flag nor ${ENV_TABLE}; pass the registry table name`);
+  const timeout = secondsProblem('--request-timeout', flags.requestTimeout);
+  if (timeout !== undefined) problems.push(timeout);
   failOnProblems(problems);
-  const s3EndpointUrl = flags.s3EndpointUrl ?? flags.endpointUrl;
-  const dynamodbEndpointUrl = flags.dynamodbEndpointUrl ?? flags.endpointUrl;
+  // The AWS SDK's own endpoint variables count too, so a custom S3 endpoint gets path-style URLs.
+  const s3EndpointUrl = flags.s3EndpointUrl ?? flags.endpointUrl ?? envValue(io, 'AWS_ENDPOINT_URL_S3') ?? envValue(io, 'AWS_ENDPOINT_URL');
+  const dynamodbEndpointUrl = flags.dynamodbEndpointUrl ?? flags.endpointUrl ?? envValue(io, 'AWS_ENDPOINT_URL_DYNAMODB') ?? envValue(io, 'AWS_ENDPOINT_URL');
   return {
     bucket: bucket!,
     table: table!,
     ...(flags.region === undefined ? {} : { region: flags.region }),
     ...(s3EndpointUrl === undefined ? {} : { s3EndpointUrl }),
     ...(dynamodbEndpointUrl === undefined ? {} : { dynamodbEndpointUrl }),
+    ...(flags.requestTimeout === undefined ? {} : { requestTimeoutMs: Math.ceil(flags.requestTimeout * 1000) }),
     json: flags.json === true,
   };
 }
 
 function awsModelRegistry(where: RegistryGlobals): { registry: ModelRegistry; close: () => void } {
+  silenceAwsNodeVersionNotice();
   const { s3, ddb, close } = createAwsClients(where);
   return { registry: new ModelRegistry({ bucket: where.bucket, table: where.table, s3, ddb }), close };
 }

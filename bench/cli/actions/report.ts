@@ -1,10 +1,10 @@
 /** What `llm-bench report` does once its flags parse. */
 import { readFile } from 'node:fs/promises';
-import { failOnProblems, UsageError } from '../../errors';
+import { EXIT, UsageError } from '../../errors';
 import { LOAD_RENDERERS, SMOKE_RENDERERS, SWEEP_RENDERERS } from '../../report/renderers';
 import { type AnyResult, anyResultSchema, SCHEMA_VERSION } from '../../result';
-import type { CliIo } from '../io';
-import { type OutputFlags, outputProblems, writeReports } from '../output';
+import type { CliIo, ExitSink } from '../io';
+import { checkUsage, type OutputFlags, outputProblems, withOutputs, writeReports } from '../output';
 
 /** Reads and validates a saved result; every way it can be wrong is a usage error. */
 async function readResult(file: string): Promise<AnyResult> {
@@ -28,20 +28,29 @@ async function readResult(file: string): Promise<AnyResult> {
   return parsed.data;
 }
 
-export async function reportAction(file: string, f: OutputFlags, io: CliIo): Promise<void> {
-  failOnProblems(outputProblems(f));
+export async function reportAction(file: string, f: OutputFlags, io: CliIo, exit: ExitSink): Promise<void> {
+  const problems = outputProblems(f);
   if (f.markdown === undefined && f.html === undefined && f.junit === undefined) {
-    throw new UsageError('report needs at least one output, got none; pass --markdown, --html or --junit with a file (or -)');
+    problems.push('report needs at least one output, got none; pass --markdown, --html or --junit with a file (or -)');
   }
-  const r = await readResult(file);
+  const r = await readResult(file).catch((err: unknown) => {
+    if (!(err instanceof UsageError)) throw err;
+    problems.push(...err.problems);
+    return undefined;
+  });
+  if (r?.kind === 'smoke' && f.html !== undefined) problems.push(`report renders smoke results as --markdown or --junit, got --html for ${file}; use one of those`);
   const outputs = { ...f, json: undefined };
+  await checkUsage(outputs, problems);
+  exit.code = withOutputs(EXIT.ok, await render(r!, outputs, io));
+}
+
+function render(r: AnyResult, outputs: OutputFlags, io: CliIo): Promise<boolean> {
   switch (r.kind) {
     case 'load':
       return writeReports(r, outputs, LOAD_RENDERERS, io);
     case 'sweep':
       return writeReports(r, outputs, SWEEP_RENDERERS, io);
     case 'smoke':
-      if (f.html !== undefined) throw new UsageError(`report renders smoke results as --markdown or --junit, got --html for ${file}; use one of those`);
       return writeReports(r, outputs, SMOKE_RENDERERS, io);
     default: {
       const never: never = r;

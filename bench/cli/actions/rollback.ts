@@ -8,7 +8,8 @@ import { awsRegistry, kubeFrom } from '../cluster';
 import { type KubeFlags, profileFrom, type RegistryFactory, type RegistryFlags, registryFrom, type TrafficFlags, trafficFrom } from '../flags';
 import { onInterrupt, stopCheck } from '../interrupt';
 import type { CliIo, ExitSink } from '../io';
-import { eventLine, exitCodeOf, type OutputFlags, outputProblems, toStdout, writeReports } from '../output';
+import { checkOutputs, eventLine, exitCodeOf, type OutputFlags, outputProblems, toStdout, withOutputs, writeReports } from '../output';
+import { trafficProblems } from '../run-options';
 
 export interface RollbackFlags extends KubeFlags, TrafficFlags, RegistryFlags, OutputFlags {
   readonly variant: string;
@@ -70,9 +71,12 @@ export async function rollbackTargetFrom(
 export async function rollbackAction(f: RollbackFlags, io: CliIo, exit: ExitSink, props: RollbackCommandProps): Promise<void> {
   const problems = outputProblems(f);
   const profile = profileFrom(f, POSTDEPLOY_DEFAULTS.rollback.concurrency, problems);
+  trafficProblems(f, [profile], problems);
   const kube = collectUsage(problems, () => kubeFrom(f, io));
+  const probe = await checkOutputs(f, problems);
   // The registry is asked last, and only when everything else is right.
   const to = await rollbackTargetFrom(f, io, props.createRegistry ?? awsRegistry, problems);
+  if (problems.length > 0) await probe.undo();
   failOnProblems(problems);
   const controller = new AbortController();
   const release = onInterrupt(io, stopCheck(controller));
@@ -100,7 +104,7 @@ export async function rollbackAction(f: RollbackFlags, io: CliIo, exit: ExitSink
   } finally {
     release();
   }
-  await writeReports(result, f, ROLLBACK_RENDERERS, io);
+  const written = await writeReports(result, f, ROLLBACK_RENDERERS, io);
   if (!toStdout(f)) io.stdout(renderRollbackMarkdown(result));
-  exit.code = exitCodeOf({ aborted: result.aborted, checks: result.gates, checkName: 'gates', ...(!result.completed && { detail: result.detail }) }, io);
+  exit.code = withOutputs(exitCodeOf({ aborted: result.aborted, checks: result.gates, checkName: 'gates', ...(!result.completed && { detail: result.detail }) }, io), written);
 }

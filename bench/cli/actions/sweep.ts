@@ -1,14 +1,14 @@
 /** What `llm-bench sweep` does once its flags parse. */
 import { runCost } from '../../cost/run-cost';
 import { EXIT } from '../../errors';
-import { resultPassed } from '../../load/engine';
+import { resultPassed, runFailure } from '../../load/engine';
 import { renderSweepMarkdown } from '../../report/markdown';
 import { SWEEP_RENDERERS } from '../../report/renderers';
 import type { LoadResult, SweepResult } from '../../result';
 import { runSweep } from '../../sweep';
 import type { CliIo, ExitSink } from '../io';
 import { onInterrupt } from '../interrupt';
-import { outputProblems, toStdout, writeReports } from '../output';
+import { outputProblems, toStdout, withOutputs, writeReports } from '../output';
 import type { RunFlags } from '../run-flags';
 import { costSettingsFrom } from '../cost-options';
 import { loadOptionsFrom } from '../run-options';
@@ -20,7 +20,7 @@ export interface SweepFlags extends RunFlags {
 }
 
 function stepLine(dimension: string, value: number, r: LoadResult): string {
-  const outcome = resultPassed(r) ? 'passed' : r.aborted !== undefined ? 'aborted' : 'failed';
+  const outcome = resultPassed(r) ? 'passed' : r.aborted !== undefined ? 'aborted' : runFailure(r) !== undefined ? 'every request failed' : 'failed';
   return `${dimension} ${value}: ${r.summary.requestThroughput} req/s, TTFT p95 ${r.summary.ttftMs.p95 ?? '–'} ms, ${outcome}\n`;
 }
 
@@ -60,13 +60,14 @@ export async function sweepAction(f: SweepFlags, io: CliIo, exit: ExitSink): Pro
     const priced = (step: LoadResult): LoadResult => (step.summary.requests.total > 0 ? { ...step, cost: runCost(step.summary, pricing.settings) } : step);
     result = { ...result, steps: result.steps.map(priced) };
   }
-  await writeReports(result, f, SWEEP_RENDERERS, io);
+  const written = await writeReports(result, f, SWEEP_RENDERERS, io);
   if (!toStdout(f)) io.stdout(renderSweepMarkdown(result));
-  const aborted = result.steps.find((s) => s.aborted !== undefined)?.aborted;
-  if (aborted !== undefined) {
-    io.stderr(`error: ${aborted.reason}\n`);
+  const failure = result.steps.map(runFailure).find((reason) => reason !== undefined);
+  if (failure !== undefined) {
+    io.stderr(`error: ${failure}\n`);
     exit.code = EXIT.runFailed;
   } else {
     exit.code = result.best === null ? EXIT.thresholdCrossed : EXIT.ok;
   }
+  exit.code = withOutputs(exit.code, written);
 }

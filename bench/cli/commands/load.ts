@@ -16,7 +16,7 @@ export function loadCommand(io: CliIo, exit: ExitSink): Command {
     .option('--rate <r>', 'open loop: r requests per second, Poisson arrivals', number('--rate'))
     .option('--burstiness <b>', `gamma shape of open-loop arrivals: 1 Poisson, < 1 burstier (default ${BENCH_DEFAULTS.burstiness})`, number('--burstiness'))
     .option('--workers <n>', 'split the load over n worker processes (users or rate / n each) and merge their histograms into one result', number('--workers'))
-    // --kubeconfig (with --workers: the workers run as an Indexed Job) is added once, by addServerFlags.
+    // --kubeconfig comes with the server flags below; with --workers it also runs the workers as an Indexed Job in the cluster.
     .option('--image <ref>', 'with --kubeconfig: the llm-bench image the worker pods run (see Dockerfile)')
     .option('--bench-namespace <ns>', 'with --kubeconfig: namespace of the worker Job (default llm-bench)')
     .option('--api-key-secret <name:key>', 'with --kubeconfig: Secret the worker pods read the API key from (default vllm-api-key:api-key when a key is set)')

@@ -1,8 +1,8 @@
 /** `llm-bench postdeploy …`: a thin command over {@link runPostdeploy}. */
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { POSTDEPLOY_DEFAULTS } from '../../checks/defaults';
 import { BENCH_DEFAULTS } from '../../defaults';
-import { addFrontDoorFlags, addRegistryFlags, collect, number, numberList } from '../flags';
+import { addFrontDoorFlags, addRegistryFlags, collect, KUBE_TIMEOUT_FLAG, number, numberList } from '../flags';
 import { type CliIo, type ExitSink, withConventions } from '../io';
 import { addOutputFlags } from '../output';
 import type { PostdeployCommandProps, PostdeployFlags } from '../actions/postdeploy';
@@ -13,7 +13,9 @@ export function postdeployCommand(io: CliIo, exit: ExitSink, props: PostdeployCo
   const cmd = new Command('postdeploy')
     .description('after a deploy: smoke and load every variant (and, when asked, a rollback drill and an autoscale check); one exit code, one JUnit file, one HTML report')
     .requiredOption('--targets <file>', 'pulumi stack output --json, or a targets YAML (see docs/postdeploy.md)')
-    .option('--env-file <file>', "the environment's Pulumi.<env>.yaml: thresholds from its SLO, adapters, namespace, which variants autoscale")
+    .option('--env-config <file>', "the environment's Pulumi.<env>.yaml: thresholds from its SLO, adapters, namespace, which variants autoscale")
+    // The old name, kept only to refuse it with the new one: Node 20 reads --env-file anywhere on its command line.
+    .addOption(new Option('--env-file <file>').hideHelp())
     .option('--variant <name>', 'check only this variant; repeatable (default: all)', collect, [])
     .option('--url <name=url>', 'reach a variant at another URL (e.g. a port-forward for smoke and load); repeatable', collect, [])
     .option('--namespace <ns>', 'namespace of the model workloads (default: from the URL, the targets or the env file)')
@@ -44,6 +46,7 @@ export function postdeployCommand(io: CliIo, exit: ExitSink, props: PostdeployCo
     .option('--bench-image <ref>', 'with --load-workers: the llm-bench image the worker pods run (default: the env file\'s bench.image)')
     .option('--kubeconfig <file>', 'kubeconfig (default: $KUBECONFIG, ~/.kube/config, then the in-cluster ServiceAccount)')
     .option('--context <name>', 'kubeconfig context')
+    .option(...KUBE_TIMEOUT_FLAG, number('--kube-timeout'))
     .option('--poll-ms <ms>', `how often to read the Kubernetes API (default ${d.pollMs})`, number('--poll-ms'))
     .option('--sample-ms <ms>', `timeline resolution (default ${d.sampleMs})`, number('--sample-ms'))
     .option('--baseline <file|s3://…>', "the previous release's postdeploy --json result (a path or s3://bucket/key): compare each variant's load with its load there")
@@ -64,7 +67,7 @@ export function postdeployCommand(io: CliIo, exit: ExitSink, props: PostdeployCo
       '',
       'Examples:',
       '  pulumi stack output --json > targets.json',
-      '  llm-bench postdeploy --targets targets.json --env-file Pulumi.prod.yaml --rollback --junit out/junit.xml --html out/postdeploy.html',
+      '  llm-bench postdeploy --targets targets.json --env-config Pulumi.prod.yaml --rollback --junit out/junit.xml --html out/postdeploy.html',
       '',
       'Exit codes: 0 all passed · 99 a threshold or gate was crossed · 2 bad usage · 1 a stage could not run or failed',
     ].join('\n'),

@@ -10,7 +10,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { REGISTRY_DEFAULTS } from '../../registry/defaults';
 import { formatDurationMs, parseDurationMs } from '../../registry/names';
-import { nonNegativeInteger } from '../flags';
+import { nonNegativeInteger, number } from '../flags';
 import { type CliIo, processIo, withConventions } from '../io';
 import type { PublishFlags, RegistryCommandProps } from '../actions/registry';
 
@@ -39,6 +39,11 @@ export function registryCommand(props: RegistryCommandProps = {}): Command {
     .option('--endpoint-url <url>', 'endpoint for both S3 and DynamoDB (localstack)')
     .option('--s3-endpoint-url <url>', 'endpoint for S3 only (s3rver); overrides --endpoint-url')
     .option('--dynamodb-endpoint-url <url>', 'endpoint for DynamoDB only (dynalite); overrides --endpoint-url')
+    .option(
+      '--request-timeout <s>',
+      `seconds an S3 or DynamoDB request may wait for an answer; each is tried three times (default ${REGISTRY_DEFAULTS.requestTimeoutMs / 1000})`,
+      number('--request-timeout'),
+    )
     .option('--json', 'print results as JSON on stdout')
     .addHelpText('after', '\nExit codes: 0 ok · 2 bad usage or input · 1 failure (not found, conflict, lost race, verification failed, AWS error)');
 

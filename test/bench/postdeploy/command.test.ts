@@ -58,7 +58,8 @@ describe('llm-bench postdeploy', () => {
     );
     const io = memoryIo();
     const code = await vt.run(main(
-      argv('postdeploy', '--targets', outputs, '--env-file', join(PROJECT_ROOT, 'Pulumi.prod.yaml'), '--url', `${AWQ}=${awq.url}`, '--url', `${LORA}=${lora.url}`, ...FAST_LOAD,
+      // prod enables four variants; the outputs list two, so --variant says that is on purpose.
+      argv('postdeploy', '--targets', outputs, '--env-config', join(PROJECT_ROOT, 'Pulumi.prod.yaml'), '--variant', AWQ, '--variant', LORA, '--url', `${AWQ}=${awq.url}`, '--url', `${LORA}=${lora.url}`, ...FAST_LOAD,
         '--json', join(dir, 'pd.json'), '--junit', join(dir, 'pd.xml'), '--html', join(dir, 'pd.html')),
       io,
     ));
@@ -130,12 +131,12 @@ describe('llm-bench postdeploy', () => {
     const targets = await targetsFile('one.yaml', 'variants:\n  a: http://127.0.0.1:1\n');
     const bad = await targetsFile('Pulumi.bad.yaml', 'config:\n  llm-platform:tier: qa\n');
     const io = memoryIo();
-    expect(await vt.run(main(argv('postdeploy', '--targets', targets, '--env-file', bad, '--url', 'nourl', '--threshold', 'p95<1'), io))).toBe(2);
+    expect(await vt.run(main(argv('postdeploy', '--targets', targets, '--env-config', bad, '--url', 'nourl', '--threshold', 'p95<1'), io))).toBe(2);
     const lines = io.err().split('\n');
     expect(lines[0]).toBe('error: 3 problems:');
     expect(lines).toContain('- --url takes NAME=URL, got "nourl"; pass e.g. --url mistral-7b-awq=http://127.0.0.1:8000');
     expect(lines.some((l) => l.startsWith('- threshold "p95<1"'))).toBe(true);
-    expect(io.err()).toContain('- --env-file Pulumi.bad.yaml has 1 config error:\n  - tier must be one of "dev", "staging", "prod", got "qa"');
+    expect(io.err()).toContain('- --env-config Pulumi.bad.yaml has 1 config error:\n  - tier must be one of "dev", "staging", "prod", got "qa"');
   });
 });
 

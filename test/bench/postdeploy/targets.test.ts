@@ -122,7 +122,7 @@ describe('targets file', () => {
   it('fails for a variant the environment does not enable', async () => {
     const path = await file('dev.json', { modelEndpoints: { 'mistral-7b-fp16': svc('mistral-7b-fp16') } });
     await expect(loadTargets({ file: path, env: loadEnvDefaults(join(PROJECT_ROOT, 'Pulumi.dev.yaml')) })).rejects.toThrow(
-      'variant mistral-7b-fp16 is not an enabled model of dev, got mistral-7b-awq, mistral-7b-lora, mistral-7b-judge; check --env-file',
+      'variant mistral-7b-fp16 is not an enabled model of dev, got mistral-7b-awq, mistral-7b-lora, mistral-7b-judge; check --env-config',
     );
   });
 

@@ -176,7 +176,7 @@ describe('registry CLI', () => {
     );
 
     expect(code).toBe(1);
-    expect(io.err.join('')).toMatch(/^error: list of model x failed, got ResourceNotFoundException: .*; check --table \(LLM_REGISTRY_TABLE\) and --region\n$/);
+    expect(io.err.join('')).toMatch(/^error: list of model x failed from DynamoDB at http:\/\/127\.0\.0\.1:\d+, got ResourceNotFoundException: .*; check --table \(LLM_REGISTRY_TABLE\) and --region\n$/);
   });
 
   it('runs under a parent program with its own --version when positional options are on', async () => {

@@ -73,11 +73,7 @@ describe('blue/green', () => {
   it('switches to the warm standby in well under a second with zero failed requests', async () => {
     const { blue, green, dbl, kube, url } = await blueGreen();
     const greenBefore = green.stats().requests;
-    const v0 = vt.now();
-    const c0 = process.cpuUsage();
     const r = await vt.run(runRollback(options(kube, url)));
-    console.log('CPU', JSON.stringify(process.cpuUsage(c0)), JSON.stringify(r.requests), r.durationSec, dbl.requests.length);
-    console.log('PROBE', vt.now() - v0, JSON.stringify(r.requests), r.timeline.length, r.durationSec);
     expect(r).toMatchObject({ strategy: 'blue-green', completed: true, coldStart: false, detail: 'complete' });
     expect(r.from).toBe('track blue (vllm:v2, TheBloke/Mistral-7B-Instruct-v0.2-AWQ)');
     expect(r.to).toBe('track green (vllm:v1, TheBloke/Mistral-7B-Instruct-v0.2-AWQ)');

@@ -1,0 +1,164 @@
+/**
+ * Every shell command block of the docs runs as written, or says why it cannot here.
+ *
+ * A ```bash / ```sh block is run unless the line before its fence is a marker:
+ * `<!-- needs-cluster … -->` (it needs AWS, a cluster or a deployed stack) or
+ * `<!-- not-run: reason -->` (it runs elsewhere, e.g. the suite itself). The runnable blocks of a
+ * file run in order, from the repository root, with `llm-bench` on PATH as this checkout's bin.
+ * A block that starts `llm-bench sim` is a server: it starts first (on a free port instead of
+ * 8000; the other blocks' 127.0.0.1:8000 point at it) and stops after the file's last block.
+ * The registry README's blocks run against the local registry its "Trying it locally" starts.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startLocalRegistry } from '../../bench/registry/local';
+import { CHILD_DEADLINE_MS } from '../support/deadlines';
+import { tempDir } from '../support/temp';
+
+const ROOT = join(import.meta.dirname, '../..');
+const DOCS = ['README.md', 'bench/README.md', 'bench/registry/README.md', 'docs/postdeploy.md'] as const;
+
+interface Block {
+  readonly file: string;
+  readonly line: number;
+  readonly text: string;
+  /** The marker before the fence, if any. */
+  readonly marker?: string;
+}
+
+/** The shell blocks of a Markdown file, with the marker line before each fence. */
+export function shellBlocks(file: string, markdown: string): Block[] {
+  const lines = markdown.split('\n');
+  const blocks: Block[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const open = /^```(\w*)\s*$/.exec(lines[i]!);
+    if (open === null) continue;
+    const end = lines.findIndex((l, j) => j > i && /^```\s*$/.test(l));
+    if (end < 0) throw new Error(`${file}:${i + 1} has a fence that never closes`);
+    if (open[1] === 'bash' || open[1] === 'sh') {
+      const before = lines[i - 1]?.trim() ?? '';
+      const marker = /^<!-- (needs-cluster|not-run)\b.*-->$/.test(before) ? before : undefined;
+      blocks.push({ file, line: i + 1, text: lines.slice(i + 1, end).join('\n'), ...(marker !== undefined && { marker }) });
+    }
+    i = end;
+  }
+  return blocks;
+}
+
+const bin = tempDir('llm-bench-docs-');
+writeFileSync(join(bin, 'llm-bench'), `#!/bin/sh\nexec "${process.execPath}" "${join(ROOT, 'bench/bin/llm-bench.mjs')}" "$@"\n`);
+chmodSync(join(bin, 'llm-bench'), 0o755);
+const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` };
+// vitest's env turns the AWS SDK's Node-version notice off; the docs run as a user would.
+delete env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED;
+const servers: ChildProcess[] = [];
+afterAll(() => {
+  for (const s of servers) s.kill('SIGTERM');
+});
+
+/** Where a file's blocks run and what they see: the repository, or a setup of their own. */
+interface Place {
+  readonly cwd: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly done?: () => Promise<void>;
+}
+
+/**
+ * The registry README's blocks run as its "Trying it locally" steps set them up: the local
+ * registry's settings in the environment, a weights folder in the working directory.
+ */
+async function placeFor(file: string): Promise<Place> {
+  if (file !== 'bench/registry/README.md') return { cwd: ROOT, env };
+  const local = await startLocalRegistry();
+  const cwd = tempDir('llm-bench-docs-registry-');
+  mkdirSync(join(cwd, 'weights'));
+  writeFileSync(join(cwd, 'weights/config.json'), '{}\n');
+  const localEnv: NodeJS.ProcessEnv = { ...env, ...local.env };
+  delete localEnv.AWS_PROFILE;
+  return {
+    cwd,
+    env: localEnv,
+    done: async () => {
+      await local.stop();
+    },
+  };
+}
+
+/** Runs a block in its own process group; past the child deadline the whole group is killed (npm's children too). */
+function run(script: string, place: Place): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('bash', ['-euo', 'pipefail', '-c', script], { cwd: place.cwd, env: place.env, detached: true });
+    const deadline = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), CHILD_DEADLINE_MS);
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+    child.on('close', (code) => {
+      clearTimeout(deadline);
+      resolve({ code, out });
+    });
+  });
+}
+
+/** Starts a `llm-bench sim` block on a free port; resolves with its URL once it listens. */
+function startServer(script: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', ['-c', `exec ${script.replace(/\\\n\s*/g, ' ').replace('--port 8000', '--port 0')}`], { cwd: ROOT, env });
+    servers.push(child);
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => {
+      out += b.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m !== null) resolve(m[1]!);
+    });
+    child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+    child.on('close', (code) => reject(new Error(`the sim block exited ${code} before listening:\n${out}`)));
+  });
+}
+
+const all = DOCS.flatMap((file) => shellBlocks(file, readFileSync(join(ROOT, file), 'utf8')));
+
+/** A block by its file and first command, stable when lines move. */
+const blockKey = (b: Block) => `${b.file}: ${b.text.split('\n').find((l) => l.trim() !== '' && !l.startsWith('#'))!.slice(0, 40)}`;
+
+/**
+ * The blocks this test runs. Only these run: an unmarked block that is not listed fails the
+ * contract test above without being executed (it could be anything, e.g. the whole suite).
+ */
+const RUNNABLE = [
+  'bench/README.md: npm run demo                 # simulator',
+  'bench/README.md: llm-bench smoke --base-url http://127.0.',
+  'bench/README.md: llm-bench sim --port 8000 --model mistra',
+  'bench/registry/README.md: llm-bench registry publish --model mistr',
+] as const;
+
+describe('docs command blocks', () => {
+  it('are all either run here or marked as needing a cluster (or run elsewhere, with the reason)', () => {
+    const runnable = all.filter((b) => b.marker === undefined).map(blockKey);
+    // The list is the contract: a new block either runs (add it to RUNNABLE) or carries a marker.
+    expect(runnable).toEqual([...RUNNABLE]);
+
+    for (const b of all.filter((x) => x.marker?.startsWith('<!-- not-run') === true)) expect(b.marker, `${b.file}:${b.line}`).toMatch(/^<!-- not-run: \S.+ -->$/);
+  });
+
+  for (const file of DOCS) {
+    const blocks = all.filter((b) => b.file === file && b.marker === undefined && (RUNNABLE as readonly string[]).includes(blockKey(b)));
+    if (blocks.length === 0) continue;
+    it(`${file}: every runnable block exits 0, in order, against the servers the file starts`, { timeout: 180_000 }, async () => {
+      const serverBlocks = blocks.filter((b) => /^llm-bench sim\b/.test(b.text.trim()));
+      const urls = await Promise.all(serverBlocks.map((b) => startServer(b.text.trim())));
+      const place = await placeFor(file);
+      try {
+        for (const b of blocks.filter((x) => !serverBlocks.includes(x))) {
+          const script = urls.length > 0 ? b.text.replaceAll('http://127.0.0.1:8000', urls[0]!) : b.text;
+          const ran = await run(script, place);
+          expect(ran.code, `${b.file}:${b.line} exited ${ran.code}:\n${ran.out}`).toBe(0);
+          expect(ran.out).not.toMatch(/\n\s+at |NodeVersionSupportWarning/);
+        }
+      } finally {
+        await place.done?.();
+      }
+    });
+  }
+});
