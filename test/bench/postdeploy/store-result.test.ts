@@ -7,7 +7,7 @@
  */
 import { CreateBucketCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../../bench/cli/main';
@@ -115,6 +115,18 @@ describe('postdeploy --store-result to S3', () => {
     expect(r.io.err()).toContain(`This run's result is in ${file('kept.json')}`);
     expect(r.result!.exitCode).toBe(0);
     expect(r.result!.variants[0]!.load!.summary.requests.succeeded).toBeGreaterThan(0);
+
+    // Without --json, the error names the fallback file that holds the run's result.
+    const io = memoryIo();
+    const code = await main(argv('postdeploy', '--targets', await outputs('targets.json'), '--url', `m=${sim.url}`, ...LOAD, '--store-result', 's3://no-such-bucket/prod.json', ...s3()), io);
+    expect(code).toBe(1);
+    const kept = /This run's result is in (\S+):/.exec(io.err())?.[1];
+    expect(kept, io.err()).toMatch(/llm-bench-json-.*\.json$/);
+    try {
+      expect(postdeployResultSchema.parse(JSON.parse(await readFile(kept!, 'utf8'))).exitCode).toBe(0);
+    } finally {
+      await rm(kept!, { force: true });
+    }
   });
 
   it('exits 2 before any stage on a bad destination or a baseline that is not there', async () => {
