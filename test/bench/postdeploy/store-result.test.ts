@@ -138,6 +138,8 @@ describe('postdeploy --store-result to S3', () => {
       [['--store-result', dir], `--store-result ${dir} is a folder`],
       [['--baseline', `s3://${BUCKET}/none.json`], `--baseline s3://${BUCKET}/none.json does not exist, got NoSuchKey`],
       [['--baseline', `s3://${BUCKET}/none.json`, '--store-result', `s3://${BUCKET}/other.json`], `--baseline s3://${BUCKET}/none.json does not exist`],
+      // --eval-promptset s3:// reads through the same client (a missing key, not "no S3 client").
+      [['--eval', '--eval-pair', 'm=m', '--eval-judge', 'm', '--eval-promptset', `s3://${BUCKET}/none.jsonl`], `--promptset s3://${BUCKET}/none.jsonl does not exist, got NoSuchKey`],
     ] as const) {
       const r = await runPostdeploy(unreachable, 'never.json', [...flags, ...s3()]);
       expect(r.code, r.io.err()).toBe(2);
