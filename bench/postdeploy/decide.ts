@@ -49,6 +49,11 @@ export function compareReleases(current: readonly { name: string; load: LoadResu
   });
 }
 
+/** The first run of a `--baseline X --store-result X` loop: nothing stored at X yet, so nothing to compare. */
+export function firstReleases(current: readonly { name: string }[], file: string): ReleaseComparison[] {
+  return current.map((v) => ({ variant: v.name, compare: null, skipped: `no previous result at ${file} yet: the first run of the --store-result loop` }));
+}
+
 /** A side of an eval pair: `variant` (its first model) or `variant/model` (e.g. an adapter). */
 export function evalTarget(spec: string, targets: readonly Target[], apiKey: string | undefined): EvalTarget {
   const slash = spec.indexOf('/');

@@ -1,12 +1,15 @@
 /** What `llm-bench postdeploy` does once its flags parse. */
-import { readFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type * as RegistryObjectsModule from '../../registry/objects';
 import { POSTDEPLOY_DEFAULTS } from '../../checks/defaults';
 import { parseRegressionGates, type RegressionGate } from '../../compare/gates';
-import { loadEvalPromptset, type Promptset } from '../../eval/promptset';
+import { loadEvalPromptset, type Promptset, type S3TextReader } from '../../eval/promptset';
 import { CORE_PROMPTSET } from '../../eval/promptsets/core';
 import { type EvalThresholdSpec, parseEvalThresholds } from '../../eval/thresholds';
 import {
   compareReleases,
+  firstReleases,
   decisionsExit,
   DEFAULT_RELEASE_GATES,
   evalTarget,
@@ -25,6 +28,7 @@ import { loadEnvDefaults } from '../../postdeploy/env-file';
 import { runPostdeploy, worstExit } from '../../postdeploy/postdeploy';
 import { POSTDEPLOY_RENDERERS, renderPostdeployMarkdown } from '../../postdeploy/report';
 import type { PostdeployResult } from '../../postdeploy/result';
+import { localLocationProblems, parseResultLocation, readStoredResult, type ResultLocation, type ResultObjects, sameLocation, storeResult } from '../../postdeploy/result-store';
 import { loadTargets, type RollbackPlan, type Target } from '../../postdeploy/targets';
 import type { RollbackTarget } from '../../rollout/rollback';
 import { parseThresholds } from '../../thresholds';
@@ -32,7 +36,7 @@ import { awsRegistry, kubeFrom } from '../cluster';
 import { apiKeyFrom, type FrontDoorFlags, frontDoorOptionsFrom, profileFrom, queueFrom, type RegistryFactory, type RegistryFlags, registryFrom, stepProfiles } from '../flags';
 import { onInterrupt, stopCheck } from '../interrupt';
 import type { CliIo, ExitSink } from '../io';
-import { checkUsage, type OutputFlags, outputProblems, toStdout, withOutputs, writeReports } from '../output';
+import { checkUsage, fallbackPath, type OutputFlags, outputProblems, toStdout, withOutputs, writeReports } from '../output';
 import { trafficProblems } from '../run-options';
 
 export interface PostdeployFlags extends OutputFlags, RegistryFlags, FrontDoorFlags {
@@ -75,6 +79,7 @@ export interface PostdeployFlags extends OutputFlags, RegistryFlags, FrontDoorFl
   readonly pollMs?: number;
   readonly sampleMs?: number;
   readonly baseline?: string;
+  readonly storeResult?: string;
   readonly maxRegression: string[];
   readonly eval?: boolean;
   readonly evalPair: string[];
@@ -119,21 +124,68 @@ function versionResolver(f: PostdeployFlags, io: CliIo, targets: { registryBucke
 }
 
 interface DecisionInputs {
+  /** `raw` is undefined on the first run of a `--baseline X --store-result X` loop: nothing is stored at X yet. */
   readonly baseline?: { readonly file: string; readonly raw: unknown; readonly gates: RegressionGate[] };
+  readonly store?: ResultLocation;
   readonly eval?: { readonly promptset: Promptset; readonly thresholds: EvalThresholdSpec[] };
 }
 
-/** --baseline and --eval read and checked before any stage runs. */
+/** S3 for --baseline, --store-result and --eval-promptset: the registry's AWS client, credentials and deadlines. */
+function resultObjects(f: PostdeployFlags): ResultObjects {
+  const withS3 = async <T>(use: (s3: S3Client, objects: typeof RegistryObjectsModule) => Promise<T>): Promise<T> => {
+    const [{ createAwsClients }, objects] = await Promise.all([import('../../registry/aws'), import('../../registry/objects')]);
+    const { s3, close } = createAwsClients({ ...(f.region !== undefined && { region: f.region }), ...(f.s3EndpointUrl !== undefined && { s3EndpointUrl: f.s3EndpointUrl }) });
+    try {
+      return await use(s3, objects);
+    } finally {
+      close();
+    }
+  };
+  return {
+    get: (bucket, key) => withS3((s3, o) => o.readSmallObject(s3, bucket, key)),
+    put: (bucket, key, body) => withS3((s3, o) => o.putSmallObject(s3, bucket, key, body)),
+  };
+}
+
+/** --baseline's previous result: missing is a problem, except on the first run of the --store-result loop. */
+async function baselineFrom(f: PostdeployFlags, store: ResultLocation | undefined, gates: RegressionGate[], problems: string[]): Promise<DecisionInputs['baseline']> {
+  const where = collectUsage(problems, () => parseResultLocation('--baseline', f.baseline!));
+  if (where === undefined) return undefined;
+  const fix = "pass the previous release's postdeploy --json result";
+  let text: string | undefined;
+  try {
+    text = await readStoredResult(where, () => resultObjects(f));
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    problems.push(`--baseline ${where.uri} cannot be read, got ${e.code ?? e.name}: ${e.message}; ${where.kind === 's3' ? 'check the URI and s3:GetObject on it' : fix}`);
+    return undefined;
+  }
+  if (text === undefined) {
+    if (store !== undefined && sameLocation(where, store)) return { file: where.uri, raw: undefined, gates };
+    problems.push(`--baseline ${where.uri} does not exist, got ${where.kind === 's3' ? 'NoSuchKey' : 'ENOENT'}; ${fix} (with --store-result at the same place, a first run starts the loop)`);
+    return undefined;
+  }
+  try {
+    return { file: where.uri, raw: JSON.parse(text), gates };
+  } catch (err) {
+    problems.push(`--baseline ${where.uri} cannot be read as json, got ${(err as Error).message}; ${fix}`);
+    return undefined;
+  }
+}
+
+/** --baseline, --store-result and --eval read and checked before any stage runs. */
 async function decisionInputs(f: PostdeployFlags, problems: string[]): Promise<DecisionInputs> {
-  const out: { baseline?: DecisionInputs['baseline']; eval?: DecisionInputs['eval'] } = {};
+  const out: { baseline?: DecisionInputs['baseline']; store?: ResultLocation; eval?: DecisionInputs['eval'] } = {};
   if (f.maxRegression.length > 0 && f.baseline === undefined) problems.push('--max-regression gates a release comparison, got no --baseline; pass the previous postdeploy --json file');
   const gates = collectUsage(problems, () => parseRegressionGates(f.maxRegression.length > 0 ? f.maxRegression : [...DEFAULT_RELEASE_GATES])) ?? [];
+  if (f.storeResult !== undefined) {
+    const store = collectUsage(problems, () => parseResultLocation('--store-result', f.storeResult!));
+    if (store !== undefined) problems.push(...(await localLocationProblems('--store-result', store)));
+    if (store !== undefined) out.store = store;
+  }
   if (f.baseline !== undefined) {
-    try {
-      out.baseline = { file: f.baseline, raw: JSON.parse(await readFile(f.baseline, 'utf8')), gates };
-    } catch (err) {
-      problems.push(`--baseline ${f.baseline} cannot be read as json, got ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; pass the previous postdeploy --json file`);
-    }
+    const baseline = await baselineFrom(f, out.store, gates, problems);
+    if (baseline !== undefined) out.baseline = baseline;
   }
   const evalFlags = f.evalPair.length > 0 || f.evalJudge !== undefined || f.evalThreshold.length > 0 || f.evalPrompts !== undefined;
   if (evalFlags && f.eval !== true) problems.push('--eval-pair, --eval-judge, --eval-prompts and --eval-threshold shape the short eval, got them without --eval; add --eval');
@@ -142,7 +194,8 @@ async function decisionInputs(f: PostdeployFlags, problems: string[]): Promise<D
     if (f.evalJudge === undefined) problems.push('--eval needs a judge, got no --eval-judge; pass the judge variant, e.g. --eval-judge judge');
     const thresholds = collectUsage(problems, () => parseEvalThresholds(f.evalThreshold.length > 0 ? f.evalThreshold : ['winRate.high>=0.5'])) ?? [];
     try {
-      const promptset = f.evalPromptset === 'core' ? { source: 'core', prompts: CORE_PROMPTSET } : await loadEvalPromptset(f.evalPromptset);
+      const readS3: S3TextReader = (bucket, key) => resultObjects(f).get(bucket, key);
+      const promptset = f.evalPromptset === 'core' ? { source: 'core', prompts: CORE_PROMPTSET } : await loadEvalPromptset(f.evalPromptset, readS3);
       out.eval = { promptset, thresholds };
     } catch (err) {
       if (!(err instanceof UsageError)) throw err;
@@ -169,7 +222,12 @@ async function decideAfter(
   evalPlan: PostdeployEvalOptions | undefined,
   io: CliIo,
 ): Promise<Decisions> {
-  const releases = d.baseline === undefined || previous === undefined ? [] : compareReleases(r.variants, previous, d.baseline.file, d.baseline.gates);
+  const releases =
+    d.baseline === undefined
+      ? []
+      : previous === undefined
+        ? firstReleases(r.variants, d.baseline.file)
+        : compareReleases(r.variants, previous, d.baseline.file, d.baseline.gates);
   for (const c of releases) io.stderr(`${c.variant} against ${d.baseline?.file ?? ''}: ${c.compare === null ? `not compared (${c.skipped ?? ''})` : c.compare.passed ? 'passed' : 'REGRESSED'}\n`);
   const evals = evalPlan === undefined ? [] : await runPostdeployEvals({ ...evalPlan, onStage: (m) => io.stderr(`${m}\n`) });
   return { ...(d.baseline !== undefined && { baselineFile: d.baseline.file }), releases, evals, exitCode: decisionsExit(releases, evals) };
@@ -258,7 +316,7 @@ export async function postdeployAction(f: PostdeployFlags, io: CliIo, exit: Exit
   await checkUsage(f, problems);
   if (targets === undefined) return;
   const evalPlan = decide.eval === undefined ? undefined : evalPlanFrom(decide.eval, f, targets.variants, apiKeyFrom(f, io));
-  const previous = decide.baseline === undefined ? undefined : previousLoads(decide.baseline.raw, decide.baseline.file, targets.variants.map((v) => v.name));
+  const previous = decide.baseline?.raw === undefined ? undefined : previousLoads(decide.baseline.raw, decide.baseline.file, targets.variants.map((v) => v.name));
   const apiKey = apiKeyFrom(f, io);
   const loadWorkers = f.loadWorkers === undefined ? undefined : await workerLauncher(f, io, env, f.loadWorkers);
   const controller = new AbortController();
@@ -309,4 +367,27 @@ export async function postdeployAction(f: PostdeployFlags, io: CliIo, exit: Exit
   const written = await writeReports(result, f, POSTDEPLOY_RENDERERS, io);
   if (!toStdout(f)) io.stdout(renderPostdeployMarkdown(result));
   exit.code = withOutputs(result.exitCode, written);
+  if (decide.store !== undefined) await storeAfter(result, exit.code, decide.store, f, io);
+}
+
+/**
+ * `--store-result`: this run's result, once its own outputs are written, for the next deploy's
+ * --baseline. Only a passing run is stored: a release that failed its gates is not the one the
+ * next deploy replaces, so the last passing result stays the baseline.
+ */
+async function storeAfter(result: PostdeployResult, exitCode: number, where: ResultLocation, f: PostdeployFlags, io: CliIo): Promise<void> {
+  if (exitCode !== 0) {
+    io.stderr(`not stored to ${where.uri}: the run did not pass (exit ${exitCode}); it keeps the last passing result as the next deploy's baseline\n`);
+    return;
+  }
+  const text = `${JSON.stringify(result, null, 2)}\n`;
+  // Never lose the run: without --json, a failed store leaves the result in a fallback file its error names.
+  const kept = async (): Promise<string> => {
+    if (f.json !== undefined) return f.json === '-' ? 'the --json output on stdout' : f.json;
+    const file = fallbackPath('json');
+    await writeFile(file, text, { flag: 'wx' });
+    return file;
+  };
+  await storeResult(where, text, () => resultObjects(f), kept);
+  io.stderr(`stored this run's result to ${where.uri} (the next deploy's --baseline)\n`);
 }
