@@ -38,7 +38,8 @@ function workerFlagProblems(f: LoadFlags, problems: string[]): void {
     ['--api-key-secret', f.apiKeySecret],
   ] as const;
   if (f.workers === undefined) {
-    for (const [flag, v] of [['--kubeconfig', f.kubeconfig], ['--barrier', f.barrier], ...kubeOnly] as const) {
+    // --kubeconfig alone is not a worker flag: it also counts the Service's pods and reads their /metrics.
+    for (const [flag, v] of [['--barrier', f.barrier], ...kubeOnly] as const) {
       if (v !== undefined) problems.push(`${flag} applies to a distributed run, got it without --workers; add --workers N or drop ${flag}`);
     }
     return;
