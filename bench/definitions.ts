@@ -6,8 +6,7 @@
  * so a reader of any artifact knows exactly what a number means.
  */
 export const METRIC_DEFINITIONS = {
-  ttftMs:
-    'Time to first token: request sent → arrival of the first chunk carrying generated text (a role-only chunk does not count).',
+  ttftMs: 'Time to first token: request sent → arrival of the first chunk carrying generated text (a role-only chunk does not count).',
   tpotMs: 'Time per output token: (arrival of the last token − TTFT) / (output tokens − 1); requests with one output token have none.',
   itlMs: 'Inter-token latency: gaps between arrivals of successive chunks carrying generated text (chunks read together count as 0 ms).',
   e2eMs: 'End-to-end latency: request sent → end of the response stream.',

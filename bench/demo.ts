@@ -75,7 +75,9 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     const load = loadResultSchema.parse(JSON.parse(await readFile(join(out, 'result.json'), 'utf8')));
     await writeFile(join(out, 'junit.xml'), renderJunit([smokeSuite(smoke), loadSuite(load)]));
     code = smokeCode !== EXIT.ok ? smokeCode : loadCode;
-    io.stdout(`\ndemo: smoke exit ${smokeCode}, load exit ${loadCode}; reports in ${out}/ (smoke.txt, smoke.json, result.json, report.md, report.html, junit.xml)\n`);
+    io.stdout(
+      `\ndemo: smoke exit ${smokeCode}, load exit ${loadCode}; reports in ${out}/ (smoke.txt, smoke.json, result.json, report.md, report.html, junit.xml)\n`,
+    );
   } finally {
     await sim.close();
   }

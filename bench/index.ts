@@ -24,7 +24,16 @@ export {
 export { SseParser, SseSyntaxError } from './client/sse';
 
 export { Collector } from './load/collector';
-export { type LoadHooks, type LoadOptions, type LoadProgress, LoadRun, resolveLoadOptions, resultPassed, runLoad, startLoad } from './load/engine';
+export {
+  type LoadHooks,
+  type LoadOptions,
+  type LoadProgress,
+  LoadRun,
+  resolveLoadOptions,
+  resultPassed,
+  runLoad,
+  startLoad,
+} from './load/engine';
 export { isAuthStatus, listModels, type ModelsResponse, preflight, type ServedModel } from './load/preflight';
 export { loadPromptset, parsePromptset, type PromptSample, type PromptSource, syntheticPrompts } from './load/prompts';
 export { arrivalGaps, describeProfile, type LoadProfile } from './load/schedule';
@@ -49,7 +58,6 @@ export { type JunitCase, type JunitSuite, loadSuite, renderJunit, smokeSuite, sw
 export { renderMarkdown, renderSmokeMarkdown, renderSweepMarkdown } from './report/markdown';
 export { LOAD_RENDERERS, type Renderers, SMOKE_RENDERERS, SWEEP_RENDERERS } from './report/renderers';
 export * from './result';
-
 
 // Cluster-side checks: rollback, autoscale and the post-deploy stage (Kubernetes API, polled).
 export { type JsonPatchOp, KubeClient, type KubeConnection, loadKubeConfig } from './kube/client';

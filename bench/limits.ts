@@ -47,13 +47,18 @@ export const LIMITS = {
 } as const;
 
 /** `flag must be …, got v; pass e.g. flag example` for a time in seconds, or undefined when it is fine. */
-export function secondsProblem(flag: string, v: number | undefined, o: { readonly allowZero?: boolean; readonly example?: number } = {}): string | undefined {
+export function secondsProblem(
+  flag: string,
+  v: number | undefined,
+  o: { readonly allowZero?: boolean; readonly example?: number } = {},
+): string | undefined {
   if (v === undefined) return undefined;
   const example = o.example ?? 30;
   if (!Number.isFinite(v) || (o.allowZero === true ? v < 0 : v <= 0)) {
     return `${flag} must be ${o.allowZero === true ? 'a number ≥ 0' : 'a positive number'} of seconds, got ${v}; pass e.g. ${flag} ${example}`;
   }
-  if (v > MAX_TIMER_SEC) return `${flag} must be at most ${MAX_TIMER_SEC} seconds (Node's timer limit, about 24.8 days), got ${v}; pass e.g. ${flag} ${example}`;
+  if (v > MAX_TIMER_SEC)
+    return `${flag} must be at most ${MAX_TIMER_SEC} seconds (Node's timer limit, about 24.8 days), got ${v}; pass e.g. ${flag} ${example}`;
   return undefined;
 }
 

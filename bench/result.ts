@@ -29,7 +29,13 @@ export function envelope<K extends string>(
   startedAt: Date,
   finishedAt: Date = new Date(),
 ): { schemaVersion: typeof SCHEMA_VERSION; kind: K; tool: { name: string; version: string }; startedAt: string; finishedAt: string } {
-  return { schemaVersion: SCHEMA_VERSION, kind, tool: { ...TOOL }, startedAt: startedAt.toISOString(), finishedAt: finishedAt.toISOString() };
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    kind,
+    tool: { ...TOOL },
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+  };
 }
 
 const num = z.number();

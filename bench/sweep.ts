@@ -17,7 +17,9 @@ export interface SweepOptions extends Omit<LoadOptions, 'profile'> {
 }
 
 function profileFor(opts: SweepOptions, value: number): LoadProfile {
-  return opts.dimension === 'concurrency' ? { kind: 'concurrency', concurrency: value } : { kind: 'rate', rate: value, burstiness: opts.burstiness ?? 1 };
+  return opts.dimension === 'concurrency'
+    ? { kind: 'concurrency', concurrency: value }
+    : { kind: 'rate', rate: value, burstiness: opts.burstiness ?? 1 };
 }
 
 /**
@@ -27,7 +29,8 @@ function profileFor(opts: SweepOptions, value: number): LoadProfile {
  */
 export async function runSweep(opts: SweepOptions, hooks: Omit<LoadHooks, 'onBucket'> = {}): Promise<SweepResult> {
   const values = [...new Set(opts.values)].sort((a, b) => a - b);
-  if (values.length === 0) throw new UsageError(`sweep needs at least one ${opts.dimension} value, got none; pass e.g. --${opts.dimension} 1,2,4,8`);
+  if (values.length === 0)
+    throw new UsageError(`sweep needs at least one ${opts.dimension} value, got none; pass e.g. --${opts.dimension} 1,2,4,8`);
   // Validate every step before the first request, so a bad value fails in seconds, not after an hour.
   for (const v of values) resolveLoadOptions({ ...opts, profile: profileFor(opts, v) });
   const startedAt = new Date();

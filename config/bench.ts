@@ -19,7 +19,11 @@ export const benchSchema = z.strictObject({
    */
   image: pinnedImageReference.optional(),
   /** CPU cores each worker requests; one llm-bench process drives about 1,000 streams on one core. */
-  workerCpu: z.number().positive().max(BENCH_WORKER_MAX.cpu, 'the most one single-threaded worker can use, with room for GC threads').default(1),
+  workerCpu: z
+    .number()
+    .positive()
+    .max(BENCH_WORKER_MAX.cpu, 'the most one single-threaded worker can use, with room for GC threads')
+    .default(1),
   /** Memory each worker requests and is limited to. */
   workerMemoryGiB: quantityGiB(BENCH_WORKER_MAX.memoryGiB, 'far more than a worker holding 1,000 streams needs, about 200 MiB').default(1),
 });

@@ -94,9 +94,7 @@ export const imageRepository = z
   .regex(OCI_REPOSITORY, 'must be an image repository like vllm/vllm-openai or public.ecr.aws/org/name: lowercase, no tag or digest');
 
 /** An image tag: `v0.18.0`. */
-export const imageTag = z
-  .string()
-  .regex(OCI.tag, 'must be an image tag: up to 128 letters, digits, _, . or -, not starting with . or -');
+export const imageTag = z.string().regex(OCI.tag, 'must be an image tag: up to 128 letters, digits, _, . or -, not starting with . or -');
 
 /** A content digest: `sha256:` and 64 hex digits, or `sha512:` and 128. */
 export const imageDigest = z

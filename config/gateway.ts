@@ -42,7 +42,10 @@ export const gatewaySchema = z.strictObject({
   /** DNS name clients call (`https://<hostname>/v1/…`); point it at the load balancer. */
   hostname: z.string().regex(HOSTNAME, 'must be a lowercase DNS name like llm.example.com').optional(),
   /** ACM certificate for the hostname; the network load balancer terminates TLS with it. */
-  certificateArn: z.string().regex(ACM_ARN, 'must be an ACM certificate ARN like arn:aws:acm:us-east-1:<account>:certificate/<id>').optional(),
+  certificateArn: z
+    .string()
+    .regex(ACM_ARN, 'must be an ACM certificate ARN like arn:aws:acm:us-east-1:<account>:certificate/<id>')
+    .optional(),
   /** Client address ranges the load balancer admits. */
   sourceCidrs: z.array(cidr).min(1).default(['0.0.0.0/0']),
   /** Envoy proxy replicas (spread over zones and nodes). */
@@ -113,7 +116,9 @@ export function checkGateway(c: GatewayCheckInput): { errors: string[]; warnings
   const prod = c.tier === 'prod';
 
   if (g.hostname === undefined) {
-    errors.push('gateway.hostname is required while gateway.enabled is true, got nothing; set the DNS name clients call, e.g. llm.example.com');
+    errors.push(
+      'gateway.hostname is required while gateway.enabled is true, got nothing; set the DNS name clients call, e.g. llm.example.com',
+    );
   } else {
     if (g.hostname.startsWith('*.')) {
       const msg = `gateway.hostname is a wildcard, got ${JSON.stringify(g.hostname)}; name the one host clients call, e.g. ${g.hostname.slice(2)}`;

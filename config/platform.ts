@@ -31,13 +31,7 @@ import { GPU_INSTANCE_TYPES, NODE_RESERVE, gpuFloor, type GpuFloor } from '../co
 import { PULL_THROUGH_UPSTREAMS, imageRegistryOf } from '../constructs/image-cache';
 import { canonicalVllmFlag, vllmFlagTargets } from '../constructs/vllm-flags';
 import { CACHE_MOUNT } from '../constructs/workload-layout';
-import {
-  EKS_CONTROL_PLANE_USD_PER_HOUR,
-  KUBERNETES_VERSIONS,
-  LATEST_KUBERNETES_VERSION,
-  eksVersion,
-  supportPhase,
-} from '../facts/eks';
+import { EKS_CONTROL_PLANE_USD_PER_HOUR, KUBERNETES_VERSIONS, LATEST_KUBERNETES_VERSION, eksVersion, supportPhase } from '../facts/eks';
 import { DNS1123_LABEL } from '../facts/kubernetes';
 import { DEFAULT_SPOT_DISCOUNT, PRICED_REGIONS } from '../facts/prices';
 import {
@@ -265,7 +259,10 @@ const secrets = z.strictObject({
   /** Secrets Manager names; infra/ fills them from `pulumi config set --secret`. */
   hfTokenName: z.string().min(1).default('llm-platform/hf-token'),
   apiKeyName: z.string().min(1).default('llm-platform/api-key'),
-  refreshInterval: z.string().regex(/^\d+[smh]$/, 'must be a duration like 1h').default('1h'),
+  refreshInterval: z
+    .string()
+    .regex(/^\d+[smh]$/, 'must be a duration like 1h')
+    .default('1h'),
 });
 
 /** Where alerts go: Alertmanager routes by severity to an SNS topic and, when set, Slack and PagerDuty. */
@@ -497,7 +494,7 @@ const FLAG_OWNERS: Readonly<Record<string, string>> = {
   '--max-lora-rank': 'models.lora.maxLoraRank',
   '--lora-modules': 'models.lora.adapters',
   '--shutdown-timeout': '<p>.shutdownTimeoutSec',
-  '--otlp-traces-endpoint': 'tracing.enabled (the platform\'s OpenTelemetry Collector)',
+  '--otlp-traces-endpoint': "tracing.enabled (the platform's OpenTelemetry Collector)",
 };
 
 /** Flags the construct owns; passing them in extraArgs would fight the typed settings. */
@@ -588,9 +585,7 @@ const pricing = z.strictObject({
   /** SPOT price as a share off on-demand. @default - facts/prices.ts DEFAULT_SPOT_DISCOUNT */
   spotDiscount: z.number().min(0).lt(1).default(DEFAULT_SPOT_DISCOUNT),
   /** USD per hour by instance type (measured SPOT prices, negotiated rates); a `spot` price wins over spotDiscount. */
-  instanceHourlyUsd: z
-    .record(z.string(), z.strictObject({ onDemand: usdPerHour.optional(), spot: usdPerHour.optional() }))
-    .default({}),
+  instanceHourlyUsd: z.record(z.string(), z.strictObject({ onDemand: usdPerHour.optional(), spot: usdPerHour.optional() })).default({}),
 });
 
 /** How alerts link what they are about. */
@@ -839,7 +834,8 @@ const checkRunbookBaseUrl: Check = (c, { errors }) => {
 };
 
 const checkSomeVariantEnabled: Check = (c, { errors }) => {
-  if (VARIANT_IDS.every((id) => !c.models[id].enabled)) errors.push('models enables no variant, got all four disabled; enable at least one');
+  if (VARIANT_IDS.every((id) => !c.models[id].enabled))
+    errors.push('models enables no variant, got all four disabled; enable at least one');
 };
 
 /** Each image must be a vLLM release with every flag the construct emits (facts/vllm). */
@@ -858,7 +854,8 @@ const checkReplicaBounds: ModelCheck = (c, id, { errors }) => {
 
 const checkCpuWithinLimit: ModelCheck = (c, id, { errors }) => {
   const m = enabledModel(c, id);
-  if (m && m.cpuRequest > m.cpuLimit) errors.push(`models.${id}.cpuRequest ${m.cpuRequest} is above cpuLimit ${m.cpuLimit}; raise cpuLimit`);
+  if (m && m.cpuRequest > m.cpuLimit)
+    errors.push(`models.${id}.cpuRequest ${m.cpuRequest} is above cpuLimit ${m.cpuLimit}; raise cpuLimit`);
 };
 
 const checkMemoryWithinLimit: ModelCheck = (c, id, { errors }) => {
@@ -945,7 +942,9 @@ const checkRegistryBucket: ModelCheck = (c, id, { errors }) => {
 const checkTrackRegistryVersion: ModelCheck = (c, id, { errors }) => {
   const m = enabledModel(c, id);
   if (m && m.source.kind !== 'registry' && (m.blueGreen.tracks.blue.registryVersion || m.blueGreen.tracks.green.registryVersion)) {
-    errors.push(`models.${id}.blueGreen.tracks sets a registryVersion, but models.${id}.source.kind is ${m.source.kind}; set source.kind registry`);
+    errors.push(
+      `models.${id}.blueGreen.tracks sets a registryVersion, but models.${id}.source.kind is ${m.source.kind}; set source.kind registry`,
+    );
   }
 };
 
@@ -1273,7 +1272,6 @@ const checkFrontDoor: Check = (c, out) => {
 
 const LAST_CHECKS: readonly Check[] = [checkGpuCapacity, checkFrontDoor];
 
-
 const isTainted = (path: string, tainted: readonly string[]) => tainted.some((t) => path === t || path.startsWith(`${t}.`));
 
 /**
@@ -1564,7 +1562,11 @@ export function parseEnvironmentText(text: string, file: string, options: ParseO
     throw new ConfigError(source, [`the file is not valid YAML: ${(e as Error).message.split('\n')[0]}`]);
   }
   const top = stackFileConfig(data);
-  if (!top.config) throw new ConfigError(source, top.findings.map((f) => f.message));
+  if (!top.config)
+    throw new ConfigError(
+      source,
+      top.findings.map((f) => f.message),
+    );
   const keys = splitConfigKeys(top.config, SECTIONS, SECRET_KEYS, sectionSettings);
   const prior = [...top.findings, ...keys.findings, ...plainTextSecrets(keys.secrets, source, environment)];
   const config = validatePlatform(keys.settings, environment, source, prior, options);

@@ -57,7 +57,10 @@ export function vllmVersionProblems(c: VersionGateInput): { errors: string[]; wa
   let workload: { path: string; shown: string; version: VllmVersion } | undefined;
   if (image.vllmVersion !== undefined) {
     const v = parseVllmVersion(image.vllmVersion);
-    if (v === null) errors.push(`workloads.image.vllmVersion must be a vLLM release like 0.18.0, got ${quote(image.vllmVersion)}; set the version the image runs`);
+    if (v === null)
+      errors.push(
+        `workloads.image.vllmVersion must be a vLLM release like 0.18.0, got ${quote(image.vllmVersion)}; set the version the image runs`,
+      );
     else workload = { path: 'workloads.image.vllmVersion', shown: image.vllmVersion, version: v };
   } else if (image.digest !== undefined) {
     errors.push(
@@ -83,7 +86,9 @@ export function vllmVersionProblems(c: VersionGateInput): { errors: string[]; wa
       if (hit === undefined) {
         reported.add(key);
         found = true;
-        errors.push(`${who} emits ${flag}, which vLLM ${CURRENT_VLLM.version} does not have, got ${path} ${quote(shown)}; remove the setting that adds it`);
+        errors.push(
+          `${who} emits ${flag}, which vLLM ${CURRENT_VLLM.version} does not have, got ${path} ${quote(shown)}; remove the setting that adds it`,
+        );
       } else if (hit.fact.addedIn !== null && compareVllmVersions(version, hit.fact.addedIn) < 0) {
         reported.add(key);
         found = true;
@@ -94,7 +99,9 @@ export function vllmVersionProblems(c: VersionGateInput): { errors: string[]; wa
     }
     if (!found && compareVllmVersions(version, oldest.version) < 0 && !reported.has(path)) {
       reported.add(path);
-      errors.push(`${path} runs vLLM ${version.text}, older than any recorded vLLM surface (oldest ${oldest.version}), got ${quote(shown)}; use vLLM ${oldest.version} or later`);
+      errors.push(
+        `${path} runs vLLM ${version.text}, older than any recorded vLLM surface (oldest ${oldest.version}), got ${quote(shown)}; use vLLM ${oldest.version} or later`,
+      );
     }
     if (compareVllmVersions(version, CURRENT_VLLM.version) > 0 && !reported.has(`${path} newer`)) {
       reported.add(`${path} newer`);
@@ -116,7 +123,8 @@ export function vllmVersionProblems(c: VersionGateInput): { errors: string[]; wa
       if (tag === 'latest') continue; // reported by the config check for unpinned tags
       const path = `models.${id}.blueGreen.tracks.${t}.imageTag`;
       const v = parseVllmVersion(tag);
-      if (v === null) errors.push(`${path} does not name a vLLM release, got ${quote(tag)}; use a release tag like v${CURRENT_VLLM.version}`);
+      if (v === null)
+        errors.push(`${path} does not name a vLLM release, got ${quote(tag)}; use a release tag like v${CURRENT_VLLM.version}`);
       else check(path, tag, v, flags, who);
     }
     // The workload image runs wherever a track has no tag of its own (or there are no tracks).

@@ -54,11 +54,19 @@ export const FINISHED_JOB_TTL_SEC = 86_400;
 
 /** Labels of every load worker pod. */
 export function workerLabels(): Record<string, string> {
-  return { 'app.kubernetes.io/name': 'llm-bench', 'app.kubernetes.io/component': 'load-worker', 'app.kubernetes.io/part-of': 'llm-platform' };
+  return {
+    'app.kubernetes.io/name': 'llm-bench',
+    'app.kubernetes.io/component': 'load-worker',
+    'app.kubernetes.io/part-of': 'llm-platform',
+  };
 }
 
 /** What the coordinator may do in the bench namespace, and nothing more. */
-export const COORDINATOR_RULES: readonly { readonly apiGroups: readonly string[]; readonly resources: readonly string[]; readonly verbs: readonly string[] }[] = [
+export const COORDINATOR_RULES: readonly {
+  readonly apiGroups: readonly string[];
+  readonly resources: readonly string[];
+  readonly verbs: readonly string[];
+}[] = [
   { apiGroups: ['batch'], resources: ['jobs'], verbs: ['create', 'get', 'delete'] },
   { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
   { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
@@ -98,7 +106,8 @@ export interface LoadWorkerJobProps {
  * barrier and skew the load) and does not stop the others; the coordinator reports it.
  */
 export function loadWorkerJob(p: LoadWorkerJobProps): PlainObject {
-  if (!Number.isInteger(p.workers) || p.workers < 1) throw new Error(`load worker Job ${p.name} needs at least one worker, got ${p.workers}`);
+  if (!Number.isInteger(p.workers) || p.workers < 1)
+    throw new Error(`load worker Job ${p.name} needs at least one worker, got ${p.workers}`);
   const labels = { ...workerLabels(), [RUN_LABEL]: p.runId };
   const env: Record<string, unknown>[] = [{ name: WORKER_SPEC_ENV, value: p.spec }];
   if (p.apiKeySecret) env.push({ name: API_KEY_ENV, valueFrom: { secretKeyRef: { name: p.apiKeySecret.name, key: p.apiKeySecret.key } } });
@@ -126,7 +135,12 @@ export function loadWorkerJob(p: LoadWorkerJobProps): PlainObject {
           securityContext: { runAsNonRoot: true, runAsUser: BENCH_UID, runAsGroup: BENCH_UID, seccompProfile: { type: 'RuntimeDefault' } },
           // One worker per node where there is room: two on one core would measure each other.
           topologySpreadConstraints: [
-            { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: { [RUN_LABEL]: p.runId } } },
+            {
+              maxSkew: 1,
+              topologyKey: 'kubernetes.io/hostname',
+              whenUnsatisfiable: 'ScheduleAnyway',
+              labelSelector: { matchLabels: { [RUN_LABEL]: p.runId } },
+            },
           ],
           containers: [
             {

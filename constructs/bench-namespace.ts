@@ -40,7 +40,10 @@ const inNamespace = (ns: string) => ({ namespaceSelector: { matchLabels: { 'kube
 /** Where llm-bench pods may connect: DNS, the models' port and, with tracing on, the collector. */
 export function benchEgress(p: Pick<BenchNamespaceProps, 'modelNamespace' | 'modelPort' | 'collector'>): k8s.NetworkPolicyEgressRule[] {
   return [
-    { to: [{ ...inNamespace('kube-system'), podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }], ports: [port(53, 'UDP'), port(53)] },
+    {
+      to: [{ ...inNamespace('kube-system'), podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+      ports: [port(53, 'UDP'), port(53)],
+    },
     { to: [inNamespace(p.modelNamespace)], ports: [port(p.modelPort)] },
     ...(p.collector ? [{ to: [inNamespace(p.collector.namespace)], ports: [port(p.collector.port)] }] : []),
   ];

@@ -24,14 +24,7 @@ import { ApiObject } from 'cdk8s';
 import { VALKEY_IMAGE } from '../facts/gateway';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import {
-  BACKEND_HEADER,
-  CLIENT_ID_HEADER,
-  RETRY_AFTER_HEADER,
-  backendName,
-  servedModel,
-  type RoutingTarget,
-} from './gateway-layout';
+import { BACKEND_HEADER, CLIENT_ID_HEADER, RETRY_AFTER_HEADER, backendName, servedModel, type RoutingTarget } from './gateway-layout';
 import {
   ExternalSecret,
   ExternalSecretSpecSecretStoreRefKind,
@@ -289,13 +282,7 @@ function envoyProxySpec(p: LlmGatewayProps): Json {
 }
 
 /** The AIGatewayRoutes: one rule per model a client may send, at most {@link MAX_RULES_PER_ROUTE} per object. */
-function routeObjects(
-  scope: Construct,
-  p: LlmGatewayProps,
-  name: string,
-  meta: (n: string) => Json,
-  gatewayRef: Json[],
-): ApiObject[] {
+function routeObjects(scope: Construct, p: LlmGatewayProps, name: string, meta: (n: string) => Json, gatewayRef: Json[]): ApiObject[] {
   const timeouts = { request: `${p.timeoutSec}s` };
   const rule = (model: string, backendRefs: Json[]) => ({
     matches: [{ headers: [{ type: 'Exact', name: 'x-ai-eg-model', value: model }] }],
@@ -352,8 +339,7 @@ function backendTrafficSpec(p: LlmGatewayProps, targetRefs: Json[]): Json {
       shared: true,
     });
   }
-  const error = (status: number, message: string, type: string) =>
-    JSON.stringify({ error: { message, type, param: null, code: status } });
+  const error = (status: number, message: string, type: string) => JSON.stringify({ error: { message, type, param: null, code: status } });
   return {
     targetRefs,
     rateLimit: { global: { rules } },
@@ -421,7 +407,11 @@ function externalSecret(scope: Construct, id: string, metadata: Json, p: LlmGate
 
 /** The Valkey pod the rate limiter keeps counters in; returns its in-cluster address. */
 function rateLimitStore(
-  scope: Construct, namespace: string, name: string, baseLabels: Record<string, string>, image: string = RATE_LIMIT_STORE_IMAGE,
+  scope: Construct,
+  namespace: string,
+  name: string,
+  baseLabels: Record<string, string>,
+  image: string = RATE_LIMIT_STORE_IMAGE,
 ): string {
   const selector = { 'app.kubernetes.io/name': 'valkey', 'app.kubernetes.io/instance': name };
   const labels = { ...baseLabels, ...selector };

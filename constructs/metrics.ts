@@ -17,8 +17,7 @@ export type MetricType = 'counter' | 'gauge' | 'histogram';
  * `max_model_len` (1, 2, 5, 10, 20, 50, … ≤ max_model_len), which token-count histograms use.
  */
 export type HistogramBuckets =
-  | { readonly kind: 'fixed'; readonly bounds: readonly number[] }
-  | { readonly kind: '1-2-5'; readonly upTo: 'maxModelLen' };
+  { readonly kind: 'fixed'; readonly bounds: readonly number[] } | { readonly kind: '1-2-5'; readonly upTo: 'maxModelLen' };
 
 /** One series family exported by vLLM. */
 export interface MetricSpec {
@@ -366,7 +365,10 @@ export const KUBE_STATE_METRICS = {
  * `eks.amazonaws.com/capacityType` is `label_eks_amazonaws_com_capacity_type`.
  */
 export function kubeNodeLabel(key: string): string {
-  return `label_${key.replace(/[^a-zA-Z0-9_]/g, '_').replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase()}`;
+  return `label_${key
+    .replace(/[^a-zA-Z0-9_]/g, '_')
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase()}`;
 }
 
 /**
@@ -438,11 +440,7 @@ export const DCGM_GPU_LABELS = { node: 'Hostname', gpu: 'gpu' } as const;
 
 /** Every series name of every catalog (vLLM with histograms expanded, HTTP, kube-state-metrics, DCGM). */
 export function catalogSeriesNames(): string[] {
-  const specs: MetricSpec[] = [
-    ...Object.values(VLLM_HTTP_METRICS),
-    ...Object.values(KUBE_STATE_METRICS),
-    ...Object.values(DCGM_METRICS),
-  ];
+  const specs: MetricSpec[] = [...Object.values(VLLM_HTTP_METRICS), ...Object.values(KUBE_STATE_METRICS), ...Object.values(DCGM_METRICS)];
   return [...allSeriesNames(), ...specs.map((m) => m.name)];
 }
 

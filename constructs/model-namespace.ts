@@ -67,10 +67,12 @@ export class ModelNamespace extends Construct {
         spec: {
           refreshInterval: props.refreshInterval,
           secretStoreRef: { kind: ExternalSecretSpecSecretStoreRefKind.CLUSTER_SECRET_STORE, name: props.secretStoreName },
-          target: { name: target.name, creationPolicy: ExternalSecretSpecTargetCreationPolicy.OWNER,
+          target: {
+            name: target.name,
+            creationPolicy: ExternalSecretSpecTargetCreationPolicy.OWNER,
             // Keep the last good value if the remote secret disappears; pods keep starting.
             deletionPolicy: ExternalSecretSpecTargetDeletionPolicy.RETAIN,
-           },
+          },
           data: [{ secretKey: target.key, remoteRef: { key: remoteKey } }],
         },
       });

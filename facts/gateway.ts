@@ -23,7 +23,12 @@ export const ENVOY_GATEWAY: Release & { readonly gatewayApi: string; readonly ch
 };
 
 /** Envoy AI Gateway: routing on the body's model, model name override, token costs. */
-export const ENVOY_AI_GATEWAY: Release & { readonly minEnvoyGateway: string; readonly gatewayApi: string; readonly crdChart: string; readonly chart: string } = {
+export const ENVOY_AI_GATEWAY: Release & {
+  readonly minEnvoyGateway: string;
+  readonly gatewayApi: string;
+  readonly crdChart: string;
+  readonly chart: string;
+} = {
   version: 'v1.1.0',
   released: '2026-08-21',
   minEnvoyGateway: 'v1.8.1',
@@ -40,9 +45,9 @@ export const AWS_LOAD_BALANCER_CONTROLLER: Release & { readonly chart: string; r
   released: '2026-08-03',
   chart: 'aws-load-balancer-controller',
   repo: 'https://aws.github.io/eks-charts',
-  source: 'github.com/kubernetes-sigs/aws-load-balancer-controller tag v3.5.0: helm/aws-load-balancer-controller/Chart.yaml (chart 3.5.0 = app v3.5.0), docs/guide/service/annotations.md',
+  source:
+    'github.com/kubernetes-sigs/aws-load-balancer-controller tag v3.5.0: helm/aws-load-balancer-controller/Chart.yaml (chart 3.5.0 = app v3.5.0), docs/guide/service/annotations.md',
 };
 
 /** The rate limiter's counter store: Valkey (BSD-3-Clause), the official image. */
 export const VALKEY_IMAGE = { image: 'valkey/valkey:8.1.1', source: 'hub.docker.com/r/valkey/valkey (8.1.1, 2025-04)' } as const;
-

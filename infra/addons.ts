@@ -326,7 +326,11 @@ export class ClusterAddons extends pulumi.ComponentResource {
             retention: '15d',
             storageSpec: {
               volumeClaimTemplate: {
-                spec: { storageClassName: args.storageClassName, accessModes: ['ReadWriteOnce'], resources: { requests: { storage: `${PROMETHEUS_STORAGE_GIB}Gi` } } },
+                spec: {
+                  storageClassName: args.storageClassName,
+                  accessModes: ['ReadWriteOnce'],
+                  resources: { requests: { storage: `${PROMETHEUS_STORAGE_GIB}Gi` } },
+                },
               },
             },
           },

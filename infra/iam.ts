@@ -73,9 +73,7 @@ export class PodIdentityRole extends pulumi.ComponentResource {
     this.roleArn = this.role.arn;
     const attachments: pulumi.Resource[] = [];
     if (args.statements) {
-      attachments.push(
-        new aws.iam.RolePolicy(`${name}-policy`, { role: this.role.name, policy: policyDocument(args.statements) }, parent),
-      );
+      attachments.push(new aws.iam.RolePolicy(`${name}-policy`, { role: this.role.name, policy: policyDocument(args.statements) }, parent));
     }
     (args.managedPolicyArns ?? []).forEach((policyArn, i) =>
       attachments.push(new aws.iam.RolePolicyAttachment(`${name}-managed-${i}`, { role: this.role.name, policyArn }, parent)),

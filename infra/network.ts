@@ -68,18 +68,17 @@ export class Network extends pulumi.ComponentResource {
     const tag = (suffix: string, extra: Record<string, string> = {}) => ({ Name: `${args.clusterName}-${suffix}`, ...extra });
     const zoneCount = args.availabilityZoneCount;
 
-    const zones = aws.getAvailabilityZonesOutput(
-      { state: 'available', filters: [{ name: 'opt-in-status', values: ['opt-in-not-required'] }] },
-      parent,
-    ).names.apply((names) => {
-      // Invokes run during preview too, so this fails `pulumi up` before anything is created.
-      if (names.length < zoneCount) {
-        throw new Error(
-          `network.availabilityZoneCount ${zoneCount} is more than the ${names.length} zones ${args.region} offers (${names.join(', ')}); lower availabilityZoneCount`,
-        );
-      }
-      return names.slice(0, zoneCount);
-    });
+    const zones = aws
+      .getAvailabilityZonesOutput({ state: 'available', filters: [{ name: 'opt-in-status', values: ['opt-in-not-required'] }] }, parent)
+      .names.apply((names) => {
+        // Invokes run during preview too, so this fails `pulumi up` before anything is created.
+        if (names.length < zoneCount) {
+          throw new Error(
+            `network.availabilityZoneCount ${zoneCount} is more than the ${names.length} zones ${args.region} offers (${names.join(', ')}); lower availabilityZoneCount`,
+          );
+        }
+        return names.slice(0, zoneCount);
+      });
     this.availabilityZones = Array.from({ length: zoneCount }, (_, i) => zones.apply((z) => z[i]!));
 
     const vpc = new aws.ec2.Vpc(
@@ -94,7 +93,11 @@ export class Network extends pulumi.ComponentResource {
 
     const igw = new aws.ec2.InternetGateway(`${name}-igw`, { vpcId: vpc.id, tags: tag('igw') }, parent);
     const publicRoutes = new aws.ec2.RouteTable(`${name}-public-rt`, { vpcId: vpc.id, tags: tag('public') }, parent);
-    new aws.ec2.Route(`${name}-public-default`, { routeTableId: publicRoutes.id, destinationCidrBlock: '0.0.0.0/0', gatewayId: igw.id }, parent);
+    new aws.ec2.Route(
+      `${name}-public-default`,
+      { routeTableId: publicRoutes.id, destinationCidrBlock: '0.0.0.0/0', gatewayId: igw.id },
+      parent,
+    );
 
     const layout = subnetLayout(args.vpcCidr, zoneCount);
     const publicSubnets = layout.map((l, i) => {

@@ -75,11 +75,7 @@ export interface NodeLaunchTemplateArgs {
 export const LAUNCH_TEMPLATE_TAGGED = ['instance', 'volume', 'network-interface'] as const;
 
 /** A launch template: IMDSv2 only, one encrypted gp3 image volume, no key pair (no SSH), cost tags. */
-export function nodeLaunchTemplate(
-  name: string,
-  args: NodeLaunchTemplateArgs,
-  opts: pulumi.CustomResourceOptions,
-): aws.ec2.LaunchTemplate {
+export function nodeLaunchTemplate(name: string, args: NodeLaunchTemplateArgs, opts: pulumi.CustomResourceOptions): aws.ec2.LaunchTemplate {
   return new aws.ec2.LaunchTemplate(
     name,
     {

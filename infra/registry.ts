@@ -54,7 +54,12 @@ export function registryReadStatements(
   region: string,
 ): PolicyStatement[] {
   return [
-    { Sid: 'ReadModelFiles', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: [pulumi.interpolate`${bucketArn}/${MODEL_PREFIX}*`] },
+    {
+      Sid: 'ReadModelFiles',
+      Effect: 'Allow',
+      Action: ['s3:GetObject', 's3:GetObjectVersion'],
+      Resource: [pulumi.interpolate`${bucketArn}/${MODEL_PREFIX}*`],
+    },
     {
       Sid: 'ListModelFiles',
       Effect: 'Allow',

@@ -29,7 +29,9 @@ export function serviceEndpoints(objects: readonly KubernetesObject[], names: re
       const svc = objects.find((o) => o.kind === 'Service' && o.metadata.name === name);
       const port = (svc?.spec as { ports?: { port?: number }[] } | undefined)?.ports?.[0]?.port;
       if (!svc || !svc.metadata.namespace || port === undefined) {
-        throw new Error(`workloads have no Service ${name} with a namespace and a port; the model chart must render one per enabled variant`);
+        throw new Error(
+          `workloads have no Service ${name} with a namespace and a port; the model chart must render one per enabled variant`,
+        );
       }
       return [name, `http://${name}.${svc.metadata.namespace}.svc.cluster.local:${port}`];
     }),

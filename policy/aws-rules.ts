@@ -82,7 +82,12 @@ function result(rule: string, r: PolicyResource, failures: readonly string[], ok
   };
 }
 
-function rule(name: string, description: string, types: readonly string[], judge: (r: PolicyResource, all: readonly PolicyResource[]) => { failures: string[]; ok: string }): AwsRule {
+function rule(
+  name: string,
+  description: string,
+  types: readonly string[],
+  judge: (r: PolicyResource, all: readonly PolicyResource[]) => { failures: string[]; ok: string },
+): AwsRule {
   return {
     name,
     description,
@@ -118,7 +123,9 @@ interface SseRule {
 }
 
 function sseRules(bucket: PolicyResource, all: readonly PolicyResource[]): SseRule[] {
-  const inline = arr(obj(bucket.inputs.serverSideEncryptionConfiguration).rule ?? obj(bucket.inputs.serverSideEncryptionConfiguration).rules);
+  const inline = arr(
+    obj(bucket.inputs.serverSideEncryptionConfiguration).rule ?? obj(bucket.inputs.serverSideEncryptionConfiguration).rules,
+  );
   const separate = bucketParts(bucket, all, [
     'aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration',
     'aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2',
@@ -138,8 +145,10 @@ const s3Encryption = rule(
     if (rules.length === 0) return { failures: ['has no server-side encryption configuration'], ok: '' };
     const failures: string[] = [];
     for (const r of rules) {
-      if (r.sseAlgorithm !== 'aws:kms' && r.sseAlgorithm !== 'aws:kms:dsse') failures.push(`encrypts with ${String(r.sseAlgorithm)}, not aws:kms`);
-      if (typeof r.kmsMasterKeyId !== 'string' || r.kmsMasterKeyId === '') failures.push('uses the AWS managed key instead of a customer KMS key');
+      if (r.sseAlgorithm !== 'aws:kms' && r.sseAlgorithm !== 'aws:kms:dsse')
+        failures.push(`encrypts with ${String(r.sseAlgorithm)}, not aws:kms`);
+      if (typeof r.kmsMasterKeyId !== 'string' || r.kmsMasterKeyId === '')
+        failures.push('uses the AWS managed key instead of a customer KMS key');
       if (r.bucketKeyEnabled !== true) failures.push('has the S3 Bucket Key off');
     }
     return { failures, ok: 'SSE-KMS with a customer key and a bucket key' };
@@ -160,7 +169,10 @@ const s3PublicAccess = rule('s3-bucket-public-access-blocked', 'S3 buckets block
   const blocks = bucketParts(b, all, ['aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock']);
   if (blocks.length === 0) return { failures: ['has no public access block'], ok: '' };
   const off = PUBLIC_ACCESS_FLAGS.filter((f) => !blocks.some((p) => p.inputs[f] === true));
-  return { failures: off.length ? [`public access block leaves ${off.join(', ')} off`] : [], ok: 'all four public access settings blocked' };
+  return {
+    failures: off.length ? [`public access block leaves ${off.join(', ')} off`] : [],
+    ok: 'all four public access settings blocked',
+  };
 });
 
 /** Parse a policy document given as JSON text or as an object. */
@@ -208,7 +220,10 @@ const s3Lifecycle = rule(
   (b, all) => {
     const rules = [
       ...arr(b.inputs.lifecycleRules),
-      ...bucketParts(b, all, ['aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration', 'aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2']).flatMap((l) => arr(l.inputs.rules)),
+      ...bucketParts(b, all, [
+        'aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration',
+        'aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2',
+      ]).flatMap((l) => arr(l.inputs.rules)),
     ]
       .map(obj)
       .filter((r) => r.status === 'Enabled' || r.enabled === true);
@@ -242,10 +257,7 @@ const s3VersionsProtected = rule(
   BUCKET_TYPES,
   (b, all) => {
     const failures: string[] = [];
-    const locks = [
-      obj(b.inputs.objectLockConfiguration),
-      ...bucketParts(b, all, OBJECT_LOCK_TYPES).map((l) => l.inputs),
-    ];
+    const locks = [obj(b.inputs.objectLockConfiguration), ...bucketParts(b, all, OBJECT_LOCK_TYPES).map((l) => l.inputs)];
     const retention = locks.map((l) => obj(obj(l.rule).defaultRetention)).find((r) => r.mode === 'GOVERNANCE' || r.mode === 'COMPLIANCE');
     if (!retention) failures.push('has no Object Lock default retention (GOVERNANCE or COMPLIANCE)');
     const denied = new Set(bucketDenies(b, all).flatMap((st) => strings(st.Action)));
@@ -270,7 +282,8 @@ const dynamoProtected = rule(
     const failures: string[] = [];
     if (obj(t.inputs.pointInTimeRecovery).enabled !== true) failures.push('has point-in-time recovery off');
     const sse = obj(t.inputs.serverSideEncryption);
-    if (sse.enabled !== true || typeof sse.kmsKeyArn !== 'string' || sse.kmsKeyArn === '') failures.push('is not encrypted with a customer KMS key');
+    if (sse.enabled !== true || typeof sse.kmsKeyArn !== 'string' || sse.kmsKeyArn === '')
+      failures.push('is not encrypted with a customer KMS key');
     if (t.inputs.deletionProtectionEnabled !== true) failures.push('has deletion protection off');
     return { failures, ok: 'PITR, customer KMS key and deletion protection' };
   },
@@ -409,7 +422,13 @@ const iamTrustNamedPrincipals = rule(
 const iamLeastPrivilege = rule(
   'iam-no-wildcards',
   'IAM policies name their actions and resources: no `*` actions, no `"Resource": "*"` except for unscoped read-only calls',
-  ['aws:iam/policy:Policy', 'aws:iam/rolePolicy:RolePolicy', 'aws:iam/role:Role', 'aws:iam/userPolicy:UserPolicy', 'aws:iam/groupPolicy:GroupPolicy'],
+  [
+    'aws:iam/policy:Policy',
+    'aws:iam/rolePolicy:RolePolicy',
+    'aws:iam/role:Role',
+    'aws:iam/userPolicy:UserPolicy',
+    'aws:iam/groupPolicy:GroupPolicy',
+  ],
   (r) => {
     const docs = r.type === 'aws:iam/role:Role' ? arr(r.inputs.inlinePolicies).map((p) => obj(p).policy) : [r.inputs.policy];
     return { failures: docs.flatMap(iamDocumentProblems), ok: 'explicit actions on named resources' };
@@ -441,7 +460,9 @@ function eksSettings(c: PolicyResource): {
     };
   }
   const vpc = obj(c.inputs.vpcConfig);
-  const enc = arr(c.inputs.encryptionConfig).map(obj).find((e) => strings(e.resources).includes('secrets'));
+  const enc = arr(c.inputs.encryptionConfig)
+    .map(obj)
+    .find((e) => strings(e.resources).includes('secrets'));
   return {
     privateEndpoint: vpc.endpointPrivateAccess === true,
     publicEndpoint: vpc.endpointPublicAccess !== false,
@@ -476,7 +497,10 @@ const eksEndpoint = rule(
 
 const eksSecrets = rule('eks-secrets-encryption', 'EKS envelope-encrypts Kubernetes secrets with a KMS key', EKS_CLUSTER_TYPES, (c) => {
   const key = eksSettings(c).secretsKey;
-  return { failures: typeof key === 'string' && key !== '' ? [] : ['does not encrypt Kubernetes secrets with a KMS key'], ok: 'secrets encrypted with KMS' };
+  return {
+    failures: typeof key === 'string' && key !== '' ? [] : ['does not encrypt Kubernetes secrets with a KMS key'],
+    ok: 'secrets encrypted with KMS',
+  };
 });
 
 /** Every EKS control-plane log type: what the rule expects, written here and not taken from infra/. */
@@ -487,10 +511,18 @@ const eksLogging = rule('eks-control-plane-logging', 'EKS sends every control-pl
   return { failures: missing.length ? [`does not log ${missing.join(', ')}`] : [], ok: 'all control-plane logs on' };
 });
 
-const eksAccessEntries = rule('eks-access-entries', 'EKS authenticates with access entries only (no aws-auth ConfigMap)', EKS_CLUSTER_TYPES, (c) => {
-  const mode = eksSettings(c).authenticationMode;
-  return { failures: mode === 'API' ? [] : [`uses authentication mode ${shown(mode, 'CONFIG_MAP (default)')}, not API`], ok: 'access entries (API)' };
-});
+const eksAccessEntries = rule(
+  'eks-access-entries',
+  'EKS authenticates with access entries only (no aws-auth ConfigMap)',
+  EKS_CLUSTER_TYPES,
+  (c) => {
+    const mode = eksSettings(c).authenticationMode;
+    return {
+      failures: mode === 'API' ? [] : [`uses authentication mode ${shown(mode, 'CONFIG_MAP (default)')}, not API`],
+      ok: 'access entries (API)',
+    };
+  },
+);
 
 const eksUpgradePolicy = rule(
   'eks-upgrade-policy-explicit',
@@ -561,7 +593,10 @@ const LAUNCH_TEMPLATES = ['aws:ec2/launchTemplate:LaunchTemplate'];
 
 const imdsV2 = rule('ec2-launch-template-imdsv2', 'Launch templates require IMDSv2 (session tokens)', LAUNCH_TEMPLATES, (lt) => {
   const tokens = obj(lt.inputs.metadataOptions).httpTokens;
-  return { failures: tokens === 'required' ? [] : [`has httpTokens ${shown(tokens, 'optional (default)')}, not required`], ok: 'IMDSv2 required' };
+  return {
+    failures: tokens === 'required' ? [] : [`has httpTokens ${shown(tokens, 'optional (default)')}, not required`],
+    ok: 'IMDSv2 required',
+  };
 });
 
 const launchTemplateTags = rule(
@@ -576,17 +611,28 @@ const launchTemplateTags = rule(
   },
 );
 
-const encryptedVolumes = rule('ec2-launch-template-encrypted-volumes', 'Launch templates encrypt every EBS volume they define', LAUNCH_TEMPLATES, (lt) => {
-  const mappings = arr(lt.inputs.blockDeviceMappings).map(obj).filter((m) => m.ebs !== undefined);
-  if (mappings.length === 0) return { failures: ['defines no EBS volume, so the AMI default (possibly unencrypted) applies'], ok: '' };
-  const plain = mappings.filter((m) => !truthy(obj(m.ebs).encrypted)).map((m) => String(m.deviceName));
-  return { failures: plain.length ? [`leaves ${plain.join(', ')} unencrypted`] : [], ok: 'every volume encrypted' };
-});
+const encryptedVolumes = rule(
+  'ec2-launch-template-encrypted-volumes',
+  'Launch templates encrypt every EBS volume they define',
+  LAUNCH_TEMPLATES,
+  (lt) => {
+    const mappings = arr(lt.inputs.blockDeviceMappings)
+      .map(obj)
+      .filter((m) => m.ebs !== undefined);
+    if (mappings.length === 0) return { failures: ['defines no EBS volume, so the AMI default (possibly unencrypted) applies'], ok: '' };
+    const plain = mappings.filter((m) => !truthy(obj(m.ebs).encrypted)).map((m) => String(m.deviceName));
+    return { failures: plain.length ? [`leaves ${plain.join(', ')} unencrypted`] : [], ok: 'every volume encrypted' };
+  },
+);
 
 const noWorldIngress = rule(
   'ec2-no-world-ingress',
   'Security groups accept no inbound traffic from the whole internet',
-  ['aws:ec2/securityGroup:SecurityGroup', 'aws:ec2/securityGroupRule:SecurityGroupRule', 'aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule'],
+  [
+    'aws:ec2/securityGroup:SecurityGroup',
+    'aws:ec2/securityGroupRule:SecurityGroupRule',
+    'aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule',
+  ],
   (sg) => {
     const cidrs =
       sg.type === 'aws:ec2/securityGroup:SecurityGroup'

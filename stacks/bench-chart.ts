@@ -39,7 +39,10 @@ export function benchLoadSpec(c: PlatformConfig, m: ModelConfig): WorkerSpec {
   const concurrency = Math.max(m.maxNumSeqs * m.minReplicas, BENCH_LOAD_WORKERS);
   return {
     protocol: 1,
-    runId: `${c.environment}-${m.name}`.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40),
+    runId: `${c.environment}-${m.name}`
+      .toLowerCase()
+      .replace(/[^a-z0-9-]/g, '-')
+      .slice(0, 40),
     workers: BENCH_LOAD_WORKERS,
     startAtMs: 0,
     settings: {
@@ -54,7 +57,11 @@ export function benchLoadSpec(c: PlatformConfig, m: ModelConfig): WorkerSpec {
       outputTokens: null,
       prompts: `synthetic, ~${BENCH_DEFAULTS.inputTokens} tokens`,
       seed: BENCH_DEFAULTS.seed,
-      timeouts: { connectSec: BENCH_DEFAULTS.connectTimeoutSec, firstTokenSec: BENCH_DEFAULTS.firstTokenTimeoutSec, totalSec: BENCH_DEFAULTS.timeoutSec },
+      timeouts: {
+        connectSec: BENCH_DEFAULTS.connectTimeoutSec,
+        firstTokenSec: BENCH_DEFAULTS.firstTokenTimeoutSec,
+        totalSec: BENCH_DEFAULTS.timeoutSec,
+      },
     },
     thresholds: [`ttftMs.p95<${m.slo.ttftP95Ms}`, `errorRate<${m.slo.errorRatio}`],
     ...(c.tracing.enabled && { otlpEndpoint: `http://otel-collector.${c.tracing.namespace}.svc:${OTLP_PORTS.http}` }),

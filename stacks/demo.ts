@@ -23,7 +23,9 @@ async function demo(): Promise<number> {
   try {
     c = loadEnvironmentFile(join(PROJECT_ROOT, `Pulumi.${env}.yaml`));
   } catch (e) {
-    console.error(e instanceof ConfigError ? e.message : `demo: ${(e as Error).message}; pass --env with an environment that has a Pulumi.<env>.yaml`);
+    console.error(
+      e instanceof ConfigError ? e.message : `demo: ${(e as Error).message}; pass --env with an environment that has a Pulumi.<env>.yaml`,
+    );
     return 2;
   }
   return runDemo({ environment: env, ...demoModels(c) });

@@ -173,9 +173,7 @@ export function addPlatformCharts(app: Construct, c: PlatformConfig): Map<string
     apiKeyName: w.enableAuth ? c.secrets.apiKeyName : undefined,
     refreshInterval: c.secrets.refreshInterval,
     sharedCache:
-      w.modelCache.kind === 'shared'
-        ? { storageClassName: w.modelCache.sharedStorageClassName, sizeGiB: w.modelCache.sizeGiB }
-        : undefined,
+      w.modelCache.kind === 'shared' ? { storageClassName: w.modelCache.sharedStorageClassName, sizeGiB: w.modelCache.sizeGiB } : undefined,
   });
   new PlatformObservability(shared, 'Observability', {
     namespace: w.namespace,

@@ -86,7 +86,8 @@ export async function runPolicy(opts: PolicyRunOptions = {}): Promise<PolicyRun>
   const known = environments(root);
   const envs = opts.envs && opts.envs.length > 0 ? [...opts.envs] : known;
   const unknown = envs.filter((e) => !known.includes(e));
-  if (unknown.length > 0) throw new UsageError(`--env ${unknown.join(', ')} has no Pulumi.<env>.yaml; known environments: ${known.join(', ') || 'none'}`);
+  if (unknown.length > 0)
+    throw new UsageError(`--env ${unknown.join(', ')} has no Pulumi.<env>.yaml; known environments: ${known.join(', ') || 'none'}`);
   const configs = envs.map((e) => loadEnvironmentFile(join(root, `Pulumi.${e}.yaml`)));
   // The capture runs the program with this project's stack files, so it only fits the project root.
   const capture = opts.captureAws ?? (resolve(root) === resolve(PROJECT_ROOT) ? captureAwsResources : undefined);
@@ -97,7 +98,9 @@ export async function runPolicy(opts: PolicyRunOptions = {}): Promise<PolicyRun>
     const bench = exampleBenchJob(c);
     if (bench) {
       const key = (kind: string, resource: string) => `${kind} ${resource}`;
-      const judged = new Set(bench.job.map((o) => key(o.kind, o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name)));
+      const judged = new Set(
+        bench.job.map((o) => key(o.kind, o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name)),
+      );
       for (const r of evaluateK8sRules(bench.all)) {
         if (judged.has(key(r.type, r.resource))) rows.push({ source: 'k8s', environment: benchJobLabel(c.environment), ...r });
       }

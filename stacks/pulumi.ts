@@ -232,7 +232,12 @@ const storage = new ClusterStorage(
     ebsStorageClassName: cache.storageClassName,
     efs:
       cache.kind === 'shared'
-        ? { storageClassName: cache.sharedStorageClassName, vpcId: network.vpcId, vpcCidr: network.vpcCidr, subnetIds: network.privateSubnetIds }
+        ? {
+            storageClassName: cache.sharedStorageClassName,
+            vpcId: network.vpcId,
+            vpcCidr: network.vpcCidr,
+            subnetIds: network.privateSubnetIds,
+          }
         : undefined,
     nodes: [systemNodes],
     kubernetesVersion: k,
@@ -277,20 +282,24 @@ const addons = new ClusterAddons(
 
 const gateway = config.gateway;
 const door = gateway.enabled
-  ? new FrontDoor('front-door', {
-      clusterName: cluster.name,
-      region,
-      accountId,
-      vpcId: network.vpcId,
-      provider: cluster.provider,
-      systemNodes,
-      // Config validation guarantees the certificate whenever the gateway is enabled.
-      certificateArn: gateway.certificateArn!,
-      apiKeysName: gateway.apiKeysName,
-      secretsReaderRole: platformSecrets.reader.role,
-      rateLimitStoreUrl: rateLimitStoreUrl(config.workloads.namespace),
-      dependsOn: addons.workloadDependencies,
-    }, withAws())
+  ? new FrontDoor(
+      'front-door',
+      {
+        clusterName: cluster.name,
+        region,
+        accountId,
+        vpcId: network.vpcId,
+        provider: cluster.provider,
+        systemNodes,
+        // Config validation guarantees the certificate whenever the gateway is enabled.
+        certificateArn: gateway.certificateArn!,
+        apiKeysName: gateway.apiKeysName,
+        secretsReaderRole: platformSecrets.reader.role,
+        rateLimitStoreUrl: rateLimitStoreUrl(config.workloads.namespace),
+        dependsOn: addons.workloadDependencies,
+      },
+      withAws(),
+    )
   : undefined;
 
 // The collector vLLM (--otlp-traces-endpoint) and llm-bench (--otlp-endpoint) send spans to.
@@ -310,7 +319,11 @@ if (config.tracing.enabled) {
   );
 }
 
-new Workloads('workloads', { objects, provider: cluster.provider, dependsOn: [...addons.workloadDependencies, ...(door?.workloadDependencies ?? [])] });
+new Workloads('workloads', {
+  objects,
+  provider: cluster.provider,
+  dependsOn: [...addons.workloadDependencies, ...(door?.workloadDependencies ?? [])],
+});
 
 /** EKS cluster name: `aws eks update-kubeconfig --name <clusterName> --region <region>`. */
 export const clusterName = cluster.name;

@@ -91,7 +91,10 @@ export function stackConfig(env: string, overrides: StackOverrides = {}): { conf
   const keys = new Set([...Object.keys(doc.config), ...Object.keys(overrides.settings ?? {}).map((k) => `${PROJECT}:${k}`)]);
   for (const key of keys) {
     const section = key.startsWith(`${PROJECT}:`) ? key.slice(PROJECT.length + 1) : undefined;
-    const value = section && overrides.settings && section in overrides.settings ? merge(doc.config[key], overrides.settings[section]) : doc.config[key];
+    const value =
+      section && overrides.settings && section in overrides.settings
+        ? merge(doc.config[key], overrides.settings[section])
+        : doc.config[key];
     config[key] = typeof value === 'string' ? value : JSON.stringify(value);
   }
   for (const [k, v] of Object.entries(overrides.aws ?? {})) config[`aws:${k}`] = typeof v === 'string' ? v : JSON.stringify(v);

@@ -71,7 +71,9 @@ export function synthesize(opts: SynthesizeOptions): SynthesizedEnvironment[] {
       for (const f of readdirSync(dir)) if (f.endsWith(MANIFEST_SUFFIX)) rmSync(join(dir, f));
     }
     platformApp(config, dir).synth();
-    const files = readdirSync(dir).filter((f) => f.endsWith(MANIFEST_SUFFIX)).sort();
+    const files = readdirSync(dir)
+      .filter((f) => f.endsWith(MANIFEST_SUFFIX))
+      .sort();
     return { environment: config.environment, dir, files, warnings: config.warnings };
   });
 }

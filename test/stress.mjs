@@ -26,7 +26,9 @@ const { values, positionals } = parseArgs({
 const runs = Number(values.runs);
 const burnerCount = Number(values.burners);
 if (!(Number.isInteger(runs) && runs > 0) || !(Number.isInteger(burnerCount) && burnerCount >= 0)) {
-  console.error(`test:stress: --runs must be a positive integer and --burners a whole number, got ${values.runs} and ${values.burners}; pass e.g. --runs 3 --burners 2`);
+  console.error(
+    `test:stress: --runs must be a positive integer and --burners a whole number, got ${values.runs} and ${values.burners}; pass e.g. --runs 3 --burners 2`,
+  );
   process.exit(2);
 }
 
@@ -72,7 +74,9 @@ function runSuite() {
 
 const results = [];
 try {
-  console.log(`test:stress: ${runs} run(s) of the suite beside ${burnerCount} CPU burner(s) (pids ${burners.map((b) => b.pid).join(', ') || 'none'})`);
+  console.log(
+    `test:stress: ${runs} run(s) of the suite beside ${burnerCount} CPU burner(s) (pids ${burners.map((b) => b.pid).join(', ') || 'none'})`,
+  );
   for (let i = 1; i <= runs; i++) {
     const r = await runSuite();
     results.push(r);

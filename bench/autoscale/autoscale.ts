@@ -67,7 +67,15 @@ interface Snapshot {
 
 /** The first metric's current value on an HPA (AverageValue, Value or Utilization). */
 function hpaMetric(status: { currentMetrics?: unknown } | undefined): number | null {
-  const m = (status?.currentMetrics as { external?: { current?: Record<string, unknown> }; pods?: { current?: Record<string, unknown> }; resource?: { current?: Record<string, unknown> } }[] | undefined)?.[0];
+  const m = (
+    status?.currentMetrics as
+      | {
+          external?: { current?: Record<string, unknown> };
+          pods?: { current?: Record<string, unknown> };
+          resource?: { current?: Record<string, unknown> };
+        }[]
+      | undefined
+  )?.[0];
   const current = m?.external?.current ?? m?.pods?.current ?? m?.resource?.current;
   const raw = current?.averageValue ?? current?.value ?? current?.averageUtilization;
   if (typeof raw === 'number') return raw;
@@ -124,13 +132,17 @@ function resolveSettings(o: AutoscaleOptions): Settings {
     ['--poll-ms', s.pollMs],
     ['--sample-ms', s.sampleMs],
   ] as const) {
-    if (!(v > 0) || !Number.isFinite(v)) problems.push(`${flag} must be a positive number, got ${v}; pass e.g. ${flag} ${flag === '--poll-ms' || flag === '--sample-ms' ? 1000 : 120}`);
+    if (!(v > 0) || !Number.isFinite(v))
+      problems.push(
+        `${flag} must be a positive number, got ${v}; pass e.g. ${flag} ${flag === '--poll-ms' || flag === '--sample-ms' ? 1000 : 120}`,
+      );
   }
   for (const [flag, v] of [
     ['--scale-up-to', o.scaleUpTo],
     ['--scale-down-to', o.scaleDownTo],
   ] as const) {
-    if (v !== undefined && !(Number.isInteger(v) && v >= 0)) problems.push(`${flag} must be a whole number of replicas, got ${v}; pass e.g. ${flag} 2`);
+    if (v !== undefined && !(Number.isInteger(v) && v >= 0))
+      problems.push(`${flag} must be a whole number of replicas, got ${v}; pass e.g. ${flag} 2`);
   }
   if (problems.length > 0) throw usageErrors(problems);
   return s;
@@ -140,23 +152,31 @@ function resolveSettings(o: AutoscaleOptions): Settings {
 async function findScaleTarget(o: AutoscaleOptions, ns: string): Promise<ScaleTarget> {
   const so: ScaledObject | null = await o.kube.getScaledObject(ns, o.variant);
   if (so === null) {
-    throw new RunError(`scaledobject ${ns}/${o.variant} not found, so the variant does not autoscale; set models.<id>.maxReplicas above minReplicas, or check --namespace and --variant`);
+    throw new RunError(
+      `scaledobject ${ns}/${o.variant} not found, so the variant does not autoscale; set models.<id>.maxReplicas above minReplicas, or check --namespace and --variant`,
+    );
   }
   const deployment = so.spec?.scaleTargetRef?.name;
   if (deployment === undefined) throw new RunError(`scaledobject ${ns}/${o.variant} has no spec.scaleTargetRef.name; fix the ScaledObject`);
   const dep = await o.kube.getDeployment(ns, deployment);
-  if (dep === null) throw new RunError(`deployment ${ns}/${deployment}, the target of scaledobject ${o.variant}, not found; fix scaleTargetRef`);
+  if (dep === null)
+    throw new RunError(`deployment ${ns}/${deployment}, the target of scaledobject ${o.variant}, not found; fix scaleTargetRef`);
   const matchLabels = dep.spec?.selector.matchLabels;
-  if (matchLabels === undefined) throw new RunError(`deployment ${ns}/${deployment} has no spec.selector.matchLabels; llm-bench needs label selectors`);
+  if (matchLabels === undefined)
+    throw new RunError(`deployment ${ns}/${deployment} has no spec.selector.matchLabels; llm-bench needs label selectors`);
   const minReplicas = so.spec?.minReplicaCount ?? 1;
   const maxReplicas = so.spec?.maxReplicaCount ?? 100;
   const initial = dep.spec?.replicas ?? minReplicas;
   const scaleUpTo = o.scaleUpTo ?? Math.min(maxReplicas, initial + 1);
   if (scaleUpTo <= initial) {
-    throw new RunError(`deployment ${ns}/${deployment} already runs ${initial} replicas, got a scale-up target of ${scaleUpTo} (maxReplicaCount ${maxReplicas}); wait for it to scale in, or raise --scale-up-to`);
+    throw new RunError(
+      `deployment ${ns}/${deployment} already runs ${initial} replicas, got a scale-up target of ${scaleUpTo} (maxReplicaCount ${maxReplicas}); wait for it to scale in, or raise --scale-up-to`,
+    );
   }
   if (scaleUpTo > maxReplicas) {
-    throw usageErrors([`--scale-up-to ${scaleUpTo} is above the ScaledObject's maxReplicaCount ${maxReplicas}, so it can never pass; pass at most ${maxReplicas}`]);
+    throw usageErrors([
+      `--scale-up-to ${scaleUpTo} is above the ScaledObject's maxReplicaCount ${maxReplicas}, so it can never pass; pass at most ${maxReplicas}`,
+    ]);
   }
   return {
     deployment,
@@ -171,7 +191,13 @@ async function findScaleTarget(o: AutoscaleOptions, ns: string): Promise<ScaleTa
 }
 
 /** One observation of the scaler, the Deployment, its pods and the queue. */
-function observer(o: AutoscaleOptions, ns: string, target: ScaleTarget, readQueue: () => Promise<number | null>, log: CheckLog): () => Promise<Snapshot> {
+function observer(
+  o: AutoscaleOptions,
+  ns: string,
+  target: ScaleTarget,
+  readQueue: () => Promise<number | null>,
+  log: CheckLog,
+): () => Promise<Snapshot> {
   return async () => {
     const [dep, pods, hpa, scaled, queueDepth] = await Promise.all([
       o.kube.getDeployment(ns, target.deployment),
@@ -255,16 +281,23 @@ export async function runAutoscale(o: AutoscaleOptions): Promise<AutoscaleResult
   const queueSource: QueueSource = o.queue ?? { kind: 'metrics', url: o.load.baseUrl };
   const log = new CheckLog(o.onEvent);
   if (queueSource.kind === 'metrics') {
-    log.note("queue depth comes from /metrics through the variant's URL: one pod answers each scrape, so it is that pod's queue; pass --prometheus-url for the sum KEDA sees");
+    log.note(
+      "queue depth comes from /metrics through the variant's URL: one pod answers each scrape, so it is that pod's queue; pass --prometheus-url for the sum KEDA sees",
+    );
   }
   const observe = observer(o, s.namespace, target, queueReader(queueSource, { namespace: s.namespace, model: o.load.model }), log);
   const watch = new ScaleWatch(observe, log, target.scaleUpTo, await observe());
-  if (watch.last.hpaDesired === null) log.note(`horizontalpodautoscaler ${s.namespace}/${target.hpa} not found: KEDA has not created it yet, or the ScaledObject is not Ready`);
+  if (watch.last.hpaDesired === null)
+    log.note(
+      `horizontalpodautoscaler ${s.namespace}/${target.hpa} not found: KEDA has not created it yet, or the ScaledObject is not Ready`,
+    );
 
   const load = await BackgroundLoad.start({ ...o.load, profile: o.steps[0]! });
   log.restart();
   const state: StepState = { step: 0, steps: [{ profile: o.steps[0]!, startedAtSec: 0 }], loadStoppedAt: null, scaleDownSec: null };
-  log.event(`step 1/${o.steps.length}: ${describeProfile(o.steps[0]!)} on ${o.load.baseUrl} (${o.load.model}); ${target.deployment} at ${target.initial} replicas, scale-up target ${target.scaleUpTo}`);
+  log.event(
+    `step 1/${o.steps.length}: ${describeProfile(o.steps[0]!)} on ${o.load.baseUrl} (${o.load.model}); ${target.deployment} at ${target.initial} replicas, scale-up target ${target.scaleUpTo}`,
+  );
   const timeline: AutoscaleSample[] = [];
   const run = await underLoad(
     load,
@@ -305,7 +338,15 @@ export async function runAutoscale(o: AutoscaleOptions): Promise<AutoscaleResult
 }
 
 /** Holds every load step; then holds the last one until scale-up or the scale-up limit. */
-async function stepUp(o: AutoscaleOptions, s: Settings, target: ScaleTarget, load: BackgroundLoad, watch: ScaleWatch, log: CheckLog, state: StepState): Promise<void> {
+async function stepUp(
+  o: AutoscaleOptions,
+  s: Settings,
+  target: ScaleTarget,
+  load: BackgroundLoad,
+  watch: ScaleWatch,
+  log: CheckLog,
+  state: StepState,
+): Promise<void> {
   const signal = o.signal === undefined ? {} : { signal: o.signal };
   for (let i = 0; i < o.steps.length; i++) {
     if (i > 0) {
@@ -319,7 +360,12 @@ async function stepUp(o: AutoscaleOptions, s: Settings, target: ScaleTarget, loa
   const upDeadline = () => log.startMs + s.upLimit * 1000 - performance.now();
   if (watch.upSec === null && upDeadline() > 0) {
     log.event(`holding the last step until ${target.scaleUpTo} replicas are ready or ${s.upLimit} s have passed`);
-    await pollUntil(watch.poll, () => watch.upSec !== null, { pollMs: s.pollMs, timeoutMs: upDeadline(), ...signal, what: 'the autoscale check' });
+    await pollUntil(watch.poll, () => watch.upSec !== null, {
+      pollMs: s.pollMs,
+      timeoutMs: upDeadline(),
+      ...signal,
+      what: 'the autoscale check',
+    });
   }
   if (watch.upSec === null) {
     const last = watch.last;
@@ -328,7 +374,15 @@ async function stepUp(o: AutoscaleOptions, s: Settings, target: ScaleTarget, loa
 }
 
 /** Stops the load and waits until the Deployment is back to `scaleDownTo` with nothing terminating. */
-async function scaleDown(o: AutoscaleOptions, s: Settings, target: ScaleTarget, load: BackgroundLoad, watch: ScaleWatch, log: CheckLog, state: StepState): Promise<void> {
+async function scaleDown(
+  o: AutoscaleOptions,
+  s: Settings,
+  target: ScaleTarget,
+  load: BackgroundLoad,
+  watch: ScaleWatch,
+  log: CheckLog,
+  state: StepState,
+): Promise<void> {
   const stopping = load.stop();
   const stoppedAt = log.elapsed();
   state.loadStoppedAt = stoppedAt;
@@ -346,7 +400,9 @@ async function scaleDown(o: AutoscaleOptions, s: Settings, target: ScaleTarget, 
     state.scaleDownSec = round(log.elapsed() - stoppedAt);
     log.event(`back to ${down.value.desired} replicas: scaled down in ${state.scaleDownSec.toFixed(2)} s`);
   } else {
-    log.event(`not scaled down after ${s.downLimit} s: ${down.value.desired} desired, ${down.value.ready} ready, ${down.value.terminating} terminating`);
+    log.event(
+      `not scaled down after ${s.downLimit} s: ${down.value.desired} desired, ${down.value.ready} ready, ${down.value.terminating} terminating`,
+    );
   }
 }
 
@@ -358,7 +414,8 @@ function explainScaleUp(watch: ScaleWatch, log: CheckLog): void {
       `of the ${upSec.toFixed(1)} s to scale up, ${decisionSec.toFixed(1)} s went to the autoscaler's decision (KEDA polling, HPA sync) and ${(upSec - decisionSec).toFixed(1)} s to new pods (GPU node, image pull, model load)`,
     );
   }
-  if (watch.peak.pending > 0) log.note(`up to ${watch.peak.pending} pods waited Pending: new replicas need new GPU nodes (Cluster Autoscaler or Karpenter)`);
+  if (watch.peak.pending > 0)
+    log.note(`up to ${watch.peak.pending} pods waited Pending: new replicas need new GPU nodes (Cluster Autoscaler or Karpenter)`);
 }
 
 function sample(t: number, step: number | null, last: Snapshot, traffic: TrafficSample): AutoscaleSample {

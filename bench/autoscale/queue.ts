@@ -19,14 +19,23 @@ export function sumGauge(text: string, name: string, model: string): number | nu
     const brace = line.indexOf('}');
     const labels = brace === -1 ? '' : line.slice(name.length + 1, brace);
     if (!labels.split(',').includes(modelLabel)) continue;
-    const value = Number(line.slice(brace === -1 ? name.length : brace + 1).trim().split(/\s+/)[0]);
+    const value = Number(
+      line
+        .slice(brace === -1 ? name.length : brace + 1)
+        .trim()
+        .split(/\s+/)[0],
+    );
     if (Number.isFinite(value)) sum = (sum ?? 0) + value;
   }
   return sum;
 }
 
 /** A reader that returns the queue depth, or throws with the reason. */
-export function queueReader(source: QueueSource, sel: { readonly namespace: string; readonly model: string }, timeoutMs = 5000): () => Promise<number | null> {
+export function queueReader(
+  source: QueueSource,
+  sel: { readonly namespace: string; readonly model: string },
+  timeoutMs = 5000,
+): () => Promise<number | null> {
   const name = VLLM_METRICS.requestsWaiting.name;
   if (source.kind === 'metrics') {
     const url = `${source.url.replace(/\/+$/, '').replace(/\/v1$/, '')}/metrics`;
@@ -42,7 +51,8 @@ export function queueReader(source: QueueSource, sel: { readonly namespace: stri
   return async () => {
     const res = await request(url, { headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
     const body = (await res.body.json()) as { status?: string; error?: string; data?: { result?: { value?: [number, string] }[] } };
-    if (res.statusCode !== 200 || body.status !== 'success') throw new Error(`prometheus ${url} → ${res.statusCode} ${body.error ?? ''}`.trim());
+    if (res.statusCode !== 200 || body.status !== 'success')
+      throw new Error(`prometheus ${url} → ${res.statusCode} ${body.error ?? ''}`.trim());
     const v = body.data?.result?.[0]?.value?.[1];
     return v === undefined ? null : Number(v);
   };

@@ -32,11 +32,19 @@ export function renderAutoscaleMarkdown(r: AutoscaleResult): string {
     '',
     '| step | load | from (s) | requests | error rate | TTFT p95 (ms) |',
     '| --- | --- | --- | --- | --- | --- |',
-    ...r.steps.map((s, i) => `| ${i + 1} | ${describeProfile(s.profile)} | ${fmt(s.startedAtSec)} | ${s.summary?.requests.total ?? '–'} | ${fmtRate(s.summary?.errorRate ?? null)} | ${fmt(s.summary?.ttftMs.p95)} |`),
+    ...r.steps.map(
+      (s, i) =>
+        `| ${i + 1} | ${describeProfile(s.profile)} | ${fmt(s.startedAtSec)} | ${s.summary?.requests.total ?? '–'} | ${fmtRate(s.summary?.errorRate ?? null)} | ${fmt(s.summary?.ttftMs.p95)} |`,
+    ),
     '',
   ];
   if (r.aborted !== undefined) lines.push(`**Aborted:** ${r.aborted.reason}`, '');
-  lines.push('| t (s) | event |', '| --- | --- |', ...r.events.map((e) => `| ${e.t.toFixed(2)} | ${e.message.replace(/\|/g, '\\|')} |`), '');
+  lines.push(
+    '| t (s) | event |',
+    '| --- | --- |',
+    ...r.events.map((e) => `| ${e.t.toFixed(2)} | ${e.message.replace(/\|/g, '\\|')} |`),
+    '',
+  );
   if (r.notes.length > 0) lines.push(...r.notes.map((n) => `- ${n}`), '');
   return lines.join('\n');
 }
@@ -59,7 +67,14 @@ export function autoscaleHtmlSections(r: AutoscaleResult, heading = 'h2'): strin
     gateTable(r.gates),
     table(
       ['step', 'load', 'from (s)', 'requests', 'error rate', 'TTFT p95 (ms)'],
-      r.steps.map((s, i) => [String(i + 1), escapeXml(describeProfile(s.profile)), fmt(s.startedAtSec), String(s.summary?.requests.total ?? '–'), fmtRate(s.summary?.errorRate ?? null), fmt(s.summary?.ttftMs.p95)]),
+      r.steps.map((s, i) => [
+        String(i + 1),
+        escapeXml(describeProfile(s.profile)),
+        fmt(s.startedAtSec),
+        String(s.summary?.requests.total ?? '–'),
+        fmtRate(s.summary?.errorRate ?? null),
+        fmt(s.summary?.ttftMs.p95),
+      ]),
       [true, false, true, true, true, true],
     ),
   );
@@ -85,7 +100,11 @@ export function autoscaleHtmlSections(r: AutoscaleResult, heading = 'h2'): strin
       yLabel: 'requests waiting',
       series: [
         { name: 'queue', color: PALETTE[3], points: t.flatMap((s) => (s.queueDepth === null ? [] : [[s.t, s.queueDepth] as const])) },
-        { name: 'HPA metric / replica', color: PALETTE[4], points: t.flatMap((s) => (s.hpaMetric === null ? [] : [[s.t, s.hpaMetric] as const])) },
+        {
+          name: 'HPA metric / replica',
+          color: PALETTE[4],
+          points: t.flatMap((s) => (s.hpaMetric === null ? [] : [[s.t, s.hpaMetric] as const])),
+        },
       ],
     }),
     lineChart({
@@ -97,7 +116,15 @@ export function autoscaleHtmlSections(r: AutoscaleResult, heading = 'h2'): strin
         { name: 'completed', color: PALETTE[2], points: t.map((s) => [s.t, s.completed] as const) },
         { name: 'failed', color: PALETTE[3], points: t.map((s) => [s.t, s.failed] as const) },
         // One series for every step change: up and down at each, along the axis in between.
-        ...(r.steps.length > 1 ? [{ name: 'next step', color: '#8c959f', points: r.steps.slice(1).flatMap((st) => [...marker(st.startedAtSec, reqTop), [st.startedAtSec, 0] as const]) }] : []),
+        ...(r.steps.length > 1
+          ? [
+              {
+                name: 'next step',
+                color: '#8c959f',
+                points: r.steps.slice(1).flatMap((st) => [...marker(st.startedAtSec, reqTop), [st.startedAtSec, 0] as const]),
+              },
+            ]
+          : []),
       ],
     }),
     latencyChart(t),
@@ -121,9 +148,15 @@ export function autoscaleSuite(r: AutoscaleResult, name = `llm-bench autoscale $
     name: g.expression,
     classname: `llm-bench.autoscale.${r.variant}`,
     timeSec: g.value ?? 0,
-    ...(!g.passed && { failure: g.value === null ? `${g.metric}: never reached ${g.metric === 'scaleUpSec' ? `${r.scaleUpTo} ready replicas` : `${r.scaleDownTo} replicas`} within ${g.limit} s` : `${g.metric} = ${fmtValue(g.value)}, required ${g.op} ${g.limit}` }),
+    ...(!g.passed && {
+      failure:
+        g.value === null
+          ? `${g.metric}: never reached ${g.metric === 'scaleUpSec' ? `${r.scaleUpTo} ready replicas` : `${r.scaleDownTo} replicas`} within ${g.limit} s`
+          : `${g.metric} = ${fmtValue(g.value)}, required ${g.op} ${g.limit}`,
+    }),
   }));
-  if (r.aborted !== undefined) cases.unshift({ name: 'autoscale', classname: `llm-bench.autoscale.${r.variant}`, timeSec, failure: r.aborted.reason });
+  if (r.aborted !== undefined)
+    cases.unshift({ name: 'autoscale', classname: `llm-bench.autoscale.${r.variant}`, timeSec, failure: r.aborted.reason });
   return { name, timestamp: r.startedAt, timeSec, cases };
 }
 

@@ -53,7 +53,12 @@ export const autoscaleResultSchema = z.object({
   /** Load stop → back to scaleDownTo replicas, none terminating. */
   scaleDownSec: z.number().nullable(),
   loadStoppedAtSec: z.number().nullable(),
-  peak: z.object({ desired: z.int().nonnegative(), ready: z.int().nonnegative(), pending: z.int().nonnegative(), queueDepth: z.number().nullable() }),
+  peak: z.object({
+    desired: z.int().nonnegative(),
+    ready: z.int().nonnegative(),
+    pending: z.int().nonnegative(),
+    queueDepth: z.number().nullable(),
+  }),
   gates: z.array(thresholdResultSchema),
   requests: requestCountsSchema,
   events: z.array(eventSchema),

@@ -15,7 +15,6 @@ import { urlTarget } from '../server-metrics/targets';
 import { CACHE_PROBE_DEFAULTS } from './defaults';
 import type { CacheProbeResult, ProbePhase } from './result';
 
-
 export interface CacheProbeOptions {
   readonly baseUrl: string;
   readonly model: string;
@@ -53,7 +52,10 @@ interface Counters {
 }
 
 function phase(records: readonly RequestRecord[], before: Counters | null, after: Counters | null): ProbePhase {
-  const ttft = records.filter((r) => r.outcome === 'success' && r.ttftMs !== undefined).map((r) => r.ttftMs!).sort((a, b) => a - b);
+  const ttft = records
+    .filter((r) => r.outcome === 'success' && r.ttftMs !== undefined)
+    .map((r) => r.ttftMs!)
+    .sort((a, b) => a - b);
   const r3 = (x: number) => Number(x.toFixed(3));
   const delta = (k: keyof Counters) => (before === null || after === null ? null : after[k] >= before[k] ? after[k] - before[k] : after[k]);
   return {
@@ -97,7 +99,9 @@ export async function runCacheProbe(o: CacheProbeOptions): Promise<CacheProbeRes
       const e = parseExposition(await target.scrape());
       if (!e.samples.some((s) => s.name === QUERIES)) {
         metricsOk = false;
-        notes.push(`${target.name} has no ${QUERIES}: not vLLM, or a version without prefix-cache counters; the verdict rests on TTFT alone`);
+        notes.push(
+          `${target.name} has no ${QUERIES}: not vLLM, or a version without prefix-cache counters; the verdict rests on TTFT alone`,
+        );
         return null;
       }
       return { queries: counter(e, QUERIES, o.model), hits: counter(e, HITS, o.model) };
@@ -134,11 +138,14 @@ export async function runCacheProbe(o: CacheProbeOptions): Promise<CacheProbeRes
   const w = phase(warmRecords, c1, c2);
   const s = phase(sharedRecords, c2, c3);
   const saved = u.ttftMs.p50 !== null && s.ttftMs.p50 !== null ? Number((u.ttftMs.p50 - s.ttftMs.p50).toFixed(3)) : null;
-  const hitRate = s.queriedTokens !== null && s.hitTokens !== null && s.queriedTokens > 0 ? Number((s.hitTokens / s.queriedTokens).toFixed(4)) : null;
+  const hitRate =
+    s.queriedTokens !== null && s.hitTokens !== null && s.queriedTokens > 0 ? Number((s.hitTokens / s.queriedTokens).toFixed(4)) : null;
   let verdict: CacheProbeResult['verdict'] = 'unknown';
   if (s.queriedTokens !== null && s.hitTokens !== null) verdict = s.queriedTokens === 0 ? 'off' : s.hitTokens > 0 ? 'on' : 'no-hits';
   if (verdict === 'no-hits') {
-    notes.push('the engine looked the shared prompts up but found nothing cached: behind a Service each request may land on another pod (read one pod: --base-url and --metrics-url of a pod), or the cache evicted the prefix');
+    notes.push(
+      'the engine looked the shared prompts up but found nothing cached: behind a Service each request may land on another pod (read one pod: --base-url and --metrics-url of a pod), or the cache evicted the prefix',
+    );
   }
   if (s.hitTokens !== null && s.requests > 0 && verdict === 'on' && s.hitTokens < s.requests * Math.floor(prefixTokens / 16) * 16 * 0.5) {
     notes.push('fewer than half of the prefix tokens hit: several pods behind the URL each keep their own cache');

@@ -11,7 +11,10 @@ const VERDICTS: Record<CacheProbeResult['verdict'], string> = {
 };
 
 function row(name: string, p: ProbePhase): string {
-  const rate = p.queriedTokens !== null && p.hitTokens !== null && p.queriedTokens > 0 ? `${((p.hitTokens / p.queriedTokens) * 100).toFixed(1)} %` : '–';
+  const rate =
+    p.queriedTokens !== null && p.hitTokens !== null && p.queriedTokens > 0
+      ? `${((p.hitTokens / p.queriedTokens) * 100).toFixed(1)} %`
+      : '–';
   return `| ${name} | ${p.requests - p.failed} / ${p.requests} | ${fmt(p.ttftMs.p50)} | ${fmt(p.ttftMs.mean)} | ${p.queriedTokens ?? '–'} | ${p.hitTokens ?? '–'} | ${rate} |`;
 }
 

@@ -46,11 +46,23 @@ export class CheckLog {
 
 /** A gate on a measured value; not measured (null) fails. */
 export function gate(metric: string, op: '<=' | '<', limit: number, value: number | null): ThresholdResult {
-  return { expression: `${metric}${op}${limit}`, metric, op, limit, value, passed: value !== null && (op === '<=' ? value <= limit : value < limit) };
+  return {
+    expression: `${metric}${op}${limit}`,
+    metric,
+    op,
+    limit,
+    value,
+    passed: value !== null && (op === '<=' ? value <= limit : value < limit),
+  };
 }
 
 /** The requests a check's load saw end, for its result. */
-export function requestCounts(load: BackgroundLoad): { succeeded: number; failed: number; errors: Record<string, number>; errorMessages: Record<string, string> } {
+export function requestCounts(load: BackgroundLoad): {
+  succeeded: number;
+  failed: number;
+  errors: Record<string, number>;
+  errorMessages: Record<string, string>;
+} {
   const t = load.meter.totals;
   return { succeeded: t.succeeded, failed: t.failed, errors: { ...t.errors }, errorMessages: { ...t.errorMessages } };
 }

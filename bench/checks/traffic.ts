@@ -99,7 +99,10 @@ export class BackgroundLoad {
   }
 
   private async launch(profile: LoadProfile, withPreflight: boolean): Promise<void> {
-    const run = startLoad({ maxUnreachableSec: null, ...this.opts, profile, untilStopped: true, preflight: withPreflight }, { onRequest: (r) => this.meter.record(r) });
+    const run = startLoad(
+      { maxUnreachableSec: null, ...this.opts, profile, untilStopped: true, preflight: withPreflight },
+      { onRequest: (r) => this.meter.record(r) },
+    );
     this.runs.push(run);
     this.results.push(run.done);
     let started = false;

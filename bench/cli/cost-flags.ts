@@ -23,11 +23,22 @@ export interface CostFlags {
 export function addPricingFlags(cmd: Command): Command {
   const d = BENCH_DEFAULTS.cost;
   return cmd
-    .option('--pricing-config <file>', "price as this environment does: a Pulumi.<env>.yaml's region, pricing section and GPU instance types")
+    .option(
+      '--pricing-config <file>',
+      "price as this environment does: a Pulumi.<env>.yaml's region, pricing section and GPU instance types",
+    )
     .option('--region <region>', `AWS region whose prices apply (default ${d.region}, or the --pricing-config's)`)
     .option('--instance-type <type>', `GPU instance type of the replicas (default ${d.instanceType}, or the --pricing-config's dearest)`)
-    .option('--spot-discount <d>', 'SPOT price as a share off on demand, 0 to below 1 (default facts/prices.ts: 0.6)', number('--spot-discount'))
-    .option('--on-demand-price <usd>', 'on-demand USD per instance-hour of --instance-type, instead of facts/prices.ts', number('--on-demand-price'))
+    .option(
+      '--spot-discount <d>',
+      'SPOT price as a share off on demand, 0 to below 1 (default facts/prices.ts: 0.6)',
+      number('--spot-discount'),
+    )
+    .option(
+      '--on-demand-price <usd>',
+      'on-demand USD per instance-hour of --instance-type, instead of facts/prices.ts',
+      number('--on-demand-price'),
+    )
     .option('--spot-price <usd>', 'SPOT USD per instance-hour of --instance-type (wins over --spot-discount)', number('--spot-price'));
 }
 

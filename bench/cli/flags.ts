@@ -69,7 +69,11 @@ export function apiKeyFrom(f: { readonly apiKey?: string }, io: CliIo): string |
 // ---- load shape -----------------------------------------------------------------------------
 
 /** A closed- or open-loop profile from `--concurrency` / `--rate`, with the problem if both are given. */
-export function profileFrom(f: { readonly concurrency?: number; readonly rate?: number }, fallbackConcurrency: number, problems: string[]): LoadProfile {
+export function profileFrom(
+  f: { readonly concurrency?: number; readonly rate?: number },
+  fallbackConcurrency: number,
+  problems: string[],
+): LoadProfile {
   if (f.concurrency !== undefined && f.rate !== undefined) {
     problems.push(`the load takes one of --concurrency or --rate, got both (${f.concurrency} and ${f.rate}); pass one`);
   }
@@ -78,14 +82,21 @@ export function profileFrom(f: { readonly concurrency?: number; readonly rate?: 
 }
 
 /** Load steps from lists of rates or concurrencies; undefined when neither is given. */
-export function stepProfiles(f: { readonly concurrency?: readonly number[]; readonly rate?: readonly number[] }): LoadProfile[] | undefined {
+export function stepProfiles(f: {
+  readonly concurrency?: readonly number[];
+  readonly rate?: readonly number[];
+}): LoadProfile[] | undefined {
   if (f.rate !== undefined) return f.rate.map((rate) => ({ kind: 'rate', rate, burstiness: BENCH_DEFAULTS.burstiness }));
   return f.concurrency?.map((concurrency) => ({ kind: 'concurrency', concurrency }));
 }
 
 /** Where an autoscale check reads the queue depth, with the problem if both are given. */
-export function queueFrom(f: { readonly prometheusUrl?: string; readonly metricsUrl?: string }, problems: string[]): QueueSource | undefined {
-  if (f.prometheusUrl !== undefined && f.metricsUrl !== undefined) problems.push(`queue depth comes from one place, got --prometheus-url and --metrics-url; pass one`);
+export function queueFrom(
+  f: { readonly prometheusUrl?: string; readonly metricsUrl?: string },
+  problems: string[],
+): QueueSource | undefined {
+  if (f.prometheusUrl !== undefined && f.metricsUrl !== undefined)
+    problems.push(`queue depth comes from one place, got --prometheus-url and --metrics-url; pass one`);
   if (f.prometheusUrl !== undefined) return { kind: 'prometheus', url: f.prometheusUrl };
   if (f.metricsUrl !== undefined) return { kind: 'metrics', url: f.metricsUrl };
   return undefined;
@@ -185,7 +196,11 @@ export interface RegistryLocation {
 /** Where a registry version is looked up: `ModelRegistry` fits, tests pass their own. */
 export interface VersionSource {
   show(model: string, version: string): Promise<{ readonly version: string; readonly uri: string }>;
-  resolve(request: { readonly model: string; readonly env: string; readonly previous?: boolean }): Promise<{ readonly version: string; readonly uri: string }>;
+  resolve(request: {
+    readonly model: string;
+    readonly env: string;
+    readonly previous?: boolean;
+  }): Promise<{ readonly version: string; readonly uri: string }>;
 }
 
 /** Builds a registry client for one command; tests replace it. */
@@ -198,7 +213,11 @@ export function addRegistryFlags(cmd: Command): Command {
     .option('--region <region>', 'AWS region of the registry (default: the SDK chain)')
     .option('--s3-endpoint-url <url>', 'S3 endpoint (localstack, s3rver)')
     .option('--dynamodb-endpoint-url <url>', 'DynamoDB endpoint (localstack, dynalite)')
-    .option('--registry-timeout <s>', `seconds an S3 or DynamoDB request may wait for an answer, tried three times (default ${REGISTRY_DEFAULTS.requestTimeoutMs / 1000})`, number('--registry-timeout'));
+    .option(
+      '--registry-timeout <s>',
+      `seconds an S3 or DynamoDB request may wait for an answer, tried three times (default ${REGISTRY_DEFAULTS.requestTimeoutMs / 1000})`,
+      number('--registry-timeout'),
+    );
 }
 
 /** The registry location from flags and environment, or the problems with it. */
@@ -206,10 +225,14 @@ export function registryFrom(f: RegistryFlags, io: CliIo, problems: string[]): R
   const bucket = f.registryBucket ?? envValue(io, 'LLM_REGISTRY_BUCKET');
   const table = f.registryTable ?? envValue(io, 'LLM_REGISTRY_TABLE');
   if (bucket === undefined || bucket === '') {
-    problems.push('--registry-bucket is required for a registry version, got neither the flag nor LLM_REGISTRY_BUCKET; pass the bucket (pulumi stack output registryBucket)');
+    problems.push(
+      '--registry-bucket is required for a registry version, got neither the flag nor LLM_REGISTRY_BUCKET; pass the bucket (pulumi stack output registryBucket)',
+    );
   }
   if (table === undefined || table === '') {
-    problems.push('--registry-table is required for a registry version, got neither the flag nor LLM_REGISTRY_TABLE; pass the table (pulumi stack output registryTable)');
+    problems.push(
+      '--registry-table is required for a registry version, got neither the flag nor LLM_REGISTRY_TABLE; pass the table (pulumi stack output registryTable)',
+    );
   }
   const timeout = secondsProblem('--registry-timeout', f.registryTimeout);
   if (timeout !== undefined) problems.push(timeout);
@@ -239,7 +262,11 @@ export function addFrontDoorFlags(cmd: Command): Command {
   return cmd
     .option('--front-door-key <key>', 'a client API key of the front door (default: env LLM_BENCH_FRONT_DOOR_KEY)')
     .option('--front-door-ca <file>', 'PEM CA to trust for the front door besides the system ones')
-    .option('--split-requests <n>', `requests per A/B alias (default ${FRONT_DOOR_DEFAULTS.splitRequests})`, positiveInteger('--split-requests'));
+    .option(
+      '--split-requests <n>',
+      `requests per A/B alias (default ${FRONT_DOOR_DEFAULTS.splitRequests})`,
+      positiveInteger('--split-requests'),
+    );
 }
 
 /** The check options (without the target) from the flags; a bad CA file is a problem. */
@@ -250,7 +277,9 @@ export async function frontDoorOptionsFrom(f: FrontDoorFlags, io: CliIo, problem
     try {
       ca = await readFile(f.frontDoorCa);
     } catch (err) {
-      problems.push(`--front-door-ca ${f.frontDoorCa} cannot be read, got ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; pass a PEM file`);
+      problems.push(
+        `--front-door-ca ${f.frontDoorCa} cannot be read, got ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; pass a PEM file`,
+      );
     }
   }
   const timeout = secondsProblem('--request-timeout', f.requestTimeout);

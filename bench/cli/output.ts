@@ -44,7 +44,8 @@ export function addOutputFlags(cmd: Command, what: { readonly html?: string; rea
 export function outputProblems(o: OutputFlags): string[] {
   const problems: string[] = [];
   const dashes = OUTPUTS.filter((k) => o[k] === '-');
-  if (dashes.length > 1) problems.push(`only one output can go to stdout, got ${dashes.map((k) => `--${k} -`).join(' and ')}; write the others to files`);
+  if (dashes.length > 1)
+    problems.push(`only one output can go to stdout, got ${dashes.map((k) => `--${k} -`).join(' and ')}; write the others to files`);
   const byPath = new Map<string, OutputKind[]>();
   for (const k of OUTPUTS) {
     const path = o[k];
@@ -52,7 +53,8 @@ export function outputProblems(o: OutputFlags): string[] {
     byPath.set(resolve(path), [...(byPath.get(resolve(path)) ?? []), k]);
   }
   for (const [path, kinds] of byPath) {
-    if (kinds.length > 1) problems.push(`${kinds.map((k) => `--${k}`).join(' and ')} name the same file, got ${path} for each; give each output its own file`);
+    if (kinds.length > 1)
+      problems.push(`${kinds.map((k) => `--${k}`).join(' and ')} name the same file, got ${path} for each; give each output its own file`);
   }
   return problems;
 }
@@ -220,7 +222,9 @@ export async function writeOutput(path: string, text: string, io: CliIo, kind: O
       await writeFile(fallback, text, { flag: 'wx' });
       io.stderr(`error: cannot write ${path}, got ${code(err)}; the ${kind} output went to ${fallback} instead\n`);
     } catch (again) {
-      io.stderr(`error: cannot write ${path}, got ${code(err)}, nor ${fallback}, got ${code(again)}; the ${kind} output follows on stderr\n${text}\n`);
+      io.stderr(
+        `error: cannot write ${path}, got ${code(err)}, nor ${fallback}, got ${code(again)}; the ${kind} output follows on stderr\n${text}\n`,
+      );
     }
     return false;
   }

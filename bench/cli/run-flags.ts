@@ -46,7 +46,11 @@ export function addRunFlags(cmd: Command): Command {
     .option('--seed <n>', `seed for arrivals and prompts (default ${BENCH_DEFAULTS.seed})`, number('--seed'))
     .option('--timeout <s>', `per-request total timeout (default ${BENCH_DEFAULTS.timeoutSec})`, number('--timeout'))
     .option('--connect-timeout <s>', `connect timeout (default ${BENCH_DEFAULTS.connectTimeoutSec})`, number('--connect-timeout'))
-    .option('--first-token-timeout <s>', `sent → first token timeout (default ${BENCH_DEFAULTS.firstTokenTimeoutSec})`, number('--first-token-timeout'))
+    .option(
+      '--first-token-timeout <s>',
+      `sent → first token timeout (default ${BENCH_DEFAULTS.firstTokenTimeoutSec})`,
+      number('--first-token-timeout'),
+    )
     .option(
       '--max-unreachable-sec <s>',
       `end the run (exit 1) once no connection could be made for s seconds (default ${BENCH_DEFAULTS.maxUnreachableSec})`,

@@ -52,7 +52,6 @@ export async function loadOptionsFrom(f: RunFlags, io: CliIo, problems: string[]
   return opts;
 }
 
-
 /**
  * The problems of the background-load flags of a cluster-side check (rollback, autoscale,
  * postdeploy), found with the load engine's own checks, so they are reported with every other

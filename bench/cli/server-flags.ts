@@ -22,7 +22,12 @@ export const VLLM_POD_PORT = 8000;
 export function addServerFlags(cmd: Command): Command {
   return cmd
     .option('--server-metrics', "read vLLM's /metrics before and after the run and report the engine's own percentiles beside the client's")
-    .option('--metrics-url <url>', 'with --server-metrics: a pod (or server) whose /metrics to read; repeatable (default: the --base-url)', collect, [])
+    .option(
+      '--metrics-url <url>',
+      'with --server-metrics: a pod (or server) whose /metrics to read; repeatable (default: the --base-url)',
+      collect,
+      [],
+    )
     .option(
       '--kubeconfig <file>',
       "read the Service's ready pods: the replicas that served (for $ per 1M tokens) and, with --server-metrics, each pod's /metrics through the API server's proxy; " +

@@ -16,9 +16,14 @@ export interface ServerSetup {
 }
 
 /** The setup of the flags; problems are added to `problems`. */
-export function serverSetupFrom(f: ServerFlags & { readonly baseUrl: string; readonly model: string }, io: CliIo, problems: string[]): ServerSetup {
+export function serverSetupFrom(
+  f: ServerFlags & { readonly baseUrl: string; readonly model: string },
+  io: CliIo,
+  problems: string[],
+): ServerSetup {
   const kubeAsked = f.kubeconfig !== undefined || f.context !== undefined;
-  if (!kubeAsked && f.service !== undefined) problems.push(`--service ${f.service} names the Service to read with --kubeconfig, got no --kubeconfig; add --kubeconfig FILE`);
+  if (!kubeAsked && f.service !== undefined)
+    problems.push(`--service ${f.service} names the Service to read with --kubeconfig, got no --kubeconfig; add --kubeconfig FILE`);
   if (f.serverMetrics !== true && f.metricsUrl.length > 0) {
     problems.push(`--metrics-url is read by --server-metrics, got it without; add --server-metrics`);
   }
@@ -26,7 +31,8 @@ export function serverSetupFrom(f: ServerFlags & { readonly baseUrl: string; rea
     problems.push('server metrics come from one place, got --metrics-url and --kubeconfig; pass the pod URLs or the cluster, not both');
   }
   for (const u of f.metricsUrl) {
-    if (!URL.canParse(u) || !/^https?:$/.test(new URL(u).protocol)) problems.push(`--metrics-url must be an http(s) URL, got ${JSON.stringify(u)}; pass e.g. http://10.0.3.7:8000/metrics`);
+    if (!URL.canParse(u) || !/^https?:$/.test(new URL(u).protocol))
+      problems.push(`--metrics-url must be an http(s) URL, got ${JSON.stringify(u)}; pass e.g. http://10.0.3.7:8000/metrics`);
   }
   const port = f.metricsPort ?? VLLM_POD_PORT;
   if (!(Number.isInteger(port) && port >= 1 && port <= 65535)) problems.push(`--metrics-port must be a port number 1–65535, got ${port}`);

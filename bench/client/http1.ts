@@ -7,7 +7,8 @@ import { HTTPParser } from 'http-parser-js';
  * Why an exchange failed at the transport level; a subset of the client's failure reasons, so
  * the generation handler can use it as it is.
  */
-export type TransportFailure = 'connect_refused' | 'connect_timeout' | 'dns_error' | 'connection_reset' | 'stream_cut' | 'bad_response' | 'client_error';
+export type TransportFailure =
+  'connect_refused' | 'connect_timeout' | 'dns_error' | 'connection_reset' | 'stream_cut' | 'bad_response' | 'client_error';
 
 /** A transport failure with its reason; `code` is the socket's error code when there was one. */
 export class TransportError extends Error {
@@ -172,14 +173,21 @@ export class Http1Pool {
   }
 
   private render(req: Http1Request): string {
-    if (!/^\/[^\s\0]*$/.test(req.path)) throw new TransportError('client_error', `request path must start with / and hold no spaces or line breaks, got ${JSON.stringify(req.path)}`);
+    if (!/^\/[^\s\0]*$/.test(req.path))
+      throw new TransportError(
+        'client_error',
+        `request path must start with / and hold no spaces or line breaks, got ${JSON.stringify(req.path)}`,
+      );
     let head = `${req.method} ${req.path} HTTP/1.1\r\nhost: ${this.hostHeader}\r\n`;
     const h = req.headers;
     for (let i = 0; i + 1 < h.length; i += 2) {
       const name = h[i]!;
       const value = h[i + 1]!;
       if (FORBIDDEN_IN_HEADER.test(name) || FORBIDDEN_IN_HEADER.test(value) || name.includes(':')) {
-        throw new TransportError('client_error', `header ${JSON.stringify(name)} has a character HTTP forbids, got ${JSON.stringify(value.slice(0, 40))}`);
+        throw new TransportError(
+          'client_error',
+          `header ${JSON.stringify(name)} has a character HTTP forbids, got ${JSON.stringify(value.slice(0, 40))}`,
+        );
       }
       head += `${name}: ${value}\r\n`;
     }
@@ -295,7 +303,8 @@ export function failureForSocketError(code: string | undefined, responded: boole
   if (code === 'ECONNREFUSED') return 'connect_refused';
   if (code === 'ETIMEDOUT') return 'connect_timeout';
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'dns_error';
-  if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'ECONNABORTED' || code === undefined) return responded ? 'stream_cut' : 'connection_reset';
+  if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'ECONNABORTED' || code === undefined)
+    return responded ? 'stream_cut' : 'connection_reset';
   return 'client_error';
 }
 
@@ -337,7 +346,13 @@ class Connection {
       this.socket = net.connect({ host, port, onread: { buffer: READ_BUFFER, callback: (n) => this.onRead(READ_BUFFER, n) } });
     }
     this.socket.setNoDelay(true);
-    this.connectTimer = setTimeout(() => this.destroy(new TransportError('connect_timeout', `connect to ${host}:${port} timed out after ${connectTimeoutMs / 1000} s`, 'ETIMEDOUT')), connectTimeoutMs);
+    this.connectTimer = setTimeout(
+      () =>
+        this.destroy(
+          new TransportError('connect_timeout', `connect to ${host}:${port} timed out after ${connectTimeoutMs / 1000} s`, 'ETIMEDOUT'),
+        ),
+      connectTimeoutMs,
+    );
     this.socket.once(secure ? 'secureConnect' : 'connect', () => this.onConnect());
     this.socket.on('error', (err) => (this.socketError ??= err));
     this.socket.on('end', () => this.onEnd());
@@ -436,7 +451,8 @@ class Connection {
     }
     // Each response says it again (or not): the latest one counts.
     const hint = /timeout=(\d+)/i.exec(String(headers['keep-alive'] ?? ''));
-    this.keepAliveMs = hint === null ? undefined : Math.min(Math.max(Number(hint[1]) * 1000 - KEEP_ALIVE_MARGIN_MS, 0), MAX_IDLE_TIMEOUT_MS);
+    this.keepAliveMs =
+      hint === null ? undefined : Math.min(Math.max(Number(hint[1]) * 1000 - KEEP_ALIVE_MARGIN_MS, 0), MAX_IDLE_TIMEOUT_MS);
     ex.handler.onResponseHead(status, headers);
     return 0;
   }

@@ -496,7 +496,8 @@ class GenerationHandler implements ExchangeHandler, InFlight, SseSink {
     }
     if (this.parser === null) {
       this.jsonBytes += chunk.length;
-      if (this.jsonBytes > LIMITS.responseBytes) this.fail('bad_response', `response body longer than ${LIMITS.responseBytes} bytes; a completion is far shorter`);
+      if (this.jsonBytes > LIMITS.responseBytes)
+        this.fail('bad_response', `response body longer than ${LIMITS.responseBytes} bytes; a completion is far shorter`);
       else this.jsonBody += (this.decoder ??= new StringDecoder('utf8')).write(chunk);
       return;
     }

@@ -47,7 +47,10 @@ export class SseParser {
   feed(chunk: Buffer): void {
     // Events end in a newline, so nearly every read ends on a character boundary and needs no
     // decoder state; one decoder per stream would be ~200 bytes held for the stream's lifetime.
-    const decoded = this.decoder === null && endsOnCharBoundary(chunk) ? chunk.toString('utf8') : (this.decoder ??= new StringDecoder('utf8')).write(chunk);
+    const decoded =
+      this.decoder === null && endsOnCharBoundary(chunk)
+        ? chunk.toString('utf8')
+        : (this.decoder ??= new StringDecoder('utf8')).write(chunk);
     let start = 0;
     let nl = decoded.indexOf('\n');
     while (nl !== -1) {
@@ -87,7 +90,8 @@ export class SseParser {
       // The spec strips exactly one space after the colon.
       const value = line.charCodeAt(5) === 32 ? line.slice(6) : line.slice(5);
       this.data = this.data === null ? value : `${this.data}\n${value}`;
-      if (this.data.length > this.maxLineChars) throw new SseSyntaxError(value, `sse event data longer than ${this.maxLineChars} characters`);
+      if (this.data.length > this.maxLineChars)
+        throw new SseSyntaxError(value, `sse event data longer than ${this.maxLineChars} characters`);
       return;
     }
     if (line.charCodeAt(0) === 58 /* ':' comment, used as keep-alive */) return;

@@ -25,18 +25,19 @@ import type { CompareResult, CompareSource, Comparison, GateResult, MetricCompar
 /** How each interval is made; every report states it. */
 export const COMPARE_METHODS: Readonly<Record<string, string>> = {
   percentiles:
-    'p50/p95/p99: percentile bootstrap of candidate − baseline over the per-request samples in each run\'s HDR histogram, ' +
-    '2,000 seeded replicates, each side resampled independently (a resample\'s k-th order statistic drawn exactly through Beta(k, n−k+1)); ' +
+    "p50/p95/p99: percentile bootstrap of candidate − baseline over the per-request samples in each run's HDR histogram, " +
+    "2,000 seeded replicates, each side resampled independently (a resample's k-th order statistic drawn exactly through Beta(k, n−k+1)); " +
     `a percentile needs at least 5 samples beyond it (p95: 100 requests, p99: 500)`,
   mean: "mean: Welch's t interval of the difference, with each run's variance from its histogram",
   clusters:
-    'ITL: its gaps come many to a request and share that request\'s moment on the server, so its resamples and its mean count one ' +
+    "ITL: its gaps come many to a request and share that request's moment on the server, so its resamples and its mean count one " +
     'independent unit per request, not per gap (a narrower interval would flag noise as change)',
   throughput:
-    'throughput: Welch\'s t interval of the difference in mean rate over the steady state (the timeline\'s whole seconds without the ' +
+    "throughput: Welch's t interval of the difference in mean rate over the steady state (the timeline's whole seconds without the " +
     'first and the last), in batches at least as long as the median request so that batches are close to independent; at least 5 batches a side',
   errorRate: "error rate: Newcombe's hybrid score interval (Wilson on each side) of the difference in failed / finished requests",
-  noise: 'beyond noise: the 95 % interval of candidate − baseline excludes 0; a gate fails only when the regression is past its limit and beyond noise',
+  noise:
+    'beyond noise: the 95 % interval of candidate − baseline excludes 0; a gate fails only when the regression is past its limit and beyond noise',
 };
 
 /** Options of a comparison. */
@@ -53,7 +54,8 @@ export const COMPARE_DEFAULTS = {
 } as const;
 
 /** A file without histograms was written before they existed (or by a tool that does not keep them). */
-const NO_HISTOGRAMS = 'has no latency histograms (written before llm-bench kept them), so its noise is unknown; rerun it with this llm-bench';
+const NO_HISTOGRAMS =
+  'has no latency histograms (written before llm-bench kept them), so its noise is unknown; rerun it with this llm-bench';
 
 // ---- intervals per kind of metric -------------------------------------------------------------
 
@@ -101,7 +103,10 @@ function latencyNoise(base: Side, cand: Side, latency: ComparedLatency, stat: Co
   if (stat === 'mean') {
     const mb = base.result.summary[latency].mean;
     const mc = cand.result.summary[latency].mean;
-    const interval = mb === null || mc === null ? null : welch(histogramMoments(hb, mb, drawsOf(base, latency, hb)), histogramMoments(hc, mc, drawsOf(cand, latency, hc)));
+    const interval =
+      mb === null || mc === null
+        ? null
+        : welch(histogramMoments(hb, mb, drawsOf(base, latency, hb)), histogramMoments(hc, mc, drawsOf(cand, latency, hc)));
     return interval === null ? { interval: null, note: 'a mean needs at least 2 samples a side' } : { interval };
   }
   const p = PERCENTILE_OF[stat];
@@ -174,7 +179,10 @@ function compareMetric(base: Side, cand: Side, metric: CompareMetric, seed: numb
   const better = betterWhen(metric);
   const delta = b === null || c === null ? null : c - b;
   const deltaPct = delta === null || b === 0 ? null : delta / b!;
-  const noise = b === null || c === null ? ({ interval: null, note: 'not measured on one side (no successful request)' } as const) : noiseOf(base, cand, metric, seed);
+  const noise =
+    b === null || c === null
+      ? ({ interval: null, note: 'not measured on one side (no successful request)' } as const)
+      : noiseOf(base, cand, metric, seed);
   const beyond = noise.interval !== null && excludes(noise.interval, 0);
   const worse = noise.interval !== null && (better === 'lower' ? noise.interval.low > 0 : noise.interval.high < 0);
   return {
@@ -198,11 +206,18 @@ const pct = (share: number) => `${Number((share * 100).toPrecision(3))} %`;
 export function judgeGate(gate: RegressionGate, m: MetricComparison): GateResult {
   const base = { expression: gate.expression, metric: gate.metric, kind: gate.kind, limit: gate.limit };
   const limit = describeLimit(gate);
-  if (m.candidate === null) return { ...base, regression: null, passed: false, reason: `${gate.metric} was not measured on the candidate (no successful request)` };
-  if (m.baseline === null || m.delta === null) return { ...base, regression: null, passed: null, reason: `${gate.metric} was not measured on the baseline; nothing to compare` };
+  if (m.candidate === null)
+    return { ...base, regression: null, passed: false, reason: `${gate.metric} was not measured on the candidate (no successful request)` };
+  if (m.baseline === null || m.delta === null)
+    return { ...base, regression: null, passed: null, reason: `${gate.metric} was not measured on the baseline; nothing to compare` };
   const worseBy = m.better === 'lower' ? m.delta : -m.delta;
   if (gate.kind === 'relative' && m.baseline === 0) {
-    return { ...base, regression: null, passed: null, reason: `the baseline's ${gate.metric} is 0, so a relative limit cannot apply; use an absolute one` };
+    return {
+      ...base,
+      regression: null,
+      passed: null,
+      reason: `the baseline's ${gate.metric} is 0, so a relative limit cannot apply; use an absolute one`,
+    };
   }
   const regression = gate.kind === 'relative' ? worseBy / m.baseline : worseBy;
   const shown = gate.kind === 'relative' ? pct(regression) : String(Number(regression.toPrecision(4)));
@@ -212,9 +227,15 @@ export function judgeGate(gate: RegressionGate, m: MetricComparison): GateResult
   }
   if (regression <= gate.limit) return { ...base, regression, passed: true, reason: `worse by ${shown}, within the limit ${limit}` };
   if (m.noise === 'unavailable') {
-    return { ...base, regression, passed: null, reason: `worse by ${shown}, past the limit ${limit}, but the noise test is unavailable (${m.note ?? 'no interval'}): undecided` };
+    return {
+      ...base,
+      regression,
+      passed: null,
+      reason: `worse by ${shown}, past the limit ${limit}, but the noise test is unavailable (${m.note ?? 'no interval'}): undecided`,
+    };
   }
-  if (m.change !== 'worse') return { ...base, regression, passed: true, reason: `worse by ${shown}, past the limit ${limit} but within run-to-run noise` };
+  if (m.change !== 'worse')
+    return { ...base, regression, passed: true, reason: `worse by ${shown}, past the limit ${limit} but within run-to-run noise` };
   return { ...base, regression, passed: false, reason: `worse by ${shown}, past the limit ${limit} and beyond run-to-run noise` };
 }
 
@@ -224,7 +245,12 @@ export function compareLoads(baseline: LoadResult, candidate: LoadResult, label:
   const base: Side = { result: baseline, histograms: decodeHistograms(baseline) };
   const cand: Side = { result: candidate, histograms: decodeHistograms(candidate) };
   const metrics = COMPARE_METRICS.map((m) => compareMetric(base, cand, m, seedFor(seed, label)));
-  const gates = (opts.gates ?? []).map((g) => judgeGate(g, metrics.find((m) => m.metric === g.metric)!));
+  const gates = (opts.gates ?? []).map((g) =>
+    judgeGate(
+      g,
+      metrics.find((m) => m.metric === g.metric)!,
+    ),
+  );
   return {
     label,
     metrics,
@@ -242,11 +268,20 @@ export function compareLoads(baseline: LoadResult, candidate: LoadResult, label:
 export function settingDifferences(a: LoadResult['settings'], b: LoadResult['settings'], withProfile = true): string[] {
   const notes: string[] = [];
   const show = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
-  const shape: (keyof LoadResult['settings'])[] = ['endpoint', 'stream', 'inputTokens', 'outputTokens', 'prompts', 'requests', 'durationSec'];
+  const shape: (keyof LoadResult['settings'])[] = [
+    'endpoint',
+    'stream',
+    'inputTokens',
+    'outputTokens',
+    'prompts',
+    'requests',
+    'durationSec',
+  ];
   if (withProfile) shape.push('profile');
   for (const key of ['baseUrl', 'model'] as const) if (a[key] !== b[key]) notes.push(`${key} differs: ${a[key]} → ${b[key]}`);
   for (const key of shape) {
-    if (show(a[key]) !== show(b[key])) notes.push(`the load differs in ${key}: ${show(a[key])} → ${show(b[key])}, so a difference may come from the load, not the server`);
+    if (show(a[key]) !== show(b[key]))
+      notes.push(`the load differs in ${key}: ${show(a[key])} → ${show(b[key])}, so a difference may come from the load, not the server`);
   }
   return notes;
 }
@@ -269,7 +304,9 @@ function stepLabel(dimension: SweepResult['dimension'], value: number): string {
 
 function compareSweeps(baseline: SweepResult, candidate: SweepResult, opts: CompareOptions, notes: string[]): Comparison[] {
   if (baseline.dimension !== candidate.dimension) {
-    throw new UsageError(`compare needs sweeps over the same dimension, got ${baseline.dimension} and ${candidate.dimension}; sweep both with --${baseline.dimension}`);
+    throw new UsageError(
+      `compare needs sweeps over the same dimension, got ${baseline.dimension} and ${candidate.dimension}; sweep both with --${baseline.dimension}`,
+    );
   }
   const comparisons: Comparison[] = [];
   baseline.values.forEach((value, i) => {
@@ -280,8 +317,12 @@ function compareSweeps(baseline: SweepResult, candidate: SweepResult, opts: Comp
     }
     comparisons.push(compareLoads(baseline.steps[i]!, candidate.steps[j]!, stepLabel(baseline.dimension, value), opts));
   });
-  for (const value of candidate.values) if (!baseline.values.includes(value)) notes.push(`step ${stepLabel(candidate.dimension, value)} is only in the candidate`);
-  if (comparisons.length === 0) throw new UsageError(`compare found no sweep step in both files, got ${baseline.values.join(', ')} and ${candidate.values.join(', ')}; sweep the same values`);
+  for (const value of candidate.values)
+    if (!baseline.values.includes(value)) notes.push(`step ${stepLabel(candidate.dimension, value)} is only in the candidate`);
+  if (comparisons.length === 0)
+    throw new UsageError(
+      `compare found no sweep step in both files, got ${baseline.values.join(', ')} and ${candidate.values.join(', ')}; sweep the same values`,
+    );
   const shared = baseline.values.find((v) => candidate.values.includes(v))!;
   const [bs, cs] = [baseline.steps[baseline.values.indexOf(shared)]!, candidate.steps[candidate.values.indexOf(shared)]!];
   notes.unshift(...settingDifferences(bs.settings, cs.settings, false));
@@ -305,7 +346,9 @@ export interface CompareInputs {
 export function compareResults(inputs: CompareInputs, opts: CompareOptions = {}, startedAt = new Date()): CompareResult {
   const { baseline, candidate } = inputs;
   if (baseline.kind !== candidate.kind) {
-    throw new UsageError(`compare needs two results of one kind, got a ${baseline.kind} and a ${candidate.kind}; compare a load with a load or a sweep with a sweep`);
+    throw new UsageError(
+      `compare needs two results of one kind, got a ${baseline.kind} and a ${candidate.kind}; compare a load with a load or a sweep with a sweep`,
+    );
   }
   const notes: string[] = [];
   let comparisons: Comparison[];
@@ -320,8 +363,10 @@ export function compareResults(inputs: CompareInputs, opts: CompareOptions = {},
     [candidate, 'candidate'],
   ] as const) {
     const loads = r.kind === 'load' ? [r] : r.steps;
-    if (loads.some((l) => l.histograms === undefined)) notes.push(`the ${side} ${NO_HISTOGRAMS}: latency changes are shown without a noise test`);
-    if (loads.some((l) => l.aborted !== undefined)) notes.push(`the ${side} run stopped itself (${loads.find((l) => l.aborted)!.aborted!.reason}); its figures cover what ran`);
+    if (loads.some((l) => l.histograms === undefined))
+      notes.push(`the ${side} ${NO_HISTOGRAMS}: latency changes are shown without a noise test`);
+    if (loads.some((l) => l.aborted !== undefined))
+      notes.push(`the ${side} run stopped itself (${loads.find((l) => l.aborted)!.aborted!.reason}); its figures cover what ran`);
   }
   const live = inputs.baselineFile === null && inputs.candidateFile === null;
   return {
@@ -339,7 +384,10 @@ export function compareResults(inputs: CompareInputs, opts: CompareOptions = {},
 }
 
 /** The gates that failed and the ones left undecided, over every comparison. */
-export function gateOutcomes(r: CompareResult): { readonly failed: (GateResult & { step: string })[]; readonly undecided: (GateResult & { step: string })[] } {
+export function gateOutcomes(r: CompareResult): {
+  readonly failed: (GateResult & { step: string })[];
+  readonly undecided: (GateResult & { step: string })[];
+} {
   const all = r.comparisons.flatMap((c) => c.gates.map((g) => ({ ...g, step: c.label })));
   return { failed: all.filter((g) => g.passed === false), undecided: all.filter((g) => g.passed === null) };
 }

@@ -31,7 +31,12 @@ function parseOne(expression: string): RegressionGate | string {
     const way = worse === '+' ? 'rises' : 'falls';
     return `--max-regression ${JSON.stringify(expression)} limits the wrong direction, got ${sign}; ${metric} regresses when it ${way}, so write ${metric}=${worse}${num}${percent}`;
   }
-  return { expression: expression.trim(), metric, kind: percent === '%' ? 'relative' : 'absolute', limit: percent === '%' ? Number(num) / 100 : Number(num) };
+  return {
+    expression: expression.trim(),
+    metric,
+    kind: percent === '%' ? 'relative' : 'absolute',
+    limit: percent === '%' ? Number(num) / 100 : Number(num),
+  };
 }
 
 /** Parses every gate; throws one UsageError (exit 2) listing every bad one. */

@@ -13,7 +13,10 @@ export interface LiveCompareOptions {
 }
 
 /** Runs both loads side by side; each keeps its own concurrency, so one slow side does not slow the other's sending. */
-export async function runLiveCompare(opts: LiveCompareOptions, signal?: AbortSignal): Promise<{ baseline: LoadResult; candidate: LoadResult }> {
+export async function runLiveCompare(
+  opts: LiveCompareOptions,
+  signal?: AbortSignal,
+): Promise<{ baseline: LoadResult; candidate: LoadResult }> {
   const runs = [startLoad(opts.baseline), startLoad({ ...opts.baseline, ...opts.candidate })];
   const stop = () => runs.forEach((r) => void r.stop());
   signal?.addEventListener('abort', stop, { once: true });

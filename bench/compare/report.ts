@@ -48,14 +48,25 @@ export function changeWord(m: MetricComparison): string {
 const gateMark = (g: GateResult) => (g.passed === true ? '✅ pass' : g.passed === false ? '❌ FAIL' : '⚠️ undecided');
 
 function metricRows(c: Comparison): string[][] {
-  return c.metrics.map((m) => [m.metric, showValue(m, m.baseline), showValue(m, m.candidate), showDelta(m), showInterval(m), changeWord(m)]);
+  return c.metrics.map((m) => [
+    m.metric,
+    showValue(m, m.baseline),
+    showValue(m, m.candidate),
+    showDelta(m),
+    showInterval(m),
+    changeWord(m),
+  ]);
 }
 
 const HEAD = ['Metric', 'Baseline', 'Candidate', 'Δ (Δ %)', '95 % interval of Δ', 'Verdict'];
 
 function mdTable(head: readonly string[], rows: readonly (readonly string[])[], numeric: readonly boolean[]): string[] {
   const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-  return [`| ${head.join(' | ')} |`, `|${numeric.map((n) => (n ? '---:' : ':---')).join('|')}|`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)];
+  return [
+    `| ${head.join(' | ')} |`,
+    `|${numeric.map((n) => (n ? '---:' : ':---')).join('|')}|`,
+    ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`),
+  ];
 }
 
 /** The comparison as Markdown for a CI log or a PR comment, with how each interval is made. */
@@ -72,7 +83,14 @@ export function renderCompareMarkdown(r: CompareResult): string {
     if (r.comparisons.length > 1 || r.baseline.kind === 'sweep') out.push(`### ${c.label}`, '');
     out.push(...mdTable(HEAD, metricRows(c), [false, true, true, true, true, false]), '');
     if (c.gates.length > 0) {
-      out.push(...mdTable(['', 'Gate', 'Why'], c.gates.map((g) => [gateMark(g), `\`${g.expression}\``, g.reason]), [false, false, false]), '');
+      out.push(
+        ...mdTable(
+          ['', 'Gate', 'Why'],
+          c.gates.map((g) => [gateMark(g), `\`${g.expression}\``, g.reason]),
+          [false, false, false],
+        ),
+        '',
+      );
     }
     const unavailable = c.metrics.filter((m) => m.noise === 'unavailable' && m.note !== undefined);
     if (unavailable.length > 0) out.push(...unavailable.map((m) => `- ${m.metric}: ${m.note!}`), '');
@@ -91,9 +109,20 @@ export function renderCompareHtml(r: CompareResult): string {
   ];
   for (const c of r.comparisons) {
     if (r.comparisons.length > 1 || r.baseline.kind === 'sweep') body.push(`<h2>${escapeXml(c.label)}</h2>`);
-    body.push(table(HEAD, metricRows(c).map((row) => row.map(escapeXml)), [false, true, true, true, true, false]));
+    body.push(
+      table(
+        HEAD,
+        metricRows(c).map((row) => row.map(escapeXml)),
+        [false, true, true, true, true, false],
+      ),
+    );
     if (c.gates.length > 0) {
-      body.push(table(['', 'gate', 'why'], c.gates.map((g) => [escapeXml(gateMark(g)), `<code>${escapeXml(g.expression)}</code>`, escapeXml(g.reason)])));
+      body.push(
+        table(
+          ['', 'gate', 'why'],
+          c.gates.map((g) => [escapeXml(gateMark(g)), `<code>${escapeXml(g.expression)}</code>`, escapeXml(g.reason)]),
+        ),
+      );
     }
     const cdf = (name: string, pair: Comparison['cdfs']['ttftMs']) =>
       lineChart({
@@ -107,7 +136,12 @@ export function renderCompareHtml(r: CompareResult): string {
       });
     body.push('<div class="charts">', cdf('TTFT', c.cdfs.ttftMs), cdf('E2E', c.cdfs.e2eMs), '</div>');
   }
-  body.push('<h2>How the intervals are made</h2>', `<ul class="notes">${Object.values(r.methods).map((v) => `<li>${escapeXml(v)}</li>`).join('')}</ul>`);
+  body.push(
+    '<h2>How the intervals are made</h2>',
+    `<ul class="notes">${Object.values(r.methods)
+      .map((v) => `<li>${escapeXml(v)}</li>`)
+      .join('')}</ul>`,
+  );
   return page('llm-bench compare', body);
 }
 

@@ -47,7 +47,9 @@ export function resolveCostSettings(s: CostSettings = {}): ResolvedCost {
   const region = s.region ?? d.region;
   const instanceType = s.instanceType ?? d.instanceType;
   if (GPU_INSTANCE_TYPES[instanceType] === undefined) {
-    problems.push(`--instance-type must be a GPU instance type of constructs/hardware.ts, got ${instanceType}; use one of ${Object.keys(GPU_INSTANCE_TYPES).join(', ')}`);
+    problems.push(
+      `--instance-type must be a GPU instance type of constructs/hardware.ts, got ${instanceType}; use one of ${Object.keys(GPU_INSTANCE_TYPES).join(', ')}`,
+    );
   }
   if (s.replicas !== undefined && !(Number.isInteger(s.replicas) && s.replicas >= 1)) {
     problems.push(`--replicas must be a whole number at least 1, got ${s.replicas}; pass the replicas that served, e.g. --replicas 2`);
@@ -63,7 +65,9 @@ export function resolveCostSettings(s: CostSettings = {}): ResolvedCost {
     try {
       prices.instanceHourlyUsd(instanceType, 'ON_DEMAND');
     } catch {
-      problems.push(`--instance-type ${instanceType} has no price for ${region} in facts/prices.ts; pass --on-demand-price USD (per instance-hour) or another --region`);
+      problems.push(
+        `--instance-type ${instanceType} has no price for ${region} in facts/prices.ts; pass --on-demand-price USD (per instance-hour) or another --region`,
+      );
     }
   }
   if (problems.length > 0) throw usageErrors(problems);
@@ -75,7 +79,12 @@ export function resolveCostSettings(s: CostSettings = {}): ResolvedCost {
   };
 }
 
-const rounded = (c: { gpuUsdPerHour: number; usdPerHour: number; usdPer1MOutputTokens: number | null; usdPer1MTotalTokens: number | null }): ServingCostReport => ({
+const rounded = (c: {
+  gpuUsdPerHour: number;
+  usdPerHour: number;
+  usdPer1MOutputTokens: number | null;
+  usdPer1MTotalTokens: number | null;
+}): ServingCostReport => ({
   gpuUsdPerHour: round(c.gpuUsdPerHour, 6),
   usdPerHour: round(c.usdPerHour, 6),
   usdPer1MOutputTokens: c.usdPer1MOutputTokens === null ? null : round(c.usdPer1MOutputTokens, 6),
@@ -98,7 +107,9 @@ export function runCost(summary: LoadSummary, s: CostSettings = {}): RunCost {
   const cost = servingCost({ outputTokensPerSec, promptTokensPerSec, replicas: r.replicas, instanceType: r.instanceType }, r.prices);
   const notes = [...(s.notes ?? [])];
   if (r.replicasFrom === 'assumed') {
-    notes.push(`priced as ${r.replicas} replica: pass --replicas N (or --kubeconfig to read the Service's ready pods) for the replicas that served`);
+    notes.push(
+      `priced as ${r.replicas} replica: pass --replicas N (or --kubeconfig to read the Service's ready pods) for the replicas that served`,
+    );
   }
   return {
     region: r.prices.region,
@@ -143,7 +154,11 @@ export function coldStartGpuMinutes(samples: readonly ReplicaSample[], untilSec:
 }
 
 /** The cold-start cost of a scaling check from its timeline, SPOT and on demand. */
-export function coldStartReport(samples: readonly ReplicaSample[], untilSec: number | null, s: Omit<CostSettings, 'replicas' | 'replicasFrom'> = {}): ColdStartCostReport {
+export function coldStartReport(
+  samples: readonly ReplicaSample[],
+  untilSec: number | null,
+  s: Omit<CostSettings, 'replicas' | 'replicasFrom'> = {},
+): ColdStartCostReport {
   const r = resolveCostSettings(s);
   const gpuMinutes = coldStartGpuMinutes(samples, untilSec);
   const cost = coldStartCost(gpuMinutes, r.instanceType, r.prices);

@@ -54,7 +54,9 @@ function failedReason(job: V1Job): string | undefined {
 function podsByIndex(pods: readonly V1Pod[]): Map<number, V1Pod> {
   const out = new Map<number, V1Pod>();
   for (const p of pods) {
-    const index = Number(p.metadata?.labels?.[COMPLETION_INDEX_LABEL] ?? p.metadata?.annotations?.['batch.kubernetes.io/job-completion-index']);
+    const index = Number(
+      p.metadata?.labels?.[COMPLETION_INDEX_LABEL] ?? p.metadata?.annotations?.['batch.kubernetes.io/job-completion-index'],
+    );
     if (!Number.isInteger(index)) continue;
     const had = out.get(index);
     const newer = (had?.metadata?.creationTimestamp?.valueOf() ?? -Infinity) <= (p.metadata?.creationTimestamp?.valueOf() ?? 0);
@@ -100,7 +102,11 @@ export function kubeWorkers(opts: KubeWorkersOptions): WorkerLauncher {
         for (let index = 0; index < spec.workers; index++) {
           const pod = pods.get(index);
           if (pod === undefined) {
-            outputs.push({ index, output: '', problem: `never started: Job ${ns}/${name} has no pod for index ${index}${jobProblem ? ` (${jobProblem})` : ''}` });
+            outputs.push({
+              index,
+              output: '',
+              problem: `never started: Job ${ns}/${name} has no pod for index ${index}${jobProblem ? ` (${jobProblem})` : ''}`,
+            });
             continue;
           }
           const podName = pod.metadata?.name ?? '';

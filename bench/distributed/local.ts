@@ -25,11 +25,19 @@ export function localWorkers(opts: LocalWorkersOptions): WorkerLauncher {
   return {
     where: 'local processes',
     barrierMs: opts.barrierMs ?? 3000,
-    run: (spec, apiKey, signal) => Promise.all(Array.from({ length: spec.workers }, (_, index) => runChild(file, args, spec, index, apiKey, signal))),
+    run: (spec, apiKey, signal) =>
+      Promise.all(Array.from({ length: spec.workers }, (_, index) => runChild(file, args, spec, index, apiKey, signal))),
   };
 }
 
-function runChild(file: string, args: readonly string[], spec: WorkerSpec, index: number, apiKey: string | undefined, signal?: AbortSignal): Promise<WorkerOutput> {
+function runChild(
+  file: string,
+  args: readonly string[],
+  spec: WorkerSpec,
+  index: number,
+  apiKey: string | undefined,
+  signal?: AbortSignal,
+): Promise<WorkerOutput> {
   const env: NodeJS.ProcessEnv = { ...process.env, [WORKER_SPEC_ENV]: JSON.stringify(spec), [COMPLETION_INDEX_ENV]: String(index) };
   if (apiKey !== undefined) env[API_KEY_ENV] = apiKey;
   else delete env[API_KEY_ENV];

@@ -28,7 +28,12 @@ type Latency = (typeof LATENCIES)[number];
 
 /** Each latency's histogram over every report, merged exactly. */
 export function mergeHistograms(reports: readonly WorkerReport[]): Record<Latency, LatencyHistogram> {
-  const merged = { ttftMs: new LatencyHistogram(), tpotMs: new LatencyHistogram(), itlMs: new LatencyHistogram(), e2eMs: new LatencyHistogram() };
+  const merged = {
+    ttftMs: new LatencyHistogram(),
+    tpotMs: new LatencyHistogram(),
+    itlMs: new LatencyHistogram(),
+    e2eMs: new LatencyHistogram(),
+  };
   for (const r of reports) for (const k of LATENCIES) merged[k].merge(LatencyHistogram.decode(r.histograms[k]));
   return merged;
 }
@@ -88,7 +93,7 @@ export function mergeTimelines(reports: readonly WorkerReport[], bucketMs: numbe
         byIndex.set(i, { ...b, t: (i * bucketMs) / 1000, ...(b.errors !== undefined && { errors: { ...b.errors } }) });
         continue;
       }
-      const errors = m.errors ?? b.errors ? { ...m.errors } : undefined;
+      const errors = (m.errors ?? b.errors) ? { ...m.errors } : undefined;
       if (errors !== undefined && b.errors !== undefined) addCounts(errors, b.errors);
       byIndex.set(i, {
         t: m.t,
@@ -118,7 +123,12 @@ function incompleteReason(spec: WorkerSpec, reports: readonly WorkerReport[], fa
 }
 
 /** One load result from the workers' reports; `failures` are the workers that produced none. */
-export function mergeWorkerReports(spec: WorkerSpec, startedAt: Date, reports: readonly WorkerReport[], failures: readonly WorkerFailure[]): LoadResult {
+export function mergeWorkerReports(
+  spec: WorkerSpec,
+  startedAt: Date,
+  reports: readonly WorkerReport[],
+  failures: readonly WorkerFailure[],
+): LoadResult {
   const sorted = [...reports].sort((a, b) => a.index - b.index);
   const h = mergeHistograms(sorted);
   const t0 = sorted.length === 0 ? 0 : Math.min(...sorted.map((r) => r.loadStartMs));
@@ -129,8 +139,16 @@ export function mergeWorkerReports(spec: WorkerSpec, startedAt: Date, reports: r
     short !== null && (t.metric === 'outputTokenThroughput' || t.metric === 'requestThroughput') ? { ...t, passed: false, note: short } : t,
   );
   const aborted = incompleteReason(spec, sorted, failures);
-  const slowest = keepSlowest([], sorted.flatMap((r) => r.slowest ?? []));
-  const histograms: LatencyHistograms = { ttftMs: h.ttftMs.encode(), tpotMs: h.tpotMs.encode(), itlMs: h.itlMs.encode(), e2eMs: h.e2eMs.encode() };
+  const slowest = keepSlowest(
+    [],
+    sorted.flatMap((r) => r.slowest ?? []),
+  );
+  const histograms: LatencyHistograms = {
+    ttftMs: h.ttftMs.encode(),
+    tpotMs: h.tpotMs.encode(),
+    itlMs: h.itlMs.encode(),
+    e2eMs: h.e2eMs.encode(),
+  };
   return {
     ...envelope('load', startedAt),
     settings: spec.settings,

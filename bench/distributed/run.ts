@@ -47,7 +47,8 @@ export interface DistributedOptions {
 export function distributedSpec(opts: LoadOptions, d: Pick<DistributedOptions, 'workers' | 'otlpEndpoint'>, startAtMs: number): WorkerSpec {
   const { settings } = resolveLoadOptions(opts);
   const problems = shardProblems(settings, d.workers);
-  if (opts.prompts !== undefined) problems.push('--prompts is not shipped to workers yet, got a promptset with --workers; use synthetic prompts (--input-tokens)');
+  if (opts.prompts !== undefined)
+    problems.push('--prompts is not shipped to workers yet, got a promptset with --workers; use synthetic prompts (--input-tokens)');
   if (opts.untilStopped === true || (settings.requests === null && settings.durationSec === null)) {
     problems.push('a distributed run needs an end, got neither --requests nor --duration; pass one');
   }

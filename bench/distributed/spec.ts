@@ -6,14 +6,17 @@
  * Kubernetes one from the pod's log.
  */
 import { z } from 'zod';
-import { latencyHistogramsSchema, settingsSchema, slowRequestSchema, summarySchema, timelineBucketSchema, type LoadSettings } from '../result';
+import {
+  latencyHistogramsSchema,
+  settingsSchema,
+  slowRequestSchema,
+  summarySchema,
+  timelineBucketSchema,
+  type LoadSettings,
+} from '../result';
 import type { LoadProfile } from '../load/schedule';
 
-export {
-  API_KEY_ENV,
-  COMPLETION_INDEX_ENV,
-  WORKER_SPEC_ENV,
-} from '../../constructs/bench-layout';
+export { API_KEY_ENV, COMPLETION_INDEX_ENV, WORKER_SPEC_ENV } from '../../constructs/bench-layout';
 
 /** Version of the spec and report; a worker refuses a spec of another version. */
 export const WORKER_PROTOCOL = 1;
@@ -85,10 +88,14 @@ export function shardProblems(s: LoadSettings, workers: number, flag = '--worker
     return problems;
   }
   if (s.profile.kind === 'concurrency' && s.profile.concurrency < workers) {
-    problems.push(`${flag} ${workers} leaves some workers without a user, got --concurrency ${s.profile.concurrency}; use at most ${s.profile.concurrency} workers`);
+    problems.push(
+      `${flag} ${workers} leaves some workers without a user, got --concurrency ${s.profile.concurrency}; use at most ${s.profile.concurrency} workers`,
+    );
   }
   if (s.requests !== null && s.requests < workers) {
-    problems.push(`${flag} ${workers} leaves some workers without a request, got --requests ${s.requests}; use at most ${s.requests} workers`);
+    problems.push(
+      `${flag} ${workers} leaves some workers without a request, got --requests ${s.requests}; use at most ${s.requests} workers`,
+    );
   }
   return problems;
 }

@@ -42,7 +42,12 @@ export interface WorkerHooks {
 }
 
 /** Runs worker `index` of `spec` and returns its report. */
-export async function runWorker(spec: WorkerSpec, index: number, apiKey: string | undefined, hooks: WorkerHooks = {}): Promise<WorkerReport> {
+export async function runWorker(
+  spec: WorkerSpec,
+  index: number,
+  apiKey: string | undefined,
+  hooks: WorkerHooks = {},
+): Promise<WorkerReport> {
   if (!Number.isInteger(index) || index < 0 || index >= spec.workers) {
     throw new RangeError(`worker index must be 0..${spec.workers - 1}, got ${index}; the Job sets JOB_COMPLETION_INDEX`);
   }

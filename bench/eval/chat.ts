@@ -25,7 +25,13 @@ export interface ChatCall {
 
 /** What came back: the text, or why there is none. */
 export type ChatReply =
-  | { readonly ok: true; readonly text: string; readonly finishReason: string | null; readonly outputTokens: number | null; readonly ms: number }
+  | {
+      readonly ok: true;
+      readonly text: string;
+      readonly finishReason: string | null;
+      readonly outputTokens: number | null;
+      readonly ms: number;
+    }
   | { readonly ok: false; readonly problem: string; readonly ms: number };
 
 const root = (baseUrl: string) => baseUrl.replace(/\/+$/, '').replace(/\/v1$/, '');
@@ -55,7 +61,10 @@ export async function chat(target: ChatTarget, call: ChatCall, now: () => number
     });
     const text = await res.text();
     if (!res.ok) return { ok: false, problem: `http_${res.status}: ${text.slice(0, 200)}`, ms: now() - start };
-    const json = JSON.parse(text) as { choices?: { message?: { content?: unknown }; finish_reason?: unknown }[]; usage?: { completion_tokens?: unknown } };
+    const json = JSON.parse(text) as {
+      choices?: { message?: { content?: unknown }; finish_reason?: unknown }[];
+      usage?: { completion_tokens?: unknown };
+    };
     const choice = json.choices?.[0];
     const content = choice?.message?.content;
     if (typeof content !== 'string') return { ok: false, problem: 'bad_response: no choices[0].message.content', ms: now() - start };

@@ -31,7 +31,16 @@ export const referenceCheckSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('exact'), values: z.array(z.string().min(1)).min(1) }).strict(),
   z.object({ kind: z.literal('contains'), values: z.array(z.string().min(1)).min(1) }).strict(),
   z.object({ kind: z.literal('json'), value: z.record(z.string(), z.unknown()) }).strict(),
-  z.object({ kind: z.literal('regex'), pattern: z.string().min(1), flags: z.string().regex(/^[imsu]*$/).optional() }).strict(),
+  z
+    .object({
+      kind: z.literal('regex'),
+      pattern: z.string().min(1),
+      flags: z
+        .string()
+        .regex(/^[imsu]*$/)
+        .optional(),
+    })
+    .strict(),
   z
     .object({ kind: z.literal('words'), min: z.int().nonnegative().optional(), max: z.int().positive().optional() })
     .strict()
@@ -93,7 +102,9 @@ export function promptsetProblems(prompts: readonly EvalPrompt[], where: (i: num
       try {
         new RegExp(c.pattern, c.flags);
       } catch (err) {
-        problems.push(`${where(i)} checks regex ${JSON.stringify(c.pattern)} does not compile, got ${(err as Error).message}; fix the pattern`);
+        problems.push(
+          `${where(i)} checks regex ${JSON.stringify(c.pattern)} does not compile, got ${(err as Error).message}; fix the pattern`,
+        );
       }
     }
   });
@@ -120,7 +131,9 @@ export function parseEvalPromptset(text: string, source: string): Promptset {
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
       const path = issue.path.length > 0 ? ` ${issue.path.join('.')}` : '';
-      problems.push(`${where}${path} ${issue.message.toLowerCase()}; expected {"id": "…", "category": "…", "prompt": "…"} with optional rubric, checks, example`);
+      problems.push(
+        `${where}${path} ${issue.message.toLowerCase()}; expected {"id": "…", "category": "…", "prompt": "…"} with optional rubric, checks, example`,
+      );
       return;
     }
     prompts.push(parsed.data);
@@ -151,14 +164,18 @@ export async function loadEvalPromptset(source: string, readS3?: S3TextReader): 
     try {
       text = await readS3(where.bucket, where.key);
     } catch (err) {
-      throw new UsageError(`--promptset ${source} cannot be read from S3, got ${(err as Error).name}: ${(err as Error).message}; check the URI and s3:GetObject on it`);
+      throw new UsageError(
+        `--promptset ${source} cannot be read from S3, got ${(err as Error).name}: ${(err as Error).message}; check the URI and s3:GetObject on it`,
+      );
     }
     if (text === undefined) throw new UsageError(`--promptset ${source} does not exist, got NoSuchKey; check the bucket and key`);
   } else {
     try {
       text = await readFile(source, 'utf8');
     } catch (err) {
-      throw new UsageError(`--promptset ${source} cannot be read, got ${(err as NodeJS.ErrnoException).code ?? String(err)}; pass a readable .jsonl file`);
+      throw new UsageError(
+        `--promptset ${source} cannot be read, got ${(err as NodeJS.ErrnoException).code ?? String(err)}; pass a readable .jsonl file`,
+      );
     }
   }
   return parseEvalPromptset(text, source);

@@ -31,7 +31,10 @@ function show(s: string): string {
 export function normalizeExact(s: string): string {
   let t = s.trim().replace(/\s+/g, ' ');
   for (;;) {
-    const stripped = t.replace(/^(\*\*|["'`“”‘’])(.*)\1$/s, '$2').replace(/^[“‘](.*)[”’]$/s, '$1').trim();
+    const stripped = t
+      .replace(/^(\*\*|["'`“”‘’])(.*)\1$/s, '$2')
+      .replace(/^[“‘](.*)[”’]$/s, '$1')
+      .trim();
     if (stripped === t) break;
     t = stripped;
   }
@@ -89,13 +92,21 @@ export function runCheck(check: ReferenceCheck, answer: string): CheckOutcome {
     case 'contains': {
       const lower = answer.toLowerCase();
       const missing = check.values.filter((v) => !lower.includes(v.toLowerCase()));
-      return { kind: check.kind, passed: missing.length === 0, detail: missing.length === 0 ? 'contains every expected text' : `missing ${missing.map(show).join(', ')}` };
+      return {
+        kind: check.kind,
+        passed: missing.length === 0,
+        detail: missing.length === 0 ? 'contains every expected text' : `missing ${missing.map(show).join(', ')}`,
+      };
     }
     case 'json': {
       const json = answerJson(answer);
       if (json === undefined) return { kind: check.kind, passed: false, detail: `no json object in ${show(answer)}` };
       const wrong = Object.keys(check.value).filter((k) => !jsonMatches((json as Record<string, unknown> | null)?.[k], check.value[k]));
-      return { kind: check.kind, passed: wrong.length === 0, detail: wrong.length === 0 ? 'every field matches' : `fields ${wrong.join(', ')} differ` };
+      return {
+        kind: check.kind,
+        passed: wrong.length === 0,
+        detail: wrong.length === 0 ? 'every field matches' : `fields ${wrong.join(', ')} differ`,
+      };
     }
     case 'regex': {
       const passed = new RegExp(check.pattern, check.flags).test(answer.trim());
@@ -123,7 +134,10 @@ export function runCheck(check: ReferenceCheck, answer: string): CheckOutcome {
 }
 
 /** Runs every check; the answer passes when all do. */
-export function runChecks(checks: readonly ReferenceCheck[], answer: string): { readonly passed: boolean; readonly outcomes: CheckOutcome[] } {
+export function runChecks(
+  checks: readonly ReferenceCheck[],
+  answer: string,
+): { readonly passed: boolean; readonly outcomes: CheckOutcome[] } {
   const outcomes = checks.map((c) => runCheck(c, answer));
   return { passed: outcomes.every((o) => o.passed), outcomes };
 }

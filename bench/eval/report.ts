@@ -5,7 +5,8 @@ import { notesList, page, table } from '../report/page';
 import type { Renderers } from '../report/renderers';
 import type { EvalModelSummary, EvalResult } from './result';
 
-const iv = (i: { low: number; high: number } | null, digits: number) => (i === null ? 'n/a' : `[${i.low.toFixed(digits)}, ${i.high.toFixed(digits)}]`);
+const iv = (i: { low: number; high: number } | null, digits: number) =>
+  i === null ? 'n/a' : `[${i.low.toFixed(digits)}, ${i.high.toFixed(digits)}]`;
 const pct = (v: number | null) => (v === null ? '–' : `${(v * 100).toFixed(1)} %`);
 
 /** PASSED / FAILED over the thresholds. */
@@ -15,7 +16,19 @@ export function evalVerdict(r: EvalResult): string {
   return r.thresholds.length > 0 ? `PASSED (${r.thresholds.length} thresholds)` : 'DONE (no thresholds)';
 }
 
-const HEAD = ['Model', 'Score (mean)', '95 % interval', 'Reference pass', '95 % interval', 'W / T / L vs baseline', 'Win rate', '95 % interval', 'Judge failures', 'Output tokens', 'Answer time (s)'];
+const HEAD = [
+  'Model',
+  'Score (mean)',
+  '95 % interval',
+  'Reference pass',
+  '95 % interval',
+  'W / T / L vs baseline',
+  'Win rate',
+  '95 % interval',
+  'Judge failures',
+  'Output tokens',
+  'Answer time (s)',
+];
 
 function modelRow(m: EvalModelSummary): string[] {
   const p = m.pairwise;
@@ -63,7 +76,10 @@ export function renderEvalMarkdown(r: EvalResult): string {
   ];
   if (r.thresholds.length > 0) {
     out.push('### Thresholds', '', '|  | Threshold | Model | Measured |', '|:---|:---|:---|---:|');
-    for (const t of r.thresholds) out.push(`| ${t.passed ? '✅ pass' : '❌ FAIL'} | \`${t.expression}\` | ${t.model} | ${t.value === null ? 'not measured' : fmt(t.value, 3)} |`);
+    for (const t of r.thresholds)
+      out.push(
+        `| ${t.passed ? '✅ pass' : '❌ FAIL'} | \`${t.expression}\` | ${t.model} | ${t.value === null ? 'not measured' : fmt(t.value, 3)} |`,
+      );
     out.push('');
   }
   for (const n of r.notes) out.push(`> ${n}`, '');
@@ -75,22 +91,47 @@ export function renderEvalHtml(r: EvalResult): string {
   const body = [
     `<h1>llm-bench eval: ${escapeXml(evalVerdict(r))}</h1>`,
     `<p class="run">Promptset ${escapeXml(r.promptset.source)}: ${r.promptset.prompts} prompts · baseline ${escapeXml(r.settings.baseline)} · judge ${escapeXml(r.settings.judge?.model ?? 'none')}</p>`,
-    table(HEAD, r.models.map((m) => modelRow(m).map(escapeXml)), HEAD.map((_, i) => i > 0)),
+    table(
+      HEAD,
+      r.models.map((m) => modelRow(m).map(escapeXml)),
+      HEAD.map((_, i) => i > 0),
+    ),
     '<h2>Judge</h2>',
-    `<ul class="notes">${judgeLines(r).map((l) => `<li>${escapeXml(l.replace(/^- /, '').replace(/\*\*/g, ''))}</li>`).join('')}</ul>`,
+    `<ul class="notes">${judgeLines(r)
+      .map((l) => `<li>${escapeXml(l.replace(/^- /, '').replace(/\*\*/g, ''))}</li>`)
+      .join('')}</ul>`,
     notesList(r.notes),
   ];
   if (r.thresholds.length > 0) {
     body.push(
       '<h2>Thresholds</h2>',
-      table(['', 'threshold', 'model', 'measured'], r.thresholds.map((t) => [t.passed ? '<span class="pass">✔ pass</span>' : '<span class="fail">✘ FAIL</span>', `<code>${escapeXml(t.expression)}</code>`, escapeXml(t.model), t.value === null ? 'not measured' : fmt(t.value, 3)])),
+      table(
+        ['', 'threshold', 'model', 'measured'],
+        r.thresholds.map((t) => [
+          t.passed ? '<span class="pass">✔ pass</span>' : '<span class="fail">✘ FAIL</span>',
+          `<code>${escapeXml(t.expression)}</code>`,
+          escapeXml(t.model),
+          t.value === null ? 'not measured' : fmt(t.value, 3),
+        ]),
+      ),
     );
   }
   const failedAnswers = r.answers.filter((a) => a.reference !== null && !a.reference.passed);
   if (failedAnswers.length > 0) {
-    body.push('<h2>Reference checks that failed</h2>', table(['model', 'prompt', 'why'], failedAnswers.map((a) => [escapeXml(a.model), escapeXml(a.promptId), escapeXml(a.reference!.details.join('; '))])));
+    body.push(
+      '<h2>Reference checks that failed</h2>',
+      table(
+        ['model', 'prompt', 'why'],
+        failedAnswers.map((a) => [escapeXml(a.model), escapeXml(a.promptId), escapeXml(a.reference!.details.join('; '))]),
+      ),
+    );
   }
-  body.push('<h2>How the figures are made</h2>', `<ul class="notes">${Object.values(r.methods).map((v) => `<li>${escapeXml(v)}</li>`).join('')}</ul>`);
+  body.push(
+    '<h2>How the figures are made</h2>',
+    `<ul class="notes">${Object.values(r.methods)
+      .map((v) => `<li>${escapeXml(v)}</li>`)
+      .join('')}</ul>`,
+  );
   return page('llm-bench eval', body);
 }
 
@@ -104,7 +145,12 @@ export function evalSuite(r: EvalResult): JunitSuite {
       name: `${t.expression} (${t.model})`,
       classname: 'llm-bench.eval',
       timeSec: 0,
-      ...(!t.passed && { failure: t.value === null ? `${t.metric} was not measured for ${t.model}` : `${t.metric} = ${fmt(t.value, 3)} for ${t.model}, required ${t.op} ${t.limit}` }),
+      ...(!t.passed && {
+        failure:
+          t.value === null
+            ? `${t.metric} was not measured for ${t.model}`
+            : `${t.metric} = ${fmt(t.value, 3)} for ${t.model}, required ${t.op} ${t.limit}`,
+      }),
     })),
   };
 }

@@ -52,9 +52,7 @@ export const evalModelSummarySchema = z.object({
   /** Share of reference prompts whose exact checks pass, with its Wilson interval. */
   reference: z.object({ passed: z.int(), total: z.int(), rate: num.nullable(), interval }),
   /** Against the baseline model (absent for the baseline): wins + half the ties over decided pairs. */
-  pairwise: z
-    .object({ wins: z.int(), ties: z.int(), losses: z.int(), failed: z.int(), winRate: num.nullable(), interval })
-    .optional(),
+  pairwise: z.object({ wins: z.int(), ties: z.int(), losses: z.int(), failed: z.int(), winRate: num.nullable(), interval }).optional(),
   /** Judge calls that gave no valid verdict after one retry (pointwise answers + pairwise orders). */
   judgeFailures: z.int(),
   outputTokens: z.int(),

@@ -8,7 +8,14 @@ import type { z } from 'zod';
 import { envelope } from '../result';
 import { CONFIDENCE, meanInterval, moments, wilson } from '../stats/intervals';
 import { chat, type ChatReply, type ChatTarget, pool } from './chat';
-import { pairwiseMessages, pairwiseVerdictSchema, parseVerdict, pointwiseMessages, pointwiseVerdictSchema, responseFormat } from './judge-prompt';
+import {
+  pairwiseMessages,
+  pairwiseVerdictSchema,
+  parseVerdict,
+  pointwiseMessages,
+  pointwiseVerdictSchema,
+  responseFormat,
+} from './judge-prompt';
 import { type EvalPrompt, type Promptset, promptMessages, promptQuestion } from './promptset';
 import { runChecks } from './reference';
 import type { EvalAnswer, EvalModelSummary, EvalPair, EvalResult, JudgeCalibration } from './result';
@@ -29,12 +36,15 @@ export const EVAL_DEFAULTS = {
 
 export const EVAL_METHODS: Readonly<Record<string, string>> = {
   answers: 'every model answers every prompt once: temperature 0, the same seed and max_tokens, non-streaming',
-  score: "score: the judge's 1–10 score of each answer, validated JSON (structured output where the server offers it); mean with Student's t 95 % interval",
-  judgeFailures: 'a judge reply that is not a valid verdict is asked once more under a new request id; a second failure is counted as a judge failure and never scored',
+  score:
+    "score: the judge's 1–10 score of each answer, validated JSON (structured output where the server offers it); mean with Student's t 95 % interval",
+  judgeFailures:
+    'a judge reply that is not a valid verdict is asked once more under a new request id; a second failure is counted as a judge failure and never scored',
   pairwise:
     'pairwise: the judge compares candidate and baseline on each prompt twice, positions swapped; a win or loss counts only when both orders agree, ' +
     'anything else is a tie; win rate = (wins + ½ ties) / decided pairs, with a Wilson 95 % interval',
-  reference: 'reference: prompts with exact checks (arithmetic, extraction, format, refusal, code output) pass when every check does, without the judge; Wilson 95 % interval',
+  reference:
+    'reference: prompts with exact checks (arithmetic, extraction, format, refusal, code output) pass when every check does, without the judge; Wilson 95 % interval',
   calibration: `calibration: on reference prompts, the judge agrees when its score ≥ ${EVAL_DEFAULTS.passScore} exactly when the checks pass; below the set agreement the judge is flagged`,
 };
 
@@ -119,14 +129,21 @@ function summarize(model: string, isBaseline: boolean, answers: readonly EvalAns
     answered: mine.filter((a) => a.text !== null).length,
     score: { mean: scores.length === 0 ? null : m.mean, interval: meanInterval(m), judged: scores.length },
     reference: { passed, total: refs.length, rate: share(passed, refs.length), interval: wilson(passed, refs.length) },
-    ...(!isBaseline && { pairwise: { wins, ties, losses, failed, winRate: share(wins + ties / 2, decided), interval: wilson(wins + ties / 2, decided) } }),
+    ...(!isBaseline && {
+      pairwise: { wins, ties, losses, failed, winRate: share(wins + ties / 2, decided), interval: wilson(wins + ties / 2, decided) },
+    }),
     judgeFailures: pointwiseFailures + pairFailures,
     outputTokens: mine.reduce((n, a) => n + (a.outputTokens ?? 0), 0),
     answerSec: mine.reduce((t, a) => t + a.ms, 0) / 1000,
   };
 }
 
-function calibrate(answers: readonly EvalAnswer[], pairs: readonly EvalPair[], minAgreement: number, structured: boolean): JudgeCalibration {
+function calibrate(
+  answers: readonly EvalAnswer[],
+  pairs: readonly EvalPair[],
+  minAgreement: number,
+  structured: boolean,
+): JudgeCalibration {
   const judged = answers.filter((a) => a.reference !== null && a.score !== null);
   const agreed = judged.filter((a) => a.score! >= EVAL_DEFAULTS.passScore === a.reference!.passed).length;
   const agreement = share(agreed, judged.length);
@@ -182,7 +199,17 @@ export async function runEval(opts: EvalOptions, startedAt = new Date()): Promis
   // 1. Answers, with their exact checks.
   const answerTasks = opts.models.flatMap((target) =>
     prompts.map((p) => async (): Promise<EvalAnswer> => {
-      const reply = await chat(target, { messages: promptMessages(p), maxTokens: p.maxTokens ?? maxTokens, seed, requestId: `eval-answer-${labelOf(target)}-${p.id}`, timeoutSec }, now);
+      const reply = await chat(
+        target,
+        {
+          messages: promptMessages(p),
+          maxTokens: p.maxTokens ?? maxTokens,
+          seed,
+          requestId: `eval-answer-${labelOf(target)}-${p.id}`,
+          timeoutSec,
+        },
+        now,
+      );
       const checks = p.checks === undefined || !reply.ok ? null : runChecks(p.checks, reply.text);
       return {
         promptId: p.id,
@@ -194,7 +221,12 @@ export async function runEval(opts: EvalOptions, startedAt = new Date()): Promis
         outputTokens: reply.ok ? reply.outputTokens : null,
         ms: reply.ms,
         // An unanswered reference prompt fails its checks.
-        reference: p.checks === undefined ? null : checks === null ? { passed: false, details: ['no answer'] } : { passed: checks.passed, details: checks.outcomes.map((o) => o.detail) },
+        reference:
+          p.checks === undefined
+            ? null
+            : checks === null
+              ? { passed: false, details: ['no answer'] }
+              : { passed: checks.passed, details: checks.outcomes.map((o) => o.detail) },
         score: null,
       };
     }),
@@ -202,7 +234,10 @@ export async function runEval(opts: EvalOptions, startedAt = new Date()): Promis
   let answers = await pool(answerTasks, concurrency);
   opts.onStage?.(`answers: ${answers.filter((a) => a.text !== null).length} of ${answers.length}`);
   const unanswered = answers.filter((a) => a.text === null);
-  if (unanswered.length > 0) notes.push(`${unanswered.length} answers failed (first: ${unanswered[0]!.model} on ${unanswered[0]!.promptId}: ${unanswered[0]!.problem ?? ''})`);
+  if (unanswered.length > 0)
+    notes.push(
+      `${unanswered.length} answers failed (first: ${unanswered[0]!.model} on ${unanswered[0]!.promptId}: ${unanswered[0]!.problem ?? ''})`,
+    );
 
   const byPrompt = new Map(prompts.map((p) => [p.id, p]));
   const answerOf = (model: string, id: string) => answers.find((a) => a.model === model && a.promptId === id);
@@ -214,15 +249,37 @@ export async function runEval(opts: EvalOptions, startedAt = new Date()): Promis
       answers.map((a) => async (): Promise<EvalAnswer> => {
         if (a.text === null) return a;
         const p = byPrompt.get(a.promptId)!;
-        const v = await askJudge(judge, pointwiseMessages(promptQuestion(p), a.text, rubricOf(p)), 'pointwise', pointwiseVerdictSchema, `eval-score-${a.model}-${a.promptId}`, judgeOpts);
+        const v = await askJudge(
+          judge,
+          pointwiseMessages(promptQuestion(p), a.text, rubricOf(p)),
+          'pointwise',
+          pointwiseVerdictSchema,
+          `eval-score-${a.model}-${a.promptId}`,
+          judgeOpts,
+        );
         return v.verdict !== undefined ? { ...a, score: v.verdict.score } : { ...a, judgeProblem: v.problem };
       }),
       concurrency,
     );
-    opts.onStage?.(`pointwise: ${answers.filter((a) => a.score !== null).length} scored, ${answers.filter((a) => a.judgeProblem !== undefined).length} judge failures`);
+    opts.onStage?.(
+      `pointwise: ${answers.filter((a) => a.score !== null).length} scored, ${answers.filter((a) => a.judgeProblem !== undefined).length} judge failures`,
+    );
     // 3. Pairwise, both orders.
-    const order = async (p: EvalPrompt, first: string, second: string, candidateFirst: boolean, id: string): Promise<EvalPair['candidateFirst']> => {
-      const v = await askJudge(judge, pairwiseMessages(promptQuestion(p), first, second, rubricOf(p)), 'pairwise', pairwiseVerdictSchema, id, judgeOpts);
+    const order = async (
+      p: EvalPrompt,
+      first: string,
+      second: string,
+      candidateFirst: boolean,
+      id: string,
+    ): Promise<EvalPair['candidateFirst']> => {
+      const v = await askJudge(
+        judge,
+        pairwiseMessages(promptQuestion(p), first, second, rubricOf(p)),
+        'pairwise',
+        pairwiseVerdictSchema,
+        id,
+        judgeOpts,
+      );
       if (v.verdict === undefined) return 'failed';
       if (v.verdict.winner === 'tie') return 'tie';
       const firstWon = v.verdict.winner === 'A';
@@ -247,7 +304,8 @@ export async function runEval(opts: EvalOptions, startedAt = new Date()): Promis
   }
 
   const models = opts.models.map((t) => summarize(labelOf(t), labelOf(t) === baseline, answers, pairs));
-  const calibration = judge === null ? null : calibrate(answers, pairs, opts.minJudgeAgreement ?? EVAL_DEFAULTS.minJudgeAgreement, structuredOutput);
+  const calibration =
+    judge === null ? null : calibrate(answers, pairs, opts.minJudgeAgreement ?? EVAL_DEFAULTS.minJudgeAgreement, structuredOutput);
   if (calibration?.flagged === true) {
     notes.push(
       `the judge agrees with the exact checks on ${calibration.agreed} of ${calibration.total} reference answers (below ${calibration.minAgreement}): do not trust its scores`,
@@ -255,7 +313,9 @@ export async function runEval(opts: EvalOptions, startedAt = new Date()): Promis
   }
   const firstShare = calibration?.firstPositionShare ?? null;
   if (firstShare !== null && firstShare > 0.65) {
-    notes.push(`the judge picks the answer shown first in ${Math.round(firstShare * 100)} % of decided orders: position bias; only pairs both orders agree on count`);
+    notes.push(
+      `the judge picks the answer shown first in ${Math.round(firstShare * 100)} % of decided orders: position bias; only pairs both orders agree on count`,
+    );
   }
   return {
     ...envelope('eval', startedAt),

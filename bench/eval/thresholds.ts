@@ -37,12 +37,16 @@ export function parseEvalThresholds(expressions: readonly string[]): EvalThresho
   for (const expression of expressions) {
     const m = GRAMMAR.exec(expression);
     if (m === null) {
-      problems.push(`--threshold ${JSON.stringify(expression)} is not <metric><op><number>, got no match; write e.g. winRate>=0.45 or score.mean>=6.5`);
+      problems.push(
+        `--threshold ${JSON.stringify(expression)} is not <metric><op><number>, got no match; write e.g. winRate>=0.45 or score.mean>=6.5`,
+      );
       continue;
     }
     const [, metric, op, num] = m as unknown as [string, string, Op, string];
     if (!(metric in EVAL_METRICS)) {
-      problems.push(`--threshold ${JSON.stringify(expression)} names an unknown metric, got ${metric}; use one of ${Object.keys(EVAL_METRICS).join(', ')}`);
+      problems.push(
+        `--threshold ${JSON.stringify(expression)} names an unknown metric, got ${metric}; use one of ${Object.keys(EVAL_METRICS).join(', ')}`,
+      );
       continue;
     }
     specs.push({ expression: expression.trim(), metric, op, limit: Number(num) });
@@ -51,7 +55,8 @@ export function parseEvalThresholds(expressions: readonly string[]): EvalThresho
   return specs;
 }
 
-const holds = (v: number, op: Op, limit: number) => (op === '<' ? v < limit : op === '<=' ? v <= limit : op === '>' ? v > limit : v >= limit);
+const holds = (v: number, op: Op, limit: number) =>
+  op === '<' ? v < limit : op === '<=' ? v <= limit : op === '>' ? v > limit : v >= limit;
 
 /** Each threshold against each model that has its figure; an unmeasured figure fails. */
 export function evaluateEvalThresholds(specs: readonly EvalThresholdSpec[], models: readonly EvalModelSummary[]) {
@@ -59,7 +64,17 @@ export function evaluateEvalThresholds(specs: readonly EvalThresholdSpec[], mode
     models.flatMap((m) => {
       const v = EVAL_METRICS[s.metric]!(m);
       if (v === undefined) return [];
-      return [{ expression: s.expression, model: m.model, metric: s.metric, op: s.op, limit: s.limit, value: v, passed: v !== null && holds(v, s.op, s.limit) }];
+      return [
+        {
+          expression: s.expression,
+          model: m.model,
+          metric: s.metric,
+          op: s.op,
+          limit: s.limit,
+          value: v,
+          passed: v !== null && holds(v, s.op, s.limit),
+        },
+      ];
     }),
   );
 }

@@ -25,7 +25,6 @@ import type { FrontDoorTarget } from './target';
 
 export { FRONT_DOOR_DEFAULTS };
 
-
 export interface FrontDoorOptions {
   readonly target: FrontDoorTarget;
   /** A client key of the front door. @default - none: every check that needs one fails */
@@ -179,7 +178,8 @@ export function frontDoorExit(checks: readonly FrontDoorCheck[]): number {
 
 async function checkTls(run: Run): Promise<Outcome> {
   const url = new URL(run.o.target.url);
-  if (url.protocol !== 'https:') return fail(`the front door must be HTTPS, got ${url.origin}; clients would send their keys in clear text`);
+  if (url.protocol !== 'https:')
+    return fail(`the front door must be HTTPS, got ${url.origin}; clients would send their keys in clear text`);
   // Any answer proves the TLS handshake (certificate and hostname) succeeded.
   const res = await run.client.send({ method: 'GET', path: '/v1/models', timeoutMs: run.timeoutMs });
   const plainUrl = run.o.plainHttpUrl ?? run.o.target.plainHttpUrl ?? `http://${url.hostname}/v1/models`;
@@ -216,8 +216,10 @@ async function checkChat(run: Run, model: string): Promise<Outcome> {
   const res = await run.patiently(() => run.chat(model, true));
   if (res.status !== 200) return fail(`chat ${model} → ${res.status}: ${res.body.slice(0, 200)}`);
   const events = res.body.split('\n').filter((l) => l.startsWith('data:'));
-  if (!events.some((e) => e.trim() === 'data: [DONE]')) return fail(`the stream for ${model} has no data: [DONE]; got ${events.length} events`);
-  if (events.length > 2 && res.reads < 2) return fail(`the ${events.length} events for ${model} arrived in one read: something on the way buffers the stream`);
+  if (!events.some((e) => e.trim() === 'data: [DONE]'))
+    return fail(`the stream for ${model} has no data: [DONE]; got ${events.length} events`);
+  if (events.length > 2 && res.reads < 2)
+    return fail(`the ${events.length} events for ${model} arrived in one read: something on the way buffers the stream`);
   return pass(`${events.length} events in ${res.reads} reads over ${Math.round(res.lastByteMs - res.firstByteMs)} ms`);
 }
 
@@ -239,7 +241,10 @@ async function measureSplit(run: Run, route: FrontDoorTarget['routes'][number]):
     if (left > 0 && i < n - 1) await run.sleep(left);
   }
   const observed = names.map((b) => counts.get(b)!);
-  const test = chiSquareTest(observed, route.backends.map((b) => b.weight));
+  const test = chiSquareTest(
+    observed,
+    route.backends.map((b) => b.weight),
+  );
   return {
     model: route.model,
     requests: n,
@@ -260,7 +265,8 @@ async function measureSplit(run: Run, route: FrontDoorTarget['routes'][number]):
 export function judgeSplit(s: SplitResult): Outcome {
   const counts = s.backends.map((b) => `${b.name} ${b.observed}/${b.expected} (weight ${b.weight})`).join(', ');
   const fit = `χ² ${Number.isFinite(s.statistic) ? s.statistic.toFixed(2) : '∞'}, df ${s.degreesOfFreedom}, p ${s.pValue.toPrecision(3)}`;
-  if (s.unattributed > 0) return fail(`${s.unattributed} of ${s.requests} responses named no backend of ${s.model} in the backend header; ${counts}`);
+  if (s.unattributed > 0)
+    return fail(`${s.unattributed} of ${s.requests} responses named no backend of ${s.model} in the backend header; ${counts}`);
   if (s.pValue < s.alpha) return fail(`the split of ${s.model} does not fit the weights (${fit} < α ${s.alpha}): ${counts}`);
   return pass(`${counts}; ${fit} ≥ α ${s.alpha}`);
 }
@@ -289,10 +295,16 @@ async function measureRateLimit(run: Run): Promise<RateLimitResult> {
 }
 
 export function judgeRateLimit(r: RateLimitResult, perKey: number): Outcome {
-  const seen = Object.entries(r.statuses).map(([s, n]) => `${n}× ${s}`).join(', ');
-  if (r.retryAfter.length === 0) return fail(`a burst of ${r.burst} requests at once (limit ${perKey}/s per key) got no 429: ${seen}; the rate limit is not enforced`);
+  const seen = Object.entries(r.statuses)
+    .map(([s, n]) => `${n}× ${s}`)
+    .join(', ');
+  if (r.retryAfter.length === 0)
+    return fail(`a burst of ${r.burst} requests at once (limit ${perKey}/s per key) got no 429: ${seen}; the rate limit is not enforced`);
   const bad = r.retryAfter.filter((v) => retryAfterSec(v) === undefined);
-  if (bad.length > 0) return fail(`${bad.length} of ${r.retryAfter.length} 429 answers carry no valid Retry-After (got ${JSON.stringify(bad[0])}); ${seen}`);
+  if (bad.length > 0)
+    return fail(`${bad.length} of ${r.retryAfter.length} 429 answers carry no valid Retry-After (got ${JSON.stringify(bad[0])}); ${seen}`);
   if (!r.recovered) return fail(`after the Retry-After wait (${r.retryAfter[0]} s) the next request was still refused; ${seen}`);
-  return pass(`a burst of ${r.burst} (limit ${perKey}/s per key): ${seen}; Retry-After ${[...new Set(r.retryAfter)].join(', ')} s, then served again`);
+  return pass(
+    `a burst of ${r.burst} (limit ${perKey}/s per key): ${seen}; Retry-After ${[...new Set(r.retryAfter)].join(', ')} s, then served again`,
+  );
 }

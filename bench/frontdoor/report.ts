@@ -34,7 +34,10 @@ export function frontDoorMarkdown(r: FrontDoorResult): string[] {
 
 export function frontDoorHtmlSections(r: FrontDoorResult): string[] {
   const rows = r.checks
-    .map((c) => `<tr><td class="${c.status}">${MARK[c.status]}</td><td>${escapeXml(c.name)}</td><td>${escapeXml(c.reason)}</td><td class="num">${fmt(c.durationMs)}</td></tr>`)
+    .map(
+      (c) =>
+        `<tr><td class="${c.status}">${MARK[c.status]}</td><td>${escapeXml(c.name)}</td><td>${escapeXml(c.reason)}</td><td class="num">${fmt(c.durationMs)}</td></tr>`,
+    )
     .join('');
   const splits = r.splits.map(
     (s) =>

@@ -28,9 +28,7 @@ export const frontDoorTargetSchema = z.strictObject({
     requestsPerSecond: z.number().positive(),
     tokensPerMinutePerKey: z.number().positive().nullable().optional(),
   }),
-  routes: z
-    .array(z.strictObject({ model: z.string().min(1), backends: z.array(backendSchema).min(1) }))
-    .default([]),
+  routes: z.array(z.strictObject({ model: z.string().min(1), backends: z.array(backendSchema).min(1) })).default([]),
   /** Where plain HTTP must be refused or redirected. @default - http://<host>/v1/models */
   plainHttpUrl: z.url().optional(),
 });
@@ -43,7 +41,8 @@ export function parseFrontDoor(value: unknown, where: string): { target?: FrontD
   if (parsed.success) return { target: parsed.data, problems: [] };
   return {
     problems: parsed.error.issues.map(
-      (i) => `${where} frontDoor.${i.path.map(String).join('.') || '(root)'} ${i.message.toLowerCase()}, got ${JSON.stringify((i as { input?: unknown }).input) ?? 'nothing'}`,
+      (i) =>
+        `${where} frontDoor.${i.path.map(String).join('.') || '(root)'} ${i.message.toLowerCase()}, got ${JSON.stringify((i as { input?: unknown }).input) ?? 'nothing'}`,
     ),
   };
 }
@@ -54,11 +53,15 @@ export async function loadFrontDoor(file: string): Promise<FrontDoorTarget> {
   try {
     raw = parseYaml(await readFile(file, 'utf8'));
   } catch (err) {
-    throw usageErrors([`--targets ${file} cannot be read as YAML or JSON, got ${(err as NodeJS.ErrnoException).code ?? (err as Error).message.split('\n')[0]}`]);
+    throw usageErrors([
+      `--targets ${file} cannot be read as YAML or JSON, got ${(err as NodeJS.ErrnoException).code ?? (err as Error).message.split('\n')[0]}`,
+    ]);
   }
   const value = raw !== null && typeof raw === 'object' ? (raw as Record<string, unknown>).frontDoor : undefined;
   if (value === undefined) {
-    throw usageErrors([`--targets ${file} has no frontDoor; pass pulumi stack output --json of a stack with gateway.enabled, or a targets file with frontDoor:`]);
+    throw usageErrors([
+      `--targets ${file} has no frontDoor; pass pulumi stack output --json of a stack with gateway.enabled, or a targets file with frontDoor:`,
+    ]);
   }
   const { target, problems } = parseFrontDoor(value, file);
   if (!target) throw usageErrors(problems);

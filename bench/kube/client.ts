@@ -47,7 +47,12 @@ export interface ScaledObject {
   };
   readonly status?: {
     readonly hpaName?: string;
-    readonly conditions?: readonly { readonly type?: string; readonly status?: string; readonly reason?: string; readonly message?: string }[];
+    readonly conditions?: readonly {
+      readonly type?: string;
+      readonly status?: string;
+      readonly reason?: string;
+      readonly message?: string;
+    }[];
   };
 }
 
@@ -76,7 +81,10 @@ export function loadKubeConfig(c: KubeConnection = {}): KubeConfig {
     else if (fromEnv !== undefined) kc.loadFromFile(fromEnv);
     else if (existsSync(home)) kc.loadFromFile(home);
     else if (env.KUBERNETES_SERVICE_HOST !== undefined) kc.loadFromCluster();
-    else throw new UsageError('no kubeconfig found, got no --kubeconfig, no KUBECONFIG, no ~/.kube/config and not in a pod; pass --kubeconfig FILE or run in the cluster');
+    else
+      throw new UsageError(
+        'no kubeconfig found, got no --kubeconfig, no KUBECONFIG, no ~/.kube/config and not in a pod; pass --kubeconfig FILE or run in the cluster',
+      );
   } catch (err) {
     if (err instanceof UsageError) throw err;
     const file = c.kubeconfig ?? fromEnv ?? home;
@@ -84,7 +92,14 @@ export function loadKubeConfig(c: KubeConnection = {}): KubeConfig {
   }
   if (c.context !== undefined) {
     if (kc.getContextObject(c.context) === null) {
-      throw new UsageError(`--context ${c.context} is not in the kubeconfig, got contexts ${kc.getContexts().map((x) => x.name).join(', ') || 'none'}; pass one of them`);
+      throw new UsageError(
+        `--context ${c.context} is not in the kubeconfig, got contexts ${
+          kc
+            .getContexts()
+            .map((x) => x.name)
+            .join(', ') || 'none'
+        }; pass one of them`,
+      );
     }
     kc.setCurrentContext(c.context);
   }
@@ -146,7 +161,15 @@ export class KubeClient {
   private async call<T>(what: string, fn: () => Promise<T>, allowMissing: boolean): Promise<T | null> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new RunError(`kubernetes API ${this.server} did not answer ${what} within ${this.timeoutMs / 1000} s; check the API server and the network`)), this.timeoutMs);
+      timer = setTimeout(
+        () =>
+          reject(
+            new RunError(
+              `kubernetes API ${this.server} did not answer ${what} within ${this.timeoutMs / 1000} s; check the API server and the network`,
+            ),
+          ),
+        this.timeoutMs,
+      );
     });
     try {
       return await Promise.race([fn(), timeout]);
@@ -158,7 +181,9 @@ export class KubeClient {
         throw new RunError(`kubernetes API refused ${what} with ${d.code}: ${d.text}; give the identity the RBAC in docs/postdeploy.md`);
       }
       if (d.code === undefined) {
-        throw new RunError(`kubernetes API ${this.server} is unreachable for ${what}, got ${d.text}; check --kubeconfig and --context, or run in the cluster`);
+        throw new RunError(
+          `kubernetes API ${this.server} is unreachable for ${what}, got ${d.text}; check --kubeconfig and --context, or run in the cluster`,
+        );
       }
       throw new RunError(`kubernetes API ${what} failed with ${d.code}: ${d.text}`);
     } finally {
@@ -179,11 +204,17 @@ export class KubeClient {
   }
 
   async listReplicaSets(namespace: string, labelSelector: string): Promise<V1ReplicaSet[]> {
-    return (await this.must(`list replicasets in ${namespace} (${labelSelector})`, () => this.apps.listNamespacedReplicaSet({ namespace, labelSelector }))).items;
+    return (
+      await this.must(`list replicasets in ${namespace} (${labelSelector})`, () =>
+        this.apps.listNamespacedReplicaSet({ namespace, labelSelector }),
+      )
+    ).items;
   }
 
   async listPods(namespace: string, labelSelector: string): Promise<V1Pod[]> {
-    return (await this.must(`list pods in ${namespace} (${labelSelector})`, () => this.core.listNamespacedPod({ namespace, labelSelector }))).items;
+    return (
+      await this.must(`list pods in ${namespace} (${labelSelector})`, () => this.core.listNamespacedPod({ namespace, labelSelector }))
+    ).items;
   }
 
   /** Creates a Job from plain JSON (constructs/bench-layout.ts builds it). */
@@ -198,7 +229,11 @@ export class KubeClient {
 
   /** Deletes a Job and, in the background, its pods; a Job already gone is fine. */
   async deleteJob(namespace: string, name: string): Promise<void> {
-    await this.call(`delete job ${namespace}/${name}`, () => this.batch.deleteNamespacedJob({ name, namespace, propagationPolicy: 'Background' }), true);
+    await this.call(
+      `delete job ${namespace}/${name}`,
+      () => this.batch.deleteNamespacedJob({ name, namespace, propagationPolicy: 'Background' }),
+      true,
+    );
   }
 
   /** A container's log, or null when the pod is gone. */
@@ -216,7 +251,11 @@ export class KubeClient {
 
   async listEndpointSlices(namespace: string, service: string): Promise<V1EndpointSlice[]> {
     const labelSelector = `kubernetes.io/service-name=${service}`;
-    return (await this.must(`list endpointslices of service ${namespace}/${service}`, () => this.discovery.listNamespacedEndpointSlice({ namespace, labelSelector }))).items;
+    return (
+      await this.must(`list endpointslices of service ${namespace}/${service}`, () =>
+        this.discovery.listNamespacedEndpointSlice({ namespace, labelSelector }),
+      )
+    ).items;
   }
 
   /** Names of the pods a Service sends traffic to now (its EndpointSlices' ready endpoints). */
@@ -235,7 +274,11 @@ export class KubeClient {
   }
 
   getHpa(namespace: string, name: string): Promise<V2HorizontalPodAutoscaler | null> {
-    return this.call(`get horizontalpodautoscaler ${namespace}/${name}`, () => this.autoscaling.readNamespacedHorizontalPodAutoscaler({ name, namespace }), true);
+    return this.call(
+      `get horizontalpodautoscaler ${namespace}/${name}`,
+      () => this.autoscaling.readNamespacedHorizontalPodAutoscaler({ name, namespace }),
+      true,
+    );
   }
 
   getScaledObject(namespace: string, name: string): Promise<ScaledObject | null> {
@@ -247,7 +290,10 @@ export class KubeClient {
   }
 
   patchScaledObject(namespace: string, name: string, ops: readonly JsonPatchOp[]): Promise<ScaledObject> {
-    return this.must(`patch scaledobject ${namespace}/${name}`, async () => (await this.custom.patchNamespacedCustomObject({ ...KEDA, namespace, name, body: ops })) as ScaledObject);
+    return this.must(
+      `patch scaledobject ${namespace}/${name}`,
+      async () => (await this.custom.patchNamespacedCustomObject({ ...KEDA, namespace, name, body: ops })) as ScaledObject,
+    );
   }
 }
 

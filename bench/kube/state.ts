@@ -62,7 +62,11 @@ export function revisionOf(o: V1Deployment | V1ReplicaSet): number | null {
 /** ReplicaSets whose controller is the Deployment. */
 export function replicaSetsOf(d: V1Deployment, all: readonly V1ReplicaSet[]): V1ReplicaSet[] {
   const uid = d.metadata?.uid;
-  return all.filter((rs) => (rs.metadata?.ownerReferences ?? []).some((o) => o.controller === true && o.kind === 'Deployment' && (uid === undefined || o.uid === uid)));
+  return all.filter((rs) =>
+    (rs.metadata?.ownerReferences ?? []).some(
+      (o) => o.controller === true && o.kind === 'Deployment' && (uid === undefined || o.uid === uid),
+    ),
+  );
 }
 
 /** The ReplicaSet of the Deployment's current revision. */
@@ -141,7 +145,12 @@ export function rolloutStatus(d: V1Deployment, pods: readonly V1Pod[], newHash: 
   const base = { desired, updated, ready, available, oldPods };
   const progressing = (s.conditions ?? []).find((c) => c.type === 'Progressing');
   if (progressing?.reason === 'ProgressDeadlineExceeded') {
-    return { ...base, complete: false, detail: 'progress deadline exceeded', stalled: progressing.message ?? `deployment ${d.metadata?.name} exceeded its progress deadline` };
+    return {
+      ...base,
+      complete: false,
+      detail: 'progress deadline exceeded',
+      stalled: progressing.message ?? `deployment ${d.metadata?.name} exceeded its progress deadline`,
+    };
   }
   const generation = d.metadata?.generation ?? 0;
   let detail = 'complete';
@@ -189,7 +198,9 @@ export function modelSourceOf(template: V1PodTemplateSpec, what: string): ModelS
   const vllm = container(template, VLLM_CONTAINER, false);
   const model = modelArg(vllm?.command ?? [], vllm?.args ?? []);
   if (vllm === undefined || model === undefined) {
-    throw new RunError(`${what} has no ${VLLM_CONTAINER} container with a model argument, got containers ${(template.spec?.containers ?? []).map((c) => c.name).join(', ') || 'none'}; is it an llm-platform model Deployment?`);
+    throw new RunError(
+      `${what} has no ${VLLM_CONTAINER} container with a model argument, got containers ${(template.spec?.containers ?? []).map((c) => c.name).join(', ') || 'none'}; is it an llm-platform model Deployment?`,
+    );
   }
   if (model.startsWith('s3://')) return { kind: 'stream', uri: model };
   const sync = container(template, REGISTRY_SYNC_CONTAINER, true);
@@ -205,7 +216,9 @@ export function modelSourceOf(template: V1PodTemplateSpec, what: string): ModelS
 export function withModelUri(template: V1PodTemplateSpec, uri: string, what: string): V1PodTemplateSpec {
   const source = modelSourceOf(template, what);
   if (source.kind === 'huggingface') {
-    throw new RunError(`${what} loads ${source.model} from Hugging Face, got a registry version to roll to; set models.<id>.source.kind registry and deploy once, or roll back to the previous revision`);
+    throw new RunError(
+      `${what} loads ${source.model} from Hugging Face, got a registry version to roll to; set models.<id>.source.kind registry and deploy once, or roll back to the previous revision`,
+    );
   }
   const replace = new Map<string, string>(
     source.kind === 'stream'
@@ -215,7 +228,8 @@ export function withModelUri(template: V1PodTemplateSpec, uri: string, what: str
           [source.path, registryCachePath(uri)],
         ],
   );
-  const swap = (list: string[] | undefined) => list?.map((a) => replace.get(a) ?? (a.startsWith('--model=') && replace.has(a.slice(8)) ? `--model=${replace.get(a.slice(8))}` : a));
+  const swap = (list: string[] | undefined) =>
+    list?.map((a) => replace.get(a) ?? (a.startsWith('--model=') && replace.has(a.slice(8)) ? `--model=${replace.get(a.slice(8))}` : a));
   const next = structuredClone(template);
   for (const c of [...(next.spec?.containers ?? []), ...(next.spec?.initContainers ?? [])]) {
     if (c.name !== VLLM_CONTAINER && c.name !== REGISTRY_SYNC_CONTAINER) continue;

@@ -131,7 +131,7 @@ export class Collector {
     add(first, 1);
     const rest = tokens - 1;
     const rate = rest / (end - first);
-    for (let from = first; from < end; ) {
+    for (let from = first; from < end;) {
       const bucketEnd = this.startMs + (Math.floor((from - this.startMs) / this.bucketMs) + 1) * this.bucketMs;
       const to = Math.min(end, bucketEnd);
       add(from, (to - from) * rate);

@@ -105,9 +105,12 @@ export function resolveLoadOptions(opts: LoadOptions): { settings: LoadSettings;
     if (problem !== undefined) problems.push(problem);
   }
   if (p.kind === 'rate') {
-    if (!(p.rate > 0) || !Number.isFinite(p.rate)) problems.push(`--rate must be a positive number of requests per second, got ${p.rate}; pass e.g. --rate 4`);
-    else if (p.rate > LIMITS.rate) problems.push(`--rate must be at most ${LIMITS.rate} requests per second (${LIMIT_REASONS.rate}), got ${p.rate}; pass e.g. --rate 4`);
-    if (!(p.burstiness > 0) || !Number.isFinite(p.burstiness)) problems.push(`--burstiness must be a positive number, got ${p.burstiness}; 1 is Poisson, lower is burstier`);
+    if (!(p.rate > 0) || !Number.isFinite(p.rate))
+      problems.push(`--rate must be a positive number of requests per second, got ${p.rate}; pass e.g. --rate 4`);
+    else if (p.rate > LIMITS.rate)
+      problems.push(`--rate must be at most ${LIMITS.rate} requests per second (${LIMIT_REASONS.rate}), got ${p.rate}; pass e.g. --rate 4`);
+    if (!(p.burstiness > 0) || !Number.isFinite(p.burstiness))
+      problems.push(`--burstiness must be a positive number, got ${p.burstiness}; 1 is Poisson, lower is burstier`);
   }
   if (opts.requests !== undefined && !(isPositiveInt(opts.requests) && Number.isSafeInteger(opts.requests))) {
     problems.push(`--requests must be a positive integer, got ${opts.requests}; pass e.g. --requests 200`);
@@ -123,7 +126,8 @@ export function resolveLoadOptions(opts: LoadOptions): { settings: LoadSettings;
       opts.maxUnreachableSec === null ? undefined : secondsProblem('--max-unreachable-sec', opts.maxUnreachableSec),
     ),
   );
-  if (opts.seed !== undefined && !Number.isSafeInteger(opts.seed)) problems.push(`--seed must be an integer, got ${opts.seed}; pass e.g. --seed 7`);
+  if (opts.seed !== undefined && !Number.isSafeInteger(opts.seed))
+    problems.push(`--seed must be an integer, got ${opts.seed}; pass e.g. --seed 7`);
   if (opts.model.length === 0) problems.push('--model must name a served model, got ""; pass e.g. --model mistral-7b-awq');
   let baseUrl = opts.baseUrl;
   try {
@@ -147,7 +151,10 @@ export function resolveLoadOptions(opts: LoadOptions): { settings: LoadSettings;
     model: opts.model,
     endpoint: opts.endpoint ?? BENCH_DEFAULTS.endpoint,
     stream: opts.stream ?? BENCH_DEFAULTS.stream,
-    profile: p.kind === 'concurrency' ? { kind: 'concurrency', concurrency: p.concurrency } : { kind: 'rate', rate: p.rate, burstiness: p.burstiness },
+    profile:
+      p.kind === 'concurrency'
+        ? { kind: 'concurrency', concurrency: p.concurrency }
+        : { kind: 'rate', rate: p.rate, burstiness: p.burstiness },
     requests: opts.requests ?? (bounded ? null : BENCH_DEFAULTS.requests),
     durationSec: opts.durationSec ?? null,
     inputTokens: opts.prompts !== undefined ? null : (opts.inputTokens ?? BENCH_DEFAULTS.inputTokens),

@@ -11,7 +11,8 @@ export function runFailure(r: LoadResult): string | undefined {
   if (succeeded > 0 || failed === 0) return undefined;
   const reasons = Object.entries(r.summary.errors).sort((a, b) => b[1] - a[1]);
   const [top] = reasons;
-  const detail = top === undefined ? '' : ` (${reasons.map(([k, n]) => `${k} ×${n}`).join(', ')}; first: ${r.summary.errorMessages[top[0]] ?? top[0]})`;
+  const detail =
+    top === undefined ? '' : ` (${reasons.map(([k, n]) => `${k} ×${n}`).join(', ')}; first: ${r.summary.errorMessages[top[0]] ?? top[0]})`;
   return `every request failed: ${failed} of ${failed} against ${r.settings.baseUrl}${detail}; check the server's logs and the model`;
 }
 

@@ -35,7 +35,11 @@ export async function listModels(client: OpenAiClient, timeoutSec: number): Prom
     };
   }
   if (res.status !== 200) {
-    return { ok: false, status: res.status, problem: `${where} answered ${res.status} (${errorBodyMessage(res.body)}); check --base-url points at an OpenAI-compatible server` };
+    return {
+      ok: false,
+      status: res.status,
+      problem: `${where} answered ${res.status} (${errorBodyMessage(res.body)}); check --base-url points at an OpenAI-compatible server`,
+    };
   }
   try {
     const body = JSON.parse(res.body) as { data?: unknown };
@@ -47,7 +51,11 @@ export async function listModels(client: OpenAiClient, timeoutSec: number): Prom
     });
     return { ok: true, models };
   } catch {
-    return { ok: false, status: res.status, problem: `${where} did not return a model list, got ${JSON.stringify(res.body.slice(0, 80))}; check --base-url` };
+    return {
+      ok: false,
+      status: res.status,
+      problem: `${where} did not return a model list, got ${JSON.stringify(res.body.slice(0, 80))}; check --base-url`,
+    };
   }
 }
 
@@ -75,7 +83,14 @@ export async function preflight(client: OpenAiClient, req: PreflightRequest, tim
   if (!listed.models.some((m) => m.id === req.model)) {
     return `model ${req.model} is not served at ${client.url}, got ${listed.models.map((m) => m.id).join(', ') || 'none'}; pass one of them with --model`;
   }
-  const warm = await client.generate({ model: req.model, endpoint: req.endpoint, stream: req.stream, prompt: { text: 'Say OK.' }, maxTokens: 1, exactTokens: req.exactTokens }).done;
+  const warm = await client.generate({
+    model: req.model,
+    endpoint: req.endpoint,
+    stream: req.stream,
+    prompt: { text: 'Say OK.' },
+    maxTokens: 1,
+    exactTokens: req.exactTokens,
+  }).done;
   if (isAuthStatus(warm.status)) {
     return `${client.url} rejected a ${req.endpoint} request with ${warm.status} (${warm.message ?? ''}); pass the right --api-key or set LLM_BENCH_API_KEY`;
   }

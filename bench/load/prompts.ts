@@ -78,7 +78,9 @@ export function parsePromptset(text: string, file: string, endpoint: Endpoint): 
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
       const path = issue.path.length > 0 ? ` ${issue.path.join('.')}` : '';
-      problems.push(`${where}${path} ${issue.message.toLowerCase()}; expected {"prompt": "…"} or {"messages": [{"role": "user", "content": "…"}]}`);
+      problems.push(
+        `${where}${path} ${issue.message.toLowerCase()}; expected {"prompt": "…"} or {"messages": [{"role": "user", "content": "…"}]}`,
+      );
       return;
     }
     const { prompt, messages, outputTokens } = parsed.data;
@@ -102,7 +104,9 @@ export async function loadPromptset(file: string, endpoint: Endpoint): Promise<P
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new UsageError(`--prompts ${file} cannot be read, got ${(err as NodeJS.ErrnoException).code ?? String(err)}; pass a readable .jsonl file`);
+    throw new UsageError(
+      `--prompts ${file} cannot be read, got ${(err as NodeJS.ErrnoException).code ?? String(err)}; pass a readable .jsonl file`,
+    );
   }
   const samples = parsePromptset(text, file, endpoint);
   return { description: `${file} (${samples.length} prompts)`, sample: (i) => samples[i % samples.length]! };

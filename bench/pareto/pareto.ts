@@ -63,15 +63,26 @@ export function paretoView(opts: ParetoOptions, startedAt = new Date()): ParetoR
   const notes: string[] = [];
   const placed = opts.variants.map((v): Omit<ParetoVariant, 'frontier' | 'dominatedBy'> => {
     const model = opts.eval.models.find((m) => m.model === v.name);
-    if (model === undefined) notes.push(`${v.name} is not a model of the eval (${opts.eval.models.map((m) => m.model).join(', ')}): no quality`);
+    if (model === undefined)
+      notes.push(`${v.name} is not a model of the eval (${opts.eval.models.map((m) => m.model).join(', ')}): no quality`);
     const s = v.load.summary;
     const promptTokensPerSec = (s.inputTokens.mean ?? 0) * s.requestThroughput;
-    const cost = servingCost({ outputTokensPerSec: s.outputTokenThroughput, promptTokensPerSec, replicas: v.replicas ?? 1, instanceType: v.instanceType }, prices);
+    const cost = servingCost(
+      { outputTokensPerSec: s.outputTokenThroughput, promptTokensPerSec, replicas: v.replicas ?? 1, instanceType: v.instanceType },
+      prices,
+    );
     const chosen = opts.capacity === 'SPOT' ? cost.spot : cost.onDemand;
     return {
       name: v.name,
       quality: model === undefined ? null : QUALITY_METRICS[opts.quality](model),
-      qualityInterval: model === undefined ? null : opts.quality === 'score.mean' ? model.score.interval : opts.quality === 'referencePass' ? model.reference.interval : (model.pairwise?.interval ?? null),
+      qualityInterval:
+        model === undefined
+          ? null
+          : opts.quality === 'score.mean'
+            ? model.score.interval
+            : opts.quality === 'referencePass'
+              ? model.reference.interval
+              : (model.pairwise?.interval ?? null),
       latencyMs: readLatency(s, opts.latency),
       outputTokensPerSec: s.outputTokenThroughput,
       instanceType: v.instanceType,
@@ -82,15 +93,21 @@ export function paretoView(opts: ParetoOptions, startedAt = new Date()): ParetoR
   });
   const variants = placed.map((v) => {
     const full = { ...v, frontier: false, dominatedBy: [] as string[] };
-    full.dominatedBy = placed.filter((o) => o.name !== v.name && dominates({ ...o, frontier: false, dominatedBy: [] }, full)).map((o) => o.name);
+    full.dominatedBy = placed
+      .filter((o) => o.name !== v.name && dominates({ ...o, frontier: false, dominatedBy: [] }, full))
+      .map((o) => o.name);
     full.frontier = full.dominatedBy.length === 0 && v.quality !== null && v.latencyMs !== null && v.usdPer1MOutputTokens !== null;
     return full;
   });
   for (const v of variants) {
-    if (v.quality === null || v.latencyMs === null || v.usdPer1MOutputTokens === null) notes.push(`${v.name} lacks a figure, so it is not placed on the frontier`);
+    if (v.quality === null || v.latencyMs === null || v.usdPer1MOutputTokens === null)
+      notes.push(`${v.name} lacks a figure, so it is not placed on the frontier`);
   }
   const overlapping = variants.filter((v) => v.frontier && v.qualityInterval !== null);
-  if (overlapping.length > 1) notes.push('quality differences inside overlapping 95 % intervals are not evidence: read the intervals before choosing by quality alone');
+  if (overlapping.length > 1)
+    notes.push(
+      'quality differences inside overlapping 95 % intervals are not evidence: read the intervals before choosing by quality alone',
+    );
   return {
     ...envelope('pareto', startedAt),
     region: prices.region,

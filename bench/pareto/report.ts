@@ -5,7 +5,17 @@ import type { Renderers } from '../report/renderers';
 import { niceTicks, PALETTE } from '../report/svg';
 import type { ParetoResult, ParetoVariant } from './result';
 
-const HEAD = (r: ParetoResult) => ['Variant', `Quality (${r.quality})`, '95 % interval', `Latency (${r.latency}, ms)`, 'Output tok/s', 'Instance', '$/h', '$/1M output tokens', 'Pareto'];
+const HEAD = (r: ParetoResult) => [
+  'Variant',
+  `Quality (${r.quality})`,
+  '95 % interval',
+  `Latency (${r.latency}, ms)`,
+  'Output tok/s',
+  'Instance',
+  '$/h',
+  '$/1M output tokens',
+  'Pareto',
+];
 
 function row(v: ParetoVariant): string[] {
   return [
@@ -21,7 +31,8 @@ function row(v: ParetoVariant): string[] {
   ];
 }
 
-const title = (r: ParetoResult) => `llm-bench pareto: ${r.frontier.length === 0 ? 'no variant placed' : `frontier ${r.frontier.join(', ')}`}`;
+const title = (r: ParetoResult) =>
+  `llm-bench pareto: ${r.frontier.length === 0 ? 'no variant placed' : `frontier ${r.frontier.join(', ')}`}`;
 const line = (r: ParetoResult) =>
   `${r.capacity === 'SPOT' ? 'SPOT' : 'on-demand'} prices of ${r.region} (facts/prices.ts) · quality from ${r.eval.promptset} (${r.eval.prompts} prompts, judge ${r.eval.judge ?? 'none'})`;
 
@@ -62,10 +73,15 @@ export function paretoChart(r: ParetoResult): string {
   const [x0, x1, y0, y1] = [xt[0]!, xt.at(-1)!, yt[0]!, yt.at(-1)!];
   const sx = (v: number) => M.left + ((v - x0) / (x1 - x0 || 1)) * (W - M.left - M.right);
   const sy = (v: number) => H - M.bottom - ((v - y0) / (y1 - y0 || 1)) * (H - M.top - M.bottom);
-  for (const t of yt) parts.push(`<line x1="${M.left}" x2="${W - M.right}" y1="${sy(t).toFixed(1)}" y2="${sy(t).toFixed(1)}" class="g"/><text x="${M.left - 6}" y="${(sy(t) + 4).toFixed(1)}" text-anchor="end" class="k">${fmt(t)}</text>`);
+  for (const t of yt)
+    parts.push(
+      `<line x1="${M.left}" x2="${W - M.right}" y1="${sy(t).toFixed(1)}" y2="${sy(t).toFixed(1)}" class="g"/><text x="${M.left - 6}" y="${(sy(t) + 4).toFixed(1)}" text-anchor="end" class="k">${fmt(t)}</text>`,
+    );
   for (const t of xt) parts.push(`<text x="${sx(t).toFixed(1)}" y="${H - M.bottom + 16}" text-anchor="middle" class="k">${fmt(t)}</text>`);
   parts.push(`<text x="${(M.left + W - M.right) / 2}" y="${H - 8}" text-anchor="middle" class="a">$ per 1M output tokens</text>`);
-  parts.push(`<text x="14" y="${(M.top + H - M.bottom) / 2}" text-anchor="middle" class="a" transform="rotate(-90 14 ${(M.top + H - M.bottom) / 2})">${escapeXml(r.quality)}</text>`);
+  parts.push(
+    `<text x="14" y="${(M.top + H - M.bottom) / 2}" text-anchor="middle" class="a" transform="rotate(-90 14 ${(M.top + H - M.bottom) / 2})">${escapeXml(r.quality)}</text>`,
+  );
   pts.forEach((v, i) => {
     const [x, y] = [sx(v.usdPer1MOutputTokens!).toFixed(1), sy(v.quality!).toFixed(1)];
     const color = PALETTE[i % PALETTE.length]!;
@@ -82,7 +98,11 @@ export function renderParetoHtml(r: ParetoResult): string {
   return page('llm-bench pareto', [
     `<h1>${escapeXml(title(r))}</h1>`,
     `<p class="run">${escapeXml(line(r))}</p>`,
-    table(HEAD(r), r.variants.map((v) => row(v).map(escapeXml)), [false, true, true, true, true, false, true, true, false]),
+    table(
+      HEAD(r),
+      r.variants.map((v) => row(v).map(escapeXml)),
+      [false, true, true, true, true, false, true, true, false],
+    ),
     paretoChart(r),
     notesList(r.notes),
     '<p>Filled points are on the frontier: no other variant is at least as good on quality, latency and cost and better on one.</p>',

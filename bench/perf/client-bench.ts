@@ -181,7 +181,22 @@ function clientOverhead(
 
 function autocannon(url: string, body: string): Promise<{ requestsPerSec: number; non2xx: number; errors: number }> {
   const p = PLAN.json;
-  const args = [AUTOCANNON, '-c', String(p.connections), '-d', String(p.durationSec), '-m', 'POST', '-H', 'content-type=application/json', '-b', body, '-j', '-n', `${url}/v1/chat/completions`];
+  const args = [
+    AUTOCANNON,
+    '-c',
+    String(p.connections),
+    '-d',
+    String(p.durationSec),
+    '-m',
+    'POST',
+    '-H',
+    'content-type=application/json',
+    '-b',
+    body,
+    '-j',
+    '-n',
+    `${url}/v1/chat/completions`,
+  ];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
@@ -222,13 +237,21 @@ async function jsonPhase(sim: SimProcess) {
   for (let i = 0; i < p.rounds; i++) {
     const cannon = await autocannon(sim.url, body);
     const mine = await ours(p.durationSec);
-    rounds.push({ autocannonRps: cannon.requestsPerSec, llmBenchRps: mine.summary.requestThroughput, failures: cannon.non2xx + cannon.errors + mine.summary.requests.failed });
+    rounds.push({
+      autocannonRps: cannon.requestsPerSec,
+      llmBenchRps: mine.summary.requestThroughput,
+      failures: cannon.non2xx + cannon.errors + mine.summary.requests.failed,
+    });
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const ratios = rounds.map((r) => r.llmBenchRps / r.autocannonRps);
   return {
     connections: p.connections,
-    rounds: rounds.map((r) => ({ autocannonRps: Math.round(r.autocannonRps), llmBenchRps: Math.round(r.llmBenchRps), failures: r.failures })),
+    rounds: rounds.map((r) => ({
+      autocannonRps: Math.round(r.autocannonRps),
+      llmBenchRps: Math.round(r.llmBenchRps),
+      failures: r.failures,
+    })),
     autocannonRps: Math.round(median(rounds.map((r) => r.autocannonRps))),
     llmBenchRps: Math.round(median(rounds.map((r) => r.llmBenchRps))),
     failures: rounds.reduce((n, r) => n + r.failures, 0),
@@ -254,18 +277,28 @@ function printStreaming(s: Awaited<ReturnType<typeof streamingPhase>>): void {
   console.log(`\nstreaming: ${s.offered}; steady state ${PLAN.stream.warmupSec}–${PLAN.stream.durationSec} s`);
   console.log(`  concurrent streams   mean ${n(s.concurrentStreams.mean)}, min ${n(s.concurrentStreams.min)}`);
   console.log(`  chunks/s             ${n(s.chunksPerSec)}`);
-  console.log(`  client-added TTFT    p50 ${ms(s.clientAddedMs.p50)} · p90 ${ms(s.clientAddedMs.p90)} · p99 ${ms(s.clientAddedMs.p99)} · max ${ms(s.clientAddedMs.max)} (${n(s.clientAddedMs.count)} requests)`);
+  console.log(
+    `  client-added TTFT    p50 ${ms(s.clientAddedMs.p50)} · p90 ${ms(s.clientAddedMs.p90)} · p99 ${ms(s.clientAddedMs.p99)} · max ${ms(s.clientAddedMs.max)} (${n(s.clientAddedMs.count)} requests)`,
+  );
   const part = (l: { p50: number | null; p99: number | null }) => `p50 ${ms(l.p50)} · p99 ${ms(l.p99)}`;
   console.log(`    of which          request delivery ${part(s.requestDeliveryMs)} (client dispatch ${part(s.dispatchMs)})`);
   console.log(`                      first-token delivery ${part(s.responseDeliveryMs)}`);
-  console.log(`  client CPU           ${s.clientCpuOfOneCore === null ? '–' : `${(s.clientCpuOfOneCore * 100).toFixed(0)} % of one core`} · event-loop delay p99 ${ms(s.eventLoopDelayP99Ms)}`);
+  console.log(
+    `  client CPU           ${s.clientCpuOfOneCore === null ? '–' : `${(s.clientCpuOfOneCore * 100).toFixed(0)} % of one core`} · event-loop delay p99 ${ms(s.eventLoopDelayP99Ms)}`,
+  );
   console.log(`  requests             ${n(s.requests.succeeded)} succeeded, ${n(s.requests.failed)} failed ${JSON.stringify(s.errors)}`);
 }
 
 function printJson(j: Awaited<ReturnType<typeof jsonPhase>>): void {
-  console.log(`\nnon-streaming: TTFT 0, ITL 0, ${PLAN.json.outputTokens} tokens, ${j.connections} connections, ${PLAN.json.rounds} alternating rounds of ${PLAN.json.durationSec} s`);
-  j.rounds.forEach((r, i) => console.log(`  round ${i + 1}              autocannon ${n(r.autocannonRps)} req/s · llm-bench ${n(r.llmBenchRps)} req/s`));
-  console.log(`  median               autocannon ${n(j.autocannonRps)} req/s · llm-bench ${n(j.llmBenchRps)} req/s · ratio ${j.ratio.toFixed(2)} (${j.failures} failures)`);
+  console.log(
+    `\nnon-streaming: TTFT 0, ITL 0, ${PLAN.json.outputTokens} tokens, ${j.connections} connections, ${PLAN.json.rounds} alternating rounds of ${PLAN.json.durationSec} s`,
+  );
+  j.rounds.forEach((r, i) =>
+    console.log(`  round ${i + 1}              autocannon ${n(r.autocannonRps)} req/s · llm-bench ${n(r.llmBenchRps)} req/s`),
+  );
+  console.log(
+    `  median               autocannon ${n(j.autocannonRps)} req/s · llm-bench ${n(j.llmBenchRps)} req/s · ratio ${j.ratio.toFixed(2)} (${j.failures} failures)`,
+  );
 }
 
 const { values: flags } = parseArgs({ options: { phase: { type: 'string', default: 'all' } } });
@@ -293,7 +326,11 @@ if (flags.phase !== 'stream') {
   report.nonStreaming = j;
   verdicts[`≥ ${t.vsAutocannon} × autocannon`] = j.ratio >= t.vsAutocannon;
 }
-console.log(`\ntargets: ${Object.entries(verdicts).map(([k, ok]) => `${k} ${mark(ok)}`).join(' · ')}`);
+console.log(
+  `\ntargets: ${Object.entries(verdicts)
+    .map(([k, ok]) => `${k} ${mark(ok)}`)
+    .join(' · ')}`,
+);
 const file = join('out', 'bench-client.json');
 await mkdir(dirname(file), { recursive: true });
 await writeFile(file, `${JSON.stringify({ ...report, verdicts }, null, 2)}\n`);

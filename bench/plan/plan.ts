@@ -46,7 +46,8 @@ const measuredOf = (step: LoadResult, basis: PlanResult['basis']) =>
  */
 export function plan(o: PlanOptions): PlanResult {
   const problems: string[] = [];
-  if (!(Number.isFinite(o.target) && o.target > 0)) problems.push(`the target must be a positive number, got ${o.target}; pass e.g. --target-rps 40`);
+  if (!(Number.isFinite(o.target) && o.target > 0))
+    problems.push(`the target must be a positive number, got ${o.target}; pass e.g. --target-rps 40`);
   const spare = o.spareReplicas ?? 1;
   if (!(Number.isInteger(spare) && spare >= 0)) problems.push(`--spare must be a whole number at least 0, got ${spare}`);
   if (o.sweepReplicas !== undefined && !(Number.isInteger(o.sweepReplicas) && o.sweepReplicas >= 1)) {
@@ -84,12 +85,16 @@ export function plan(o: PlanOptions): PlanResult {
   } else {
     sweepReplicas = 1;
     replicasFrom = 'assumed';
-    notes.push('the sweep does not say how many replicas served it, so one is assumed; sweep with --replicas N, or pass --sweep-replicas N');
+    notes.push(
+      'the sweep does not say how many replicas served it, so one is assumed; sweep with --replicas N, or pass --sweep-replicas N',
+    );
   }
   const measured = measuredOf(best.step, o.basis);
   const perReplica = measured / sweepReplicas;
   if (judged.at(-1) === best && o.sweep.values.length === o.sweep.steps.length) {
-    notes.push(`the highest step swept (${o.sweep.dimension} ${best.value}) still met the SLO: one replica may carry more, so sweep higher for a tighter plan`);
+    notes.push(
+      `the highest step swept (${o.sweep.dimension} ${best.value}) still met the SLO: one replica may carry more, so sweep higher for a tighter plan`,
+    );
   }
   const capacity = planCapacity(
     {

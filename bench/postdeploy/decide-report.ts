@@ -6,7 +6,11 @@ import type { Decisions } from './decide-result';
 
 const demote = (md: string) => md.replace(/^## /gm, '#### ').replace(/^### /gm, '##### ');
 /** An embedded report's body: what is between <body> and </body>. */
-const bodyOf = (html: string) => html.slice(html.indexOf('<body>') + 6, html.lastIndexOf('</body>')).replace(/<h1>/g, '<h3>').replace(/<\/h1>/g, '</h3>');
+const bodyOf = (html: string) =>
+  html
+    .slice(html.indexOf('<body>') + 6, html.lastIndexOf('</body>'))
+    .replace(/<h1>/g, '<h3>')
+    .replace(/<\/h1>/g, '</h3>');
 
 export function decisionsMarkdown(d: Decisions | undefined): string[] {
   if (d === undefined) return [];
@@ -19,14 +23,16 @@ export function decisionsMarkdown(d: Decisions | undefined): string[] {
     }
     out.push('');
   }
-  for (const e of d.evals) out.push(`## Eval ${e.candidate} against ${e.baseline}: ${evalVerdict(e.result)}`, '', demote(renderEvalMarkdown(e.result)));
+  for (const e of d.evals)
+    out.push(`## Eval ${e.candidate} against ${e.baseline}: ${evalVerdict(e.result)}`, '', demote(renderEvalMarkdown(e.result)));
   return out;
 }
 
 export function decisionsHtml(d: Decisions | undefined): string[] {
   if (d === undefined) return [];
   const out: string[] = [];
-  for (const r of d.releases) if (r.compare !== null) out.push(`<h2>${r.variant} against the previous release</h2>`, bodyOf(renderCompareHtml(r.compare)));
+  for (const r of d.releases)
+    if (r.compare !== null) out.push(`<h2>${r.variant} against the previous release</h2>`, bodyOf(renderCompareHtml(r.compare)));
   for (const e of d.evals) out.push(`<h2>Eval ${e.candidate} against ${e.baseline}</h2>`, bodyOf(renderEvalHtml(e.result)));
   return out;
 }

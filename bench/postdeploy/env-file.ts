@@ -12,6 +12,8 @@ export function loadEnvDefaults(file: string): ServiceContract {
     return loadServiceContract(file);
   } catch (err) {
     if (err instanceof ConfigError) throw new UsageError(`--env-config ${err.message}`);
-    throw new UsageError(`--env-config ${file} cannot be read, got ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; pass a Pulumi.<env>.yaml`);
+    throw new UsageError(
+      `--env-config ${file} cannot be read, got ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; pass a Pulumi.<env>.yaml`,
+    );
   }
 }

@@ -96,9 +96,12 @@ function variantExit(v: Omit<VariantResult, 'exitCode'>): number {
   const codes: number[] = [];
   if (v.failures.length > 0) codes.push(EXIT.runFailed);
   if (v.smoke !== null && !v.smoke.passed) codes.push(EXIT.runFailed);
-  if (v.load !== null) codes.push(runFailure(v.load) !== undefined ? EXIT.runFailed : resultPassed(v.load) ? EXIT.ok : EXIT.thresholdCrossed);
-  for (const r of [v.rollback, v.restore]) if (r !== null) codes.push(r.aborted !== undefined ? EXIT.runFailed : rollbackPassed(r) ? EXIT.ok : EXIT.thresholdCrossed);
-  if (v.autoscale !== null) codes.push(v.autoscale.aborted !== undefined ? EXIT.runFailed : autoscalePassed(v.autoscale) ? EXIT.ok : EXIT.thresholdCrossed);
+  if (v.load !== null)
+    codes.push(runFailure(v.load) !== undefined ? EXIT.runFailed : resultPassed(v.load) ? EXIT.ok : EXIT.thresholdCrossed);
+  for (const r of [v.rollback, v.restore])
+    if (r !== null) codes.push(r.aborted !== undefined ? EXIT.runFailed : rollbackPassed(r) ? EXIT.ok : EXIT.thresholdCrossed);
+  if (v.autoscale !== null)
+    codes.push(v.autoscale.aborted !== undefined ? EXIT.runFailed : autoscalePassed(v.autoscale) ? EXIT.ok : EXIT.thresholdCrossed);
   return worstExit(codes);
 }
 
@@ -108,7 +111,8 @@ export async function runPostdeploy(o: PostdeployOptions): Promise<PostdeployRes
   const progress = o.onProgress ?? (() => {});
   let kube: KubeClient | undefined;
   const cluster = (): KubeClient => {
-    if (o.kube === undefined) throw new RunError('rollback and autoscale need the Kubernetes API, got no kubeconfig; pass --kubeconfig or run in the cluster');
+    if (o.kube === undefined)
+      throw new RunError('rollback and autoscale need the Kubernetes API, got no kubeconfig; pass --kubeconfig or run in the cluster');
     kube ??= o.kube();
     return kube;
   };
@@ -241,7 +245,9 @@ async function loadStage({ t, o, v, traffic, progress, fail }: VariantRun, profi
         : // The smoke stage has just checked the server from here; the workers need no second check.
           await runDistributedLoad({ ...opts, preflight: false }, { ...o.loadWorkers, ...signal });
     const crossed = v.load.thresholds.filter((x) => !x.passed).map((x) => x.expression);
-    progress(`${t.name} load: ${v.load.aborted !== undefined ? `ABORTED ${v.load.aborted.reason}` : crossed.length > 0 ? `crossed ${crossed.join(', ')}` : 'passed'}`);
+    progress(
+      `${t.name} load: ${v.load.aborted !== undefined ? `ABORTED ${v.load.aborted.reason}` : crossed.length > 0 ? `crossed ${crossed.join(', ')}` : 'passed'}`,
+    );
   } catch (err) {
     fail('load', err);
   }
@@ -267,15 +273,24 @@ async function rollbackStage(run: VariantRun, plan: RollbackPlan, profile: LoadP
   try {
     const to = await rollbackTarget(run, plan);
     v.rollback = await runRollback({ kube: cluster(), to, ...common, ...(keepWarmSec !== undefined && { keepWarmSec }) });
-    progress(`${t.name} rollback: ${v.rollback.completed ? `${v.rollback.durationSec} s` : v.rollback.detail}, ${v.rollback.requests.failed} failed requests`);
+    progress(
+      `${t.name} rollback: ${v.rollback.completed ? `${v.rollback.durationSec} s` : v.rollback.detail}, ${v.rollback.requests.failed} failed requests`,
+    );
     const restore = plan.restore ?? o.rollback?.restore ?? true;
     if (!restore) skip('restore', 'restore is off: the variant stays rolled back');
     else if (!v.rollback.completed) skip('restore', 'the rollback did not complete');
     else if (v.rollback.aborted !== undefined) skip('restore', 'the rollback was aborted');
     else {
       // Rolling forward is "previous" again: the standby track, or the revision before the undo.
-      v.restore = await runRollback({ kube: cluster(), to: { kind: 'previous' }, ...common, onEvent: (e) => progress(`${t.name} restore: ${e.message}`) });
-      progress(`${t.name} restore: ${v.restore.completed ? `${v.restore.durationSec} s` : v.restore.detail}, ${v.restore.requests.failed} failed requests`);
+      v.restore = await runRollback({
+        kube: cluster(),
+        to: { kind: 'previous' },
+        ...common,
+        onEvent: (e) => progress(`${t.name} restore: ${e.message}`),
+      });
+      progress(
+        `${t.name} restore: ${v.restore.completed ? `${v.restore.durationSec} s` : v.restore.detail}, ${v.restore.requests.failed} failed requests`,
+      );
     }
   } catch (err) {
     run.fail(v.rollback === null ? 'rollback' : 'restore', err);

@@ -37,18 +37,35 @@ function stageCell(v: VariantResult, stage: Stage): Cell {
     case 'smoke': {
       if (v.smoke === null) return { status: 'none', text: '' };
       const failed = v.smoke.checks.filter((c) => c.status === 'fail');
-      return v.smoke.passed ? { status: 'pass', text: `${v.smoke.checks.length} checks` } : { status: 'fail', text: failed.map((c) => c.name).join(', ') };
+      return v.smoke.passed
+        ? { status: 'pass', text: `${v.smoke.checks.length} checks` }
+        : { status: 'fail', text: failed.map((c) => c.name).join(', ') };
     }
     case 'load':
-      return v.load === null ? { status: 'none', text: '' } : { status: resultPassed(v.load) ? 'pass' : 'fail', text: `${verdict(v.load)}, TTFT p95 ${fmt(v.load.summary.ttftMs.p95)} ms, errors ${fmtRate(v.load.summary.errorRate)}` };
+      return v.load === null
+        ? { status: 'none', text: '' }
+        : {
+            status: resultPassed(v.load) ? 'pass' : 'fail',
+            text: `${verdict(v.load)}, TTFT p95 ${fmt(v.load.summary.ttftMs.p95)} ms, errors ${fmtRate(v.load.summary.errorRate)}`,
+          };
     case 'rollback':
     case 'restore': {
       const r = stage === 'rollback' ? v.rollback : v.restore;
-      return r === null ? { status: 'none', text: '' } : { status: rollbackPassed(r) ? 'pass' : 'fail', text: `${r.durationSec === null ? r.detail : `${fmt(r.durationSec)} s`}, ${r.requests.failed} failed requests` };
+      return r === null
+        ? { status: 'none', text: '' }
+        : {
+            status: rollbackPassed(r) ? 'pass' : 'fail',
+            text: `${r.durationSec === null ? r.detail : `${fmt(r.durationSec)} s`}, ${r.requests.failed} failed requests`,
+          };
     }
     case 'autoscale': {
       const a = v.autoscale;
-      return a === null ? { status: 'none', text: '' } : { status: autoscalePassed(a) ? 'pass' : 'fail', text: `up ${a.scaleUpSec === null ? 'never' : `${fmt(a.scaleUpSec)} s`}, down ${a.scaleDownSec === null ? 'never' : `${fmt(a.scaleDownSec)} s`}` };
+      return a === null
+        ? { status: 'none', text: '' }
+        : {
+            status: autoscalePassed(a) ? 'pass' : 'fail',
+            text: `up ${a.scaleUpSec === null ? 'never' : `${fmt(a.scaleUpSec)} s`}, down ${a.scaleDownSec === null ? 'never' : `${fmt(a.scaleDownSec)} s`}`,
+          };
     }
     default: {
       const never: never = stage;
@@ -68,10 +85,13 @@ export function renderPostdeployMarkdown(r: PostdeployResult): string {
     '',
     `| variant | ${STAGE_COLUMNS.join(' | ')} |`,
     `| --- | ${STAGE_COLUMNS.map(() => '---').join(' | ')} |`,
-    ...r.variants.map((v) => `| ${v.name} | ${STAGE_COLUMNS.map((s) => {
-      const c = stageCell(v, s);
-      return c.status === 'none' ? '' : `${MARK[c.status]} ${c.text.replace(/\|/g, '\\|')}`;
-    }).join(' | ')} |`),
+    ...r.variants.map(
+      (v) =>
+        `| ${v.name} | ${STAGE_COLUMNS.map((s) => {
+          const c = stageCell(v, s);
+          return c.status === 'none' ? '' : `${MARK[c.status]} ${c.text.replace(/\|/g, '\\|')}`;
+        }).join(' | ')} |`,
+    ),
     '',
     ...(r.frontDoor !== undefined ? frontDoorMarkdown(r.frontDoor) : []),
     ...decisionsMarkdown(r.decisions),
@@ -87,7 +107,14 @@ function loadSection(l: LoadResult): string[] {
     ...abortedNote(l.aborted),
     table(
       ['', 'mean', 'p50', 'p95', 'p99', 'max'],
-      (['ttftMs', 'tpotMs', 'itlMs', 'e2eMs'] as const).map((k) => [k.replace('Ms', '').toUpperCase(), fmt(s[k].mean), fmt(s[k].p50), fmt(s[k].p95), fmt(s[k].p99), fmt(s[k].max)]),
+      (['ttftMs', 'tpotMs', 'itlMs', 'e2eMs'] as const).map((k) => [
+        k.replace('Ms', '').toUpperCase(),
+        fmt(s[k].mean),
+        fmt(s[k].p50),
+        fmt(s[k].p95),
+        fmt(s[k].p99),
+        fmt(s[k].max),
+      ]),
       [false, true, true, true, true, true],
     ),
     l.thresholds.length === 0 ? '<p>no thresholds</p>' : thresholdTable(l.thresholds),
@@ -114,23 +141,40 @@ export function renderPostdeployHtml(r: PostdeployResult): string {
   const body = [
     `<h1>llm-bench post-deploy: <span class="${ok ? 'pass' : 'fail'}">${escapeXml(postdeployVerdict(r))}</span></h1>`,
     `<p class="run">${escapeXml(r.targets)} (${r.shape})${r.environment !== undefined ? ` · environment ${escapeXml(r.environment)}` : ''} · ${escapeXml(r.startedAt)} → ${escapeXml(r.finishedAt)} · ${escapeXml(r.tool.name)} ${escapeXml(r.tool.version)}</p>`,
-    table(['variant', ...STAGE_COLUMNS], r.variants.map((v) => [`<a href="#${escapeXml(v.name)}">${escapeXml(v.name)}</a>`, ...STAGE_COLUMNS.map((s) => cell(stageCell(v, s)))])),
+    table(
+      ['variant', ...STAGE_COLUMNS],
+      r.variants.map((v) => [
+        `<a href="#${escapeXml(v.name)}">${escapeXml(v.name)}</a>`,
+        ...STAGE_COLUMNS.map((s) => cell(stageCell(v, s))),
+      ]),
+    ),
   ];
   for (const v of r.variants) {
     body.push(
       `<h2 id="${escapeXml(v.name)}">${escapeXml(v.name)}</h2>`,
-      `<p class="run">${escapeXml(v.url)} · namespace ${escapeXml(v.namespace)} · thresholds ${v.thresholds.length === 0 ? 'none' : v.thresholds.map((x) => `<code>${escapeXml(x)}</code>`).join(' ')}${v.thresholdSource === 'env-file' ? ' (from the environment\'s SLO)' : ''}</p>`,
+      `<p class="run">${escapeXml(v.url)} · namespace ${escapeXml(v.namespace)} · thresholds ${v.thresholds.length === 0 ? 'none' : v.thresholds.map((x) => `<code>${escapeXml(x)}</code>`).join(' ')}${v.thresholdSource === 'env-file' ? " (from the environment's SLO)" : ''}</p>`,
     );
-    if (v.failures.length > 0) body.push(`<ul>${v.failures.map((f) => `<li class="fail"><b>${f.stage}</b>: ${escapeXml(f.message)}</li>`).join('')}</ul>`);
+    if (v.failures.length > 0)
+      body.push(`<ul>${v.failures.map((f) => `<li class="fail"><b>${f.stage}</b>: ${escapeXml(f.message)}</li>`).join('')}</ul>`);
     if (v.smoke !== null) {
       body.push(
         `<h3>Smoke: <span class="${v.smoke.passed ? 'pass' : 'fail'}">${v.smoke.passed ? 'PASSED' : 'FAILED'}</span></h3>`,
-        table(['', 'check', 'result', 'ms'], v.smoke.checks.map((c) => [c.status === 'skip' ? '<span class="skip">– skip</span>' : passMark(c.status === 'pass'), escapeXml(c.name), escapeXml(c.reason), fmt(c.durationMs)]), [false, false, false, true]),
+        table(
+          ['', 'check', 'result', 'ms'],
+          v.smoke.checks.map((c) => [
+            c.status === 'skip' ? '<span class="skip">– skip</span>' : passMark(c.status === 'pass'),
+            escapeXml(c.name),
+            escapeXml(c.reason),
+            fmt(c.durationMs),
+          ]),
+          [false, false, false, true],
+        ),
       );
     }
     if (v.load !== null) body.push('<h3>Load</h3>', ...loadSection(v.load));
     if (v.rollback !== null) body.push(...rollbackHtmlSections(v.rollback, 'h3'));
-    if (v.restore !== null) body.push(...rollbackHtmlSections(v.restore, 'h3').map((s, i) => (i === 0 ? s.replace('Rollback', 'Restore (roll forward)') : s)));
+    if (v.restore !== null)
+      body.push(...rollbackHtmlSections(v.restore, 'h3').map((s, i) => (i === 0 ? s.replace('Rollback', 'Restore (roll forward)') : s)));
     if (v.autoscale !== null) body.push(...autoscaleHtmlSections(v.autoscale, 'h3'));
     body.push(notesList(v.skipped.map((s) => `${s.stage} skipped: ${s.reason}`)));
   }
@@ -143,8 +187,17 @@ export function renderPostdeployHtml(r: PostdeployResult): string {
 export function postdeploySuites(r: PostdeployResult): JunitSuite[] {
   const suites: JunitSuite[] = [];
   for (const v of r.variants) {
-    if (v.smoke !== null) suites.push({ ...smokeSuite(v.smoke), name: `smoke ${v.name}`, cases: smokeSuite(v.smoke).cases.map((c) => ({ ...c, classname: `llm-bench.smoke.${v.name}` })) });
-    if (v.load !== null) suites.push({ ...loadSuite(v.load, `load ${v.name}`), cases: loadSuite(v.load).cases.map((c) => ({ ...c, classname: `llm-bench.load.${v.name}` })) });
+    if (v.smoke !== null)
+      suites.push({
+        ...smokeSuite(v.smoke),
+        name: `smoke ${v.name}`,
+        cases: smokeSuite(v.smoke).cases.map((c) => ({ ...c, classname: `llm-bench.smoke.${v.name}` })),
+      });
+    if (v.load !== null)
+      suites.push({
+        ...loadSuite(v.load, `load ${v.name}`),
+        cases: loadSuite(v.load).cases.map((c) => ({ ...c, classname: `llm-bench.load.${v.name}` })),
+      });
     if (v.rollback !== null) suites.push(rollbackSuite(v.rollback, `rollback ${v.name}`));
     if (v.restore !== null) suites.push(rollbackSuite(v.restore, `restore ${v.name}`));
     if (v.autoscale !== null) suites.push(autoscaleSuite(v.autoscale, `autoscale ${v.name}`));

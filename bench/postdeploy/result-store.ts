@@ -36,13 +36,20 @@ export function parseResultLocation(flag: string, value: string): ResultLocation
   if (value === '' || value === '-') throw new UsageError(`${flag} needs a file or an S3 object, got ${JSON.stringify(value)}; ${fix}`);
   const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(value);
   if (scheme === null) return { kind: 'file', uri: value, path: value };
-  if (scheme[1] !== 's3') throw new UsageError(`${flag} ${value} is neither a local path nor an s3:// URI, got scheme ${scheme[1]}; ${fix}`);
+  if (scheme[1] !== 's3')
+    throw new UsageError(`${flag} ${value} is neither a local path nor an s3:// URI, got scheme ${scheme[1]}; ${fix}`);
   const m = /^s3:\/\/([^/]*)\/(.*)$/.exec(value);
   const bucket = m?.[1] ?? value.slice('s3://'.length);
   const key = m?.[2] ?? '';
-  if (!BUCKET.test(bucket)) throw new UsageError(`${flag} ${value} names no valid bucket, got ${JSON.stringify(bucket)}; ${fix} (3–63 lowercase letters, digits, dots, hyphens)`);
+  if (!BUCKET.test(bucket))
+    throw new UsageError(
+      `${flag} ${value} names no valid bucket, got ${JSON.stringify(bucket)}; ${fix} (3–63 lowercase letters, digits, dots, hyphens)`,
+    );
   if (key === '' || key.endsWith('/')) throw new UsageError(`${flag} ${value} names no object key, got ${JSON.stringify(key)}; ${fix}`);
-  if (Buffer.byteLength(key) > MAX_KEY_BYTES) throw new UsageError(`${flag} ${value} has a key longer than S3's ${MAX_KEY_BYTES} bytes, got ${Buffer.byteLength(key)}; use a shorter key`);
+  if (Buffer.byteLength(key) > MAX_KEY_BYTES)
+    throw new UsageError(
+      `${flag} ${value} has a key longer than S3's ${MAX_KEY_BYTES} bytes, got ${Buffer.byteLength(key)}; use a shorter key`,
+    );
   return { kind: 's3', uri: value, bucket, key };
 }
 
@@ -50,7 +57,9 @@ export function parseResultLocation(flag: string, value: string): ResultLocation
 export async function localLocationProblems(flag: string, where: ResultLocation): Promise<string[]> {
   if (where.kind !== 'file') return [];
   const s = await stat(where.path).catch(() => undefined);
-  return s?.isDirectory() === true ? [`${flag} ${where.path} is a folder, got a directory; pass a file path such as ${where.path.replace(/\/$/, '')}/postdeploy.json`] : [];
+  return s?.isDirectory() === true
+    ? [`${flag} ${where.path} is a folder, got a directory; pass a file path such as ${where.path.replace(/\/$/, '')}/postdeploy.json`]
+    : [];
 }
 
 /** Same place? (`--baseline X --store-result X` is the CI loop, whose first run finds nothing yet.) */
@@ -81,7 +90,12 @@ const STORE_HINTS: Readonly<Record<string, string>> = {
  * the run's result still is (`kept`). A local file is written whole or not at all (temp + rename),
  * so the next deploy never reads half a result.
  */
-export async function storeResult(where: ResultLocation, text: string, objects: () => ResultObjects, kept: () => Promise<string>): Promise<void> {
+export async function storeResult(
+  where: ResultLocation,
+  text: string,
+  objects: () => ResultObjects,
+  kept: () => Promise<string>,
+): Promise<void> {
   try {
     if (where.kind === 's3') {
       await objects().put(where.bucket, where.key, text);

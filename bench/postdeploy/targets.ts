@@ -120,7 +120,10 @@ export interface Targets {
 }
 
 function issues(file: string, error: z.ZodError): string[] {
-  return error.issues.map((i) => `${file} ${i.path.map(String).join('.') || 'root'} ${i.message.toLowerCase()}, got ${JSON.stringify((i as { input?: unknown }).input) ?? 'nothing'}`);
+  return error.issues.map(
+    (i) =>
+      `${file} ${i.path.map(String).join('.') || 'root'} ${i.message.toLowerCase()}, got ${JSON.stringify((i as { input?: unknown }).input) ?? 'nothing'}`,
+  );
 }
 
 /** Namespace from an in-cluster URL `http://<svc>.<ns>.svc…`. */
@@ -170,13 +173,17 @@ async function readTargetsFile(file: string): Promise<TargetsFile> {
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new UsageError(`--targets ${file} cannot be read, got ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; pass the stack outputs (pulumi stack output --json) or a targets YAML`);
+    throw new UsageError(
+      `--targets ${file} cannot be read, got ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; pass the stack outputs (pulumi stack output --json) or a targets YAML`,
+    );
   }
   let raw: unknown;
   try {
     raw = parseYaml(text);
   } catch (err) {
-    throw new UsageError(`--targets ${file} is not YAML or JSON, got ${(err as Error).message.split('\n')[0]}; pass the stack outputs or a targets YAML`);
+    throw new UsageError(
+      `--targets ${file} is not YAML or JSON, got ${(err as Error).message.split('\n')[0]}; pass the stack outputs or a targets YAML`,
+    );
   }
   if (raw !== null && typeof raw === 'object' && 'modelEndpoints' in raw) {
     const parsed = stackOutputsSchema.safeParse(raw);
@@ -191,18 +198,36 @@ async function readTargetsFile(file: string): Promise<TargetsFile> {
   }
   const parsed = targetsFileSchema.safeParse(raw);
   if (!parsed.success) {
-    throw usageErrors([...issues(file, parsed.error), `${file} is neither stack outputs (with modelEndpoints) nor a targets file (with variants); see docs/postdeploy.md`]);
+    throw usageErrors([
+      ...issues(file, parsed.error),
+      `${file} is neither stack outputs (with modelEndpoints) nor a targets file (with variants); see docs/postdeploy.md`,
+    ]);
   }
   return { shape: 'targets-file', entries: Object.entries(parsed.data.variants), base: parsed.data, door: parsed.data.frontDoor };
 }
 
 /** One variant after defaults from the request, the file and the environment's contract. */
-function targetOf(name: string, v: z.output<typeof variantSchema>, r: TargetsRequest, base: TargetsFile['base'], problems: string[]): Target {
+function targetOf(
+  name: string,
+  v: z.output<typeof variantSchema>,
+  r: TargetsRequest,
+  base: TargetsFile['base'],
+  problems: string[],
+): Target {
   const o = typeof v === 'string' ? { url: v } : v;
   const env = r.env;
   const model = env?.variants.find((m) => m.name === name);
-  if (env !== undefined && model === undefined) problems.push(`variant ${name} is not an enabled model of ${env.environment}, got ${env.variants.map((m) => m.name).join(', ')}; check --env-config`);
-  const namespace = r.namespace ?? ('namespace' in o ? o.namespace : undefined) ?? namespaceOfUrl(o.url) ?? base.namespace ?? env?.namespace ?? POSTDEPLOY_DEFAULTS.namespace;
+  if (env !== undefined && model === undefined)
+    problems.push(
+      `variant ${name} is not an enabled model of ${env.environment}, got ${env.variants.map((m) => m.name).join(', ')}; check --env-config`,
+    );
+  const namespace =
+    r.namespace ??
+    ('namespace' in o ? o.namespace : undefined) ??
+    namespaceOfUrl(o.url) ??
+    base.namespace ??
+    env?.namespace ??
+    POSTDEPLOY_DEFAULTS.namespace;
   const fromTargets = 'thresholds' in o ? o.thresholds : undefined;
   const thresholds = fromTargets ?? (model !== undefined ? sloThresholds(model.slo) : []);
   try {
@@ -215,7 +240,9 @@ function targetOf(name: string, v: z.output<typeof variantSchema>, r: TargetsReq
   const autoscaleSetting = 'autoscale' in o ? o.autoscale : undefined;
   let autoscale: Target['autoscale'] = optIn<AutoscalePlan>(autoscaleSetting, r.autoscale, {});
   if (autoscale !== null && model !== undefined && model.maxReplicas <= model.minReplicas) {
-    autoscale = { skip: `${name} does not autoscale in ${env!.environment} (minReplicas ${model.minReplicas} = maxReplicas ${model.maxReplicas})` };
+    autoscale = {
+      skip: `${name} does not autoscale in ${env!.environment} (minReplicas ${model.minReplicas} = maxReplicas ${model.maxReplicas})`,
+    };
   }
   return {
     name,
@@ -246,16 +273,22 @@ export async function loadTargets(r: TargetsRequest): Promise<Targets> {
   const frontDoor = door === undefined ? undefined : parseFrontDoor(door, r.file);
   problems.push(...(frontDoor?.problems ?? []));
   if (r.frontDoorOnly === true && door === undefined) {
-    problems.push(`--front-door-only needs a frontDoor in ${r.file}, got none; deploy with gateway.enabled or add frontDoor: to the targets file`);
+    problems.push(
+      `--front-door-only needs a frontDoor in ${r.file}, got none; deploy with gateway.enabled or add frontDoor: to the targets file`,
+    );
   }
   const entries = r.frontDoorOnly === true ? [] : listed;
   const names = entries.map(([n]) => n);
-  for (const n of r.only ?? []) if (!names.includes(n)) problems.push(`--variant ${n} is not in ${r.file}, got ${names.join(', ') || 'no variants'}; pass one of them`);
-  for (const n of Object.keys(r.urls ?? {})) if (!names.includes(n)) problems.push(`--url ${n}=… names no variant of ${r.file}, got ${names.join(', ') || 'no variants'}; use a variant name`);
+  for (const n of r.only ?? [])
+    if (!names.includes(n)) problems.push(`--variant ${n} is not in ${r.file}, got ${names.join(', ') || 'no variants'}; pass one of them`);
+  for (const n of Object.keys(r.urls ?? {}))
+    if (!names.includes(n))
+      problems.push(`--url ${n}=… names no variant of ${r.file}, got ${names.join(', ') || 'no variants'}; use a variant name`);
   const narrowed = r.only !== undefined && r.only.length > 0;
   // A hand-written targets file that leaves out a variant the environment enables would skip it
   // without a word; --variant is how a run checks fewer on purpose.
-  const missing = r.env === undefined || narrowed || r.frontDoorOnly === true ? [] : r.env.variants.map((v) => v.name).filter((n) => !names.includes(n));
+  const missing =
+    r.env === undefined || narrowed || r.frontDoorOnly === true ? [] : r.env.variants.map((v) => v.name).filter((n) => !names.includes(n));
   if (missing.length > 0) {
     problems.push(
       `${r.file} leaves out ${missing.join(', ')}, which ${r.env!.environment} enables (--env-config), got ${names.join(', ') || 'no variants'}; ` +
@@ -265,7 +298,9 @@ export async function loadTargets(r: TargetsRequest): Promise<Targets> {
   const chosen = narrowed ? entries.filter(([name]) => r.only!.includes(name)) : entries;
   const variants = chosen.map(([name, v]) => targetOf(name, v, r, base, problems));
   if (entries.length === 0 && door === undefined) {
-    problems.push(`${r.file} lists no variants, got an empty ${shape === 'pulumi-outputs' ? 'modelEndpoints' : 'variants'}; deploy at least one model`);
+    problems.push(
+      `${r.file} lists no variants, got an empty ${shape === 'pulumi-outputs' ? 'modelEndpoints' : 'variants'}; deploy at least one model`,
+    );
   }
   if (problems.length > 0) throw usageErrors(problems);
   return {

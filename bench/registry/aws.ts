@@ -42,7 +42,10 @@ function nameEndpoints(client: S3Client | DynamoDBClient, service: AwsErrorOrigi
         const request = (args as { request?: HttpRequestLike }).request;
         if (typeof error === 'object' && error !== null && request?.hostname !== undefined) {
           const port = request.port === undefined ? '' : `:${request.port}`;
-          Object.defineProperty(error, AWS_ERROR_ORIGIN, { value: { service, endpoint: `${request.protocol ?? 'https:'}//${request.hostname}${port}`, timeoutMs }, enumerable: false });
+          Object.defineProperty(error, AWS_ERROR_ORIGIN, {
+            value: { service, endpoint: `${request.protocol ?? 'https:'}//${request.hostname}${port}`, timeoutMs },
+            enumerable: false,
+          });
         }
         throw error;
       }
@@ -74,7 +77,12 @@ export function createAwsClients(where: AwsLocation): { s3: S3Client; ddb: Dynam
     // s3rver and localstack serve buckets by path, not by host name.
     ...(where.s3EndpointUrl === undefined ? {} : { endpoint: where.s3EndpointUrl, forcePathStyle: true }),
   });
-  const raw = new DynamoDBClient({ ...region, requestHandler, maxAttempts: REGISTRY_DEFAULTS.requestAttempts, ...(where.dynamodbEndpointUrl === undefined ? {} : { endpoint: where.dynamodbEndpointUrl }) });
+  const raw = new DynamoDBClient({
+    ...region,
+    requestHandler,
+    maxAttempts: REGISTRY_DEFAULTS.requestAttempts,
+    ...(where.dynamodbEndpointUrl === undefined ? {} : { endpoint: where.dynamodbEndpointUrl }),
+  });
   nameEndpoints(s3, 'S3', timeoutMs);
   nameEndpoints(raw, 'DynamoDB', timeoutMs);
   const ddb = DynamoDBDocumentClient.from(raw);

@@ -79,7 +79,8 @@ export function toRegistryError(error: unknown, doing: string): RegistryError | 
   const message = error instanceof Error ? error.message : String(error);
   const origin = awsErrorOrigin(error);
   const at = origin === undefined ? '' : ` from ${origin.service} at ${origin.endpoint}`;
-  if (name === 'AbortError') return new RegistryError('cancelled', `${doing} was cancelled${at}, got ${name}: ${message}; rerun it`, { cause: error });
+  if (name === 'AbortError')
+    return new RegistryError('cancelled', `${doing} was cancelled${at}, got ${name}: ${message}; rerun it`, { cause: error });
   if (origin !== undefined && (name === 'TimeoutError' || NO_ANSWER.has((error as { code?: string }).code ?? ''))) {
     const flag = origin.service === 'S3' ? '--s3-endpoint-url' : '--dynamodb-endpoint-url';
     return new RegistryError(
@@ -91,7 +92,9 @@ export function toRegistryError(error: unknown, doing: string): RegistryError | 
   }
   const hint =
     AWS_HINTS[name] ??
-    (/region is missing/i.test(message) ? 'pass --region or set AWS_REGION' : 'retry; if it persists check the endpoint, region and credentials');
+    (/region is missing/i.test(message)
+      ? 'pass --region or set AWS_REGION'
+      : 'retry; if it persists check the endpoint, region and credentials');
   return new RegistryError('aws', `${doing} failed${at}, got ${name}: ${message}; ${hint}`, { cause: error });
 }
 

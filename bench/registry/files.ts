@@ -47,7 +47,9 @@ export async function scanModelDir(dir: string, keyPrefix: string): Promise<Sour
       visited.add(real);
       entries = (await readdir(absoluteDir)).sort();
     } catch (error) {
-      problems.push(`${relativeDir || '.'} cannot be listed, got ${(error as NodeJS.ErrnoException).code ?? String(error)}; fix its permissions or remove it`);
+      problems.push(
+        `${relativeDir || '.'} cannot be listed, got ${(error as NodeJS.ErrnoException).code ?? String(error)}; fix its permissions or remove it`,
+      );
       return;
     }
     for (const name of entries) {
@@ -65,7 +67,9 @@ export async function scanModelDir(dir: string, keyPrefix: string): Promise<Sour
       } else if (UNSAFE_NAME.test(path)) {
         problems.push(`${JSON.stringify(path)} has a control character or backslash, got it in the file name; rename it`);
       } else if (Buffer.byteLength(keyPrefix + path) > AWS_LIMITS.maxKeyBytes) {
-        problems.push(`${path} makes an S3 key longer than ${AWS_LIMITS.maxKeyBytes} bytes, got ${Buffer.byteLength(keyPrefix + path)}; shorten the path`);
+        problems.push(
+          `${path} makes an S3 key longer than ${AWS_LIMITS.maxKeyBytes} bytes, got ${Buffer.byteLength(keyPrefix + path)}; shorten the path`,
+        );
       } else {
         files.push({ path, absolutePath, size: entryStat.size, mtimeMs: entryStat.mtimeMs });
       }
@@ -74,7 +78,9 @@ export async function scanModelDir(dir: string, keyPrefix: string): Promise<Sour
   await walk(dir, '');
 
   if (problems.length === 0 && files.length === 0) {
-    problems.push(`path must contain at least one file, got an empty directory ${JSON.stringify(dir)}; pass the folder holding the model files`);
+    problems.push(
+      `path must contain at least one file, got an empty directory ${JSON.stringify(dir)}; pass the folder holding the model files`,
+    );
   }
   if (problems.length > 0) throw usageErrors(problems);
   return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));

@@ -2,7 +2,15 @@
 export { type AwsLocation, createAwsClients } from './aws';
 export { REGISTRY_DEFAULTS } from './defaults';
 export { RegistryError, type RegistryErrorCode } from './errors';
-export { MANIFEST_FILE, type EnvPointer, type Manifest, type ManifestFile, type PendingVersion, type ReadyVersion, type VersionEntry } from './model';
+export {
+  MANIFEST_FILE,
+  type EnvPointer,
+  type Manifest,
+  type ManifestFile,
+  type PendingVersion,
+  type ReadyVersion,
+  type VersionEntry,
+} from './model';
 export { checkEnvName, checkImageRef, checkModelName, checkVersion, compareVersions, registryModelUri } from './names';
 export {
   ModelRegistry,

@@ -30,7 +30,9 @@ export interface LocalRegistry {
 const CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
 
 /** Starts both servers (ports 0: free ones), creates the bucket and the table, returns the settings. */
-export async function startLocalRegistry(o: { readonly s3Port?: number; readonly dynamodbPort?: number; readonly bucket?: string; readonly table?: string } = {}): Promise<LocalRegistry> {
+export async function startLocalRegistry(
+  o: { readonly s3Port?: number; readonly dynamodbPort?: number; readonly bucket?: string; readonly table?: string } = {},
+): Promise<LocalRegistry> {
   const bucket = o.bucket ?? 'llm-registry-local';
   const table = o.table ?? 'llm-registry-local';
   const dir = await mkdtemp(join(tmpdir(), 'llm-registry-local-'));
@@ -95,7 +97,11 @@ async function cli(args: readonly string[]): Promise<void> {
   const s3Port = port('--s3-port');
   const dynamodbPort = port('--dynamodb-port');
   const local = await startLocalRegistry({ ...(s3Port !== undefined && { s3Port }), ...(dynamodbPort !== undefined && { dynamodbPort }) });
-  process.stdout.write(Object.entries(local.env).map(([k, v]) => `${k}=${v}\n`).join(''));
+  process.stdout.write(
+    Object.entries(local.env)
+      .map(([k, v]) => `${k}=${v}\n`)
+      .join(''),
+  );
   process.stderr.write('registry running locally (s3rver + dynalite); Ctrl-C stops it and deletes its data\n');
   await new Promise<void>((resolve) => {
     for (const s of ['SIGINT', 'SIGTERM'] as const) process.once(s, () => resolve());

@@ -115,10 +115,7 @@ export function parseItem<T>(schema: z.ZodType<T>, item: Record<string, unknown>
   if (!result.success) {
     const key = `${String(item['model_name'])}/${String(item['version'])}`;
     const issues = result.error.issues.map((issue) => `${issue.path.join('.') || '(item)'}: ${issue.message}`).join(', ');
-    throw new RegistryError(
-      'aws',
-      `registry item ${key} is malformed, got ${issues}; fix or delete the item in the table`,
-    );
+    throw new RegistryError('aws', `registry item ${key} is malformed, got ${issues}; fix or delete the item in the table`);
   }
   return result.data;
 }

@@ -58,7 +58,11 @@ export function partSizeFor(fileSize: number, partSizeBytes: number): number {
  */
 export async function uploadFile(source: SourceFile, settings: UploadSettings): Promise<ManifestFile> {
   const handle = await open(source.absolutePath, 'r').catch((error: NodeJS.ErrnoException) => {
-    throw new RegistryError('source_changed', `${source.path} cannot be opened, got ${error.code ?? error.message}; keep the model directory unchanged while publishing`, { cause: error });
+    throw new RegistryError(
+      'source_changed',
+      `${source.path} cannot be opened, got ${error.code ?? error.message}; keep the model directory unchanged while publishing`,
+      { cause: error },
+    );
   });
   try {
     await assertUnchanged(handle, source);
@@ -67,10 +71,9 @@ export async function uploadFile(source: SourceFile, settings: UploadSettings): 
     if (source.size <= partSize) {
       const body = await readExactly(handle, source, 0, source.size);
       hash.update(body);
-      await settings.s3.send(
-        new PutObjectCommand({ Bucket: settings.bucket, Key: settings.key, Body: body, ContentLength: body.length }),
-        { abortSignal: settings.signal },
-      );
+      await settings.s3.send(new PutObjectCommand({ Bucket: settings.bucket, Key: settings.key, Body: body, ContentLength: body.length }), {
+        abortSignal: settings.signal,
+      });
     } else {
       await uploadMultipart(handle, source, partSize, hash, settings);
     }
@@ -113,7 +116,14 @@ async function uploadMultipart(
       // one is being read never becomes an unhandled rejection.
       const task: Promise<void> = s3
         .send(
-          new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: number, Body: body, ContentLength: body.length }),
+          new UploadPartCommand({
+            Bucket: bucket,
+            Key: key,
+            UploadId: uploadId,
+            PartNumber: number,
+            Body: body,
+            ContentLength: body.length,
+          }),
           { abortSignal: partsAbort.signal },
         )
         .then(
@@ -195,7 +205,10 @@ export async function listPrefix(s3: S3Client, bucket: string, prefix: string, s
   const objects: StoredObject[] = [];
   let token: string | undefined;
   do {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }), signal === undefined ? {} : { abortSignal: signal });
+    const page = await s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+      signal === undefined ? {} : { abortSignal: signal },
+    );
     for (const object of page.Contents ?? []) {
       if (object.Key !== undefined) objects.push({ key: object.Key, size: object.Size ?? 0 });
     }

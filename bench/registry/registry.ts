@@ -16,7 +16,15 @@
 import { randomUUID, createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import { AWS_LIMITS, REGISTRY_DEFAULTS } from './defaults';
 import { usageErrors } from '../errors';
 import { MAX_TIMER_MS } from '../limits';
@@ -43,7 +51,16 @@ import {
   type VersionEntry,
   type VersionItem,
 } from './model';
-import { checkEnvName, checkImageRef, checkModelName, checkVersion, compareVersions, formatDurationMs, registryModelUri, versionPrefix } from './names';
+import {
+  checkEnvName,
+  checkImageRef,
+  checkModelName,
+  checkVersion,
+  compareVersions,
+  formatDurationMs,
+  registryModelUri,
+  versionPrefix,
+} from './names';
 import { deletePrefix, hashObject, listPrefix, putSmallObject, readSmallObject, uploadFile } from './objects';
 import { mapPool } from './pool';
 
@@ -239,13 +256,21 @@ export class ModelRegistry {
     const problems: string[] = [];
     if (props.bucket === '') problems.push('bucket must be set, got an empty name; pass --bucket or set LLM_REGISTRY_BUCKET');
     if (props.table === '') problems.push('table must be set, got an empty name; pass --table or set LLM_REGISTRY_TABLE');
-    if (!Number.isInteger(settings.partSizeBytes) || settings.partSizeBytes < AWS_LIMITS.minPartSizeBytes || settings.partSizeBytes > AWS_LIMITS.maxPartSizeBytes) {
-      problems.push(`partSizeBytes must be an integer from ${AWS_LIMITS.minPartSizeBytes} (5 MiB) to ${AWS_LIMITS.maxPartSizeBytes} (5 GiB), got ${settings.partSizeBytes}; S3 rejects other part sizes`);
+    if (
+      !Number.isInteger(settings.partSizeBytes) ||
+      settings.partSizeBytes < AWS_LIMITS.minPartSizeBytes ||
+      settings.partSizeBytes > AWS_LIMITS.maxPartSizeBytes
+    ) {
+      problems.push(
+        `partSizeBytes must be an integer from ${AWS_LIMITS.minPartSizeBytes} (5 MiB) to ${AWS_LIMITS.maxPartSizeBytes} (5 GiB), got ${settings.partSizeBytes}; S3 rejects other part sizes`,
+      );
     }
     for (const key of ['partConcurrency', 'fileConcurrency', 'verifyConcurrency'] as const) {
-      if (!Number.isInteger(settings[key]) || settings[key] < 1) problems.push(`${key} must be a positive integer, got ${settings[key]}; use 1 or more`);
+      if (!Number.isInteger(settings[key]) || settings[key] < 1)
+        problems.push(`${key} must be a positive integer, got ${settings[key]}; use 1 or more`);
     }
-    if (!(settings.heartbeatIntervalMs > 0)) problems.push(`heartbeatIntervalMs must be positive, got ${settings.heartbeatIntervalMs}; use e.g. 30000`);
+    if (!(settings.heartbeatIntervalMs > 0))
+      problems.push(`heartbeatIntervalMs must be positive, got ${settings.heartbeatIntervalMs}; use e.g. 30000`);
     if (problems.length > 0) throw usageErrors(problems);
     const staleProblem = checkStaleAfter(settings.staleAfterMs, settings.heartbeatIntervalMs);
     if (!(settings.cleanupTimeoutMs > 0 && settings.cleanupTimeoutMs <= MAX_TIMER_MS)) {
@@ -278,20 +303,29 @@ export class ModelRegistry {
     const { model, version } = request;
     const vllmArgs = request.vllmArgs ?? [];
     const staleAfterMs = request.staleAfterMs ?? this.settings.staleAfterMs;
-    const problems = [checkModelName(model), checkVersion(version), checkImageRef(request.image), this.checkStaleAfter(staleAfterMs)].filter(
-      (p) => p !== undefined,
-    );
+    const problems = [
+      checkModelName(model),
+      checkVersion(version),
+      checkImageRef(request.image),
+      this.checkStaleAfter(staleAfterMs),
+    ].filter((p) => p !== undefined);
     if (problems.length > 0) throw usageErrors(problems);
     const prefix = versionPrefix(model, version);
     const files = await scanModelDir(request.path, prefix);
-    this.checkItemSize(files.map((file) => file.path), vllmArgs);
+    this.checkItemSize(
+      files.map((file) => file.path),
+      vllmArgs,
+    );
 
     let claimed: { claim: UploadingItem; reclaimed?: PendingVersion };
     try {
       // The caller's signal ends a hung claim too: nothing is held yet, so nothing to roll back.
       claimed = await this.claim(model, version, request.forceReclaim ?? false, staleAfterMs, request.signal);
     } catch (error) {
-      throw toRegistryError(request.signal?.aborted === true && request.signal.reason instanceof RegistryError ? request.signal.reason : error, `claim of model ${model} version ${version}`);
+      throw toRegistryError(
+        request.signal?.aborted === true && request.signal.reason instanceof RegistryError ? request.signal.reason : error,
+        `claim of model ${model} version ${version}`,
+      );
     }
     const { claim, reclaimed } = claimed;
     request.onProgress?.({ type: 'claimed', claimId: claim.claim_id, ...(reclaimed === undefined ? {} : { reclaimed }) });
@@ -418,7 +452,9 @@ export class ModelRegistry {
           entry.envs.push(toEnvPointer(parseItem(envItemSchema, item)));
         } else {
           const parsed = parseItem(versionItemSchema, item);
-          entry.versions.push(parsed.status === 'ready' ? toReadyVersion(parsed) : toPendingVersion(parsed, now, this.settings.staleAfterMs));
+          entry.versions.push(
+            parsed.status === 'ready' ? toReadyVersion(parsed) : toPendingVersion(parsed, now, this.settings.staleAfterMs),
+          );
         }
       }
       return [...byModel.entries()]
@@ -456,7 +492,9 @@ export class ModelRegistry {
     const { model, version, env, expectedRevision } = request;
     const problems = [checkModelName(model), checkVersion(version), checkEnvName(env)].filter((p) => p !== undefined);
     if (expectedRevision !== undefined && !(Number.isInteger(expectedRevision) && expectedRevision >= 0)) {
-      problems.push(`expected revision must be a non-negative integer, got ${expectedRevision}; use the revision resolve prints, or 0 for a first promote`);
+      problems.push(
+        `expected revision must be a non-negative integer, got ${expectedRevision}; use the revision resolve prints, or 0 for a first promote`,
+      );
     }
     if (problems.length > 0) throw usageErrors(problems);
     try {
@@ -489,14 +527,23 @@ export class ModelRegistry {
             Item: item,
             ...(before === undefined
               ? { ConditionExpression: 'attribute_not_exists(#version)', ExpressionAttributeNames: { '#version': 'version' } }
-              : { ConditionExpression: '#revision = :observed', ExpressionAttributeNames: { '#revision': 'revision' }, ExpressionAttributeValues: { ':observed': observed } }),
+              : {
+                  ConditionExpression: '#revision = :observed',
+                  ExpressionAttributeNames: { '#revision': 'revision' },
+                  ExpressionAttributeValues: { ':observed': observed },
+                }),
           }),
         );
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
         const after = await this.getEnv(model, env);
         // An SDK retry of a put that did land fails its own condition: recognise our write.
-        if (after !== undefined && after.revision === item.revision && after.current === version && after.promoted_at === item.promoted_at) {
+        if (
+          after !== undefined &&
+          after.revision === item.revision &&
+          after.current === version &&
+          after.promoted_at === item.promoted_at
+        ) {
           return { pointer: toEnvPointer(after), changed: true };
         }
         throw new RegistryError(
@@ -522,7 +569,10 @@ export class ModelRegistry {
     try {
       const pointer = await this.getEnv(model, env);
       if (pointer === undefined) {
-        throw new RegistryError('not_found', `environment ${env} of model ${model} has no promoted version, got no ${ENV_KEY_PREFIX}${env} item; promote a version first`);
+        throw new RegistryError(
+          'not_found',
+          `environment ${env} of model ${model} has no promoted version, got no ${ENV_KEY_PREFIX}${env} item; promote a version first`,
+        );
       }
       const version = request.previous ? pointer.previous : pointer.current;
       if (version === undefined) {
@@ -549,7 +599,9 @@ export class ModelRegistry {
     try {
       const item = await this.getReady(model, version);
       const prefix = versionPrefix(model, version);
-      const stored = new Map((await listPrefix(this.s3, this.bucket, prefix)).map((object) => [object.key.slice(prefix.length), object.size]));
+      const stored = new Map(
+        (await listPrefix(this.s3, this.bucket, prefix)).map((object) => [object.key.slice(prefix.length), object.size]),
+      );
       const found: VerifyProblem[] = [];
 
       const manifestBody = await readSmallObject(this.s3, this.bucket, prefix + MANIFEST_FILE);
@@ -559,19 +611,29 @@ export class ModelRegistry {
       } else {
         const sha256 = createHash('sha256').update(manifestBody).digest('hex');
         if (sha256 !== item.manifest_sha256) {
-          found.push({ path: MANIFEST_FILE, kind: 'mismatch', expected: manifestExpected, actual: { size: Buffer.byteLength(manifestBody), sha256 } });
+          found.push({
+            path: MANIFEST_FILE,
+            kind: 'mismatch',
+            expected: manifestExpected,
+            actual: { size: Buffer.byteLength(manifestBody), sha256 },
+          });
         }
       }
 
       const expectedPaths = new Set(item.files.map((file) => file.path));
-      const checks = await mapPool(item.files, this.settings.verifyConcurrency, new AbortController(), async (file): Promise<VerifyProblem | undefined> => {
-        const expected = { size: file.size, sha256: file.sha256 };
-        if (!stored.has(file.path)) return { path: file.path, kind: 'missing', expected };
-        const actual = await hashObject(this.s3, this.bucket, prefix + file.path);
-        if (actual === undefined) return { path: file.path, kind: 'missing', expected };
-        if (actual.sha256 !== file.sha256 || actual.size !== file.size) return { path: file.path, kind: 'mismatch', expected, actual };
-        return undefined;
-      });
+      const checks = await mapPool(
+        item.files,
+        this.settings.verifyConcurrency,
+        new AbortController(),
+        async (file): Promise<VerifyProblem | undefined> => {
+          const expected = { size: file.size, sha256: file.sha256 };
+          if (!stored.has(file.path)) return { path: file.path, kind: 'missing', expected };
+          const actual = await hashObject(this.s3, this.bucket, prefix + file.path);
+          if (actual === undefined) return { path: file.path, kind: 'missing', expected };
+          if (actual.sha256 !== file.sha256 || actual.size !== file.size) return { path: file.path, kind: 'mismatch', expected, actual };
+          return undefined;
+        },
+      );
       found.push(...checks.filter((check) => check !== undefined));
       for (const [path, size] of stored) {
         if (path !== MANIFEST_FILE && !expectedPaths.has(path)) found.push({ path, kind: 'extra', actual: { size } });
@@ -608,7 +670,12 @@ export class ModelRegistry {
     for (let attempt = 1; attempt <= CLAIM_ATTEMPTS; attempt++) {
       try {
         await this.ddb.send(
-          new PutCommand({ TableName: this.table, Item: claim, ConditionExpression: 'attribute_not_exists(#version)', ExpressionAttributeNames: { '#version': 'version' } }),
+          new PutCommand({
+            TableName: this.table,
+            Item: claim,
+            ConditionExpression: 'attribute_not_exists(#version)',
+            ExpressionAttributeNames: { '#version': 'version' },
+          }),
           options,
         );
         return { claim };
@@ -715,7 +782,9 @@ export class ModelRegistry {
       );
     } catch (error) {
       // The put may have landed even though its answer was lost: look before rolling back.
-      const now = await this.getVersion(ready.model_name, ready.version, AbortSignal.timeout(this.settings.cleanupTimeoutMs)).catch(() => undefined);
+      const now = await this.getVersion(ready.model_name, ready.version, AbortSignal.timeout(this.settings.cleanupTimeoutMs)).catch(
+        () => undefined,
+      );
       if (now?.status === 'ready' && now.claim_id === ready.claim_id) return;
       if (isConditionFailure(error)) {
         throw new RegistryError(
@@ -761,7 +830,9 @@ export class ModelRegistry {
         }),
         { abortSignal: deadline() },
       );
-      return typeof deleted === 'number' ? ` (rolled back: deleted ${deleted} objects and the claim)` : ` (rolled back: ${deleted}, deleted the claim)`;
+      return typeof deleted === 'number'
+        ? ` (rolled back: deleted ${deleted} objects and the claim)`
+        : ` (rolled back: ${deleted}, deleted the claim)`;
     } catch (error) {
       const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       return (
@@ -773,7 +844,9 @@ export class ModelRegistry {
 
   /** Checks, before marking ready, that the prefix holds exactly the manifest's objects. */
   private async checkStored(prefix: string, manifest: Manifest, signal: AbortSignal): Promise<void> {
-    const stored = new Map((await listPrefix(this.s3, this.bucket, prefix, signal)).map((object) => [object.key.slice(prefix.length), object.size]));
+    const stored = new Map(
+      (await listPrefix(this.s3, this.bucket, prefix, signal)).map((object) => [object.key.slice(prefix.length), object.size]),
+    );
     const differences: string[] = [];
     for (const file of manifest.files) {
       const size = stored.get(file.path);
@@ -823,7 +896,10 @@ export class ModelRegistry {
   private async getReady(model: string, version: string): Promise<ReadyItem> {
     const item = await this.getVersion(model, version);
     if (item === undefined) {
-      throw new RegistryError('not_found', `model ${model} version ${version} is not published, got no item in ${this.table}; run list --model ${model} to see its versions`);
+      throw new RegistryError(
+        'not_found',
+        `model ${model} version ${version} is not published, got no item in ${this.table}; run list --model ${model} to see its versions`,
+      );
     }
     if (item.status !== 'ready') {
       const pending = toPendingVersion(item, this.now(), this.settings.staleAfterMs);

@@ -40,7 +40,11 @@ export function renderHtml(r: LoadResult): string {
     body.push(
       '<h2>Server side</h2>',
       `<p>${escapeXml(describeServer(sm))}</p>`,
-      table([...SERVER_HEAD], serverRows(sm).map((row) => row.map(escapeXml)), [false, true, true, true, true, true, true, true, true]),
+      table(
+        [...SERVER_HEAD],
+        serverRows(sm).map((row) => row.map(escapeXml)),
+        [false, true, true, true, true, true, true, true, true],
+      ),
       ...sm.notes.map((n) => `<p class="run">${escapeXml(n)}</p>`),
     );
   }
@@ -49,7 +53,11 @@ export function renderHtml(r: LoadResult): string {
     body.push(
       '<h2>Cost</h2>',
       `<p>${escapeXml(`${describeReplicas(c)} at ${fmt(c.outputTokensPerSec)} output tokens/s (${fmt(c.totalTokensPerSec)} total); ${describePricing(c)}.`)}</p>`,
-      table([...COST_HEAD], costRows(c).map((row) => row.map(escapeXml)), [false, true, true, true]),
+      table(
+        [...COST_HEAD],
+        costRows(c).map((row) => row.map(escapeXml)),
+        [false, true, true, true],
+      ),
       ...c.notes.map((n) => `<p class="run">${escapeXml(n)}</p>`),
     );
   }
@@ -60,7 +68,13 @@ export function renderHtml(r: LoadResult): string {
       '<h2>Slowest requests</h2>',
       table(
         ['Request', 'Outcome', 'E2E (ms)', 'TTFT (ms)', 'Trace id'],
-        r.slowest.map((q) => [escapeXml(q.requestId), q.outcome, fmt(q.e2eMs), fmt(q.ttftMs), q.traceId === undefined ? '' : `<code>${escapeXml(q.traceId)}</code>`]),
+        r.slowest.map((q) => [
+          escapeXml(q.requestId),
+          q.outcome,
+          fmt(q.e2eMs),
+          fmt(q.ttftMs),
+          q.traceId === undefined ? '' : `<code>${escapeXml(q.traceId)}</code>`,
+        ]),
         [false, false, true, true, false],
       ),
     );
@@ -128,7 +142,16 @@ export function renderSweepHtml(r: SweepResult): string {
     `<h1>llm-bench sweep over ${r.dimension}: ${r.best === null ? '<span class="fail">no step met the thresholds</span>' : `<span class="pass">best ${r.best}</span>`}</h1>`,
     r.steps[0] !== undefined ? `<p class="run">${escapeXml(describeRun(r.steps[0].settings, false))}</p>` : '',
     table(
-      [r.dimension, 'req/s', 'output tok/s', 'TTFT p95', 'E2E p95', 'error rate', ...(priced ? ['$/1M out SPOT', '$/1M out on demand'] : []), 'verdict'],
+      [
+        r.dimension,
+        'req/s',
+        'output tok/s',
+        'TTFT p95',
+        'E2E p95',
+        'error rate',
+        ...(priced ? ['$/1M out SPOT', '$/1M out on demand'] : []),
+        'verdict',
+      ],
       r.steps.map((step, i) => [
         String(r.values[i]),
         fmt(step.summary.requestThroughput),
@@ -142,7 +165,12 @@ export function renderSweepHtml(r: SweepResult): string {
       [true, true, true, true, true, true, ...(priced ? [true, true] : []), false],
     ),
     '<div class="charts">',
-    lineChart({ title: 'Throughput vs load', xLabel: r.dimension, yLabel: 'output tokens / s', series: [{ name: 'output tok/s', color: PALETTE[0], points: points((s) => s.summary.outputTokenThroughput) }] }),
+    lineChart({
+      title: 'Throughput vs load',
+      xLabel: r.dimension,
+      yLabel: 'output tokens / s',
+      series: [{ name: 'output tok/s', color: PALETTE[0], points: points((s) => s.summary.outputTokenThroughput) }],
+    }),
     lineChart({
       title: 'Latency vs load',
       xLabel: r.dimension,

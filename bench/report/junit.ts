@@ -25,7 +25,10 @@ export function loadSuite(r: LoadResult, name = 'llm-bench thresholds'): JunitSu
     classname: 'llm-bench.thresholds',
     timeSec: 0,
     ...(!t.passed && {
-      failure: t.value === null ? `${t.metric} was not measured (no successful requests)` : `${t.metric} = ${fmt(t.value)}, required ${t.op} ${t.limit}`,
+      failure:
+        t.value === null
+          ? `${t.metric} was not measured (no successful requests)`
+          : `${t.metric} = ${fmt(t.value)}, required ${t.op} ${t.limit}`,
     }),
   }));
   const failure = runFailure(r);
@@ -70,7 +73,12 @@ export function renderJunit(suites: readonly JunitSuite[]): string {
     );
     for (const c of s.cases) {
       const open = `    <testcase classname="${attr(c.classname)}" name="${attr(c.name)}" time="${c.timeSec.toFixed(3)}"`;
-      if (c.failure !== undefined) lines.push(`${open}>`, `      <failure message="${attr(c.failure)}" type="failure">${escapeXml(c.failure)}</failure>`, '    </testcase>');
+      if (c.failure !== undefined)
+        lines.push(
+          `${open}>`,
+          `      <failure message="${attr(c.failure)}" type="failure">${escapeXml(c.failure)}</failure>`,
+          '    </testcase>',
+        );
       else if (c.skipped !== undefined) lines.push(`${open}>`, `      <skipped message="${attr(c.skipped)}"/>`, '    </testcase>');
       else lines.push(`${open}/>`);
     }

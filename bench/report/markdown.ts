@@ -79,14 +79,27 @@ export function renderMarkdown(r: LoadResult): string {
       ...table(
         ['', 'Threshold', 'Measured'],
         ['l', 'l', 'r'],
-        r.thresholds.map((t) => [t.passed ? '✅ pass' : '❌ FAIL', `\`${t.expression}\``, t.value === null ? 'not measured' : fmt(t.value)]),
+        r.thresholds.map((t) => [
+          t.passed ? '✅ pass' : '❌ FAIL',
+          `\`${t.expression}\``,
+          t.value === null ? 'not measured' : fmt(t.value),
+        ]),
       ),
       '',
     );
   }
   const reasons = Object.entries(s.errors).sort((a, b) => b[1] - a[1]);
   if (reasons.length > 0) {
-    out.push('### Errors', '', ...table(['Reason', 'Count', 'First message'], ['l', 'r', 'l'], reasons.map(([k, n]) => [`\`${k}\``, String(n), s.errorMessages[k] ?? ''])), '');
+    out.push(
+      '### Errors',
+      '',
+      ...table(
+        ['Reason', 'Count', 'First message'],
+        ['l', 'r', 'l'],
+        reasons.map(([k, n]) => [`\`${k}\``, String(n), s.errorMessages[k] ?? '']),
+      ),
+      '',
+    );
   }
   if (r.slowest !== undefined && r.slowest.length > 0) {
     out.push(
@@ -95,12 +108,19 @@ export function renderMarkdown(r: LoadResult): string {
       ...table(
         ['Request', 'Outcome', 'E2E (ms)', 'TTFT (ms)', 'Trace id'],
         ['l', 'l', 'r', 'r', 'l'],
-        r.slowest.map((q) => [`\`${q.requestId}\``, q.outcome, fmt(q.e2eMs), fmt(q.ttftMs), q.traceId === undefined ? '' : `\`${q.traceId}\``]),
+        r.slowest.map((q) => [
+          `\`${q.requestId}\``,
+          q.outcome,
+          fmt(q.e2eMs),
+          fmt(q.ttftMs),
+          q.traceId === undefined ? '' : `\`${q.traceId}\``,
+        ]),
       ),
       '',
     );
   }
-  if (s.usageMissing > 0) out.push(`> ${s.usageMissing} successful requests had no usage report; their output tokens were counted as content chunks.`, '');
+  if (s.usageMissing > 0)
+    out.push(`> ${s.usageMissing} successful requests had no usage report; their output tokens were counted as content chunks.`, '');
   out.push('### Definitions', '', ...Object.entries(r.definitions).map(([k, v]) => `- **${k}**: ${v}`), '');
   return out.join('\n');
 }
@@ -136,8 +156,10 @@ export function renderSweepMarkdown(r: SweepResult): string {
     '',
   ];
   const first = r.steps.find((step) => step.cost !== undefined)?.cost;
-  if (first !== undefined) out.push(`$ per 1M output tokens at each step's throughput, ${describeReplicas(first)}; ${describePricing(first)}.`, '');
-  if (r.steps.length < r.values.length) out.push(`Stopped after the first failing step; not run: ${r.values.slice(r.steps.length).join(', ')}.`, '');
+  if (first !== undefined)
+    out.push(`$ per 1M output tokens at each step's throughput, ${describeReplicas(first)}; ${describePricing(first)}.`, '');
+  if (r.steps.length < r.values.length)
+    out.push(`Stopped after the first failing step; not run: ${r.values.slice(r.steps.length).join(', ')}.`, '');
   return out.join('\n');
 }
 
@@ -149,7 +171,11 @@ export function renderSmokeMarkdown(r: SmokeResult): string {
     '',
     r.baseUrl,
     '',
-    ...table(['', 'Check', 'Result'], ['l', 'l', 'l'], r.checks.map((c) => [c.status === 'pass' ? '✅ pass' : c.status === 'skip' ? '➖ skip' : '❌ FAIL', c.name, c.reason])),
+    ...table(
+      ['', 'Check', 'Result'],
+      ['l', 'l', 'l'],
+      r.checks.map((c) => [c.status === 'pass' ? '✅ pass' : c.status === 'skip' ? '➖ skip' : '❌ FAIL', c.name, c.reason]),
+    ),
     '',
   ].join('\n');
 }

@@ -41,7 +41,11 @@ export const passMark = (passed: boolean) => (passed ? '<span class="pass">✔ p
 export function thresholdTable(thresholds: readonly ThresholdResult[]): string {
   return table(
     ['', 'threshold', 'measured'],
-    thresholds.map((t) => [passMark(t.passed), `<code>${escapeXml(t.expression)}</code>`, t.value === null ? 'not measured' : fmt(t.value)]),
+    thresholds.map((t) => [
+      passMark(t.passed),
+      `<code>${escapeXml(t.expression)}</code>`,
+      t.value === null ? 'not measured' : fmt(t.value),
+    ]),
     [false, false, true],
   );
 }
@@ -57,13 +61,21 @@ export function gateTable(gates: readonly ThresholdResult[]): string {
 
 /** Events as a table of seconds and messages. */
 export function eventTable(events: readonly { readonly t: number; readonly message: string }[]): string {
-  return table(['t (s)', 'event'], events.map((e) => [e.t.toFixed(2), escapeXml(e.message)]), [true, false]);
+  return table(
+    ['t (s)', 'event'],
+    events.map((e) => [e.t.toFixed(2), escapeXml(e.message)]),
+    [true, false],
+  );
 }
 
 /** Failures by reason with their first message. */
 export function errorTable(errors: Readonly<Record<string, number>>, messages: Readonly<Record<string, string>>): string {
   const rows = Object.entries(errors).sort((a, b) => b[1] - a[1]);
-  return table(['reason', 'count', 'first message'], rows.map(([k, n]) => [`<code>${escapeXml(k)}</code>`, String(n), escapeXml(messages[k] ?? '')]), [false, true, false]);
+  return table(
+    ['reason', 'count', 'first message'],
+    rows.map(([k, n]) => [`<code>${escapeXml(k)}</code>`, String(n), escapeXml(messages[k] ?? '')]),
+    [false, true, false],
+  );
 }
 
 /** Why a run stopped itself, when it did. */

@@ -19,7 +19,17 @@ function bucketed(q: BucketQuantile | null): string {
   return `${fmt(q.value)} (${fmt(q.lower)}–${q.upper === null ? '+Inf' : fmt(q.upper)})`;
 }
 
-export const SERVER_HEAD = ['Latency (ms)', 'engine p50 (bucket)', 'engine p95 (bucket)', 'engine p99 (bucket)', 'client p50', 'client p95', 'gap p50', 'gap p95', 'observed'] as const;
+export const SERVER_HEAD = [
+  'Latency (ms)',
+  'engine p50 (bucket)',
+  'engine p95 (bucket)',
+  'engine p99 (bucket)',
+  'client p50',
+  'client p95',
+  'gap p50',
+  'gap p95',
+  'observed',
+] as const;
 
 /** One row per engine latency. */
 export function serverRows(r: ServerMetricsReport): string[][] {

@@ -34,7 +34,8 @@ export function niceTicks(min: number, max: number, count = 5): number[] {
   const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? raw;
   const ticks: number[] = [];
   // toPrecision drops float noise such as 0.6000000000000001.
-  for (let v = Math.ceil(min / step) * step; v <= max + step * 1e-9; v += step) ticks.push(Number((Math.round(v / step) * step).toPrecision(12)));
+  for (let v = Math.ceil(min / step) * step; v <= max + step * 1e-9; v += step)
+    ticks.push(Number((Math.round(v / step) * step).toPrecision(12)));
   return ticks;
 }
 
@@ -58,11 +59,17 @@ function axes(xTicks: number[], yTicks: number[], sx: (v: number) => number, sy:
   const parts: string[] = [];
   for (const t of yTicks) {
     const y = sy(t).toFixed(1);
-    parts.push(`<line x1="${M.left}" x2="${W - M.right}" y1="${y}" y2="${y}" class="g"/>`, `<text x="${M.left - 6}" y="${y}" dy="4" text-anchor="end" class="k">${tick(t)}</text>`);
+    parts.push(
+      `<line x1="${M.left}" x2="${W - M.right}" y1="${y}" y2="${y}" class="g"/>`,
+      `<text x="${M.left - 6}" y="${y}" dy="4" text-anchor="end" class="k">${tick(t)}</text>`,
+    );
   }
   for (const t of xTicks) {
     const x = sx(t).toFixed(1);
-    parts.push(`<line x1="${x}" x2="${x}" y1="${H - M.bottom}" y2="${H - M.bottom + 4}" class="x"/>`, `<text x="${x}" y="${H - M.bottom + 16}" text-anchor="middle" class="k">${tick(t)}</text>`);
+    parts.push(
+      `<line x1="${x}" x2="${x}" y1="${H - M.bottom}" y2="${H - M.bottom + 4}" class="x"/>`,
+      `<text x="${x}" y="${H - M.bottom + 16}" text-anchor="middle" class="k">${tick(t)}</text>`,
+    );
   }
   parts.push(`<line x1="${M.left}" x2="${W - M.right}" y1="${H - M.bottom}" y2="${H - M.bottom}" class="x"/>`);
   return parts.join('\n');
@@ -108,7 +115,12 @@ export function lineChart(spec: LineChartSpec): string {
 }
 
 /** An inline SVG histogram. */
-export function barChart(spec: { readonly title: string; readonly xLabel: string; readonly yLabel: string; readonly bins: readonly { fromMs: number; toMs: number; count: number }[] }): string {
+export function barChart(spec: {
+  readonly title: string;
+  readonly xLabel: string;
+  readonly yLabel: string;
+  readonly bins: readonly { fromMs: number; toMs: number; count: number }[];
+}): string {
   if (spec.bins.length === 0) return noData(spec.title, spec.xLabel, spec.yLabel);
   const x0 = spec.bins[0]!.fromMs;
   const x1 = spec.bins.at(-1)!.toMs;

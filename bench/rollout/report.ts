@@ -35,7 +35,12 @@ export function renderRollbackMarkdown(r: RollbackResult): string {
   if (r.aborted !== undefined) lines.push(`**Aborted:** ${r.aborted.reason}`, '');
   const errors = Object.entries(r.requests.errors);
   if (errors.length > 0) lines.push('Failures: ' + errors.map(([k, n]) => `${k} ${n}`).join(', '), '');
-  lines.push('| t (s) | event |', '| --- | --- |', ...r.events.map((e) => `| ${e.t.toFixed(2)} | ${e.message.replace(/\|/g, '\\|')} |`), '');
+  lines.push(
+    '| t (s) | event |',
+    '| --- | --- |',
+    ...r.events.map((e) => `| ${e.t.toFixed(2)} | ${e.message.replace(/\|/g, '\\|')} |`),
+    '',
+  );
   if (r.notes.length > 0) lines.push(...r.notes.map((n) => `- ${n}`), '');
   return lines.join('\n');
 }
@@ -48,7 +53,9 @@ export function rollbackHtmlSections(r: RollbackResult, heading = 'h2'): string[
   const reqTop = Math.max(1, ...t.map((s) => s.completed + s.failed));
   const markers = (top: number) => [
     ...(start === undefined ? [] : [{ name: 'trigger', color: '#8c959f', points: marker(start, top) }]),
-    ...(start === undefined || r.durationSec === null ? [] : [{ name: 'complete', color: '#1a7f37', points: marker(start + r.durationSec, top) }]),
+    ...(start === undefined || r.durationSec === null
+      ? []
+      : [{ name: 'complete', color: '#1a7f37', points: marker(start + r.durationSec, top) }]),
   ];
   const body = [
     `<${heading}>Rollback ${escapeXml(`${r.namespace}/${r.variant}`)}: <span class="${ok ? 'pass' : 'fail'}">${escapeXml(rollbackVerdict(r))}</span></${heading}>`,
@@ -106,7 +113,10 @@ export function rollbackSuite(r: RollbackResult, name = `llm-bench rollback ${r.
     name: g.expression,
     classname: `llm-bench.rollback.${r.variant}`,
     timeSec: 0,
-    ...(!g.passed && { failure: g.value === null ? `${g.metric} was not measured: ${r.detail}` : `${g.metric} = ${fmtValue(g.value)}, required ${g.op} ${g.limit}` }),
+    ...(!g.passed && {
+      failure:
+        g.value === null ? `${g.metric} was not measured: ${r.detail}` : `${g.metric} = ${fmtValue(g.value)}, required ${g.op} ${g.limit}`,
+    }),
   }));
   cases.unshift({
     name: `${r.strategy} ${r.from} → ${r.to}`,

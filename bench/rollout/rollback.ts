@@ -124,10 +124,15 @@ export function resolveRollbackSettings(o: Omit<RollbackOptions, 'kube' | 'load'
   positive('--sample-ms', s.sampleMs, '1000');
   nonNegative('--before-sec', s.beforeSec, '5');
   nonNegative('--after-sec', s.afterSec, '5');
-  if (!Number.isInteger(s.maxFailedRequests) || s.maxFailedRequests < 0) problems.push(`--max-failed-requests must be a whole number ≥ 0, got ${s.maxFailedRequests}; pass e.g. --max-failed-requests 0`);
+  if (!Number.isInteger(s.maxFailedRequests) || s.maxFailedRequests < 0)
+    problems.push(`--max-failed-requests must be a whole number ≥ 0, got ${s.maxFailedRequests}; pass e.g. --max-failed-requests 0`);
   if (s.keepWarmSec !== undefined) nonNegative('--keep-warm-sec', s.keepWarmSec, '300');
-  if (s.timeoutSec < s.limitSec && problems.length === 0) problems.push(`--timeout-sec ${s.timeoutSec} is below --limit-sec ${s.limitSec}, so a slow rollback would never be measured; raise --timeout-sec`);
-  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(s.namespace)) problems.push(`--namespace must be a Kubernetes name, got ${JSON.stringify(s.namespace)}; pass e.g. --namespace llm-baseline`);
+  if (s.timeoutSec < s.limitSec && problems.length === 0)
+    problems.push(
+      `--timeout-sec ${s.timeoutSec} is below --limit-sec ${s.limitSec}, so a slow rollback would never be measured; raise --timeout-sec`,
+    );
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(s.namespace))
+    problems.push(`--namespace must be a Kubernetes name, got ${JSON.stringify(s.namespace)}; pass e.g. --namespace llm-baseline`);
   if (problems.length > 0) throw usageErrors(problems);
   return s;
 }
@@ -197,7 +202,10 @@ async function mustDeployment(kube: KubeClient, ns: string, name: string): Promi
 
 function matchLabels(d: V1Deployment, what: string): Record<string, string> {
   const labels = d.spec?.selector.matchLabels;
-  if (labels === undefined || Object.keys(labels).length === 0) throw new RunError(`${what} has no spec.selector.matchLabels, got ${JSON.stringify(d.spec?.selector)}; llm-bench needs label selectors`);
+  if (labels === undefined || Object.keys(labels).length === 0)
+    throw new RunError(
+      `${what} has no spec.selector.matchLabels, got ${JSON.stringify(d.spec?.selector)}; llm-bench needs label selectors`,
+    );
   return labels;
 }
 
@@ -245,7 +253,8 @@ class RollingRollback implements Strategy {
       template = withModelUri(current0 ?? {}, r.to.uri, what);
       to = `registry version ${r.to.version} (${describeTemplate(template, what)})`;
     }
-    if (sameJson(template, current0)) throw new RunError(`${what} already runs ${to}, got nothing to roll back; roll out another version first`);
+    if (sameJson(template, current0))
+      throw new RunError(`${what} already runs ${to}, got nothing to roll back; roll out another version first`);
     return new RollingRollback(r, selector, template, `revision ${currentRev ?? '?'} (${describeTemplate(current0, what)})`, to);
   }
 
@@ -262,7 +271,10 @@ class RollingRollback implements Strategy {
     return this.r.seen({
       serving: null,
       new: side(afterTrigger ? desired : 0, pods.filter(isNew)),
-      old: side(afterTrigger ? 0 : desired, pods.filter((p) => !isNew(p))),
+      old: side(
+        afterTrigger ? 0 : desired,
+        pods.filter((p) => !isNew(p)),
+      ),
       endpoints: null,
       status,
       complete: afterTrigger && status.complete,
@@ -273,7 +285,8 @@ class RollingRollback implements Strategy {
   async trigger(): Promise<{ readonly coldStart: boolean }> {
     const { kube, variant } = this.r;
     const d = await mustDeployment(kube, this.ns, variant);
-    if (sameJson(this.template, d.spec?.template)) throw new RunError(`${this.what} changed during the warm-up and already runs ${this.to}; nothing to roll back`);
+    if (sameJson(this.template, d.spec?.template))
+      throw new RunError(`${this.what} changed during the warm-up and already runs ${this.to}; nothing to roll back`);
     const patched = await kube.patchDeployment(this.ns, variant, [
       // Fails the patch (422) if anyone changed the Deployment since it was read.
       { op: 'test', path: '/metadata/resourceVersion', value: d.metadata?.resourceVersion },
@@ -281,21 +294,31 @@ class RollingRollback implements Strategy {
     ]);
     this.generation = patched.metadata?.generation ?? 0;
     this.r.event(`patched ${this.what} pod template: ${this.from} → ${this.to}`);
-    this.r.note('a rolling rollback starts new pods: its duration includes their cold start (minutes on a T4); use rolloutStrategy BlueGreen for rollbacks under a minute');
-    this.r.note(`${this.what} now runs ${this.to}; the next pulumi up or GitOps sync re-applies the configured version, so pin this one in the config`);
+    this.r.note(
+      'a rolling rollback starts new pods: its duration includes their cold start (minutes on a T4); use rolloutStrategy BlueGreen for rollbacks under a minute',
+    );
+    this.r.note(
+      `${this.what} now runs ${this.to}; the next pulumi up or GitOps sync re-applies the configured version, so pin this one in the config`,
+    );
     return { coldStart: true };
   }
 
   async finish(deadline: number): Promise<{ readonly completed: boolean; readonly detail: string; readonly endAt: number }> {
     const s = this.r.s;
-    const res = await pollUntil(() => this.observe(true), (x) => x.complete || x.status.stalled !== undefined, {
-      pollMs: s.pollMs,
-      timeoutMs: deadline - performance.now(),
-      ...(this.r.signal !== undefined && { signal: this.r.signal }),
-      what: 'the rollback',
-    });
-    const detail = res.value.status.stalled ?? (res.timedOut ? `not complete after ${s.timeoutSec} s: ${res.value.detail}` : res.value.detail);
-    if (res.value.complete) this.r.event(`${this.what} rolled out: ${res.value.new.ready}/${res.value.new.desired} new pods ready, no old pod left`);
+    const res = await pollUntil(
+      () => this.observe(true),
+      (x) => x.complete || x.status.stalled !== undefined,
+      {
+        pollMs: s.pollMs,
+        timeoutMs: deadline - performance.now(),
+        ...(this.r.signal !== undefined && { signal: this.r.signal }),
+        what: 'the rollback',
+      },
+    );
+    const detail =
+      res.value.status.stalled ?? (res.timedOut ? `not complete after ${s.timeoutSec} s: ${res.value.detail}` : res.value.detail);
+    if (res.value.complete)
+      this.r.event(`${this.what} rolled out: ${res.value.new.ready}/${res.value.new.desired} new pods ready, no old pod left`);
     return { completed: res.value.complete, detail, endAt: performance.now() };
   }
 
@@ -304,7 +327,12 @@ class RollingRollback implements Strategy {
 
 // ---- blue/green -------------------------------------------------------------------------------
 
-function endpointCounts(slices: readonly V1EndpointSlice[], trackOf: ReadonlyMap<string, string | undefined>, target: Track, active: Track): { new: number; old: number } {
+function endpointCounts(
+  slices: readonly V1EndpointSlice[],
+  trackOf: ReadonlyMap<string, string | undefined>,
+  target: Track,
+  active: Track,
+): { new: number; old: number } {
   let n = 0;
   let o = 0;
   for (const slice of slices) {
@@ -350,7 +378,10 @@ class BlueGreenRollback implements Strategy {
     this.podSelector = labelSelector(variantLabels);
     this.targetSelector = labelSelector(matchLabels(targetDep0, this.what(this.target)));
     this.from = `track ${active} (${describeTemplate(activeDep.spec?.template, this.what(active))})`;
-    const targetTemplate = r.to.kind === 'registry' ? withModelUri(targetDep0.spec?.template ?? {}, r.to.uri, this.what(this.target)) : targetDep0.spec?.template;
+    const targetTemplate =
+      r.to.kind === 'registry'
+        ? withModelUri(targetDep0.spec?.template ?? {}, r.to.uri, this.what(this.target))
+        : targetDep0.spec?.template;
     this.to = `track ${this.target} (${describeTemplate(targetTemplate, this.what(this.target))})`;
   }
 
@@ -389,7 +420,9 @@ class BlueGreenRollback implements Strategy {
     const targetPods = pods.filter((p) => p.metadata?.labels?.[TRACK_LABEL] === target);
     const activePods = pods.filter((p) => p.metadata?.labels?.[TRACK_LABEL] === active);
     const caughtUp = (targetDep.status?.observedGeneration ?? 0) >= (targetDep.metadata?.generation ?? 0);
-    const newHash = caughtUp ? currentReplicaSet(targetDep, replicaSetsOf(targetDep, rsList))?.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL] : undefined;
+    const newHash = caughtUp
+      ? currentReplicaSet(targetDep, replicaSetsOf(targetDep, rsList))?.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL]
+      : undefined;
     const status = rolloutStatus(targetDep, targetPods, newHash);
     const endpoints = endpointCounts(slices, trackOf, target, active);
     const selected = service.spec?.selector?.[TRACK_LABEL] ?? null;
@@ -405,18 +438,23 @@ class BlueGreenRollback implements Strategy {
       old: side(activeNow.spec?.replicas ?? 1, activePods),
       endpoints,
       status,
-      complete: afterTrigger && this.switched && status.complete && selected === target && endpoints.old === 0 && endpoints.new >= status.desired,
+      complete:
+        afterTrigger && this.switched && status.complete && selected === target && endpoints.old === 0 && endpoints.new >= status.desired,
       detail,
     });
   };
 
   private waitFor(cond: (x: Snapshot) => boolean, deadline: number) {
-    return pollUntil(() => this.observe(true), (x) => cond(x) || x.status.stalled !== undefined, {
-      pollMs: this.r.s.pollMs,
-      timeoutMs: deadline - performance.now(),
-      ...(this.r.signal !== undefined && { signal: this.r.signal }),
-      what: 'the rollback',
-    });
+    return pollUntil(
+      () => this.observe(true),
+      (x) => cond(x) || x.status.stalled !== undefined,
+      {
+        pollMs: this.r.s.pollMs,
+        timeoutMs: deadline - performance.now(),
+        ...(this.r.signal !== undefined && { signal: this.r.signal }),
+        what: 'the rollback',
+      },
+    );
   }
 
   /** Prepares the standby (a registry version, replicas for a parked track); a warm one is switched to at once. */
@@ -429,10 +467,15 @@ class BlueGreenRollback implements Strategy {
       await this.switchService();
       return { coldStart };
     }
-    await kube.patchDeployment(this.ns, this.name(this.target), [{ op: 'test', path: '/metadata/resourceVersion', value: fresh.metadata?.resourceVersion }, ...ops]);
+    await kube.patchDeployment(this.ns, this.name(this.target), [
+      { op: 'test', path: '/metadata/resourceVersion', value: fresh.metadata?.resourceVersion },
+      ...ops,
+    ]);
     if (templateChanged && this.r.to.kind === 'registry') {
       this.r.event(`set ${this.what(this.target)} to registry version ${this.r.to.version} (${this.r.to.uri})`);
-      this.r.note(`track ${this.target} restarts on registry version ${this.r.to.version} before the switch: the duration includes its cold start`);
+      this.r.note(
+        `track ${this.target} restarts on registry version ${this.r.to.version} before the switch: the duration includes its cold start`,
+      );
     }
     return { coldStart };
   }
@@ -452,13 +495,17 @@ class BlueGreenRollback implements Strategy {
     const replicas = fresh.spec?.replicas ?? 1;
     const activeReady = this.activeDep.status?.readyReplicas ?? 0;
     if (replicas > 0 && replicas < activeReady) {
-      this.r.note(`track ${target} takes the traffic of ${activeReady} pods with ${replicas}: capacity drops until the autoscaler adds replicas to it; raise standbyReplicas to keep it`);
+      this.r.note(
+        `track ${target} takes the traffic of ${activeReady} pods with ${replicas}: capacity drops until the autoscaler adds replicas to it; raise standbyReplicas to keep it`,
+      );
     }
     if (replicas === 0) {
       const scaleTo = Math.max(1, this.activeDep.spec?.replicas ?? 1);
       ops.push({ op: 'replace', path: '/spec/replicas', value: scaleTo });
       this.r.event(`scaling parked track ${target} from 0 to ${scaleTo} replicas`);
-      this.r.note(`track ${target} was parked (standbyReplicas 0): the duration includes a cold start of ${scaleTo} pods; keep standbyReplicas ≥ 1 for a rollback in seconds`);
+      this.r.note(
+        `track ${target} was parked (standbyReplicas 0): the duration includes a cold start of ${scaleTo} pods; keep standbyReplicas ≥ 1 for a rollback in seconds`,
+      );
     }
     return { ops, templateChanged, coldStart: templateChanged || replicas === 0 };
   }
@@ -469,15 +516,19 @@ class BlueGreenRollback implements Strategy {
     if (!this.switched) {
       const ready = await this.waitFor((x) => x.status.complete, deadline);
       if (!ready.value.status.complete) {
-        const detail = ready.value.status.stalled ?? `track ${target} not ready after ${this.r.s.timeoutSec} s: ${ready.value.status.detail}`;
+        const detail =
+          ready.value.status.stalled ?? `track ${target} not ready after ${this.r.s.timeoutSec} s: ${ready.value.status.detail}`;
         return { completed: false, detail, endAt: performance.now() };
       }
       this.r.event(`track ${target} ready: ${ready.value.new.ready}/${ready.value.new.desired} pods`);
       await this.switchService();
     }
     const res = await this.waitFor((x) => x.complete, deadline);
-    if (res.value.complete) this.r.event(`service ${this.r.variant} serves only track ${target}: ${res.value.endpoints?.new ?? 0} ready endpoints`);
-    const detail = res.value.complete ? 'complete' : (res.value.status.stalled ?? `not complete after ${this.r.s.timeoutSec} s: ${res.value.detail}`);
+    if (res.value.complete)
+      this.r.event(`service ${this.r.variant} serves only track ${target}: ${res.value.endpoints?.new ?? 0} ready endpoints`);
+    const detail = res.value.complete
+      ? 'complete'
+      : (res.value.status.stalled ?? `not complete after ${this.r.s.timeoutSec} s: ${res.value.detail}`);
     return { completed: res.value.complete, detail, endAt: performance.now() };
   }
 
@@ -485,13 +536,20 @@ class BlueGreenRollback implements Strategy {
   async afterComplete(): Promise<void> {
     const { r, active, target } = this;
     const s = r.s;
-    r.note(`service ${r.variant} now selects track ${target}; set models.<id>.blueGreen.activeTrack: ${target} in Pulumi.<env>.yaml (or the GitOps source), or the next deploy switches back`);
+    r.note(
+      `service ${r.variant} now selects track ${target}; set models.<id>.blueGreen.activeTrack: ${target} in Pulumi.<env>.yaml (or the GitOps source), or the next deploy switches back`,
+    );
     if (s.keepWarmSec === undefined) {
       r.note(`track ${active} keeps its pods warm as the new standby; pass --keep-warm-sec N to scale it to 0 after N seconds`);
       return;
     }
     const wait = this.switchAt + s.keepWarmSec * 1000 - performance.now();
-    if (wait > 0) await pollUntil(() => this.observe(true), () => false, { pollMs: s.pollMs, timeoutMs: wait, ...(r.signal !== undefined && { signal: r.signal }), what: 'the keep-warm wait' });
+    if (wait > 0)
+      await pollUntil(
+        () => this.observe(true),
+        () => false,
+        { pollMs: s.pollMs, timeoutMs: wait, ...(r.signal !== undefined && { signal: r.signal }), what: 'the keep-warm wait' },
+      );
     await r.kube.patchDeployment(this.ns, this.name(active), [{ op: 'replace', path: '/spec/replicas', value: 0 }]);
     r.event(`scaled old track ${active} to 0 after ${s.keepWarmSec} s warm`);
     r.note(`track ${active} is parked (0 replicas): rolling back again is a cold start until it is scaled up`);
@@ -537,7 +595,10 @@ async function discover(r: Run, choice: RolloutStrategyChoice): Promise<Strategy
   const ns = s.namespace;
   const single = choice === 'blue-green' ? null : await kube.getDeployment(ns, variant);
   if (single !== null) return RollingRollback.plan(r, single);
-  const [svc, blue, green] = await Promise.all([kube.getService(ns, variant), ...TRACKS.map((t) => kube.getDeployment(ns, `${variant}-${t}`))]);
+  const [svc, blue, green] = await Promise.all([
+    kube.getService(ns, variant),
+    ...TRACKS.map((t) => kube.getDeployment(ns, `${variant}-${t}`)),
+  ]);
   if (choice === 'rolling' || blue === null || green === null) {
     const found = [blue === null ? null : `${variant}-blue`, green === null ? null : `${variant}-green`].filter((x) => x !== null);
     throw new RunError(
@@ -546,7 +607,8 @@ async function discover(r: Run, choice: RolloutStrategyChoice): Promise<Strategy
         : `variant ${variant} has no deployment ${ns}/${variant} and no blue/green pair ${variant}-blue and ${variant}-green, got ${found.join(', ') || 'neither'}; check --namespace and --variant`,
     );
   }
-  if (svc === null) throw new RunError(`service ${ns}/${variant} not found, got the blue/green deployments without it; check the variant's Service`);
+  if (svc === null)
+    throw new RunError(`service ${ns}/${variant} not found, got the blue/green deployments without it; check the variant's Service`);
   return BlueGreenRollback.plan(r, svc, { blue: blue!, green: green! });
 }
 
@@ -626,10 +688,20 @@ export async function runRollback(o: RollbackOptions): Promise<RollbackResult> {
 }
 
 /** Steady load, the trigger, the wait for completion, and steady load after: the phases of the timeline. */
-async function rollBack(strategy: Strategy, s: Settings, signal: AbortSignal | undefined, state: { phase: RollbackSample['phase'] }, outcome: Outcome): Promise<void> {
+async function rollBack(
+  strategy: Strategy,
+  s: Settings,
+  signal: AbortSignal | undefined,
+  state: { phase: RollbackSample['phase'] },
+  outcome: Outcome,
+): Promise<void> {
   const hold = async (sec: number, afterTrigger: boolean) => {
     if (sec > 0) {
-      await pollUntil(() => strategy.observe(afterTrigger), () => false, { pollMs: s.pollMs, timeoutMs: sec * 1000, ...(signal !== undefined && { signal }), what: 'the rollback check' });
+      await pollUntil(
+        () => strategy.observe(afterTrigger),
+        () => false,
+        { pollMs: s.pollMs, timeoutMs: sec * 1000, ...(signal !== undefined && { signal }), what: 'the rollback check' },
+      );
     }
   };
   await hold(s.beforeSec, false);

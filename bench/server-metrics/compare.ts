@@ -42,7 +42,11 @@ function hasModel(pairs: readonly ScrapePair[], model: string): boolean {
 }
 
 /** A family's delta over the run, summed over the targets; null when no target exports it. */
-export function runHistogram(pairs: readonly ScrapePair[], family: string, match: Readonly<Record<string, string>>): CumulativeHistogram | null {
+export function runHistogram(
+  pairs: readonly ScrapePair[],
+  family: string,
+  match: Readonly<Record<string, string>>,
+): CumulativeHistogram | null {
   let total: CumulativeHistogram | null = null;
   for (const p of pairs) {
     const after = histogramOf(p.after, family, match);
@@ -75,7 +79,10 @@ export function compareServer(
 ): ServerMetricsReport {
   const notes: string[] = [];
   const matched = hasModel(pairs, model);
-  if (!matched) notes.push(`no series is labelled ${MODEL_LABEL}="${model}" (an adapter is counted under its base model), so every model's series are summed`);
+  if (!matched)
+    notes.push(
+      `no series is labelled ${MODEL_LABEL}="${model}" (an adapter is counted under its base model), so every model's series are summed`,
+    );
   const match: Record<string, string> = matched ? { [MODEL_LABEL]: model } : {};
   const latencies = ENGINE_LATENCIES.map((l): ServerLatency => {
     const family = VLLM_METRICS[l.id].name;
@@ -101,7 +108,9 @@ export function compareServer(
   const requests = latencies.find((l) => l.metric === 'e2eMs')?.count ?? 0;
   const finished = client.requests.succeeded;
   if (requests > finished) {
-    notes.push(`the engine finished ${requests} requests and the client saw ${finished} succeed: other traffic reached these targets, or requests failed after the engine finished them`);
+    notes.push(
+      `the engine finished ${requests} requests and the client saw ${finished} succeed: other traffic reached these targets, or requests failed after the engine finished them`,
+    );
   } else if (requests < finished) {
     notes.push(
       `the engine counted ${requests} of the ${finished} requests the client saw succeed: the targets scraped are not every pod that served (a Service answers /metrics from one pod per scrape; use --service with --kubeconfig, or list every pod with --metrics-url)`,

@@ -111,7 +111,8 @@ export function parseExposition(text: string): Exposition {
     }
     const fields = line.slice(rest).trim().split(/\s+/);
     const value = parseSampleValue(fields[0] ?? '');
-    if (value === undefined || fields.length > 2) throw new Error(`metrics line ${n + 1} has no valid sample value, got ${JSON.stringify(line)}`);
+    if (value === undefined || fields.length > 2)
+      throw new Error(`metrics line ${n + 1} has no valid sample value, got ${JSON.stringify(line)}`);
     samples.push({ name, labels, value });
   }
   return { samples, types };

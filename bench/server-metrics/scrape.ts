@@ -41,7 +41,9 @@ async function targetsOf(source: ServerMetricsSource): Promise<MetricsTarget[]> 
     case 'kube': {
       const pods = await source.kube.listReadyPods(source.namespace, source.service);
       if (pods.length === 0) {
-        throw new RunError(`service ${source.namespace}/${source.service} has no ready pod to read /metrics from; check --namespace and --service`);
+        throw new RunError(
+          `service ${source.namespace}/${source.service} has no ready pod to read /metrics from; check --namespace and --service`,
+        );
       }
       return pods.map((p) => podTarget(source.kube, source.namespace, p, source.port));
     }

@@ -34,7 +34,10 @@ export function urlTarget(url: string, timeoutMs = 10_000): MetricsTarget {
         throw new RunError(`server metrics ${target} are unreachable (${cause}); check --metrics-url or --base-url`);
       }
       const text = await res.text();
-      if (!res.ok) throw new RunError(`server metrics ${target} answered ${res.status}, got ${JSON.stringify(text.slice(0, 120))}; point --metrics-url at vLLM's /metrics`);
+      if (!res.ok)
+        throw new RunError(
+          `server metrics ${target} answered ${res.status}, got ${JSON.stringify(text.slice(0, 120))}; point --metrics-url at vLLM's /metrics`,
+        );
       return text;
     },
   };

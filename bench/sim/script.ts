@@ -95,7 +95,9 @@ export function validateScript(script: SimScript, models: readonly string[]): st
     share(`--degrade ${model}`, v);
   }
   if (script.degrade !== undefined && Object.keys(script.degrade).length > 0 && script.answers === undefined) {
-    problems.push('--degrade needs scripted answers to degrade, got no --answers; pass --answers core or a promptset file with "example" answers');
+    problems.push(
+      '--degrade needs scripted answers to degrade, got no --answers; pass --answers core or a promptset file with "example" answers',
+    );
   }
   for (const model of script.judge?.models ?? []) {
     if (!models.includes(model)) problems.push(`--judge ${model} names no --model, got ${model}; use one of ${models.join(', ')}`);
@@ -143,7 +145,8 @@ export class Script {
       this.asked.set(content, attempt + 1);
       call = `${attempt}\n${content}`;
     }
-    const score = (answer: string) => (judge.lenient === true ? SIM_JUDGE_SCORES.expected : simJudgeScore(request.question, answer, this.answers));
+    const score = (answer: string) =>
+      judge.lenient === true ? SIM_JUDGE_SCORES.expected : simJudgeScore(request.question, answer, this.answers);
     let json: string;
     if (request.kind === 'pointwise') {
       const s = score(request.answer);

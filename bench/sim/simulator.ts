@@ -167,7 +167,8 @@ export function validateSimulatorSettings(s: Partial<SimulatorSettings>): string
   nonNegative('--ttft-ms', s.ttftMs);
   nonNegative('--itl-ms', s.itlMs);
   nonNegative('--prefill-ms-per-token', s.prefillMsPerToken);
-  if (s.jitter !== undefined && !(s.jitter >= 0 && s.jitter <= 2)) problems.push(`--jitter must be a σ in 0..2, got ${s.jitter}; pass e.g. --jitter 0.2`);
+  if (s.jitter !== undefined && !(s.jitter >= 0 && s.jitter <= 2))
+    problems.push(`--jitter must be a σ in 0..2, got ${s.jitter}; pass e.g. --jitter 0.2`);
   if (s.outputTokens !== undefined && !(Number.isInteger(s.outputTokens) && s.outputTokens > 0)) {
     problems.push(`--output-tokens must be a positive integer, got ${s.outputTokens}; pass e.g. --output-tokens 32`);
   }
@@ -378,7 +379,8 @@ export class Simulator {
       faults: { error: 0, malformed: 0, cut: 0, stall: 0, abort: 0, ...opts.faults },
     };
     const problems = validateSimulatorSettings(this.current);
-    if (this.models.length === 0) problems.push('--model must be given at least once for the simulator, got none; pass e.g. --model sim-model');
+    if (this.models.length === 0)
+      problems.push('--model must be given at least once for the simulator, got none; pass e.g. --model sim-model');
     for (const m of models) {
       const len = m.maxModelLen ?? opts.maxModelLen ?? BENCH_DEFAULTS.sim.maxModelLen;
       if (!(Number.isInteger(len) && len > 0)) {
@@ -650,7 +652,13 @@ export class Simulator {
   }
 
   /** Validates a generation request in vLLM's order (body, model, context), then queues it. */
-  private accept(req: http.IncomingMessage, res: http.ServerResponse, raw: string, endpoint: 'chat' | 'completions', arrivalMs: number): void {
+  private accept(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    raw: string,
+    endpoint: 'chat' | 'completions',
+    arrivalMs: number,
+  ): void {
     const valid = this.validate(res, raw, endpoint);
     if (valid === null) return;
     const job = this.newJob(req, res, valid, endpoint, arrivalMs);
@@ -709,7 +717,13 @@ export class Simulator {
   }
 
   /** A job for a valid request: how many tokens it gets and whether a fault is drawn for it. */
-  private newJob(req: http.IncomingMessage, res: http.ServerResponse, v: ValidRequest, endpoint: 'chat' | 'completions', arrivalMs: number): Job {
+  private newJob(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    v: ValidRequest,
+    endpoint: 'chat' | 'completions',
+    arrivalMs: number,
+  ): Job {
     const { body, promptTokens } = v;
     // vLLM's default max_tokens is what the context leaves after the prompt.
     const maxTokens = Math.min(v.requested ?? Infinity, v.maxModelLen - promptTokens);
@@ -885,12 +899,20 @@ export class Simulator {
       if (last) {
         // The last output carries finish_reason and stop_reason; an EOS adds no text.
         const text = job.finishReason === 'stop' ? '' : tokenText(job, i);
-        const frame = job.endpoint === 'chat' ? this.chunk(job, { content: text }, job.finishReason, null) : this.chunk(job, text, job.finishReason, null);
+        const frame =
+          job.endpoint === 'chat'
+            ? this.chunk(job, { content: text }, job.finishReason, null)
+            : this.chunk(job, text, job.finishReason, null);
         this.write(job, frame);
       } else {
         const tail =
-          job.endpoint === 'chat' ? '},"logprobs":null,"finish_reason":null}]}\n\n' : ',"logprobs":null,"finish_reason":null,"stop_reason":null}]}\n\n';
-        this.write(job, job.tokenPrefix + (job.words === null ? TOKENS_JSON[i % TOKENS.length]! : JSON.stringify(tokenText(job, i))) + tail);
+          job.endpoint === 'chat'
+            ? '},"logprobs":null,"finish_reason":null}]}\n\n'
+            : ',"logprobs":null,"finish_reason":null,"stop_reason":null}]}\n\n';
+        this.write(
+          job,
+          job.tokenPrefix + (job.words === null ? TOKENS_JSON[i % TOKENS.length]! : JSON.stringify(tokenText(job, i))) + tail,
+        );
       }
       if (job.fault === 'malformed' && i === 0) job.res.write('data: {"id": "broken\n\n');
     }
@@ -913,7 +935,8 @@ export class Simulator {
       }
     }
     if (job.stream && !job.res.writableEnded) {
-      const abort = job.endpoint === 'chat' ? this.chunk(job, { content: '' }, ABORTED_REASON, null) : this.chunk(job, '', ABORTED_REASON, null);
+      const abort =
+        job.endpoint === 'chat' ? this.chunk(job, { content: '' }, ABORTED_REASON, null) : this.chunk(job, '', ABORTED_REASON, null);
       this.write(job, abort);
     }
     this.answer(job, job.emitted, ABORTED_REASON);
@@ -935,7 +958,9 @@ export class Simulator {
     if (!res.writableEnded) {
       if (job.stream) {
         if (job.includeUsage) {
-          res.write(`data: ${JSON.stringify({ id: job.id, object: this.objectType(job), created: this.created, model: job.model, choices: [], usage })}\n\n`);
+          res.write(
+            `data: ${JSON.stringify({ id: job.id, object: this.objectType(job), created: this.created, model: job.model, choices: [], usage })}\n\n`,
+          );
         }
         res.end('data: [DONE]\n\n');
       } else {
@@ -944,7 +969,13 @@ export class Simulator {
         for (let i = 0; i < words; i++) text += tokenText(job, i);
         const choice =
           job.endpoint === 'chat'
-            ? { index: 0, message: { role: 'assistant', content: text, tool_calls: [] }, logprobs: null, finish_reason: reason, stop_reason: null }
+            ? {
+                index: 0,
+                message: { role: 'assistant', content: text, tool_calls: [] },
+                logprobs: null,
+                finish_reason: reason,
+                stop_reason: null,
+              }
             : { index: 0, text, logprobs: null, finish_reason: reason, stop_reason: null };
         let body = JSON.stringify({
           id: job.id,

@@ -65,7 +65,12 @@ export async function runSmoke(opts: SmokeOptions): Promise<SmokeResult> {
     const vllm = await run.vllmGate();
     if (vllm) await run.check('health', () => run.health());
     const served = await run.modelList();
-    const models = opts.models?.length ? opts.models : served.filter((m) => m.parent === null).slice(0, 1).map((m) => m.id);
+    const models = opts.models?.length
+      ? opts.models
+      : served
+          .filter((m) => m.parent === null)
+          .slice(0, 1)
+          .map((m) => m.id);
     await run.generation(models);
     if (vllm) await run.check('metrics', () => run.metrics(models));
     await run.auth();
@@ -157,7 +162,9 @@ class SmokeRun {
       if (looksLikeVllm(res.status, res.body)) return pass('GET /metrics has vLLM series');
       vllm = false;
       const seen = res.status === 200 ? 'GET /metrics → 200 without vLLM series' : `GET /metrics → ${res.status}`;
-      return fail(`this does not look like vLLM (no /metrics: ${seen}); run with --profile openai to check an OpenAI-compatible server that is not vLLM`);
+      return fail(
+        `this does not look like vLLM (no /metrics: ${seen}); run with --profile openai to check an OpenAI-compatible server that is not vLLM`,
+      );
     });
     if (!vllm) this.skipVllmChecks('the server is not vLLM');
     return vllm;
@@ -184,7 +191,13 @@ class SmokeRun {
   /** Chat and completion, streamed and not, per model; a streamed chat per adapter. */
   async generation(models: readonly string[]): Promise<void> {
     const strict = this.profile === 'vllm';
-    if (models.length === 0) this.checks.push({ name: 'generate', status: 'fail', reason: 'no model to test: none given with --model and none listed', durationMs: 0 });
+    if (models.length === 0)
+      this.checks.push({
+        name: 'generate',
+        status: 'fail',
+        reason: 'no model to test: none given with --model and none listed',
+        durationMs: 0,
+      });
     for (const model of models) {
       for (const endpoint of ['chat', 'completions'] as const) {
         for (const stream of [true, false]) {
@@ -233,7 +246,11 @@ function goneWords(reason: string | undefined): string {
 }
 
 /** Every expected model listed as a base, every adapter listed with its (expected) parent. */
-export function checkModelList(served: readonly ServedModel[], models: readonly string[], adapters: readonly { name: string; parent: string | undefined }[]): Outcome {
+export function checkModelList(
+  served: readonly ServedModel[],
+  models: readonly string[],
+  adapters: readonly { name: string; parent: string | undefined }[],
+): Outcome {
   const byId = new Map(served.map((m) => [m.id, m]));
   const problems: string[] = [];
   for (const m of models) if (!byId.has(m)) problems.push(`model ${m} missing`);
@@ -241,7 +258,8 @@ export function checkModelList(served: readonly ServedModel[], models: readonly 
     const entry = byId.get(a.name);
     if (entry === undefined) problems.push(`adapter ${a.name} missing`);
     else if (entry.parent === null) problems.push(`adapter ${a.name} has no parent`);
-    else if (a.parent !== undefined && entry.parent !== a.parent) problems.push(`adapter ${a.name} has parent ${entry.parent}, expected ${a.parent}`);
+    else if (a.parent !== undefined && entry.parent !== a.parent)
+      problems.push(`adapter ${a.name} has parent ${entry.parent}, expected ${a.parent}`);
   }
   const listed = served.map((m) => (m.parent === null ? m.id : `${m.id} (on ${m.parent})`)).join(', ') || 'nothing';
   return problems.length === 0 ? pass(`lists ${listed}`) : fail(`${problems.join('; ')}; server lists ${listed}`);

@@ -79,7 +79,12 @@ export function startSpanExport(opts: SpanExportOptions): SpanExport {
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': opts.serviceName ?? 'llm-bench', 'service.version': TOOL.version }),
     idGenerator: ids,
-    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: tracesUrl(opts.endpoint) }), { maxQueueSize: MAX_QUEUE, maxExportBatchSize: BATCH })],
+    spanProcessors: [
+      new BatchSpanProcessor(new OTLPTraceExporter({ url: tracesUrl(opts.endpoint) }), {
+        maxQueueSize: MAX_QUEUE,
+        maxExportBatchSize: BATCH,
+      }),
+    ],
   });
   const tracer = provider.getTracer(TOOL.name, TOOL.version);
   const endpoint = opts.endpointKind ?? 'chat';
@@ -91,7 +96,11 @@ export function startSpanExport(opts: SpanExportOptions): SpanExport {
       ids.traceId = r.traceId;
       ids.spanId = r.spanId;
       // A root context: the SDK then draws the trace id and the span id, which are the carried ones.
-      const span = tracer.startSpan(name, { kind: SpanKind.CLIENT, startTime: start, attributes: requestAttributes(r, opts.model, endpoint) }, ROOT_CONTEXT);
+      const span = tracer.startSpan(
+        name,
+        { kind: SpanKind.CLIENT, startTime: start, attributes: requestAttributes(r, opts.model, endpoint) },
+        ROOT_CONTEXT,
+      );
       if (r.outcome === 'failure') span.setStatus({ code: SpanStatusCode.ERROR, ...(r.message !== undefined && { message: r.message }) });
       span.end(start + r.e2eMs);
     },

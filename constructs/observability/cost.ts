@@ -213,7 +213,7 @@ export function costDashboard(p: CostDashboardInputs): DashboardJson {
   const capacity: PanelSpec[] = [
     {
       title: 'GPU spend by model',
-      description: 'USD per hour of each model\'s GPUs, blue/green standby included.',
+      description: "USD per hour of each model's GPUs, blue/green standby included.",
       unit: 'currencyUSD',
       min: 0,
       queries: [{ expr: costSeries('gpuCostPerHour', ns), legend: byModel }],
@@ -239,7 +239,7 @@ export function costDashboard(p: CostDashboardInputs): DashboardJson {
   const utilizationRow: PanelSpec[] = [
     {
       title: 'GPU utilization by model',
-      description: 'Mean utilization of each model\'s GPUs: a GPU at 20% costs as much as one at 100%.',
+      description: "Mean utilization of each model's GPUs: a GPU at 20% costs as much as one at 100%.",
       unit: 'percentunit',
       min: 0,
       max: 1,

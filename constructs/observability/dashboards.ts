@@ -89,7 +89,21 @@ export function modelDashboard(p: ModelDashboardInputs): DashboardJson {
   const itlSec = slo.itlP95Ms / 1000;
   const ksmDeployments = { namespace: ns, deployment: deployments };
   const gpuMem = gpuMemoryAlertRatio(p.gpuMemoryUtilization);
-  const c: ModelDashboardContext = { p, sel, slo, ns, ksm, deployments, pods, vllmPerPod, gpuPerPod, ttftSec, itlSec, ksmDeployments, gpuMem };
+  const c: ModelDashboardContext = {
+    p,
+    sel,
+    slo,
+    ns,
+    ksm,
+    deployments,
+    pods,
+    vllmPerPod,
+    gpuPerPod,
+    ttftSec,
+    itlSec,
+    ksmDeployments,
+    gpuMem,
+  };
   return dashboardJson({
     uid: modelDashboardUid(sel.modelName),
     title: `LLM ${sel.modelName} (${p.environment})`,
@@ -114,8 +128,6 @@ export function modelDashboard(p: ModelDashboardInputs): DashboardJson {
     ],
   });
 }
-
-
 
 /** Stat panels against the SLOs: latency, errors, load, pods. */
 function serviceLevelPanels(c: ModelDashboardContext): PanelSpec[] {
@@ -165,7 +177,10 @@ function serviceLevelPanels(c: ModelDashboardContext): PanelSpec[] {
       description: `Available pods of ${p.activeDeployment}, the Deployment that serves traffic (min ${p.minReplicas}, max ${p.maxReplicas}).`,
       unit: 'short',
       queries: [
-        { expr: `sum(${modelPromql.series(ksm.deploymentReplicasAvailable, { namespace: ns, deployment: p.activeDeployment })})`, legend: 'ready' },
+        {
+          expr: `sum(${modelPromql.series(ksm.deploymentReplicasAvailable, { namespace: ns, deployment: p.activeDeployment })})`,
+          legend: 'ready',
+        },
       ],
     },
   ];
@@ -333,7 +348,12 @@ function scalingPanels(c: ModelDashboardContext): PanelSpec[] {
         { expr: modelPromql.series(ksm.deploymentReplicasAvailable, ksmDeployments), legend: '{{deployment}} available' },
         { expr: modelPromql.series(ksm.deploymentReplicasDesired, ksmDeployments), legend: '{{deployment}} desired' },
         ...(p.hpaName
-          ? [{ expr: modelPromql.series(ksm.hpaDesiredReplicas, { namespace: ns, horizontalpodautoscaler: p.hpaName }), legend: 'KEDA desired' }]
+          ? [
+              {
+                expr: modelPromql.series(ksm.hpaDesiredReplicas, { namespace: ns, horizontalpodautoscaler: p.hpaName }),
+                legend: 'KEDA desired',
+              },
+            ]
           : []),
       ],
     },
@@ -343,7 +363,9 @@ function scalingPanels(c: ModelDashboardContext): PanelSpec[] {
       unit: 'short',
       width: 12,
       bars: true,
-      queries: [{ expr: `changes(${modelPromql.series(ksm.deploymentReplicasDesired, ksmDeployments)}[${SLI_WINDOW}])`, legend: '{{deployment}}' }],
+      queries: [
+        { expr: `changes(${modelPromql.series(ksm.deploymentReplicasDesired, ksmDeployments)}[${SLI_WINDOW}])`, legend: '{{deployment}}' },
+      ],
     },
     {
       title: 'Container restarts',
@@ -431,15 +453,57 @@ export function overviewDashboard(p: OverviewDashboardInputs): DashboardJson {
   const byModel = '{{model_name}}';
   const { node, gpu } = DCGM_GPU_LABELS;
   const models: PanelSpec[] = [
-    { title: 'TTFT p95', description: 'Per model; each has its own budget (see its dashboard).', unit: 's', queries: [{ expr: recordedInNamespace('ttftP95', ns), legend: byModel }] },
+    {
+      title: 'TTFT p95',
+      description: 'Per model; each has its own budget (see its dashboard).',
+      unit: 's',
+      queries: [{ expr: recordedInNamespace('ttftP95', ns), legend: byModel }],
+    },
     { title: 'ITL p95', description: 'Per model.', unit: 's', queries: [{ expr: recordedInNamespace('itlP95', ns), legend: byModel }] },
-    { title: 'TPOT p95', description: 'Time per output token per request, per model.', unit: 's', queries: [{ expr: recordedInNamespace('tpotP95', ns), legend: byModel }] },
-    { title: 'E2E p95', description: 'Request arrival to last token, per model.', unit: 's', queries: [{ expr: recordedInNamespace('e2eP95', ns), legend: byModel }] },
-    { title: '5xx ratio', description: 'Share of OpenAI API requests answered with a 5xx.', unit: 'percentunit', queries: [{ expr: recordedInNamespace('errorRatio', ns), legend: byModel }] },
-    { title: 'Requests/s', description: 'Finished requests per second.', unit: 'reqps', queries: [{ expr: recordedInNamespace('requestRate', ns), legend: byModel }] },
-    { title: 'Generated tokens/s', description: 'Output tokens per second.', unit: 'short', queries: [{ expr: recordedInNamespace('generationTokenRate', ns), legend: byModel }] },
-    { title: 'Waiting requests', description: 'Queued requests, summed over pods.', unit: 'short', queries: [{ expr: recordedInNamespace('requestsWaiting', ns), legend: byModel }] },
-    { title: 'KV-cache usage (fullest pod)', description: 'Per model.', unit: 'percentunit', min: 0, max: 1, queries: [{ expr: recordedInNamespace('kvCacheUsage', ns), legend: byModel }] },
+    {
+      title: 'TPOT p95',
+      description: 'Time per output token per request, per model.',
+      unit: 's',
+      queries: [{ expr: recordedInNamespace('tpotP95', ns), legend: byModel }],
+    },
+    {
+      title: 'E2E p95',
+      description: 'Request arrival to last token, per model.',
+      unit: 's',
+      queries: [{ expr: recordedInNamespace('e2eP95', ns), legend: byModel }],
+    },
+    {
+      title: '5xx ratio',
+      description: 'Share of OpenAI API requests answered with a 5xx.',
+      unit: 'percentunit',
+      queries: [{ expr: recordedInNamespace('errorRatio', ns), legend: byModel }],
+    },
+    {
+      title: 'Requests/s',
+      description: 'Finished requests per second.',
+      unit: 'reqps',
+      queries: [{ expr: recordedInNamespace('requestRate', ns), legend: byModel }],
+    },
+    {
+      title: 'Generated tokens/s',
+      description: 'Output tokens per second.',
+      unit: 'short',
+      queries: [{ expr: recordedInNamespace('generationTokenRate', ns), legend: byModel }],
+    },
+    {
+      title: 'Waiting requests',
+      description: 'Queued requests, summed over pods.',
+      unit: 'short',
+      queries: [{ expr: recordedInNamespace('requestsWaiting', ns), legend: byModel }],
+    },
+    {
+      title: 'KV-cache usage (fullest pod)',
+      description: 'Per model.',
+      unit: 'percentunit',
+      min: 0,
+      max: 1,
+      queries: [{ expr: recordedInNamespace('kvCacheUsage', ns), legend: byModel }],
+    },
     {
       title: 'Available pods',
       description: 'Per Deployment (both tracks of a blue/green model).',
@@ -449,9 +513,26 @@ export function overviewDashboard(p: OverviewDashboardInputs): DashboardJson {
     },
   ];
   const gpus: PanelSpec[] = [
-    { title: 'GPU utilization by model', description: 'Mean over the model\'s GPUs.', unit: 'percentunit', min: 0, max: 1, queries: [{ expr: recordedInNamespace('gpuUtilization', ns), legend: byModel }] },
-    { title: 'Energy per 1K generated tokens', description: 'J per 1,000 output tokens, per model.', unit: 'joule', queries: [{ expr: recordedInNamespace('gpuEnergyPer1kTokens', ns), legend: byModel }] },
-    { title: 'GPU power by model', description: 'Sum over the model\'s GPUs.', unit: 'watt', queries: [{ expr: recordedInNamespace('gpuPower', ns), legend: byModel }] },
+    {
+      title: 'GPU utilization by model',
+      description: "Mean over the model's GPUs.",
+      unit: 'percentunit',
+      min: 0,
+      max: 1,
+      queries: [{ expr: recordedInNamespace('gpuUtilization', ns), legend: byModel }],
+    },
+    {
+      title: 'Energy per 1K generated tokens',
+      description: 'J per 1,000 output tokens, per model.',
+      unit: 'joule',
+      queries: [{ expr: recordedInNamespace('gpuEnergyPer1kTokens', ns), legend: byModel }],
+    },
+    {
+      title: 'GPU power by model',
+      description: "Sum over the model's GPUs.",
+      unit: 'watt',
+      queries: [{ expr: recordedInNamespace('gpuPower', ns), legend: byModel }],
+    },
     {
       title: 'GPU utilization by node',
       description: 'Every GPU of the cluster, serving or idle: idle GPU nodes cost as much as busy ones.',

@@ -124,7 +124,12 @@ function panelJson(p: PanelSpec, id: number, gridPos: GrafanaPanel['gridPos']): 
       overrides: [],
     },
     options: stat
-      ? { reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false }, colorMode: 'background', graphMode: 'area', textMode: 'auto' }
+      ? {
+          reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false },
+          colorMode: 'background',
+          graphMode: 'area',
+          textMode: 'auto',
+        }
       : { legend: { displayMode: 'list', placement: 'bottom', showLegend: true }, tooltip: { mode: 'multi', sort: 'desc' } },
   };
 }

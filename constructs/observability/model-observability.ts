@@ -15,22 +15,21 @@ import { dashboardConfigMap, ruleGroups, PART_OF } from './objects';
 /** KEDA names the HPA it creates for a ScaledObject `keda-hpa-<name>` (no custom name is set). */
 export const KEDA_HPA_PREFIX = 'keda-hpa-';
 
-export interface ModelObservabilityProps
-  extends Pick<
-    VllmModelProps,
-    | 'namespace'
-    | 'name'
-    | 'variant'
-    | 'team'
-    | 'minReplicas'
-    | 'maxReplicas'
-    | 'kvCacheUsageTarget'
-    | 'gpuMemoryUtilization'
-    | 'startupTimeoutSec'
-    | 'rolloutStrategy'
-    | 'blueGreen'
-    | 'monitoringLabels'
-  > {
+export interface ModelObservabilityProps extends Pick<
+  VllmModelProps,
+  | 'namespace'
+  | 'name'
+  | 'variant'
+  | 'team'
+  | 'minReplicas'
+  | 'maxReplicas'
+  | 'kvCacheUsageTarget'
+  | 'gpuMemoryUtilization'
+  | 'startupTimeoutSec'
+  | 'rolloutStrategy'
+  | 'blueGreen'
+  | 'monitoringLabels'
+> {
   /** The variant's objects: Deployment names and the ScaledObject are read from it. */
   readonly model: VllmModel;
   /** Environment name, as an alert label and in the dashboard title. */
@@ -82,7 +81,8 @@ export class ModelObservability extends Construct {
       runbookBaseUrl: p.runbookBaseUrl,
     });
     const max = p.slo.maxCostPer1MTokens;
-    if (max !== undefined) alerts.push(costAlert({ sel, team: p.team, environment: p.environment, maxCostPer1MTokens: max, runbookBaseUrl: p.runbookBaseUrl }));
+    if (max !== undefined)
+      alerts.push(costAlert({ sel, team: p.team, environment: p.environment, maxCostPer1MTokens: max, runbookBaseUrl: p.runbookBaseUrl }));
     this.rule = new PrometheusRule(this, 'Rules', {
       metadata: { name: p.name, namespace: p.namespace, labels: { ...labels, ...p.monitoringLabels } },
       spec: {

@@ -52,7 +52,12 @@ export class PlatformObservability extends Construct {
           { name: SLI_GROUP, rules: sliRules({ namespace: props.namespace }) },
           {
             name: `${PLATFORM_RULE_NAME}.gpu`,
-            rules: platformAlerts({ namespace: props.namespace, team, environment: props.environment, runbookBaseUrl: props.runbookBaseUrl }),
+            rules: platformAlerts({
+              namespace: props.namespace,
+              team,
+              environment: props.environment,
+              runbookBaseUrl: props.runbookBaseUrl,
+            }),
           },
           { name: `${PLATFORM_RULE_NAME}.cost`, rules: costRules(props.namespace, props.gpuPrice) },
         ]),

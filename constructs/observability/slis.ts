@@ -114,7 +114,10 @@ export function errorRatio(httpRate: RecordedId, sel: ModelScope): string {
  */
 export function cancelRatio(sel: ModelScope, window: string): string {
   const m = { namespace: sel.namespace, handler: { regex: GENERATION_HANDLER_REGEX }, status: SUCCESS_STATUS };
-  const answered = modelPromql.byModel('sum', modelPromql.onModelPods(`rate(${modelPromql.series(VLLM_HTTP_METRICS.httpRequests, m)}[${window}])`, sel, window));
+  const answered = modelPromql.byModel(
+    'sum',
+    modelPromql.onModelPods(`rate(${modelPromql.series(VLLM_HTTP_METRICS.httpRequests, m)}[${window}])`, sel, window),
+  );
   return `clamp_min(1 - ${modelPromql.rate('requestSuccess', sel, window)} / ${answered}, 0)`;
 }
 

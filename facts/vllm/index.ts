@@ -40,7 +40,10 @@ export function parseVllmVersion(tagOrVersion: string): VllmVersion | null {
 export function compareVllmVersions(a: VllmVersion | string, b: VllmVersion | string): number {
   const pa = typeof a === 'string' ? parseVllmVersion(a) : a;
   const pb = typeof b === 'string' ? parseVllmVersion(b) : b;
-  if (!pa || !pb) throw new Error(`compareVllmVersions needs two versions like 0.18.0, got ${typeof a === 'string' ? a : JSON.stringify(a)} and ${typeof b === 'string' ? b : JSON.stringify(b)}`);
+  if (!pa || !pb)
+    throw new Error(
+      `compareVllmVersions needs two versions like 0.18.0, got ${typeof a === 'string' ? a : JSON.stringify(a)} and ${typeof b === 'string' ? b : JSON.stringify(b)}`,
+    );
   return pa.major - pb.major || pa.minor - pb.minor || pa.patch - pb.patch;
 }
 

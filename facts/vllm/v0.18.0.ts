@@ -381,9 +381,30 @@ export const VLLM_0_18_0: VllmSurface = {
         aliases: ['-q'],
         // Literal | str: argparse shows these as a metavar and accepts any string.
         known: [
-          'awq', 'fp8', 'ptpc_fp8', 'fbgemm_fp8', 'fp_quant', 'modelopt', 'modelopt_fp4', 'modelopt_mxfp8', 'modelopt_mixed',
-          'gguf', 'gptq_marlin', 'awq_marlin', 'gptq', 'compressed-tensors', 'bitsandbytes', 'experts_int8', 'quark',
-          'moe_wna16', 'torchao', 'inc', 'mxfp4', 'mxfp8', 'petit_nvfp4', 'cpu_awq',
+          'awq',
+          'fp8',
+          'ptpc_fp8',
+          'fbgemm_fp8',
+          'fp_quant',
+          'modelopt',
+          'modelopt_fp4',
+          'modelopt_mxfp8',
+          'modelopt_mixed',
+          'gguf',
+          'gptq_marlin',
+          'awq_marlin',
+          'gptq',
+          'compressed-tensors',
+          'bitsandbytes',
+          'experts_int8',
+          'quark',
+          'moe_wna16',
+          'torchao',
+          'inc',
+          'mxfp4',
+          'mxfp8',
+          'petit_nvfp4',
+          'cpu_awq',
         ],
         addedIn: null,
         source: at(ARGS, '696'),
@@ -415,8 +436,21 @@ export const VLLM_0_18_0: VllmSurface = {
       '--load-format': {
         type: 'str',
         known: [
-          'auto', 'hf', 'bitsandbytes', 'dummy', 'fastsafetensors', 'gguf', 'instanttensor', 'mistral', 'npcache', 'pt',
-          'runai_streamer', 'runai_streamer_sharded', 'safetensors', 'sharded_state', 'tensorizer',
+          'auto',
+          'hf',
+          'bitsandbytes',
+          'dummy',
+          'fastsafetensors',
+          'gguf',
+          'instanttensor',
+          'mistral',
+          'npcache',
+          'pt',
+          'runai_streamer',
+          'runai_streamer_sharded',
+          'safetensors',
+          'sharded_state',
+          'tensorizer',
         ],
         addedIn: null,
         source: at(ARGS, '762'),
@@ -442,8 +476,8 @@ export const VLLM_0_18_0: VllmSurface = {
       rules: [
         {
           rule:
-            'One API server process uses prometheus_client\'s default REGISTRY (multiprocess only with --api-server-count > 1), ' +
-            'so prometheus_client\'s own process_*, python_gc_* and python_info families are exported too.',
+            "One API server process uses prometheus_client's default REGISTRY (multiprocess only with --api-server-count > 1), " +
+            "so prometheus_client's own process_*, python_gc_* and python_info families are exported too.",
           source: [at('vllm/v1/metrics/prometheus.py', '40-52'), at('vllm/entrypoints/cli/serve.py', '235-241')],
         },
         {
@@ -490,7 +524,10 @@ export const VLLM_0_18_0: VllmSurface = {
         },
         {
           rule: 'A 401 from the API key check is not counted: AuthenticationMiddleware is added after the instrumentator, so it runs outside it.',
-          source: [at('vllm/entrypoints/openai/api_server.py', '189-191, 272-276'), at('vllm/entrypoints/serve/instrumentator/metrics.py', '28-38')],
+          source: [
+            at('vllm/entrypoints/openai/api_server.py', '189-191, 272-276'),
+            at('vllm/entrypoints/serve/instrumentator/metrics.py', '28-38'),
+          ],
         },
         {
           rule: 'A stream the client leaves mid-way is counted with the status already sent (2xx); vLLM has no series for client cancellations.',
@@ -504,7 +541,11 @@ export const VLLM_0_18_0: VllmSurface = {
         rule:
           'finished_reason="abort" counts requests the engine itself aborts and reports back: SIGTERM with --shutdown-timeout 0 ' +
           '(in-flight requests aborted at shutdown) and pause_generation(mode="abort").',
-        source: [at('vllm/v1/engine/core.py', '1199-1210'), at('vllm/v1/engine/core.py', '1522-1527'), at('vllm/v1/engine/core.py', '1538-1569')],
+        source: [
+          at('vllm/v1/engine/core.py', '1199-1210'),
+          at('vllm/v1/engine/core.py', '1522-1527'),
+          at('vllm/v1/engine/core.py', '1538-1569'),
+        ],
       },
       notCounted: {
         rule:
@@ -525,9 +566,9 @@ export const VLLM_0_18_0: VllmSurface = {
     tracing: {
       rule:
         'With --otlp-traces-endpoint, every finished request exports one `llm_request` span (kind SERVER) whose parent is the ' +
-        'context of the request\'s `traceparent`/`tracestate` headers, with gen_ai.* attributes (TTFT, queue, prefill, decode, ' +
+        "context of the request's `traceparent`/`tracestate` headers, with gen_ai.* attributes (TTFT, queue, prefill, decode, " +
         'tokens, request id). Without the flag the headers are ignored (one warning logged). The OpenTelemetry packages ship ' +
-        'in vLLM\'s requirements.',
+        "in vLLM's requirements.",
       source: [
         at('vllm/entrypoints/openai/engine/serving.py', '839-851'),
         at('vllm/tracing/utils.py', '12, 57-67'),
@@ -539,7 +580,7 @@ export const VLLM_0_18_0: VllmSurface = {
       exporter: {
         rule:
           'The exporter speaks OTLP over gRPC unless OTEL_EXPORTER_OTLP_TRACES_PROTOCOL is `http/protobuf`; the gRPC exporter ' +
-          'is built with insecure=True (plain text), and the endpoint is written `grpc://host:4317` in vLLM\'s example.',
+          "is built with insecure=True (plain text), and the endpoint is written `grpc://host:4317` in vLLM's example.",
         source: [at('vllm/tracing/otel.py', '94-102'), at('examples/online_serving/opentelemetry/README.md', '28-36')],
         defaultProtocol: 'grpc',
         protocolEnv: 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL',
@@ -571,7 +612,10 @@ export const VLLM_0_18_0: VllmSurface = {
       rule:
         '/v1/models lists each served base name with max_model_len (the real --max-model-len), root = the model path, ' +
         'permission [one ModelPermission]; each LoRA adapter with parent = the base name and max_model_len null.',
-      source: [at('vllm/entrypoints/openai/models/serving.py', '60-73, 141-156'), at('vllm/entrypoints/openai/engine/protocol.py', '84-92')],
+      source: [
+        at('vllm/entrypoints/openai/models/serving.py', '60-73, 141-156'),
+        at('vllm/entrypoints/openai/engine/protocol.py', '84-92'),
+      ],
     },
     defaultModel: {
       rule: 'model is optional on chat and completions: a request without it (or empty) is served by the first served model name, which the response names.',
@@ -594,15 +638,24 @@ export const VLLM_0_18_0: VllmSurface = {
         rule:
           'The chunk of the last engine output carries finish_reason and stop_reason (null for EOS and length); there is no ' +
           'separate empty finish chunk. For an EOS the last delta is content "".',
-        source: [at('vllm/entrypoints/openai/chat_completion/serving.py', '1088-1193'), at('vllm/entrypoints/openai/completion/serving.py', '378-415')],
+        source: [
+          at('vllm/entrypoints/openai/chat_completion/serving.py', '1088-1193'),
+          at('vllm/entrypoints/openai/completion/serving.py', '378-415'),
+        ],
       },
       usageChunk: {
         rule: 'With stream_options.include_usage a last chunk with choices [] and usage {prompt_tokens, completion_tokens, total_tokens} follows.',
-        source: [at('vllm/entrypoints/openai/chat_completion/serving.py', '1214-1235'), at('vllm/entrypoints/openai/completion/serving.py', '431-443')],
+        source: [
+          at('vllm/entrypoints/openai/chat_completion/serving.py', '1214-1235'),
+          at('vllm/entrypoints/openai/completion/serving.py', '431-443'),
+        ],
       },
       done: {
         rule: 'Every stream ends with `data: [DONE]`.',
-        source: [at('vllm/entrypoints/openai/chat_completion/serving.py', '1272'), at('vllm/entrypoints/openai/completion/serving.py', '453')],
+        source: [
+          at('vllm/entrypoints/openai/chat_completion/serving.py', '1272'),
+          at('vllm/entrypoints/openai/completion/serving.py', '453'),
+        ],
       },
     },
     errors: {

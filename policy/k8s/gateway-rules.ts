@@ -14,9 +14,9 @@ const verdict = (problems: readonly string[], ok: string): Verdict => ({ problem
 
 /** Policies of `kind` in the Gateway's namespace whose targetRefs name it. */
 function attached(idx: ObjectIndex, kind: string, gateway: K8sObject): K8sObject[] {
-  return idx.inNamespace(gateway.metadata.namespace, kind).filter((p) =>
-    list(obj(p.spec).targetRefs).some((r) => str(obj(r).kind) === 'Gateway' && str(obj(r).name) === gateway.metadata.name),
-  );
+  return idx
+    .inNamespace(gateway.metadata.namespace, kind)
+    .filter((p) => list(obj(p.spec).targetRefs).some((r) => str(obj(r).kind) === 'Gateway' && str(obj(r).name) === gateway.metadata.name));
 }
 
 /** The load balancer settings of the Envoy Service a Gateway gets, from its EnvoyProxy. */
@@ -27,7 +27,9 @@ function loadBalancerTls(idx: ObjectIndex, gateway: K8sObject): { certificate?: 
   if (!proxy) return undefined;
   const annotations = obj(obj(obj(obj(obj(proxy.spec).provider).kubernetes).envoyService).annotations);
   const certificate = str(annotations[`${LB_ANNOTATION}-ssl-cert`]);
-  const ports = str(annotations[`${LB_ANNOTATION}-ssl-ports`])?.split(',').map((p) => p.trim());
+  const ports = str(annotations[`${LB_ANNOTATION}-ssl-ports`])
+    ?.split(',')
+    .map((p) => p.trim());
   return { ...(certificate ? { certificate } : {}), ...(ports ? { ports } : {}) };
 }
 
@@ -57,7 +59,8 @@ export const GATEWAY_RULES: readonly K8sRule[] = [
           if (str(tls.mode) === 'Passthrough' || list(tls.certificateRefs).length > 0) ok.push(`${name}: ${protocol} in Envoy on ${port}`);
           else problems.push(`listener ${name} is ${protocol} on ${port} without a certificate`);
         } else if (protocol === 'HTTP') {
-          if (lb?.certificate && (lb.ports === undefined || lb.ports.includes(port))) ok.push(`${name}: TLS at the load balancer on ${port}`);
+          if (lb?.certificate && (lb.ports === undefined || lb.ports.includes(port)))
+            ok.push(`${name}: TLS at the load balancer on ${port}`);
           else {
             problems.push(
               `listener ${name} is plain HTTP on ${port} and no load balancer terminates TLS there; set aws-load-balancer-ssl-cert and -ssl-ports on its EnvoyProxy Service, or make it HTTPS`,
@@ -95,21 +98,31 @@ export const GATEWAY_RULES: readonly K8sRule[] = [
     check: (o, idx) => {
       const limits = attached(idx, 'BackendTrafficPolicy', o).flatMap((p) => {
         const rl = obj(obj(p.spec).rateLimit);
-        return [...list(obj(rl.global).rules), ...list(obj(rl.local).rules)].map((r) => ({ policy: p.metadata.name, limit: obj(obj(r).limit) }));
+        return [...list(obj(rl.global).rules), ...list(obj(rl.local).rules)].map((r) => ({
+          policy: p.metadata.name,
+          limit: obj(obj(r).limit),
+        }));
       });
-      if (limits.length === 0) return verdict(['has no BackendTrafficPolicy with a rate limit rule attached: one client can take every GPU'], '');
-      return verdict([], limits.map((l) => `${String(l.limit.requests)}/${str(l.limit.unit)}`).join(', ') + ` (${[...new Set(limits.map((l) => l.policy))].join(', ')})`);
+      if (limits.length === 0)
+        return verdict(['has no BackendTrafficPolicy with a rate limit rule attached: one client can take every GPU'], '');
+      return verdict(
+        [],
+        limits.map((l) => `${String(l.limit.requests)}/${str(l.limit.unit)}`).join(', ') +
+          ` (${[...new Set(limits.map((l) => l.policy))].join(', ')})`,
+      );
     },
   },
   {
     id: 'gateway-auth',
-    description: 'Every Gateway has a SecurityPolicy that authenticates clients attached, and the key Secret it reads exists (or an ExternalSecret makes it).',
+    description:
+      'Every Gateway has a SecurityPolicy that authenticates clients attached, and the key Secret it reads exists (or an ExternalSecret makes it).',
     kinds: ['Gateway'],
     check: (o, idx) => {
       const ns = o.metadata.namespace;
       const methods = ['apiKeyAuth', 'jwt', 'basicAuth', 'extAuth', 'oidc'];
       const policies = attached(idx, 'SecurityPolicy', o).filter((p) => methods.some((m) => obj(p.spec)[m] !== undefined));
-      if (policies.length === 0) return verdict(['has no SecurityPolicy that authenticates clients attached: anyone on the internet can call the models'], '');
+      if (policies.length === 0)
+        return verdict(['has no SecurityPolicy that authenticates clients attached: anyone on the internet can call the models'], '');
       const secrets = new Set([
         ...idx.inNamespace(ns, 'Secret').map((s) => s.metadata.name),
         ...idx.inNamespace(ns, 'ExternalSecret').map((e) => str(obj(obj(e.spec).target).name) ?? e.metadata.name),

@@ -63,8 +63,7 @@ export interface ContainerRef {
 }
 
 export function containers(podSpec: Json): ContainerRef[] {
-  const of = (key: string, init: boolean) =>
-    list(podSpec[key]).map((c) => ({ name: str(obj(c).name) ?? '?', init, spec: obj(c) }));
+  const of = (key: string, init: boolean) => list(podSpec[key]).map((c) => ({ name: str(obj(c).name) ?? '?', init, spec: obj(c) }));
   return [...of('initContainers', true), ...of('containers', false)];
 }
 

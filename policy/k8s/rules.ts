@@ -149,9 +149,7 @@ function secretFlags(args: readonly string[]): string[] {
 
 /** Secrets a namespace will have: Secret objects and ExternalSecret targets. */
 function secretNames(idx: ObjectIndex, ns: string | undefined): Set<string> {
-  const external = idx
-    .inNamespace(ns, 'ExternalSecret')
-    .map((e) => str(obj(obj(e.spec).target).name) ?? e.metadata.name);
+  const external = idx.inNamespace(ns, 'ExternalSecret').map((e) => str(obj(obj(e.spec).target).name) ?? e.metadata.name);
   return new Set([...idx.inNamespace(ns, 'Secret').map((s) => s.metadata.name), ...external]);
 }
 
@@ -212,7 +210,9 @@ const RULES: readonly K8sRule[] = [
         o,
         (c, pod) => {
           const type = str(obj(effectiveSecurity(pod, c, 'seccompProfile')).type);
-          return type === 'RuntimeDefault' || type === 'Localhost' ? undefined : `has seccompProfile ${type ?? 'unset'}, not RuntimeDefault`;
+          return type === 'RuntimeDefault' || type === 'Localhost'
+            ? undefined
+            : `has seccompProfile ${type ?? 'unset'}, not RuntimeDefault`;
         },
         'seccomp RuntimeDefault',
       ),
@@ -312,18 +312,27 @@ const RULES: readonly K8sRule[] = [
       const pdbs = idx.inNamespace(ns, 'PodDisruptionBudget').filter((p) => selectorMatches(toSelector(obj(p.spec).selector), labels));
       if (pdbs.length === 0) return verdict(['has no PodDisruptionBudget: a drain evicts all its pods at once'], '');
       // The eviction API refuses pods covered by more than one budget, which stalls every drain.
-      if (pdbs.length > 1) return verdict([`is covered by ${pdbs.length} PodDisruptionBudgets (${pdbs.map((p) => p.metadata.name).join(', ')}): evictions fail`], '');
+      if (pdbs.length > 1)
+        return verdict(
+          [`is covered by ${pdbs.length} PodDisruptionBudgets (${pdbs.map((p) => p.metadata.name).join(', ')}): evictions fail`],
+          '',
+        );
       const pdb = pdbs[0]!;
       const spec = obj(pdb.spec);
       const expected = idx.workloadsSelectedBy(ns, toSelector(spec.selector)).reduce((n, w) => n + minReplicas(w, idx), 0);
       const problems: string[] = [];
       const allowed = allowedDisruptions(spec, expected);
-      if (expected > 0 && allowed === undefined) problems.push(`PodDisruptionBudget ${pdb.metadata.name} sets neither minAvailable nor maxUnavailable as a number or percentage`);
+      if (expected > 0 && allowed === undefined)
+        problems.push(`PodDisruptionBudget ${pdb.metadata.name} sets neither minAvailable nor maxUnavailable as a number or percentage`);
       else if (expected > 0 && allowed! < 1) {
-        problems.push(`PodDisruptionBudget ${pdb.metadata.name} allows ${allowed} evictions at ${expected} pods (the minimum): a node drain blocks`);
+        problems.push(
+          `PodDisruptionBudget ${pdb.metadata.name} allows ${allowed} evictions at ${expected} pods (the minimum): a node drain blocks`,
+        );
       }
       if (spec.unhealthyPodEvictionPolicy !== 'AlwaysAllow') {
-        problems.push(`PodDisruptionBudget ${pdb.metadata.name} keeps unhealthy pods (unhealthyPodEvictionPolicy is not AlwaysAllow): a pod that never gets ready blocks drains`);
+        problems.push(
+          `PodDisruptionBudget ${pdb.metadata.name} keeps unhealthy pods (unhealthyPodEvictionPolicy is not AlwaysAllow): a pod that never gets ready blocks drains`,
+        );
       }
       return verdict(problems, `PodDisruptionBudget ${pdb.metadata.name} allows ${allowed ?? 0} of ${expected} pods to go`);
     },
@@ -370,7 +379,8 @@ const RULES: readonly K8sRule[] = [
   },
   {
     id: 'no-secret-values',
-    description: 'No manifest carries a secret value: no Secret data, no credential in an env literal or a flag, nothing that looks like a token.',
+    description:
+      'No manifest carries a secret value: no Secret data, no credential in an env literal or a flag, nothing that looks like a token.',
     kinds: ['*'],
     check: (o) => {
       const problems: string[] = [];
@@ -398,7 +408,15 @@ const RULES: readonly K8sRule[] = [
     id: 'selectors-resolve',
     description:
       'Every selector finds what it is for: Services and PDBs and NetworkPolicies select pods, ServiceMonitors select Services with the named port, scale targets exist, controllers select their own template.',
-    kinds: ['Service', 'PodDisruptionBudget', 'NetworkPolicy', 'ServiceMonitor', 'ScaledObject', 'HorizontalPodAutoscaler', ...LONG_RUNNING_KINDS],
+    kinds: [
+      'Service',
+      'PodDisruptionBudget',
+      'NetworkPolicy',
+      'ServiceMonitor',
+      'ScaledObject',
+      'HorizontalPodAutoscaler',
+      ...LONG_RUNNING_KINDS,
+    ],
     check: (o, idx) => {
       const ns = o.metadata.namespace;
       const spec = obj(o.spec);
@@ -416,7 +434,10 @@ const RULES: readonly K8sRule[] = [
             if (typeof target !== 'string') continue;
             for (const w of backing) {
               const named = containers(podTemplate(w)!.spec).some((c) => !c.init && list(c.spec.ports).some((p) => obj(p).name === target));
-              if (!named) problems.push(`port ${str(port.name) ?? String(port.port)} targets ${target}, which ${w.kind}/${w.metadata.name} does not name`);
+              if (!named)
+                problems.push(
+                  `port ${str(port.name) ?? String(port.port)} targets ${target}, which ${w.kind}/${w.metadata.name} does not name`,
+                );
             }
           }
           return verdict(problems, `selects ${names(backing)}`);
@@ -430,8 +451,7 @@ const RULES: readonly K8sRule[] = [
         }
         case 'ServiceMonitor': {
           const nsSel = obj(spec.namespaceSelector);
-          const namespaces =
-            nsSel.any === true ? undefined : list(nsSel.matchNames).length ? list(nsSel.matchNames).map(String) : [ns];
+          const namespaces = nsSel.any === true ? undefined : list(nsSel.matchNames).length ? list(nsSel.matchNames).map(String) : [ns];
           const services = idx.objects.filter(
             (s) =>
               s.kind === 'Service' &&
@@ -467,14 +487,16 @@ const RULES: readonly K8sRule[] = [
   },
   {
     id: 'references-resolve',
-    description: 'Every ServiceAccount, claim, Secret and ConfigMap a pod refers to is in the manifests (Secrets also as ExternalSecret targets).',
+    description:
+      'Every ServiceAccount, claim, Secret and ConfigMap a pod refers to is in the manifests (Secrets also as ExternalSecret targets).',
     kinds: WORKLOAD_KINDS,
     check: (o, idx) => {
       const ns = o.metadata.namespace;
       const spec = podTemplate(o)!.spec;
       const problems: string[] = [];
       const sa = str(spec.serviceAccountName) ?? str(spec.serviceAccount);
-      if (sa && sa !== 'default' && !idx.find('ServiceAccount', ns, sa)) problems.push(`runs as ServiceAccount ${sa}, which does not exist`);
+      if (sa && sa !== 'default' && !idx.find('ServiceAccount', ns, sa))
+        problems.push(`runs as ServiceAccount ${sa}, which does not exist`);
       const secrets = secretNames(idx, ns);
       const configMaps = new Set(idx.inNamespace(ns, 'ConfigMap').map((c) => c.metadata.name));
       const need = (what: 'Secret' | 'ConfigMap', name: string | undefined, optional: unknown, where: string) => {
@@ -483,7 +505,8 @@ const RULES: readonly K8sRule[] = [
       };
       for (const v of list(spec.volumes).map(obj)) {
         const claim = str(obj(v.persistentVolumeClaim).claimName);
-        if (claim && !idx.find('PersistentVolumeClaim', ns, claim)) problems.push(`volume ${str(v.name)} mounts claim ${claim}, which does not exist`);
+        if (claim && !idx.find('PersistentVolumeClaim', ns, claim))
+          problems.push(`volume ${str(v.name)} mounts claim ${claim}, which does not exist`);
         if (v.secret) need('Secret', str(obj(v.secret).secretName), obj(v.secret).optional, `volume ${str(v.name)}`);
         if (v.configMap) need('ConfigMap', str(obj(v.configMap).name), obj(v.configMap).optional, `volume ${str(v.name)}`);
       }
@@ -491,12 +514,20 @@ const RULES: readonly K8sRule[] = [
       for (const c of containers(spec)) {
         for (const e of list(c.spec.env).map(obj)) {
           const from = obj(e.valueFrom);
-          if (from.secretKeyRef) need('Secret', str(obj(from.secretKeyRef).name), obj(from.secretKeyRef).optional, `${containerLabel(c)} env ${str(e.name)}`);
-          if (from.configMapKeyRef) need('ConfigMap', str(obj(from.configMapKeyRef).name), obj(from.configMapKeyRef).optional, `${containerLabel(c)} env ${str(e.name)}`);
+          if (from.secretKeyRef)
+            need('Secret', str(obj(from.secretKeyRef).name), obj(from.secretKeyRef).optional, `${containerLabel(c)} env ${str(e.name)}`);
+          if (from.configMapKeyRef)
+            need(
+              'ConfigMap',
+              str(obj(from.configMapKeyRef).name),
+              obj(from.configMapKeyRef).optional,
+              `${containerLabel(c)} env ${str(e.name)}`,
+            );
         }
         for (const e of list(c.spec.envFrom).map(obj)) {
           if (e.secretRef) need('Secret', str(obj(e.secretRef).name), obj(e.secretRef).optional, `${containerLabel(c)} envFrom`);
-          if (e.configMapRef) need('ConfigMap', str(obj(e.configMapRef).name), obj(e.configMapRef).optional, `${containerLabel(c)} envFrom`);
+          if (e.configMapRef)
+            need('ConfigMap', str(obj(e.configMapRef).name), obj(e.configMapRef).optional, `${containerLabel(c)} envFrom`);
         }
       }
       return verdict(problems, 'every reference resolves');

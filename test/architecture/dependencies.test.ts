@@ -77,21 +77,43 @@ const RULES: readonly Rule[] = [
     name: 'checks-stay-apart',
     why: 'the rollback and autoscale checks never import each other or postdeploy/ (which composes them); what they share lives in bench/checks/',
     applies: (f) => under('bench/rollout')(f) || under('bench/autoscale')(f),
-    forbids: (e) => under('bench/postdeploy')(e.file) || (under('bench/rollout')(e.from) ? under('bench/autoscale')(e.file) : under('bench/rollout')(e.file)),
+    forbids: (e) =>
+      under('bench/postdeploy')(e.file) ||
+      (under('bench/rollout')(e.from) ? under('bench/autoscale')(e.file) : under('bench/rollout')(e.file)),
   },
 ];
 
 /** Packages a folder must not load, through any chain of project imports that load at run time. */
-const REACH: readonly { readonly name: string; readonly folder: string; readonly banned: (pkg: string) => boolean; readonly why: string }[] = [
-  { name: 'bench-without-pulumi', folder: 'bench', banned: isPulumi, why: 'bench/ never loads @pulumi/*, not even through a project module' },
+const REACH: readonly {
+  readonly name: string;
+  readonly folder: string;
+  readonly banned: (pkg: string) => boolean;
+  readonly why: string;
+}[] = [
+  {
+    name: 'bench-without-pulumi',
+    folder: 'bench',
+    banned: isPulumi,
+    why: 'bench/ never loads @pulumi/*, not even through a project module',
+  },
   {
     name: 'bench-without-cdk8s',
     folder: 'bench',
     banned: isCdk8s,
     why: 'bench/ never loads cdk8s, cdk8s-plus or constructs (the npm package): take shared names from a cdk8s-free module such as constructs/workload-layout.ts',
   },
-  { name: 'infra-without-cdk8s', folder: 'infra', banned: isCdk8s, why: 'infra/ never loads cdk8s: take shared values from a cdk8s-free module such as constructs/workload-layout.ts' },
-  { name: 'config-without-pulumi-or-cdk8s', folder: 'config', banned: (p) => isPulumi(p) || isCdk8s(p), why: 'config/ is a leaf that bench/ reads: it never loads @pulumi/* or cdk8s' },
+  {
+    name: 'infra-without-cdk8s',
+    folder: 'infra',
+    banned: isCdk8s,
+    why: 'infra/ never loads cdk8s: take shared values from a cdk8s-free module such as constructs/workload-layout.ts',
+  },
+  {
+    name: 'config-without-pulumi-or-cdk8s',
+    folder: 'config',
+    banned: (p) => isPulumi(p) || isCdk8s(p),
+    why: 'config/ is a leaf that bench/ reads: it never loads @pulumi/* or cdk8s',
+  },
 ];
 
 function violations(): string[] {
@@ -125,7 +147,9 @@ describe('dependency direction', () => {
     // Every import counts, type-only and lazy ones too: a cycle of types is still two modules
     // that cannot be understood (or moved) one without the other.
     const bench = files.filter((f) => f.startsWith('bench/'));
-    const found = cycles(graph, bench, () => true).map((c) => `${c.join(' → ')}: no-cycles-in-bench: split the shared part into a module both import`);
+    const found = cycles(graph, bench, () => true).map(
+      (c) => `${c.join(' → ')}: no-cycles-in-bench: split the shared part into a module both import`,
+    );
     expect(found).toEqual([]);
   });
 

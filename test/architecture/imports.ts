@@ -60,7 +60,13 @@ function typeOnlyImport(node: ts.ImportDeclaration): boolean {
   if (clause === undefined) return false;
   if (clause.isTypeOnly) return true;
   const bindings = clause.namedBindings;
-  return clause.name === undefined && bindings !== undefined && ts.isNamedImports(bindings) && bindings.elements.length > 0 && bindings.elements.every((e) => e.isTypeOnly);
+  return (
+    clause.name === undefined &&
+    bindings !== undefined &&
+    ts.isNamedImports(bindings) &&
+    bindings.elements.length > 0 &&
+    bindings.elements.every((e) => e.isTypeOnly)
+  );
 }
 
 function typeOnlyExport(node: ts.ExportDeclaration): boolean {
@@ -105,7 +111,11 @@ export function importGraph(): Map<string, ImportEdge[]> {
  * undefined. Type-only imports are erased when compiled, so they load nothing and are not
  * followed; `import()` is, since the code loads it when it runs there.
  */
-export function pathToPackage(graph: ReadonlyMap<string, readonly ImportEdge[]>, from: string, banned: (pkg: string) => boolean): string[] | undefined {
+export function pathToPackage(
+  graph: ReadonlyMap<string, readonly ImportEdge[]>,
+  from: string,
+  banned: (pkg: string) => boolean,
+): string[] | undefined {
   const seen = new Set<string>([from]);
   const queue: string[][] = [[from]];
   while (queue.length > 0) {
@@ -123,7 +133,11 @@ export function pathToPackage(graph: ReadonlyMap<string, readonly ImportEdge[]>,
 }
 
 /** Import cycles among `files` over the imports `counts` keeps, each as a closed path. */
-export function cycles(graph: ReadonlyMap<string, readonly ImportEdge[]>, files: readonly string[], counts: (e: ImportEdge) => boolean): string[][] {
+export function cycles(
+  graph: ReadonlyMap<string, readonly ImportEdge[]>,
+  files: readonly string[],
+  counts: (e: ImportEdge) => boolean,
+): string[][] {
   const inside = new Set(files);
   const found: string[][] = [];
   const state = new Map<string, 'open' | 'done'>();

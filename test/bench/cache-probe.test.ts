@@ -23,7 +23,22 @@ async function sim(prefixCaching: boolean): Promise<Simulator> {
 }
 
 const probe = (url: string, ...extra: string[]) =>
-  argv('cache-probe', '--base-url', url, '--model', 'm', '--prefix-tokens', '1024', '--suffix-tokens', '16', '--requests', '4', '--json', '-', ...extra);
+  argv(
+    'cache-probe',
+    '--base-url',
+    url,
+    '--model',
+    'm',
+    '--prefix-tokens',
+    '1024',
+    '--suffix-tokens',
+    '16',
+    '--requests',
+    '4',
+    '--json',
+    '-',
+    ...extra,
+  );
 
 describe('llm-bench cache-probe', () => {
   // TTFT is the simulator's schedule (5 ms + 0.05 ms per uncached token) on a clock that moves only when no byte is in flight.
@@ -57,7 +72,14 @@ describe('llm-bench cache-probe', () => {
     expect(io.err()).toBe('prefix caching is off, expected on\n');
     // Without a gate the probe only reports.
     const io2 = memoryIo();
-    expect(await vt.run(main(probe(s.url).filter((a) => a !== '-' && a !== '--json'), io2))).toBe(0);
+    expect(
+      await vt.run(
+        main(
+          probe(s.url).filter((a) => a !== '-' && a !== '--json'),
+          io2,
+        ),
+      ),
+    ).toBe(0);
     expect(io2.out()).toContain('## llm-bench cache-probe: prefix caching is OFF');
   });
 

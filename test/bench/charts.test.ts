@@ -8,7 +8,17 @@ import { Collector } from '../../bench/load/collector';
 import { lineChart } from '../../bench/report/svg';
 
 function record(startMs: number, ttftMs: number, lastTokenMs: number, tokens: number): RequestRecord {
-  return { id: String(startMs), outcome: 'success', startMs, e2eMs: lastTokenMs + 5, ttftMs, lastTokenMs, itlMs: [], contentChunks: tokens, outputTokens: tokens };
+  return {
+    id: String(startMs),
+    outcome: 'success',
+    startMs,
+    e2eMs: lastTokenMs + 5,
+    ttftMs,
+    lastTokenMs,
+    itlMs: [],
+    contentChunks: tokens,
+    outputTokens: tokens,
+  };
 }
 
 describe('throughput by token arrival', () => {
@@ -33,7 +43,10 @@ describe('throughput by token arrival', () => {
     const steady = c.finalTimeline().slice(2, 28); // away from the start and the end
     const arrived = steady.map((b) => b.tokensArrived!);
     const completed = steady.map((b) => b.outputTokens);
-    expect(arrived.every((v) => Math.abs(v - 400 / 3) < 0.05 * (400 / 3)), String(arrived)).toBe(true);
+    expect(
+      arrived.every((v) => Math.abs(v - 400 / 3) < 0.05 * (400 / 3)),
+      String(arrived),
+    ).toBe(true);
     // Counting tokens at completion: 0 or 200 tokens a second, a swing that reads like an outage.
     expect(Math.min(...completed)).toBe(0);
     expect(Math.max(...completed)).toBe(200);
@@ -43,16 +56,31 @@ describe('throughput by token arrival', () => {
 /** y of every legend label and the smallest y any line reaches, from the SVG. */
 function geometry(svg: string): { legendYs: number[]; topOfLines: number } {
   const legendYs = [...svg.matchAll(/<text x="[\d.]+" y="([\d.]+)" class="k legend">/g)].map((m) => Number(m[1]));
-  const ys = [...svg.matchAll(/<path d="([^"]+)"/g)].flatMap((m) => [...m[1]!.matchAll(/[MLV]?[\d.]+ ([\d.]+)|V([\d.]+)/g)].map((p) => Number(p[1] ?? p[2])));
+  const ys = [...svg.matchAll(/<path d="([^"]+)"/g)].flatMap((m) =>
+    [...m[1]!.matchAll(/[MLV]?[\d.]+ ([\d.]+)|V([\d.]+)/g)].map((p) => Number(p[1] ?? p[2])),
+  );
   return { legendYs, topOfLines: Math.min(...ys) };
 }
 
 describe('legends', () => {
-  const peak = (name: string, color: string) => ({ name, color, points: [[0, 100], [1, 100], [2, 100]] as const });
+  const peak = (name: string, color: string) => ({
+    name,
+    color,
+    points: [
+      [0, 100],
+      [1, 100],
+      [2, 100],
+    ] as const,
+  });
 
   it('sit above the highest point of every line, however many series there are', () => {
     for (const n of [1, 3, 5]) {
-      const svg = lineChart({ title: 't', xLabel: 'x', yLabel: 'y', series: Array.from({ length: n }, (_, i) => peak(`series number ${i}`, '#000')) });
+      const svg = lineChart({
+        title: 't',
+        xLabel: 'x',
+        yLabel: 'y',
+        series: Array.from({ length: n }, (_, i) => peak(`series number ${i}`, '#000')),
+      });
       const { legendYs, topOfLines } = geometry(svg);
       expect(legendYs).toHaveLength(n);
       // A 10 px label sits on its baseline: keep its baseline plus descent above the lines.

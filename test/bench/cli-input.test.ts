@@ -47,22 +47,62 @@ interface Row {
 }
 
 const ROWS: readonly Row[] = [
-  { name: 'load --json /dev/full', args: () => load('--concurrency', '1', '--json', '/dev/full'), messages: ['--json /dev/full cannot be written, got ENOSPC; pass a writable file or - for stdout'] },
+  {
+    name: 'load --json /dev/full',
+    args: () => load('--concurrency', '1', '--json', '/dev/full'),
+    messages: ['--json /dev/full cannot be written, got ENOSPC; pass a writable file or - for stdout'],
+  },
   {
     name: 'load --json /proc/x/r.json',
     args: () => load('--concurrency', '1', '--json', '/proc/x/r.json'),
     messages: ['--json /proc/x/r.json has no folder that can be made, got ENOENT for /proc/x; pass a writable file or - for stdout'],
   },
-  { name: 'smoke --json /dev/full', args: () => ['smoke', '--base-url', url(), '--model', 'm', '--json', '/dev/full'], messages: ['--json /dev/full cannot be written, got ENOSPC'] },
-  { name: 'sweep --junit /proc/x/j.xml', args: () => ['sweep', '--base-url', url(), '--model', 'm', '--concurrency', '1,2', '--requests', '2', '--junit', '/proc/x/j.xml'], messages: ['--junit /proc/x/j.xml has no folder that can be made'] },
-  { name: 'load --markdown <a folder>', args: () => load('--concurrency', '1', '--markdown', dir), messages: [`--markdown ${dir} is a folder, got EISDIR`] },
-  { name: 'load: two outputs, one file', args: () => load('--concurrency', '1', '--json', join(dir, 'same'), '--html', join(dir, 'same')), messages: ['--json and --html name the same file'] },
-  { name: 'load --concurrency 1e9', args: () => load('--concurrency', '1e9'), messages: ['--concurrency must be at most 10000 (one process measures itself past that; spread the load over workers), got 1000000000'] },
+  {
+    name: 'smoke --json /dev/full',
+    args: () => ['smoke', '--base-url', url(), '--model', 'm', '--json', '/dev/full'],
+    messages: ['--json /dev/full cannot be written, got ENOSPC'],
+  },
+  {
+    name: 'sweep --junit /proc/x/j.xml',
+    args: () => ['sweep', '--base-url', url(), '--model', 'm', '--concurrency', '1,2', '--requests', '2', '--junit', '/proc/x/j.xml'],
+    messages: ['--junit /proc/x/j.xml has no folder that can be made'],
+  },
+  {
+    name: 'load --markdown <a folder>',
+    args: () => load('--concurrency', '1', '--markdown', dir),
+    messages: [`--markdown ${dir} is a folder, got EISDIR`],
+  },
+  {
+    name: 'load: two outputs, one file',
+    args: () => load('--concurrency', '1', '--json', join(dir, 'same'), '--html', join(dir, 'same')),
+    messages: ['--json and --html name the same file'],
+  },
+  {
+    name: 'load --concurrency 1e9',
+    args: () => load('--concurrency', '1e9'),
+    messages: ['--concurrency must be at most 10000 (one process measures itself past that; spread the load over workers), got 1000000000'],
+  },
   { name: 'load --rate 1e9', args: () => load('--rate', '1e9'), messages: ['--rate must be at most 10000 requests per second'] },
-  { name: 'load --input-tokens 1e9', args: () => load('--concurrency', '1', '--input-tokens', '1e9'), messages: ['--input-tokens must be at most 1048576 (above the longest context vLLM serves), got 1000000000'] },
-  { name: 'load --timeout 1e9', args: () => load('--concurrency', '1', '--timeout', '1e9'), messages: ["--timeout must be at most 2147483 seconds (Node's timer limit, about 24.8 days), got 1000000000"] },
-  { name: 'smoke --timeout 1e9', args: () => ['smoke', '--base-url', url(), '--model', 'm', '--timeout', '1e9'], messages: ["--timeout must be at most 2147483 seconds"] },
-  { name: 'smoke --model ""', args: () => ['smoke', '--base-url', url(), '--model', ''], messages: ['--model must name a served model, got ""'] },
+  {
+    name: 'load --input-tokens 1e9',
+    args: () => load('--concurrency', '1', '--input-tokens', '1e9'),
+    messages: ['--input-tokens must be at most 1048576 (above the longest context vLLM serves), got 1000000000'],
+  },
+  {
+    name: 'load --timeout 1e9',
+    args: () => load('--concurrency', '1', '--timeout', '1e9'),
+    messages: ["--timeout must be at most 2147483 seconds (Node's timer limit, about 24.8 days), got 1000000000"],
+  },
+  {
+    name: 'smoke --timeout 1e9',
+    args: () => ['smoke', '--base-url', url(), '--model', 'm', '--timeout', '1e9'],
+    messages: ['--timeout must be at most 2147483 seconds'],
+  },
+  {
+    name: 'smoke --model ""',
+    args: () => ['smoke', '--base-url', url(), '--model', ''],
+    messages: ['--model must name a served model, got ""'],
+  },
   {
     name: 'postdeploy --env-file (the old name)',
     args: () => ['postdeploy', '--targets', targets, '--env-file', 'Pulumi.prod.yaml'],
@@ -71,26 +111,74 @@ const ROWS: readonly Row[] = [
   {
     name: 'postdeploy: bad load flags are reported with the others, before smoke',
     args: () => ['postdeploy', '--targets', targets, '--duration', '-1', '--concurrency', '0', '--json', '/dev/full'],
-    messages: ['error: 3 problems:', '--concurrency must be a positive integer, got 0', '--duration must be a positive number of seconds, got -1', '--json /dev/full cannot be written'],
+    messages: [
+      'error: 3 problems:',
+      '--concurrency must be a positive integer, got 0',
+      '--duration must be a positive number of seconds, got -1',
+      '--json /dev/full cannot be written',
+    ],
   },
   {
     name: 'postdeploy: a targets file that leaves out an enabled variant',
     args: () => ['postdeploy', '--targets', targets, '--env-config', join(PROJECT_ROOT, 'Pulumi.dev.yaml')],
-    messages: [`${targets} leaves out mistral-7b-lora, mistral-7b-judge, which dev enables (--env-config), got mistral-7b-awq; add them to the targets, or pass --variant`],
+    messages: [
+      `${targets} leaves out mistral-7b-lora, mistral-7b-judge, which dev enables (--env-config), got mistral-7b-awq; add them to the targets, or pass --variant`,
+    ],
   },
   {
     name: 'rollback: bad flags and the kubeconfig together',
-    args: () => ['rollback', '--variant', 'v', '--base-url', url(), '--concurrency', '0', '--input-tokens', '1e9', '--kubeconfig', kubeconfig],
+    args: () => [
+      'rollback',
+      '--variant',
+      'v',
+      '--base-url',
+      url(),
+      '--concurrency',
+      '0',
+      '--input-tokens',
+      '1e9',
+      '--kubeconfig',
+      kubeconfig,
+    ],
     messages: ['--concurrency must be a positive integer, got 0', '--input-tokens must be at most 1048576', `kubeconfig ${kubeconfig}`],
   },
   {
     name: 'autoscale: every bad step and the kubeconfig together',
-    args: () => ['autoscale', '--variant', 'v', '--base-url', url(), '--concurrency', '0,1e9', '--request-timeout', '0', '--kubeconfig', kubeconfig],
-    messages: ['--concurrency must be a positive integer, got 0', '--concurrency must be at most 10000', '--request-timeout must be a positive number of seconds, got 0', `kubeconfig ${kubeconfig}`],
+    args: () => [
+      'autoscale',
+      '--variant',
+      'v',
+      '--base-url',
+      url(),
+      '--concurrency',
+      '0,1e9',
+      '--request-timeout',
+      '0',
+      '--kubeconfig',
+      kubeconfig,
+    ],
+    messages: [
+      '--concurrency must be a positive integer, got 0',
+      '--concurrency must be at most 10000',
+      '--request-timeout must be a positive number of seconds, got 0',
+      `kubeconfig ${kubeconfig}`,
+    ],
   },
-  { name: 'registry --request-timeout 0', args: () => ['registry', '--bucket', 'b', '--table', 't', '--request-timeout', '0', 'list'], messages: ['--request-timeout must be a positive number of seconds, got 0'] },
-  { name: 'report --markdown /dev/full', args: () => ['report', join(dir, 'nothing.json'), '--markdown', '/dev/full'], messages: [`report file ${join(dir, 'nothing.json')}`, '--markdown /dev/full cannot be written, got ENOSPC'] },
-  { name: 'load --base-url without a scheme', args: () => ['load', '--base-url', 'localhost:8000', '--model', 'm', '--concurrency', '1'], messages: ['--base-url must be http or https, got "localhost:8000"'] },
+  {
+    name: 'registry --request-timeout 0',
+    args: () => ['registry', '--bucket', 'b', '--table', 't', '--request-timeout', '0', 'list'],
+    messages: ['--request-timeout must be a positive number of seconds, got 0'],
+  },
+  {
+    name: 'report --markdown /dev/full',
+    args: () => ['report', join(dir, 'nothing.json'), '--markdown', '/dev/full'],
+    messages: [`report file ${join(dir, 'nothing.json')}`, '--markdown /dev/full cannot be written, got ENOSPC'],
+  },
+  {
+    name: 'load --base-url without a scheme',
+    args: () => ['load', '--base-url', 'localhost:8000', '--model', 'm', '--concurrency', '1'],
+    messages: ['--base-url must be http or https, got "localhost:8000"'],
+  },
 ];
 
 describe('bad command lines: exit 2 with every problem, before any request', () => {
@@ -130,13 +218,34 @@ describe('a finished run is never lost to its output', () => {
         await rm(out, { recursive: true, force: true });
         await writeFile(out, 'not a folder');
       }
-      const upstream = await fetch(`${sim.url}${req.url}`, { method: req.method, headers: { 'content-type': 'application/json' }, body: req.method === 'POST' ? await text(req) : undefined });
+      const upstream = await fetch(`${sim.url}${req.url}`, {
+        method: req.method,
+        headers: { 'content-type': 'application/json' },
+        body: req.method === 'POST' ? await text(req) : undefined,
+      });
       res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });
       res.end(Buffer.from(await upstream.arrayBuffer()));
     });
     try {
       const io = memoryIo();
-      const code = await main(argv('load', '--base-url', front.url, '--model', 'm', '--concurrency', '1', '--requests', '2', '--output-tokens', '2', '--json', join(out, 'r.json')), io);
+      const code = await main(
+        argv(
+          'load',
+          '--base-url',
+          front.url,
+          '--model',
+          'm',
+          '--concurrency',
+          '1',
+          '--requests',
+          '2',
+          '--output-tokens',
+          '2',
+          '--json',
+          join(out, 'r.json'),
+        ),
+        io,
+      );
       const match = /error: cannot write .*r\.json, got ENOTDIR; the json output went to (\S+) instead\n/.exec(io.err());
       expect(match, io.err()).not.toBeNull();
       const fallback = match![1]!;
@@ -172,8 +281,14 @@ function text(req: IncomingMessage): Promise<string> {
 describe('advice and streams', () => {
   it('a 429 on the warm-up request gets rate-limit advice, not advice about --model', async () => {
     const limited = await rawServer((req, res) => {
-      if (req.url === '/v1/models') res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'list', data: [{ id: 'm', object: 'model' }] }));
-      else res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '30' }).end(JSON.stringify({ error: { message: 'rate limit exceeded' } }));
+      if (req.url === '/v1/models')
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ object: 'list', data: [{ id: 'm', object: 'model' }] }));
+      else
+        res
+          .writeHead(429, { 'content-type': 'application/json', 'retry-after': '30' })
+          .end(JSON.stringify({ error: { message: 'rate limit exceeded' } }));
     });
     try {
       const io = memoryIo();

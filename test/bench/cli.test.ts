@@ -21,7 +21,23 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const load = (...extra: string[]) => argv('load', '--base-url', sim.url, '--model', 'm', '--api-key', 'k', '--concurrency', '4', '--requests', '12', '--output-tokens', '4', ...extra);
+const load = (...extra: string[]) =>
+  argv(
+    'load',
+    '--base-url',
+    sim.url,
+    '--model',
+    'm',
+    '--api-key',
+    'k',
+    '--concurrency',
+    '4',
+    '--requests',
+    '12',
+    '--output-tokens',
+    '4',
+    ...extra,
+  );
 
 describe('llm-bench load', () => {
   // Latencies are the simulator's schedule on a clock that moves only when no byte is in flight.
@@ -30,7 +46,25 @@ describe('llm-bench load', () => {
   it('exits 0 when every threshold holds, and writes all four reports', async () => {
     const io = memoryIo();
     const out = (f: string) => join(dir, 'pass', f);
-    const code = await vt.run(main(load('--threshold', 'ttftMs.p95<500', '--threshold', 'errorRate<0.01', '--json', out('r.json'), '--markdown', out('r.md'), '--html', out('r.html'), '--junit', out('j.xml')), io));
+    const code = await vt.run(
+      main(
+        load(
+          '--threshold',
+          'ttftMs.p95<500',
+          '--threshold',
+          'errorRate<0.01',
+          '--json',
+          out('r.json'),
+          '--markdown',
+          out('r.md'),
+          '--html',
+          out('r.html'),
+          '--junit',
+          out('j.xml'),
+        ),
+        io,
+      ),
+    );
     expect(code).toBe(0);
     const result = loadResultSchema.parse(JSON.parse(await readFile(out('r.json'), 'utf8')));
     expect(result.thresholds.map((t) => t.passed)).toEqual([true, true]);
@@ -66,7 +100,12 @@ describe('llm-bench load', () => {
     const prompts = join(dir, 'p.jsonl');
     await writeFile(prompts, '{"prompt":"one two three"}\n{"messages":[{"role":"user","content":"four five"}],"outputTokens":3}\n');
     const io = memoryIo({ LLM_BENCH_API_KEY: 'k' });
-    const code = await vt.run(main(argv('load', '--base-url', sim.url, '--model', 'a', '--rate', '50', '--duration', '0.4', '--prompts', prompts, '--json', '-'), io));
+    const code = await vt.run(
+      main(
+        argv('load', '--base-url', sim.url, '--model', 'a', '--rate', '50', '--duration', '0.4', '--prompts', prompts, '--json', '-'),
+        io,
+      ),
+    );
     expect(code).toBe(0);
     const r = loadResultSchema.parse(JSON.parse(io.out()));
     expect(r.settings.profile).toEqual({ kind: 'rate', rate: 50, burstiness: 1 });
@@ -79,7 +118,9 @@ describe('llm-bench load', () => {
     const io = memoryIo();
     const file = join(dir, 'down.json');
     const t0 = Date.now();
-    const code = await vt.run(main(argv('load', '--base-url', `http://127.0.0.1:${port}`, '--model', 'm', '--concurrency', '2', '--json', file), io));
+    const code = await vt.run(
+      main(argv('load', '--base-url', `http://127.0.0.1:${port}`, '--model', 'm', '--concurrency', '2', '--json', file), io),
+    );
     expect(code).toBe(1);
     expect(Date.now() - t0).toBeLessThan(1500);
     expect(io.err()).toContain(`error: http://127.0.0.1:${port} is unreachable (connect_refused`);
@@ -91,12 +132,35 @@ describe('llm-bench load', () => {
     const io = memoryIo();
     const code = await vt.run(main(argv('load', '--base-url', sim.url, '--model', 'm', '--concurrency', '2', '--api-key', 'bad'), io));
     expect(code).toBe(1);
-    expect(io.err()).toBe(`error: ${sim.url}/v1/models rejected the request with 401 (Unauthorized); pass the right --api-key or set LLM_BENCH_API_KEY\n`);
+    expect(io.err()).toBe(
+      `error: ${sim.url}/v1/models rejected the request with 401 (Unauthorized); pass the right --api-key or set LLM_BENCH_API_KEY\n`,
+    );
   });
 
   it('exits 2 on bad flags, reporting every problem at once', async () => {
     const io = memoryIo();
-    const code = await vt.run(main(argv('load', '--base-url', 'localhost:8000', '--model', 'm', '--requests', '5', '--duration', '3', '--threshold', 'ttftMs.p96<1', '--json', '-', '--html', '-'), io));
+    const code = await vt.run(
+      main(
+        argv(
+          'load',
+          '--base-url',
+          'localhost:8000',
+          '--model',
+          'm',
+          '--requests',
+          '5',
+          '--duration',
+          '3',
+          '--threshold',
+          'ttftMs.p96<1',
+          '--json',
+          '-',
+          '--html',
+          '-',
+        ),
+        io,
+      ),
+    );
     expect(code).toBe(2);
     expect(io.err()).toBe(
       [
@@ -130,7 +194,30 @@ describe('llm-bench sweep, smoke and report', () => {
       const file = join(dir, 'sweep.json');
       // Requests take ~40 ms (TTFT 20 + 9 × 2 ms). TTFT stays ~20 ms while they fit the 2 running
       // slots; at 4 users each one queues behind a whole request (~60 ms): 20 ms of margin each way.
-      const code = await vt.run(main(argv('sweep', '--base-url', sim.url, '--model', 'm', '--api-key', 'k', '--concurrency', '1,2,4,8', '--requests', '16', '--output-tokens', '10', '--threshold', 'ttftMs.p50<40', '--json', file), io));
+      const code = await vt.run(
+        main(
+          argv(
+            'sweep',
+            '--base-url',
+            sim.url,
+            '--model',
+            'm',
+            '--api-key',
+            'k',
+            '--concurrency',
+            '1,2,4,8',
+            '--requests',
+            '16',
+            '--output-tokens',
+            '10',
+            '--threshold',
+            'ttftMs.p50<40',
+            '--json',
+            file,
+          ),
+          io,
+        ),
+      );
       expect(code).toBe(0);
       const r = sweepResultSchema.parse(JSON.parse(await readFile(file, 'utf8')));
       expect(r.best).toBe(2);
@@ -145,12 +232,35 @@ describe('llm-bench sweep, smoke and report', () => {
   it('smoke exits 0 when every check passes and 1 when one fails, writing JSON and JUnit', async () => {
     const io = memoryIo();
     const junit = join(dir, 'smoke.xml');
-    expect(await vt.run(main(argv('smoke', '--base-url', sim.url, '--api-key', 'k', '--model', 'm', '--adapter', 'a=m', '--json', join(dir, 'smoke.json'), '--junit', junit), io))).toBe(0);
+    expect(
+      await vt.run(
+        main(
+          argv(
+            'smoke',
+            '--base-url',
+            sim.url,
+            '--api-key',
+            'k',
+            '--model',
+            'm',
+            '--adapter',
+            'a=m',
+            '--json',
+            join(dir, 'smoke.json'),
+            '--junit',
+            junit,
+          ),
+          io,
+        ),
+      ),
+    ).toBe(0);
     expect(io.out()).toContain('smoke ' + sim.url + ': 10 passed, 0 failed, 0 skipped');
     expect(smokeResultSchema.parse(JSON.parse(await readFile(join(dir, 'smoke.json'), 'utf8'))).passed).toBe(true);
     expect(await readFile(junit, 'utf8')).toContain('<testsuite name="llm-bench smoke" tests="10" failures="0"');
     const failing = memoryIo();
-    expect(await vt.run(main(argv('smoke', '--base-url', sim.url, '--api-key', 'k', '--model', 'm', '--adapter', 'missing'), failing))).toBe(1);
+    expect(
+      await vt.run(main(argv('smoke', '--base-url', sim.url, '--api-key', 'k', '--model', 'm', '--adapter', 'missing'), failing)),
+    ).toBe(1);
     expect(failing.out()).toMatch(/^FAIL {2}models +adapter missing missing; server lists m, a \(on m\)$/m);
     const openai = memoryIo();
     expect(await vt.run(main(argv('smoke', '--base-url', sim.url, '--api-key', 'k', '--profile', 'openai'), openai))).toBe(0);
@@ -162,7 +272,9 @@ describe('llm-bench sweep, smoke and report', () => {
     const file = join(dir, 'saved.json');
     expect(await vt.run(main(load('--json', file, '--threshold', 'ttftMs.p50<1'), memoryIo()))).toBe(99);
     const io = memoryIo();
-    expect(await vt.run(main(argv('report', file, '--markdown', '-', '--html', join(dir, 'saved.html'), '--junit', join(dir, 'saved.xml')), io))).toBe(0);
+    expect(
+      await vt.run(main(argv('report', file, '--markdown', '-', '--html', join(dir, 'saved.html'), '--junit', join(dir, 'saved.xml')), io)),
+    ).toBe(0);
     expect(io.out()).toContain('## llm-bench load: FAILED (1 of 1 thresholds crossed)');
     expect(await readFile(join(dir, 'saved.xml'), 'utf8')).toContain('<failure message="ttftMs.p50 = ');
 
@@ -170,7 +282,9 @@ describe('llm-bench sweep, smoke and report', () => {
     await writeFile(bad, JSON.stringify({ schemaVersion: 1, kind: 'load' }));
     const badIo = memoryIo();
     expect(await vt.run(main(argv('report', bad, '--markdown', '-'), badIo))).toBe(2);
-    expect(badIo.err()).toBe(`error: report file ${bad} is not an llm-bench result, got tool: invalid input: expected object, received undefined; pass a file written by llm-bench --json\n`);
+    expect(badIo.err()).toBe(
+      `error: report file ${bad} is not an llm-bench result, got tool: invalid input: expected object, received undefined; pass a file written by llm-bench --json\n`,
+    );
     const none = memoryIo();
     expect(await vt.run(main(argv('report', file), none))).toBe(2);
     expect(none.err()).toBe('error: report needs at least one output, got none; pass --markdown, --html or --junit with a file (or -)\n');
@@ -191,11 +305,31 @@ describe('the llm-bench executable', () => {
     });
 
   it('exits with the code of the command: 99 for a crossed threshold, 2 for bad usage', async () => {
-    const crossed = await run('load', '--base-url', sim.url, '--model', 'm', '--api-key', 'k', '--concurrency', '2', '--requests', '4', '--output-tokens', '2', '--threshold', 'e2eMs.max<1', '--json', '-');
+    const crossed = await run(
+      'load',
+      '--base-url',
+      sim.url,
+      '--model',
+      'm',
+      '--api-key',
+      'k',
+      '--concurrency',
+      '2',
+      '--requests',
+      '4',
+      '--output-tokens',
+      '2',
+      '--threshold',
+      'e2eMs.max<1',
+      '--json',
+      '-',
+    );
     expect(crossed.status).toBe(99);
     expect(JSON.parse(crossed.stdout)).toMatchObject({ kind: 'load', thresholds: [{ expression: 'e2eMs.max<1', passed: false }] });
     const usage = await run('load', '--base-url', sim.url, '--model', 'm', '--rate', '1', '--concurrency', '1');
     expect(usage.status).toBe(2);
-    expect(usage.stderr).toBe('error: load needs exactly one of --concurrency or --rate, got both; pass e.g. --concurrency 8 or --rate 4\n');
+    expect(usage.stderr).toBe(
+      'error: load needs exactly one of --concurrency or --rate, got both; pass e.g. --concurrency 8 or --rate 4\n',
+    );
   });
 });

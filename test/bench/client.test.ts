@@ -12,7 +12,10 @@ afterEach(async () => {
 });
 
 /** One streamed chat request against a server that writes `script` (strings, pauses in ms, or 'destroy'). */
-async function streamAgainst(script: readonly (string | number)[], opts: { status?: number; type?: string; firstTokenTimeoutSec?: number; timeoutSec?: number } = {}): Promise<RequestRecord> {
+async function streamAgainst(
+  script: readonly (string | number)[],
+  opts: { status?: number; type?: string; firstTokenTimeoutSec?: number; timeoutSec?: number } = {},
+): Promise<RequestRecord> {
   const server = await rawServer(async (_req, res) => {
     res.writeHead(opts.status ?? 200, { 'content-type': opts.type ?? 'text/event-stream' });
     for (const step of script) {
@@ -23,7 +26,11 @@ async function streamAgainst(script: readonly (string | number)[], opts: { statu
     res.end();
   });
   closers.push(server.close);
-  const client = new OpenAiClient({ baseUrl: server.url, firstTokenTimeoutSec: opts.firstTokenTimeoutSec ?? 5, timeoutSec: opts.timeoutSec ?? 10 });
+  const client = new OpenAiClient({
+    baseUrl: server.url,
+    firstTokenTimeoutSec: opts.firstTokenTimeoutSec ?? 5,
+    timeoutSec: opts.timeoutSec ?? 10,
+  });
   closers.push(() => client.destroy());
   return vt.run(client.generate({ model: 'm', endpoint: 'chat', stream: true, prompt: { text: 'hi' }, captureText: true }).done);
 }
@@ -34,7 +41,15 @@ describe('OpenAiClient streaming', () => {
   useVirtualTime();
 
   it('does not count a role-only chunk as the first token', async () => {
-    const r = await streamAgainst([chatChunk({ role: 'assistant', content: '' }), 60, chatChunk({ content: 'Hel' }), 20, chatChunk({ content: 'lo' }), usageChunk(2), 'data: [DONE]\n\n']);
+    const r = await streamAgainst([
+      chatChunk({ role: 'assistant', content: '' }),
+      60,
+      chatChunk({ content: 'Hel' }),
+      20,
+      chatChunk({ content: 'lo' }),
+      usageChunk(2),
+      'data: [DONE]\n\n',
+    ]);
     expect(r.outcome).toBe('success');
     // Had the role chunk counted, TTFT would be ~0: the content chunk is written 60 ms later.
     expect(r.ttftMs).toBeGreaterThanOrEqual(60);
@@ -44,7 +59,12 @@ describe('OpenAiClient streaming', () => {
   });
 
   it('counts reasoning deltas as generated text', async () => {
-    const r = await streamAgainst([chatChunk({ reasoning_content: 'hmm' }), chatChunk({ content: 'ok' }), usageChunk(2), 'data: [DONE]\n\n']);
+    const r = await streamAgainst([
+      chatChunk({ reasoning_content: 'hmm' }),
+      chatChunk({ content: 'ok' }),
+      usageChunk(2),
+      'data: [DONE]\n\n',
+    ]);
     expect(r).toMatchObject({ outcome: 'success', contentChunks: 2 });
   });
 
@@ -58,24 +78,41 @@ describe('OpenAiClient streaming', () => {
     ['a malformed line', [chatChunk({ content: 'a' }), 'oops\n\n', 'data: [DONE]\n\n'], 'malformed_sse', 'malformed sse line "oops"'],
     ['data that is not json', [chatChunk({ content: 'a' }), 'data: {"id": broken\n\n'], 'malformed_sse', 'data is not json: {"id": broken'],
     ['a chunk without choices', ['data: {"id":"x"}\n\n'], 'malformed_sse', 'chunk has no choices array: {"id":"x"}'],
-    ['an error event', [chatChunk({ content: 'a' }), 'data: {"error":{"message":"engine dead","code":500}}\n\n'], 'stream_error', 'engine dead'],
+    [
+      'an error event',
+      [chatChunk({ content: 'a' }), 'data: {"error":{"message":"engine dead","code":500}}\n\n'],
+      'stream_error',
+      'engine dead',
+    ],
     ['an end before [DONE]', [chatChunk({ content: 'a' }), usageChunk(1)], 'stream_cut', 'stream ended before [DONE]'],
     ['an end inside an event', [chatChunk({ content: 'a' }), 'data: {"id"'], 'stream_cut', 'stream ended inside an event'],
     ['a dropped connection', [chatChunk({ content: 'a' }), 20, 'destroy'], 'stream_cut', 'other side closed'],
-    ['no generated text', [chatChunk({ role: 'assistant', content: '' }), usageChunk(0), 'data: [DONE]\n\n'], 'no_content', 'stream carried no generated text'],
+    [
+      'no generated text',
+      [chatChunk({ role: 'assistant', content: '' }), usageChunk(0), 'data: [DONE]\n\n'],
+      'no_content',
+      'stream carried no generated text',
+    ],
   ] as const)('fails on %s', async (_name, script, reason, message) => {
     const r = await streamAgainst(script);
     expect(r).toMatchObject({ outcome: 'failure', reason, message });
   });
 
   it('fails on an error status with the server message', async () => {
-    const r = await streamAgainst(['{"error":{"message":"The model `m` does not exist.","type":"NotFoundError","code":404}}'], { status: 404, type: 'application/json' });
+    const r = await streamAgainst(['{"error":{"message":"The model `m` does not exist.","type":"NotFoundError","code":404}}'], {
+      status: 404,
+      type: 'application/json',
+    });
     expect(r).toMatchObject({ outcome: 'failure', reason: 'http_404', status: 404, message: 'The model `m` does not exist.' });
   });
 
   it('fails on a 200 that is not an event stream', async () => {
     const r = await streamAgainst(['<html>proxy</html>'], { type: 'text/html' });
-    expect(r).toMatchObject({ outcome: 'failure', reason: 'bad_response', message: 'expected content-type text/event-stream, got "text/html"' });
+    expect(r).toMatchObject({
+      outcome: 'failure',
+      reason: 'bad_response',
+      message: 'expected content-type text/event-stream, got "text/html"',
+    });
   });
 
   it('times out waiting for the first token, and for the whole response', async () => {
@@ -120,7 +157,11 @@ describe('OpenAiClient without a way to send', () => {
     closers.push(() => client.destroy());
     const before = timers();
     const flight = client.generate({ model: 'm', endpoint: 'chat', stream: true, prompt: { text: 'hi' }, requestId: 'bad\nid' });
-    expect(await flight.done).toMatchObject({ outcome: 'failure', reason: 'client_error', message: 'header "x-request-id" has a character HTTP forbids, got "bad\\nid"' });
+    expect(await flight.done).toMatchObject({
+      outcome: 'failure',
+      reason: 'client_error',
+      message: 'header "x-request-id" has a character HTTP forbids, got "bad\\nid"',
+    });
     expect(timers()).toBe(before);
   });
 
@@ -143,7 +184,13 @@ describe('OpenAiClient non-streaming', () => {
     const client = new OpenAiClient({ baseUrl: `${server.url}/v1` });
     closers.push(() => client.destroy());
     const req = { model: 'm', endpoint: 'completions', stream: false, prompt: { text: 'x' }, captureText: true } as const;
-    expect(await client.generate(req).done).toMatchObject({ outcome: 'success', outputTokens: 2, inputTokens: 3, text: ' hi there', contentChunks: 1 });
+    expect(await client.generate(req).done).toMatchObject({
+      outcome: 'success',
+      outputTokens: 2,
+      inputTokens: 3,
+      text: ' hi there',
+      contentChunks: 1,
+    });
     body = body.slice(0, 20);
     expect(await client.generate(req).done).toMatchObject({ outcome: 'failure', reason: 'bad_response' });
   });
@@ -164,18 +211,66 @@ describe('request bodies', () => {
     const client = new OpenAiClient({ baseUrl: server.url, apiKey: 'k' });
     closers.push(() => client.destroy());
     const tricky = 'say "hi"\n\tand é 🚀 \\ \u0000';
-    await client.generate({ model: 'm', endpoint: 'chat', stream: true, prompt: { text: tricky }, maxTokens: 5, exactTokens: true, requestId: 'r1' }).done;
+    await client.generate({
+      model: 'm',
+      endpoint: 'chat',
+      stream: true,
+      prompt: { text: tricky },
+      maxTokens: 5,
+      exactTokens: true,
+      requestId: 'r1',
+    }).done;
     await client.generate({ model: 'm', endpoint: 'chat', stream: true, prompt: { text: 'second' }, maxTokens: 5, exactTokens: true }).done;
     await client.generate({ model: 'm', endpoint: 'completions', stream: false, prompt: { text: tricky } }).done;
-    await client.generate({ model: 'm', endpoint: 'chat', stream: false, prompt: { messages: [{ role: 'system', content: 's' }, { role: 'user', content: 'u' }] }, maxTokens: 3 }).done;
+    await client.generate({
+      model: 'm',
+      endpoint: 'chat',
+      stream: false,
+      prompt: {
+        messages: [
+          { role: 'system', content: 's' },
+          { role: 'user', content: 'u' },
+        ],
+      },
+      maxTokens: 3,
+    }).done;
     expect(seen.map((s) => s.body)).toEqual([
-      { model: 'm', stream: true, messages: [{ role: 'user', content: tricky }], stream_options: { include_usage: true }, max_tokens: 5, min_tokens: 5, ignore_eos: true },
-      { model: 'm', stream: true, messages: [{ role: 'user', content: 'second' }], stream_options: { include_usage: true }, max_tokens: 5, min_tokens: 5, ignore_eos: true },
+      {
+        model: 'm',
+        stream: true,
+        messages: [{ role: 'user', content: tricky }],
+        stream_options: { include_usage: true },
+        max_tokens: 5,
+        min_tokens: 5,
+        ignore_eos: true,
+      },
+      {
+        model: 'm',
+        stream: true,
+        messages: [{ role: 'user', content: 'second' }],
+        stream_options: { include_usage: true },
+        max_tokens: 5,
+        min_tokens: 5,
+        ignore_eos: true,
+      },
       { model: 'm', stream: false, prompt: tricky },
-      { model: 'm', stream: false, messages: [{ role: 'system', content: 's' }, { role: 'user', content: 'u' }], max_tokens: 3 },
+      {
+        model: 'm',
+        stream: false,
+        messages: [
+          { role: 'system', content: 's' },
+          { role: 'user', content: 'u' },
+        ],
+        max_tokens: 3,
+      },
     ]);
     expect(seen.map((s) => s.path)).toEqual(['/v1/chat/completions', '/v1/chat/completions', '/v1/completions', '/v1/chat/completions']);
-    expect(seen[0]!.headers).toMatchObject({ authorization: 'Bearer k', 'x-request-id': 'r1', accept: 'text/event-stream', 'content-type': 'application/json' });
+    expect(seen[0]!.headers).toMatchObject({
+      authorization: 'Bearer k',
+      'x-request-id': 'r1',
+      accept: 'text/event-stream',
+      'content-type': 'application/json',
+    });
   });
 });
 
@@ -186,7 +281,9 @@ describe('base urls and error mapping', () => {
   });
 
   it('fails when the base url is not http(s), with the full message', () => {
-    expect(() => parseBaseUrl('localhost:8000')).toThrow(new UsageError('--base-url must be http or https, got "localhost:8000"; pass e.g. http://127.0.0.1:8000'));
+    expect(() => parseBaseUrl('localhost:8000')).toThrow(
+      new UsageError('--base-url must be http or https, got "localhost:8000"; pass e.g. http://127.0.0.1:8000'),
+    );
     expect(() => parseBaseUrl('not a url')).toThrow('--base-url is not a url, got "not a url"; pass e.g. http://127.0.0.1:8000');
   });
 

@@ -38,7 +38,13 @@ beforeAll(async () => {
   door = join(dir, 'door.json');
   await writeFile(
     door,
-    JSON.stringify({ frontDoor: { url: silent.url.replace('http:', 'https:'), models: ['m'], rateLimit: { requestsPerSecondPerKey: 1, requestsPerSecond: 10, tokensPerMinutePerKey: 1000 } } }),
+    JSON.stringify({
+      frontDoor: {
+        url: silent.url.replace('http:', 'https:'),
+        models: ['m'],
+        rateLimit: { requestsPerSecondPerKey: 1, requestsPerSecond: 10, tokensPerMinutePerKey: 1000 },
+      },
+    }),
   );
   kubeconfig = join(dir, 'kubeconfig');
   await writeFile(
@@ -61,14 +67,46 @@ afterAll(async () => {
 const url = () => silent.url;
 const CASES: readonly { readonly name: string; readonly args: () => string[]; readonly names: () => string }[] = [
   { name: 'smoke', args: () => ['smoke', '--base-url', url(), '--model', 'm', '--timeout', '0.3'], names: () => `${url()} gave no answer` },
-  { name: 'load', args: () => ['load', '--base-url', url(), '--model', 'm', '--concurrency', '2', '--requests', '4', '--timeout', '0.3'], names: () => `${url()} is unreachable` },
-  { name: 'sweep', args: () => ['sweep', '--base-url', url(), '--model', 'm', '--concurrency', '1,2', '--requests', '2', '--timeout', '0.3'], names: () => `${url()} is unreachable` },
-  { name: 'postdeploy', args: () => ['postdeploy', '--targets', targets, '--request-timeout', '0.3', '--duration', '1'], names: () => `${url()} gave no answer` },
-  { name: 'frontdoor', args: () => ['frontdoor', '--targets', door, '--request-timeout', '0.3', '--split-requests', '1'], names: () => `https://127.0.0.1:${silent.port}` },
-  { name: 'rollback', args: () => ['rollback', '--kubeconfig', kubeconfig, '--kube-timeout', '0.3', '--variant', 'v', '--base-url', url()], names: () => `kubernetes API https://127.0.0.1:${silent.port} did not answer` },
+  {
+    name: 'load',
+    args: () => ['load', '--base-url', url(), '--model', 'm', '--concurrency', '2', '--requests', '4', '--timeout', '0.3'],
+    names: () => `${url()} is unreachable`,
+  },
+  {
+    name: 'sweep',
+    args: () => ['sweep', '--base-url', url(), '--model', 'm', '--concurrency', '1,2', '--requests', '2', '--timeout', '0.3'],
+    names: () => `${url()} is unreachable`,
+  },
+  {
+    name: 'postdeploy',
+    args: () => ['postdeploy', '--targets', targets, '--request-timeout', '0.3', '--duration', '1'],
+    names: () => `${url()} gave no answer`,
+  },
+  {
+    name: 'frontdoor',
+    args: () => ['frontdoor', '--targets', door, '--request-timeout', '0.3', '--split-requests', '1'],
+    names: () => `https://127.0.0.1:${silent.port}`,
+  },
+  {
+    name: 'rollback',
+    args: () => ['rollback', '--kubeconfig', kubeconfig, '--kube-timeout', '0.3', '--variant', 'v', '--base-url', url()],
+    names: () => `kubernetes API https://127.0.0.1:${silent.port} did not answer`,
+  },
   {
     name: 'autoscale',
-    args: () => ['autoscale', '--kubeconfig', kubeconfig, '--kube-timeout', '0.3', '--variant', 'v', '--base-url', url(), '--concurrency', '1'],
+    args: () => [
+      'autoscale',
+      '--kubeconfig',
+      kubeconfig,
+      '--kube-timeout',
+      '0.3',
+      '--variant',
+      'v',
+      '--base-url',
+      url(),
+      '--concurrency',
+      '1',
+    ],
     names: () => `kubernetes API https://127.0.0.1:${silent.port} did not answer`,
   },
 ];

@@ -83,7 +83,10 @@ function send(pool: Http1Pool, path = '/', body?: string): { outcome: Outcome; d
     onResponseEnd: () => settle(Object.assign(outcome, { end: 'ok' as const })),
     onTransportError: (err) => settle(Object.assign(outcome, { end: err })),
   };
-  const exchange = pool.send({ method: body === undefined ? 'GET' : 'POST', path, headers: ['x-test', '1'], ...(body !== undefined && { body }) }, handler);
+  const exchange = pool.send(
+    { method: body === undefined ? 'GET' : 'POST', path, headers: ['x-test', '1'], ...(body !== undefined && { body }) },
+    handler,
+  );
   return { outcome, done, abort: () => exchange.abort() };
 }
 
@@ -93,7 +96,8 @@ function pool(origin: string, opts: Partial<ConstructorParameters<typeof Http1Po
   return p;
 }
 
-const ok = (body: string, extra = '') => `HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${extra}\r\n${body}`;
+const ok = (body: string, extra = '') =>
+  `HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${extra}\r\n${body}`;
 
 describe('Http1Pool responses', () => {
   it('reads a content-length body that arrives a byte at a time', async () => {

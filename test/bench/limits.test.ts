@@ -26,7 +26,8 @@ describe('the SSE line cap', () => {
 
   it('a server that streams one endless line fails the request as malformed_sse', async () => {
     const endless = await rawServer((req, res) => {
-      if (req.url === '/v1/models') return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'list', data: [{ id: 'm' }] }));
+      if (req.url === '/v1/models')
+        return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'list', data: [{ id: 'm' }] }));
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.write('data: ');
       const chunk = 'z'.repeat(64 * 1024);
@@ -34,7 +35,13 @@ describe('the SSE line cap', () => {
       for (let sent = 0; sent <= LIMITS.sseLineBytes; sent += chunk.length) res.write(chunk);
     });
     try {
-      const result = await startLoad({ baseUrl: endless.url, model: 'm', profile: { kind: 'concurrency', concurrency: 1 }, requests: 1, preflight: false }).done;
+      const result = await startLoad({
+        baseUrl: endless.url,
+        model: 'm',
+        profile: { kind: 'concurrency', concurrency: 1 },
+        requests: 1,
+        preflight: false,
+      }).done;
       expect(result.summary.errors).toEqual({ malformed_sse: 1 });
     } finally {
       await endless.close();
@@ -62,7 +69,8 @@ describe('a server that is gone', () => {
 
   it('a run where every request failed exits 1 even without thresholds', async () => {
     const failing = await rawServer((req, res) => {
-      if (req.url === '/v1/models') return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'list', data: [{ id: 'm' }] }));
+      if (req.url === '/v1/models')
+        return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'list', data: [{ id: 'm' }] }));
       res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":{"message":"boom"}}');
     });
     try {

@@ -15,13 +15,33 @@ describe('load with answers much shorter than --output-tokens', () => {
     const mock = await startOpenAiMock({ model: 'm' });
     try {
       const io = memoryIo();
-      const code = await vt.run(main(
-        argv('load', '--base-url', mock.url, '--model', 'm', '--concurrency', '2', '--requests', '6', '--output-tokens', '32',
-          '--threshold', 'outputTokenThroughput>1', '--threshold', 'ttftMs.p95<60000', '--json', '-'),
-        io,
-      ));
+      const code = await vt.run(
+        main(
+          argv(
+            'load',
+            '--base-url',
+            mock.url,
+            '--model',
+            'm',
+            '--concurrency',
+            '2',
+            '--requests',
+            '6',
+            '--output-tokens',
+            '32',
+            '--threshold',
+            'outputTokenThroughput>1',
+            '--threshold',
+            'ttftMs.p95<60000',
+            '--json',
+            '-',
+          ),
+          io,
+        ),
+      );
       expect(code).toBe(99);
-      const warning = 'answers averaged 3 output tokens, under 50% of the 32 --output-tokens asked for: the server does not honour ignore_eos/min_tokens (vLLM does), so throughput measures short answers; throughput thresholds fail';
+      const warning =
+        'answers averaged 3 output tokens, under 50% of the 32 --output-tokens asked for: the server does not honour ignore_eos/min_tokens (vLLM does), so throughput measures short answers; throughput thresholds fail';
       expect(io.err()).toContain(`warning: ${warning}`);
       const result = JSON.parse(io.out()) as { warnings: string[]; thresholds: { expression: string; passed: boolean; note?: string }[] };
       expect(result.warnings).toEqual([warning]);

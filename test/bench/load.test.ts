@@ -63,7 +63,11 @@ describe('load against the simulator (TTFT 80 ms, ITL 10 ms)', () => {
 
   it('reports the percentiles of the requests it measured, within the 0.1 % of its histograms', async () => {
     const records: RequestRecord[] = [];
-    const r = await vt.run(runLoad(base({ requests: 60, outputTokens: 6, profile: { kind: 'concurrency', concurrency: 6 } }), { onRequest: (x) => records.push(x) }));
+    const r = await vt.run(
+      runLoad(base({ requests: 60, outputTokens: 6, profile: { kind: 'concurrency', concurrency: 6 } }), {
+        onRequest: (x) => records.push(x),
+      }),
+    );
     const nearestRank = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.max(Math.ceil((p / 100) * xs.length), 1) - 1]!;
     const samples = {
       ttftMs: records.map((x) => x.ttftMs!),
@@ -99,7 +103,17 @@ describe('load against the simulator (TTFT 80 ms, ITL 10 ms)', () => {
     const r = await withSettings({ ttftMs: 5, itlMs: 1, faults: { error: 0.1, malformed: 0.1, cut: 0.1, stall: 0.05 } }, async () => {
       const before = sim.stats().injected;
       // No preflight: its warm-up request would draw from the simulator's faults too.
-      const result = await vt.run(runLoad(base({ requests: 200, profile: { kind: 'concurrency', concurrency: 16 }, outputTokens: 6, firstTokenTimeoutSec: 0.3, preflight: false })));
+      const result = await vt.run(
+        runLoad(
+          base({
+            requests: 200,
+            profile: { kind: 'concurrency', concurrency: 16 },
+            outputTokens: 6,
+            firstTokenTimeoutSec: 0.3,
+            preflight: false,
+          }),
+        ),
+      );
       const after = sim.stats().injected;
       return { result, injected: Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - before[k as keyof typeof before]])) };
     });
@@ -108,7 +122,9 @@ describe('load against the simulator (TTFT 80 ms, ITL 10 ms)', () => {
     expect(error! + malformed! + cut! + stall!).toBeGreaterThan(30); // the seed gives a real mix
     expect(s.errors).toEqual(
       Object.fromEntries(
-        Object.entries({ http_500: error, malformed_sse: malformed, stream_cut: cut, first_token_timeout: stall }).filter(([, n]) => n! > 0),
+        Object.entries({ http_500: error, malformed_sse: malformed, stream_cut: cut, first_token_timeout: stall }).filter(
+          ([, n]) => n! > 0,
+        ),
       ),
     );
     expect(s.requests.failed).toBe(error! + malformed! + cut! + stall!);
@@ -124,19 +140,37 @@ describe('load against the simulator (TTFT 80 ms, ITL 10 ms)', () => {
   it('counts non-streaming faults by their non-streaming reasons', async () => {
     const r = await withSettings({ ttftMs: 5, itlMs: 1, faults: { error: 0.15, malformed: 0.15, cut: 0.15, stall: 0.1 } }, async () => {
       const before = sim.stats().injected;
-      const result = await vt.run(runLoad(base({ requests: 80, stream: false, outputTokens: 3, profile: { kind: 'concurrency', concurrency: 8 }, timeoutSec: 0.4, preflight: false })));
+      const result = await vt.run(
+        runLoad(
+          base({
+            requests: 80,
+            stream: false,
+            outputTokens: 3,
+            profile: { kind: 'concurrency', concurrency: 8 },
+            timeoutSec: 0.4,
+            preflight: false,
+          }),
+        ),
+      );
       const after = sim.stats().injected;
       return { result, d: (k: keyof typeof after) => after[k] - before[k] };
     });
     expect(r.result.summary.errors).toEqual(
       Object.fromEntries(
-        Object.entries({ http_500: r.d('error'), bad_response: r.d('malformed'), connection_reset: r.d('cut'), total_timeout: r.d('stall') }).filter(([, n]) => n > 0),
+        Object.entries({
+          http_500: r.d('error'),
+          bad_response: r.d('malformed'),
+          connection_reset: r.d('cut'),
+          total_timeout: r.d('stall'),
+        }).filter(([, n]) => n > 0),
       ),
     );
   });
 
   it('times out slow responses as total_timeout', async () => {
-    const r = await withSettings({ ttftMs: 0, itlMs: 100 }, () => vt.run(runLoad(base({ requests: 4, outputTokens: 20, timeoutSec: 0.35 }))));
+    const r = await withSettings({ ttftMs: 0, itlMs: 100 }, () =>
+      vt.run(runLoad(base({ requests: 4, outputTokens: 20, timeoutSec: 0.35 }))),
+    );
     expect(r.summary.errors).toEqual({ total_timeout: 4 });
     expect(r.summary.e2eMs.count).toBe(0);
     expect(r.summary.durationSec).toBeLessThan(1);
@@ -151,7 +185,11 @@ describe('load against the simulator (TTFT 80 ms, ITL 10 ms)', () => {
       expected++;
       t += gap();
     }
-    const r = await withSettings({ ttftMs: 5, itlMs: 1 }, () => vt.run(runLoad(base({ profile: { kind: 'rate', rate: 40, burstiness: 1 }, requests: undefined, durationSec, seed: 9, outputTokens: 2 }))));
+    const r = await withSettings({ ttftMs: 5, itlMs: 1 }, () =>
+      vt.run(
+        runLoad(base({ profile: { kind: 'rate', rate: 40, burstiness: 1 }, requests: undefined, durationSec, seed: 9, outputTokens: 2 })),
+      ),
+    );
     expect(Math.abs(r.summary.requests.total - expected)).toBeLessThanOrEqual(1);
     expect(r.summary.requests.failed).toBe(0);
   });
@@ -159,7 +197,10 @@ describe('load against the simulator (TTFT 80 ms, ITL 10 ms)', () => {
   it('runs until stopped, records a per-second timeline, and drains requests in flight', async () => {
     const buckets: TimelineBucket[] = [];
     const abort = new AbortController();
-    const run = startLoad(base({ requests: undefined, untilStopped: true, outputTokens: 5 }), { signal: abort.signal, onBucket: (b) => buckets.push(b) });
+    const run = startLoad(base({ requests: undefined, untilStopped: true, outputTokens: 5 }), {
+      signal: abort.signal,
+      onBucket: (b) => buckets.push(b),
+    });
     await vt.sleep(2300);
     expect(run.progress().inFlight).toBe(4);
     abort.abort();
@@ -199,18 +240,24 @@ describe('load fails fast', () => {
     const t0 = Date.now();
     const r = await vt.run(runLoad({ ...base(), baseUrl: `http://127.0.0.1:${port}` }));
     expect(Date.now() - t0).toBeLessThan(1000);
-    expect(r.aborted?.reason).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${port} is unreachable \\(connect_refused: .*\\); check --base-url and that the server is up$`));
+    expect(r.aborted?.reason).toMatch(
+      new RegExp(`^http://127\\.0\\.0\\.1:${port} is unreachable \\(connect_refused: .*\\); check --base-url and that the server is up$`),
+    );
     expect(r.summary.requests.total).toBe(0);
   });
 
   it('aborts when the key is rejected, naming the url', async () => {
     const r = await vt.run(runLoad(base({ apiKey: 'wrong' })));
-    expect(r.aborted?.reason).toBe(`${sim.url}/v1/models rejected the request with 401 (Unauthorized); pass the right --api-key or set LLM_BENCH_API_KEY`);
+    expect(r.aborted?.reason).toBe(
+      `${sim.url}/v1/models rejected the request with 401 (Unauthorized); pass the right --api-key or set LLM_BENCH_API_KEY`,
+    );
   });
 
   it('aborts on the first 401 during a run when preflight is off', async () => {
     const r = await vt.run(runLoad(base({ apiKey: 'wrong', preflight: false, requests: 50 })));
-    expect(r.aborted?.reason).toBe(`${sim.url} rejected a request with 401 (Unauthorized); pass the right --api-key or set LLM_BENCH_API_KEY`);
+    expect(r.aborted?.reason).toBe(
+      `${sim.url} rejected a request with 401 (Unauthorized); pass the right --api-key or set LLM_BENCH_API_KEY`,
+    );
     expect(r.summary.requests.total).toBeLessThanOrEqual(4);
   });
 
@@ -225,8 +272,12 @@ describe('load fails fast', () => {
       res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'min_tokens is not supported' } }));
     });
     try {
-      const r = await vt.run(runLoad({ baseUrl: server.url, model: 'm', profile: { kind: 'concurrency', concurrency: 1 }, outputTokens: 8 }));
-      expect(r.aborted?.reason).toBe(`${server.url} rejected a chat request for m with 400 (min_tokens is not supported); check --model, --endpoint and --output-tokens`);
+      const r = await vt.run(
+        runLoad({ baseUrl: server.url, model: 'm', profile: { kind: 'concurrency', concurrency: 1 }, outputTokens: 8 }),
+      );
+      expect(r.aborted?.reason).toBe(
+        `${server.url} rejected a chat request for m with 400 (min_tokens is not supported); check --model, --endpoint and --output-tokens`,
+      );
       expect(r.summary.requests.total).toBe(0);
     } finally {
       await server.close();
@@ -247,7 +298,15 @@ describe('load fails fast', () => {
 });
 
 describe('Collector', () => {
-  const rec = (over: Partial<RequestRecord>): RequestRecord => ({ id: 'r', outcome: 'success', startMs: 0, e2eMs: 100, itlMs: [], contentChunks: 0, ...over });
+  const rec = (over: Partial<RequestRecord>): RequestRecord => ({
+    id: 'r',
+    outcome: 'success',
+    startMs: 0,
+    e2eMs: 100,
+    itlMs: [],
+    contentChunks: 0,
+    ...over,
+  });
 
   it('gives each record exactly one outcome and computes TPOT from usage', () => {
     const c = new Collector(0, 1000);

@@ -29,7 +29,9 @@ export async function startOpenAiMock(opts: { readonly model: string; readonly a
     }
     const chat = path === '/v1/chat/completions';
     if (req.method !== 'POST' || !(chat || path === '/v1/completions')) {
-      json(404, { error: { message: `Unknown request URL: ${req.method} ${path}`, type: 'invalid_request_error', param: null, code: 'unknown_url' } });
+      json(404, {
+        error: { message: `Unknown request URL: ${req.method} ${path}`, type: 'invalid_request_error', param: null, code: 'unknown_url' },
+      });
       return;
     }
     let raw = '';
@@ -37,7 +39,14 @@ export async function startOpenAiMock(opts: { readonly model: string; readonly a
     req.on('end', () => {
       const body = JSON.parse(raw) as { model?: string; stream?: boolean; stream_options?: { include_usage?: boolean } };
       if (body.model !== opts.model) {
-        json(404, { error: { message: `The model \`${body.model}\` does not exist`, type: 'invalid_request_error', param: null, code: 'model_not_found' } });
+        json(404, {
+          error: {
+            message: `The model \`${body.model}\` does not exist`,
+            type: 'invalid_request_error',
+            param: null,
+            code: 'model_not_found',
+          },
+        });
         return;
       }
       const words = ['Hello', ' there', '!'];
@@ -53,10 +62,16 @@ export async function startOpenAiMock(opts: { readonly model: string; readonly a
       }
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       const send = (choice: unknown, extra: Record<string, unknown> = {}) =>
-        res.write(`data: ${JSON.stringify({ id, object, created, model: opts.model, choices: choice === null ? [] : [choice], ...extra })}\n\n`);
+        res.write(
+          `data: ${JSON.stringify({ id, object, created, model: opts.model, choices: choice === null ? [] : [choice], ...extra })}\n\n`,
+        );
       words.forEach((w, i) => {
         const finish = i === words.length - 1 ? 'stop' : null;
-        send(chat ? { index: 0, delta: i === 0 ? { role: 'assistant', content: w } : { content: w }, finish_reason: finish } : { index: 0, text: w, finish_reason: finish });
+        send(
+          chat
+            ? { index: 0, delta: i === 0 ? { role: 'assistant', content: w } : { content: w }, finish_reason: finish }
+            : { index: 0, text: w, finish_reason: finish },
+        );
       });
       if (body.stream_options?.include_usage) send(null, { usage });
       res.end('data: [DONE]\n\n');

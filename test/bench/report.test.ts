@@ -44,10 +44,12 @@ describe('reports', () => {
     const html = renderHtml(result);
     expect(html.startsWith('<!doctype html>')).toBe(true);
     expect(html.match(/<svg /g)?.length).toBe(8); // 4 CDFs, TTFT histogram, throughput, requests, TTFT over time
-    for (const title of ['TTFT CDF', 'E2E CDF', 'TTFT histogram', 'Throughput', 'TTFT over time']) expect(html).toContain(`aria-label="${title}"`);
+    for (const title of ['TTFT CDF', 'E2E CDF', 'TTFT histogram', 'Throughput', 'TTFT over time'])
+      expect(html).toContain(`aria-label="${title}"`);
     expect(html).not.toMatch(/<script|<link|src=|url\(|@import/i);
     expect(html).not.toMatch(/href=/i);
-    for (const text of Object.values(METRIC_DEFINITIONS)) expect(html).toContain(text.replace(/&/g, '&amp;').replace(/'/g, '&apos;').replace(/</g, '&lt;').replace(/>/g, '&gt;'));
+    for (const text of Object.values(METRIC_DEFINITIONS))
+      expect(html).toContain(text.replace(/&/g, '&amp;').replace(/'/g, '&apos;').replace(/</g, '&lt;').replace(/>/g, '&gt;'));
   });
 
   it('JUnit has one case per threshold and smoke check, escaped, with failures and skips counted', () => {

@@ -57,7 +57,8 @@ describe('simulator', () => {
   it('generates exactly max_tokens with ignore_eos, and its natural length otherwise', async () => {
     const s = await sim({ outputTokens: 4 });
     const c = client(s.url);
-    const gen = (maxTokens: number, exactTokens: boolean) => vt.run(c.generate({ model: 'sim-model', endpoint: 'completions', stream: true, prompt: { text: 'x' }, maxTokens, exactTokens }).done);
+    const gen = (maxTokens: number, exactTokens: boolean) =>
+      vt.run(c.generate({ model: 'sim-model', endpoint: 'completions', stream: true, prompt: { text: 'x' }, maxTokens, exactTokens }).done);
     expect((await gen(9, true)).outputTokens).toBe(9);
     expect((await gen(9, false)).outputTokens).toBe(4);
     expect((await gen(2, false)).outputTokens).toBe(2);
@@ -82,7 +83,10 @@ describe('simulator', () => {
   it('queues requests beyond maxRunning and reports them as waiting', async () => {
     const s = await sim({ ttftMs: 60, itlMs: 0, maxRunning: 2 });
     const c = client(s.url);
-    const flights = Array.from({ length: 6 }, () => c.generate({ model: 'sim-model', endpoint: 'chat', stream: true, prompt: { text: 'x' }, maxTokens: 1, exactTokens: true }).done);
+    const flights = Array.from(
+      { length: 6 },
+      () => c.generate({ model: 'sim-model', endpoint: 'chat', stream: true, prompt: { text: 'x' }, maxTokens: 1, exactTokens: true }).done,
+    );
     await vt.sleep(30);
     expect(s.stats()).toMatchObject({ running: 2, waiting: 4 });
     expect((await vt.run(c.get('/metrics'))).body).toContain(`${M.requestsWaiting.name}{engine="0",model_name="sim-model"} 4.0`);
@@ -100,7 +104,8 @@ describe('simulator', () => {
   it('changes latency at run time', async () => {
     const s = await sim({ ttftMs: 5 });
     const c = client(s.url);
-    const ttft = async () => (await vt.run(c.generate({ model: 'sim-model', endpoint: 'chat', stream: true, prompt: { text: 'x' }, maxTokens: 1 }).done)).ttftMs!;
+    const ttft = async () =>
+      (await vt.run(c.generate({ model: 'sim-model', endpoint: 'chat', stream: true, prompt: { text: 'x' }, maxTokens: 1 }).done)).ttftMs!;
     expect(await ttft()).toBeLessThan(40);
     s.update({ ttftMs: 80 });
     expect(await ttft()).toBeGreaterThanOrEqual(80);
@@ -130,7 +135,14 @@ describe('simulator', () => {
   it('drops requests in flight when closed, as a killed pod would', async () => {
     const s = await sim({ ttftMs: 0, itlMs: 50 });
     const c = client(s.url);
-    const flight = c.generate({ model: 'sim-model', endpoint: 'chat', stream: true, prompt: { text: 'x' }, maxTokens: 20, exactTokens: true }).done;
+    const flight = c.generate({
+      model: 'sim-model',
+      endpoint: 'chat',
+      stream: true,
+      prompt: { text: 'x' },
+      maxTokens: 20,
+      exactTokens: true,
+    }).done;
     await vt.sleep(120);
     await s.close();
     expect(await vt.run(flight)).toMatchObject({ outcome: 'failure', reason: 'stream_cut' });
@@ -140,12 +152,12 @@ describe('simulator', () => {
     const started = startSimulator({ port: 0, ttftMs: -1, faults: { error: 0.7, cut: 0.6 }, adapters: [{ name: 'a', parent: 'ghost' }] });
     await expect(started).rejects.toBeInstanceOf(UsageError);
     await expect(started).rejects.toThrow(
-        [
-          '3 problems:',
-          '- --ttft-ms must be a number ≥ 0, got -1; pass e.g. --ttft-ms 20',
-          '- fault rates must sum to at most 1, got 1.3; lower some --fault-* values',
-          '- --adapter a=ghost names an unknown parent, got ghost; use one of sim-model',
-        ].join('\n'),
+      [
+        '3 problems:',
+        '- --ttft-ms must be a number ≥ 0, got -1; pass e.g. --ttft-ms 20',
+        '- fault rates must sum to at most 1, got 1.3; lower some --fault-* values',
+        '- --adapter a=ghost names an unknown parent, got ghost; use one of sim-model',
+      ].join('\n'),
     );
   });
 });

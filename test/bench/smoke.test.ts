@@ -45,7 +45,10 @@ describe('smoke', () => {
       status: 'fail',
       reason: 'adapter sql has parent base, expected other; adapter chat-lora missing; server lists base, sql (on base)',
     });
-    expect(r.checks.find((c) => c.name === 'chat stream chat-lora')).toMatchObject({ status: 'fail', reason: 'http_404: The model `chat-lora` does not exist.' });
+    expect(r.checks.find((c) => c.name === 'chat stream chat-lora')).toMatchObject({
+      status: 'fail',
+      reason: 'http_404: The model `chat-lora` does not exist.',
+    });
     expect(r.passed).toBe(false);
   });
 
@@ -59,7 +62,10 @@ describe('smoke', () => {
     const open = await startSimulator({ port: 0, ttftMs: 1, itlMs: 0 });
     try {
       const r = await vt.run(runSmoke({ baseUrl: open.url, apiKey: 'k' }));
-      expect(r.checks.find((c) => c.name === 'auth')).toMatchObject({ status: 'fail', reason: 'GET /v1/models without the key → 200, expected 401: the api key is not enforced' });
+      expect(r.checks.find((c) => c.name === 'auth')).toMatchObject({
+        status: 'fail',
+        reason: 'GET /v1/models without the key → 200, expected 401: the api key is not enforced',
+      });
       // Without --model the first listed base model is exercised.
       expect(r.checks.map((c) => c.name)).toContain('chat stream sim-model');
     } finally {
@@ -74,7 +80,9 @@ describe('smoke', () => {
       const metrics = r.checks.find((c) => c.name === 'metrics')!;
       expect(metrics.status).toBe('fail');
       const all = allSeriesNames();
-      expect(metrics.reason).toBe(`missing ${all.length - 1} of ${all.length} vLLM series: ${all.filter((n) => n !== VLLM_METRICS.requestsRunning.name).join(', ')}`);
+      expect(metrics.reason).toBe(
+        `missing ${all.length - 1} of ${all.length} vLLM series: ${all.filter((n) => n !== VLLM_METRICS.requestsRunning.name).join(', ')}`,
+      );
     } finally {
       await server.close();
     }
@@ -93,7 +101,11 @@ describe('smoke', () => {
     const gone = `http://127.0.0.1:${port} is unreachable (connect_refused: connect ECONNREFUSED 127.0.0.1:${port})`;
     expect(r.checks.find((c) => c.name === 'vllm')!.reason).toContain(`GET /metrics: ${gone}`);
     for (const name of ['health', 'models', 'chat stream m', 'metrics']) {
-      expect(r.checks.find((c) => c.name === name)).toMatchObject({ status: 'fail', reason: expect.stringContaining(`not run: ${gone}`), durationMs: 0 });
+      expect(r.checks.find((c) => c.name === name)).toMatchObject({
+        status: 'fail',
+        reason: expect.stringContaining(`not run: ${gone}`),
+        durationMs: 0,
+      });
     }
   });
 
@@ -129,7 +141,8 @@ describe('smoke', () => {
         {
           name: 'vllm',
           status: 'fail',
-          reason: 'this does not look like vLLM (no /metrics: GET /metrics → 404); run with --profile openai to check an OpenAI-compatible server that is not vLLM',
+          reason:
+            'this does not look like vLLM (no /metrics: GET /metrics → 404); run with --profile openai to check an OpenAI-compatible server that is not vLLM',
           durationMs: expect.any(Number),
         },
       ]);

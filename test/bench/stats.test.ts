@@ -113,7 +113,11 @@ describe('prompts', () => {
   });
 
   it('parses a JSONL promptset with prompts, messages and output lengths', () => {
-    const samples = parsePromptset('{"prompt":"hi"}\n\n{"messages":[{"role":"user","content":"yo"}],"outputTokens":12}\n', 'p.jsonl', 'chat');
+    const samples = parsePromptset(
+      '{"prompt":"hi"}\n\n{"messages":[{"role":"user","content":"yo"}],"outputTokens":12}\n',
+      'p.jsonl',
+      'chat',
+    );
     expect(samples).toEqual([{ prompt: { text: 'hi' } }, { prompt: { messages: [{ role: 'user', content: 'yo' }] }, outputTokens: 12 }]);
   });
 

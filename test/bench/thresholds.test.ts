@@ -58,8 +58,12 @@ describe('thresholds', () => {
   });
 
   it('fails when a latency has no statistic or a scalar has one', () => {
-    expect(() => parseThresholds(['ttftMs<500'])).toThrow('threshold "ttftMs<500" needs a statistic for ttftMs, got none; write e.g. ttftMs.p95<500 (one of mean, min, p50, p90, p95, p99, max)');
-    expect(() => parseThresholds(['errorRate.p95<1'])).toThrow('threshold "errorRate.p95<1" gives a statistic to a scalar, got errorRate.p95; write errorRate<1');
+    expect(() => parseThresholds(['ttftMs<500'])).toThrow(
+      'threshold "ttftMs<500" needs a statistic for ttftMs, got none; write e.g. ttftMs.p95<500 (one of mean, min, p50, p90, p95, p99, max)',
+    );
+    expect(() => parseThresholds(['errorRate.p95<1'])).toThrow(
+      'threshold "errorRate.p95<1" gives a statistic to a scalar, got errorRate.p95; write errorRate<1',
+    );
   });
 
   it('fails when the expression is not metric-op-number, and reports every bad one together', () => {

@@ -27,7 +27,9 @@ function devWith(extra: string) {
 describe('the bench charts', () => {
   const c = devWith(`  llm-platform:bench:\n    image: ${IMAGE}\n  llm-platform:tracing:\n    enabled: true\n`);
   const objects = renderManifests(c);
-  const bench = objects.filter((o) => o.metadata.namespace === c.workloads.benchNamespace || o.metadata.name === c.workloads.benchNamespace);
+  const bench = objects.filter(
+    (o) => o.metadata.namespace === c.workloads.benchNamespace || o.metadata.name === c.workloads.benchNamespace,
+  );
 
   it('are valid Kubernetes objects and pass every policy rule', () => {
     expect(bench.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
@@ -49,12 +51,27 @@ describe('the bench charts', () => {
 
   it('make the load an Indexed Job of restricted pods, one shard per index, created suspended', () => {
     const job = find(objects, 'Job', BENCH_LOAD_JOB);
-    expect(job.spec).toMatchObject({ suspend: true, completionMode: 'Indexed', completions: 4, parallelism: 4, backoffLimitPerIndex: 0, maxFailedIndexes: 4 });
+    expect(job.spec).toMatchObject({
+      suspend: true,
+      completionMode: 'Indexed',
+      completions: 4,
+      parallelism: 4,
+      backoffLimitPerIndex: 0,
+      maxFailedIndexes: 4,
+    });
     const pod = job.spec.template.spec;
-    expect(pod).toMatchObject({ restartPolicy: 'Never', automountServiceAccountToken: false, securityContext: { runAsNonRoot: true, runAsUser: BENCH_UID } });
+    expect(pod).toMatchObject({
+      restartPolicy: 'Never',
+      automountServiceAccountToken: false,
+      securityContext: { runAsNonRoot: true, runAsUser: BENCH_UID },
+    });
     const [container] = pod.containers;
     expect(container.command).toEqual([...WORKER_COMMAND]);
-    expect(container.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    expect(container.securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    });
     expect(container.resources).toEqual({ requests: { cpu: '1', memory: '1Gi' }, limits: { memory: '1Gi' } });
     expect(container.image).toContain('llm-bench:0.1.0');
     const spec = workerSpecSchema.parse(JSON.parse(container.env.find((e: { name: string }) => e.name === WORKER_SPEC_ENV).value));
@@ -99,11 +116,17 @@ describe('the bench charts', () => {
 });
 
 describe('the llm-bench image', () => {
-  const cached = { ...devWith(''), imageCache: { enabled: true, registry: '123456789012.dkr.ecr.us-east-1.amazonaws.com' } } as Parameters<typeof benchImage>[0];
+  const cached = { ...devWith(''), imageCache: { enabled: true, registry: '123456789012.dkr.ecr.us-east-1.amazonaws.com' } } as Parameters<
+    typeof benchImage
+  >[0];
 
   it('is pulled through the cache when its registry is one the cache serves, and as named otherwise', () => {
-    expect(benchImage(cached, 'quay.io/example/llm-bench:0.1.0')).toBe('123456789012.dkr.ecr.us-east-1.amazonaws.com/quay/example/llm-bench:0.1.0');
-    expect(benchImage(cached, '123456789012.dkr.ecr.us-east-1.amazonaws.com/llm-bench:0.1.0')).toBe('123456789012.dkr.ecr.us-east-1.amazonaws.com/llm-bench:0.1.0');
+    expect(benchImage(cached, 'quay.io/example/llm-bench:0.1.0')).toBe(
+      '123456789012.dkr.ecr.us-east-1.amazonaws.com/quay/example/llm-bench:0.1.0',
+    );
+    expect(benchImage(cached, '123456789012.dkr.ecr.us-east-1.amazonaws.com/llm-bench:0.1.0')).toBe(
+      '123456789012.dkr.ecr.us-east-1.amazonaws.com/llm-bench:0.1.0',
+    );
     expect(benchImage(cached, IMAGE)).toBe(IMAGE);
     expect(benchImage(devWith(''), 'quay.io/example/llm-bench:0.1.0')).toBe('quay.io/example/llm-bench:0.1.0');
   });

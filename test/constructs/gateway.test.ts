@@ -24,7 +24,10 @@ import { tempDir } from '../support/temp';
 
 const envs = realEnvironments().filter(([, c]) => c.gateway.enabled);
 const gatewayObjects = (objs: readonly KubernetesObject[]) =>
-  objs.filter((o) => o.kind === 'GatewayClass' || (o.metadata.labels as Record<string, string> | undefined)?.['app.kubernetes.io/component'] === 'gateway');
+  objs.filter(
+    (o) =>
+      o.kind === 'GatewayClass' || (o.metadata.labels as Record<string, string> | undefined)?.['app.kubernetes.io/component'] === 'gateway',
+  );
 
 describe('real environments', () => {
   it('enable the front door in dev and prod', () => {
@@ -40,7 +43,17 @@ describe.each(envs)('%s front door', (_env, c) => {
 
   it('validates every gateway object against its CRD schema', () => {
     const kinds = new Set(mine.map((o) => o.kind));
-    for (const k of ['GatewayClass', 'Gateway', 'EnvoyProxy', 'Backend', 'AIServiceBackend', 'AIGatewayRoute', 'SecurityPolicy', 'BackendTrafficPolicy', 'ClientTrafficPolicy']) {
+    for (const k of [
+      'GatewayClass',
+      'Gateway',
+      'EnvoyProxy',
+      'Backend',
+      'AIServiceBackend',
+      'AIGatewayRoute',
+      'SecurityPolicy',
+      'BackendTrafficPolicy',
+      'ClientTrafficPolicy',
+    ]) {
       expect(kinds, k).toContain(k);
     }
     for (const o of mine) validateObject(o);
@@ -74,7 +87,10 @@ describe.each(envs)('%s front door', (_env, c) => {
   it('runs the configured Envoy replicas spread over zones and nodes, with a disruption budget', () => {
     const k = find(objs, 'EnvoyProxy', 'llm-gateway').spec.provider.kubernetes;
     expect(k.envoyDeployment.replicas).toBe(g.replicas);
-    expect(k.envoyDeployment.pod.topologySpreadConstraints.map((t: any) => t.topologyKey)).toEqual(['topology.kubernetes.io/zone', 'kubernetes.io/hostname']);
+    expect(k.envoyDeployment.pod.topologySpreadConstraints.map((t: any) => t.topologyKey)).toEqual([
+      'topology.kubernetes.io/zone',
+      'kubernetes.io/hostname',
+    ]);
     expect(k.envoyPDB).toEqual({ maxUnavailable: 1 });
   });
 
@@ -96,20 +112,33 @@ describe.each(envs)('%s front door', (_env, c) => {
     const bsp = find(objs, 'BackendSecurityPolicy', 'llm-gateway-upstream-key');
     expect(bsp.spec.type).toBe('APIKey');
     expect(bsp.spec.apiKey).toEqual({ secretRef: { name: UPSTREAM_KEY_SECRET } });
-    expect(bsp.spec.targetRefs.map((r: any) => r.name).sort()).toEqual(ofKind(objs, 'AIServiceBackend').map((b) => b.metadata.name).sort());
-    expect(find(objs, 'ExternalSecret', UPSTREAM_KEY_SECRET).spec.data).toEqual([{ secretKey: 'apiKey', remoteRef: { key: c.secrets.apiKeyName } }]);
+    expect(bsp.spec.targetRefs.map((r: any) => r.name).sort()).toEqual(
+      ofKind(objs, 'AIServiceBackend')
+        .map((b) => b.metadata.name)
+        .sort(),
+    );
+    expect(find(objs, 'ExternalSecret', UPSTREAM_KEY_SECRET).spec.data).toEqual([
+      { secretKey: 'apiKey', remoteRef: { key: c.secrets.apiKeyName } },
+    ]);
   });
 
   it('limits requests per key and for all keys, tokens per key, and answers 429 with Retry-After', () => {
     const btp = find(objs, 'BackendTrafficPolicy', 'llm-gateway-limits');
     const rules = btp.spec.rateLimit.global.rules;
     const perKey = [{ headers: [{ name: CLIENT_ID_HEADER, type: 'Distinct' }] }];
-    expect(rules[0]).toEqual({ clientSelectors: perKey, limit: { requests: g.rateLimit.requestsPerSecondPerKey, unit: 'Second' }, shared: true });
+    expect(rules[0]).toEqual({
+      clientSelectors: perKey,
+      limit: { requests: g.rateLimit.requestsPerSecondPerKey, unit: 'Second' },
+      shared: true,
+    });
     expect(rules[1]).toEqual({ limit: { requests: g.rateLimit.requestsPerSecond, unit: 'Second' }, shared: true });
     expect(rules[2]).toMatchObject({
       clientSelectors: perKey,
       limit: { requests: g.rateLimit.tokensPerMinutePerKey, unit: 'Minute' },
-      cost: { request: { from: 'Number', number: 0 }, response: { from: 'Metadata', metadata: { namespace: 'io.envoy.ai_gateway', key: 'llm_total_token' } } },
+      cost: {
+        request: { from: 'Number', number: 0 },
+        response: { from: 'Metadata', metadata: { namespace: 'io.envoy.ai_gateway', key: 'llm_total_token' } },
+      },
     });
     const tooMany = btp.spec.responseOverride.find((r: any) => r.match.statusCodes[0].value === 429);
     expect(tooMany.source).toBe('Local');
@@ -145,25 +174,36 @@ describe.each(envs)('%s front door', (_env, c) => {
     const t = `${g.timeoutSec}s`;
     expect(g.timeoutSec).toBeGreaterThanOrEqual(600);
     for (const r of ofKind(objs, 'AIGatewayRoute')) for (const rule of (r as any).spec.rules) expect(rule.timeouts).toEqual({ request: t });
-    expect(find(objs, 'ClientTrafficPolicy', 'llm-gateway-clients').spec.timeout).toEqual({ http: { idleTimeout: t, streamIdleTimeout: t } });
+    expect(find(objs, 'ClientTrafficPolicy', 'llm-gateway-clients').spec.timeout).toEqual({
+      http: { idleTimeout: t, streamIdleTimeout: t },
+    });
     expect(find(objs, 'BackendTrafficPolicy', 'llm-gateway-limits').spec.timeout).toEqual({ http: { requestTimeout: t } });
     const ann = find(objs, 'EnvoyProxy', 'llm-gateway').spec.provider.kubernetes.envoyService.annotations;
-    expect(ann['service.beta.kubernetes.io/aws-load-balancer-listener-attributes.TLS-443']).toBe(`tcp.idle_timeout.seconds=${g.timeoutSec}`);
+    expect(ann['service.beta.kubernetes.io/aws-load-balancer-listener-attributes.TLS-443']).toBe(
+      `tcp.idle_timeout.seconds=${g.timeoutSec}`,
+    );
   });
 
   it('names the serving backend in a response header', () => {
     const ctp = find(objs, 'ClientTrafficPolicy', 'llm-gateway-clients');
-    expect(ctp.spec.headers.lateResponseHeaders.set).toEqual([{ name: BACKEND_HEADER, value: '%DYNAMIC_METADATA(io.envoy.ai_gateway:backend_name)%' }]);
+    expect(ctp.spec.headers.lateResponseHeaders.set).toEqual([
+      { name: BACKEND_HEADER, value: '%DYNAMIC_METADATA(io.envoy.ai_gateway:backend_name)%' },
+    ]);
   });
 
   it('lets the Envoy proxies reach the models and only the rate limiter reach its store', () => {
     for (const m of c.enabledModels) {
-      const from = find(objs, 'NetworkPolicy', m.name).spec.ingress[0].from.map((f: any) => f.namespaceSelector.matchLabels['kubernetes.io/metadata.name']);
+      const from = find(objs, 'NetworkPolicy', m.name).spec.ingress[0].from.map(
+        (f: any) => f.namespaceSelector.matchLabels['kubernetes.io/metadata.name'],
+      );
       expect(from).toContain(ENVOY_GATEWAY_NAMESPACE);
     }
     const store = find(objs, 'NetworkPolicy', 'llm-gateway-ratelimit');
     expect(store.spec.ingress).toEqual([
-      { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ENVOY_GATEWAY_NAMESPACE } } }], ports: [{ port: 6379, protocol: 'TCP' }] },
+      {
+        from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ENVOY_GATEWAY_NAMESPACE } } }],
+        ports: [{ port: 6379, protocol: 'TCP' }],
+      },
     ]);
     expect(store.spec.egress).toEqual([]);
   });
@@ -172,7 +212,11 @@ describe.each(envs)('%s front door', (_env, c) => {
 describe('variants of the config', () => {
   const ARN = 'arn:aws:acm:us-east-1:210987654321:certificate/abc';
   const config = (extra: Record<string, unknown>): PlatformConfig =>
-    parsePlatformConfig({ gateway: { enabled: true, hostname: 'llm.corp.net', certificateArn: ARN }, ...extra }, 'test', 'Pulumi.test.yaml');
+    parsePlatformConfig(
+      { gateway: { enabled: true, hostname: 'llm.corp.net', certificateArn: ARN }, ...extra },
+      'test',
+      'Pulumi.test.yaml',
+    );
 
   it('writes no gateway objects when the front door is off', () => {
     const c = parsePlatformConfig({}, 'test', 'Pulumi.test.yaml');
@@ -183,7 +227,12 @@ describe('variants of the config', () => {
   });
 
   it('drops the upstream key when vLLM runs without one, and the token budget when it is off', () => {
-    const objs = renderManifests(config({ workloads: { enableAuth: false }, gateway: { enabled: true, hostname: 'llm.corp.net', certificateArn: ARN, rateLimit: { tokensPerMinutePerKey: null } } }));
+    const objs = renderManifests(
+      config({
+        workloads: { enableAuth: false },
+        gateway: { enabled: true, hostname: 'llm.corp.net', certificateArn: ARN, rateLimit: { tokensPerMinutePerKey: null } },
+      }),
+    );
     expect(ofKind(objs, 'BackendSecurityPolicy')).toEqual([]);
     expect(ofKind(objs, 'ExternalSecret').map((e) => e.metadata.name)).not.toContain(UPSTREAM_KEY_SECRET);
     expect(find(objs, 'BackendTrafficPolicy', 'llm-gateway-limits').spec.rateLimit.global.rules).toHaveLength(2);
@@ -203,7 +252,9 @@ describe('variants of the config', () => {
     const props = gatewayProps(config({}))!;
     // cdk8s's Testing.app() would leave its outdir in /tmp.
     const chart = new Chart(new App({ outdir: tempDir('cdk8s-') }), 'x');
-    expect(() => new LlmGateway(chart, 'g', { ...props, timeoutSec: 60, routes: [{ model: 'a', backends: [{ variant: 'nope', weight: 0 }] }] })).toThrow(
+    expect(
+      () => new LlmGateway(chart, 'g', { ...props, timeoutSec: 60, routes: [{ model: 'a', backends: [{ variant: 'nope', weight: 0 }] }] }),
+    ).toThrow(
       'LlmGateway: timeoutSec must be at least 600 for long generations, got 60; route a names variant nope, which has no Service; route a has no backend with a positive weight',
     );
   });

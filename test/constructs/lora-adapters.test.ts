@@ -33,7 +33,11 @@ describe('LoRA adapters', () => {
   it('names each adapter to vLLM by repo id or absolute cache path', () => {
     const args: string[] = pod.containers[0].args;
     const modules = args.slice(args.indexOf('--lora-modules') + 1);
-    expect(modules).toEqual(['hub=org/hub-lora', 'cached=/model-cache/adapters/cached', 'published=/model-cache/registry/support-tone-lora/v1.2.0']);
+    expect(modules).toEqual([
+      'hub=org/hub-lora',
+      'cached=/model-cache/adapters/cached',
+      'published=/model-cache/registry/support-tone-lora/v1.2.0',
+    ]);
   });
 
   it('copies a registry adapter into the cache before vLLM starts, like a base model', () => {

@@ -52,7 +52,8 @@ describe.each(envs)('%s environment', (_env, c) => {
       'pod-security.kubernetes.io/audit': 'restricted',
     });
     // The GatewayClass of the front door is cluster-scoped, like the Namespace.
-    for (const o of objs.filter((o) => o.kind !== 'Namespace' && o.kind !== 'GatewayClass')) expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).toBe(ns);
+    for (const o of objs.filter((o) => o.kind !== 'Namespace' && o.kind !== 'GatewayClass'))
+      expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).toBe(ns);
   });
 
   it('denies all traffic by default', () => {
@@ -171,7 +172,10 @@ describe.each(cases)('%s', (_name, c, m) => {
     const env = Object.fromEntries(container.env.filter((e: any) => 'value' in e).map((e: any) => [e.name, e.value]));
     const mounts: string[] = container.volumeMounts.map((v: any) => v.mountPath);
     for (const path of [env.HOME, env.HF_HOME, env.VLLM_CACHE_ROOT, '/tmp', '/dev/shm']) {
-      expect(mounts.some((mp) => path === mp || path.startsWith(`${mp}/`)), path).toBe(true);
+      expect(
+        mounts.some((mp) => path === mp || path.startsWith(`${mp}/`)),
+        path,
+      ).toBe(true);
     }
     expect(env.HF_HOME.startsWith(CACHE_MOUNT)).toBe(true);
     const shm = pod.volumes.find((v: any) => v.name === container.volumeMounts.find((vm: any) => vm.mountPath === '/dev/shm').name);
@@ -232,10 +236,15 @@ describe.each(cases)('%s', (_name, c, m) => {
   it('is scraped on /metrics by the Prometheus operator, each pod through exactly one Service', () => {
     const sm = find(objs, 'ServiceMonitor', m.name);
     const scraped = ofKind(objs, 'Service').filter((s) => matches(sm.spec.selector.matchLabels, (s.metadata as any).labels)) as any[];
-    const deployments = ofKind(objs, 'Deployment').filter((x) => (x.metadata as any).labels['app.kubernetes.io/instance'] === m.name) as any[];
+    const deployments = ofKind(objs, 'Deployment').filter(
+      (x) => (x.metadata as any).labels['app.kubernetes.io/instance'] === m.name,
+    ) as any[];
     for (const dep of deployments) {
       const labels = dep.spec.template.metadata.labels;
-      expect(scraped.filter((s) => matches(s.spec.selector, labels)), dep.metadata.name).toHaveLength(1);
+      expect(
+        scraped.filter((s) => matches(s.spec.selector, labels)),
+        dep.metadata.name,
+      ).toHaveLength(1);
     }
     expect(sm.spec.endpoints).toEqual([expect.objectContaining({ port: 'http', path: '/metrics' })]);
     expect(matches(c.workloads.monitoring.selectorLabels, sm.metadata.labels)).toBe(true);
@@ -296,7 +305,9 @@ describe.each(cases)('%s', (_name, c, m) => {
   });
 
   it('keeps a warm standby track under blue/green and routes the Service to the active one', () => {
-    const deployments = ofKind(objs, 'Deployment').filter((x) => (x.metadata as any).labels['app.kubernetes.io/instance'] === m.name) as any[];
+    const deployments = ofKind(objs, 'Deployment').filter(
+      (x) => (x.metadata as any).labels['app.kubernetes.io/instance'] === m.name,
+    ) as any[];
     const svc = find(objs, 'Service', m.name);
     if (m.rolloutStrategy !== 'BlueGreen') {
       expect(deployments.map((x) => x.metadata.name)).toEqual([m.name]);

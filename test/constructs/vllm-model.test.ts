@@ -44,10 +44,31 @@ describe('VllmModel', () => {
       },
     });
     expect(vllmArgs(modelProps(c, c.models.judge))).toEqual([
-      'TheBloke/Mistral-7B-Instruct-v0.2-AWQ', '--revision', 'abc123',
-      '--served-model-name', 'mistral-7b-judge', '--host', '0.0.0.0', '--port', '8000', '--dtype', 'half',
-      '--quantization', 'awq', '--max-model-len', '4096', '--max-num-seqs', '64', '--max-num-batched-tokens', '8192',
-      '--gpu-memory-utilization', '0.9', '--enforce-eager', '--no-enable-prefix-caching', '--shutdown-timeout', '45',
+      'TheBloke/Mistral-7B-Instruct-v0.2-AWQ',
+      '--revision',
+      'abc123',
+      '--served-model-name',
+      'mistral-7b-judge',
+      '--host',
+      '0.0.0.0',
+      '--port',
+      '8000',
+      '--dtype',
+      'half',
+      '--quantization',
+      'awq',
+      '--max-model-len',
+      '4096',
+      '--max-num-seqs',
+      '64',
+      '--max-num-batched-tokens',
+      '8192',
+      '--gpu-memory-utilization',
+      '0.9',
+      '--enforce-eager',
+      '--no-enable-prefix-caching',
+      '--shutdown-timeout',
+      '45',
       '--disable-log-requests',
     ]);
   });
@@ -91,8 +112,13 @@ describe('VllmModel', () => {
     const pod = find(objs, 'Deployment', 'mistral-7b-awq').spec.template.spec;
     const [init] = pod.initContainers;
     expect(init.command).toEqual([
-      'aws', 's3', 'sync', 's3://acme-llm-models/models/mistral-7b-awq/v1.2.0/', '/model-cache/registry/mistral-7b-awq/v1.2.0',
-      '--only-show-errors', '--no-progress',
+      'aws',
+      's3',
+      'sync',
+      's3://acme-llm-models/models/mistral-7b-awq/v1.2.0/',
+      '/model-cache/registry/mistral-7b-awq/v1.2.0',
+      '--only-show-errors',
+      '--no-progress',
     ]);
     expect(init.securityContext).toEqual(pod.containers[0].securityContext);
     const args: string[] = pod.containers[0].args;
@@ -118,7 +144,11 @@ describe('VllmModel', () => {
     });
     const objs = renderManifests(c);
     const argsOf = (name: string): string[] => find(objs, 'Deployment', name).spec.template.spec.containers[0].args;
-    expect(argsOf('mistral-7b-judge-blue').slice(0, 3)).toEqual(['s3://acme-llm-models/models/mistral-7b-judge/v2.0.0/', '--load-format', 'runai_streamer']);
+    expect(argsOf('mistral-7b-judge-blue').slice(0, 3)).toEqual([
+      's3://acme-llm-models/models/mistral-7b-judge/v2.0.0/',
+      '--load-format',
+      'runai_streamer',
+    ]);
     expect(argsOf('mistral-7b-judge-green')[0]).toBe('s3://acme-llm-models/models/mistral-7b-judge/v2.1.0/');
     expect(find(objs, 'Deployment', 'mistral-7b-judge-blue').spec.template.spec.initContainers).toBeUndefined();
   });
@@ -128,7 +158,12 @@ describe('VllmModel', () => {
       'Pulumi.test.yaml has 1 config error:\n  - models.awq.source.version must be a semantic version like 1.2.0, got "1.2"',
     );
     expect(() =>
-      config({ models: { awq: { source: { kind: 'registry', version: '1.2.0' } }, judge: { blueGreen: { tracks: { blue: { registryVersion: '1.0.0' } } } } } }),
+      config({
+        models: {
+          awq: { source: { kind: 'registry', version: '1.2.0' } },
+          judge: { blueGreen: { tracks: { blue: { registryVersion: '1.0.0' } } } },
+        },
+      }),
     ).toThrow(
       'Pulumi.test.yaml has 2 config errors:\n' +
         '  - models.awq.source loads registry version 1.2.0, but registry.bucketName is not set, so the manifests cannot name the bucket; set registry.bucketName\n' +
@@ -137,9 +172,9 @@ describe('VllmModel', () => {
   });
 
   it('fails when a blue/green track runs latest', () => {
-    expect(() => config({ models: { awq: { rolloutStrategy: 'BlueGreen', blueGreen: { tracks: { green: { imageTag: 'latest' } } } } } })).toThrow(
-      'models.awq.blueGreen.tracks.green.imageTag must pin a release, got "latest"; use a version tag like v0.18.0',
-    );
+    expect(() =>
+      config({ models: { awq: { rolloutStrategy: 'BlueGreen', blueGreen: { tracks: { green: { imageTag: 'latest' } } } } } }),
+    ).toThrow('models.awq.blueGreen.tracks.green.imageTag must pin a release, got "latest"; use a version tag like v0.18.0');
   });
 
   it('fails when used directly with a RWO cache and surge, or an unpinned image', () => {
@@ -171,10 +206,14 @@ describe('schema validation', () => {
 
   it('rejects a ScaledObject without a target and an ExternalSecret without a remote key', () => {
     expect(() => validateObject(broken('ScaledObject', 'mistral-7b-awq', (o) => delete o.spec.scaleTargetRef))).toThrow(/fails its schema/);
-    expect(() => validateObject(broken('ExternalSecret', 'hf-token', (o) => delete o.spec.data[0].remoteRef.key))).toThrow(/fails its schema/);
+    expect(() => validateObject(broken('ExternalSecret', 'hf-token', (o) => delete o.spec.data[0].remoteRef.key))).toThrow(
+      /fails its schema/,
+    );
   });
 
   it('rejects kinds it has no schema for', () => {
-    expect(() => validateObject({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' } })).toThrow('no schema registered for v1/Secret (s)');
+    expect(() => validateObject({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' } })).toThrow(
+      'no schema registered for v1/Secret (s)',
+    );
   });
 });

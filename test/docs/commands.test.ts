@@ -123,7 +123,10 @@ const all = DOCS.flatMap((file) => shellBlocks(file, readFileSync(join(ROOT, fil
 const blockKey = (b: Block) => {
   const commands = b.text.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#'));
   // A block that starts by building is named by its next command too.
-  const name = commands[0]!.startsWith('npm run build') && commands[1] !== undefined ? `${commands[0]!.slice(0, 13)} · ${commands[1].slice(0, 60)}` : commands[0]!.slice(0, 40);
+  const name =
+    commands[0]!.startsWith('npm run build') && commands[1] !== undefined
+      ? `${commands[0]!.slice(0, 13)} · ${commands[1].slice(0, 60)}`
+      : commands[0]!.slice(0, 40);
   return `${b.file}: ${name}`;
 };
 
@@ -151,7 +154,8 @@ describe('docs command blocks', () => {
     // The list is the contract: a new block either runs (add it to RUNNABLE) or carries a marker.
     expect(runnable).toEqual([...RUNNABLE]);
 
-    for (const b of all.filter((x) => x.marker?.startsWith('<!-- not-run') === true)) expect(b.marker, `${b.file}:${b.line}`).toMatch(/^<!-- not-run: \S.+ -->$/);
+    for (const b of all.filter((x) => x.marker?.startsWith('<!-- not-run') === true))
+      expect(b.marker, `${b.file}:${b.line}`).toMatch(/^<!-- not-run: \S.+ -->$/);
   });
 
   for (const file of DOCS) {
@@ -171,12 +175,16 @@ describe('docs command blocks', () => {
         await place?.done?.();
       });
       for (const b of blocks.filter((x) => !serverBlocks.includes(x))) {
-        it(`${b.file}:${b.line} exits 0 as written (${blockKey(b).slice(file.length + 2)})`, { timeout: CHILD_DEADLINE_MS + 10_000 }, async () => {
-          const script = urls.length > 0 ? b.text.replaceAll('http://127.0.0.1:8000', urls[0]!) : b.text;
-          const ran = await run(script, place!);
-          expect(ran.code, `${b.file}:${b.line} exited ${ran.code}:\n${ran.out}`).toBe(0);
-          expect(ran.out).not.toMatch(/\n\s+at |NodeVersionSupportWarning/);
-        });
+        it(
+          `${b.file}:${b.line} exits 0 as written (${blockKey(b).slice(file.length + 2)})`,
+          { timeout: CHILD_DEADLINE_MS + 10_000 },
+          async () => {
+            const script = urls.length > 0 ? b.text.replaceAll('http://127.0.0.1:8000', urls[0]!) : b.text;
+            const ran = await run(script, place!);
+            expect(ran.code, `${b.file}:${b.line} exited ${ran.code}:\n${ran.out}`).toBe(0);
+            expect(ran.out).not.toMatch(/\n\s+at |NodeVersionSupportWarning/);
+          },
+        );
       }
     });
   }

@@ -17,8 +17,9 @@ function kindOf(type: string): AwsConfigKind {
 
 describe('the aws: config keys', () => {
   it('were read from the @pulumi/aws version package.json pins', () => {
-    const pinned = (JSON.parse(readFileSync(join(import.meta.dirname, '../../package.json'), 'utf8')) as { dependencies: Record<string, string> })
-      .dependencies['@pulumi/aws'];
+    const pinned = (
+      JSON.parse(readFileSync(join(import.meta.dirname, '../../package.json'), 'utf8')) as { dependencies: Record<string, string> }
+    ).dependencies['@pulumi/aws'];
     expect(pinned).toBe(PULUMI_AWS_VERSION);
     expect((JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as { version: string }).version).toBe(PULUMI_AWS_VERSION);
   });
@@ -33,7 +34,8 @@ describe('the aws: config keys', () => {
   });
 
   it('take region names as AWS writes them', () => {
-    for (const r of ['us-east-1', 'eu-central-2', 'ap-southeast-7', 'us-gov-west-1', 'cn-north-1', 'il-central-1']) expect(r).toMatch(AWS_REGION);
+    for (const r of ['us-east-1', 'eu-central-2', 'ap-southeast-7', 'us-gov-west-1', 'cn-north-1', 'il-central-1'])
+      expect(r).toMatch(AWS_REGION);
     for (const r of ['us-east', 'US-EAST-1', 'us_east_1', 'useast1', ' us-east-1']) expect(r).not.toMatch(AWS_REGION);
   });
 });

@@ -48,12 +48,14 @@ describe.each(envs)('%s against vLLM %s', (_env, c) => {
 
   it('selects only series, labels and label values vLLM exports, in rules, dashboards and KEDA triggers', () => {
     const exprs: [string, string][] = [];
-    for (const rule of ofKind(objs, 'PrometheusRule')) for (const r of rulesOf(rule)) exprs.push([`${rule.metadata.name} ${r.alert ?? r.record}`, r.expr]);
+    for (const rule of ofKind(objs, 'PrometheusRule'))
+      for (const r of rulesOf(rule)) exprs.push([`${rule.metadata.name} ${r.alert ?? r.record}`, r.expr]);
     for (const d of dashboardsOf(objs)) {
       for (const p of d.dashboard.panels) for (const t of p.targets ?? []) exprs.push([`${d.name} ${p.title}`, t.expr]);
       for (const a of d.dashboard.annotations.list) if (a.expr) exprs.push([`${d.name} annotation`, a.expr]);
     }
-    for (const so of ofKind(objs, 'ScaledObject') as any[]) for (const t of so.spec.triggers) exprs.push([`${so.metadata.name} ${t.name}`, t.metadata.query]);
+    for (const so of ofKind(objs, 'ScaledObject') as any[])
+      for (const t of so.spec.triggers) exprs.push([`${so.metadata.name} ${t.name}`, t.metadata.query]);
     expect(exprs.some(([, e]) => e.includes('vllm:'))).toBe(true);
     for (const [where, expr] of exprs) expect(selectorProblems(expr, VLLM), where).toEqual([]);
   });
@@ -93,7 +95,24 @@ describe('fails when a command line disagrees with vLLM', () => {
     ]);
   });
   it('names unknown flags, wrong types, choices and ranges', () => {
-    expect(argsProblems([...ok, '--max-lora-rank', '24', '--dtype', 'bf16', '--max-num-seqs', 'many', '--gpu-memory-utilization', '1.2', '--no-such-flag', '1'], VLLM)).toEqual([
+    expect(
+      argsProblems(
+        [
+          ...ok,
+          '--max-lora-rank',
+          '24',
+          '--dtype',
+          'bf16',
+          '--max-num-seqs',
+          'many',
+          '--gpu-memory-utilization',
+          '1.2',
+          '--no-such-flag',
+          '1',
+        ],
+        VLLM,
+      ),
+    ).toEqual([
       '--max-lora-rank must be one of 1, 8, 16, 32, 64, 128, 256, 320, 512, got "24"',
       '--dtype must be one of auto, bfloat16, float, float16, float32, half, got "bf16"',
       '--max-num-seqs takes an int, got "many"',
@@ -103,15 +122,17 @@ describe('fails when a command line disagrees with vLLM', () => {
     ]);
   });
   it('names a flag the image version does not have', () => {
-    expect(argsProblems([...ok, '--shutdown-timeout', '45'], VLLM, '0.17.1')).toEqual(['--shutdown-timeout needs vLLM 0.18.0, the image is 0.17.1']);
+    expect(argsProblems([...ok, '--shutdown-timeout', '45'], VLLM, '0.17.1')).toEqual([
+      '--shutdown-timeout needs vLLM 0.18.0, the image is 0.17.1',
+    ]);
   });
-  it('accepts vLLM\'s other spellings: underscores, aliases, --flag=value, --no-', () => {
+  it("accepts vLLM's other spellings: underscores, aliases, --flag=value, --no-", () => {
     expect(argsProblems([...ok, '--max_model_len', '4k', '-q', 'awq', '--max-num-seqs=8', '--no-enable-prefix-caching'], VLLM)).toEqual([]);
   });
 });
 
 describe('metrics catalog against vLLM', () => {
-  it('has every family with vLLM\'s name, type, labels and buckets', () => {
+  it("has every family with vLLM's name, type, labels and buckets", () => {
     expect(catalogProblems(VLLM_METRICS, VLLM, bounds)).toEqual([]);
   });
 
@@ -131,13 +152,17 @@ describe('metrics catalog against vLLM', () => {
     ]);
   });
 
-  it('uses vLLM\'s model label, finished reasons and the HTTP counter of its instrumentator', () => {
+  it("uses vLLM's model label, finished reasons and the HTTP counter of its instrumentator", () => {
     expect(VLLM.metrics.engineLabels).toContain(MODEL_LABEL);
     const success = VLLM.metrics.families.find((f) => f.name === VLLM_METRICS.requestSuccess.name)!;
     expect([...FINISHED_REASONS]).toEqual(success.labelValues!.finished_reason);
     expect(success.labelValues!.finished_reason).toContain(ABORTED_REASON);
     const http = VLLM_HTTP_METRICS.httpRequests;
-    expect([http.name, http.type, [...http.labels].sort()]).toEqual([VLLM.metrics.http.name, VLLM.metrics.http.type, [...VLLM.metrics.http.labels].sort()]);
+    expect([http.name, http.type, [...http.labels].sort()]).toEqual([
+      VLLM.metrics.http.name,
+      VLLM.metrics.http.type,
+      [...VLLM.metrics.http.labels].sort(),
+    ]);
     expect(VLLM.metrics.http.statusValues).toEqual(expect.arrayContaining([SERVER_ERROR_STATUS, SUCCESS_STATUS]));
   });
 

@@ -37,7 +37,9 @@ describe('subnetLayout', () => {
   });
 
   it.each(['10.0.0.0/16', '172.16.0.0/18', '192.168.16.0/20'])('keeps %s subnets inside the VPC and apart', (vpc) => {
-    const subnets = subnetLayout(vpc, 3).flatMap((z) => [z.private, z.public]).map(range);
+    const subnets = subnetLayout(vpc, 3)
+      .flatMap((z) => [z.private, z.public])
+      .map(range);
     const [lo, hi] = range(vpc);
     for (const [a, b] of subnets) expect(a >= lo && b <= hi).toBe(true);
     const sorted = [...subnets].sort((x, y) => x[0] - y[0]);
@@ -62,7 +64,8 @@ describe('GPU node AMIs', () => {
   it('follows the newest Bottlerocket NVIDIA release for the minor', async () => {
     const run = await runStack('dev', { settings: { gpuNodes: { amiType: 'BOTTLEROCKET_x86_64_NVIDIA' } } });
     const gpu = ofType(run.resources, 'aws:eks/nodeGroup:NodeGroup').filter((g) => g.name.startsWith('gpu-nodes-'));
-    for (const g of gpu) expect(g.inputs).toMatchObject({ amiType: 'BOTTLEROCKET_x86_64_NVIDIA', version: '1.35', releaseVersion: '1.50.0-1a2b3c4d' });
+    for (const g of gpu)
+      expect(g.inputs).toMatchObject({ amiType: 'BOTTLEROCKET_x86_64_NVIDIA', version: '1.35', releaseVersion: '1.50.0-1a2b3c4d' });
   });
 
   it('runs a pinned AMI release instead of the newest', async () => {
@@ -77,7 +80,9 @@ describe('GPU node AMIs', () => {
     const releases = ofType(run.resources, 'kubernetes:helm.sh/v3:Release').map((r) => r.name);
     expect(releases).not.toContain('addons-nvidia-device-plugin');
     expect(releases).toContain('addons-keda');
-    const lt = byName(run.resources, 'aws:ec2/launchTemplate:LaunchTemplate', 'gpu-nodes-lt').inputs as { blockDeviceMappings: { deviceName: string }[] };
+    const lt = byName(run.resources, 'aws:ec2/launchTemplate:LaunchTemplate', 'gpu-nodes-lt').inputs as {
+      blockDeviceMappings: { deviceName: string }[];
+    };
     expect(lt.blockDeviceMappings.map((m) => m.deviceName)).toEqual(['/dev/xvdb']);
   });
 });
@@ -92,17 +97,32 @@ describe('serviceEndpoints', () => {
 
 describe('tunnelKubeconfig', () => {
   it('points the server at the local port and keeps checking the endpoint certificate by its name', () => {
-    const original = { apiVersion: 'v1', clusters: [{ name: 'c', cluster: { server: 'https://ABC.gr7.us-east-1.eks.amazonaws.com', 'certificate-authority-data': 'Q0E=' } }] };
+    const original = {
+      apiVersion: 'v1',
+      clusters: [{ name: 'c', cluster: { server: 'https://ABC.gr7.us-east-1.eks.amazonaws.com', 'certificate-authority-data': 'Q0E=' } }],
+    };
     expect(JSON.parse(tunnelKubeconfig(JSON.stringify(original), 8443))).toEqual({
       apiVersion: 'v1',
-      clusters: [{ name: 'c', cluster: { server: 'https://127.0.0.1:8443', 'tls-server-name': 'ABC.gr7.us-east-1.eks.amazonaws.com', 'certificate-authority-data': 'Q0E=' } }],
+      clusters: [
+        {
+          name: 'c',
+          cluster: {
+            server: 'https://127.0.0.1:8443',
+            'tls-server-name': 'ABC.gr7.us-east-1.eks.amazonaws.com',
+            'certificate-authority-data': 'Q0E=',
+          },
+        },
+      ],
     });
   });
 });
 
 describe('volumeTagParameters', () => {
   it('turns tags into the EBS CSI tagSpecification parameters', () => {
-    expect(volumeTagParameters({ environment: 'dev', 'cost-center': 'ml' })).toEqual({ tagSpecification_1: 'environment=dev', tagSpecification_2: 'cost-center=ml' });
+    expect(volumeTagParameters({ environment: 'dev', 'cost-center': 'ml' })).toEqual({
+      tagSpecification_1: 'environment=dev',
+      tagSpecification_2: 'cost-center=ml',
+    });
   });
 });
 
@@ -126,7 +146,7 @@ describe('image references through the pull-through cache', () => {
     );
   });
 
-  it('creates the rules, a repository template and the nodes\' right to fill the cache, and points the pods at it', async () => {
+  it("creates the rules, a repository template and the nodes' right to fill the cache, and points the pods at it", async () => {
     const run = await runStack('dev', {
       settings: { imageCache: { enabled: true, registry: ecr, dockerHubSecretName: 'ecr-pullthroughcache/docker-hub' } },
     });
@@ -134,33 +154,59 @@ describe('image references through the pull-through cache', () => {
       .map((r) => r.inputs)
       .sort((a, b) => String(a.ecrRepositoryPrefix).localeCompare(String(b.ecrRepositoryPrefix)));
     expect(rules).toEqual([
-      { ecrRepositoryPrefix: 'docker-hub', upstreamRegistryUrl: 'registry-1.docker.io', credentialArn: `arn:aws:secretsmanager:us-east-1:${ACCOUNT_ID}:secret:ecr-pullthroughcache/docker-hub-AbCdEf` },
+      {
+        ecrRepositoryPrefix: 'docker-hub',
+        upstreamRegistryUrl: 'registry-1.docker.io',
+        credentialArn: `arn:aws:secretsmanager:us-east-1:${ACCOUNT_ID}:secret:ecr-pullthroughcache/docker-hub-AbCdEf`,
+      },
       { ecrRepositoryPrefix: 'ecr-public', upstreamRegistryUrl: 'public.ecr.aws' },
       { ecrRepositoryPrefix: 'k8s', upstreamRegistryUrl: 'registry.k8s.io' },
     ]);
-    expect(ofType(run.resources, 'aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate').map((t) => t.inputs.prefix).sort()).toEqual(['docker-hub', 'ecr-public', 'k8s']);
-    const fill = JSON.parse(String(byName(run.resources, 'aws:iam/rolePolicy:RolePolicy', 'image-cache-fill').inputs.policy)) as { Statement: { Action: string[]; Resource: string[] }[] };
+    expect(
+      ofType(run.resources, 'aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate')
+        .map((t) => t.inputs.prefix)
+        .sort(),
+    ).toEqual(['docker-hub', 'ecr-public', 'k8s']);
+    const fill = JSON.parse(String(byName(run.resources, 'aws:iam/rolePolicy:RolePolicy', 'image-cache-fill').inputs.policy)) as {
+      Statement: { Action: string[]; Resource: string[] }[];
+    };
     expect(fill.Statement[0]).toMatchObject({
       Action: ['ecr:BatchImportUpstreamImage', 'ecr:CreateRepository'],
       Resource: ['docker-hub', 'ecr-public', 'k8s'].map((p) => `arn:aws:ecr:us-east-1:${ACCOUNT_ID}:repository/${p}/*`),
     });
-    const objs = byName(run.resources, 'kubernetes:yaml/v2:ConfigGroup', 'workloads-manifests').inputs.objs as { kind: string; spec?: { template?: { spec: { containers: { image: string }[] } } } }[];
+    const objs = byName(run.resources, 'kubernetes:yaml/v2:ConfigGroup', 'workloads-manifests').inputs.objs as {
+      kind: string;
+      spec?: { template?: { spec: { containers: { image: string }[] } } };
+    }[];
     const images = objs.filter((o) => o.kind === 'Deployment').flatMap((d) => d.spec!.template!.spec.containers.map((c) => c.image));
     // The models and the front door's rate-limit store (dev runs the front door).
     expect(new Set(images)).toEqual(new Set([`${ecr}/docker-hub/vllm/vllm-openai:v0.18.0`, `${ecr}/docker-hub/${RATE_LIMIT_STORE_IMAGE}`]));
-    const autoscaler = byName(run.resources, 'kubernetes:helm.sh/v3:Release', 'addons-cluster-autoscaler').inputs.values as { image: { repository: string } };
+    const autoscaler = byName(run.resources, 'kubernetes:helm.sh/v3:Release', 'addons-cluster-autoscaler').inputs.values as {
+      image: { repository: string };
+    };
     expect(autoscaler.image.repository).toBe(`${ecr}/k8s/autoscaling/cluster-autoscaler`);
   });
 });
 
 describe('alert receivers', () => {
-  const base = { region: 'us-east-1', alertsTopicArn: 'arn:aws:sns:us-east-1:1:alerts', heartbeatTopicArn: 'arn:aws:sns:us-east-1:1:heartbeat' };
-  type Receiver = { name: string; sns_configs?: unknown[]; slack_configs?: { api_url_file: string }[]; pagerduty_configs?: { routing_key_file: string }[] };
+  const base = {
+    region: 'us-east-1',
+    alertsTopicArn: 'arn:aws:sns:us-east-1:1:alerts',
+    heartbeatTopicArn: 'arn:aws:sns:us-east-1:1:heartbeat',
+  };
+  type Receiver = {
+    name: string;
+    sns_configs?: unknown[];
+    slack_configs?: { api_url_file: string }[];
+    pagerduty_configs?: { routing_key_file: string }[];
+  };
 
   it('pages PagerDuty for critical alerts and posts warnings and critical alerts to Slack, reading both from mounted files', () => {
     const c = alertmanagerConfig({ ...base, slack: true, pagerDuty: true }) as { receivers: Receiver[] };
     const r = (name: string) => c.receivers.find((x) => x.name === name)!;
-    expect(r('critical').pagerduty_configs).toEqual([{ routing_key_file: '/etc/alertmanager/secrets/alertmanager-webhooks/pagerduty-routing-key', send_resolved: true }]);
+    expect(r('critical').pagerduty_configs).toEqual([
+      { routing_key_file: '/etc/alertmanager/secrets/alertmanager-webhooks/pagerduty-routing-key', send_resolved: true },
+    ]);
     expect(r('critical').slack_configs?.[0]?.api_url_file).toBe('/etc/alertmanager/secrets/alertmanager-webhooks/slack-webhook-url');
     expect(r('warning').slack_configs?.[0]?.api_url_file).toBe('/etc/alertmanager/secrets/alertmanager-webhooks/slack-webhook-url');
     expect(r('warning').pagerduty_configs).toBeUndefined();
@@ -176,24 +222,40 @@ describe('alert receivers', () => {
 
   it('brings the webhook credentials from Secrets Manager into monitoring through a store that can read nothing else', async () => {
     const run = await runStack('dev', {
-      settings: { alerting: { slackWebhookSecretName: 'llm-platform/dev/slack-webhook', pagerDutyRoutingKeySecretName: 'llm-platform/dev/pagerduty-key', emailAddresses: ['ops@example.com'] } },
+      settings: {
+        alerting: {
+          slackWebhookSecretName: 'llm-platform/dev/slack-webhook',
+          pagerDutyRoutingKeySecretName: 'llm-platform/dev/pagerduty-key',
+          emailAddresses: ['ops@example.com'],
+        },
+      },
     });
-    const reader = JSON.parse(String(byName(run.resources, 'aws:iam/rolePolicy:RolePolicy', 'alerting-webhook-reader').inputs.policy)) as { Statement: { Action: string[]; Resource: string[] }[] };
+    const reader = JSON.parse(String(byName(run.resources, 'aws:iam/rolePolicy:RolePolicy', 'alerting-webhook-reader').inputs.policy)) as {
+      Statement: { Action: string[]; Resource: string[] }[];
+    };
     expect(reader.Statement[0]!.Resource).toEqual([
       `arn:aws:secretsmanager:us-east-1:${ACCOUNT_ID}:secret:llm-platform/dev/slack-webhook-??????`,
       `arn:aws:secretsmanager:us-east-1:${ACCOUNT_ID}:secret:llm-platform/dev/pagerduty-key-??????`,
     ]);
-    const trust = JSON.parse(String(byName(run.resources, 'aws:iam/role:Role', 'alerting-webhook-reader').inputs.assumeRolePolicy)) as { Statement: { Principal: unknown }[] };
+    const trust = JSON.parse(String(byName(run.resources, 'aws:iam/role:Role', 'alerting-webhook-reader').inputs.assumeRolePolicy)) as {
+      Statement: { Principal: unknown }[];
+    };
     expect(trust.Statement[0]!.Principal).toEqual({ AWS: `arn:aws:iam::${ACCOUNT_ID}:role/secrets-reader` });
     const store = byName(run.resources, 'kubernetes:external-secrets.io/v1:SecretStore', 'addons-alerting-store');
     expect(store.inputs).toMatchObject({
       metadata: { name: 'alerting-secrets', namespace: 'monitoring' },
-      spec: { provider: { aws: { service: 'SecretsManager', region: 'us-east-1', role: `arn:aws:iam::${ACCOUNT_ID}:role/alerting-webhook-reader` } } },
+      spec: {
+        provider: {
+          aws: { service: 'SecretsManager', region: 'us-east-1', role: `arn:aws:iam::${ACCOUNT_ID}:role/alerting-webhook-reader` },
+        },
+      },
     });
     const secret = byName(run.resources, 'kubernetes:external-secrets.io/v1:ExternalSecret', 'addons-alert-webhooks');
     const prometheus = byName(run.resources, 'kubernetes:helm.sh/v3:Release', 'addons-kube-prometheus-stack');
     expect(prometheus.dependencies).toContain(secret.urn);
-    expect((prometheus.inputs.values as { alertmanager: { alertmanagerSpec: unknown } }).alertmanager.alertmanagerSpec).toEqual({ secrets: ['alertmanager-webhooks'] });
+    expect((prometheus.inputs.values as { alertmanager: { alertmanagerSpec: unknown } }).alertmanager.alertmanagerSpec).toEqual({
+      secrets: ['alertmanager-webhooks'],
+    });
     expect(ofType(run.resources, 'aws:sns/topicSubscription:TopicSubscription').map((t) => t.inputs)).toEqual([
       { topic: `arn:aws:sns:us-east-1:${ACCOUNT_ID}:llm-platform-dev-alerts`, protocol: 'email', endpoint: 'ops@example.com' },
     ]);

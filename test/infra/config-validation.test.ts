@@ -138,7 +138,9 @@ describe('LoRA adapter sources', () => {
   });
 
   it('fails when a registry source has no bucket to name, or no registry model name', () => {
-    expect(problems({ models: { lora: { adapters: [{ name: 'Support_Tone', source: { kind: 'registry', version: '1.0.0' } }] } } })).toEqual([
+    expect(
+      problems({ models: { lora: { adapters: [{ name: 'Support_Tone', source: { kind: 'registry', version: '1.0.0' } }] } } }),
+    ).toEqual([
       'models.lora.adapters[0].source loads registry version 1.0.0, but registry.bucketName is not set, so the manifests cannot name the bucket; set registry.bucketName',
       'models.lora.adapters[0].source.model is not set and the adapter name "Support_Tone" is not a registry model name; set source.model',
     ]);
@@ -180,7 +182,10 @@ describe('image cache and tags', () => {
   });
 
   it('fails when an image comes from a registry ECR cannot cache', () => {
-    const settings = { imageCache: { enabled: true, registry, dockerHubSecretName: 'ecr-pullthroughcache/docker-hub' }, registry: { syncImage: 'nvcr.io/nvidia/cli:1.0' } };
+    const settings = {
+      imageCache: { enabled: true, registry, dockerHubSecretName: 'ecr-pullthroughcache/docker-hub' },
+      registry: { syncImage: 'nvcr.io/nvidia/cli:1.0' },
+    };
     expect(problems(settings)).toEqual([
       'registry.syncImage nvcr.io/nvidia/cli:1.0 comes from nvcr.io, which the pull-through cache does not serve; use an image from docker.io, public.ecr.aws, registry.k8s.io, quay.io or turn imageCache off',
     ]);
@@ -208,6 +213,8 @@ describe('image cache and tags', () => {
   });
 
   it('fails when a log retention is not one CloudWatch Logs offers', () => {
-    expect(problems({ cluster: { logRetentionDays: 100 } })[0]).toMatch(/^cluster\.logRetentionDays must be a CloudWatch Logs retention period \(1, 3, 5, .*3653\), got 100$/);
+    expect(problems({ cluster: { logRetentionDays: 100 } })[0]).toMatch(
+      /^cluster\.logRetentionDays must be a CloudWatch Logs retention period \(1, 3, 5, .*3653\), got 100$/,
+    );
   });
 });

@@ -72,23 +72,36 @@ async function pulumiRun(env: string, overrides: StackOverrides = {}): Promise<E
     project.main,
   ];
   // TypeScript off: the harness would otherwise register ts-node (PULUMI_NODEJS_TYPESCRIPT).
-  const exit = await run(args, { PULUMI_CONFIG: JSON.stringify(config), PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(secretKeys), PULUMI_NODEJS_TYPESCRIPT: '' });
+  const exit = await run(args, {
+    PULUMI_CONFIG: JSON.stringify(config),
+    PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(secretKeys),
+    PULUMI_NODEJS_TYPESCRIPT: '',
+  });
   return { ...exit, engine };
 }
 
 describe.concurrent('the Pulumi entry point', () => {
   it('is TypeScript loaded by tsx, as Pulumi.yaml tells the CLI', () => {
-    expect(project).toMatchObject({ main: 'stacks/pulumi.ts', runtime: { name: 'nodejs', options: { typescript: false, nodeargs: '--import tsx' } } });
+    expect(project).toMatchObject({
+      main: 'stacks/pulumi.ts',
+      runtime: { name: 'nodejs', options: { typescript: false, nodeargs: '--import tsx' } },
+    });
   });
 
   it(
-    'runs in Pulumi\'s own harness under plain node + tsx and registers the whole platform',
+    "runs in Pulumi's own harness under plain node + tsx and registers the whole platform",
     async () => {
       const exit = await pulumiRun('dev');
       const engine = exit.engine;
       expect(exit.code, exit.output).toBe(0);
       const types = new Set(engine.registrations.map((r) => r.type));
-      for (const t of ['pulumi:pulumi:Stack', 'eks:index:Cluster', 'aws:eks/nodeGroup:NodeGroup', 'aws:s3/bucket:Bucket', 'kubernetes:yaml/v2:ConfigGroup']) {
+      for (const t of [
+        'pulumi:pulumi:Stack',
+        'eks:index:Cluster',
+        'aws:eks/nodeGroup:NodeGroup',
+        'aws:s3/bucket:Bucket',
+        'kubernetes:yaml/v2:ConfigGroup',
+      ]) {
         expect(types, t).toContain(t);
       }
       expect(Object.keys(engine.stackOutputs()).sort()).toEqual(
@@ -135,7 +148,7 @@ describe.concurrent('the Pulumi entry point', () => {
 
 describe.concurrent('the policy pack', () => {
   it(
-    'loads in Pulumi\'s policy-pack runner from its own directory and starts serving',
+    "loads in Pulumi's policy-pack runner from its own directory and starts serving",
     async () => {
       const policyDir = join(PROJECT_ROOT, 'policy');
       const runner = require.resolve('@pulumi/pulumi/cmd/run-policy-pack');

@@ -48,10 +48,21 @@ describe.each(realEnvironments().filter(([, c]) => c.gateway.enabled))('%s front
   });
 
   it('pins the load balancer controller, Envoy Gateway and Envoy AI Gateway charts', () => {
-    const ids = { awsLoadBalancerController: 'lb-controller', envoyGateway: 'envoy-gateway', aiGatewayCrds: 'ai-gateway-crds', aiGateway: 'ai-gateway' } as const;
+    const ids = {
+      awsLoadBalancerController: 'lb-controller',
+      envoyGateway: 'envoy-gateway',
+      aiGatewayCrds: 'ai-gateway-crds',
+      aiGateway: 'ai-gateway',
+    } as const;
     for (const [key, id] of Object.entries(ids)) {
       const chart = GATEWAY_CHARTS[key as keyof typeof GATEWAY_CHARTS];
-      expect(inputs(release(id)), key).toMatchObject({ chart: chart.chart, version: chart.version, name: chart.release, namespace: chart.namespace, atomic: true });
+      expect(inputs(release(id)), key).toMatchObject({
+        chart: chart.chart,
+        version: chart.version,
+        name: chart.release,
+        namespace: chart.namespace,
+        atomic: true,
+      });
       expect(chart.version, key).toMatch(/^v?\d+\.\d+\.\d+$/);
     }
     expect(GATEWAY_CHARTS.envoyGateway.version).toBe(ENVOY_GATEWAY.version);
@@ -61,27 +72,41 @@ describe.each(realEnvironments().filter(([, c]) => c.gateway.enabled))('%s front
     expect(release('ai-gateway').dependencies).toContain(release('ai-gateway-crds').urn);
   });
 
-  it('configures Envoy Gateway for the AI Gateway extension and global rate limits in the manifests\' store', () => {
+  it("configures Envoy Gateway for the AI Gateway extension and global rate limits in the manifests' store", () => {
     const eg = inputs(release('envoy-gateway')).values.config.envoyGateway;
     expect(eg.extensionApis).toEqual({ enableBackend: true, enableEnvoyPatchPolicy: true });
-    expect(eg.extensionManager.service.fqdn).toEqual({ hostname: AI_GATEWAY_EXTENSION_SERVER.host, port: AI_GATEWAY_EXTENSION_SERVER.port });
+    expect(eg.extensionManager.service.fqdn).toEqual({
+      hostname: AI_GATEWAY_EXTENSION_SERVER.host,
+      port: AI_GATEWAY_EXTENSION_SERVER.port,
+    });
     expect(eg.rateLimit).toEqual({ backend: { type: 'Redis', redis: { url: rateLimitStoreUrl(config.workloads.namespace) } } });
   });
 
   it('gives the load balancer controller an NLB-only role scoped to this account, region, VPC and cluster', () => {
     const values = inputs(release('lb-controller')).values;
-    expect(values).toMatchObject({ clusterName: `llm-platform-${env}`, region: 'us-east-1', enableShield: false, enableWaf: false, enableWafv2: false });
+    expect(values).toMatchObject({
+      clusterName: `llm-platform-${env}`,
+      region: 'us-east-1',
+      enableShield: false,
+      enableWaf: false,
+      enableWafv2: false,
+    });
     expect(values.vpcId).toEqual(expect.any(String));
     const policy = inputs(one('aws:iam/rolePolicy:RolePolicy', 'front-door-lb-controller-policy')).policy as string;
     expect(iamDocumentProblems(policy)).toEqual([]);
     const statements = JSON.parse(policy).Statement as { Sid: string; Resource: string[]; Condition?: unknown }[];
     for (const s of statements.filter((x) => x.Sid !== 'DescribeNetworking')) {
-      for (const r of s.Resource) expect(r, s.Sid).toMatch(new RegExp(`^arn:aws:[a-z0-9-]+:(us-east-1)?:${ACCOUNT_ID}:|^${config.gateway.certificateArn}$`));
+      for (const r of s.Resource)
+        expect(r, s.Sid).toMatch(new RegExp(`^arn:aws:[a-z0-9-]+:(us-east-1)?:${ACCOUNT_ID}:|^${config.gateway.certificateArn}$`));
     }
     expect(statements.find((s) => s.Sid === 'CreateTaggedLoadBalancers')!.Condition).toEqual({
       StringEquals: { 'aws:RequestTag/elbv2.k8s.aws/cluster': `llm-platform-${env}` },
     });
-    expect(inputs(one('aws:eks/podIdentityAssociation:PodIdentityAssociation', 'front-door-lb-controller-kube-system-aws-load-balancer-controller'))).toMatchObject({
+    expect(
+      inputs(
+        one('aws:eks/podIdentityAssociation:PodIdentityAssociation', 'front-door-lb-controller-kube-system-aws-load-balancer-controller'),
+      ),
+    ).toMatchObject({
       namespace: LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT.namespace,
       serviceAccount: LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT.name,
     });
@@ -103,9 +128,11 @@ describe.each(realEnvironments().filter(([, c]) => c.gateway.enabled))('%s front
         Resource: [`arn:aws:secretsmanager:us-east-1:${ACCOUNT_ID}:secret:${config.gateway.apiKeysName}-AbCdEf`],
       },
     ]);
-    expect(ofType(all, 'aws:iam/rolePolicy:RolePolicy').filter((p) => String(inputs(p).policy).includes(config.gateway.apiKeysName)).map((p) => p.name)).toEqual([
-      'front-door-read-api-keys',
-    ]);
+    expect(
+      ofType(all, 'aws:iam/rolePolicy:RolePolicy')
+        .filter((p) => String(inputs(p).policy).includes(config.gateway.apiKeysName))
+        .map((p) => p.name),
+    ).toEqual(['front-door-read-api-keys']);
   });
 
   it('applies the gateway manifests only after the controllers that serve their CRDs', () => {

@@ -16,11 +16,15 @@ const res = (type: string, name: string, inputs: Record<string, unknown>, extra:
 });
 
 const BUCKET_NAME = 'models-bucket';
-const bucket = (inputs: Record<string, unknown> = {}) => res('aws:s3/bucket:Bucket', 'bucket', { bucket: BUCKET_NAME, forceDestroy: false, ...inputs });
+const bucket = (inputs: Record<string, unknown> = {}) =>
+  res('aws:s3/bucket:Bucket', 'bucket', { bucket: BUCKET_NAME, forceDestroy: false, ...inputs });
 const part = (type: string, name: string, inputs: Record<string, unknown>) => res(type, name, { bucket: BUCKET_NAME, ...inputs });
 const SSE_TYPE = 'aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration';
 const sse = (rule: Record<string, unknown>) => part(SSE_TYPE, 'sse', { rules: [rule] });
-const KMS_RULE = { applyServerSideEncryptionByDefault: { sseAlgorithm: 'aws:kms', kmsMasterKeyId: 'arn:aws:kms:us-east-1:1:key/k' }, bucketKeyEnabled: true };
+const KMS_RULE = {
+  applyServerSideEncryptionByDefault: { sseAlgorithm: 'aws:kms', kmsMasterKeyId: 'arn:aws:kms:us-east-1:1:key/k' },
+  bucketKeyEnabled: true,
+};
 const tlsPolicy = (effect: string) =>
   part('aws:s3/bucketPolicy:BucketPolicy', 'policy', {
     policy: JSON.stringify({
@@ -73,7 +77,12 @@ const tablePolicy = (actions: string[]) =>
     policy: doc({ Effect: 'Deny', Principal: '*', Action: actions, Resource: TABLE_ARN }),
   });
 const nodeGroup = (inputs: Record<string, unknown>) =>
-  res('aws:eks/nodeGroup:NodeGroup', 'gpu', { version: '1.35', releaseVersion: '1.35.3-20260911', nodeRepairConfig: { enabled: true }, ...inputs });
+  res('aws:eks/nodeGroup:NodeGroup', 'gpu', {
+    version: '1.35',
+    releaseVersion: '1.35.3-20260911',
+    nodeRepairConfig: { enabled: true },
+    ...inputs,
+  });
 const kubePrometheus = (config: Record<string, unknown>) =>
   res('kubernetes:helm.sh/v3:Release', 'prom', { chart: 'kube-prometheus-stack', values: { alertmanager: { config } } });
 const routing = (receivers: unknown[]) => ({
@@ -101,7 +110,10 @@ const cases: Case[] = [
     rule: 's3-bucket-kms-encryption',
     passing: [bucket(), sse(KMS_RULE)],
     failing: [bucket(), sse({ applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } })],
-    failure: ['bucket', 'encrypts with AES256, not aws:kms; uses the AWS managed key instead of a customer KMS key; has the S3 Bucket Key off'],
+    failure: [
+      'bucket',
+      'encrypts with AES256, not aws:kms; uses the AWS managed key instead of a customer KMS key; has the S3 Bucket Key off',
+    ],
   },
   {
     rule: 's3-bucket-versioning',
@@ -120,7 +132,10 @@ const cases: Case[] = [
         restrictPublicBuckets: true,
       }),
     ],
-    failing: [bucket(), part('aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock', 'pab', { blockPublicAcls: true, ignorePublicAcls: true })],
+    failing: [
+      bucket(),
+      part('aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock', 'pab', { blockPublicAcls: true, ignorePublicAcls: true }),
+    ],
     failure: ['bucket', 'public access block leaves blockPublicPolicy, restrictPublicBuckets off'],
   },
   {
@@ -157,12 +172,17 @@ const cases: Case[] = [
   {
     rule: 'dynamodb-table-protected',
     passing: [table({})],
-    failing: [table({ pointInTimeRecovery: { enabled: false }, serverSideEncryption: { enabled: true }, deletionProtectionEnabled: false })],
+    failing: [
+      table({ pointInTimeRecovery: { enabled: false }, serverSideEncryption: { enabled: true }, deletionProtectionEnabled: false }),
+    ],
     failure: ['table', 'has point-in-time recovery off; is not encrypted with a customer KMS key; has deletion protection off'],
   },
   {
     rule: 'kms-key-rotation',
-    passing: [res('aws:kms/key:Key', 'key', { enableKeyRotation: true }), res('aws:kms/key:Key', 'signing', { customerMasterKeySpec: 'RSA_2048' })],
+    passing: [
+      res('aws:kms/key:Key', 'key', { enableKeyRotation: true }),
+      res('aws:kms/key:Key', 'signing', { customerMasterKeySpec: 'RSA_2048' }),
+    ],
     failing: [res('aws:kms/key:Key', 'key', {})],
     failure: ['key', 'has automatic key rotation off'],
   },
@@ -201,7 +221,9 @@ const cases: Case[] = [
     rule: 'eks-secrets-encryption',
     passing: [
       eks({}),
-      res('aws:eks/cluster:Cluster', 'raw', { encryptionConfig: { resources: ['secrets'], provider: { keyArn: 'arn:aws:kms:us-east-1:1:key/k' } } }),
+      res('aws:eks/cluster:Cluster', 'raw', {
+        encryptionConfig: { resources: ['secrets'], provider: { keyArn: 'arn:aws:kms:us-east-1:1:key/k' } },
+      }),
     ],
     failing: [eks({ encryptionConfigKeyArn: undefined })],
     failure: ['cluster', 'does not encrypt Kubernetes secrets with a KMS key'],
@@ -240,11 +262,17 @@ const cases: Case[] = [
     rule: 's3-object-versions-protected',
     passing: [bucket(), lock('GOVERNANCE'), versionGuard(['s3:DeleteObjectVersion', 's3:BypassGovernanceRetention'])],
     failing: [bucket(), versionGuard(['s3:DeleteObjectVersion'])],
-    failure: ['bucket', 'has no Object Lock default retention (GOVERNANCE or COMPLIANCE); has no bucket policy denying s3:BypassGovernanceRetention'],
+    failure: [
+      'bucket',
+      'has no Object Lock default retention (GOVERNANCE or COMPLIANCE); has no bucket policy denying s3:BypassGovernanceRetention',
+    ],
   },
   {
     rule: 'dynamodb-no-unconditional-writes',
-    passing: [table({ name: 'versions' }), tablePolicy(['dynamodb:BatchWriteItem', 'dynamodb:PartiQLInsert', 'dynamodb:PartiQLUpdate', 'dynamodb:PartiQLDelete'])],
+    passing: [
+      table({ name: 'versions' }),
+      tablePolicy(['dynamodb:BatchWriteItem', 'dynamodb:PartiQLInsert', 'dynamodb:PartiQLUpdate', 'dynamodb:PartiQLDelete']),
+    ],
     failing: [table({ name: 'versions' }), tablePolicy(['dynamodb:BatchWriteItem'])],
     failure: ['table', 'has no resource policy denying dynamodb:PartiQLInsert, dynamodb:PartiQLUpdate, dynamodb:PartiQLDelete'],
   },
@@ -260,21 +288,36 @@ const cases: Case[] = [
         }),
       }),
     ],
-    failing: [res('aws:iam/rolePolicy:RolePolicy', 'reader', { policy: doc({ Sid: 'Key', Effect: 'Allow', Action: ['kms:GenerateDataKey'], Resource: ['arn:aws:kms:us-east-1:1:key/k'] }) })],
+    failing: [
+      res('aws:iam/rolePolicy:RolePolicy', 'reader', {
+        policy: doc({ Sid: 'Key', Effect: 'Allow', Action: ['kms:GenerateDataKey'], Resource: ['arn:aws:kms:us-east-1:1:key/k'] }),
+      }),
+    ],
     failure: ['reader', 'statement Key allows KMS use without a kms:ViaService condition'],
   },
   {
     rule: 'iam-role-trusts-named-principals',
     passing: [
-      res('aws:iam/role:Role', 'publisher', { assumeRolePolicy: doc({ Effect: 'Allow', Principal: { AWS: ['arn:aws:iam::123456789012:role/ci'] }, Action: 'sts:AssumeRole' }) }),
-      res('aws:iam/role:Role', 'node', { assumeRolePolicy: doc({ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }) }),
+      res('aws:iam/role:Role', 'publisher', {
+        assumeRolePolicy: doc({ Effect: 'Allow', Principal: { AWS: ['arn:aws:iam::123456789012:role/ci'] }, Action: 'sts:AssumeRole' }),
+      }),
+      res('aws:iam/role:Role', 'node', {
+        assumeRolePolicy: doc({ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }),
+      }),
     ],
-    failing: [res('aws:iam/role:Role', 'publisher', { assumeRolePolicy: doc({ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: 'sts:AssumeRole' }) })],
+    failing: [
+      res('aws:iam/role:Role', 'publisher', {
+        assumeRolePolicy: doc({ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: 'sts:AssumeRole' }),
+      }),
+    ],
     failure: ['publisher', 'trusts the whole account arn:aws:iam::123456789012:root'],
   },
   {
     rule: 'eks-upgrade-policy-explicit',
-    passing: [eks({ upgradePolicy: { supportType: 'STANDARD' } }), res('aws:eks/cluster:Cluster', 'raw', { upgradePolicy: { supportType: 'EXTENDED' } })],
+    passing: [
+      eks({ upgradePolicy: { supportType: 'STANDARD' } }),
+      res('aws:eks/cluster:Cluster', 'raw', { upgradePolicy: { supportType: 'EXTENDED' } }),
+    ],
     failing: [eks({})],
     failure: ['cluster', 'has upgrade policy unset (EXTENDED by default)'],
   },
@@ -282,7 +325,11 @@ const cases: Case[] = [
     rule: 'eks-addon-version-pinned',
     passing: [
       res('aws:eks/addon:Addon', 'coredns', { addonName: 'coredns', addonVersion: 'v1.14.3-eksbuild.3' }),
-      eks({ vpcCniOptions: { addonVersion: 'v1.22.4-eksbuild.3' }, kubeProxyAddonOptions: { version: 'v1.35.3-eksbuild.13' }, corednsAddonOptions: { enabled: false } }),
+      eks({
+        vpcCniOptions: { addonVersion: 'v1.22.4-eksbuild.3' },
+        kubeProxyAddonOptions: { version: 'v1.35.3-eksbuild.13' },
+        corednsAddonOptions: { enabled: false },
+      }),
     ],
     failing: [res('aws:eks/addon:Addon', 'coredns', { addonName: 'coredns' })],
     failure: ['coredns', 'add-on coredns has no addonVersion'],
@@ -301,7 +348,9 @@ const cases: Case[] = [
   },
   {
     rule: 'ec2-launch-template-tagged',
-    passing: [launchTemplate({ tagSpecifications: ['instance', 'volume'].map((resourceType) => ({ resourceType, tags: { environment: 'dev' } })) })],
+    passing: [
+      launchTemplate({ tagSpecifications: ['instance', 'volume'].map((resourceType) => ({ resourceType, tags: { environment: 'dev' } })) }),
+    ],
     failing: [launchTemplate({ tagSpecifications: [{ resourceType: 'instance', tags: { environment: 'dev' } }] })],
     failure: ['lt', 'does not tag volume'],
   },
@@ -315,7 +364,11 @@ const cases: Case[] = [
     rule: 'budget-alerts',
     passing: [
       res('aws:budgets/budget:Budget', 'budget', {
-        notifications: [80, 100].map((threshold) => ({ threshold, thresholdType: 'PERCENTAGE', subscriberSnsTopicArns: ['arn:aws:sns:us-east-1:1:t'] })),
+        notifications: [80, 100].map((threshold) => ({
+          threshold,
+          thresholdType: 'PERCENTAGE',
+          subscriberSnsTopicArns: ['arn:aws:sns:us-east-1:1:t'],
+        })),
       }),
     ],
     failing: [
@@ -327,20 +380,27 @@ const cases: Case[] = [
   },
   {
     rule: 'alertmanager-routes-alerts',
-    passing: [kubePrometheus(routing([sns('warning'), sns('critical'), sns('heartbeat')])), res('kubernetes:helm.sh/v3:Release', 'keda', { chart: 'keda' })],
+    passing: [
+      kubePrometheus(routing([sns('warning'), sns('critical'), sns('heartbeat')])),
+      res('kubernetes:helm.sh/v3:Release', 'keda', { chart: 'keda' }),
+    ],
     failing: [kubePrometheus(routing([{ name: 'warning' }, sns('critical')]))],
     failure: ['prom', 'routes alerts by default to warning, which sends nowhere; does not route the Watchdog heartbeat to a receiver'],
   },
   {
     rule: 'external-secrets-store-namespaced',
-    passing: [res('kubernetes:external-secrets.io/v1:ClusterSecretStore', 'store', { spec: { conditions: [{ namespaces: ['llm-baseline'] }] } })],
+    passing: [
+      res('kubernetes:external-secrets.io/v1:ClusterSecretStore', 'store', { spec: { conditions: [{ namespaces: ['llm-baseline'] }] } }),
+    ],
     failing: [res('kubernetes:external-secrets.io/v1:ClusterSecretStore', 'store', { spec: { provider: { aws: {} } } })],
     failure: ['store', 'serves every namespace (no spec.conditions naming namespaces)'],
   },
   {
     rule: 'ec2-no-world-ingress',
     passing: [
-      res('aws:ec2/securityGroup:SecurityGroup', 'efs', { ingress: [{ fromPort: 2049, toPort: 2049, protocol: 'tcp', cidrBlocks: ['10.0.0.0/16'] }] }),
+      res('aws:ec2/securityGroup:SecurityGroup', 'efs', {
+        ingress: [{ fromPort: 2049, toPort: 2049, protocol: 'tcp', cidrBlocks: ['10.0.0.0/16'] }],
+      }),
       res('aws:ec2/securityGroupRule:SecurityGroupRule', 'egress', { type: 'egress', cidrBlocks: ['0.0.0.0/0'] }),
     ],
     failing: [res('aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule', 'ssh', { cidrIpv4: '0.0.0.0/0', fromPort: 22 })],
@@ -399,7 +459,13 @@ describe('AWS policy rules', () => {
   it('allows "Resource": "*" for exactly the Describe calls the Cluster Autoscaler and the load balancer controller make', () => {
     const [describe] = clusterAutoscalerStatements('us-east-1', '123456789012', 'c');
     expect(describe!.Resource).toEqual(['*']);
-    const lbc = loadBalancerControllerStatements({ region: 'us-east-1', accountId: '123456789012', clusterName: 'c', vpcId: 'vpc-1', certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/x' });
+    const lbc = loadBalancerControllerStatements({
+      region: 'us-east-1',
+      accountId: '123456789012',
+      clusterName: 'c',
+      vpcId: 'vpc-1',
+      certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/x',
+    });
     const unscoped = lbc.filter((s) => s.Resource === '*' || (Array.isArray(s.Resource) && s.Resource.includes('*')));
     expect(unscoped.map((s) => s.Sid)).toEqual(['DescribeNetworking']);
     expect([...describe!.Action, ...unscoped[0]!.Action].sort()).toEqual([...UNSCOPED_READ_ACTIONS].sort());

@@ -35,7 +35,10 @@ interface Recorded {
 interface Recordable {
   readonly middlewareStack: {
     add(
-      middleware: (next: (args: { input: unknown }) => Promise<unknown>, context: { commandName?: string }) => (args: { input: unknown }) => Promise<unknown>,
+      middleware: (
+        next: (args: { input: unknown }) => Promise<unknown>,
+        context: { commandName?: string },
+      ) => (args: { input: unknown }) => Promise<unknown>,
       options: { step: 'initialize'; name: string },
     ): void;
   };
@@ -84,7 +87,14 @@ function requestsOf(r: Recorded, principalArn: string): IamRequest[] {
         ? (r.input.Delete as { Objects: { Key: string }[] }).Objects.map((o) => o.Key)
         : [typeof r.input.Key === 'string' ? r.input.Key : ''];
     if (s3 === 's3:ListBucket') {
-      return [{ principalArn, action: s3, resource: BUCKET_ARN, context: { 's3:prefix': typeof r.input.Prefix === 'string' ? r.input.Prefix : '' } }];
+      return [
+        {
+          principalArn,
+          action: s3,
+          resource: BUCKET_ARN,
+          context: { 's3:prefix': typeof r.input.Prefix === 'string' ? r.input.Prefix : '' },
+        },
+      ];
     }
     const objects = keys.map((k) => ({ principalArn, action: s3, resource: `${BUCKET_ARN}/${k}` }));
     // SSE-KMS with a bucket key: writes ask KMS for a data key, reads for a decrypt, through S3.
@@ -105,7 +115,9 @@ const calls: Recorded[] = [];
 
 beforeAll(async () => {
   vi.useFakeTimers({ toFake: ['Date'], now: TODAY });
-  const run = await runStack('dev', { settings: { registry: { publisherPrincipalArns: [CI_ROLE], breakGlassPrincipalArns: [ADMIN_ROLE] } } });
+  const run = await runStack('dev', {
+    settings: { registry: { publisherPrincipalArns: [CI_ROLE], breakGlassPrincipalArns: [ADMIN_ROLE] } },
+  });
   vi.useRealTimers();
   resources = run.resources;
   publisher = statementsOf(byName(resources, 'aws:iam/rolePolicy:RolePolicy', 'registry-publisher').inputs.policy);
@@ -131,7 +143,8 @@ beforeAll(async () => {
   // A publish that fails mid-upload and rolls back (deletes its objects and its claim)...
   let failing = true;
   beforeS3Command(s3, async (command, input) => {
-    if (failing && command === 'UploadPartCommand' && input.PartNumber === 2) throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
+    if (failing && command === 'UploadPartCommand' && input.PartNumber === 2)
+      throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
     if (!failing && command === 'CompleteMultipartUploadCommand') await heartbeatSent;
   });
   await rejection(registry.publish({ model: 'mistral-7b-awq', version: '1.0.0', path: dir, image: IMAGE }));
@@ -155,11 +168,26 @@ afterAll(async () => {
 describe('the registry client under the stack policies', () => {
   it('exercised every kind of call publish, rollback, promote, list and verify make', () => {
     const kinds = new Set(calls.map((c) => c.command));
-    for (const k of ['CreateMultipartUploadCommand', 'UploadPartCommand', 'CompleteMultipartUploadCommand', 'PutObjectCommand', 'DeleteObjectsCommand', 'ListObjectsV2Command', 'GetObjectCommand']) {
+    for (const k of [
+      'CreateMultipartUploadCommand',
+      'UploadPartCommand',
+      'CompleteMultipartUploadCommand',
+      'PutObjectCommand',
+      'DeleteObjectsCommand',
+      'ListObjectsV2Command',
+      'GetObjectCommand',
+    ]) {
       expect(kinds.has(k), k).toBe(true);
     }
     const ddb = new Set(calls.map((c) => DDB_ACTIONS[c.command]).filter(Boolean));
-    expect([...ddb].sort(), [...kinds].join(' ')).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:UpdateItem']);
+    expect([...ddb].sort(), [...kinds].join(' ')).toEqual([
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:Scan',
+      'dynamodb:UpdateItem',
+    ]);
   });
 
   it('lets the publisher role make every one of those calls', () => {
@@ -172,13 +200,17 @@ describe('the registry client under the stack policies', () => {
   });
 
   it('keeps published items append-only: every table write the client sends carries a condition', () => {
-    const writes = calls.filter((c) => ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'].includes(DDB_ACTIONS[c.command] ?? ''));
+    const writes = calls.filter((c) =>
+      ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'].includes(DDB_ACTIONS[c.command] ?? ''),
+    );
     expect(writes.length).toBeGreaterThan(5);
     for (const w of writes) expect(typeof w.input.ConditionExpression, w.command).toBe('string');
   });
 
   it('refuses every write to anyone but the publisher and break-glass, even an administrator', () => {
-    const writes = calls.flatMap((c) => requestsOf(c, ADMIN_ROLE)).filter((r) => /^(s3:(PutObject|DeleteObject)|dynamodb:(PutItem|UpdateItem|DeleteItem))$/.test(r.action));
+    const writes = calls
+      .flatMap((c) => requestsOf(c, ADMIN_ROLE))
+      .filter((r) => /^(s3:(PutObject|DeleteObject)|dynamodb:(PutItem|UpdateItem|DeleteItem))$/.test(r.action));
     expect(writes.length).toBeGreaterThan(0);
     for (const req of writes) expect(decide(req, ADMIN, resourcePolicies), `${req.action} ${req.resource}`).toBe('denied');
   });
@@ -186,9 +218,13 @@ describe('the registry client under the stack policies', () => {
   it('lets only break-glass remove an object version or bypass governance retention', () => {
     const key = `${BUCKET_ARN}/models/mistral-7b-awq/v1.0.0/model.safetensors`;
     for (const action of ['s3:DeleteObjectVersion', 's3:BypassGovernanceRetention', 's3:PutObjectRetention']) {
-      expect(decide({ principalArn: PUBLISHER, action, resource: key }, publisher, resourcePolicies), `publisher ${action}`).not.toBe('allowed');
+      expect(decide({ principalArn: PUBLISHER, action, resource: key }, publisher, resourcePolicies), `publisher ${action}`).not.toBe(
+        'allowed',
+      );
       expect(decide({ principalArn: ADMIN_ROLE, action, resource: key }, ADMIN, resourcePolicies), `admin ${action}`).toBe('denied');
-      expect(decide({ principalArn: BREAK_GLASS, action, resource: key }, breakGlass, resourcePolicies), `break-glass ${action}`).toBe('allowed');
+      expect(decide({ principalArn: BREAK_GLASS, action, resource: key }, breakGlass, resourcePolicies), `break-glass ${action}`).toBe(
+        'allowed',
+      );
     }
   });
 
@@ -200,7 +236,9 @@ describe('the registry client under the stack policies', () => {
 
   it('uses the registry key only through S3 and DynamoDB', () => {
     expect(decide({ principalArn: PUBLISHER, action: 'kms:Decrypt', resource: KEY_ARN }, publisher, resourcePolicies)).toBe('not allowed');
-    expect(decide({ principalArn: PUBLISHER, action: 'kms:Decrypt', resource: KEY_ARN, context: VIA_S3 }, publisher, resourcePolicies)).toBe('allowed');
+    expect(
+      decide({ principalArn: PUBLISHER, action: 'kms:Decrypt', resource: KEY_ARN, context: VIA_S3 }, publisher, resourcePolicies),
+    ).toBe('allowed');
   });
 
   it('trusts only the configured principals with the publisher and break-glass roles', () => {

@@ -20,7 +20,18 @@ import { ACCELERATOR_LABEL, NODE_GROUP_PREFIX } from '../../infra/node-groups';
 import { REGISTRY_ROOT as MODEL_PREFIX } from '../../constructs/registry-layout';
 import { CONTROL_PLANE_LOGS, evaluateAwsRules, AWS_RULES } from '../../policy/aws-rules';
 import { realEnvironments } from '../support/manifests';
-import { ACCOUNT_ID, type CapturedResource, type StackRun, TEST_SECRETS, TODAY, ZONES, byName, isUnder, ofType, runStack } from './support/stack';
+import {
+  ACCOUNT_ID,
+  type CapturedResource,
+  type StackRun,
+  TEST_SECRETS,
+  TODAY,
+  ZONES,
+  byName,
+  isUnder,
+  ofType,
+  runStack,
+} from './support/stack';
 
 /** A resource's inputs, read as the shape the test expects (inputs are plain JSON). */
 const inputs = <T = Record<string, unknown>>(r: CapturedResource) => r.inputs as T;
@@ -125,7 +136,10 @@ describe.each(realEnvironments())('%s stack', (env, config: PlatformConfig) => {
     });
 
     it('empties the default security group', () => {
-      expect(inputs(one('aws:ec2/defaultSecurityGroup:DefaultSecurityGroup', 'network-default-sg'))).toMatchObject({ ingress: [], egress: [] });
+      expect(inputs(one('aws:ec2/defaultSecurityGroup:DefaultSecurityGroup', 'network-default-sg'))).toMatchObject({
+        ingress: [],
+        egress: [],
+      });
     });
   });
 
@@ -246,9 +260,14 @@ describe.each(realEnvironments())('%s stack', (env, config: PlatformConfig) => {
     it('taints and labels GPU nodes the way the model pods select and tolerate them', () => {
       for (const g of [...gpuGroups(NODE_GROUP_PREFIX.gpu), ...gpuGroups(NODE_GROUP_PREFIX.gpuFallback)]) {
         expect(group(g).taints).toEqual([{ key: GPU_NODE_TAINT.key, value: GPU_NODE_TAINT.value, effect: 'NO_SCHEDULE' }]);
-        expect(group(g).labels).toEqual({ [GPU_NODE_LABEL.key]: GPU_NODE_LABEL.value, [ACCELERATOR_LABEL]: `nvidia-${config.gpu.gpuName.toLowerCase()}` });
+        expect(group(g).labels).toEqual({
+          [GPU_NODE_LABEL.key]: GPU_NODE_LABEL.value,
+          [ACCELERATOR_LABEL]: `nvidia-${config.gpu.gpuName.toLowerCase()}`,
+        });
       }
-      const deployment = renderManifests(config).find((o) => o.kind === 'Deployment') as unknown as { spec: { template: { spec: PodSpec } } };
+      const deployment = renderManifests(config).find((o) => o.kind === 'Deployment') as unknown as {
+        spec: { template: { spec: PodSpec } };
+      };
       const pod = deployment.spec.template.spec;
       expect(pod.tolerations).toContainEqual({ key: GPU_NODE_TAINT.key, operator: 'Exists', effect: GPU_NODE_TAINT.effect });
       expect(JSON.stringify(pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution)).toContain(GPU_NODE_LABEL.key);
@@ -268,7 +287,10 @@ describe.each(realEnvironments())('%s stack', (env, config: PlatformConfig) => {
       const lt = launchTemplate('gpu-nodes-lt');
       expect(lt.metadataOptions).toEqual({ httpEndpoint: 'enabled', httpTokens: 'required', httpPutResponseHopLimit: 1 });
       expect(lt.blockDeviceMappings).toEqual([
-        { deviceName: '/dev/xvda', ebs: { volumeSize: config.gpuNodes.rootVolumeGiB, volumeType: 'gp3', encrypted: 'true', deleteOnTermination: 'true' } },
+        {
+          deviceName: '/dev/xvda',
+          ebs: { volumeSize: config.gpuNodes.rootVolumeGiB, volumeType: 'gp3', encrypted: 'true', deleteOnTermination: 'true' },
+        },
       ]);
       expect(config.gpuNodes.rootVolumeGiB).toBeGreaterThanOrEqual(60);
       expect(lt.keyName).toBeUndefined();
@@ -325,7 +347,8 @@ describe.each(realEnvironments())('%s stack', (env, config: PlatformConfig) => {
   });
 
   describe('node autoscaling', () => {
-    const release = () => inputs<ReleaseInputs<AutoscalerValues> & Record<string, unknown>>(one('kubernetes:helm.sh/v3:Release', 'addons-cluster-autoscaler'));
+    const release = () =>
+      inputs<ReleaseInputs<AutoscalerValues> & Record<string, unknown>>(one('kubernetes:helm.sh/v3:Release', 'addons-cluster-autoscaler'));
 
     it('installs the Cluster Autoscaler matching the Kubernetes version, discovering this cluster', () => {
       const r = release();
@@ -345,16 +368,22 @@ describe.each(realEnvironments())('%s stack', (env, config: PlatformConfig) => {
       expect(r.values.expanderPriorities).toEqual(JSON.parse(JSON.stringify(EXPANDER_PRIORITIES)));
       // A group gets the highest priority whose pattern matches its Auto Scaling group name.
       const rank = (prefix: string) =>
-        Math.max(...Object.entries(EXPANDER_PRIORITIES).filter(([, res]) => res.some((x) => new RegExp(x).test(`eks-${prefix}-abc-123`))).map(([p]) => Number(p)));
+        Math.max(
+          ...Object.entries(EXPANDER_PRIORITIES)
+            .filter(([, res]) => res.some((x) => new RegExp(x).test(`eks-${prefix}-abc-123`)))
+            .map(([p]) => Number(p)),
+        );
       expect(rank(NODE_GROUP_PREFIX.gpu)).toBeGreaterThan(rank(NODE_GROUP_PREFIX.gpuFallback));
     });
 
-    it('lets the autoscaler change only this cluster\'s Auto Scaling groups', () => {
+    it("lets the autoscaler change only this cluster's Auto Scaling groups", () => {
       const doc = policyOf(one('aws:iam/rolePolicy:RolePolicy', 'addons-cluster-autoscaler-policy'));
       const scale = doc.find((s) => s.Action.includes('autoscaling:SetDesiredCapacity'))!;
       expect(scale.Condition).toEqual({ StringEquals: { [`aws:ResourceTag/k8s.io/cluster-autoscaler/llm-platform-${env}`]: 'owned' } });
       expect(scale.Resource).not.toContain('*');
-      expect(inputs(one('aws:eks/podIdentityAssociation:PodIdentityAssociation', 'addons-cluster-autoscaler-kube-system-cluster-autoscaler'))).toMatchObject({
+      expect(
+        inputs(one('aws:eks/podIdentityAssociation:PodIdentityAssociation', 'addons-cluster-autoscaler-kube-system-cluster-autoscaler')),
+      ).toMatchObject({
         namespace: 'kube-system',
         serviceAccount: 'cluster-autoscaler',
       });
@@ -380,10 +409,20 @@ describe.each(realEnvironments())('%s stack', (env, config: PlatformConfig) => {
     });
 
     it('versions, KMS-encrypts with a bucket key, blocks public access and denies plain HTTP', () => {
-      expect(inputs(one('aws:s3/bucketVersioning:BucketVersioning', 'registry-versioning')).versioningConfiguration).toEqual({ status: 'Enabled' });
-      const sse = inputs(one('aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration', 'registry-encryption'));
+      expect(inputs(one('aws:s3/bucketVersioning:BucketVersioning', 'registry-versioning')).versioningConfiguration).toEqual({
+        status: 'Enabled',
+      });
+      const sse = inputs(
+        one('aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration', 'registry-encryption'),
+      );
       expect(sse.rules).toEqual([
-        { applyServerSideEncryptionByDefault: { sseAlgorithm: 'aws:kms', kmsMasterKeyId: `arn:aws:kms:us-east-1:${ACCOUNT_ID}:key/registry-key-id` }, bucketKeyEnabled: true },
+        {
+          applyServerSideEncryptionByDefault: {
+            sseAlgorithm: 'aws:kms',
+            kmsMasterKeyId: `arn:aws:kms:us-east-1:${ACCOUNT_ID}:key/registry-key-id`,
+          },
+          bucketKeyEnabled: true,
+        },
       ]);
       expect(inputs(one('aws:kms/key:Key', 'registry-key')).enableKeyRotation).toBe(true);
       expect(inputs(one('aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock', 'registry-public-access'))).toMatchObject({
@@ -393,17 +432,27 @@ describe.each(realEnvironments())('%s stack', (env, config: PlatformConfig) => {
         restrictPublicBuckets: true,
       });
       const tls = policyOf(one('aws:s3/bucketPolicy:BucketPolicy', 'registry-policy')).find((s) => s.Sid === 'DenyInsecureTransport')!;
-      expect(tls).toMatchObject({ Effect: 'Deny', Principal: '*', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } });
+      expect(tls).toMatchObject({
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 's3:*',
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      });
       expect(tls.Resource).toEqual([bucketArn, `${bucketArn}/*`]);
     });
 
     it('expires noncurrent versions after the configured days and aborts stale uploads', () => {
-      const rules = inputs<{ rules: { id: string }[] }>(one('aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration', 'registry-lifecycle')).rules;
+      const rules = inputs<{ rules: { id: string }[] }>(
+        one('aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration', 'registry-lifecycle'),
+      ).rules;
       expect(rules.find((r) => r.id === 'expire-noncurrent-versions')).toMatchObject({
         status: 'Enabled',
         noncurrentVersionExpiration: { noncurrentDays: config.registry.noncurrentVersionExpirationDays },
       });
-      expect(rules.find((r) => r.id === 'abort-incomplete-uploads')).toMatchObject({ status: 'Enabled', abortIncompleteMultipartUpload: { daysAfterInitiation: 7 } });
+      expect(rules.find((r) => r.id === 'abort-incomplete-uploads')).toMatchObject({
+        status: 'Enabled',
+        abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+      });
     });
 
     it('records versions in an on-demand table keyed by model_name and version, recoverable and encrypted', () => {
@@ -428,12 +477,16 @@ describe.each(realEnvironments())('%s stack', (env, config: PlatformConfig) => {
         [['dynamodb:GetItem', 'dynamodb:Query'], [`arn:aws:dynamodb:us-east-1:${ACCOUNT_ID}:table/llm-platform-${env}-model-versions`]],
         [['kms:Decrypt'], [`arn:aws:kms:us-east-1:${ACCOUNT_ID}:key/registry-key-id`]],
       ]);
-      const associations = ofType(all, 'aws:eks/podIdentityAssociation:PodIdentityAssociation').filter((a) => a.name.startsWith('registry-reader-'));
+      const associations = ofType(all, 'aws:eks/podIdentityAssociation:PodIdentityAssociation').filter((a) =>
+        a.name.startsWith('registry-reader-'),
+      );
       const assoc = (a: CapturedResource) => inputs<{ namespace: string; serviceAccount: string; roleArn: string }>(a);
       expect(associations.map((a) => [assoc(a).namespace, assoc(a).serviceAccount, assoc(a).roleArn])).toEqual(
         config.enabledModels.map((m) => [config.workloads.namespace, m.name, `arn:aws:iam::${ACCOUNT_ID}:role/registry-reader`]),
       );
-      const serviceAccounts = renderManifests(config).filter((o) => o.kind === 'ServiceAccount').map((o) => `${o.metadata.namespace}/${o.metadata.name}`);
+      const serviceAccounts = renderManifests(config)
+        .filter((o) => o.kind === 'ServiceAccount')
+        .map((o) => `${o.metadata.namespace}/${o.metadata.name}`);
       expect(serviceAccounts).toEqual(expect.arrayContaining(associations.map((a) => `${assoc(a).namespace}/${assoc(a).serviceAccount}`)));
     });
 
@@ -454,24 +507,39 @@ describe.each(realEnvironments())('%s stack', (env, config: PlatformConfig) => {
       });
       const denies = policyOf(one('aws:s3/bucketPolicy:BucketPolicy', 'registry-policy')).filter((st) => st.Effect === 'Deny');
       const versions = denies.find((st) => st.Sid === 'OnlyBreakGlassRemovesVersions')!;
-      expect(versions.Action).toEqual(['s3:DeleteObjectVersion', 's3:BypassGovernanceRetention', 's3:PutObjectRetention', 's3:PutObjectLegalHold']);
+      expect(versions.Action).toEqual([
+        's3:DeleteObjectVersion',
+        's3:BypassGovernanceRetention',
+        's3:PutObjectRetention',
+        's3:PutObjectLegalHold',
+      ]);
       // No break-glass principals in the stack file: nobody is exempt.
       expect(versions.Condition).toBeUndefined();
       const writes = policyOf(one('aws:dynamodb/resourcePolicy:ResourcePolicy', 'registry-table-policy'));
       expect(writes.map((st) => [st.Sid, st.Effect, st.Action])).toEqual([
-        ['DenyUnconditionalWrites', 'Deny', ['dynamodb:BatchWriteItem', 'dynamodb:PartiQLInsert', 'dynamodb:PartiQLUpdate', 'dynamodb:PartiQLDelete']],
+        [
+          'DenyUnconditionalWrites',
+          'Deny',
+          ['dynamodb:BatchWriteItem', 'dynamodb:PartiQLInsert', 'dynamodb:PartiQLUpdate', 'dynamodb:PartiQLDelete'],
+        ],
         ['OnlyPublisherWritesVersions', 'Deny', ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']],
       ]);
     });
   });
 
   describe('add-ons', () => {
-    const release = <V = Record<string, unknown>>(name: string) => inputs<ReleaseInputs<V>>(one('kubernetes:helm.sh/v3:Release', `addons-${name}`));
+    const release = <V = Record<string, unknown>>(name: string) =>
+      inputs<ReleaseInputs<V>>(one('kubernetes:helm.sh/v3:Release', `addons-${name}`));
 
     it('pins every chart, KEDA, the Prometheus operator and External Secrets at the versions of crds/', () => {
       for (const [id, chart] of Object.entries(CHARTS)) {
         const r = release(chart.release);
-        expect(r, id).toMatchObject({ chart: chart.chart, version: chart.version, repositoryOpts: { repo: chart.repo }, name: chart.release });
+        expect(r, id).toMatchObject({
+          chart: chart.chart,
+          version: chart.version,
+          repositoryOpts: { repo: chart.repo },
+          name: chart.release,
+        });
         expect(chart.version, id).toMatch(/^\d+\.\d+\.\d+$/);
       }
       expect(CHARTS.keda.version).toMatch(/^2\.20\./);
@@ -489,14 +557,23 @@ describe.each(realEnvironments())('%s stack', (env, config: PlatformConfig) => {
       });
     });
 
-    it(config.workloads.modelCache.kind === 'shared' ? 'backs the shared cache with encrypted EFS in every zone' : 'creates no EFS without a shared cache', () => {
-      const shared = config.workloads.modelCache.kind === 'shared';
-      expect(ofType(all, 'aws:efs/fileSystem:FileSystem').map((f) => inputs(f).encrypted)).toEqual(shared ? [true] : []);
-      expect(ofType(all, 'aws:efs/mountTarget:MountTarget')).toHaveLength(shared ? zones : 0);
-      expect(ofType(all, 'aws:eks/addon:Addon').some((a) => inputs(a).addonName === 'aws-efs-csi-driver')).toBe(shared);
-      const efsClass = ofType(all, 'kubernetes:storage.k8s.io/v1:StorageClass').filter((s) => inputs(s).provisioner === 'efs.csi.aws.com');
-      expect(efsClass.map((s) => inputs<{ metadata: { name: string } }>(s).metadata.name)).toEqual(shared ? [config.workloads.modelCache.sharedStorageClassName] : []);
-    });
+    it(
+      config.workloads.modelCache.kind === 'shared'
+        ? 'backs the shared cache with encrypted EFS in every zone'
+        : 'creates no EFS without a shared cache',
+      () => {
+        const shared = config.workloads.modelCache.kind === 'shared';
+        expect(ofType(all, 'aws:efs/fileSystem:FileSystem').map((f) => inputs(f).encrypted)).toEqual(shared ? [true] : []);
+        expect(ofType(all, 'aws:efs/mountTarget:MountTarget')).toHaveLength(shared ? zones : 0);
+        expect(ofType(all, 'aws:eks/addon:Addon').some((a) => inputs(a).addonName === 'aws-efs-csi-driver')).toBe(shared);
+        const efsClass = ofType(all, 'kubernetes:storage.k8s.io/v1:StorageClass').filter(
+          (s) => inputs(s).provisioner === 'efs.csi.aws.com',
+        );
+        expect(efsClass.map((s) => inputs<{ metadata: { name: string } }>(s).metadata.name)).toEqual(
+          shared ? [config.workloads.modelCache.sharedStorageClassName] : [],
+        );
+      },
+    );
 
     it('runs the NVIDIA device plugin only on GPU nodes', () => {
       const values = release<{ tolerations: unknown[]; affinity: unknown }>('nvidia-device-plugin').values;
@@ -515,7 +592,9 @@ describe.each(realEnvironments())('%s stack', (env, config: PlatformConfig) => {
     });
 
     it('exports the node labels the cost rules read (capacity type, node pool) from kube-state-metrics', () => {
-      const ksm = release<{ 'kube-state-metrics': { metricLabelsAllowlist: string[] } }>('kube-prometheus-stack').values['kube-state-metrics'];
+      const ksm = release<{ 'kube-state-metrics': { metricLabelsAllowlist: string[] } }>('kube-prometheus-stack').values[
+        'kube-state-metrics'
+      ];
       expect(ksm.metricLabelsAllowlist).toEqual([`nodes=[${CAPACITY_TYPE_LABEL},${GPU_NODE_LABEL.key}]`]);
     });
 
@@ -524,17 +603,25 @@ describe.each(realEnvironments())('%s stack', (env, config: PlatformConfig) => {
       expect(grafana.sidecar.dashboards).toMatchObject({ label: 'grafana_dashboard', labelValue: '1', searchNamespace: 'ALL' });
       const dcgm = release<{ serviceMonitor: Record<string, unknown>; tolerations: unknown[]; nodeSelector: unknown }>('dcgm-exporter');
       expect(dcgm.namespace).toBe('gpu-monitoring');
-      expect(dcgm.values.serviceMonitor).toMatchObject({ enabled: true, honorLabels: true, additionalLabels: config.workloads.monitoring.selectorLabels });
+      expect(dcgm.values.serviceMonitor).toMatchObject({
+        enabled: true,
+        honorLabels: true,
+        additionalLabels: config.workloads.monitoring.selectorLabels,
+      });
       expect(dcgm.values.tolerations).toContainEqual({ key: GPU_NODE_TAINT.key, operator: 'Exists', effect: GPU_NODE_TAINT.effect });
       expect(dcgm.values.nodeSelector).toEqual({ [GPU_NODE_LABEL.key]: GPU_NODE_LABEL.value });
     });
 
     it('copies the secrets from pulumi config into Secrets Manager and lets only External Secrets read them', () => {
       // The platform's own secrets (the front door's client keys are tested in gateway.test.ts).
-      const secrets = ofType(all, 'aws:secretsmanager/secret:Secret').filter((r) => r.name.startsWith('secrets-')).map((r) => inputs<{ name: string }>(r));
+      const secrets = ofType(all, 'aws:secretsmanager/secret:Secret')
+        .filter((r) => r.name.startsWith('secrets-'))
+        .map((r) => inputs<{ name: string }>(r));
       expect(secrets.map((s) => s.name)).toEqual([config.secrets.hfTokenName, config.secrets.apiKeyName]);
       // The values reach the provider as Pulumi secrets: encrypted in state, masked in output.
-      const values = ofType(all, 'aws:secretsmanager/secretVersion:SecretVersion').filter((r) => r.name.startsWith('secrets-')).map((v) => inputs(v).secretString);
+      const values = ofType(all, 'aws:secretsmanager/secretVersion:SecretVersion')
+        .filter((r) => r.name.startsWith('secrets-'))
+        .map((v) => inputs(v).secretString);
       const secret = (value: string) => ({ [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig, value });
       expect(values).toEqual([secret(TEST_SECRETS.hfToken), secret(TEST_SECRETS.apiKey)]);
       const read = policyOf(one('aws:iam/rolePolicy:RolePolicy', 'secrets-reader-policy'));
@@ -546,7 +633,9 @@ describe.each(realEnvironments())('%s stack', (env, config: PlatformConfig) => {
           Resource: secrets.map((s) => `arn:aws:secretsmanager:us-east-1:${ACCOUNT_ID}:secret:${s.name}-AbCdEf`),
         },
       ]);
-      expect(inputs(one('aws:eks/podIdentityAssociation:PodIdentityAssociation', 'secrets-reader-external-secrets-external-secrets'))).toMatchObject({
+      expect(
+        inputs(one('aws:eks/podIdentityAssociation:PodIdentityAssociation', 'secrets-reader-external-secrets-external-secrets')),
+      ).toMatchObject({
         namespace: 'external-secrets',
         serviceAccount: 'external-secrets',
       });
@@ -586,7 +675,8 @@ describe.each(realEnvironments())('%s stack', (env, config: PlatformConfig) => {
         };
       };
     }
-    const values = () => inputs<ReleaseInputs<AlertmanagerValues>>(one('kubernetes:helm.sh/v3:Release', 'addons-kube-prometheus-stack')).values;
+    const values = () =>
+      inputs<ReleaseInputs<AlertmanagerValues>>(one('kubernetes:helm.sh/v3:Release', 'addons-kube-prometheus-stack')).values;
     const topic = (id: string) => `arn:aws:sns:us-east-1:${ACCOUNT_ID}:llm-platform-${env}-${id}`;
 
     it('routes warnings and critical alerts to the alerts topic, and the Watchdog to the heartbeat topic', () => {
@@ -601,7 +691,14 @@ describe.each(realEnvironments())('%s stack', (env, config: PlatformConfig) => {
 
     it('lets only Alertmanager publish, through its Pod Identity role, with the topic key used via SNS', () => {
       expect(values().alertmanager.serviceAccount.name).toBe('alertmanager');
-      expect(inputs(one('aws:eks/podIdentityAssociation:PodIdentityAssociation', `alerting-alertmanager-${config.workloads.monitoring.namespace}-alertmanager`))).toMatchObject({
+      expect(
+        inputs(
+          one(
+            'aws:eks/podIdentityAssociation:PodIdentityAssociation',
+            `alerting-alertmanager-${config.workloads.monitoring.namespace}-alertmanager`,
+          ),
+        ),
+      ).toMatchObject({
         namespace: config.workloads.monitoring.namespace,
         serviceAccount: 'alertmanager',
       });
@@ -644,14 +741,25 @@ describe.each(realEnvironments())('%s stack', (env, config: PlatformConfig) => {
     });
 
     it('tags the EBS volumes the CSI driver creates for claims', () => {
-      const params = inputs<{ parameters: Record<string, string> }>(one('kubernetes:storage.k8s.io/v1:StorageClass', 'storage-gp3')).parameters;
-      expect(Object.entries(params).filter(([k]) => k.startsWith('tagSpecification_')).map(([, v]) => v).sort()).toEqual(
-        Object.entries(costTags(config)).map(([k, v]) => `${k}=${v}`).sort(),
+      const params = inputs<{ parameters: Record<string, string> }>(
+        one('kubernetes:storage.k8s.io/v1:StorageClass', 'storage-gp3'),
+      ).parameters;
+      expect(
+        Object.entries(params)
+          .filter(([k]) => k.startsWith('tagSpecification_'))
+          .map(([, v]) => v)
+          .sort(),
+      ).toEqual(
+        Object.entries(costTags(config))
+          .map(([k, v]) => `${k}=${v}`)
+          .sort(),
       );
     });
 
     it(`sets a monthly budget of $${config.budget.monthlyLimitUsd} on this environment's tag, notifying at 80 % and 100 %`, () => {
-      const budget = inputs<{ notifications: { threshold: number; subscriberSnsTopicArns: string[] }[] }>(one('aws:budgets/budget:Budget', 'budget-monthly'));
+      const budget = inputs<{ notifications: { threshold: number; subscriberSnsTopicArns: string[] }[] }>(
+        one('aws:budgets/budget:Budget', 'budget-monthly'),
+      );
       expect(budget).toMatchObject({
         budgetType: 'COST',
         limitAmount: config.budget.monthlyLimitUsd.toFixed(2),
@@ -660,7 +768,8 @@ describe.each(realEnvironments())('%s stack', (env, config: PlatformConfig) => {
         costFilters: [{ name: 'TagKeyValue', values: [`user:environment$${env}`] }],
       });
       expect(budget.notifications.map((n) => n.threshold)).toEqual([...BUDGET_ALERT_PERCENTS]);
-      for (const n of budget.notifications) expect(n.subscriberSnsTopicArns).toEqual([`arn:aws:sns:us-east-1:${ACCOUNT_ID}:llm-platform-${env}-alerts`]);
+      for (const n of budget.notifications)
+        expect(n.subscriberSnsTopicArns).toEqual([`arn:aws:sns:us-east-1:${ACCOUNT_ID}:llm-platform-${env}-alerts`]);
       expect(BUDGET_ALERT_PERCENTS).toEqual([80, 100]);
     });
 
@@ -689,7 +798,10 @@ describe.each(realEnvironments())('%s stack', (env, config: PlatformConfig) => {
         expect(ofType(all, 'aws:ec2/instance:Instance')).toEqual([]);
         return;
       }
-      expect(c).toMatchObject({ server: 'https://127.0.0.1:8443', 'tls-server-name': String(run.outputs.clusterEndpoint).replace('https://', '') });
+      expect(c).toMatchObject({
+        server: 'https://127.0.0.1:8443',
+        'tls-server-name': String(run.outputs.clusterEndpoint).replace('https://', ''),
+      });
       const host = inputs<Record<string, unknown>>(one('aws:ec2/instance:Instance', 'access-host'));
       expect(host).toMatchObject({
         instanceType: 't4g.nano',
@@ -719,7 +831,10 @@ describe.each(realEnvironments())('%s stack', (env, config: PlatformConfig) => {
       // So `pulumi up --exclude <provider urn> --exclude-dependents` creates the whole AWS half.
       const kubeUrns = new Set([provider.urn, ...kube.map((r) => r.urn)]);
       for (const r of all.filter((x) => x.custom && !x.type.startsWith('kubernetes:') && x !== provider)) {
-        expect(r.dependencies.filter((d) => kubeUrns.has(d)), `${r.type} ${r.name}`).toEqual([]);
+        expect(
+          r.dependencies.filter((d) => kubeUrns.has(d)),
+          `${r.type} ${r.name}`,
+        ).toEqual([]);
       }
     });
   });
@@ -780,7 +895,10 @@ describe.each(realEnvironments())('%s stack', (env, config: PlatformConfig) => {
         const parent = components.find((c) => c.urn === r.parent);
         if (parent) expect(r.name.startsWith(parent.name), `${r.type} ${r.name} under ${parent.name}`).toBe(true);
         if (r.custom && !r.type.startsWith('pulumi:providers:')) {
-          expect(components.some((c) => isUnder(all, r, c)), `${r.type} ${r.name} has a component parent`).toBe(true);
+          expect(
+            components.some((c) => isUnder(all, r, c)),
+            `${r.type} ${r.name} has a component parent`,
+          ).toBe(true);
         }
       }
       expect(run.warnings).toEqual([]);

@@ -35,7 +35,10 @@ describe('tracing on, to X-Ray', () => {
       logs: null,
     });
     expect(v.config.exporters.awsxray.region).toBe('us-east-1');
-    expect(v.config.receivers.otlp.protocols).toEqual({ grpc: { endpoint: '${env:MY_POD_IP}:4317' }, http: { endpoint: '${env:MY_POD_IP}:4318' } });
+    expect(v.config.receivers.otlp.protocols).toEqual({
+      grpc: { endpoint: '${env:MY_POD_IP}:4317' },
+      http: { endpoint: '${env:MY_POD_IP}:4318' },
+    });
     expect(v.securityContext).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
     expect(v.podSecurityContext).toMatchObject({ runAsNonRoot: true });
     expect(v.resources.limits.memory).toBe('512Mi');
@@ -55,7 +58,9 @@ describe('tracing on, to X-Ray', () => {
 
 describe('tracing on, to an OTLP endpoint', () => {
   it('exports over OTLP/HTTP and creates no AWS role', async () => {
-    const { resources } = await runStack('dev', { settings: { tracing: { enabled: true, backend: { kind: 'otlp', endpoint: 'http://tempo.monitoring:4318' } } } });
+    const { resources } = await runStack('dev', {
+      settings: { tracing: { enabled: true, backend: { kind: 'otlp', endpoint: 'http://tempo.monitoring:4318' } } },
+    });
     const v = byName(resources, RELEASE, 'tracing-collector').inputs.values as Record<string, any>;
     expect(v.config.exporters).toEqual({ otlphttp: { endpoint: 'http://tempo.monitoring:4318' }, debug: null });
     expect(v.config.service.pipelines.traces.exporters).toEqual(['otlphttp']);

@@ -28,7 +28,8 @@ async function failure(env: string, overrides: StackOverrides): Promise<Error> {
   return error;
 }
 
-const T4_TYPES = 'g4dn.xlarge, g4dn.2xlarge, g4dn.4xlarge, g4dn.8xlarge, g4dn.12xlarge, g5.xlarge, g5.2xlarge, g6.xlarge, g6.2xlarge, g6e.xlarge';
+const T4_TYPES =
+  'g4dn.xlarge, g4dn.2xlarge, g4dn.4xlarge, g4dn.8xlarge, g4dn.12xlarge, g5.xlarge, g5.2xlarge, g6.xlarge, g6.2xlarge, g6e.xlarge';
 
 describe('the Pulumi program', () => {
   it('fails when a GPU instance type is unknown', async () => {
@@ -105,7 +106,9 @@ describe('the Pulumi program', () => {
   });
 
   it('warns, and still deploys, when prod runs a variant on one SPOT replica with no fallback', async () => {
-    const run = await runStack('prod', { settings: { gpuNodes: { onDemandFallback: { enabled: false } }, models: { judge: { minReplicas: 1 } } } });
+    const run = await runStack('prod', {
+      settings: { gpuNodes: { onDemandFallback: { enabled: false } }, models: { judge: { minReplicas: 1 } } },
+    });
     expect(run.warnings).toEqual([
       'models.judge.minReplicas 1 on SPOT with no gpuNodes.onDemandFallback means an outage at every interruption; set minReplicas 2 or enable the fallback',
     ]);
@@ -132,7 +135,11 @@ describe('the Pulumi program', () => {
   it('fails when the image cache registry is in another region than the stack', async () => {
     const e = await failure('dev', {
       settings: {
-        imageCache: { enabled: true, registry: '123456789012.dkr.ecr.eu-west-1.amazonaws.com', dockerHubSecretName: 'ecr-pullthroughcache/docker-hub' },
+        imageCache: {
+          enabled: true,
+          registry: '123456789012.dkr.ecr.eu-west-1.amazonaws.com',
+          dockerHubSecretName: 'ecr-pullthroughcache/docker-hub',
+        },
       },
     });
     expect(e.message).toBe(
@@ -156,7 +163,7 @@ describe('the Pulumi program', () => {
     );
   });
 
-  it('hands the stack\'s aws:* settings to its AWS provider, the stack\'s default tags under the cost tags', async () => {
+  it("hands the stack's aws:* settings to its AWS provider, the stack's default tags under the cost tags", async () => {
     const run = await runStack('dev', {
       settings: { costCenter: 'ml-research' },
       aws: { profile: 'llm-ci', allowedAccountIds: ['123456789012'], defaultTags: { tags: { team: 'ml' } } },
@@ -167,7 +174,9 @@ describe('the Pulumi program', () => {
       tags: { team: 'ml', environment: 'dev', project: 'llm-platform', 'cost-center': 'ml-research' },
     });
     // The kubeconfig's aws eks get-token uses the same profile.
-    expect(run.resources.find((r) => r.type === 'eks:index:Cluster')!.inputs).toMatchObject({ providerCredentialOpts: { profileName: 'llm-ci' } });
+    expect(run.resources.find((r) => r.type === 'eks:index:Cluster')!.inputs).toMatchObject({
+      providerCredentialOpts: { profileName: 'llm-ci' },
+    });
   });
 
   it('warns when KEDA would query a Prometheus other than the one the stack installs', async () => {

@@ -68,8 +68,12 @@ describe('metrics catalog', () => {
     ]) {
       expect(promqlProblems(expr), expr).toEqual([]);
     }
-    expect(() => modelPromql.quantile('requestsRunning', 0.5, sel, '5m')).toThrow('modelPromql.quantile requestsRunning is a gauge, not a histogram');
-    expect(() => modelPromql.series(DCGM_METRICS.powerUsage, {}, '_bucket')).toThrow('modelPromql.series DCGM_FI_DEV_POWER_USAGE is a gauge, not a histogram');
+    expect(() => modelPromql.quantile('requestsRunning', 0.5, sel, '5m')).toThrow(
+      'modelPromql.quantile requestsRunning is a gauge, not a histogram',
+    );
+    expect(() => modelPromql.series(DCGM_METRICS.powerUsage, {}, '_bucket')).toThrow(
+      'modelPromql.series DCGM_FI_DEV_POWER_USAGE is a gauge, not a histogram',
+    );
   });
 });
 
@@ -97,6 +101,8 @@ describe('PromQL checker', () => {
   });
 
   it('reports a series no catalog lists', () => {
-    expect(promqlProblems('vllm:gpu_cache_usage_perc{namespace="x"}')).toEqual(['selects vllm:gpu_cache_usage_perc, which no catalog lists']);
+    expect(promqlProblems('vllm:gpu_cache_usage_perc{namespace="x"}')).toEqual([
+      'selects vllm:gpu_cache_usage_perc, which no catalog lists',
+    ]);
   });
 });

@@ -91,7 +91,12 @@ describe.each(envs)('%s environment', (_env, c) => {
     expect(panelOf(d, 'Idle GPUs').targets![0]!.expr).toContain(`< ${IDLE_GPU_UTILIZATION_PERCENT})`);
     expect(panelOf(d, 'Idle GPU spend, last 24 h').targets![0]!.expr).toMatch(/^sum_over_time\(.*\[24h:5m\]\) \/ 12 \* [0-9.]+$/);
     expect((panelOf(d, 'GPU spend now') as any).description).toContain(`$${Number(spot.toPrecision(12))} SPOT`);
-    for (const title of ['GPU utilization by model', 'Cost of a busy GPU-hour by model', 'GPU spend by model', 'On-demand share of GPU nodes']) {
+    for (const title of [
+      'GPU utilization by model',
+      'Cost of a busy GPU-hour by model',
+      'GPU spend by model',
+      'On-demand share of GPU nodes',
+    ]) {
       expect(panelOf(d, title).targets!.length, title).toBeGreaterThan(0);
     }
   });
@@ -100,7 +105,7 @@ describe.each(envs)('%s environment', (_env, c) => {
 describe.each(modelCases)('%s cost alert', (_name, c, m) => {
   const a = alertOf(renderManifests(c), m.name, 'VllmTokenCostHigh');
 
-  it('fires when the model\'s generated tokens cost more than slo.maxCostPer1MTokens for an hour', () => {
+  it("fires when the model's generated tokens cost more than slo.maxCostPer1MTokens for an hour", () => {
     expect(comparedTo(a.expr)).toEqual([m.slo.maxCostPer1MTokens]);
     expect(a.expr).toContain(`${COST_RECORDED.costPer1MGenerated}{namespace="${c.workloads.namespace}",model_name="${m.name}"}`);
     expect(a.for).toBe(COST_ALERT_FOR);
@@ -110,7 +115,7 @@ describe.each(modelCases)('%s cost alert', (_name, c, m) => {
 });
 
 describe('cost bound across config layers', () => {
-  it('takes a model\'s own bound over the environment\'s, and the default of $1 otherwise', () => {
+  it("takes a model's own bound over the environment's, and the default of $1 otherwise", () => {
     const c = parsePlatformConfig({ slo: { maxCostPer1MTokens: 2 }, models: { fp16: { slo: { maxCostPer1MTokens: 6 } } } }, 'test', 'test');
     expect(parsePlatformConfig({}, 'test', 'test').slo.maxCostPer1MTokens).toBe(1);
     const objs = renderManifests(c);

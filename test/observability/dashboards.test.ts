@@ -41,8 +41,11 @@ describe.each(envs)('%s environment', (_env, c) => {
 
   it('queries through a Prometheus data source variable, never a fixed data source', () => {
     for (const { dashboard: d } of dashboards) {
-      expect(d.templating.list).toContainEqual(expect.objectContaining({ name: DATASOURCE_VARIABLE, type: 'datasource', query: 'prometheus' }));
-      for (const p of d.panels.filter((p) => p.type !== 'row')) expect((p as any).datasource, `${d.uid}/${p.title}`).toEqual({ type: 'prometheus', uid: `\${${DATASOURCE_VARIABLE}}` });
+      expect(d.templating.list).toContainEqual(
+        expect.objectContaining({ name: DATASOURCE_VARIABLE, type: 'datasource', query: 'prometheus' }),
+      );
+      for (const p of d.panels.filter((p) => p.type !== 'row'))
+        expect((p as any).datasource, `${d.uid}/${p.title}`).toEqual({ type: 'prometheus', uid: `\${${DATASOURCE_VARIABLE}}` });
     }
   });
 
@@ -146,11 +149,19 @@ describe.each(modelCases)('%s dashboard', (_name, c, m) => {
   it('shows what KEDA asks for only when the model autoscales, and every Deployment of the model', () => {
     const replicas = exprs('Replicas');
     const hpa = replicas.filter((e) => e.includes('horizontalpodautoscaler='));
-    if (m.maxReplicas > m.minReplicas) expect(hpa).toEqual([expect.stringContaining(`horizontalpodautoscaler="${KEDA_HPA_PREFIX}${m.name}"`)]);
+    if (m.maxReplicas > m.minReplicas)
+      expect(hpa).toEqual([expect.stringContaining(`horizontalpodautoscaler="${KEDA_HPA_PREFIX}${m.name}"`)]);
     else expect(hpa).toEqual([]);
-    const deployments = objs.filter((o: any) => o.kind === 'Deployment' && o.metadata.labels['app.kubernetes.io/instance'] === m.name).map((o) => o.metadata.name);
+    const deployments = objs
+      .filter((o: any) => o.kind === 'Deployment' && o.metadata.labels['app.kubernetes.io/instance'] === m.name)
+      .map((o) => o.metadata.name);
     const regex = /deployment=~"([^"]+)"/.exec(replicas[0]!)![1]!;
-    expect(regex.split('|').map((s) => s.replace(/\\/g, '')).sort()).toEqual(deployments.sort());
+    expect(
+      regex
+        .split('|')
+        .map((s) => s.replace(/\\/g, ''))
+        .sort(),
+    ).toEqual(deployments.sort());
   });
 });
 

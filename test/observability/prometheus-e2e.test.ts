@@ -87,7 +87,8 @@ describe('a real Prometheus over simulators', () => {
   const scaled = ofKind(objs, 'ScaledObject').map((so: any) => ({
     hpa: `${KEDA_HPA_PREFIX}${so.metadata.name as string}`,
     model: c.enabledModels.find((m) => (so.spec.scaleTargetRef.name as string).startsWith(m.name))!,
-    queue: (so.spec.triggers as { name: string; metadata: { query: string; threshold: string } }[]).find((t) => t.name === 'queue-depth')!.metadata,
+    queue: (so.spec.triggers as { name: string; metadata: { query: string; threshold: string } }[]).find((t) => t.name === 'queue-depth')!
+      .metadata,
   }));
   const [loaded, beside] = scaled;
   if (!loaded || !beside) throw new Error(`prod has ${scaled.length} ScaledObjects with a queue trigger; the test needs two`);
@@ -105,7 +106,19 @@ describe('a real Prometheus over simulators', () => {
   beforeAll(async () => {
     for (const v of [loaded, beside]) {
       // One request generating at a time: a closed loop of 12 users builds a queue of 11.
-      sims.set(v.model.name, await startSimulator({ host: '127.0.0.1', port: 0, models: [v.model.name], maxRunning: 1, ttftMs: 20, itlMs: 5, outputTokens: 8, recordTimings: true }));
+      sims.set(
+        v.model.name,
+        await startSimulator({
+          host: '127.0.0.1',
+          port: 0,
+          models: [v.model.name],
+          maxRunning: 1,
+          ttftMs: 20,
+          itlMs: 5,
+          outputTokens: 8,
+          recordTimings: true,
+        }),
+      );
     }
     // kube-state-metrics and dcgm-exporter as the cluster would show the two pods (honorLabels).
     const cluster = [loaded, beside]
@@ -136,7 +149,9 @@ describe('a real Prometheus over simulators', () => {
       // The energy counter grows with every scrape, as a busy GPU's does.
       energy += 65_000;
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-      res.end(`${cluster.replace(/(DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION\{[^}]*\}) (\d+)/g, (_m, s: string, v: string) => `${s} ${Number(v) + energy}`)}\n`);
+      res.end(
+        `${cluster.replace(/(DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION\{[^}]*\}) (\d+)/g, (_m, s: string, v: string) => `${s} ${Number(v) + energy}`)}\n`,
+      );
     });
     await new Promise<void>((r) => exporter!.listen(0, '127.0.0.1', r));
 
@@ -158,14 +173,22 @@ describe('a real Prometheus over simulators', () => {
     base = `http://127.0.0.1:${port}`;
     server = spawn(
       prometheus,
-      [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
+      [
+        `--config.file=${join(dir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${join(dir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        '--log.level=warn',
+      ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
     let log = '';
     server.stderr!.on('data', (b: Buffer) => (log = (log + b.toString()).slice(-4000)));
     await until(`Prometheus ready on ${base} (log: ${log})`, async () => {
       if (server!.exitCode !== null) throw new Error(`prometheus exited ${server!.exitCode}: ${log}`);
-      return fetch(`${base}/-/ready`).then((r) => (r.ok ? true : undefined), () => undefined);
+      return fetch(`${base}/-/ready`).then(
+        (r) => (r.ok ? true : undefined),
+        () => undefined,
+      );
     });
     // Every target scraped, and the rules evaluated once over the simulators' first samples.
     await until('three targets up and both models recorded', async () => {
@@ -188,7 +211,21 @@ describe('a real Prometheus over simulators', () => {
   /** Runs `llm-bench load` against a simulator, resolving with its exit code and JSON result. */
   function load(model: string, concurrency: number, requests: number): Promise<{ status: number | null; stderr: string }> {
     const bin = join(PROJECT_ROOT, 'bench/bin/llm-bench.mjs');
-    const args = ['load', '--base-url', sims.get(model)!.url, '--model', model, '--concurrency', String(concurrency), '--requests', String(requests), '--output-tokens', '8', '--json', '-'];
+    const args = [
+      'load',
+      '--base-url',
+      sims.get(model)!.url,
+      '--model',
+      model,
+      '--concurrency',
+      String(concurrency),
+      '--requests',
+      String(requests),
+      '--output-tokens',
+      '8',
+      '--json',
+      '-',
+    ];
     return new Promise((resolve) => {
       const child = spawn(process.execPath, [bin, ...args], { timeout: CHILD_DEADLINE_MS });
       let stderr = '';
@@ -198,7 +235,7 @@ describe('a real Prometheus over simulators', () => {
     });
   }
 
-  it('shows the KEDA queue query crossing its threshold under load and falling back, and the recorded p95 TTFT within a bucket of the simulator\'s', async () => {
+  it("shows the KEDA queue query crossing its threshold under load and falling back, and the recorded p95 TTFT within a bucket of the simulator's", async () => {
     const threshold = Number(loaded.queue.threshold);
     const besideThreshold = Number(beside.queue.threshold);
     const results = await Promise.all([load(loaded.model.name, 3 * threshold, 150), load(beside.model.name, 1, 20)]);
@@ -235,7 +272,10 @@ describe('a real Prometheus over simulators', () => {
     // Each variant has its own series, by model_name.
     const models = (await query(base, `${RECORDED.ttftP95}{namespace="${ns}"}`)).map((r) => r.metric.model_name).sort();
     expect(models).toEqual([loaded.model.name, beside.model.name].sort());
-    const bounds = bucketBounds(familyOfSeries(CURRENT_VLLM, 'vllm:time_to_first_token_seconds_bucket')!.buckets!, loaded.model.maxModelLen);
+    const bounds = bucketBounds(
+      familyOfSeries(CURRENT_VLLM, 'vllm:time_to_first_token_seconds_bucket')!.buckets!,
+      loaded.model.maxModelLen,
+    );
     const i = bounds.findIndex((b) => p95 <= b);
     const low = i >= 2 ? bounds[i - 2]! : 0;
     const high = bounds[Math.min(i + 1, bounds.length - 1)]!;
@@ -243,7 +283,7 @@ describe('a real Prometheus over simulators', () => {
     expect(recorded).toBeLessThanOrEqual(high);
   }, 240_000);
 
-  it('answers every panel query of the loaded variant\'s dashboard with data', async () => {
+  it("answers every panel query of the loaded variant's dashboard with data", async () => {
     const dashboard = dashboardsOf(objs).find((d) => d.name === `${loaded.model.name}-dashboard`)?.dashboard;
     expect(dashboard, `${loaded.model.name}-dashboard`).toBeDefined();
     const empty: string[] = [];
@@ -259,4 +299,3 @@ describe('a real Prometheus over simulators', () => {
     expect(queries).toBeGreaterThan(20);
   }, 120_000);
 });
-

@@ -66,7 +66,9 @@ describe('promtool', () => {
       const bad = groups.map((g) => ({
         ...g,
         rules: g.rules.map((x) =>
-          x.alert === alert && x.labels?.model_name === model.name ? { ...x, expr: x.expr.replace(/ > ([0-9.]+)$/, (_m, v: string) => ` > ${Number(v) * 10}`) } : x,
+          x.alert === alert && x.labels?.model_name === model.name
+            ? { ...x, expr: x.expr.replace(/ > ([0-9.]+)$/, (_m, v: string) => ` > ${Number(v) * 10}`) }
+            : x,
         ),
       }));
       writeFileSync(join(dir, `${env}.bad.rules.yaml`), stringify({ groups: bad }, { lineWidth: 0 }));

@@ -36,7 +36,6 @@ function seriesName(name: string, labels: Record<string, string>): string {
   return `${name}{${inner}}`;
 }
 
-
 /** prometheus_client's `le` text: floats keep a `.0`. */
 function le(b: number): string {
   return Number.isInteger(b) ? `${b}.0` : String(b);
@@ -158,10 +157,17 @@ class EnvironmentFixture {
       const active = deploymentOf('VllmNoReadyPods');
       if (!active) throw new Error(`${m.name}: no VllmNoReadyPods alert naming its Deployment`);
       const standbyRule = alerts.find((a) => a.alert === 'VllmStandbyNotWarm');
-      const standby = standbyRule ? { deployment: deploymentOf('VllmStandbyNotWarm')!, replicas: Number(/< (\d+)$/.exec(standbyRule.expr)![1]) } : undefined;
+      const standby = standbyRule
+        ? { deployment: deploymentOf('VllmStandbyNotWarm')!, replicas: Number(/< (\d+)$/.exec(standbyRule.expr)![1]) }
+        : undefined;
       const regex = /pod=~"([^"]+)"/.exec(alerts.find((a) => a.alert === 'VllmPodRestarting')!.expr)![1]!;
       const deployments = [active, ...(standby ? [standby.deployment] : [])];
-      const pods = deployments.map((d, di) => ({ pod: `${d}-7d9f8c6b5-x${mi}k${di}q`, deployment: d, node: `ip-10-0-${mi}-${di + 10}.ec2.internal`, ip: `10.0.${mi}.${di + 20}` }));
+      const pods = deployments.map((d, di) => ({
+        pod: `${d}-7d9f8c6b5-x${mi}k${di}q`,
+        deployment: d,
+        node: `ip-10-0-${mi}-${di + 10}.ec2.internal`,
+        ip: `10.0.${mi}.${di + 20}`,
+      }));
       return { name: m.name, namespace: this.namespace, active, standby, pods, podRegex: new RegExp(`^(?:${regex})$`), alerts };
     });
     for (const m of this.models) {
@@ -181,7 +187,7 @@ class EnvironmentFixture {
         http2xxPerMin: REQUESTS_PER_MIN,
         http5xxPerMin: 0,
         generationTokensPerMin: healthyTokens,
-        gpuMemoryUsedMib: Math.round(GPU_MEMORY_MIB * (this.c.enabledModels.find((x) => x.name === m.name)!.gpuMemoryUtilization)),
+        gpuMemoryUsedMib: Math.round(GPU_MEMORY_MIB * this.c.enabledModels.find((x) => x.name === m.name)!.gpuMemoryUtilization),
         activeAvailable: 1,
         standbyAvailable: m.standby?.replicas ?? 0,
         pending: false,
@@ -190,7 +196,11 @@ class EnvironmentFixture {
   }
 
   /** Every input series for the models' knobs and the cluster's state. */
-  inputSeries(spanMin: number, knobsOf: (m: string) => ModelKnobs, cluster: Scenario['cluster'] = {}): { series: string; values: string }[] {
+  inputSeries(
+    spanMin: number,
+    knobsOf: (m: string) => ModelKnobs,
+    cluster: Scenario['cluster'] = {},
+  ): { series: string; values: string }[] {
     const out: { series: string; values: string }[] = [];
     // A counter from `start` growing by `perMin` a minute, a gauge holding `v`, and a step from `before` to `after` at minute `at`.
     const counter = (perMin: number, start = 1000) => `${start}+${perMin}x${spanMin}`;
@@ -203,7 +213,15 @@ class EnvironmentFixture {
       const k = knobsOf(m.name);
       m.pods.forEach((p, pi) => {
         // What the ServiceMonitor's relabelling sets on every series scraped from the pod.
-        const target = { namespace: m.namespace, pod: p.pod, container: 'vllm', service: m.name, endpoint: 'http', job: m.name, instance: `${p.ip}:8000` };
+        const target = {
+          namespace: m.namespace,
+          pod: p.pod,
+          container: 'vllm',
+          service: m.name,
+          endpoint: 'http',
+          job: m.name,
+          instance: `${p.ip}:8000`,
+        };
         const v = { ...target, model_name: m.name, engine: '0' };
         // The first pod carries the model's load; the standby track idles.
         const share = pi === 0 ? 1 : 0;
@@ -255,18 +273,26 @@ class EnvironmentFixture {
         const xid = cluster.xidAt !== undefined && m === this.models[0] && pi === 0;
         add(DCGM_METRICS.xidErrors.name, gpu, xid ? stepAt(cluster.xidAt!, 0, 79) : gauge(0));
 
-        add(KUBE_STATE_METRICS.podRestarts.name, { ...ksm, pod: p.pod, container: 'vllm', uid: `uid-${p.pod}` }, pi === 0 && k.restartAt !== undefined ? stepAt(k.restartAt, 0, 1) : gauge(0));
-        for (const phase of ['Pending', 'Running']) add(KUBE_STATE_METRICS.podPhase.name, { ...ksm, pod: p.pod, uid: `uid-${p.pod}`, phase }, gauge(phase === 'Running' ? 1 : 0));
+        add(
+          KUBE_STATE_METRICS.podRestarts.name,
+          { ...ksm, pod: p.pod, container: 'vllm', uid: `uid-${p.pod}` },
+          pi === 0 && k.restartAt !== undefined ? stepAt(k.restartAt, 0, 1) : gauge(0),
+        );
+        for (const phase of ['Pending', 'Running'])
+          add(KUBE_STATE_METRICS.podPhase.name, { ...ksm, pod: p.pod, uid: `uid-${p.pod}`, phase }, gauge(phase === 'Running' ? 1 : 0));
       });
       if (k.pending) {
         const pod = `${m.active}-7d9f8c6b5-pend1`;
         if (!m.podRegex.test(pod)) throw new Error(`${pod} does not match the pod pattern ${m.podRegex}`);
-        for (const phase of ['Pending', 'Running']) add(KUBE_STATE_METRICS.podPhase.name, { ...ksm, pod, uid: `uid-${pod}`, phase }, gauge(phase === 'Pending' ? 1 : 0));
+        for (const phase of ['Pending', 'Running'])
+          add(KUBE_STATE_METRICS.podPhase.name, { ...ksm, pod, uid: `uid-${pod}`, phase }, gauge(phase === 'Pending' ? 1 : 0));
       }
       add(KUBE_STATE_METRICS.deploymentReplicasAvailable.name, { ...ksm, deployment: m.active }, gauge(k.activeAvailable));
-      if (m.standby) add(KUBE_STATE_METRICS.deploymentReplicasAvailable.name, { ...ksm, deployment: m.standby.deployment }, gauge(k.standbyAvailable));
+      if (m.standby)
+        add(KUBE_STATE_METRICS.deploymentReplicasAvailable.name, { ...ksm, deployment: m.standby.deployment }, gauge(k.standbyAvailable));
     }
-    for (const m of this.models) for (const p of m.pods) if (!m.podRegex.test(p.pod)) throw new Error(`${p.pod} does not match ${m.podRegex}`);
+    for (const m of this.models)
+      for (const p of m.pods) if (!m.podRegex.test(p.pod)) throw new Error(`${p.pod} does not match ${m.podRegex}`);
     return out;
   }
 
@@ -278,7 +304,12 @@ class EnvironmentFixture {
       const h = this.healthy.get(m.name)!;
       const rec = { namespace: m.namespace, model_name: m.name };
       for (const rule of m.alerts) {
-        const s = (onsetMin: number, knobs: Partial<ModelKnobs>, value: number | undefined, resultLabels: Record<string, string> = rec): Scenario => ({
+        const s = (
+          onsetMin: number,
+          knobs: Partial<ModelKnobs>,
+          value: number | undefined,
+          resultLabels: Record<string, string> = rec,
+        ): Scenario => ({
           name: `${m.name} ${rule.alert}`,
           alert: rule.alert!,
           rule,
@@ -335,14 +366,22 @@ class EnvironmentFixture {
             out.push(s(0, { activeAvailable: 0 }, 0, { job: 'kube-state-metrics', namespace: m.namespace, deployment: m.active }));
             break;
           case 'VllmStandbyNotWarm':
-            out.push(s(0, { standbyAvailable: m.standby!.replicas - 1 }, m.standby!.replicas - 1, { job: 'kube-state-metrics', namespace: m.namespace, deployment: m.standby!.deployment }));
+            out.push(
+              s(0, { standbyAvailable: m.standby!.replicas - 1 }, m.standby!.replicas - 1, {
+                job: 'kube-state-metrics',
+                namespace: m.namespace,
+                deployment: m.standby!.deployment,
+              }),
+            );
             break;
           case 'VllmMetricsAbsent':
             out.push(s(0, { running: false }, 1, rec));
             break;
           case 'VllmPodRestarting': {
             const pod = m.pods[0]!.pod;
-            out.push(s(6, { restartAt: 6 }, 1, { job: 'kube-state-metrics', namespace: m.namespace, pod, container: 'vllm', uid: `uid-${pod}` }));
+            out.push(
+              s(6, { restartAt: 6 }, 1, { job: 'kube-state-metrics', namespace: m.namespace, pod, container: 'vllm', uid: `uid-${pod}` }),
+            );
             break;
           }
           case 'VllmPodsPending':
@@ -371,9 +410,24 @@ class EnvironmentFixture {
     for (const rule of platform) {
       if (rule.alert === 'GpuXidError') {
         const p = this.models[0]!.pods[0]!;
-        out.push({ name: `cluster ${rule.alert}`, alert: rule.alert, rule, onsetMin: 5, resultLabels: { Hostname: p.node, gpu: '0' }, value: 79, cluster: { xidAt: 5 } });
+        out.push({
+          name: `cluster ${rule.alert}`,
+          alert: rule.alert,
+          rule,
+          onsetMin: 5,
+          resultLabels: { Hostname: p.node, gpu: '0' },
+          value: 79,
+          cluster: { xidAt: 5 },
+        });
       } else if (rule.alert === 'GpuMetricsAbsent') {
-        out.push({ name: `cluster ${rule.alert}`, alert: rule.alert, rule, onsetMin: 0, resultLabels: { namespace: this.namespace }, cluster: { noGpuUtilization: true } });
+        out.push({
+          name: `cluster ${rule.alert}`,
+          alert: rule.alert,
+          rule,
+          onsetMin: 0,
+          resultLabels: { namespace: this.namespace },
+          cluster: { noGpuUtilization: true },
+        });
       } else {
         throw new Error(`no scenario trips ${rule.alert}: add one to test/observability/rule-tests.ts`);
       }
@@ -448,7 +502,9 @@ export function generateRuleTests(c: PlatformConfig, objs: readonly KubernetesOb
   const tests = scenarios.map((sc) => {
     const holdMin = minutesOf(sc.rule.for!);
     const labels = { ...sc.resultLabels, ...sc.rule.labels };
-    const annotations = Object.fromEntries(Object.entries(sc.rule.annotations ?? {}).map(([k, v]) => [k, renderTemplate(v, sc.value, labels)]));
+    const annotations = Object.fromEntries(
+      Object.entries(sc.rule.annotations ?? {}).map(([k, v]) => [k, renderTemplate(v, sc.value, labels)]),
+    );
     const knobsOf = (m: string) => ({ ...f.healthy.get(m)!, ...(m === sc.model ? sc.knobs : {}) });
     const firesAt = sc.onsetMin + holdMin + 1;
     return {

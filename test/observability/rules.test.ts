@@ -86,7 +86,9 @@ describe.each(envs)('%s environment', (_env, c) => {
 
   it('reads every recorded series somewhere: an alert or a dashboard', () => {
     const text = JSON.stringify(objs.filter((o) => o.kind === 'ConfigMap')) + JSON.stringify(all.filter((r) => r.alert));
-    const unused = Object.values(RECORDED).filter((r) => !text.includes(`${r}{`) && !all.some((x) => x.record !== r && x.expr.includes(`${r}{`)));
+    const unused = Object.values(RECORDED).filter(
+      (r) => !text.includes(`${r}{`) && !all.some((x) => x.record !== r && x.expr.includes(`${r}{`)),
+    );
     expect(unused).toEqual([]);
     expect(text.length).toBeGreaterThan(0);
   });
@@ -169,7 +171,9 @@ describe.each(modelCases)('%s alerts', (_name, c, m) => {
     const spof = m.rolloutStrategy === 'Recreate' || m.minReplicas < 2;
     expect(a.for).toBe(minutes(spof ? m.startupTimeoutSec + SCHEDULE_AND_PULL_ALLOWANCE_SEC : REDUNDANT_OUTAGE_SEC));
     expect(a.labels?.severity).toBe('critical');
-    expect(alert('VllmMetricsAbsent').expr).toBe(`absent(vllm:num_requests_running{namespace="${c.workloads.namespace}",model_name="${m.name}"})`);
+    expect(alert('VllmMetricsAbsent').expr).toBe(
+      `absent(vllm:num_requests_running{namespace="${c.workloads.namespace}",model_name="${m.name}"})`,
+    );
     expect(alert('VllmMetricsAbsent').for).toBe(a.for);
   });
 

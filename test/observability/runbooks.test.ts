@@ -44,7 +44,11 @@ describe('runbooks', () => {
   });
 
   it('has a page for every alert any environment emits, and for every alert the code can emit', () => {
-    const emitted = new Set(envs.flatMap(([, c]) => ofKind(renderManifests(c), 'PrometheusRule').flatMap((r) => rulesOf(r).flatMap((x) => (x.alert ? [x.alert] : [])))));
+    const emitted = new Set(
+      envs.flatMap(([, c]) =>
+        ofKind(renderManifests(c), 'PrometheusRule').flatMap((r) => rulesOf(r).flatMap((x) => (x.alert ? [x.alert] : []))),
+      ),
+    );
     for (const a of [...emitted, ...ALL_ALERTS]) expect(pages).toContain(`${a}.md`);
     expect(pages.map((p) => p.replace(/\.md$/, '')).sort()).toEqual([...new Set(ALL_ALERTS)].sort());
   });

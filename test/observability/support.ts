@@ -87,7 +87,8 @@ export function dashboardsOf(objs: readonly KubernetesObject[]): { name: string;
 
 export function panelOf(d: Dashboard, title: string): DashboardPanel {
   const hit = d.panels.filter((p) => p.title === title);
-  if (hit.length !== 1) throw new Error(`dashboard ${d.uid} has ${hit.length} panels titled ${title}; has ${d.panels.map((p) => p.title).join(', ')}`);
+  if (hit.length !== 1)
+    throw new Error(`dashboard ${d.uid} has ${hit.length} panels titled ${title}; has ${d.panels.map((p) => p.title).join(', ')}`);
   return hit[0]!;
 }
 

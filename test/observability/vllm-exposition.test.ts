@@ -21,7 +21,14 @@ import { envs, rulesOf } from './support';
 const FIXTURE = readFileSync(new URL('../fixtures/vllm-0.18-metrics.txt', import.meta.url), 'utf8');
 const NS = 'llm-baseline';
 /** What Prometheus adds at scrape time through the model's ServiceMonitor. */
-const TARGET = { namespace: NS, pod: `${FIXTURE_MODEL}-5d8f7c9b4-x2x7k`, service: FIXTURE_MODEL, endpoint: 'http', job: FIXTURE_MODEL, instance: '10.0.1.7:8000' };
+const TARGET = {
+  namespace: NS,
+  pod: `${FIXTURE_MODEL}-5d8f7c9b4-x2x7k`,
+  service: FIXTURE_MODEL,
+  endpoint: 'http',
+  job: FIXTURE_MODEL,
+  instance: '10.0.1.7:8000',
+};
 const T0 = 1_000_000;
 const T1 = T0 + 300;
 
@@ -56,63 +63,69 @@ describe('the vLLM 0.18 /metrics fixture', () => {
     }
   });
 
-  it('satisfies the bench\'s readers: the smoke check and the autoscale queue reader', () => {
+  it("satisfies the bench's readers: the smoke check and the autoscale queue reader", () => {
     expect(checkMetrics(FIXTURE, [FIXTURE_MODEL]).status).toBe('pass');
     expect(sumGauge(FIXTURE, VLLM_METRICS.requestsWaiting.name, FIXTURE_MODEL)).toBe(3);
   });
 });
 
-describe.each(envs.filter(([, c]) => c.enabledModels.some((m) => m.name === FIXTURE_MODEL)))('%s rules and KEDA queries over the fixture', (_env, c) => {
-  const objs = renderManifests(c);
-  // The SLIs are recorded for the namespace in the environment's rule; the alerts are the model's.
-  const platform = ofKind(objs, 'PrometheusRule').find((r) => r.metadata.name === PLATFORM_RULE_NAME)!;
-  const rule = ofKind(objs, 'PrometheusRule').find((r) => r.metadata.name === FIXTURE_MODEL)!;
-  const rules = [...rulesOf(platform).filter((r) => r.group === SLI_GROUP), ...rulesOf(rule)];
+describe.each(envs.filter(([, c]) => c.enabledModels.some((m) => m.name === FIXTURE_MODEL)))(
+  '%s rules and KEDA queries over the fixture',
+  (_env, c) => {
+    const objs = renderManifests(c);
+    // The SLIs are recorded for the namespace in the environment's rule; the alerts are the model's.
+    const platform = ofKind(objs, 'PrometheusRule').find((r) => r.metadata.name === PLATFORM_RULE_NAME)!;
+    const rule = ofKind(objs, 'PrometheusRule').find((r) => r.metadata.name === FIXTURE_MODEL)!;
+    const rules = [...rulesOf(platform).filter((r) => r.group === SLI_GROUP), ...rulesOf(rule)];
 
-  /** Evaluates every recording rule in order (each result stored as a series), then returns the evaluator. */
-  function recordedAll(): { ev: PromqlEvaluator; value: (record: string) => number | undefined } {
-    const s = store();
-    const ev = new PromqlEvaluator(s, T1);
-    const got = new Map<string, number>();
-    for (const r of rules.filter((x) => x.record)) {
-      for (const sample of ev.query(r.expr)) {
-        s.add({ ...sample.labels, __name__: r.record! }, T1, sample.value);
-        got.set(r.record!, sample.value);
+    /** Evaluates every recording rule in order (each result stored as a series), then returns the evaluator. */
+    function recordedAll(): { ev: PromqlEvaluator; value: (record: string) => number | undefined } {
+      const s = store();
+      const ev = new PromqlEvaluator(s, T1);
+      const got = new Map<string, number>();
+      for (const r of rules.filter((x) => x.record)) {
+        for (const sample of ev.query(r.expr)) {
+          s.add({ ...sample.labels, __name__: r.record! }, T1, sample.value);
+          got.set(r.record!, sample.value);
+        }
       }
+      return { ev, value: (record) => got.get(record) };
     }
-    return { ev, value: (record) => got.get(record) };
-  }
 
-  it('records the SLIs from the real series: latency quantiles, rates, ratios, gauges', () => {
-    const { value } = recordedAll();
-    expect(value('llm:time_to_first_token_seconds:p95_5m')).toBeCloseTo(0.46875, 6);
-    expect(value('llm:requests:rate5m')).toBeCloseTo(600 / 300, 6);
-    expect(value('llm:request_errors:ratio_rate5m')).toBeCloseTo(6 / 656, 6);
-    expect(value('llm:requests_aborted:ratio_rate5m')).toBe(0);
-    expect(value('llm:requests_cancelled:ratio_rate5m')).toBeCloseTo(1 - 600 / 640, 6);
-    expect(value('llm:requests_waiting:sum')).toBe(3);
-    expect(value('llm:requests_running:sum')).toBe(12);
-    expect(value('llm:kv_cache_usage:max')).toBe(0.42);
-    expect(value('llm:generation_tokens:rate5m')).toBeCloseTo(200, 6);
-    // ITL p95 by vLLM's buckets: rank 56430 of 59400 falls in (0.025, 0.05].
-    expect(value('llm:inter_token_latency_seconds:p95_5m')).toBeCloseTo(0.025 + 0.025 * ((0.95 * 59400 - 55000) / 4400), 6);
-  });
+    it('records the SLIs from the real series: latency quantiles, rates, ratios, gauges', () => {
+      const { value } = recordedAll();
+      expect(value('llm:time_to_first_token_seconds:p95_5m')).toBeCloseTo(0.46875, 6);
+      expect(value('llm:requests:rate5m')).toBeCloseTo(600 / 300, 6);
+      expect(value('llm:request_errors:ratio_rate5m')).toBeCloseTo(6 / 656, 6);
+      expect(value('llm:requests_aborted:ratio_rate5m')).toBe(0);
+      expect(value('llm:requests_cancelled:ratio_rate5m')).toBeCloseTo(1 - 600 / 640, 6);
+      expect(value('llm:requests_waiting:sum')).toBe(3);
+      expect(value('llm:requests_running:sum')).toBe(12);
+      expect(value('llm:kv_cache_usage:max')).toBe(0.42);
+      expect(value('llm:generation_tokens:rate5m')).toBeCloseTo(200, 6);
+      // ITL p95 by vLLM's buckets: rank 56430 of 59400 falls in (0.025, 0.05].
+      expect(value('llm:inter_token_latency_seconds:p95_5m')).toBeCloseTo(0.025 + 0.025 * ((0.95 * 59400 - 55000) / 4400), 6);
+    });
 
-  it('fires the cancellation alert on 40 of 640 answers never finished, and no engine-abort alert', () => {
-    const { ev } = recordedAll();
-    const fired = rules.filter((r) => r.alert).filter((r) => ev.query(r.expr).length > 0).map((r) => r.alert);
-    const m = c.enabledModels.find((x) => x.name === FIXTURE_MODEL)!;
-    expect(m.slo.abortRatio).toBeLessThan(1 - 600 / 640);
-    expect(fired).toContain('VllmRequestsCancelled');
-    expect(fired).not.toContain('VllmRequestsAborted');
-  });
+    it('fires the cancellation alert on 40 of 640 answers never finished, and no engine-abort alert', () => {
+      const { ev } = recordedAll();
+      const fired = rules
+        .filter((r) => r.alert)
+        .filter((r) => ev.query(r.expr).length > 0)
+        .map((r) => r.alert);
+      const m = c.enabledModels.find((x) => x.name === FIXTURE_MODEL)!;
+      expect(m.slo.abortRatio).toBeLessThan(1 - 600 / 640);
+      expect(fired).toContain('VllmRequestsCancelled');
+      expect(fired).not.toContain('VllmRequestsAborted');
+    });
 
-  it('feeds KEDA the queue and the KV cache of the model\'s pods', () => {
-    const m = c.enabledModels.find((x) => x.name === FIXTURE_MODEL)!;
-    if (m.minReplicas === m.maxReplicas) return; // not autoscaled here: no ScaledObject
-    const so = find<any>(objs, 'ScaledObject', FIXTURE_MODEL);
-    const ev = new PromqlEvaluator(store(), T1);
-    const byName = Object.fromEntries(so.spec.triggers.map((t: any) => [t.name, ev.query(t.metadata.query).map((s) => s.value)]));
-    expect(byName).toEqual({ 'queue-depth': [3], 'kv-cache-usage': [0.42] });
-  });
-});
+    it("feeds KEDA the queue and the KV cache of the model's pods", () => {
+      const m = c.enabledModels.find((x) => x.name === FIXTURE_MODEL)!;
+      if (m.minReplicas === m.maxReplicas) return; // not autoscaled here: no ScaledObject
+      const so = find<any>(objs, 'ScaledObject', FIXTURE_MODEL);
+      const ev = new PromqlEvaluator(store(), T1);
+      const byName = Object.fromEntries(so.spec.triggers.map((t: any) => [t.name, ev.query(t.metadata.query).map((s) => s.value)]));
+      expect(byName).toEqual({ 'queue-depth': [3], 'kv-cache-usage': [0.42] });
+    });
+  },
+);

@@ -29,7 +29,13 @@ describe.each(envs)('%s environment', (_env, c) => {
   it('judges every Deployment with every workload rule, and every object for secret values', () => {
     const deployments = objs.filter((o) => o.kind === 'Deployment').map((o) => `${o.metadata.namespace}/${o.metadata.name}`);
     for (const rule of K8S_RULES.filter((r) => r.kinds.includes('Deployment'))) {
-      expect(results.filter((r) => r.rule === rule.id && r.type === 'Deployment').map((r) => r.resource).sort(), rule.id).toEqual(deployments.sort());
+      expect(
+        results
+          .filter((r) => r.rule === rule.id && r.type === 'Deployment')
+          .map((r) => r.resource)
+          .sort(),
+        rule.id,
+      ).toEqual(deployments.sort());
     }
     expect(results.filter((r) => r.rule === 'no-secret-values')).toHaveLength(objs.length);
   });
@@ -55,7 +61,13 @@ const VARIANTS: [string, Record<string, unknown>][] = [
       registry: { bucketName: 'llm-platform-models-test' },
       gpuNodes: { maxSize: 8 },
       workloads: { modelCache: { kind: 'shared' }, enableAuth: false },
-      models: { awq: { source: { kind: 'registry', version: '1.2.0', loader: 'stream' }, rolloutStrategy: 'BlueGreen', blueGreen: { standbyReplicas: 0 } } },
+      models: {
+        awq: {
+          source: { kind: 'registry', version: '1.2.0', loader: 'stream' },
+          rolloutStrategy: 'BlueGreen',
+          blueGreen: { standbyReplicas: 0 },
+        },
+      },
     },
   ],
 ];
@@ -77,7 +89,12 @@ describe('exceptions', () => {
     const spec = structuredClone(pod(objs, 'mistral-7b-judge').spec);
     spec.volumes.push({ name: 'device-plugins', hostPath: { path: '/var/lib/kubelet/device-plugins' } });
     const labels = { 'app.kubernetes.io/name': name };
-    return { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name, namespace, labels }, spec: { selector: { matchLabels: labels }, template: { metadata: { labels }, spec } } };
+    return {
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      metadata: { name, namespace, labels },
+      spec: { selector: { matchLabels: labels }, template: { metadata: { labels }, spec } },
+    };
   };
 
   it('turns a declared failure into a pass that says why, for the add-on in its own namespace', () => {
@@ -93,11 +110,17 @@ describe('exceptions', () => {
     expect(moved.map((r) => r.passed)).toEqual([false]);
     const other = daemonSet('kube-system', 'nvidia-device-plugin');
     other.spec.template.spec.hostNetwork = true;
-    expect(evaluateK8sRules([other]).filter((r) => r.rule === 'no-host-namespaces').map((r) => r.passed)).toEqual([false]);
+    expect(
+      evaluateK8sRules([other])
+        .filter((r) => r.rule === 'no-host-namespaces')
+        .map((r) => r.passed),
+    ).toEqual([false]);
   });
 
   it('can be replaced, so an empty list makes every add-on meet every rule', () => {
-    const strict = evaluateK8sRules([daemonSet('kube-system', 'nvidia-device-plugin')], { exceptions: [] }).filter((r) => r.rule === 'no-host-path');
+    const strict = evaluateK8sRules([daemonSet('kube-system', 'nvidia-device-plugin')], { exceptions: [] }).filter(
+      (r) => r.rule === 'no-host-path',
+    );
     expect(strict.map((r) => r.passed)).toEqual([false]);
   });
 

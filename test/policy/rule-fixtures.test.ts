@@ -29,7 +29,12 @@ const withPod = (f: (p: ReturnType<typeof pod>) => void) => (objs: Objects) => {
 };
 
 const FIXTURES: Fixture[] = [
-  { rule: 'run-as-non-root', breaks: 'the container runs as UID 0', mutate: withPod(({ container }) => (container.securityContext.runAsUser = 0)), reason: /container vllm runs as UID 0/ },
+  {
+    rule: 'run-as-non-root',
+    breaks: 'the container runs as UID 0',
+    mutate: withPod(({ container }) => (container.securityContext.runAsUser = 0)),
+    reason: /container vllm runs as UID 0/,
+  },
   {
     rule: 'run-as-non-root',
     breaks: 'neither the pod nor the container sets runAsNonRoot',
@@ -39,32 +44,102 @@ const FIXTURES: Fixture[] = [
     }),
     reason: /does not set runAsNonRoot: true/,
   },
-  { rule: 'no-privilege-escalation', breaks: 'the container may escalate', mutate: withPod(({ container }) => (container.securityContext.allowPrivilegeEscalation = true)), reason: /allowPrivilegeEscalation: false/ },
-  { rule: 'no-privilege-escalation', breaks: 'the container is privileged', mutate: withPod(({ container }) => (container.securityContext.privileged = true)), reason: /is privileged/ },
-  { rule: 'drop-all-capabilities', breaks: 'the container drops only NET_RAW', mutate: withPod(({ container }) => (container.securityContext.capabilities = { drop: ['NET_RAW'] })), reason: /does not drop ALL/ },
-  { rule: 'drop-all-capabilities', breaks: 'the container adds SYS_ADMIN', mutate: withPod(({ container }) => (container.securityContext.capabilities.add = ['SYS_ADMIN'])), reason: /adds capabilities SYS_ADMIN/ },
-  { rule: 'seccomp-profile', breaks: 'the pod sets no seccomp profile', mutate: withPod(({ spec }) => delete spec.securityContext.seccompProfile), reason: /seccompProfile unset/ },
-  { rule: 'seccomp-profile', breaks: 'the container is Unconfined', mutate: withPod(({ container }) => (container.securityContext.seccompProfile = { type: 'Unconfined' })), reason: /seccompProfile Unconfined/ },
-  { rule: 'no-host-namespaces', breaks: 'the pod uses the host network', mutate: withPod(({ spec }) => (spec.hostNetwork = true)), reason: /hostNetwork: true/ },
-  { rule: 'no-host-namespaces', breaks: 'the container binds a host port', mutate: withPod(({ container }) => (container.ports[0].hostPort = 8000)), reason: /binds host port 8000/ },
+  {
+    rule: 'no-privilege-escalation',
+    breaks: 'the container may escalate',
+    mutate: withPod(({ container }) => (container.securityContext.allowPrivilegeEscalation = true)),
+    reason: /allowPrivilegeEscalation: false/,
+  },
+  {
+    rule: 'no-privilege-escalation',
+    breaks: 'the container is privileged',
+    mutate: withPod(({ container }) => (container.securityContext.privileged = true)),
+    reason: /is privileged/,
+  },
+  {
+    rule: 'drop-all-capabilities',
+    breaks: 'the container drops only NET_RAW',
+    mutate: withPod(({ container }) => (container.securityContext.capabilities = { drop: ['NET_RAW'] })),
+    reason: /does not drop ALL/,
+  },
+  {
+    rule: 'drop-all-capabilities',
+    breaks: 'the container adds SYS_ADMIN',
+    mutate: withPod(({ container }) => (container.securityContext.capabilities.add = ['SYS_ADMIN'])),
+    reason: /adds capabilities SYS_ADMIN/,
+  },
+  {
+    rule: 'seccomp-profile',
+    breaks: 'the pod sets no seccomp profile',
+    mutate: withPod(({ spec }) => delete spec.securityContext.seccompProfile),
+    reason: /seccompProfile unset/,
+  },
+  {
+    rule: 'seccomp-profile',
+    breaks: 'the container is Unconfined',
+    mutate: withPod(({ container }) => (container.securityContext.seccompProfile = { type: 'Unconfined' })),
+    reason: /seccompProfile Unconfined/,
+  },
+  {
+    rule: 'no-host-namespaces',
+    breaks: 'the pod uses the host network',
+    mutate: withPod(({ spec }) => (spec.hostNetwork = true)),
+    reason: /hostNetwork: true/,
+  },
+  {
+    rule: 'no-host-namespaces',
+    breaks: 'the container binds a host port',
+    mutate: withPod(({ container }) => (container.ports[0].hostPort = 8000)),
+    reason: /binds host port 8000/,
+  },
   {
     rule: 'no-host-path',
     breaks: 'the pod mounts /var/run',
     mutate: withPod(({ spec }) => spec.volumes.push({ name: 'docker', hostPath: { path: '/var/run' } })),
     reason: /volume docker mounts host path \/var\/run/,
   },
-  { rule: 'pinned-images', breaks: 'the image is latest', mutate: withPod(({ container }) => (container.image = 'vllm/vllm-openai:latest')), reason: /latest is not a version/ },
-  { rule: 'pinned-images', breaks: 'the image has no tag', mutate: withPod(({ container }) => (container.image = 'vllm/vllm-openai')), reason: /without a tag or digest/ },
-  { rule: 'requests-and-limits', breaks: 'the container has no memory limit', mutate: withPod(({ container }) => delete container.resources.limits.memory), reason: /has no limits\.memory/ },
-  { rule: 'requests-and-limits', breaks: 'the container requests no CPU', mutate: withPod(({ container }) => delete container.resources.requests.cpu), reason: /has no requests\.cpu/ },
+  {
+    rule: 'pinned-images',
+    breaks: 'the image is latest',
+    mutate: withPod(({ container }) => (container.image = 'vllm/vllm-openai:latest')),
+    reason: /latest is not a version/,
+  },
+  {
+    rule: 'pinned-images',
+    breaks: 'the image has no tag',
+    mutate: withPod(({ container }) => (container.image = 'vllm/vllm-openai')),
+    reason: /without a tag or digest/,
+  },
+  {
+    rule: 'requests-and-limits',
+    breaks: 'the container has no memory limit',
+    mutate: withPod(({ container }) => delete container.resources.limits.memory),
+    reason: /has no limits\.memory/,
+  },
+  {
+    rule: 'requests-and-limits',
+    breaks: 'the container requests no CPU',
+    mutate: withPod(({ container }) => delete container.resources.requests.cpu),
+    reason: /has no requests\.cpu/,
+  },
   {
     rule: 'requests-and-limits',
     breaks: 'the GPU request differs from the limit',
     mutate: withPod(({ container }) => (container.resources.limits['nvidia.com/gpu'] = 2)),
     reason: /requests nvidia\.com\/gpu unlike its limit/,
   },
-  { rule: 'probes', breaks: 'the container has no liveness probe', mutate: withPod(({ container }) => delete container.livenessProbe), reason: /has no livenessProbe/ },
-  { rule: 'probes', breaks: 'liveness probes /metrics', mutate: withPod(({ container }) => (container.livenessProbe.httpGet.path = '/metrics')), reason: /liveness on \/metrics/ },
+  {
+    rule: 'probes',
+    breaks: 'the container has no liveness probe',
+    mutate: withPod(({ container }) => delete container.livenessProbe),
+    reason: /has no livenessProbe/,
+  },
+  {
+    rule: 'probes',
+    breaks: 'liveness probes /metrics',
+    mutate: withPod(({ container }) => (container.livenessProbe.httpGet.path = '/metrics')),
+    reason: /liveness on \/metrics/,
+  },
   {
     rule: 'pdb-allows-drain',
     breaks: 'the budget allows no eviction',
@@ -92,21 +167,37 @@ const FIXTURES: Fixture[] = [
     },
     reason: /covered by 2 PodDisruptionBudgets .*evictions fail/,
   },
-  { rule: 'pdb-allows-drain', breaks: 'there is no budget', mutate: (objs) => remove(objs, 'PodDisruptionBudget', MODEL), reason: /has no PodDisruptionBudget/ },
+  {
+    rule: 'pdb-allows-drain',
+    breaks: 'there is no budget',
+    mutate: (objs) => remove(objs, 'PodDisruptionBudget', MODEL),
+    reason: /has no PodDisruptionBudget/,
+  },
   {
     rule: 'pdb-allows-drain',
     breaks: 'the budget protects unhealthy pods',
     mutate: (objs) => ((get(objs, 'PodDisruptionBudget', MODEL).spec.unhealthyPodEvictionPolicy = 'IfHealthyBudget'), objs),
     reason: /unhealthyPodEvictionPolicy is not AlwaysAllow/,
   },
-  { rule: 'network-policy-per-workload', breaks: 'the workload has no NetworkPolicy', mutate: (objs) => remove(objs, 'NetworkPolicy', MODEL), reason: /has no NetworkPolicy selecting its pods/ },
+  {
+    rule: 'network-policy-per-workload',
+    breaks: 'the workload has no NetworkPolicy',
+    mutate: (objs) => remove(objs, 'NetworkPolicy', MODEL),
+    reason: /has no NetworkPolicy selecting its pods/,
+  },
   {
     rule: 'network-policy-per-workload',
     breaks: 'its NetworkPolicy leaves egress open',
     mutate: (objs) => ((get(objs, 'NetworkPolicy', MODEL).spec.policyTypes = ['Ingress']), objs),
     reason: /does not cover Egress/,
   },
-  { rule: 'namespace-default-deny', breaks: 'the namespace has no default deny', mutate: (objs) => remove(objs, 'NetworkPolicy', 'default-deny'), resource: NS, reason: /no default-deny NetworkPolicy/ },
+  {
+    rule: 'namespace-default-deny',
+    breaks: 'the namespace has no default deny',
+    mutate: (objs) => remove(objs, 'NetworkPolicy', 'default-deny'),
+    resource: NS,
+    reason: /no default-deny NetworkPolicy/,
+  },
   {
     rule: 'namespace-default-deny',
     breaks: 'the default policy admits everything',
@@ -133,7 +224,10 @@ const FIXTURES: Fixture[] = [
   {
     rule: 'no-secret-values',
     breaks: 'a Secret with data is in the manifests',
-    mutate: (objs) => [...objs, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'leak', namespace: NS }, data: { token: 'c2VjcmV0' } }],
+    mutate: (objs) => [
+      ...objs,
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'leak', namespace: NS }, data: { token: 'c2VjcmV0' } },
+    ],
     resource: `${NS}/leak`,
     reason: /is a Secret with data/,
   },
@@ -200,7 +294,10 @@ const FIXTURES: Fixture[] = [
   {
     rule: 'gateway-tls-only',
     breaks: 'the Gateway also listens for plain HTTP on 80',
-    mutate: (objs) => (get(objs, 'Gateway', GATEWAY).spec.listeners.push({ name: 'http', protocol: 'HTTP', port: 80, hostname: 'llm.example.com' }), objs),
+    mutate: (objs) => (
+      get(objs, 'Gateway', GATEWAY).spec.listeners.push({ name: 'http', protocol: 'HTTP', port: 80, hostname: 'llm.example.com' }),
+      objs
+    ),
     resource: GW,
     reason: /listener http is plain HTTP on 80 and no load balancer terminates TLS there/,
   },
@@ -208,7 +305,9 @@ const FIXTURES: Fixture[] = [
     rule: 'gateway-tls-only',
     breaks: 'the load balancer has no certificate',
     mutate: (objs) => {
-      delete get(objs, 'EnvoyProxy', GATEWAY).spec.provider.kubernetes.envoyService.annotations['service.beta.kubernetes.io/aws-load-balancer-ssl-cert'];
+      delete get(objs, 'EnvoyProxy', GATEWAY).spec.provider.kubernetes.envoyService.annotations[
+        'service.beta.kubernetes.io/aws-load-balancer-ssl-cert'
+      ];
       return objs;
     },
     resource: GW,
@@ -217,7 +316,16 @@ const FIXTURES: Fixture[] = [
   {
     rule: 'gateway-tls-only',
     breaks: 'an HTTPS listener has no certificate',
-    mutate: (objs) => (get(objs, 'Gateway', GATEWAY).spec.listeners.push({ name: 'alt', protocol: 'HTTPS', port: 8443, hostname: 'llm.example.com', tls: { mode: 'Terminate' } }), objs),
+    mutate: (objs) => (
+      get(objs, 'Gateway', GATEWAY).spec.listeners.push({
+        name: 'alt',
+        protocol: 'HTTPS',
+        port: 8443,
+        hostname: 'llm.example.com',
+        tls: { mode: 'Terminate' },
+      }),
+      objs
+    ),
     resource: GW,
     reason: /listener alt is HTTPS on 8443 without a certificate/,
   },

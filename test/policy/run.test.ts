@@ -28,7 +28,10 @@ interface CliRun {
 /** `npm run policy -- <args>` in a child process; killed after a deadline, so a hang fails the test. */
 function cli(args: string[]): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'stacks/policy-run.ts'), ...args], { cwd: PROJECT_ROOT, timeout: CHILD_DEADLINE_MS });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'stacks/policy-run.ts'), ...args], {
+      cwd: PROJECT_ROOT,
+      timeout: CHILD_DEADLINE_MS,
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
@@ -87,14 +90,32 @@ describe('runPolicy', () => {
   it('judges the distributed load Job of every environment, with the example image when the environment names none', async () => {
     const { rows, notes } = await runPolicy({ captureAws: () => Promise.resolve([]) });
     for (const env of environments()) {
-      const job = rows.filter((r) => r.environment === benchJobLabel(env) && r.type === 'Job' && r.resource === `llm-bench/${BENCH_LOAD_JOB}`);
-      // The pod rules that make the Job restricted, pinned and bounded, and its own NetworkPolicy.
-      expect(job.map((r) => r.rule), env).toEqual(
-        expect.arrayContaining(['run-as-non-root', 'no-privilege-escalation', 'pinned-images', 'requests-and-limits', 'network-policy-per-workload', 'references-resolve']),
+      const job = rows.filter(
+        (r) => r.environment === benchJobLabel(env) && r.type === 'Job' && r.resource === `llm-bench/${BENCH_LOAD_JOB}`,
       );
-      expect(rows.some((r) => r.environment === benchJobLabel(env) && r.type === 'NetworkPolicy'), env).toBe(true);
+      // The pod rules that make the Job restricted, pinned and bounded, and its own NetworkPolicy.
+      expect(
+        job.map((r) => r.rule),
+        env,
+      ).toEqual(
+        expect.arrayContaining([
+          'run-as-non-root',
+          'no-privilege-escalation',
+          'pinned-images',
+          'requests-and-limits',
+          'network-policy-per-workload',
+          'references-resolve',
+        ]),
+      );
+      expect(
+        rows.some((r) => r.environment === benchJobLabel(env) && r.type === 'NetworkPolicy'),
+        env,
+      ).toBe(true);
       // Only the bench-load chart's objects: the rest of the environment is judged once, under its own name.
-      expect(rows.filter((r) => r.environment === benchJobLabel(env)).every((r) => r.resource === `llm-bench/${BENCH_LOAD_JOB}`), env).toBe(true);
+      expect(
+        rows.filter((r) => r.environment === benchJobLabel(env)).every((r) => r.resource === `llm-bench/${BENCH_LOAD_JOB}`),
+        env,
+      ).toBe(true);
     }
     expect(notes).toEqual(
       environments().map(
@@ -107,9 +128,15 @@ describe('runPolicy', () => {
   });
 
   it('judges an environment that names its llm-bench image under its own name, without the example', async () => {
-    const root = project({ 'Pulumi.edge.yaml': 'config:\n  llm-platform:tier: dev\n  llm-platform:bench:\n    image: registry.example.com/llm-bench:9.9.9\n' });
+    const root = project({
+      'Pulumi.edge.yaml': 'config:\n  llm-platform:tier: dev\n  llm-platform:bench:\n    image: registry.example.com/llm-bench:9.9.9\n',
+    });
     const { rows, notes } = await runPolicy({ root });
-    expect(rows.some((r) => r.environment === 'edge' && r.type === 'Job' && r.resource === `llm-bench/${BENCH_LOAD_JOB}` && r.rule === 'pinned-images')).toBe(true);
+    expect(
+      rows.some(
+        (r) => r.environment === 'edge' && r.type === 'Job' && r.resource === `llm-bench/${BENCH_LOAD_JOB}` && r.rule === 'pinned-images',
+      ),
+    ).toBe(true);
     expect(rows.every((r) => r.environment === 'edge')).toBe(true);
     expect(notes.some((n) => n.includes('bench Job'))).toBe(false);
   });
@@ -118,7 +145,9 @@ describe('runPolicy', () => {
     const root = project({ 'Pulumi.edge.yaml': 'config:\n  llm-platform:tier: dev\n' });
     const { rows, notes } = await runPolicy({ root });
     expect(rows.every((r) => r.source === 'k8s')).toBe(true);
-    expect(notes.filter((n) => !n.includes('bench Job'))).toEqual([`aws rules not run: the Pulumi program is captured only for this project's own stacks, not --root ${root}`]);
+    expect(notes.filter((n) => !n.includes('bench Job'))).toEqual([
+      `aws rules not run: the Pulumi program is captured only for this project's own stacks, not --root ${root}`,
+    ]);
   });
 
   it('runs the AWS rules over what a capture returns, per environment', async () => {
@@ -148,7 +177,15 @@ describe('runPolicy', () => {
 describe('the table', () => {
   const rows: PolicyRow[] = [
     { source: 'k8s', environment: 'dev', rule: 'probes', resource: 'llm-baseline/m', type: 'Deployment', passed: true, reason: 'ok' },
-    { source: 'aws', environment: 'prod', rule: 's3-encryption', resource: 'models-bucket', type: 'aws:s3/bucket:Bucket', passed: false, reason: 'no KMS' },
+    {
+      source: 'aws',
+      environment: 'prod',
+      rule: 's3-encryption',
+      resource: 'models-bucket',
+      type: 'aws:s3/bucket:Bucket',
+      passed: false,
+      reason: 'no KMS',
+    },
   ];
 
   it('aligns every column but the reason and marks failures', () => {
@@ -189,7 +226,9 @@ describe('npm run policy', () => {
   it('exits 2 with every config problem, and on bad usage', async () => {
     const bad = await runs.bad;
     expect(bad.status).toBe(2);
-    expect(bad.stderr).toContain('Pulumi.bad.yaml has 1 config error:\n  - models.awq.maxModelLength is not a known setting; did you mean models.awq.maxModelLen?');
+    expect(bad.stderr).toContain(
+      'Pulumi.bad.yaml has 1 config error:\n  - models.awq.maxModelLength is not a known setting; did you mean models.awq.maxModelLen?',
+    );
     const usage = await runs.bogus;
     expect(usage.status).toBe(2);
     expect(usage.stderr).toMatch(/^policy: Unknown option '--bogus'/);

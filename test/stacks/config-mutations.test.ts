@@ -124,7 +124,12 @@ function valueSwaps(doc: Data, values: readonly Path[]): Mutant[] {
         const key = String([...path].reverse().find((p) => typeof p === 'string'));
         const section = String(path[1]);
         const setting = kind === 'empty' && section.startsWith('llm-platform:') ? [section.slice(13), ...path.slice(2)] : undefined;
-        return { name: `${kind} ${path.join('.')}`, doc: copy, mentions: key.includes(':') ? key.slice(key.indexOf(':') + 1) : key, setting };
+        return {
+          name: `${kind} ${path.join('.')}`,
+          doc: copy,
+          mentions: key.includes(':') ? key.slice(key.indexOf(':') + 1) : key,
+          setting,
+        };
       }),
     );
 }

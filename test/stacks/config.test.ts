@@ -68,7 +68,10 @@ describe('defaults', () => {
   });
 
   it('merges a variant SLO override over the environment SLO, key by key', () => {
-    const s = parse({ slo: { ttftP95Ms: 700, itlP95Ms: 60 }, models: { fp16: { slo: { ttftP95Ms: 2000 } }, awq: { slo: { itlP95Ms: 90 } } } });
+    const s = parse({
+      slo: { ttftP95Ms: 700, itlP95Ms: 60 },
+      models: { fp16: { slo: { ttftP95Ms: 2000 } }, awq: { slo: { itlP95Ms: 90 } } },
+    });
     expect(s.models.awq.slo).toMatchObject({ ttftP95Ms: 700, itlP95Ms: 90 });
     expect(s.models.fp16.slo).toMatchObject({ ttftP95Ms: 2000, itlP95Ms: 60 });
     expect(s.models.fp16.slo.ttftP95Ms).toBe(2000);
@@ -197,14 +200,22 @@ describe('validation', () => {
   });
 
   it('warns when prod serves from one SPOT replica without a fallback', () => {
-    const c = parse({ ...PROD, network: { availabilityZoneCount: 3 }, models: { fp16: { enabled: false }, lora: { enabled: false }, judge: { enabled: false } } });
+    const c = parse({
+      ...PROD,
+      network: { availabilityZoneCount: 3 },
+      models: { fp16: { enabled: false }, lora: { enabled: false }, judge: { enabled: false } },
+    });
     expect(c.warnings).toEqual([
       'models.awq.minReplicas 1 on SPOT with no gpuNodes.onDemandFallback means an outage at every interruption; set minReplicas 2 or enable the fallback',
     ]);
   });
 
   it('skips checks for disabled variants', () => {
-    expect(parse({ models: { fp16: { enabled: false, maxModelLen: 32768 } } }).enabledModels.map((m) => m.id)).toEqual(['awq', 'lora', 'judge']);
+    expect(parse({ models: { fp16: { enabled: false, maxModelLen: 32768 } } }).enabledModels.map((m) => m.id)).toEqual([
+      'awq',
+      'lora',
+      'judge',
+    ]);
   });
 });
 
@@ -219,7 +230,9 @@ describe('one pass', () => {
 
   it('skips a check that needs a value that failed, and only that check', () => {
     const shared = { workloads: { modelCache: { kind: 'shared' } } };
-    expect(problemsOf({ ...shared, models: { awq: { minReplicas: 3, maxReplicas: 'two' }, judge: { minReplicas: 3, maxReplicas: 2 } } })).toEqual([
+    expect(
+      problemsOf({ ...shared, models: { awq: { minReplicas: 3, maxReplicas: 'two' }, judge: { minReplicas: 3, maxReplicas: 2 } } }),
+    ).toEqual([
       'models.awq.maxReplicas must be a number, got "two"',
       'models.judge.minReplicas 3 is above maxReplicas 2; raise maxReplicas or lower minReplicas',
     ]);
@@ -253,7 +266,12 @@ describe('bounds', () => {
   });
 
   it('fails one past each of them', () => {
-    expect(problemsOf({ workloads: { modelCache: { sizeGiB: 16385 } }, models: { awq: { scaleDownStabilizationSec: 3601, maxNumSeqs: 2147483648 } } })).toEqual([
+    expect(
+      problemsOf({
+        workloads: { modelCache: { sizeGiB: 16385 } },
+        models: { awq: { scaleDownStabilizationSec: 3601, maxNumSeqs: 2147483648 } },
+      }),
+    ).toEqual([
       'workloads.modelCache.sizeGiB must be at most 16384 (the largest gp3 volume EBS creates), got 16385',
       'models.awq.maxNumSeqs must be at most 2147483647 (the largest value of the int32 Kubernetes field it fills), got 2147483648',
       'models.awq.scaleDownStabilizationSec must be at most 3600 (the longest stabilization window the HorizontalPodAutoscaler accepts), got 3601',
@@ -261,7 +279,14 @@ describe('bounds', () => {
   });
 
   it('accepts flags that no typed setting owns, however they are spelled', () => {
-    const extraArgs = ['--disable-log-requests', '--tool-call-parser', 'mistral', '--enable_auto_tool_choice', '-O3', '--max-num-partial-prefills=2'];
+    const extraArgs = [
+      '--disable-log-requests',
+      '--tool-call-parser',
+      'mistral',
+      '--enable_auto_tool_choice',
+      '-O3',
+      '--max-num-partial-prefills=2',
+    ];
     expect(parse({ models: { awq: { extraArgs } } }).models.awq.extraArgs).toEqual(extraArgs);
   });
 
@@ -269,7 +294,12 @@ describe('bounds', () => {
     const digest = `sha256:${'a'.repeat(64)}`;
     const c = parse({
       workloads: {
-        image: { repository: '123456789012.dkr.ecr.us-east-1.amazonaws.com/vllm/vllm-openai', tag: 'v0.18.0', digest, vllmVersion: '0.18.0' },
+        image: {
+          repository: '123456789012.dkr.ecr.us-east-1.amazonaws.com/vllm/vllm-openai',
+          tag: 'v0.18.0',
+          digest,
+          vllmVersion: '0.18.0',
+        },
       },
       registry: { syncImage: `public.ecr.aws/aws-cli/aws-cli@${digest}` },
     });

@@ -75,7 +75,7 @@ describe('estimate', () => {
     expect(line('EBS gp3: Prometheus').spot).toBeCloseTo(4, 9);
     expect(line('CloudWatch Logs: control plane (ingested, stored a month)').spot).toBeCloseTo(10 * 0.53, 9);
     expect(line('KMS keys (requests within the free tier)').spot).toBe(2);
-    expect(line('Secrets Manager').spot).toBeCloseTo(0.8 + 0.1460 * 0.05, 9);
+    expect(line('Secrets Manager').spot).toBeCloseTo(0.8 + 0.146 * 0.05, 9);
     expect(e.total.spot).toBeCloseTo(1298.4723, 9);
     expect(e.total.onDemand).toBeCloseTo(1298.4723 + (1151.94 - 460.776) + (383.98 - 153.592), 9); // 2,220.0243
     expect(e.billed).toBe(e.total.spot);
@@ -226,7 +226,7 @@ describe('environment prices', () => {
   it('fails when the stack region has no prices', () => {
     expect(() => environmentPrices({ ...base, region: 'ap-south-1' })).toThrow(ConfigError);
     expect(() => environmentPrices({ ...base, region: 'ap-south-1' })).toThrow(
-      'aws:region ap-south-1 has no prices in facts/prices.ts; set pricing.region to the nearest priced region, or add the region\'s prices there',
+      "aws:region ap-south-1 has no prices in facts/prices.ts; set pricing.region to the nearest priced region, or add the region's prices there",
     );
   });
 
@@ -292,7 +292,9 @@ describe('npm run cost', () => {
     expect(r.stderr).toContain('--env nope has no Pulumi.nope.yaml; known environments: dev, prod');
     expect(r.stderr).toContain('--spot-discount must be a number at least 0 and below 1, got "1.5"');
     expect(r.stderr).toContain('--price must be TYPE=USD with a positive USD per hour, like g4dn.xlarge=0.21, got "g4dn.xlarge=-1"');
-    expect(r.stderr).toContain('--write-readme and --check-readme cover every environment as configured; drop --env and the price and usage options');
+    expect(r.stderr).toContain(
+      '--write-readme and --check-readme cover every environment as configured; drop --env and the price and usage options',
+    );
     const unknown = run(['--nope', '--region']);
     expect(unknown.status).toBe(2);
     expect(unknown.stderr).toContain('--nope is not an option');

@@ -11,7 +11,7 @@ describe.each(realEnvironments())('demo of %s', (_env, c) => {
     expect(adapters).toEqual(c.enabledModels.flatMap((m) => (m.adapters ?? []).map((a) => ({ name: a.name, parent: m.name }))));
   });
 
-  it('answers vLLM\'s 400 for a prompt past a variant\'s context, as that variant would', async () => {
+  it("answers vLLM's 400 for a prompt past a variant's context, as that variant would", async () => {
     const { models } = demoModels(c);
     const sim = await startSimulator({ port: 0, ttftMs: 0, itlMs: 0, models });
     try {

@@ -35,7 +35,18 @@ describe('gateway defaults', () => {
   it('accepts an enabled front door with an A/B route and describes it for the post-deploy checks', () => {
     const c = parse({
       models: ADAPTERS,
-      gateway: { ...ON, routes: [{ model: 'assistant', backends: [{ variant: 'awq', weight: 50 }, { variant: 'lora/support-tone', weight: 50 }] }] },
+      gateway: {
+        ...ON,
+        routes: [
+          {
+            model: 'assistant',
+            backends: [
+              { variant: 'awq', weight: 50 },
+              { variant: 'lora/support-tone', weight: 50 },
+            ],
+          },
+        ],
+      },
     });
     expect(c.warnings).toEqual([]);
     expect(frontDoorDescription(c)).toEqual({
@@ -110,7 +121,13 @@ describe('gateway validation', () => {
   it('fails when an alias shadows a served model, is routed twice, repeats a backend or has no weight', () => {
     const routes = [
       { model: 'mistral-7b-awq', backends: [{ variant: 'awq', weight: 1 }] },
-      { model: 'assistant', backends: [{ variant: 'awq', weight: 0 }, { variant: 'awq', weight: 0 }] },
+      {
+        model: 'assistant',
+        backends: [
+          { variant: 'awq', weight: 0 },
+          { variant: 'awq', weight: 0 },
+        ],
+      },
       { model: 'assistant', backends: [{ variant: 'judge', weight: 1 }] },
     ];
     expect(problemsOf({ gateway: { ...ON, routes } })).toEqual([
@@ -123,13 +140,22 @@ describe('gateway validation', () => {
 
   it('fails when two adapters would become the same gateway backend', () => {
     const hub = (repo: string) => ({ kind: 'huggingface', repo });
-    const models = { lora: { adapters: [{ name: 'Support_Tone', source: hub('org/a') }, { name: 'support-tone', source: hub('org/b') }] } };
+    const models = {
+      lora: {
+        adapters: [
+          { name: 'Support_Tone', source: hub('org/a') },
+          { name: 'support-tone', source: hub('org/b') },
+        ],
+      },
+    };
     expect(problemsOf({ models, gateway: ON })).toEqual([
       'models.lora.adapters Support_Tone and support-tone both become gateway backend mistral-7b-lora--support-tone (support-tone); rename one so they differ in more than case and punctuation',
     ]);
   });
 
   it('checks nothing of a disabled front door', () => {
-    expect(parse({ gateway: { enabled: false, routes: [{ model: 'x', backends: [{ variant: 'nope', weight: 1 }] }] } }).warnings).toEqual([]);
+    expect(parse({ gateway: { enabled: false, routes: [{ model: 'x', backends: [{ variant: 'nope', weight: 1 }] }] } }).warnings).toEqual(
+      [],
+    );
   });
 });

@@ -22,7 +22,11 @@ function readTree(dir: string): Record<string, string> {
 }
 
 function runSynth(args: string[], cwd = PROJECT_ROOT) {
-  return spawnSync(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'stacks/synth.ts'), ...args], { cwd, encoding: 'utf8', timeout: CHILD_DEADLINE_MS });
+  return spawnSync(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'stacks/synth.ts'), ...args], {
+    cwd,
+    encoding: 'utf8',
+    timeout: CHILD_DEADLINE_MS,
+  });
 }
 
 describe('synth', () => {
@@ -43,7 +47,14 @@ describe('synth', () => {
     ]);
     const docs = parseAllDocuments(readFileSync(join(out, 'prod', 'mistral-7b-fp16.k8s.yaml'), 'utf8')).map((d) => d.toJS());
     expect(docs.map((d) => d.kind)).toEqual([
-      'ServiceAccount', 'Deployment', 'Service', 'ServiceMonitor', 'PodDisruptionBudget', 'NetworkPolicy', 'PrometheusRule', 'ConfigMap',
+      'ServiceAccount',
+      'Deployment',
+      'Service',
+      'ServiceMonitor',
+      'PodDisruptionBudget',
+      'NetworkPolicy',
+      'PrometheusRule',
+      'ConfigMap',
     ]);
   });
 
@@ -94,7 +105,9 @@ describe('synth', () => {
   it('names the file when its YAML does not parse', () => {
     const root = tmp();
     writeFileSync(join(root, 'Pulumi.dev.yaml'), 'config:\n  llm-platform:tier: dev\n  llm-platform:tier: prod\n');
-    expect(() => synthesize({ outDir: tmp(), root })).toThrow(/^Pulumi\.dev\.yaml has 1 config error:\n {2}- the file is not valid YAML: Map keys must be unique/);
+    expect(() => synthesize({ outDir: tmp(), root })).toThrow(
+      /^Pulumi\.dev\.yaml has 1 config error:\n {2}- the file is not valid YAML: Map keys must be unique/,
+    );
   });
 
   it('fails with exit 2 on a bad config and writes nothing, not even the valid environments', () => {

@@ -19,7 +19,12 @@ function problemsOf(settings: Record<string, unknown>): readonly string[] {
 
 const blueGreenAwq = (tracks: Record<string, unknown>) => ({
   workloads: { modelCache: { kind: 'shared' } },
-  models: { fp16: { enabled: false }, lora: { enabled: false }, judge: { enabled: false }, awq: { rolloutStrategy: 'BlueGreen', blueGreen: { tracks } } },
+  models: {
+    fp16: { enabled: false },
+    lora: { enabled: false },
+    judge: { enabled: false },
+    awq: { rolloutStrategy: 'BlueGreen', blueGreen: { tracks } },
+  },
 });
 
 describe('vLLM image-version gate', () => {
@@ -31,7 +36,12 @@ describe('vLLM image-version gate', () => {
   });
 
   it('fails when the image tag is older than a flag the construct emits', () => {
-    expect(problemsOf({ workloads: { image: { tag: 'v0.17.1' } }, models: { fp16: { enabled: false }, lora: { enabled: false }, judge: { enabled: false } } })).toEqual([
+    expect(
+      problemsOf({
+        workloads: { image: { tag: 'v0.17.1' } },
+        models: { fp16: { enabled: false }, lora: { enabled: false }, judge: { enabled: false } },
+      }),
+    ).toEqual([
       'workloads.image.tag runs vLLM 0.17.1, which has no --shutdown-timeout (added in vLLM 0.18.0) that models.awq passes, got "v0.17.1"; use an image of vLLM 0.18.0 or later',
     ]);
   });

@@ -64,7 +64,14 @@ function load(): Map<string, Schema> {
   const out = new Map<string, Schema>();
   for (const file of GATEWAY_CRD_FILES) {
     for (const doc of parseAllDocuments(readFileSync(join(PROJECT_ROOT, 'crds', file), 'utf8'))) {
-      const crd = doc.toJS() as { kind?: string; spec?: { group: string; names: { kind: string }; versions: { name: string; served: boolean; schema: { openAPIV3Schema: Schema } }[] } } | null;
+      const crd = doc.toJS() as {
+        kind?: string;
+        spec?: {
+          group: string;
+          names: { kind: string };
+          versions: { name: string; served: boolean; schema: { openAPIV3Schema: Schema } }[];
+        };
+      } | null;
       if (crd?.kind !== 'CustomResourceDefinition' || !crd.spec) continue;
       for (const v of crd.spec.versions.filter((x) => x.served)) {
         const schema = structural(v.schema.openAPIV3Schema);
@@ -87,7 +94,10 @@ export function crdValidator(key: string): ((obj: unknown) => void) | undefined 
   if (!validate) compiled.set(key, (validate = ajv.compile(schema)));
   return (obj) => {
     if (!validate(obj)) {
-      const problems = (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`);
+      const problems = (validate.errors ?? []).map(
+        (e) =>
+          `${e.instancePath || '/'} ${e.message ?? ''}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`,
+      );
       throw new Error(problems.join('; '));
     }
   };

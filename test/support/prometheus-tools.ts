@@ -38,7 +38,7 @@ export function onPath(name: string): string | undefined {
 export function missingMessage(tool: PrometheusTool): string {
   return (
     `${tool} not found on PATH or in out/tools; run .ci/install-prometheus (no root needed; .ci/run does) ` +
-    'or install the Debian package prometheus, to evaluate the rules with Prometheus\'s own tools'
+    "or install the Debian package prometheus, to evaluate the rules with Prometheus's own tools"
   );
 }
 

@@ -20,7 +20,8 @@ export interface Sample {
   readonly labels: Labels;
   readonly value: number;
 }
-type Value = { kind: 'scalar'; value: number } | { kind: 'vector'; samples: Sample[] } | { kind: 'matrix'; series: StoredSeries[]; rangeSec: number };
+type Value =
+  { kind: 'scalar'; value: number } | { kind: 'vector'; samples: Sample[] } | { kind: 'matrix'; series: StoredSeries[]; rangeSec: number };
 
 const LOOKBACK_SEC = 300;
 
@@ -127,7 +128,9 @@ export class PromqlEvaluator {
         const v = this.eval(n.lastChild!, src);
         const neg = this.text(n.firstChild!, src) === '-';
         if (!neg) return v;
-        return v.kind === 'scalar' ? { kind: 'scalar', value: -v.value } : { kind: 'vector', samples: this.vec(v).map((s) => ({ labels: withoutName(s.labels), value: -s.value })) };
+        return v.kind === 'scalar'
+          ? { kind: 'scalar', value: -v.value }
+          : { kind: 'vector', samples: this.vec(v).map((s) => ({ labels: withoutName(s.labels), value: -s.value })) };
       }
       case 'VectorSelector': {
         const samples: Sample[] = [];
@@ -193,7 +196,10 @@ export class PromqlEvaluator {
       case 'clamp_min': {
         const min = this.eval(args[1]!, src);
         if (min.kind !== 'scalar') throw new Error('clamp_min needs a scalar');
-        return { kind: 'vector', samples: this.vec(this.eval(args[0]!, src)).map((s) => ({ labels: withoutName(s.labels), value: Math.max(s.value, min.value) })) };
+        return {
+          kind: 'vector',
+          samples: this.vec(this.eval(args[0]!, src)).map((s) => ({ labels: withoutName(s.labels), value: Math.max(s.value, min.value) })),
+        };
       }
       case 'absent': {
         const v = this.vec(this.eval(args[0]!, src));
@@ -201,7 +207,8 @@ export class PromqlEvaluator {
         const labels: Record<string, string> = {};
         const sel = args[0]!.name === 'VectorSelector' ? args[0]! : undefined;
         for (const m of sel?.getChild('LabelMatchers')?.getChildren('UnquotedLabelMatcher') ?? []) {
-          if (this.text(m.getChild('MatchOp')!, src) === '=') labels[this.text(m.getChild('LabelName')!, src)] = JSON.parse(this.text(m.getChild('StringLiteral')!, src)) as string;
+          if (this.text(m.getChild('MatchOp')!, src) === '=')
+            labels[this.text(m.getChild('LabelName')!, src)] = JSON.parse(this.text(m.getChild('StringLiteral')!, src)) as string;
         }
         return { kind: 'vector', samples: [{ labels, value: 1 }] };
       }
@@ -215,7 +222,10 @@ export class PromqlEvaluator {
           if (!groups.has(key)) groups.set(key, { labels, buckets: [] });
           groups.get(key)!.buckets.push({ le: s.labels.le === '+Inf' ? Infinity : Number(s.labels.le), count: s.value });
         }
-        return { kind: 'vector', samples: [...groups.values()].map((g) => ({ labels: g.labels, value: bucketQuantile(q.value, g.buckets) })) };
+        return {
+          kind: 'vector',
+          samples: [...groups.values()].map((g) => ({ labels: g.labels, value: bucketQuantile(q.value, g.buckets) })),
+        };
       }
       default:
         throw new Error(`unsupported PromQL function ${fn}`);
@@ -225,13 +235,19 @@ export class PromqlEvaluator {
   private aggregate(n: SyntaxNode, src: string): Value {
     const op = this.text(n.getChild('AggregateOp')!, src);
     const mod = n.getChild('AggregateModifier');
-    const labels = mod?.getChild('GroupingLabels')?.getChildren('LabelName').map((l) => this.text(l, src)) ?? [];
+    const labels =
+      mod
+        ?.getChild('GroupingLabels')
+        ?.getChildren('LabelName')
+        .map((l) => this.text(l, src)) ?? [];
     const without = mod?.getChild('Without') !== null && mod !== null;
     const body = n.getChild('FunctionCallBody')!;
     const input = this.vec(this.eval(body.firstChild!.name === '(' ? body.firstChild!.nextSibling! : body.firstChild!, src));
     const groups = new Map<string, { labels: Labels; values: number[] }>();
     for (const s of input) {
-      const kept = Object.fromEntries(Object.entries(withoutName(s.labels)).filter(([k]) => (without ? !labels.includes(k) : labels.includes(k))));
+      const kept = Object.fromEntries(
+        Object.entries(withoutName(s.labels)).filter(([k]) => (without ? !labels.includes(k) : labels.includes(k))),
+      );
       const key = JSON.stringify(Object.entries(kept).sort());
       if (!groups.has(key)) groups.set(key, { labels: kept, values: [] });
       groups.get(key)!.values.push(s.value);
@@ -275,19 +291,32 @@ export class PromqlEvaluator {
     const cmp = ['>', '<', '>=', '<=', '==', '!='].includes(op);
     const apply = (a: number, b: number): number => {
       switch (op) {
-        case '+': return a + b;
-        case '-': return a - b;
-        case '*': return a * b;
-        case '/': return a / b;
-        case '%': return a % b;
-        case '^': return a ** b;
-        case '>': return Number(a > b);
-        case '<': return Number(a < b);
-        case '>=': return Number(a >= b);
-        case '<=': return Number(a <= b);
-        case '==': return Number(a === b);
-        case '!=': return Number(a !== b);
-        default: throw new Error(`unsupported operator ${op}`);
+        case '+':
+          return a + b;
+        case '-':
+          return a - b;
+        case '*':
+          return a * b;
+        case '/':
+          return a / b;
+        case '%':
+          return a % b;
+        case '^':
+          return a ** b;
+        case '>':
+          return Number(a > b);
+        case '<':
+          return Number(a < b);
+        case '>=':
+          return Number(a >= b);
+        case '<=':
+          return Number(a <= b);
+        case '==':
+          return Number(a === b);
+        case '!=':
+          return Number(a !== b);
+        default:
+          throw new Error(`unsupported operator ${op}`);
       }
     };
     if (lhs.kind === 'scalar' && rhs.kind === 'scalar') return { kind: 'scalar', value: apply(lhs.value, rhs.value) };
@@ -330,9 +359,13 @@ export class PromqlEvaluator {
       if (match.length > 1) throw new Error(`many-to-many match in ${this.text(n, src)}`);
       const other = match[0]!;
       const [a, b] = group === 'right' ? [other, s] : [s, other];
-      let labels: Record<string, string> = group === null ? Object.fromEntries(Object.entries(a.labels).filter(([k]) => (on === null ? !ignoring.includes(k) : on.includes(k)) || cmp)) : { ...s.labels };
+      let labels: Record<string, string> =
+        group === null
+          ? Object.fromEntries(Object.entries(a.labels).filter(([k]) => (on === null ? !ignoring.includes(k) : on.includes(k)) || cmp))
+          : { ...s.labels };
       if (group !== null) for (const k of include) if (other.labels[k] !== undefined) labels[k] = other.labels[k]!;
-      if (group === null && !cmp) labels = Object.fromEntries(Object.entries(a.labels).filter(([k]) => (on === null ? !ignoring.includes(k) : on.includes(k))));
+      if (group === null && !cmp)
+        labels = Object.fromEntries(Object.entries(a.labels).filter(([k]) => (on === null ? !ignoring.includes(k) : on.includes(k))));
       const res = result(labels, a.value, b.value, a.value);
       if (res) out.push(res);
     }

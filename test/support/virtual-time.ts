@@ -243,7 +243,10 @@ export function delay(ms: number): Promise<void> {
 }
 
 function install(): void {
-  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date', 'performance', 'hrtime'], shouldClearNativeTimers: true });
+  vi.useFakeTimers({
+    toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date', 'performance', 'hrtime'],
+    shouldClearNativeTimers: true,
+  });
   // The bench imports `performance` from node:perf_hooks: the host object, which fake timers
   // leave alone. Its own `now` reads the fake one (deleted again in uninstall).
   const fake = globalThis.performance;

@@ -19,7 +19,9 @@ export interface ExpositionScenario {
   /** Family name → model → value; for labelled families, `label=value` → value. */
   readonly values: Readonly<Record<string, Readonly<Record<string, number | Readonly<Record<string, number>>>>>>;
   /** Histogram family → model → count of observations per finite bucket (non-cumulative) and their sum. */
-  readonly histograms: Readonly<Record<string, Readonly<Record<string, { readonly counts: Readonly<Record<string, number>>; readonly sum: number }>>>>;
+  readonly histograms: Readonly<
+    Record<string, Readonly<Record<string, { readonly counts: Readonly<Record<string, number>>; readonly sum: number }>>>
+  >;
   /** `handler method status` → count, for http_requests_total. */
   readonly http: Readonly<Record<string, number>>;
 }
@@ -46,7 +48,10 @@ function familyLines(f: MetricFamilyFact, s: ExpositionScenario): { lines: strin
         lines.push(`${f.name}_bucket${labelText({ ...base, le: pythonFloat(le) })} ${pythonFloat(cumulative)}`);
       }
       lines.push(`${f.name}_bucket${labelText({ ...base, le: '+Inf' })} ${pythonFloat(cumulative)}`);
-      lines.push(`${f.name}_count${labelText(base)} ${pythonFloat(cumulative)}`, `${f.name}_sum${labelText(base)} ${pythonFloat(h?.sum ?? 0)}`);
+      lines.push(
+        `${f.name}_count${labelText(base)} ${pythonFloat(cumulative)}`,
+        `${f.name}_sum${labelText(base)} ${pythonFloat(h?.sum ?? 0)}`,
+      );
       created.push(`${f.name}_created${labelText(base)} ${createdValue}`);
       continue;
     }
@@ -116,7 +121,9 @@ export const FIXTURE_SCENARIO: ExpositionScenario = {
     'vllm:request_success_total': { [FIXTURE_MODEL]: { 'finished_reason=stop': 540, 'finished_reason=length': 60 } },
   },
   histograms: {
-    'vllm:time_to_first_token_seconds': { [FIXTURE_MODEL]: { counts: { '0.1': 300, '0.25': 200, '0.5': 80, '0.75': 15, '1': 5 }, sum: 105 } },
+    'vllm:time_to_first_token_seconds': {
+      [FIXTURE_MODEL]: { counts: { '0.1': 300, '0.25': 200, '0.5': 80, '0.75': 15, '1': 5 }, sum: 105 },
+    },
     'vllm:inter_token_latency_seconds': { [FIXTURE_MODEL]: { counts: { '0.01': 30000, '0.025': 25000, '0.05': 4400 }, sum: 900 } },
     'vllm:request_time_per_output_token_seconds': { [FIXTURE_MODEL]: { counts: { '0.01': 200, '0.025': 380, '0.05': 20 }, sum: 9 } },
     'vllm:e2e_request_latency_seconds': { [FIXTURE_MODEL]: { counts: { '1': 100, '1.5': 300, '2': 150, '2.5': 50 }, sum: 930 } },
@@ -132,4 +139,9 @@ export const FIXTURE_SCENARIO: ExpositionScenario = {
 };
 
 /** The same pod at start: every family at 0. */
-export const FIXTURE_START: ExpositionScenario = { ...FIXTURE_SCENARIO, values: {}, histograms: {}, http: Object.fromEntries(Object.keys(FIXTURE_SCENARIO.http).map((k) => [k, 0])) };
+export const FIXTURE_START: ExpositionScenario = {
+  ...FIXTURE_SCENARIO,
+  values: {},
+  histograms: {},
+  http: Object.fromEntries(Object.keys(FIXTURE_SCENARIO.http).map((k) => [k, 0])),
+};

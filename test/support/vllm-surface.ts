@@ -19,7 +19,9 @@ function valueProblem(flag: string, type: string, value: string): string | undef
     case 'human-int':
       return HUMAN_INT.test(value) ? undefined : `${flag} takes an integer like 8192 or 8k, got ${JSON.stringify(value)}`;
     case 'human-int-or-auto':
-      return HUMAN_INT.test(value) || value === '-1' || value.toLowerCase() === 'auto' ? undefined : `${flag} takes an integer or auto, got ${JSON.stringify(value)}`;
+      return HUMAN_INT.test(value) || value === '-1' || value.toLowerCase() === 'auto'
+        ? undefined
+        : `${flag} takes an integer or auto, got ${JSON.stringify(value)}`;
     default:
       return undefined;
   }
@@ -32,7 +34,8 @@ function valueProblem(flag: string, type: string, value: string): string | undef
  */
 export function argsProblems(args: readonly string[], surface: VllmSurface, version = surface.version): string[] {
   const problems: string[] = [];
-  if (args.length === 0 || args[0]!.startsWith('-')) problems.push(`the model must be the first (positional) argument of vllm serve, got ${JSON.stringify(args[0] ?? null)}`);
+  if (args.length === 0 || args[0]!.startsWith('-'))
+    problems.push(`the model must be the first (positional) argument of vllm serve, got ${JSON.stringify(args[0] ?? null)}`);
   for (let i = args[0]?.startsWith('-') === false ? 1 : 0; i < args.length; i++) {
     const token = args[i]!;
     if (!token.startsWith('-')) {
@@ -46,7 +49,8 @@ export function argsProblems(args: readonly string[], surface: VllmSurface, vers
     }
     const { name, fact } = hit;
     if (fact.deprecated) problems.push(`${name} is deprecated: ${fact.deprecated}`);
-    if (fact.addedIn !== null && compareVllmVersions(version, fact.addedIn) < 0) problems.push(`${name} needs vLLM ${fact.addedIn}, the image is ${version}`);
+    if (fact.addedIn !== null && compareVllmVersions(version, fact.addedIn) < 0)
+      problems.push(`${name} needs vLLM ${fact.addedIn}, the image is ${version}`);
     const inline = token.includes('=') ? token.slice(token.indexOf('=') + 1) : undefined;
     if (fact.type === 'bool') {
       if (inline !== undefined) problems.push(`${name} takes no value, got ${JSON.stringify(inline)}`);
@@ -62,7 +66,8 @@ export function argsProblems(args: readonly string[], surface: VllmSurface, vers
       const bad = valueProblem(name, fact.type, v);
       if (bad) problems.push(bad);
       const n = Number(v);
-      if (fact.choices && !fact.choices.some((c) => String(c) === v)) problems.push(`${name} must be one of ${fact.choices.join(', ')}, got ${JSON.stringify(v)}`);
+      if (fact.choices && !fact.choices.some((c) => String(c) === v))
+        problems.push(`${name} must be one of ${fact.choices.join(', ')}, got ${JSON.stringify(v)}`);
       if (fact.range && Number.isFinite(n)) {
         const r = fact.range;
         if ((r.gt !== undefined && !(n > r.gt)) || (r.ge !== undefined && !(n >= r.ge)) || (r.le !== undefined && !(n <= r.le))) {
@@ -89,13 +94,16 @@ export function catalogProblems(
     }
     if (fact.type !== spec.type) problems.push(`${id}: ${spec.name} is a ${fact.type} in vLLM, the catalog says ${spec.type}`);
     const labels = [...surface.metrics.engineLabels, ...(spec.labels ?? [])].sort();
-    if (labels.join() !== [...fact.labels].sort().join()) problems.push(`${id}: ${spec.name} has labels ${[...fact.labels].sort().join(', ')} in vLLM, the catalog says ${labels.join(', ')}`);
+    if (labels.join() !== [...fact.labels].sort().join())
+      problems.push(`${id}: ${spec.name} has labels ${[...fact.labels].sort().join(', ')} in vLLM, the catalog says ${labels.join(', ')}`);
     if (fact.buckets !== undefined || spec.buckets !== undefined) {
       for (const len of [128, 1000, 1024, 4096, 8192, 32768]) {
         const want = fact.buckets ? bucketBounds(fact.buckets, len) : [];
         const got = spec.buckets ? histogramBounds(id, len) : [];
         if (want.join() !== got.join()) {
-          problems.push(`${id}: ${spec.name} buckets at max_model_len ${len} are ${want.join(', ')} in vLLM, the catalog gives ${got.join(', ') || 'none'}`);
+          problems.push(
+            `${id}: ${spec.name} buckets at max_model_len ${len} are ${want.join(', ')} in vLLM, the catalog gives ${got.join(', ') || 'none'}`,
+          );
           break;
         }
       }
@@ -126,7 +134,12 @@ export function selectorsOf(expr: string): Selector[] {
         const label = m.getChild('LabelName');
         const op = m.getChild('MatchOp');
         const value = m.getChild('StringLiteral');
-        if (label && op && value) matchers.push({ label: expr.slice(label.from, label.to), op: expr.slice(op.from, op.to), value: JSON.parse(expr.slice(value.from, value.to)) as string });
+        if (label && op && value)
+          matchers.push({
+            label: expr.slice(label.from, label.to),
+            op: expr.slice(op.from, op.to),
+            value: JSON.parse(expr.slice(value.from, value.to)) as string,
+          });
       }
       if (id) out.push({ metric: expr.slice(id.from, id.to), matchers });
     },
@@ -151,8 +164,10 @@ export function selectorProblems(expr: string, surface: VllmSurface): string[] {
     const known = new Set([...family.labels, ...TARGET_LABELS, ...(s.metric.endsWith('_bucket') ? ['le'] : [])]);
     for (const m of s.matchers) {
       if (!known.has(m.label)) problems.push(`${s.metric} has no label ${m.label} in vLLM ${surface.version}`);
-      const values = family === surface.metrics.http && m.label === 'status' ? surface.metrics.http.statusValues : family.labelValues?.[m.label];
-      if (values !== undefined && m.op === '=' && !values.includes(m.value)) problems.push(`${s.metric}{${m.label}="${m.value}"} never exists: vLLM exports ${values.join(', ')}`);
+      const values =
+        family === surface.metrics.http && m.label === 'status' ? surface.metrics.http.statusValues : family.labelValues?.[m.label];
+      if (values !== undefined && m.op === '=' && !values.includes(m.value))
+        problems.push(`${s.metric}{${m.label}="${m.value}"} never exists: vLLM exports ${values.join(', ')}`);
       if (values !== undefined && m.op === '=~' && !values.some((v) => new RegExp(`^(?:${m.value})$`).test(v))) {
         problems.push(`${s.metric}{${m.label}=~"${m.value}"} matches no value vLLM exports (${values.join(', ')})`);
       }

@@ -73,7 +73,8 @@ export async function autoscaleAction(f: AutoscaleFlags, io: CliIo, exit: ExitSi
     release();
   }
   // The whole timeline: a replica asked for during the load may still be starting after it stops.
-  if (pricing !== null && result.timeline.length > 0) result = { ...result, coldStartCost: coldStartReport(result.timeline, null, pricing.settings) };
+  if (pricing !== null && result.timeline.length > 0)
+    result = { ...result, coldStartCost: coldStartReport(result.timeline, null, pricing.settings) };
   const written = await writeReports(result, f, AUTOSCALE_RENDERERS, io);
   if (!toStdout(f)) io.stdout(renderAutoscaleMarkdown(result));
   exit.code = withOutputs(exitCodeOf({ aborted: result.aborted, checks: result.gates, checkName: 'gates' }, io), written);

@@ -30,12 +30,26 @@ export interface CompareFlags extends OutputFlags {
   readonly saveCandidate?: string;
 }
 
-const LIVE_ONLY = ['baseUrl', 'model', 'candidateBaseUrl', 'candidateModel', 'concurrency', 'requests', 'duration', 'inputTokens', 'outputTokens', 'loadSeed', 'saveBaseline', 'saveCandidate'] as const;
+const LIVE_ONLY = [
+  'baseUrl',
+  'model',
+  'candidateBaseUrl',
+  'candidateModel',
+  'concurrency',
+  'requests',
+  'duration',
+  'inputTokens',
+  'outputTokens',
+  'loadSeed',
+  'saveBaseline',
+  'saveCandidate',
+] as const;
 const flagName = (k: string) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
 /** Both live loads, run side by side; the results written where --save-* asks. */
 async function liveInputs(f: CompareFlags, io: CliIo, problems: string[]): Promise<CompareInputs> {
-  if (f.baseUrl === undefined) problems.push('compare --live needs the baseline server, got no --base-url; pass e.g. --base-url http://127.0.0.1:8000');
+  if (f.baseUrl === undefined)
+    problems.push('compare --live needs the baseline server, got no --base-url; pass e.g. --base-url http://127.0.0.1:8000');
   if (f.model === undefined) problems.push('compare --live needs the baseline model, got no --model; pass e.g. --model my-model');
   const candidate = { baseUrl: f.candidateBaseUrl ?? f.baseUrl ?? '', model: f.candidateModel ?? f.model ?? '' };
   if (f.candidateBaseUrl === undefined && f.candidateModel === undefined) {
@@ -79,18 +93,28 @@ async function liveInputs(f: CompareFlags, io: CliIo, problems: string[]): Promi
   return { baseline: results.baseline, candidate: results.candidate, baselineFile: null, candidateFile: null };
 }
 
-export async function compareAction(baselineFile: string | undefined, candidateFile: string | undefined, f: CompareFlags, io: CliIo, exit: ExitSink): Promise<void> {
+export async function compareAction(
+  baselineFile: string | undefined,
+  candidateFile: string | undefined,
+  f: CompareFlags,
+  io: CliIo,
+  exit: ExitSink,
+): Promise<void> {
   const problems = outputProblems(f);
   const gates = collectUsage(problems, () => parseRegressionGates(f.maxRegression)) ?? [];
   let inputs: CompareInputs;
   if (f.live === true) {
-    if (baselineFile !== undefined) problems.push(`compare --live runs the loads itself, got a file ${baselineFile}; drop the files or --live`);
+    if (baselineFile !== undefined)
+      problems.push(`compare --live runs the loads itself, got a file ${baselineFile}; drop the files or --live`);
     inputs = await liveInputs(f, io, problems);
   } else {
     const live = LIVE_ONLY.filter((k) => f[k] !== undefined);
-    if (live.length > 0) problems.push(`${live.map(flagName).join(', ')} only apply with --live, got them without; add --live or drop them`);
+    if (live.length > 0)
+      problems.push(`${live.map(flagName).join(', ')} only apply with --live, got them without; add --live or drop them`);
     if (baselineFile === undefined || candidateFile === undefined) {
-      problems.push(`compare needs two result files, got ${baselineFile === undefined ? 'none' : 'one'}; pass BASELINE.json CANDIDATE.json, or --live with two targets`);
+      problems.push(
+        `compare needs two result files, got ${baselineFile === undefined ? 'none' : 'one'}; pass BASELINE.json CANDIDATE.json, or --live with two targets`,
+      );
     }
     failOnProblems(problems);
     const [baseline, candidate] = await Promise.all([readRunResult(baselineFile!, 'baseline'), readRunResult(candidateFile!, 'candidate')]);

@@ -35,7 +35,10 @@ export interface EvalFlags extends OutputFlags {
 function s3Reader(f: EvalFlags): S3TextReader {
   return async (bucket, key) => {
     const [{ createAwsClients }, { readSmallObject }] = await Promise.all([import('../../registry/aws'), import('../../registry/objects')]);
-    const { s3, close } = createAwsClients({ ...(f.region !== undefined && { region: f.region }), ...(f.s3EndpointUrl !== undefined && { s3EndpointUrl: f.s3EndpointUrl }) });
+    const { s3, close } = createAwsClients({
+      ...(f.region !== undefined && { region: f.region }),
+      ...(f.s3EndpointUrl !== undefined && { s3EndpointUrl: f.s3EndpointUrl }),
+    });
     try {
       return await readSmallObject(s3, bucket, key);
     } finally {
@@ -53,12 +56,15 @@ function targetsFrom(f: EvalFlags, apiKey: string | undefined, problems: string[
   const urls = new Map<string, string>();
   for (const pair of f.modelUrl) {
     const at = pair.indexOf('=');
-    if (at <= 0) problems.push(`--model-url takes <id>=<url>, got ${JSON.stringify(pair)}; pass e.g. --model-url my-model=http://10.0.0.5:8000`);
+    if (at <= 0)
+      problems.push(`--model-url takes <id>=<url>, got ${JSON.stringify(pair)}; pass e.g. --model-url my-model=http://10.0.0.5:8000`);
     else urls.set(pair.slice(0, at), pair.slice(at + 1));
   }
-  for (const id of urls.keys()) if (!f.model.includes(id)) problems.push(`--model-url ${id} names no --model, got ${id}; use one of ${f.model.join(', ')}`);
+  for (const id of urls.keys())
+    if (!f.model.includes(id)) problems.push(`--model-url ${id} names no --model, got ${id}; use one of ${f.model.join(', ')}`);
   if (new Set(f.model).size !== f.model.length) problems.push(`--model lists a model twice, got ${f.model.join(', ')}; name each once`);
-  if (f.baseline !== undefined && !f.model.includes(f.baseline)) problems.push(`--baseline names no --model, got ${f.baseline}; use one of ${f.model.join(', ')}`);
+  if (f.baseline !== undefined && !f.model.includes(f.baseline))
+    problems.push(`--baseline names no --model, got ${f.baseline}; use one of ${f.model.join(', ')}`);
   if (f.minJudgeAgreement !== undefined && !(f.minJudgeAgreement >= 0 && f.minJudgeAgreement <= 1)) {
     problems.push(`--min-judge-agreement must be a share in 0..1, got ${f.minJudgeAgreement}; pass e.g. 0.8`);
   }
@@ -106,7 +112,9 @@ export async function evalAction(f: EvalFlags, io: CliIo, exit: ExitSink): Promi
   }
   const crossed = result.thresholds.filter((t) => !t.passed);
   if (crossed.length > 0) {
-    io.stderr(`thresholds crossed: ${crossed.map((t) => `${t.expression} for ${t.model} (measured ${t.value === null ? 'nothing' : t.value.toFixed(3)})`).join(', ')}\n`);
+    io.stderr(
+      `thresholds crossed: ${crossed.map((t) => `${t.expression} for ${t.model} (measured ${t.value === null ? 'nothing' : t.value.toFixed(3)})`).join(', ')}\n`,
+    );
     exit.code = EXIT.thresholdCrossed;
   } else {
     exit.code = EXIT.ok;

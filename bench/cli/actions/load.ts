@@ -45,14 +45,19 @@ function workerFlagProblems(f: LoadFlags, problems: string[]): void {
     return;
   }
   if (f.kubeconfig === undefined) {
-    for (const [flag, v] of kubeOnly) if (v !== undefined) problems.push(`${flag} applies to workers in the cluster, got it without --kubeconfig; add --kubeconfig FILE or drop ${flag}`);
+    for (const [flag, v] of kubeOnly)
+      if (v !== undefined)
+        problems.push(`${flag} applies to workers in the cluster, got it without --kubeconfig; add --kubeconfig FILE or drop ${flag}`);
   } else if (f.image === undefined) {
-    problems.push('--kubeconfig runs the workers from the llm-bench image, got no --image; pass --image <registry>/llm-bench:<version> (see Dockerfile)');
+    problems.push(
+      '--kubeconfig runs the workers from the llm-bench image, got no --image; pass --image <registry>/llm-bench:<version> (see Dockerfile)',
+    );
   }
   if (f.apiKeySecret !== undefined && !/^[a-z0-9.-]+:[A-Za-z0-9._-]+$/.test(f.apiKeySecret)) {
     problems.push(`--api-key-secret must be <secret name>:<key>, got ${f.apiKeySecret}; pass e.g. --api-key-secret vllm-api-key:api-key`);
   }
-  if (f.barrier !== undefined && !(f.barrier >= 0)) problems.push(`--barrier must be a number of seconds >= 0, got ${f.barrier}; pass e.g. --barrier 60`);
+  if (f.barrier !== undefined && !(f.barrier >= 0))
+    problems.push(`--barrier must be a number of seconds >= 0, got ${f.barrier}; pass e.g. --barrier 60`);
 }
 
 /** The profile `--concurrency` or `--rate` asks for, or null with the problem. */
@@ -61,8 +66,10 @@ function profileOf(f: LoadFlags, problems: string[]): LoadProfile | null {
     const got = f.concurrency === undefined ? 'neither' : 'both';
     problems.push(`load needs exactly one of --concurrency or --rate, got ${got}; pass e.g. --concurrency 8 or --rate 4`);
   }
-  if (f.burstiness !== undefined && f.rate === undefined) problems.push('--burstiness shapes open-loop arrivals, got it without --rate; use it with --rate');
-  if (f.rate !== undefined && f.concurrency === undefined) return { kind: 'rate', rate: f.rate, burstiness: f.burstiness ?? BENCH_DEFAULTS.burstiness };
+  if (f.burstiness !== undefined && f.rate === undefined)
+    problems.push('--burstiness shapes open-loop arrivals, got it without --rate; use it with --rate');
+  if (f.rate !== undefined && f.concurrency === undefined)
+    return { kind: 'rate', rate: f.rate, burstiness: f.burstiness ?? BENCH_DEFAULTS.burstiness };
   if (f.concurrency !== undefined && f.rate === undefined) return { kind: 'concurrency', concurrency: f.concurrency };
   return null;
 }
@@ -73,7 +80,9 @@ function showProgress(run: LoadRun, io: CliIo, quiet: boolean): () => void {
   const timer = setInterval(() => {
     const p = run.progress();
     const ttft = p.ttftP50Ms === null ? '–' : `${p.ttftP50Ms.toFixed(0)} ms`;
-    io.stderr(`\r\x1b[K${p.elapsedSec.toFixed(1)} s · ${p.succeeded + p.failed} done · ${p.inFlight} in flight · ${p.failed} errors · TTFT p50 ${ttft}`);
+    io.stderr(
+      `\r\x1b[K${p.elapsedSec.toFixed(1)} s · ${p.succeeded + p.failed} done · ${p.inFlight} in flight · ${p.failed} errors · TTFT p50 ${ttft}`,
+    );
   }, BENCH_DEFAULTS.progressIntervalMs);
   return () => {
     clearInterval(timer);
@@ -99,8 +108,12 @@ async function readyPods(setup: ServerSetup): Promise<string[] | null> {
 function withClusterReplicas(settings: CostSettings, before: string[] | null, after: string[] | null, setup: ServerSetup): CostSettings {
   if (before === null || settings.replicas !== undefined) return settings;
   const where = `${setup.cluster!.namespace}/${setup.cluster!.service}`;
-  if (before.length === 0) return { ...settings, notes: [`service ${where} had no ready pod at the start, so its replicas could not be counted`] };
-  const notes = after !== null && after.length !== before.length ? [`service ${where} had ${before.length} ready pods at the start and ${after.length} at the end: priced at the start's`] : [];
+  if (before.length === 0)
+    return { ...settings, notes: [`service ${where} had no ready pod at the start, so its replicas could not be counted`] };
+  const notes =
+    after !== null && after.length !== before.length
+      ? [`service ${where} had ${before.length} ready pods at the start and ${after.length} at the end: priced at the start's`]
+      : [];
   return { ...settings, replicas: before.length, replicasFrom: 'cluster', notes };
 }
 
@@ -114,7 +127,9 @@ function otlpProblems(f: LoadFlags, problems: string[]): void {
     // reported below
   }
   if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-    problems.push(`--otlp-endpoint must be an http(s) URL of an OTLP/HTTP receiver, got ${f.otlpEndpoint}; pass e.g. --otlp-endpoint http://127.0.0.1:4318`);
+    problems.push(
+      `--otlp-endpoint must be an http(s) URL of an OTLP/HTTP receiver, got ${f.otlpEndpoint}; pass e.g. --otlp-endpoint http://127.0.0.1:4318`,
+    );
   }
 }
 
@@ -156,7 +171,8 @@ async function kubeLauncher(f: LoadFlags, opts: LoadOptions): Promise<WorkerLaun
   const { kubeWorkers } = await import('../../distributed/kube');
   const { KubeClient } = await import('../../kube/client');
   const [name, key] = (f.apiKeySecret ?? 'vllm-api-key:api-key').split(':') as [string, string];
-  const perUser = opts.requests === undefined ? 0 : Math.ceil(opts.requests / (opts.profile.kind === 'concurrency' ? opts.profile.concurrency : 1));
+  const perUser =
+    opts.requests === undefined ? 0 : Math.ceil(opts.requests / (opts.profile.kind === 'concurrency' ? opts.profile.concurrency : 1));
   const timeoutSec = opts.timeoutSec ?? BENCH_DEFAULTS.timeoutSec;
   return kubeWorkers({
     kube: KubeClient.connect({ kubeconfig: f.kubeconfig! }),
@@ -210,12 +226,21 @@ export async function loadAction(f: LoadFlags, io: CliIo, exit: ExitSink): Promi
   }
   if (result.summary.requests.total > 0) {
     const podsAfter = await readyPods(setup);
-    if (pricing !== null) result = { ...result, cost: runCost(result.summary, withClusterReplicas(pricing.settings, podsBefore, podsAfter, setup)) };
+    if (pricing !== null)
+      result = { ...result, cost: runCost(result.summary, withClusterReplicas(pricing.settings, podsBefore, podsAfter, setup)) };
     if (server !== null) result = { ...result, serverMetrics: await server.finish(result.summary, f.model) };
   }
   const written = await writeLoadReports(result, f, io);
   for (const w of result.warnings ?? []) io.stderr(`warning: ${w}\n`);
   const failure = runFailure(result);
-  const code = exitCodeOf({ ...(failure !== undefined && { aborted: { reason: failure } }), checks: result.thresholds, checkName: 'thresholds', showValue: String }, io);
+  const code = exitCodeOf(
+    {
+      ...(failure !== undefined && { aborted: { reason: failure } }),
+      checks: result.thresholds,
+      checkName: 'thresholds',
+      showValue: String,
+    },
+    io,
+  );
   exit.code = withOutputs(code, written);
 }

@@ -25,7 +25,8 @@ function pairs(flag: string, values: readonly string[], problems: string[]): Map
   const out = new Map<string, string>();
   for (const v of values) {
     const at = v.indexOf('=');
-    if (at <= 0 || at === v.length - 1) problems.push(`${flag} takes <name>=<value>, got ${JSON.stringify(v)}; pass e.g. ${flag} awq=awq.json`);
+    if (at <= 0 || at === v.length - 1)
+      problems.push(`${flag} takes <name>=<value>, got ${JSON.stringify(v)}; pass e.g. ${flag} awq=awq.json`);
     else out.set(v.slice(0, at), v.slice(at + 1));
   }
   return out;
@@ -35,9 +36,13 @@ async function readEval(file: string, problems: string[]): Promise<EvalResult | 
   try {
     const parsed = evalResultSchema.safeParse(JSON.parse(await readFile(file, 'utf8')));
     if (parsed.success) return parsed.data;
-    problems.push(`--eval ${file} is not an eval result, got ${parsed.error.issues[0]!.path.join('.') || 'root'}: ${parsed.error.issues[0]!.message.toLowerCase()}; pass a file written by llm-bench eval --json`);
+    problems.push(
+      `--eval ${file} is not an eval result, got ${parsed.error.issues[0]!.path.join('.') || 'root'}: ${parsed.error.issues[0]!.message.toLowerCase()}; pass a file written by llm-bench eval --json`,
+    );
   } catch (err) {
-    problems.push(`--eval ${file} cannot be read as json, got ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; pass a file written by llm-bench eval --json`);
+    problems.push(
+      `--eval ${file} cannot be read as json, got ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; pass a file written by llm-bench eval --json`,
+    );
   }
   return undefined;
 }
@@ -48,15 +53,26 @@ export async function paretoAction(f: ParetoFlags, io: CliIo): Promise<void> {
   const variants = pairs('--variant', f.variant, problems);
   const replicas = pairs('--replicas', f.replicas, problems);
   const bare = f.instanceType.filter((t) => !t.includes('='));
-  const perVariant = pairs('--instance-type', f.instanceType.filter((t) => t.includes('=')), problems);
+  const perVariant = pairs(
+    '--instance-type',
+    f.instanceType.filter((t) => t.includes('=')),
+    problems,
+  );
   const typeOf = (name: string) => perVariant.get(name) ?? bare[0];
-  for (const name of variants.keys()) if (typeOf(name) === undefined) problems.push(`--instance-type has none for ${name}, got no default; pass --instance-type g5.xlarge or ${name}=g5.xlarge`);
-  for (const name of [...perVariant.keys(), ...replicas.keys()]) if (!variants.has(name)) problems.push(`${name} is not a --variant, got it in --instance-type or --replicas; use one of ${[...variants.keys()].join(', ')}`);
-  for (const [name, n] of replicas) if (!/^[1-9]\d*$/.test(n)) problems.push(`--replicas ${name} must be a whole number at least 1, got ${n}; pass e.g. ${name}=2`);
-  if (!isPricedRegion(f.region)) problems.push(`--region ${f.region} has no prices in facts/prices.ts, got ${f.region}; use a priced region`);
+  for (const name of variants.keys())
+    if (typeOf(name) === undefined)
+      problems.push(`--instance-type has none for ${name}, got no default; pass --instance-type g5.xlarge or ${name}=g5.xlarge`);
+  for (const name of [...perVariant.keys(), ...replicas.keys()])
+    if (!variants.has(name))
+      problems.push(`${name} is not a --variant, got it in --instance-type or --replicas; use one of ${[...variants.keys()].join(', ')}`);
+  for (const [name, n] of replicas)
+    if (!/^[1-9]\d*$/.test(n)) problems.push(`--replicas ${name} must be a whole number at least 1, got ${n}; pass e.g. ${name}=2`);
+  if (!isPricedRegion(f.region))
+    problems.push(`--region ${f.region} has no prices in facts/prices.ts, got ${f.region}; use a priced region`);
   else {
     const types = [...new Set([...variants.keys()].map(typeOf).filter((t): t is string => t !== undefined))];
-    for (const t of missingInstancePrices(f.region, types)) problems.push(`--instance-type ${t} has no price for ${f.region} in facts/prices.ts, got ${t}; use a priced GPU type`);
+    for (const t of missingInstancePrices(f.region, types))
+      problems.push(`--instance-type ${t} has no price for ${f.region} in facts/prices.ts, got ${t}; use a priced GPU type`);
   }
   const evalResult = await readEval(f.eval, problems);
   const loads = new Map<string, LoadResult>();
@@ -70,8 +86,20 @@ export async function paretoAction(f: ParetoFlags, io: CliIo): Promise<void> {
     }
   }
   failOnProblems(problems);
-  const inputs: ParetoInput[] = [...variants.keys()].map((name) => ({ name, load: loads.get(name)!, instanceType: typeOf(name)!, replicas: Number(replicas.get(name) ?? 1) }));
-  const result = paretoView({ variants: inputs, eval: evalResult!, region: f.region, capacity: f.capacity, quality: f.quality, latency: f.latency });
+  const inputs: ParetoInput[] = [...variants.keys()].map((name) => ({
+    name,
+    load: loads.get(name)!,
+    instanceType: typeOf(name)!,
+    replicas: Number(replicas.get(name) ?? 1),
+  }));
+  const result = paretoView({
+    variants: inputs,
+    eval: evalResult!,
+    region: f.region,
+    capacity: f.capacity,
+    quality: f.quality,
+    latency: f.latency,
+  });
   await writeReports(result, f, PARETO_RENDERERS, io);
   if (!toStdout(f)) io.stdout(renderParetoMarkdown(result));
 }

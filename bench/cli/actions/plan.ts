@@ -26,7 +26,9 @@ async function readSweep(file: string, problems: string[]): Promise<SweepResult 
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    problems.push(`--sweep ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); pass the file llm-bench sweep --json wrote`);
+    problems.push(
+      `--sweep ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); pass the file llm-bench sweep --json wrote`,
+    );
     return null;
   }
   let data: unknown;

@@ -28,12 +28,30 @@ import { loadEnvDefaults } from '../../postdeploy/env-file';
 import { runPostdeploy, worstExit } from '../../postdeploy/postdeploy';
 import { POSTDEPLOY_RENDERERS, renderPostdeployMarkdown } from '../../postdeploy/report';
 import type { PostdeployResult } from '../../postdeploy/result';
-import { localLocationProblems, parseResultLocation, readStoredResult, type ResultLocation, type ResultObjects, sameLocation, storeResult } from '../../postdeploy/result-store';
+import {
+  localLocationProblems,
+  parseResultLocation,
+  readStoredResult,
+  type ResultLocation,
+  type ResultObjects,
+  sameLocation,
+  storeResult,
+} from '../../postdeploy/result-store';
 import { loadTargets, type RollbackPlan, type Target } from '../../postdeploy/targets';
 import type { RollbackTarget } from '../../rollout/rollback';
 import { parseThresholds } from '../../thresholds';
 import { awsRegistry, kubeFrom } from '../cluster';
-import { apiKeyFrom, type FrontDoorFlags, frontDoorOptionsFrom, profileFrom, queueFrom, type RegistryFactory, type RegistryFlags, registryFrom, stepProfiles } from '../flags';
+import {
+  apiKeyFrom,
+  type FrontDoorFlags,
+  frontDoorOptionsFrom,
+  profileFrom,
+  queueFrom,
+  type RegistryFactory,
+  type RegistryFlags,
+  registryFrom,
+  stepProfiles,
+} from '../flags';
 import { onInterrupt, stopCheck } from '../interrupt';
 import type { CliIo, ExitSink } from '../io';
 import { checkUsage, fallbackPath, type OutputFlags, outputProblems, toStdout, withOutputs, writeReports } from '../output';
@@ -105,10 +123,19 @@ function parseUrls(specs: readonly string[], problems: string[]): Record<string,
 }
 
 /** Looks up a variant's registry version for a rollback drill, from the flags or the targets' registry. */
-function versionResolver(f: PostdeployFlags, io: CliIo, targets: { registryBucket?: string; registryTable?: string }, createRegistry: RegistryFactory) {
+function versionResolver(
+  f: PostdeployFlags,
+  io: CliIo,
+  targets: { registryBucket?: string; registryTable?: string },
+  createRegistry: RegistryFactory,
+) {
   return async (variant: string, plan: RollbackPlan): Promise<RollbackTarget> => {
     const problems: string[] = [];
-    const where = registryFrom({ ...f, registryBucket: f.registryBucket ?? targets.registryBucket, registryTable: f.registryTable ?? targets.registryTable }, io, problems);
+    const where = registryFrom(
+      { ...f, registryBucket: f.registryBucket ?? targets.registryBucket, registryTable: f.registryTable ?? targets.registryTable },
+      io,
+      problems,
+    );
     failOnProblems(problems);
     const { registry, close } = createRegistry(where!);
     try {
@@ -134,7 +161,10 @@ interface DecisionInputs {
 function resultObjects(f: PostdeployFlags): ResultObjects {
   const withS3 = async <T>(use: (s3: S3Client, objects: typeof RegistryObjectsModule) => Promise<T>): Promise<T> => {
     const [{ createAwsClients }, objects] = await Promise.all([import('../../registry/aws'), import('../../registry/objects')]);
-    const { s3, close } = createAwsClients({ ...(f.region !== undefined && { region: f.region }), ...(f.s3EndpointUrl !== undefined && { s3EndpointUrl: f.s3EndpointUrl }) });
+    const { s3, close } = createAwsClients({
+      ...(f.region !== undefined && { region: f.region }),
+      ...(f.s3EndpointUrl !== undefined && { s3EndpointUrl: f.s3EndpointUrl }),
+    });
     try {
       return await use(s3, objects);
     } finally {
@@ -148,7 +178,12 @@ function resultObjects(f: PostdeployFlags): ResultObjects {
 }
 
 /** --baseline's previous result: missing is a problem, except on the first run of the --store-result loop. */
-async function baselineFrom(f: PostdeployFlags, store: ResultLocation | undefined, gates: RegressionGate[], problems: string[]): Promise<DecisionInputs['baseline']> {
+async function baselineFrom(
+  f: PostdeployFlags,
+  store: ResultLocation | undefined,
+  gates: RegressionGate[],
+  problems: string[],
+): Promise<DecisionInputs['baseline']> {
   const where = collectUsage(problems, () => parseResultLocation('--baseline', f.baseline!));
   if (where === undefined) return undefined;
   const fix = "pass the previous release's postdeploy --json result";
@@ -157,12 +192,16 @@ async function baselineFrom(f: PostdeployFlags, store: ResultLocation | undefine
     text = await readStoredResult(where, () => resultObjects(f));
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    problems.push(`--baseline ${where.uri} cannot be read, got ${e.code ?? e.name}: ${e.message}; ${where.kind === 's3' ? 'check the URI and s3:GetObject on it' : fix}`);
+    problems.push(
+      `--baseline ${where.uri} cannot be read, got ${e.code ?? e.name}: ${e.message}; ${where.kind === 's3' ? 'check the URI and s3:GetObject on it' : fix}`,
+    );
     return undefined;
   }
   if (text === undefined) {
     if (store !== undefined && sameLocation(where, store)) return { file: where.uri, raw: undefined, gates };
-    problems.push(`--baseline ${where.uri} does not exist, got ${where.kind === 's3' ? 'NoSuchKey' : 'ENOENT'}; ${fix} (with --store-result at the same place, a first run starts the loop)`);
+    problems.push(
+      `--baseline ${where.uri} does not exist, got ${where.kind === 's3' ? 'NoSuchKey' : 'ENOENT'}; ${fix} (with --store-result at the same place, a first run starts the loop)`,
+    );
     return undefined;
   }
   try {
@@ -176,8 +215,10 @@ async function baselineFrom(f: PostdeployFlags, store: ResultLocation | undefine
 /** --baseline, --store-result and --eval read and checked before any stage runs. */
 async function decisionInputs(f: PostdeployFlags, problems: string[]): Promise<DecisionInputs> {
   const out: { baseline?: DecisionInputs['baseline']; store?: ResultLocation; eval?: DecisionInputs['eval'] } = {};
-  if (f.maxRegression.length > 0 && f.baseline === undefined) problems.push('--max-regression gates a release comparison, got no --baseline; pass the previous postdeploy --json file');
-  const gates = collectUsage(problems, () => parseRegressionGates(f.maxRegression.length > 0 ? f.maxRegression : [...DEFAULT_RELEASE_GATES])) ?? [];
+  if (f.maxRegression.length > 0 && f.baseline === undefined)
+    problems.push('--max-regression gates a release comparison, got no --baseline; pass the previous postdeploy --json file');
+  const gates =
+    collectUsage(problems, () => parseRegressionGates(f.maxRegression.length > 0 ? f.maxRegression : [...DEFAULT_RELEASE_GATES])) ?? [];
   if (f.storeResult !== undefined) {
     const store = collectUsage(problems, () => parseResultLocation('--store-result', f.storeResult!));
     if (store !== undefined) problems.push(...(await localLocationProblems('--store-result', store)));
@@ -188,14 +229,21 @@ async function decisionInputs(f: PostdeployFlags, problems: string[]): Promise<D
     if (baseline !== undefined) out.baseline = baseline;
   }
   const evalFlags = f.evalPair.length > 0 || f.evalJudge !== undefined || f.evalThreshold.length > 0 || f.evalPrompts !== undefined;
-  if (evalFlags && f.eval !== true) problems.push('--eval-pair, --eval-judge, --eval-prompts and --eval-threshold shape the short eval, got them without --eval; add --eval');
+  if (evalFlags && f.eval !== true)
+    problems.push(
+      '--eval-pair, --eval-judge, --eval-prompts and --eval-threshold shape the short eval, got them without --eval; add --eval',
+    );
   if (f.eval === true) {
-    if (f.evalPair.length === 0) problems.push('--eval needs what to compare, got no --eval-pair; pass e.g. --eval-pair mistral-7b-awq=mistral-7b-fp16');
-    if (f.evalJudge === undefined) problems.push('--eval needs a judge, got no --eval-judge; pass the judge variant, e.g. --eval-judge judge');
-    const thresholds = collectUsage(problems, () => parseEvalThresholds(f.evalThreshold.length > 0 ? f.evalThreshold : ['winRate.high>=0.5'])) ?? [];
+    if (f.evalPair.length === 0)
+      problems.push('--eval needs what to compare, got no --eval-pair; pass e.g. --eval-pair mistral-7b-awq=mistral-7b-fp16');
+    if (f.evalJudge === undefined)
+      problems.push('--eval needs a judge, got no --eval-judge; pass the judge variant, e.g. --eval-judge judge');
+    const thresholds =
+      collectUsage(problems, () => parseEvalThresholds(f.evalThreshold.length > 0 ? f.evalThreshold : ['winRate.high>=0.5'])) ?? [];
     try {
       const readS3: S3TextReader = (bucket, key) => resultObjects(f).get(bucket, key);
-      const promptset = f.evalPromptset === 'core' ? { source: 'core', prompts: CORE_PROMPTSET } : await loadEvalPromptset(f.evalPromptset, readS3);
+      const promptset =
+        f.evalPromptset === 'core' ? { source: 'core', prompts: CORE_PROMPTSET } : await loadEvalPromptset(f.evalPromptset, readS3);
       out.eval = { promptset, thresholds };
     } catch (err) {
       if (!(err instanceof UsageError)) throw err;
@@ -206,13 +254,25 @@ async function decisionInputs(f: PostdeployFlags, problems: string[]): Promise<D
 }
 
 /** The eval pairs and judge, resolved against the targets (bad names are usage errors, before any stage). */
-function evalPlanFrom(e: NonNullable<DecisionInputs['eval']>, f: PostdeployFlags, variants: readonly Target[], apiKey: string | undefined): PostdeployEvalOptions {
+function evalPlanFrom(
+  e: NonNullable<DecisionInputs['eval']>,
+  f: PostdeployFlags,
+  variants: readonly Target[],
+  apiKey: string | undefined,
+): PostdeployEvalOptions {
   const pairs = f.evalPair.map((spec) => {
     const eq = spec.indexOf('=');
-    if (eq <= 0) throw new UsageError(`--eval-pair takes CANDIDATE=BASELINE, got ${JSON.stringify(spec)}; pass e.g. mistral-7b-awq=mistral-7b-fp16`);
+    if (eq <= 0)
+      throw new UsageError(`--eval-pair takes CANDIDATE=BASELINE, got ${JSON.stringify(spec)}; pass e.g. mistral-7b-awq=mistral-7b-fp16`);
     return { candidate: evalTarget(spec.slice(0, eq), variants, apiKey), baseline: evalTarget(spec.slice(eq + 1), variants, apiKey) };
   });
-  return { pairs, judge: evalTarget(f.evalJudge!, variants, apiKey), promptset: e.promptset, limit: f.evalPrompts ?? POSTDEPLOY_EVAL_PROMPTS, thresholds: e.thresholds };
+  return {
+    pairs,
+    judge: evalTarget(f.evalJudge!, variants, apiKey),
+    promptset: e.promptset,
+    limit: f.evalPrompts ?? POSTDEPLOY_EVAL_PROMPTS,
+    thresholds: e.thresholds,
+  };
 }
 
 async function decideAfter(
@@ -228,7 +288,10 @@ async function decideAfter(
       : previous === undefined
         ? firstReleases(r.variants, d.baseline.file)
         : compareReleases(r.variants, previous, d.baseline.file, d.baseline.gates);
-  for (const c of releases) io.stderr(`${c.variant} against ${d.baseline?.file ?? ''}: ${c.compare === null ? `not compared (${c.skipped ?? ''})` : c.compare.passed ? 'passed' : 'REGRESSED'}\n`);
+  for (const c of releases)
+    io.stderr(
+      `${c.variant} against ${d.baseline?.file ?? ''}: ${c.compare === null ? `not compared (${c.skipped ?? ''})` : c.compare.passed ? 'passed' : 'REGRESSED'}\n`,
+    );
   const evals = evalPlan === undefined ? [] : await runPostdeployEvals({ ...evalPlan, onStage: (m) => io.stderr(`${m}\n`) });
   return { ...(d.baseline !== undefined && { baselineFile: d.baseline.file }), releases, evals, exitCode: decisionsExit(releases, evals) };
 }
@@ -237,7 +300,12 @@ async function decideAfter(
  * `--load-workers N`: the pods of an Indexed Job in the bench namespace when an llm-bench image is
  * known (`--bench-image`, or the env file's `bench.image`), else N local worker processes.
  */
-async function workerLauncher(f: PostdeployFlags, io: CliIo, env: ServiceContract | undefined, workers: number): Promise<{ workers: number; launcher: WorkerLauncher }> {
+async function workerLauncher(
+  f: PostdeployFlags,
+  io: CliIo,
+  env: ServiceContract | undefined,
+  workers: number,
+): Promise<{ workers: number; launcher: WorkerLauncher }> {
   const image = f.benchImage ?? env?.bench.image;
   if (image === undefined) {
     const { localWorkers } = await import('../../distributed/local');
@@ -264,8 +332,12 @@ export async function postdeployAction(f: PostdeployFlags, io: CliIo, exit: Exit
   const urls = parseUrls(f.url, problems);
   const profile = profileFrom(f, POSTDEPLOY_DEFAULTS.postdeploy.concurrency, problems);
   collectUsage(problems, () => parseThresholds(f.threshold));
-  if (f.autoscaleConcurrency !== undefined && f.autoscaleRate !== undefined) problems.push('autoscale steps are --autoscale-concurrency or --autoscale-rate, got both; pass one');
-  const steps = stepProfiles({ ...(f.autoscaleConcurrency !== undefined && { concurrency: f.autoscaleConcurrency }), ...(f.autoscaleRate !== undefined && { rate: f.autoscaleRate }) });
+  if (f.autoscaleConcurrency !== undefined && f.autoscaleRate !== undefined)
+    problems.push('autoscale steps are --autoscale-concurrency or --autoscale-rate, got both; pass one');
+  const steps = stepProfiles({
+    ...(f.autoscaleConcurrency !== undefined && { concurrency: f.autoscaleConcurrency }),
+    ...(f.autoscaleRate !== undefined && { rate: f.autoscaleRate }),
+  });
   const queue = queueFrom({ ...(f.prometheusUrl !== undefined && { prometheusUrl: f.prometheusUrl }) }, problems);
   if (f.envFile !== undefined) {
     problems.push(
@@ -316,7 +388,14 @@ export async function postdeployAction(f: PostdeployFlags, io: CliIo, exit: Exit
   await checkUsage(f, problems);
   if (targets === undefined) return;
   const evalPlan = decide.eval === undefined ? undefined : evalPlanFrom(decide.eval, f, targets.variants, apiKeyFrom(f, io));
-  const previous = decide.baseline?.raw === undefined ? undefined : previousLoads(decide.baseline.raw, decide.baseline.file, targets.variants.map((v) => v.name));
+  const previous =
+    decide.baseline?.raw === undefined
+      ? undefined
+      : previousLoads(
+          decide.baseline.raw,
+          decide.baseline.file,
+          targets.variants.map((v) => v.name),
+        );
   const apiKey = apiKeyFrom(f, io);
   const loadWorkers = f.loadWorkers === undefined ? undefined : await workerLauncher(f, io, env, f.loadWorkers);
   const controller = new AbortController();
@@ -377,7 +456,9 @@ export async function postdeployAction(f: PostdeployFlags, io: CliIo, exit: Exit
  */
 async function storeAfter(result: PostdeployResult, exitCode: number, where: ResultLocation, f: PostdeployFlags, io: CliIo): Promise<void> {
   if (exitCode !== 0) {
-    io.stderr(`not stored to ${where.uri}: the run did not pass (exit ${exitCode}); it keeps the last passing result as the next deploy's baseline\n`);
+    io.stderr(
+      `not stored to ${where.uri}: the run did not pass (exit ${exitCode}); it keeps the last passing result as the next deploy's baseline\n`,
+    );
     return;
   }
   const text = `${JSON.stringify(result, null, 2)}\n`;

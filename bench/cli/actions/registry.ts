@@ -56,14 +56,17 @@ function globalsOf(command: Command, io: CliIo): RegistryGlobals {
   const bucket = flags.bucket ?? envValue(io, ENV_BUCKET);
   const table = flags.table ?? envValue(io, ENV_TABLE);
   const problems: string[] = [];
-  if (bucket === undefined || bucket === '') problems.push(`--bucket is required, got neither the flag nor ${ENV_BUCKET}; pass the registry bucket name`);
-  if (table === undefined || table === '') problems.push(`--table is required, got neither the flag nor ${ENV_TABLE}; pass the registry table name`);
+  if (bucket === undefined || bucket === '')
+    problems.push(`--bucket is required, got neither the flag nor ${ENV_BUCKET}; pass the registry bucket name`);
+  if (table === undefined || table === '')
+    problems.push(`--table is required, got neither the flag nor ${ENV_TABLE}; pass the registry table name`);
   const timeout = secondsProblem('--request-timeout', flags.requestTimeout);
   if (timeout !== undefined) problems.push(timeout);
   failOnProblems(problems);
   // The AWS SDK's own endpoint variables count too, so a custom S3 endpoint gets path-style URLs.
   const s3EndpointUrl = flags.s3EndpointUrl ?? flags.endpointUrl ?? envValue(io, 'AWS_ENDPOINT_URL_S3') ?? envValue(io, 'AWS_ENDPOINT_URL');
-  const dynamodbEndpointUrl = flags.dynamodbEndpointUrl ?? flags.endpointUrl ?? envValue(io, 'AWS_ENDPOINT_URL_DYNAMODB') ?? envValue(io, 'AWS_ENDPOINT_URL');
+  const dynamodbEndpointUrl =
+    flags.dynamodbEndpointUrl ?? flags.endpointUrl ?? envValue(io, 'AWS_ENDPOINT_URL_DYNAMODB') ?? envValue(io, 'AWS_ENDPOINT_URL');
   return {
     bucket: bucket!,
     table: table!,
@@ -98,14 +101,25 @@ async function withRegistry(
   }
 }
 
-export async function publish(command: Command, f: PublishFlags, vllmArgs: string[], io: CliIo, props: RegistryCommandProps): Promise<void> {
+export async function publish(
+  command: Command,
+  f: PublishFlags,
+  vllmArgs: string[],
+  io: CliIo,
+  props: RegistryCommandProps,
+): Promise<void> {
   await withRegistry(command, io, props, async (registry, print) => {
     const cancel = new AbortController();
     // A cancelled CI job rolls its publish back instead of dying with its claim held.
     const release = onInterrupt(io, {
       message: (signal) => `received ${signal}: stopping the publish and rolling it back\n`,
       graceful: (signal) =>
-        cancel.abort(new RegistryError('cancelled', `publish of model ${f.model} version ${f.version} was cancelled, got ${signal}; rerun it to publish`)),
+        cancel.abort(
+          new RegistryError(
+            'cancelled',
+            `publish of model ${f.model} version ${f.version} was cancelled, got ${signal}; rerun it to publish`,
+          ),
+        ),
     });
     let result;
     try {
@@ -135,7 +149,12 @@ export async function list(command: Command, f: { readonly model?: string }, io:
   });
 }
 
-export async function show(command: Command, f: { readonly model: string; readonly version: string }, io: CliIo, props: RegistryCommandProps): Promise<void> {
+export async function show(
+  command: Command,
+  f: { readonly model: string; readonly version: string },
+  io: CliIo,
+  props: RegistryCommandProps,
+): Promise<void> {
   await withRegistry(command, io, props, async (registry, print) => {
     const version = await registry.show(f.model, f.version);
     print(version, () => formatVersion(version));
@@ -176,7 +195,12 @@ export async function resolve(
   });
 }
 
-export async function verify(command: Command, f: { readonly model: string; readonly version: string }, io: CliIo, props: RegistryCommandProps): Promise<void> {
+export async function verify(
+  command: Command,
+  f: { readonly model: string; readonly version: string },
+  io: CliIo,
+  props: RegistryCommandProps,
+): Promise<void> {
   await withRegistry(command, io, props, async (registry, print) => {
     const report = await registry.verify(f.model, f.version);
     print(report, () => formatVerify(report));
@@ -229,7 +253,16 @@ function describeProgress(event: PublishEvent): string {
 
 function formatTable(rows: readonly (readonly string[])[]): string {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()).join('\n') + '\n';
+  return (
+    rows
+      .map((row) =>
+        row
+          .map((cell, column) => cell.padEnd(widths[column]!))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
 }
 
 function formatListing(listing: readonly ModelListing[]): string {
@@ -237,7 +270,9 @@ function formatListing(listing: readonly ModelListing[]): string {
   const rows: string[][] = [['MODEL', 'VERSION', 'STATUS', 'FILES', 'SIZE', 'PUBLISHED', 'ENVS']];
   for (const model of listing) {
     const envsOf = (version: string) =>
-      model.envs.flatMap((env) => (env.current === version ? [env.env] : env.previous === version ? [`${env.env}(previous)`] : [])).join(',');
+      model.envs
+        .flatMap((env) => (env.current === version ? [env.env] : env.previous === version ? [`${env.env}(previous)`] : []))
+        .join(',');
     for (const entry of model.versions) rows.push(versionRow(model.model, entry, envsOf(entry.version)));
   }
   return formatTable(rows);
@@ -270,8 +305,14 @@ function formatVersion(version: ReadyVersion): string {
 
 function formatVerify(report: VerifyReport): string {
   const lines = report.problems.map((problem) => {
-    const expected = problem.expected === undefined ? '' : ` expected ${problem.expected.size === undefined ? '' : `${problem.expected.size} bytes `}sha256 ${problem.expected.sha256.slice(0, 12)}`;
-    const actual = problem.actual === undefined ? '' : ` got ${problem.actual.size} bytes${problem.actual.sha256 === undefined ? '' : ` sha256 ${problem.actual.sha256.slice(0, 12)}`}`;
+    const expected =
+      problem.expected === undefined
+        ? ''
+        : ` expected ${problem.expected.size === undefined ? '' : `${problem.expected.size} bytes `}sha256 ${problem.expected.sha256.slice(0, 12)}`;
+    const actual =
+      problem.actual === undefined
+        ? ''
+        : ` got ${problem.actual.size} bytes${problem.actual.sha256 === undefined ? '' : ` sha256 ${problem.actual.sha256.slice(0, 12)}`}`;
     return `${problem.kind.padEnd(8)} ${problem.path}${expected}${actual}`;
   });
   const summary = report.ok

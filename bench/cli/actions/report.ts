@@ -13,17 +13,23 @@ async function readResult(file: string): Promise<AnyResult> {
     raw = JSON.parse(await readFile(file, 'utf8'));
   } catch (err) {
     const why = err instanceof SyntaxError ? 'is not json' : 'cannot be read';
-    throw new UsageError(`report file ${file} ${why}, got ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; pass a file written by llm-bench --json`);
+    throw new UsageError(
+      `report file ${file} ${why}, got ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; pass a file written by llm-bench --json`,
+    );
   }
   const version = (raw as { schemaVersion?: unknown } | null)?.schemaVersion;
   if (version !== SCHEMA_VERSION) {
-    throw new UsageError(`report file ${file} has schemaVersion ${JSON.stringify(version)}, expected ${SCHEMA_VERSION}; render it with the llm-bench version that wrote it`);
+    throw new UsageError(
+      `report file ${file} has schemaVersion ${JSON.stringify(version)}, expected ${SCHEMA_VERSION}; render it with the llm-bench version that wrote it`,
+    );
   }
   const parsed = anyResultSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const where = issue.path.join('.') || 'root';
-    throw new UsageError(`report file ${file} is not an llm-bench result, got ${where}: ${issue.message.toLowerCase()}; pass a file written by llm-bench --json`);
+    throw new UsageError(
+      `report file ${file} is not an llm-bench result, got ${where}: ${issue.message.toLowerCase()}; pass a file written by llm-bench --json`,
+    );
   }
   return parsed.data;
 }
@@ -38,7 +44,8 @@ export async function reportAction(file: string, f: OutputFlags, io: CliIo, exit
     problems.push(...err.problems);
     return undefined;
   });
-  if (r?.kind === 'smoke' && f.html !== undefined) problems.push(`report renders smoke results as --markdown or --junit, got --html for ${file}; use one of those`);
+  if (r?.kind === 'smoke' && f.html !== undefined)
+    problems.push(`report renders smoke results as --markdown or --junit, got --html for ${file}; use one of those`);
   const outputs = { ...f, json: undefined };
   await checkUsage(outputs, problems);
   exit.code = withOutputs(EXIT.ok, await render(r!, outputs, io));

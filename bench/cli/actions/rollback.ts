@@ -5,7 +5,15 @@ import { ROLLBACK_RENDERERS, renderRollbackMarkdown } from '../../rollout/report
 import { type RollbackTarget, type RolloutStrategyChoice, runRollback } from '../../rollout/rollback';
 import type { RollbackResult } from '../../rollout/result';
 import { awsRegistry, kubeFrom } from '../cluster';
-import { type KubeFlags, profileFrom, type RegistryFactory, type RegistryFlags, registryFrom, type TrafficFlags, trafficFrom } from '../flags';
+import {
+  type KubeFlags,
+  profileFrom,
+  type RegistryFactory,
+  type RegistryFlags,
+  registryFrom,
+  type TrafficFlags,
+  trafficFrom,
+} from '../flags';
 import { onInterrupt, stopCheck } from '../interrupt';
 import type { CliIo, ExitSink } from '../io';
 import { checkOutputs, eventLine, exitCodeOf, type OutputFlags, outputProblems, toStdout, withOutputs, writeReports } from '../output';
@@ -52,7 +60,9 @@ export async function rollbackTargetFrom(
     problems.push(`--registry-version and --previous name different targets, got both (${f.registryVersion} and --previous); pass one`);
   }
   if (f.env !== undefined && f.previous !== true) {
-    problems.push(`--env names the registry environment whose previous version --previous rolls to, got --env ${f.env} without --previous; add --previous or drop --env`);
+    problems.push(
+      `--env names the registry environment whose previous version --previous rolls to, got --env ${f.env} without --previous; add --previous or drop --env`,
+    );
   }
   const wantsRegistry = f.registryVersion !== undefined || f.env !== undefined;
   if (!wantsRegistry) return problems.length > 0 ? undefined : { kind: 'previous' };
@@ -61,7 +71,10 @@ export async function rollbackTargetFrom(
   const model = f.registryModel ?? f.variant;
   const { registry, close } = createRegistry(where);
   try {
-    const v = f.registryVersion !== undefined ? await registry.show(model, f.registryVersion) : await registry.resolve({ model, env: f.env!, previous: true });
+    const v =
+      f.registryVersion !== undefined
+        ? await registry.show(model, f.registryVersion)
+        : await registry.resolve({ model, env: f.env!, previous: true });
     return { kind: 'registry', version: v.version, uri: v.uri };
   } finally {
     close?.();
@@ -106,5 +119,11 @@ export async function rollbackAction(f: RollbackFlags, io: CliIo, exit: ExitSink
   }
   const written = await writeReports(result, f, ROLLBACK_RENDERERS, io);
   if (!toStdout(f)) io.stdout(renderRollbackMarkdown(result));
-  exit.code = withOutputs(exitCodeOf({ aborted: result.aborted, checks: result.gates, checkName: 'gates', ...(!result.completed && { detail: result.detail }) }, io), written);
+  exit.code = withOutputs(
+    exitCodeOf(
+      { aborted: result.aborted, checks: result.gates, checkName: 'gates', ...(!result.completed && { detail: result.detail }) },
+      io,
+    ),
+    written,
+  );
 }

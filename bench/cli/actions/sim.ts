@@ -43,7 +43,8 @@ async function scriptedAnswers(source: string): Promise<Map<string, string>> {
   const prompts: readonly EvalPrompt[] = source === 'core' ? CORE_PROMPTSET : (await loadEvalPromptset(source)).prompts;
   const answers = new Map<string, string>();
   for (const p of prompts) if (p.example !== undefined) answers.set(promptQuestion(p), p.example);
-  if (answers.size === 0) throw new UsageError(`--answers ${source} has no "example" answers, got ${prompts.length} prompts without one; add "example" fields`);
+  if (answers.size === 0)
+    throw new UsageError(`--answers ${source} has no "example" answers, got ${prompts.length} prompts without one; add "example" fields`);
   return answers;
 }
 
@@ -62,7 +63,8 @@ async function scriptFrom(f: SimFlags): Promise<SimScript> {
   }
   if (problems.length > 0) throw usageErrors(problems);
   const judgeFlags = f.judgeMalformed !== undefined || f.judgeFirstBias !== undefined || f.judgeLenient === true;
-  if (judgeFlags && f.judge.length === 0) throw new UsageError('--judge-malformed, --judge-first-bias and --judge-lenient shape a judge, got no --judge; pass --judge MODEL');
+  if (judgeFlags && f.judge.length === 0)
+    throw new UsageError('--judge-malformed, --judge-first-bias and --judge-lenient shape a judge, got no --judge; pass --judge MODEL');
   return {
     ...(f.answers !== undefined && { answers: await scriptedAnswers(f.answers) }),
     ...(f.degrade.length > 0 && { degrade }),
@@ -86,9 +88,13 @@ function simModels(models: readonly string[], lens: readonly string[]): { name: 
     const eq = spec.lastIndexOf('=');
     const [name, n] = eq === -1 ? [undefined, spec] : [spec.slice(0, eq), spec.slice(eq + 1)];
     const len = Number(n);
-    if (!(Number.isInteger(len) && len > 0)) problems.push(`--max-model-len takes N or NAME=N with a positive integer N, got ${JSON.stringify(spec)}; pass e.g. --max-model-len 4096`);
+    if (!(Number.isInteger(len) && len > 0))
+      problems.push(
+        `--max-model-len takes N or NAME=N with a positive integer N, got ${JSON.stringify(spec)}; pass e.g. --max-model-len 4096`,
+      );
     else if (name === undefined) all = len;
-    else if (!models.includes(name)) problems.push(`--max-model-len ${spec} names no --model, got ${name}; use one of ${models.join(', ')}`);
+    else if (!models.includes(name))
+      problems.push(`--max-model-len ${spec} names no --model, got ${name}; use one of ${models.join(', ')}`);
     else own.set(name, len);
   }
   if (problems.length > 0) throw usageErrors(problems);
@@ -117,9 +123,16 @@ export async function simAction(f: SimFlags, io: CliIo): Promise<void> {
     ...(f.recordTimings === true && { recordTimings: true }),
     ...(f.jitter !== undefined && { jitter: f.jitter }),
     script,
-    faults: { error: f.faultError ?? 0, malformed: f.faultMalformed ?? 0, cut: f.faultCut ?? 0, stall: f.faultStall ?? 0, abort: f.faultAbort ?? 0 },
+    faults: {
+      error: f.faultError ?? 0,
+      malformed: f.faultMalformed ?? 0,
+      cut: f.faultCut ?? 0,
+      stall: f.faultStall ?? 0,
+      abort: f.faultAbort ?? 0,
+    },
   }).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'EADDRINUSE') throw new RunError(`port ${f.port} on ${f.host} is in use, got EADDRINUSE; pass another --port (0 picks a free one)`);
+    if (err.code === 'EADDRINUSE')
+      throw new RunError(`port ${f.port} on ${f.host} is in use, got EADDRINUSE; pass another --port (0 picks a free one)`);
     throw err;
   });
   const s = sim.settings();

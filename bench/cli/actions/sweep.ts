@@ -20,7 +20,13 @@ export interface SweepFlags extends RunFlags {
 }
 
 function stepLine(dimension: string, value: number, r: LoadResult): string {
-  const outcome = resultPassed(r) ? 'passed' : r.aborted !== undefined ? 'aborted' : runFailure(r) !== undefined ? 'every request failed' : 'failed';
+  const outcome = resultPassed(r)
+    ? 'passed'
+    : r.aborted !== undefined
+      ? 'aborted'
+      : runFailure(r) !== undefined
+        ? 'every request failed'
+        : 'failed';
   return `${dimension} ${value}: ${r.summary.requestThroughput} req/s, TTFT p95 ${r.summary.ttftMs.p95 ?? '–'} ms, ${outcome}\n`;
 }
 
@@ -30,7 +36,8 @@ export async function sweepAction(f: SweepFlags, io: CliIo, exit: ExitSink): Pro
     const got = f.concurrency === undefined ? 'neither' : 'both';
     problems.push(`sweep needs exactly one of --concurrency or --rate lists, got ${got}; pass e.g. --concurrency 1,2,4,8`);
   }
-  if (f.burstiness !== undefined && f.rate === undefined) problems.push('--burstiness shapes open-loop arrivals, got it without --rate; use it with --rate');
+  if (f.burstiness !== undefined && f.rate === undefined)
+    problems.push('--burstiness shapes open-loop arrivals, got it without --rate; use it with --rate');
   const pricing = costSettingsFrom(f, problems);
   const { profile: _profile, ...base } = await loadOptionsFrom(f, io, problems, null);
   const dimension = f.concurrency !== undefined ? 'concurrency' : 'rate';
@@ -57,7 +64,8 @@ export async function sweepAction(f: SweepFlags, io: CliIo, exit: ExitSink): Pro
     release();
   }
   if (pricing !== null) {
-    const priced = (step: LoadResult): LoadResult => (step.summary.requests.total > 0 ? { ...step, cost: runCost(step.summary, pricing.settings) } : step);
+    const priced = (step: LoadResult): LoadResult =>
+      step.summary.requests.total > 0 ? { ...step, cost: runCost(step.summary, pricing.settings) } : step;
     result = { ...result, steps: result.steps.map(priced) };
   }
   const written = await writeReports(result, f, SWEEP_RENDERERS, io);

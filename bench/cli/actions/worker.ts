@@ -9,7 +9,8 @@ export async function workerAction(io: CliIo, exit: ExitSink): Promise<void> {
   const raw = envValue(io, WORKER_SPEC_ENV);
   const indexText = envValue(io, COMPLETION_INDEX_ENV);
   const problems: string[] = [];
-  if (raw === undefined) problems.push(`${WORKER_SPEC_ENV} must hold the run's worker spec (JSON), got nothing; start workers with llm-bench load --workers N`);
+  if (raw === undefined)
+    problems.push(`${WORKER_SPEC_ENV} must hold the run's worker spec (JSON), got nothing; start workers with llm-bench load --workers N`);
   const index = Number(indexText);
   if (indexText === undefined || !Number.isInteger(index) || index < 0) {
     problems.push(`${COMPLETION_INDEX_ENV} must be the worker's index (0, 1, …), got ${indexText ?? 'nothing'}; the Indexed Job sets it`);
@@ -25,7 +26,10 @@ export async function workerAction(io: CliIo, exit: ExitSink): Promise<void> {
     if (json !== undefined) {
       const parsed = workerSpecSchema.safeParse(json);
       if (parsed.success) spec = parsed.data;
-      else problems.push(`${WORKER_SPEC_ENV} is not a worker spec of this llm-bench version (${parsed.error.issues[0]?.message ?? 'invalid'}); run the same image as the coordinator`);
+      else
+        problems.push(
+          `${WORKER_SPEC_ENV} is not a worker spec of this llm-bench version (${parsed.error.issues[0]?.message ?? 'invalid'}); run the same image as the coordinator`,
+        );
     }
   }
   if (spec === undefined || problems.length > 0) throw new UsageError(problems.join('; '), problems);
@@ -35,7 +39,11 @@ export async function workerAction(io: CliIo, exit: ExitSink): Promise<void> {
   const spans =
     spec.otlpEndpoint === undefined
       ? undefined
-      : (await import('../../tracing/export')).startSpanExport({ endpoint: spec.otlpEndpoint, model: spec.settings.model, endpointKind: spec.settings.endpoint });
+      : (await import('../../tracing/export')).startSpanExport({
+          endpoint: spec.otlpEndpoint,
+          model: spec.settings.model,
+          endpointKind: spec.settings.endpoint,
+        });
   try {
     const report = await runWorker(spec, index, envValue(io, API_KEY_ENV), {
       signal: stop.signal,

@@ -15,12 +15,27 @@ export function autoscaleCommand(io: CliIo, exit: ExitSink): Command {
     .requiredOption('--variant <name>', 'the variant; its ScaledObject has the same name')
     .option('--concurrency <list>', 'closed-loop load steps, e.g. 4,16,32', numberList('--concurrency'))
     .option('--rate <list>', 'open-loop load steps in requests/s, e.g. 2,8,16', numberList('--rate'))
-    .option('--hold-sec <s>', `seconds each step holds; the last holds until scale-up or its limit (default ${d.holdSec})`, number('--hold-sec'))
-    .option('--scale-up-limit-sec <s>', `gate: load start → target replicas ready (default ${d.scaleUpLimitSec})`, number('--scale-up-limit-sec'))
-    .option('--scale-down-limit-sec <s>', `gate: load stop → back to the start's replicas (default ${d.scaleDownLimitSec})`, number('--scale-down-limit-sec'))
+    .option(
+      '--hold-sec <s>',
+      `seconds each step holds; the last holds until scale-up or its limit (default ${d.holdSec})`,
+      number('--hold-sec'),
+    )
+    .option(
+      '--scale-up-limit-sec <s>',
+      `gate: load start → target replicas ready (default ${d.scaleUpLimitSec})`,
+      number('--scale-up-limit-sec'),
+    )
+    .option(
+      '--scale-down-limit-sec <s>',
+      `gate: load stop → back to the start's replicas (default ${d.scaleDownLimitSec})`,
+      number('--scale-down-limit-sec'),
+    )
     .option('--scale-up-to <n>', 'ready replicas that count as scaled up (default: the start + 1)', number('--scale-up-to'))
     .option('--scale-down-to <n>', "replicas that count as scaled down (default: the start's)", number('--scale-down-to'))
-    .option('--prometheus-url <url>', 'read the queue from Prometheus (the sum KEDA sees), e.g. http://kube-prometheus-stack-prometheus.monitoring:9090')
+    .option(
+      '--prometheus-url <url>',
+      'read the queue from Prometheus (the sum KEDA sees), e.g. http://kube-prometheus-stack-prometheus.monitoring:9090',
+    )
     .option('--metrics-url <url>', "read the queue from this server's /metrics (default: --base-url)");
   addTrafficFlags(addKubeFlags(cmd), true);
   addPricingFlags(cmd);

@@ -8,10 +8,17 @@ import type { CompareFlags } from '../actions/compare';
 /** The `compare` command; add it with `program.addCommand(compareCommand(io, exit))`. */
 export function compareCommand(io: CliIo, exit: ExitSink): Command {
   const cmd = new Command('compare')
-    .description('compare two load or sweep results (or --live: one load sent to two targets at the same time): deltas, 95 % intervals, regression gates')
+    .description(
+      'compare two load or sweep results (or --live: one load sent to two targets at the same time): deltas, 95 % intervals, regression gates',
+    )
     .argument('[baseline]', 'the baseline result (load or sweep JSON written with --json)')
     .argument('[candidate]', 'the candidate result, of the same kind')
-    .option('--max-regression <metric=limit>', "gate such as 'ttftMs.p95=10%', 'errorRate=+0.005', 'outputTokenThroughput=-5%'; repeatable", collect, [])
+    .option(
+      '--max-regression <metric=limit>',
+      "gate such as 'ttftMs.p95=10%', 'errorRate=+0.005', 'outputTokenThroughput=-5%'; repeatable",
+      collect,
+      [],
+    )
     .option('--seed <n>', 'seed of the bootstrap (default 1): the same files and seed give the same intervals', number('--seed'))
     .option('--live', 'run one load against both targets at the same time instead of reading files')
     .option('--base-url <url>', 'live: the baseline server root')
@@ -28,9 +35,11 @@ export function compareCommand(io: CliIo, exit: ExitSink): Command {
     .option('--save-baseline <file>', 'live: also write the baseline load result')
     .option('--save-candidate <file>', 'live: also write the candidate load result');
   return withConventions(
-    addOutputFlags(cmd, { html: 'write a self-contained HTML report with both CDFs (- for stdout)', junit: 'write JUnit XML, one test case per gate (- for stdout)' }).action(
-      async (baseline: string | undefined, candidate: string | undefined, f: CompareFlags) =>
-        (await import('../actions/compare')).compareAction(baseline, candidate, f, io, exit),
+    addOutputFlags(cmd, {
+      html: 'write a self-contained HTML report with both CDFs (- for stdout)',
+      junit: 'write JUnit XML, one test case per gate (- for stdout)',
+    }).action(async (baseline: string | undefined, candidate: string | undefined, f: CompareFlags) =>
+      (await import('../actions/compare')).compareAction(baseline, candidate, f, io, exit),
     ),
     io,
   );

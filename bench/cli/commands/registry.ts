@@ -45,9 +45,13 @@ export function registryCommand(props: RegistryCommandProps = {}): Command {
       number('--request-timeout'),
     )
     .option('--json', 'print results as JSON on stdout')
-    .addHelpText('after', '\nExit codes: 0 ok · 2 bad usage or input · 1 failure (not found, conflict, lost race, verification failed, AWS error)');
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 ok · 2 bad usage or input · 1 failure (not found, conflict, lost race, verification failed, AWS error)',
+    );
 
-  for (const sub of [publishCommand, listCommand, showCommand, promoteCommand, resolveCommand, verifyCommand]) root.addCommand(sub(io, props));
+  for (const sub of [publishCommand, listCommand, showCommand, promoteCommand, resolveCommand, verifyCommand])
+    root.addCommand(sub(io, props));
   return withConventions(root, io);
 }
 
@@ -99,9 +103,15 @@ function promoteCommand(io: CliIo, props: RegistryCommandProps): Command {
     .requiredOption('--model <name>', 'model name')
     .requiredOption('--version <semver>', 'ready version to run')
     .requiredOption('--env <name>', 'environment, e.g. dev or prod')
-    .option('--expect-revision <n>', 'fail unless the environment is still at this revision (0: never promoted)', nonNegativeInteger('--expect-revision'))
+    .option(
+      '--expect-revision <n>',
+      'fail unless the environment is still at this revision (0: never promoted)',
+      nonNegativeInteger('--expect-revision'),
+    )
     .action(async function (this: Command) {
-      await (await actions()).promote(this, this.opts<{ model: string; version: string; env: string; expectRevision?: number }>(), io, props);
+      await (
+        await actions()
+      ).promote(this, this.opts<{ model: string; version: string; env: string; expectRevision?: number }>(), io, props);
     });
 }
 

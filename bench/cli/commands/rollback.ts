@@ -14,10 +14,18 @@ import type { RollbackCommandProps, RollbackFlags } from '../actions/rollback';
 export function rollbackCommand(io: CliIo, exit: ExitSink, props: RollbackCommandProps = {}): Command {
   const d = POSTDEPLOY_DEFAULTS.rollback;
   const cmd = new Command('rollback')
-    .description('under steady load, roll a variant back (blue/green switch or rolling undo, or to a registry version); gate on duration and failed requests')
+    .description(
+      'under steady load, roll a variant back (blue/green switch or rolling undo, or to a registry version); gate on duration and failed requests',
+    )
     .requiredOption('--variant <name>', "the variant's Kubernetes name (its Service; Deployment <name> or <name>-blue/-green)")
-    .option('--previous', 'roll back to the previous revision (rolling) or the standby track (blue/green); with --env: the registry version the environment ran before')
-    .option('--registry-version <semver>', 'roll to this registry version: set its s3:// URI in the pod template (blue/green: on the standby track, then switch)')
+    .option(
+      '--previous',
+      'roll back to the previous revision (rolling) or the standby track (blue/green); with --env: the registry version the environment ran before',
+    )
+    .option(
+      '--registry-version <semver>',
+      'roll to this registry version: set its s3:// URI in the pod template (blue/green: on the standby track, then switch)',
+    )
     .option('--env <name>', 'with --previous: the registry environment whose previous version to roll to')
     .option('--registry-model <name>', 'model name in the registry (default: the variant name)')
     .addOption(new Option('--strategy <s>', 'how the variant rolls out').choices(['auto', 'rolling', 'blue-green']).default('auto'))
@@ -28,7 +36,11 @@ export function rollbackCommand(io: CliIo, exit: ExitSink, props: RollbackComman
     .option('--before-sec <s>', `steady load before the trigger (default ${d.beforeSec})`, number('--before-sec'))
     .option('--after-sec <s>', `steady load after completion (default ${d.afterSec})`, number('--after-sec'))
     .option('--timeout-sec <s>', `stop waiting for completion after this long (default ${d.timeoutSec})`, number('--timeout-sec'))
-    .option('--keep-warm-sec <s>', 'blue/green: scale the old track to 0 this long after the switch (default: leave it warm)', number('--keep-warm-sec'))
+    .option(
+      '--keep-warm-sec <s>',
+      'blue/green: scale the old track to 0 this long after the switch (default: leave it warm)',
+      number('--keep-warm-sec'),
+    )
     .option('--no-retarget-scaler', "blue/green: leave the variant's ScaledObject on the old track");
   addRegistryFlags(addTrafficFlags(addKubeFlags(cmd), true));
   addOutputFlags(cmd);

@@ -16,7 +16,10 @@ export function smokeCommand(io: CliIo, exit: ExitSink): Command {
       .option('--adapter <name[=parent]>', 'a LoRA adapter that must be served (with that parent); repeatable', collect, [])
       .option('--timeout <s>', `per-check timeout (default ${BENCH_DEFAULTS.smoke.timeoutSec})`, number('--timeout'))
       .addOption(
-        new Option('--profile <name>', 'vllm: every check; openai: only what any OpenAI-compatible server answers (skips /health, /metrics)')
+        new Option(
+          '--profile <name>',
+          'vllm: every check; openai: only what any OpenAI-compatible server answers (skips /health, /metrics)',
+        )
           .choices(['vllm', 'openai'])
           .default('vllm'),
       )

@@ -40,7 +40,16 @@ describe('autoscale', () => {
   it('sees the queue, the HPA decision, Pending pods, scale-up and scale-down', async () => {
     const { sim, kube, url } = await autoscaledVariant();
     const r = await vt.run(runAutoscale(options(kube, url, { queue: { kind: 'metrics', url: sim.url } })));
-    expect(r).toMatchObject({ deployment: MODEL, scaledObject: MODEL, hpa: `keda-hpa-${MODEL}`, minReplicas: 1, maxReplicas: 3, initialReplicas: 1, scaleUpTo: 2, scaleDownTo: 1 });
+    expect(r).toMatchObject({
+      deployment: MODEL,
+      scaledObject: MODEL,
+      hpa: `keda-hpa-${MODEL}`,
+      minReplicas: 1,
+      maxReplicas: 3,
+      initialReplicas: 1,
+      scaleUpTo: 2,
+      scaleDownTo: 1,
+    });
     expect(r.gates.map((g) => [g.expression, g.passed])).toEqual([
       ['scaleUpSec<=3', true],
       ['scaleDownSec<=3', true],
@@ -82,7 +91,12 @@ describe('autoscale', () => {
     const prom = await rawServer((req, res) => {
       const q = new URL(req.url ?? '/', 'http://p').searchParams.get('query') ?? '';
       queries.push(q);
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [{ metric: {}, value: [Date.now() / 1000, String(sim.stats().waiting)] }] } }));
+      res.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          status: 'success',
+          data: { resultType: 'vector', result: [{ metric: {}, value: [Date.now() / 1000, String(sim.stats().waiting)] }] },
+        }),
+      );
     });
     cleanup.push(() => prom.close());
     const r = await vt.run(runAutoscale(options(kube, url, { queue: { kind: 'prometheus', url: prom.url } })));

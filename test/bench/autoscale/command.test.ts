@@ -24,10 +24,33 @@ describe('llm-bench autoscale', () => {
     const { sim, kubeconfig, url } = await autoscaledVariant(cleanup);
     const out = tempDir('autoscale-cli-');
     const io = memoryIo();
-    const code = await vt.run(main(
-      argv('autoscale', '--kubeconfig', kubeconfig, '--variant', MODEL, '--base-url', url, '--metrics-url', sim.url, ...FAST, '--scale-up-limit-sec', '3', '--scale-down-limit-sec', '3', '--json', join(out, 'a.json'), '--html', join(out, 'a.html'), '--junit', join(out, 'a.xml')),
-      io,
-    ));
+    const code = await vt.run(
+      main(
+        argv(
+          'autoscale',
+          '--kubeconfig',
+          kubeconfig,
+          '--variant',
+          MODEL,
+          '--base-url',
+          url,
+          '--metrics-url',
+          sim.url,
+          ...FAST,
+          '--scale-up-limit-sec',
+          '3',
+          '--scale-down-limit-sec',
+          '3',
+          '--json',
+          join(out, 'a.json'),
+          '--html',
+          join(out, 'a.html'),
+          '--junit',
+          join(out, 'a.xml'),
+        ),
+        io,
+      ),
+    );
     expect(io.err()).toContain('the autoscaler asked for');
     expect(code).toBe(0);
     const r = autoscaleResultSchema.parse(JSON.parse(await readFile(join(out, 'a.json'), 'utf8')));
@@ -39,7 +62,8 @@ describe('llm-bench autoscale', () => {
     expect(cold.onDemandUsd).toBeCloseTo((cold.gpuMinutes / 60) * 0.526, 5);
     expect(io.out()).toContain('Cold-start cost: ');
     const html = await readFile(join(out, 'a.html'), 'utf8');
-    for (const chart of ['Replicas', 'Queue (vllm:num_requests_waiting)', 'Requests per sample', 'TTFT over time']) expect(html).toContain(`aria-label="${chart}"`);
+    for (const chart of ['Replicas', 'Queue (vllm:num_requests_waiting)', 'Requests per sample', 'TTFT over time'])
+      expect(html).toContain(`aria-label="${chart}"`);
     expect(html).not.toContain('NaN');
     // Every chart's legend fits its width: at most four series each.
     for (const svg of html.match(/<svg[\s\S]*?<\/svg>/g) ?? []) expect((svg.match(/<title>/g) ?? []).length).toBeLessThanOrEqual(4);
@@ -50,7 +74,27 @@ describe('llm-bench autoscale', () => {
   it('exits 99 when the new replicas are not ready within the scale-up limit', async () => {
     const { kubeconfig, url } = await autoscaledVariant(cleanup, { pendingMs: 5000 });
     const io = memoryIo();
-    const code = await vt.run(main(argv('autoscale', '--kubeconfig', kubeconfig, '--variant', MODEL, '--base-url', url, ...FAST, '--scale-up-limit-sec', '0.7', '--scale-down-limit-sec', '3', '--junit', '-'), io));
+    const code = await vt.run(
+      main(
+        argv(
+          'autoscale',
+          '--kubeconfig',
+          kubeconfig,
+          '--variant',
+          MODEL,
+          '--base-url',
+          url,
+          ...FAST,
+          '--scale-up-limit-sec',
+          '0.7',
+          '--scale-down-limit-sec',
+          '3',
+          '--junit',
+          '-',
+        ),
+        io,
+      ),
+    );
     expect(code).toBe(99);
     expect(io.err()).toMatch(/gates crossed: scaleUpSec<=0\.7 \(measured nothing\)\n$/);
     expect(io.out()).toContain('<failure message="scaleUpSec: never reached 2 ready replicas within 0.7 s"');
@@ -59,7 +103,26 @@ describe('llm-bench autoscale', () => {
   it('exits 2 for load steps it cannot run and conflicting queue sources', async () => {
     const io = memoryIo();
     const { kubeconfig } = await autoscaledVariant(cleanup);
-    expect(await vt.run(main(argv('autoscale', '--kubeconfig', kubeconfig, '--variant', MODEL, '--base-url', 'http://127.0.0.1:1', '--prometheus-url', 'http://p', '--metrics-url', 'http://m'), io))).toBe(2);
+    expect(
+      await vt.run(
+        main(
+          argv(
+            'autoscale',
+            '--kubeconfig',
+            kubeconfig,
+            '--variant',
+            MODEL,
+            '--base-url',
+            'http://127.0.0.1:1',
+            '--prometheus-url',
+            'http://p',
+            '--metrics-url',
+            'http://m',
+          ),
+          io,
+        ),
+      ),
+    ).toBe(2);
     expect(io.err()).toBe(
       [
         'error: 2 problems:',
@@ -73,8 +136,17 @@ describe('llm-bench autoscale', () => {
   it('exits 1 when the variant has no ScaledObject', async () => {
     const { dbl, kubeconfig } = await autoscaledVariant(cleanup);
     const io = memoryIo();
-    expect(await vt.run(main(argv('autoscale', '--kubeconfig', kubeconfig, '--variant', 'mistral-7b-judge', '--base-url', 'http://127.0.0.1:1', ...FAST), io))).toBe(1);
-    expect(io.err()).toBe(`error: scaledobject ${NS}/mistral-7b-judge not found, so the variant does not autoscale; set models.<id>.maxReplicas above minReplicas, or check --namespace and --variant\n`);
+    expect(
+      await vt.run(
+        main(
+          argv('autoscale', '--kubeconfig', kubeconfig, '--variant', 'mistral-7b-judge', '--base-url', 'http://127.0.0.1:1', ...FAST),
+          io,
+        ),
+      ),
+    ).toBe(1);
+    expect(io.err()).toBe(
+      `error: scaledobject ${NS}/mistral-7b-judge not found, so the variant does not autoscale; set models.<id>.maxReplicas above minReplicas, or check --namespace and --variant\n`,
+    );
     expect(dbl.requests.filter((r) => r.method === 'PATCH')).toEqual([]);
   });
 });

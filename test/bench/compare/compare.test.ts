@@ -28,10 +28,28 @@ const file = (name: string) => join(dir, name);
 
 async function load(sim: Simulator, out: string, seed: number): Promise<void> {
   const io = memoryIo();
-  const code = await vt.run(main(
-    argv('load', '--base-url', sim.url, '--model', 'm', '--concurrency', '32', '--requests', '320', '--output-tokens', '4', '--seed', String(seed), '--json', out),
-    io,
-  ));
+  const code = await vt.run(
+    main(
+      argv(
+        'load',
+        '--base-url',
+        sim.url,
+        '--model',
+        'm',
+        '--concurrency',
+        '32',
+        '--requests',
+        '320',
+        '--output-tokens',
+        '4',
+        '--seed',
+        String(seed),
+        '--json',
+        out,
+      ),
+      io,
+    ),
+  );
   expect(code, io.err()).toBe(0);
 }
 
@@ -70,10 +88,25 @@ describe('llm-bench compare of two saved loads', () => {
 
   it('exits 99 for the candidate with 30 % higher TTFT, and writes every report', async () => {
     const io = memoryIo();
-    const code = await vt.run(main(
-      argv('compare', file('a1.json'), file('b.json'), ...gates, '--json', file('c.json'), '--junit', file('c.xml'), '--html', file('c.html'), '--markdown', file('c.md')),
-      io,
-    ));
+    const code = await vt.run(
+      main(
+        argv(
+          'compare',
+          file('a1.json'),
+          file('b.json'),
+          ...gates,
+          '--json',
+          file('c.json'),
+          '--junit',
+          file('c.xml'),
+          '--html',
+          file('c.html'),
+          '--markdown',
+          file('c.md'),
+        ),
+        io,
+      ),
+    );
     expect(code, io.out() + io.err()).toBe(99);
     const r = compareResultSchema.parse(JSON.parse(await readFile(file('c.json'), 'utf8')));
     const ttft = r.comparisons[0]!.metrics.find((m) => m.metric === 'ttftMs.p95')!;
@@ -105,7 +138,22 @@ describe('llm-bench compare of two saved loads', () => {
 
   it('exits 2 on bad gates, files of another kind and live flags without --live, naming every problem', async () => {
     const io = memoryIo();
-    const code = await vt.run(main(argv('compare', file('a1.json'), file('b.json'), '--max-regression', 'ttft=10%', '--max-regression', 'outputTokenThroughput=+5%', '--concurrency', '2'), io));
+    const code = await vt.run(
+      main(
+        argv(
+          'compare',
+          file('a1.json'),
+          file('b.json'),
+          '--max-regression',
+          'ttft=10%',
+          '--max-regression',
+          'outputTokenThroughput=+5%',
+          '--concurrency',
+          '2',
+        ),
+        io,
+      ),
+    );
     expect(code).toBe(2);
     expect(io.err()).toContain('names an unknown metric, got ttft');
     expect(io.err()).toContain('limits the wrong direction, got +');
@@ -119,7 +167,26 @@ describe('llm-bench compare of two saved loads', () => {
 describe('llm-bench compare of two sweeps', () => {
   it('compares step by step and names steps only one side has', async () => {
     const sweep = (sim: Simulator, values: string, out: string) =>
-      vt.run(main(argv('sweep', '--base-url', sim.url, '--model', 'm', '--concurrency', values, '--requests', '200', '--output-tokens', '4', '--json', out), memoryIo()));
+      vt.run(
+        main(
+          argv(
+            'sweep',
+            '--base-url',
+            sim.url,
+            '--model',
+            'm',
+            '--concurrency',
+            values,
+            '--requests',
+            '200',
+            '--output-tokens',
+            '4',
+            '--json',
+            out,
+          ),
+          memoryIo(),
+        ),
+      );
     expect(await sweep(base, '8,16', file('sa.json'))).toBe(0);
     expect(await sweep(slow, '8,32', file('sb.json'))).toBe(0);
     const io = memoryIo();
@@ -127,7 +194,9 @@ describe('llm-bench compare of two sweeps', () => {
     expect(code).toBe(99);
     const r = compareResultSchema.parse(JSON.parse(await readFile(file('sweep.json'), 'utf8')));
     expect(r.comparisons.map((c) => [c.label, c.gates[0]!.passed])).toEqual([['concurrency 8', false]]);
-    expect(r.notes).toEqual(expect.arrayContaining(['step concurrency 16 is only in the baseline', 'step concurrency 32 is only in the candidate']));
+    expect(r.notes).toEqual(
+      expect.arrayContaining(['step concurrency 16 is only in the baseline', 'step concurrency 32 is only in the candidate']),
+    );
     expect(io.out()).toContain('### concurrency 8');
   });
 });
@@ -135,14 +204,32 @@ describe('llm-bench compare of two sweeps', () => {
 describe('llm-bench compare --live', () => {
   it('runs one load against both targets at once and flags the slower one', async () => {
     const io = memoryIo();
-    const code = await vt.run(main(
-      argv(
-        'compare', '--live', '--base-url', base.url, '--model', 'm', '--candidate-base-url', slow.url,
-        '--concurrency', '32', '--requests', '320', '--output-tokens', '4', ...gates,
-        '--json', file('live.json'), '--save-candidate', file('live-b.json'),
+    const code = await vt.run(
+      main(
+        argv(
+          'compare',
+          '--live',
+          '--base-url',
+          base.url,
+          '--model',
+          'm',
+          '--candidate-base-url',
+          slow.url,
+          '--concurrency',
+          '32',
+          '--requests',
+          '320',
+          '--output-tokens',
+          '4',
+          ...gates,
+          '--json',
+          file('live.json'),
+          '--save-candidate',
+          file('live-b.json'),
+        ),
+        io,
       ),
-      io,
-    ));
+    );
     expect(code).toBe(99);
     const r = compareResultSchema.parse(JSON.parse(await readFile(file('live.json'), 'utf8')));
     expect(r.mode).toBe('live');
@@ -178,7 +265,15 @@ describe('regression gates', () => {
     const [tput, err] = parseRegressionGates(['outputTokenThroughput=-5%', 'errorRate=+0.005']);
     expect(tput).toMatchObject({ kind: 'relative', limit: 0.05 });
     expect(err).toMatchObject({ kind: 'absolute', limit: 0.005 });
-    const fall = metric({ metric: 'outputTokenThroughput', better: 'higher', baseline: 100, candidate: 90, delta: -10, deltaPct: -0.1, interval: { low: -15, high: -5 } });
+    const fall = metric({
+      metric: 'outputTokenThroughput',
+      better: 'higher',
+      baseline: 100,
+      candidate: 90,
+      delta: -10,
+      deltaPct: -0.1,
+      interval: { low: -15, high: -5 },
+    });
     expect(judgeGate(tput!, fall)).toMatchObject({ passed: false, regression: 0.1 });
   });
 

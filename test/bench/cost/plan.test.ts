@@ -23,10 +23,30 @@ beforeAll(async () => {
   sim = await startSimulator({ port: 0, ttftMs: 5, itlMs: 1, models: ['m'], maxRunning: 4 });
   dir = tempDir('llm-bench-plan-');
   const io = memoryIo();
-  const code = await inVirtualTime(() => main(
-    argv('sweep', '--base-url', sim.url, '--model', 'm', '--concurrency', '1,2,4', '--requests', '16', '--output-tokens', '8', '--threshold', 'errorRate<0.01', '--replicas', '1', '--json', join(dir, 'sweep.json')),
-    io,
-  ));
+  const code = await inVirtualTime(() =>
+    main(
+      argv(
+        'sweep',
+        '--base-url',
+        sim.url,
+        '--model',
+        'm',
+        '--concurrency',
+        '1,2,4',
+        '--requests',
+        '16',
+        '--output-tokens',
+        '8',
+        '--threshold',
+        'errorRate<0.01',
+        '--replicas',
+        '1',
+        '--json',
+        join(dir, 'sweep.json'),
+      ),
+      io,
+    ),
+  );
   expect(code, io.err()).toBe(0);
   swept = sweepResultSchema.parse(JSON.parse(await readFile(join(dir, 'sweep.json'), 'utf8')));
 });
@@ -53,11 +73,36 @@ describe('llm-bench plan', () => {
   it('sizes the fleet from the highest step within the SLO, one spare, on top of the environment floor', async () => {
     const file = await sweepFile('hand.json', [3.2, 6.1, 9.5], [true, true, false], 1);
     const io = memoryIo();
-    const code = await vt.run(main(argv('plan', '--sweep', file, '--target-rps', '40', '--instance-type', 'g4dn.xlarge', '--pricing-config', join(PROJECT_ROOT, 'Pulumi.dev.yaml'), '--json', '-'), io));
+    const code = await vt.run(
+      main(
+        argv(
+          'plan',
+          '--sweep',
+          file,
+          '--target-rps',
+          '40',
+          '--instance-type',
+          'g4dn.xlarge',
+          '--pricing-config',
+          join(PROJECT_ROOT, 'Pulumi.dev.yaml'),
+          '--json',
+          '-',
+        ),
+        io,
+      ),
+    );
     expect(code, io.err()).toBe(0);
     const r = planResultSchema.parse(JSON.parse(io.out()));
     // 40 / 6.1 = 6.56 → 7 serving + 1 spare = 8 replicas, 8 GPUs, 8 single-GPU nodes.
-    expect(r).toMatchObject({ perReplica: 6.1, servingReplicas: 7, spareReplicas: 1, replicas: 8, gpus: 8, nodes: 8, instanceType: 'g4dn.xlarge' });
+    expect(r).toMatchObject({
+      perReplica: 6.1,
+      servingReplicas: 7,
+      spareReplicas: 1,
+      replicas: 8,
+      gpus: 8,
+      nodes: 8,
+      instanceType: 'g4dn.xlarge',
+    });
     expect(r.sweep).toMatchObject({ value: 2, replicas: 1, replicasFrom: 'sweep', thresholds: ['errorRate<0.01'] });
     // A node: 730 h of the instance + a 100 GB volume ($8) + 4 starts × 10 GB through NAT ($1.80).
     // SPOT 8 × (0.2104 × 730 + 9.80) = 8 × 163.392 = 1307.136; on demand 8 × (0.526 × 730 + 9.80) = 3150.24.
@@ -75,16 +120,39 @@ describe('llm-bench plan', () => {
     const io = memoryIo();
     expect(await vt.run(main(argv('plan', '--sweep', file, '--target-output-tps', '1000', '--spare', '2', '--json', '-'), io))).toBe(0);
     const r = planResultSchema.parse(JSON.parse(io.out()));
-    expect(r).toMatchObject({ basis: 'outputTokens', perReplica: 48, servingReplicas: 21, replicas: 23, environment: 'the config defaults' });
+    expect(r).toMatchObject({
+      basis: 'outputTokens',
+      perReplica: 48,
+      servingReplicas: 21,
+      replicas: 23,
+      environment: 'the config defaults',
+    });
     expect(r.notes.join(' ')).toContain('still met the SLO');
   });
 
   it('prints replicas, GPUs and $/month from a sweep of the simulator', async () => {
     const io = memoryIo();
-    expect(await vt.run(main(argv('plan', '--sweep', join(dir, 'sweep.json'), '--target-rps', '40', '--pricing-config', join(PROJECT_ROOT, 'Pulumi.prod.yaml')), io))).toBe(0);
+    expect(
+      await vt.run(
+        main(
+          argv(
+            'plan',
+            '--sweep',
+            join(dir, 'sweep.json'),
+            '--target-rps',
+            '40',
+            '--pricing-config',
+            join(PROJECT_ROOT, 'Pulumi.prod.yaml'),
+          ),
+          io,
+        ),
+      ),
+    ).toBe(0);
     const best = swept.steps.reduce((a, b) => (b.summary.requestThroughput > a.summary.requestThroughput ? b : a));
     const serving = Math.ceil(40 / Number(best.summary.requestThroughput.toFixed(3)));
-    expect(io.out()).toContain(`## llm-bench plan: ${serving + 1} replicas on ${serving + 1} × g4dn.2xlarge (${serving + 1} GPUs) for 40 requests/s`);
+    expect(io.out()).toContain(
+      `## llm-bench plan: ${serving + 1} replicas on ${serving + 1} × g4dn.2xlarge (${serving + 1} GPUs) for 40 requests/s`,
+    );
     expect(io.out()).toMatch(/\| \*\*total\*\* \| \*\*\$[\d,]+\*\* \| \*\*\$[\d,]+\*\* \|/);
   });
 
@@ -99,7 +167,9 @@ describe('llm-bench plan', () => {
     expect(io.err()).toContain('was swept without thresholds, so no step shows the SLO held');
     // Judged by an SLO given to plan instead, the same file plans.
     io = memoryIo();
-    expect(await vt.run(main(argv('plan', '--sweep', bare, '--target-rps', '4', '--threshold', 'errorRate<0.01', '--json', '-'), io))).toBe(0);
+    expect(await vt.run(main(argv('plan', '--sweep', bare, '--target-rps', '4', '--threshold', 'errorRate<0.01', '--json', '-'), io))).toBe(
+      0,
+    );
     const other = join(dir, 'load.json');
     await writeFile(other, JSON.stringify(swept.steps[0]));
     io = memoryIo();

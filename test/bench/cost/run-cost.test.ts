@@ -42,7 +42,14 @@ describe('run cost', () => {
   it('prices the replicas that served at the measured rate, SPOT and on demand', () => {
     // 500 output tok/s and 10,000 prompt tokens over 10 s: 1,500 total tok/s; 2 × g4dn.xlarge.
     const c = runCost(summary(10, 500, 10_000), { replicas: 2 });
-    expect(c).toMatchObject({ region: 'us-east-1', instanceType: 'g4dn.xlarge', replicas: 2, replicasFrom: 'flag', outputTokensPerSec: 500, totalTokensPerSec: 1500 });
+    expect(c).toMatchObject({
+      region: 'us-east-1',
+      instanceType: 'g4dn.xlarge',
+      replicas: 2,
+      replicasFrom: 'flag',
+      outputTokensPerSec: 500,
+      totalTokensPerSec: 1500,
+    });
     expect(c.spot.usdPerHour).toBe(0.4208);
     // 0.4208 $/h over 500 × 3600 = 1.8M tokens/h → $0.233778 per 1M; over 5.4M total tokens/h → $0.077926.
     expect(c.spot.usdPer1MOutputTokens).toBe(0.233778);
@@ -62,7 +69,12 @@ describe('run cost', () => {
   });
 
   it('applies a discount and an instance price given instead of the facts', () => {
-    const c = runCost(summary(1, 1000, 0), { replicas: 1, instanceType: 'g4dn.2xlarge', region: 'eu-central-1', overrides: { spotDiscount: 0.5, instanceHourlyUsd: { 'g4dn.2xlarge': { onDemand: 1 } } } });
+    const c = runCost(summary(1, 1000, 0), {
+      replicas: 1,
+      instanceType: 'g4dn.2xlarge',
+      region: 'eu-central-1',
+      overrides: { spotDiscount: 0.5, instanceHourlyUsd: { 'g4dn.2xlarge': { onDemand: 1 } } },
+    });
     expect(c.onDemand.usdPerHour).toBe(1);
     expect(c.spot.usdPerHour).toBe(0.5);
     // $0.5/h over 3.6M tokens/h.
@@ -105,10 +117,23 @@ describe('llm-bench load and sweep with prices', () => {
   it('load reports $ per 1M tokens for --replicas at its measured throughput', async () => {
     const io = memoryIo();
     const file = join(dir, 'load.json');
-    expect(await vt.run(main([...run('--concurrency', '4', '--replicas', '2', '--json', file, '--html', join(dir, 'load.html'))].toSpliced(2, 0, 'load'), io))).toBe(0);
+    expect(
+      await vt.run(
+        main(
+          [...run('--concurrency', '4', '--replicas', '2', '--json', file, '--html', join(dir, 'load.html'))].toSpliced(2, 0, 'load'),
+          io,
+        ),
+      ),
+    ).toBe(0);
     const r = loadResultSchema.parse(JSON.parse(await readFile(file, 'utf8')));
     const s = r.summary;
-    expect(r.cost).toMatchObject({ replicas: 2, replicasFrom: 'flag', instanceType: 'g4dn.xlarge', region: 'us-east-1', pricesReadOn: '2026-12-06' });
+    expect(r.cost).toMatchObject({
+      replicas: 2,
+      replicasFrom: 'flag',
+      instanceType: 'g4dn.xlarge',
+      region: 'us-east-1',
+      pricesReadOn: '2026-12-06',
+    });
     const perHour = (usd: number, tokensPerSec: number) => Number(((usd / (tokensPerSec * 3600)) * 1e6).toFixed(6));
     expect(r.cost!.spot.usdPer1MOutputTokens).toBe(perHour(0.4208, s.outputTokenThroughput));
     expect(r.cost!.onDemand.usdPer1MOutputTokens).toBe(perHour(1.052, s.outputTokenThroughput));
@@ -123,16 +148,32 @@ describe('llm-bench load and sweep with prices', () => {
 
   it('prices as an environment file does: its region, pricing section and dearest GPU type', async () => {
     const io = memoryIo();
-    const code = await vt.run(main([...run('--concurrency', '2', '--pricing-config', join(PROJECT_ROOT, 'Pulumi.prod.yaml'), '--json', '-')].toSpliced(2, 0, 'load'), io));
+    const code = await vt.run(
+      main(
+        [...run('--concurrency', '2', '--pricing-config', join(PROJECT_ROOT, 'Pulumi.prod.yaml'), '--json', '-')].toSpliced(2, 0, 'load'),
+        io,
+      ),
+    );
     expect(code).toBe(0);
     const r = loadResultSchema.parse(JSON.parse(io.out()));
-    expect(r.cost).toMatchObject({ instanceType: 'g4dn.2xlarge', region: 'us-east-1', replicasFrom: 'assumed', spot: { gpuUsdPerHour: 0.3008 }, onDemand: { gpuUsdPerHour: 0.752 } });
+    expect(r.cost).toMatchObject({
+      instanceType: 'g4dn.2xlarge',
+      region: 'us-east-1',
+      replicasFrom: 'assumed',
+      spot: { gpuUsdPerHour: 0.3008 },
+      onDemand: { gpuUsdPerHour: 0.752 },
+    });
   });
 
   it('exits 2 before any request for pricing flags it cannot use, naming each', async () => {
     const io = memoryIo();
     const before = sim.stats().requests;
-    const code = await vt.run(main([...run('--concurrency', '2', '--replicas', '0', '--instance-type', 't3.large', '--spot-discount', '1.5')].toSpliced(2, 0, 'load'), io));
+    const code = await vt.run(
+      main(
+        [...run('--concurrency', '2', '--replicas', '0', '--instance-type', 't3.large', '--spot-discount', '1.5')].toSpliced(2, 0, 'load'),
+        io,
+      ),
+    );
     expect(code).toBe(2);
     expect(io.err()).toContain('--replicas must be a whole number at least 1, got 0');
     expect(io.err()).toContain('--instance-type must be a GPU instance type of constructs/hardware.ts, got t3.large');

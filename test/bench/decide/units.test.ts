@@ -51,14 +51,18 @@ describe('the histogram bootstrap', () => {
 describe('the core promptset', () => {
   it('has at least 60 prompts over the six categories, unique ids, checks and examples', () => {
     expect(CORE_PROMPTSET.length).toBeGreaterThanOrEqual(60);
-    expect(new Set(CORE_PROMPTSET.map((p) => p.category))).toEqual(new Set(['instruction', 'reasoning', 'summarization', 'extraction', 'refusal', 'code']));
+    expect(new Set(CORE_PROMPTSET.map((p) => p.category))).toEqual(
+      new Set(['instruction', 'reasoning', 'summarization', 'extraction', 'refusal', 'code']),
+    );
     expect(new Set(CORE_PROMPTSET.map((p) => p.id)).size).toBe(CORE_PROMPTSET.length);
   });
 
   it('passes its own checks with every example answer, and fails them with the degraded answer', () => {
     const failing = CORE_PROMPTSET.filter((p) => !runChecks(p.checks ?? [], p.example!).passed).map((p) => p.id);
     expect(failing).toEqual([]);
-    const degradedPasses = CORE_PROMPTSET.filter((p) => p.checks !== undefined && runChecks(p.checks, DEGRADED_ANSWER).passed).map((p) => p.id);
+    const degradedPasses = CORE_PROMPTSET.filter((p) => p.checks !== undefined && runChecks(p.checks, DEGRADED_ANSWER).passed).map(
+      (p) => p.id,
+    );
     expect(degradedPasses).toEqual([]);
   });
 

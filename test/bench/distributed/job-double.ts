@@ -142,7 +142,12 @@ export class JobDouble {
       const selector = url.searchParams.get('labelSelector') ?? '';
       const jobName = /^batch\.kubernetes\.io\/job-name=(.+)$/.exec(selector)?.[1];
       const state = jobName === undefined ? undefined : this.jobs.get(`${m[1]}/${jobName}`);
-      return send(200, { kind: 'PodList', apiVersion: 'v1', metadata: {}, items: state === undefined ? [] : state.pods.map((p) => this.podView(m![1]!, state, p)) });
+      return send(200, {
+        kind: 'PodList',
+        apiVersion: 'v1',
+        metadata: {},
+        items: state === undefined ? [] : state.pods.map((p) => this.podView(m![1]!, state, p)),
+      });
     }
     m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/log$/.exec(url.pathname);
     if (m && req.method === 'GET') {
@@ -161,8 +166,15 @@ export class JobDouble {
     const settle = () => {
       if (running > 0) return;
       const failed = state.pods.filter((p) => p.phase === 'Failed').length;
-      if (unschedulable.size > 0) state.conditions.push({ type: 'Failed', status: 'True', reason: 'DeadlineExceeded', message: 'Job was active longer than specified deadline' });
-      else if (failed > 0) state.conditions.push({ type: 'Failed', status: 'True', reason: 'FailedIndexes', message: 'Job has failed indexes' });
+      if (unschedulable.size > 0)
+        state.conditions.push({
+          type: 'Failed',
+          status: 'True',
+          reason: 'DeadlineExceeded',
+          message: 'Job was active longer than specified deadline',
+        });
+      else if (failed > 0)
+        state.conditions.push({ type: 'Failed', status: 'True', reason: 'FailedIndexes', message: 'Job has failed indexes' });
       else state.conditions.push({ type: 'Complete', status: 'True' });
     };
     for (let index = 0; index < spec.completions; index++) {
@@ -173,7 +185,13 @@ export class JobDouble {
         const value = ref === undefined ? e.value : this.opts.secrets?.[ref.name]?.[ref.key];
         if (value !== undefined) env[e.name] = value;
       }
-      const pod: Pod = { name: `${state.job.metadata.name}-${index}-x${index}`, index, phase: 'Running', log: '', created: new Date().toISOString() };
+      const pod: Pod = {
+        name: `${state.job.metadata.name}-${index}-x${index}`,
+        index,
+        phase: 'Running',
+        log: '',
+        created: new Date().toISOString(),
+      };
       state.pods.push(pod);
       running++;
       const child = spawn(process.execPath, args, { env, cwd: this.opts.appDir, timeout: CHILD_DEADLINE_MS });
@@ -192,11 +210,18 @@ export class JobDouble {
 
   private jobView(state: JobState): Obj {
     const count = (phase: Pod['phase']) => state.pods.filter((p) => p.phase === phase).length;
-    return { ...state.job, status: { active: count('Running'), succeeded: count('Succeeded'), failed: count('Failed'), conditions: state.conditions } };
+    return {
+      ...state.job,
+      status: { active: count('Running'), succeeded: count('Succeeded'), failed: count('Failed'), conditions: state.conditions },
+    };
   }
 
   private podView(ns: string, state: JobState, p: Pod): Obj {
-    const labels = { ...state.job.spec.template.metadata.labels, 'batch.kubernetes.io/job-name': state.job.metadata.name, 'batch.kubernetes.io/job-completion-index': String(p.index) };
+    const labels = {
+      ...state.job.spec.template.metadata.labels,
+      'batch.kubernetes.io/job-name': state.job.metadata.name,
+      'batch.kubernetes.io/job-completion-index': String(p.index),
+    };
     return {
       apiVersion: 'v1',
       kind: 'Pod',
@@ -211,7 +236,10 @@ export class JobDouble {
             restartCount: 0,
             image: state.job.spec.template.spec.containers[0].image,
             imageID: '',
-            state: p.exitCode === undefined ? { running: {} } : { terminated: { exitCode: p.exitCode, reason: p.exitCode === 0 ? 'Completed' : 'Error' } },
+            state:
+              p.exitCode === undefined
+                ? { running: {} }
+                : { terminated: { exitCode: p.exitCode, reason: p.exitCode === 0 ? 'Completed' : 'Error' } },
           },
         ],
       },

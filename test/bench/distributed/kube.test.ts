@@ -30,16 +30,42 @@ describe('workers as an Indexed Job', () => {
     try {
       const io = memoryIo();
       const code = await main(
-        argv('load', '--base-url', sim.url, '--model', 'm', '--api-key', 'k', '--workers', '3', '--concurrency', '3', '--requests', '30',
-          '--output-tokens', '2', '--kubeconfig', double.kubeconfig('llm-bench'), '--image', 'registry.example/llm-bench:0.1.0', '--barrier', '0',
-          '--json', '-'),
+        argv(
+          'load',
+          '--base-url',
+          sim.url,
+          '--model',
+          'm',
+          '--api-key',
+          'k',
+          '--workers',
+          '3',
+          '--concurrency',
+          '3',
+          '--requests',
+          '30',
+          '--output-tokens',
+          '2',
+          '--kubeconfig',
+          double.kubeconfig('llm-bench'),
+          '--image',
+          'registry.example/llm-bench:0.1.0',
+          '--barrier',
+          '0',
+          '--json',
+          '-',
+        ),
         io,
       );
       expect(io.err()).toBe('');
       expect(code).toBe(0);
       const result = loadResultSchema.parse(JSON.parse(io.out()));
       expect(result.summary.requests).toEqual({ total: 30, succeeded: 30, failed: 0, cancelled: 0 });
-      expect(result.distributed!.reported.map((w) => [w.index, w.requests])).toEqual([[0, 10], [1, 10], [2, 10]]);
+      expect(result.distributed!.reported.map((w) => [w.index, w.requests])).toEqual([
+        [0, 10],
+        [1, 10],
+        [2, 10],
+      ]);
       const job = `/apis/batch/v1/namespaces/llm-bench/jobs/llm-bench-load-${result.distributed!.runId}`;
       expect(double.requests.filter((r) => !r.startsWith('GET /apis/batch'))).toEqual([
         'POST /apis/batch/v1/namespaces/llm-bench/jobs',
@@ -83,8 +109,13 @@ describe('workers as an Indexed Job', () => {
 
   it('needs the image to run the pods from', async () => {
     const io = memoryIo();
-    const code = await main(argv('load', '--base-url', sim.url, '--model', 'm', '--workers', '2', '--concurrency', '2', '--kubeconfig', '/nonexistent'), io);
+    const code = await main(
+      argv('load', '--base-url', sim.url, '--model', 'm', '--workers', '2', '--concurrency', '2', '--kubeconfig', '/nonexistent'),
+      io,
+    );
     expect(code).toBe(2);
-    expect(io.err()).toBe('error: --kubeconfig runs the workers from the llm-bench image, got no --image; pass --image <registry>/llm-bench:<version> (see Dockerfile)\n');
+    expect(io.err()).toBe(
+      'error: --kubeconfig runs the workers from the llm-bench image, got no --image; pass --image <registry>/llm-bench:<version> (see Dockerfile)\n',
+    );
   });
 });

@@ -39,7 +39,10 @@ describe('the OpenTelemetry SDK is lazy', () => {
     expect(entries.length).toBeGreaterThanOrEqual(3);
     for (const entry of entries) {
       const reached = [...(await staticClosure(entry))];
-      expect(reached.filter((m) => m.includes('@opentelemetry/') || m.includes('/export-')), entry).toEqual([]);
+      expect(
+        reached.filter((m) => m.includes('@opentelemetry/') || m.includes('/export-')),
+        entry,
+      ).toEqual([]);
     }
   });
 });

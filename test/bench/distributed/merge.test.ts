@@ -5,7 +5,16 @@
 import { describe, expect, it } from 'vitest';
 import type { RequestRecord } from '../../../bench/client/openai';
 import { mergeWorkerReports } from '../../../bench/distributed/merge';
-import { findReport, reportLine, shareOf, shardProblems, WORKER_PROTOCOL, type WorkerReport, type WorkerSpec, workerSeed } from '../../../bench/distributed/spec';
+import {
+  findReport,
+  reportLine,
+  shareOf,
+  shardProblems,
+  WORKER_PROTOCOL,
+  type WorkerReport,
+  type WorkerSpec,
+  workerSeed,
+} from '../../../bench/distributed/spec';
 import { Collector } from '../../../bench/load/collector';
 import { seededRandom } from '../../../bench/load/random';
 import { LatencyHistogram } from '../../../bench/load/stats';
@@ -38,7 +47,18 @@ function records(n: number): RequestRecord[] {
     if (u < 0.03) return { id: `r${i}`, outcome: 'cancelled', startMs, e2eMs: 5, itlMs: [], contentChunks: 0, traceId };
     if (u < 0.1) {
       const reason = u < 0.06 ? 'http_503' : 'stream_cut';
-      return { id: `r${i}`, outcome: 'failure', reason, message: `m-${reason}`, status: 503, startMs, e2eMs: 3 + rnd() * 50, itlMs: [], contentChunks: 0, traceId };
+      return {
+        id: `r${i}`,
+        outcome: 'failure',
+        reason,
+        message: `m-${reason}`,
+        status: 503,
+        startMs,
+        e2eMs: 3 + rnd() * 50,
+        itlMs: [],
+        contentChunks: 0,
+        traceId,
+      };
     }
     const ttftMs = 20 + -Math.log(1 - rnd()) * 80;
     const tokens = 1 + Math.floor(rnd() * 60);
@@ -89,7 +109,14 @@ function report(index: number, rs: readonly RequestRecord[], durationSec: number
   };
 }
 
-const spec = (workers: number, thresholds: string[] = []): WorkerSpec => ({ protocol: WORKER_PROTOCOL, runId: 'run-1', workers, startAtMs: 1_000_000, settings, thresholds });
+const spec = (workers: number, thresholds: string[] = []): WorkerSpec => ({
+  protocol: WORKER_PROTOCOL,
+  runId: 'run-1',
+  workers,
+  startAtMs: 1_000_000,
+  settings,
+  thresholds,
+});
 
 describe('merging worker reports', () => {
   const all = records(2000);
@@ -97,7 +124,12 @@ describe('merging worker reports', () => {
   const reference = collect(all, durationSec * 1000).collector;
   const ref = reference.summary(durationSec);
   const shards = [0, 1, 2, 3].map((w) => all.filter((_, i) => i % 4 === w));
-  const merged = mergeWorkerReports(spec(4, ['ttftMs.p95<1000', 'errorRate<0.01']), new Date(0), shards.map((s, i) => report(i, s, durationSec)), []);
+  const merged = mergeWorkerReports(
+    spec(4, ['ttftMs.p95<1000', 'errorRate<0.01']),
+    new Date(0),
+    shards.map((s, i) => report(i, s, durationSec)),
+    [],
+  );
 
   it('adds up every count exactly, as one client would have counted them', () => {
     const m = merged.summary;
@@ -143,7 +175,10 @@ describe('merging worker reports', () => {
   it('names the run’s slowest requests with their trace ids, as one collector would', () => {
     expect(merged.slowest).toEqual(reference.slowest);
     expect(merged.slowest).toHaveLength(5);
-    const slowestE2e = all.filter((r) => r.outcome !== 'cancelled').map((r) => r.e2eMs).sort((a, b) => b - a)[0]!;
+    const slowestE2e = all
+      .filter((r) => r.outcome !== 'cancelled')
+      .map((r) => r.e2eMs)
+      .sort((a, b) => b - a)[0]!;
     expect(merged.slowest![0]!.e2eMs).toBeCloseTo(slowestE2e, 3);
     for (const q of merged.slowest!) expect(q.traceId).toBe(Number(q.requestId.slice(1)).toString(16).padStart(32, '0'));
     const q = merged.slowest![0]!;
@@ -160,16 +195,28 @@ describe('merging worker reports', () => {
   });
 
   it('names the workers that did not report, and the result says the load was incomplete', () => {
-    const partial = mergeWorkerReports(spec(4), new Date(0), shards.slice(0, 3).map((s, i) => report(i, s, durationSec)), [{ index: 3, problem: 'exited with code 1: boom' }]);
+    const partial = mergeWorkerReports(
+      spec(4),
+      new Date(0),
+      shards.slice(0, 3).map((s, i) => report(i, s, durationSec)),
+      [{ index: 3, problem: 'exited with code 1: boom' }],
+    );
     expect(partial.summary.requests.total).toBe(shards[0]!.length + shards[1]!.length + shards[2]!.length);
     expect(partial.distributed!.failed).toEqual([{ index: 3, problem: 'exited with code 1: boom' }]);
-    expect(partial.aborted?.reason).toBe('3 of 4 workers ran their share, so the load offered was less than asked: worker 3 exited with code 1: boom');
+    expect(partial.aborted?.reason).toBe(
+      '3 of 4 workers ran their share, so the load offered was less than asked: worker 3 exited with code 1: boom',
+    );
   });
 });
 
 describe('sharing a run among workers', () => {
   it('splits users and requests so the shares add up to the whole', () => {
-    for (const [total, n] of [[8, 4], [10, 4], [7, 3], [1, 1]] as const) {
+    for (const [total, n] of [
+      [8, 4],
+      [10, 4],
+      [7, 3],
+      [1, 1],
+    ] as const) {
       const shares = Array.from({ length: n }, (_, i) => shareOf(total, i, n));
       expect(shares.reduce((a, b) => a + b, 0)).toBe(total);
       expect(Math.max(...shares) - Math.min(...shares)).toBeLessThanOrEqual(1);

@@ -59,7 +59,9 @@ interface OtlpAttribute {
 interface OtlpBody {
   resourceSpans: {
     resource: { attributes: OtlpAttribute[] };
-    scopeSpans: { spans: { traceId: string; spanId: string; parentSpanId?: string; name: string; kind: number; attributes: OtlpAttribute[] }[] }[];
+    scopeSpans: {
+      spans: { traceId: string; spanId: string; parentSpanId?: string; name: string; kind: number; attributes: OtlpAttribute[] }[];
+    }[];
   }[];
 }
 
@@ -114,15 +116,39 @@ function carried(): Map<string, string> {
 
 describe('llm-bench load --workers 4 (local worker processes)', () => {
   it('writes one result whose counts are the sum of the workers’, with the workers listed', async () => {
-    const r = await run('load', '--base-url', sim.url, '--model', 'm', '--api-key', 'k', '--workers', '4', '--concurrency', '8', '--requests', '200',
-      '--output-tokens', '4', '--threshold', 'errorRate<0.01', '--json', '-');
+    const r = await run(
+      'load',
+      '--base-url',
+      sim.url,
+      '--model',
+      'm',
+      '--api-key',
+      'k',
+      '--workers',
+      '4',
+      '--concurrency',
+      '8',
+      '--requests',
+      '200',
+      '--output-tokens',
+      '4',
+      '--threshold',
+      'errorRate<0.01',
+      '--json',
+      '-',
+    );
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const result = loadResultSchema.parse(JSON.parse(r.stdout));
     const d = result.distributed!;
     expect(d.workers).toBe(4);
     expect(d.failed).toEqual([]);
-    expect(d.reported.map((w) => [w.index, w.requests])).toEqual([[0, 50], [1, 50], [2, 50], [3, 50]]);
+    expect(d.reported.map((w) => [w.index, w.requests])).toEqual([
+      [0, 50],
+      [1, 50],
+      [2, 50],
+      [3, 50],
+    ]);
     expect(result.summary.requests).toEqual({ total: 200, succeeded: 200, failed: 0, cancelled: 0 });
     expect(d.reported.reduce((n, w) => n + w.succeeded, 0)).toBe(result.summary.requests.succeeded);
     // Every request's latency is in the merged histograms, and the summary is read from them.
@@ -136,7 +162,21 @@ describe('llm-bench load --workers 4 (local worker processes)', () => {
   });
 
   it('refuses a split that leaves a worker idle, before starting any', async () => {
-    const r = await run('load', '--base-url', sim.url, '--model', 'm', '--api-key', 'k', '--workers', '4', '--concurrency', '2', '--requests', '10');
+    const r = await run(
+      'load',
+      '--base-url',
+      sim.url,
+      '--model',
+      'm',
+      '--api-key',
+      'k',
+      '--workers',
+      '4',
+      '--concurrency',
+      '2',
+      '--requests',
+      '10',
+    );
     expect(r.status).toBe(2);
     expect(r.stderr).toBe('error: --workers 4 leaves some workers without a user, got --concurrency 2; use at most 2 workers\n');
   });
@@ -149,7 +189,9 @@ describe('llm-bench load --workers 4 (local worker processes)', () => {
       run: (spec, apiKey) =>
         Promise.all(
           [0, 1, 2, 3].map(async (index) =>
-            index === 3 ? { index, output: 'Killed\n', problem: 'was killed by SIGKILL' } : { index, output: reportLine(await runWorker(spec, index, apiKey)) },
+            index === 3
+              ? { index, output: 'Killed\n', problem: 'was killed by SIGKILL' }
+              : { index, output: reportLine(await runWorker(spec, index, apiKey)) },
           ),
         ),
     };
@@ -159,13 +201,31 @@ describe('llm-bench load --workers 4 (local worker processes)', () => {
     );
     expect(result.summary.requests.total).toBe(30);
     expect(result.distributed!.failed).toEqual([{ index: 3, problem: 'was killed by SIGKILL' }]);
-    expect(result.aborted?.reason).toBe('3 of 4 workers ran their share, so the load offered was less than asked: worker 3 was killed by SIGKILL');
+    expect(result.aborted?.reason).toBe(
+      '3 of 4 workers ran their share, so the load offered was less than asked: worker 3 was killed by SIGKILL',
+    );
   });
 
   it('runs postdeploy’s load test as workers with --load-workers', async () => {
     const targets = join(tempDir('postdeploy-workers-'), 'targets.yaml');
     writeFileSync(targets, `variants:\n  m: ${sim.url}\n`);
-    const r = await run('postdeploy', '--targets', targets, '--api-key', 'k', '--load-workers', '2', '--concurrency', '2', '--duration', '1', '--output-tokens', '2', '--json', '-');
+    const r = await run(
+      'postdeploy',
+      '--targets',
+      targets,
+      '--api-key',
+      'k',
+      '--load-workers',
+      '2',
+      '--concurrency',
+      '2',
+      '--duration',
+      '1',
+      '--output-tokens',
+      '2',
+      '--json',
+      '-',
+    );
     expect(r.status).toBe(0);
     const load = (JSON.parse(r.stdout) as { variants: { load: unknown }[] }).variants[0]!.load;
     const result = loadResultSchema.parse(load);
@@ -189,8 +249,25 @@ describe('tracing: --otlp-endpoint', () => {
       const before = new Set(carried().keys());
       const io = memoryIo();
       const code = await main(
-        argv('load', '--base-url', sim.url, '--model', 'm', '--api-key', 'k', '--concurrency', '4', '--requests', '40', '--output-tokens', '3',
-          '--otlp-endpoint', receiver.url, '--json', '-'),
+        argv(
+          'load',
+          '--base-url',
+          sim.url,
+          '--model',
+          'm',
+          '--api-key',
+          'k',
+          '--concurrency',
+          '4',
+          '--requests',
+          '40',
+          '--output-tokens',
+          '3',
+          '--otlp-endpoint',
+          receiver.url,
+          '--json',
+          '-',
+        ),
         io,
       );
       expect(io.err()).toBe('');
@@ -210,7 +287,11 @@ describe('tracing: --otlp-endpoint', () => {
         expect(s.name).toBe('chat m');
         expect(s.kind).toBe(3); // SPAN_KIND_CLIENT
         expect(s.serviceName).toBe('llm-bench');
-        expect(s.attributes).toMatchObject({ 'gen_ai.request.model': 'm', 'gen_ai.usage.output_tokens': 3, 'llm_bench.outcome': 'success' });
+        expect(s.attributes).toMatchObject({
+          'gen_ai.request.model': 'm',
+          'gen_ai.usage.output_tokens': 3,
+          'llm_bench.outcome': 'success',
+        });
         expect(s.attributes['llm_bench.ttft_ms']).toBeGreaterThan(0);
       }
     } finally {
@@ -222,8 +303,27 @@ describe('tracing: --otlp-endpoint', () => {
     const receiver = await otlpReceiver();
     try {
       const before = new Set(carried().keys());
-      const r = await run('load', '--base-url', sim.url, '--model', 'm', '--api-key', 'k', '--workers', '2', '--concurrency', '2', '--requests', '20',
-        '--output-tokens', '2', '--otlp-endpoint', receiver.url, '--json', '-');
+      const r = await run(
+        'load',
+        '--base-url',
+        sim.url,
+        '--model',
+        'm',
+        '--api-key',
+        'k',
+        '--workers',
+        '2',
+        '--concurrency',
+        '2',
+        '--requests',
+        '20',
+        '--output-tokens',
+        '2',
+        '--otlp-endpoint',
+        receiver.url,
+        '--json',
+        '-',
+      );
       expect(r.status).toBe(0);
       const sent = new Map([...carried()].filter(([t]) => !before.has(t)));
       expect(sent.size).toBe(20);

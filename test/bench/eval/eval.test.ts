@@ -22,7 +22,13 @@ const sims: Simulator[] = [];
 let dir: string;
 
 async function sim(judge: Omit<NonNullable<SimScript['judge']>, 'models'>, degrade: Record<string, number> = {}): Promise<Simulator> {
-  const s = await startSimulator({ port: 0, ttftMs: 2, itlMs: 0.1, models: ['fp16', 'awq', 'judge'], script: { answers, degrade, judge: { models: ['judge'], ...judge } } });
+  const s = await startSimulator({
+    port: 0,
+    ttftMs: 2,
+    itlMs: 0.1,
+    models: ['fp16', 'awq', 'judge'],
+    script: { answers, degrade, judge: { models: ['judge'], ...judge } },
+  });
   sims.push(s);
   return s;
 }
@@ -43,9 +49,27 @@ describe('llm-bench eval', () => {
     const out = (f: string) => join(dir, f);
     const code = await main(
       argv(
-        'eval', '--base-url', s.url, '--model', 'fp16', '--model', 'awq', '--judge', 'judge',
-        '--threshold', 'winRate>=0.45', '--threshold', 'score.mean>=6.5', '--threshold', 'referencePass>=0.9',
-        '--json', out('e.json'), '--html', out('e.html'), '--junit', out('e.xml'),
+        'eval',
+        '--base-url',
+        s.url,
+        '--model',
+        'fp16',
+        '--model',
+        'awq',
+        '--judge',
+        'judge',
+        '--threshold',
+        'winRate>=0.45',
+        '--threshold',
+        'score.mean>=6.5',
+        '--threshold',
+        'referencePass>=0.9',
+        '--json',
+        out('e.json'),
+        '--html',
+        out('e.html'),
+        '--junit',
+        out('e.xml'),
       ),
       io,
     );
@@ -62,7 +86,11 @@ describe('llm-bench eval', () => {
     expect(p.losses + p.failed).toBe(degraded);
     expect(p.interval!.high).toBeLessThan(0.5);
     expect(awq!.score.mean!).toBeLessThan(fp16!.score.mean!);
-    expect(r.thresholds.filter((t) => !t.passed).map((t) => `${t.expression} ${t.model}`)).toEqual(['winRate>=0.45 awq', 'score.mean>=6.5 awq', 'referencePass>=0.9 awq']);
+    expect(r.thresholds.filter((t) => !t.passed).map((t) => `${t.expression} ${t.model}`)).toEqual([
+      'winRate>=0.45 awq',
+      'score.mean>=6.5 awq',
+      'referencePass>=0.9 awq',
+    ]);
     expect(r.judge!.flagged).toBe(false);
     expect(s.stats().judge.structured).toBe(s.stats().judge.calls);
     expect(await readFile(out('e.xml'), 'utf8')).toContain('failures="3"');
@@ -76,7 +104,9 @@ describe('llm-bench eval', () => {
     const limit = 30;
     const r = await runEval({ models: [target(s, 'fp16')], judge: target(s, 'judge'), promptset, limit });
     const bad = (id: string) => shareOf(`malformed\n${id}`) < share;
-    const expected = CORE_PROMPTSET.slice(0, limit).filter((p) => bad(`eval-score-fp16-${p.id}-try0`) && bad(`eval-score-fp16-${p.id}-try1`));
+    const expected = CORE_PROMPTSET.slice(0, limit).filter(
+      (p) => bad(`eval-score-fp16-${p.id}-try0`) && bad(`eval-score-fp16-${p.id}-try1`),
+    );
     expect(expected.length).toBeGreaterThan(0);
     const failed = r.answers.filter((a) => a.judgeProblem !== undefined);
     expect(failed.map((a) => a.promptId)).toEqual(expected.map((p) => p.id));
@@ -114,7 +144,22 @@ describe('llm-bench eval', () => {
     const mine = CORE_PROMPTSET.filter((p) => p.category === 'reasoning').slice(0, 4);
     await writeFile(file, mine.map((p) => JSON.stringify(p)).join('\n'));
     const io = memoryIo();
-    const code = await main(argv('eval', '--base-url', s.url, '--model', 'fp16', '--promptset', file, '--threshold', 'referencePass>=0.9', '--json', join(dir, 't.json')), io);
+    const code = await main(
+      argv(
+        'eval',
+        '--base-url',
+        s.url,
+        '--model',
+        'fp16',
+        '--promptset',
+        file,
+        '--threshold',
+        'referencePass>=0.9',
+        '--json',
+        join(dir, 't.json'),
+      ),
+      io,
+    );
     expect(code, io.err()).toBe(0);
     const r = evalResultSchema.parse(JSON.parse(await readFile(join(dir, 't.json'), 'utf8')));
     expect(r.models[0]!.reference).toMatchObject({ passed: 4, total: 4 });
@@ -127,9 +172,33 @@ describe('llm-bench eval', () => {
     const bad = join(dir, 'bad.jsonl');
     await writeFile(bad, '{"id": "x", "category": "c"}\nnot json\n');
     const io = memoryIo();
-    const code = await main(argv('eval', '--base-url', s.url, '--model', 'fp16', '--baseline', 'nope', '--promptset', bad, '--threshold', 'winRate>=0.5', '--threshold', 'quality>1'), io);
+    const code = await main(
+      argv(
+        'eval',
+        '--base-url',
+        s.url,
+        '--model',
+        'fp16',
+        '--baseline',
+        'nope',
+        '--promptset',
+        bad,
+        '--threshold',
+        'winRate>=0.5',
+        '--threshold',
+        'quality>1',
+      ),
+      io,
+    );
     expect(code).toBe(2);
-    for (const part of ['--baseline names no --model', 'bad.jsonl:1', 'bad.jsonl:2 is not json', 'unknown metric, got quality', 'needs a judge']) expect(io.err()).toContain(part);
+    for (const part of [
+      '--baseline names no --model',
+      'bad.jsonl:1',
+      'bad.jsonl:2 is not json',
+      'unknown metric, got quality',
+      'needs a judge',
+    ])
+      expect(io.err()).toContain(part);
     expect(s.stats().requests).toBe(before);
   });
 });

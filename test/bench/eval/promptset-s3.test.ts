@@ -26,8 +26,16 @@ beforeAll(async () => {
   const { s3 } = aws.clients();
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
   const mine = CORE_PROMPTSET.filter((p) => p.category === 'extraction').slice(0, 5);
-  await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'sets/extraction.jsonl', Body: mine.map((p) => JSON.stringify(p)).join('\n') }));
-  sim = await startSimulator({ port: 0, ttftMs: 1, itlMs: 0.1, models: ['m'], script: { answers: new Map(mine.map((p) => [promptQuestion(p), p.example!])) } });
+  await s3.send(
+    new PutObjectCommand({ Bucket: BUCKET, Key: 'sets/extraction.jsonl', Body: mine.map((p) => JSON.stringify(p)).join('\n') }),
+  );
+  sim = await startSimulator({
+    port: 0,
+    ttftMs: 1,
+    itlMs: 0.1,
+    models: ['m'],
+    script: { answers: new Map(mine.map((p) => [promptQuestion(p), p.example!])) },
+  });
 });
 afterAll(async () => {
   await sim.close();
@@ -40,7 +48,21 @@ describe('eval --promptset s3://', () => {
     const dir = tempDir('eval-s3-');
     const io = memoryIo();
     const s3 = ['--region', LOCAL_REGION, '--s3-endpoint-url', aws.s3Endpoint];
-    const code = await main(argv('eval', '--base-url', sim.url, '--model', 'm', '--promptset', `s3://${BUCKET}/sets/extraction.jsonl`, ...s3, '--json', join(dir, 'r.json')), io);
+    const code = await main(
+      argv(
+        'eval',
+        '--base-url',
+        sim.url,
+        '--model',
+        'm',
+        '--promptset',
+        `s3://${BUCKET}/sets/extraction.jsonl`,
+        ...s3,
+        '--json',
+        join(dir, 'r.json'),
+      ),
+      io,
+    );
     expect(code, io.err()).toBe(0);
     const r = evalResultSchema.parse(JSON.parse(await readFile(join(dir, 'r.json'), 'utf8')));
     expect(r.promptset).toEqual({ source: `s3://${BUCKET}/sets/extraction.jsonl`, prompts: 5, reference: 5 });
@@ -49,7 +71,22 @@ describe('eval --promptset s3://', () => {
 
   it('exits 2 naming a missing key', async () => {
     const io = memoryIo();
-    const code = await main(argv('eval', '--base-url', sim.url, '--model', 'm', '--promptset', `s3://${BUCKET}/nope.jsonl`, '--region', LOCAL_REGION, '--s3-endpoint-url', aws.s3Endpoint), io);
+    const code = await main(
+      argv(
+        'eval',
+        '--base-url',
+        sim.url,
+        '--model',
+        'm',
+        '--promptset',
+        `s3://${BUCKET}/nope.jsonl`,
+        '--region',
+        LOCAL_REGION,
+        '--s3-endpoint-url',
+        aws.s3Endpoint,
+      ),
+      io,
+    );
     expect(code).toBe(2);
     expect(io.err()).toContain(`--promptset s3://${BUCKET}/nope.jsonl does not exist`);
   });

@@ -25,13 +25,27 @@ let outputs: Record<string, unknown>;
 
 beforeAll(async () => {
   dir = tempDir('frontdoor-');
-  sim = await startSimulator({ port: 0, ttftMs: 2, itlMs: 10, models: ['mistral-7b-awq'], adapters: [{ name: 'support-tone', parent: 'mistral-7b-awq' }] });
+  sim = await startSimulator({
+    port: 0,
+    ttftMs: 2,
+    itlMs: 10,
+    models: ['mistral-7b-awq'],
+    adapters: [{ name: 'support-tone', parent: 'mistral-7b-awq' }],
+  });
   const awq = { name: 'mistral-7b-awq', url: sim.url, model: 'mistral-7b-awq' };
   const tone = { name: 'mistral-7b-lora--support-tone', url: sim.url, model: 'support-tone' };
   door = await new GatewayStandIn({
     keys: { ci: KEY },
     direct: [awq, tone],
-    aliases: [{ model: 'assistant', backends: [{ ...awq, weight: 50 }, { ...tone, weight: 50 }] }],
+    aliases: [
+      {
+        model: 'assistant',
+        backends: [
+          { ...awq, weight: 50 },
+          { ...tone, weight: 50 },
+        ],
+      },
+    ],
     perKeyRps: 10,
     now: () => Date.now(),
   }).start();
@@ -46,7 +60,15 @@ beforeAll(async () => {
       backendHeader: 'x-llm-backend',
       models: ['mistral-7b-awq', 'support-tone', 'assistant'],
       rateLimit: { requestsPerSecondPerKey: 10, requestsPerSecond: 100, tokensPerMinutePerKey: 100000 },
-      routes: [{ model: 'assistant', backends: [{ name: 'mistral-7b-awq', model: 'mistral-7b-awq', weight: 50 }, { name: 'mistral-7b-lora--support-tone', model: 'support-tone', weight: 50 }] }],
+      routes: [
+        {
+          model: 'assistant',
+          backends: [
+            { name: 'mistral-7b-awq', model: 'mistral-7b-awq', weight: 50 },
+            { name: 'mistral-7b-lora--support-tone', model: 'support-tone', weight: 50 },
+          ],
+        },
+      ],
       plainHttpUrl: `http://127.0.0.1:${await closedPort()}/v1/models`,
     },
   };
@@ -68,10 +90,25 @@ describe('llm-bench postdeploy with a front door', () => {
   it('accepts the stack outputs and checks only the public endpoint with --front-door-only: exit 0, JSON and JUnit', async () => {
     const io = memoryIo({ LLM_BENCH_FRONT_DOOR_KEY: KEY });
     const targets = await file('outputs.json', outputs);
-    const code = await vt.run(main(
-      argv('postdeploy', '--targets', targets, '--front-door-only', '--front-door-ca', CA, '--split-requests', '20', '--json', join(dir, 'pd.json'), '--junit', join(dir, 'pd.xml')),
-      io,
-    ));
+    const code = await vt.run(
+      main(
+        argv(
+          'postdeploy',
+          '--targets',
+          targets,
+          '--front-door-only',
+          '--front-door-ca',
+          CA,
+          '--split-requests',
+          '20',
+          '--json',
+          join(dir, 'pd.json'),
+          '--junit',
+          join(dir, 'pd.xml'),
+        ),
+        io,
+      ),
+    );
     expect(io.err()).not.toContain('fail ');
     expect(code).toBe(0);
     const result = postdeployResultSchema.parse(JSON.parse(await readFile(join(dir, 'pd.json'), 'utf8')));
@@ -96,7 +133,9 @@ describe('llm-bench postdeploy with a front door', () => {
     const io = memoryIo();
     const targets = await file('no-door.json', { modelEndpoints: { 'mistral-7b-awq': 'http://x:8000' } });
     expect(await vt.run(main(argv('postdeploy', '--targets', targets, '--front-door-only'), io))).toBe(2);
-    expect(io.err()).toContain(`--front-door-only needs a frontDoor in ${targets}, got none; deploy with gateway.enabled or add frontDoor: to the targets file`);
+    expect(io.err()).toContain(
+      `--front-door-only needs a frontDoor in ${targets}, got none; deploy with gateway.enabled or add frontDoor: to the targets file`,
+    );
   });
 
   it('exits 2 for a front door description it cannot use, naming the field', async () => {
@@ -109,7 +148,9 @@ describe('llm-bench postdeploy with a front door', () => {
 
   it('runs the same checks alone with llm-bench frontdoor, and fails (exit 1) with a wrong key', async () => {
     const io = memoryIo({ LLM_BENCH_FRONT_DOOR_KEY: 'wrong' });
-    const code = await vt.run(main(argv('frontdoor', '--targets', await file('outputs2.json', outputs), '--front-door-ca', CA, '--split-requests', '5'), io));
+    const code = await vt.run(
+      main(argv('frontdoor', '--targets', await file('outputs2.json', outputs), '--front-door-ca', CA, '--split-requests', '5'), io),
+    );
     expect(code).toBe(1);
     expect(io.out()).toMatch(/✘ models \| GET \/v1\/models with the key → 401/);
   });

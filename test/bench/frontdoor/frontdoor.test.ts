@@ -85,7 +85,15 @@ describe('front door against simulators behind the local gateway stand-in', () =
     return new GatewayStandIn({
       keys: { 'team-a': KEY },
       direct: [b.awq, b.base, b.tone],
-      aliases: [{ model: 'assistant', backends: [{ ...b.awq, weight: weights[0] }, { ...b.tone, weight: weights[1] }] }],
+      aliases: [
+        {
+          model: 'assistant',
+          backends: [
+            { ...b.awq, weight: weights[0] },
+            { ...b.tone, weight: weights[1] },
+          ],
+        },
+      ],
       perKeyRps: 10,
       globalRps: 100,
       now: () => clock,
@@ -112,7 +120,17 @@ describe('front door against simulators behind the local gateway stand-in', () =
 
   async function check(gw: GatewayStandIn, extra: Partial<FrontDoorOptions> = {}) {
     try {
-      return await vt.run(runFrontDoor({ target: target(gw.url), apiKey: KEY, ca: STAND_IN_CA, plainHttpUrl: closedPort, splitRequests: 100, sleep, ...extra }));
+      return await vt.run(
+        runFrontDoor({
+          target: target(gw.url),
+          apiKey: KEY,
+          ca: STAND_IN_CA,
+          plainHttpUrl: closedPort,
+          splitRequests: 100,
+          sleep,
+          ...extra,
+        }),
+      );
     } finally {
       await gw.close();
     }
@@ -159,7 +177,9 @@ describe('front door against simulators behind the local gateway stand-in', () =
   it('fails the rate limit (exit 99) when a burst above the limit gets no 429', async () => {
     const r = await check(await door({ perKeyRps: null, globalRps: null }));
     expect(byName(r)['rate-limit']).toMatchObject({ status: 'fail', severity: 'gate' });
-    expect(byName(r)['rate-limit']!.reason).toBe('a burst of 25 requests at once (limit 10/s per key) got no 429: 25× 200; the rate limit is not enforced');
+    expect(byName(r)['rate-limit']!.reason).toBe(
+      'a burst of 25 requests at once (limit 10/s per key) got no 429: 25× 200; the rate limit is not enforced',
+    );
     expect(r.exitCode).toBe(99);
   });
 
@@ -173,19 +193,29 @@ describe('front door against simulators behind the local gateway stand-in', () =
   it('fails the streamed chats when something on the way buffers the stream', async () => {
     const r = await check(await door({ bufferResponses: true }));
     expect(byName(r)['chat mistral-7b-awq']!.status).toBe('fail');
-    expect(byName(r)['chat mistral-7b-awq']!.reason).toMatch(/events for mistral-7b-awq arrived in one read: something on the way buffers the stream$/);
+    expect(byName(r)['chat mistral-7b-awq']!.reason).toMatch(
+      /events for mistral-7b-awq arrived in one read: something on the way buffers the stream$/,
+    );
     expect(r.exitCode).toBe(1);
   });
 
   it('fails tls when the URL is not HTTPS or plain HTTP is served, and checks nothing behind it', async () => {
     const plain = await door({ tls: false });
     const r = await check(plain);
-    expect(r.checks).toEqual([expect.objectContaining({ name: 'tls', status: 'fail', reason: expect.stringMatching(/^the front door must be HTTPS, got http:\/\/localhost:\d+; clients would send/) })]);
+    expect(r.checks).toEqual([
+      expect.objectContaining({
+        name: 'tls',
+        status: 'fail',
+        reason: expect.stringMatching(/^the front door must be HTTPS, got http:\/\/localhost:\d+; clients would send/),
+      }),
+    ]);
     const served = await door();
     const open = await door({ tls: false });
     try {
       const r2 = await check(served, { plainHttpUrl: `${open.url}/v1/models` });
-      expect(byName(r2).tls!.reason).toMatch(/^plain HTTP is served at http:\/\/localhost:\d+\/v1\/models \(answered \d+\); refuse it or redirect to https$/);
+      expect(byName(r2).tls!.reason).toMatch(
+        /^plain HTTP is served at http:\/\/localhost:\d+\/v1\/models \(answered \d+\); refuse it or redirect to https$/,
+      );
     } finally {
       await open.close();
     }
@@ -200,15 +230,17 @@ describe('front door against simulators behind the local gateway stand-in', () =
   it("sends vLLM's key upstream and aborts the upstream generation when the client disconnects", async () => {
     const gw = await door();
     try {
-      const res = await vt.run(new Promise<http.IncomingMessage>((resolve, reject) => {
-        const req = https.request(
-          `${gw.url}/v1/chat/completions`,
-          { method: 'POST', ca: STAND_IN_CA, headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' } },
-          resolve,
-        );
-        req.on('error', reject);
-        req.end(JSON.stringify({ model: 'mistral-7b-awq', messages: [{ role: 'user', content: 'hi' }], max_tokens: 500, stream: true }));
-      }));
+      const res = await vt.run(
+        new Promise<http.IncomingMessage>((resolve, reject) => {
+          const req = https.request(
+            `${gw.url}/v1/chat/completions`,
+            { method: 'POST', ca: STAND_IN_CA, headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' } },
+            resolve,
+          );
+          req.on('error', reject);
+          req.end(JSON.stringify({ model: 'mistral-7b-awq', messages: [{ role: 'user', content: 'hi' }], max_tokens: 500, stream: true }));
+        }),
+      );
       // The first bytes prove the simulator accepted vLLM's key (it 401s anything else) and is generating.
       await vt.run(new Promise<void>((resolve) => res.once('data', () => resolve())));
       expect(awq.stats().running).toBe(1);

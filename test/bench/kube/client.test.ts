@@ -49,24 +49,34 @@ describe('KubeClient against the API double', () => {
     await vt.run(dbl.settle(NS, 'm'));
     const sets = await kube.listReplicaSets(NS, 'app.kubernetes.io/instance=m');
     expect(sets).toHaveLength(2);
-    const revs = Object.fromEntries(sets.map((s) => [s.spec?.template?.spec?.containers[0]?.image, s.metadata?.annotations?.['deployment.kubernetes.io/revision']]));
+    const revs = Object.fromEntries(
+      sets.map((s) => [s.spec?.template?.spec?.containers[0]?.image, s.metadata?.annotations?.['deployment.kubernetes.io/revision']]),
+    );
     expect(revs).toEqual({ v1: '3', v2: '2' });
     expect((await kube.getDeployment(NS, 'm'))?.metadata?.annotations?.['deployment.kubernetes.io/revision']).toBe('3');
   });
 
   it('rejects watches instead of pretending to serve them', async () => {
-    const res = await fetch(`${dbl.url}/api/v1/namespaces/${NS}/pods?watch=true`, { headers: { authorization: 'Bearer kube-double-token' } });
+    const res = await fetch(`${dbl.url}/api/v1/namespaces/${NS}/pods?watch=true`, {
+      headers: { authorization: 'Bearer kube-double-token' },
+    });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { message: string }).message).toBe('the test double does not serve watches; llm-bench polls');
   });
 
   it('rejects a patch content type the API server does not take', async () => {
-    const res = await fetch(`${dbl.url}/apis/apps/v1/namespaces/${NS}/deployments/m`, { method: 'PATCH', headers: { authorization: 'Bearer kube-double-token', 'content-type': 'application/json' }, body: '{}' });
+    const res = await fetch(`${dbl.url}/apis/apps/v1/namespaces/${NS}/deployments/m`, {
+      method: 'PATCH',
+      headers: { authorization: 'Bearer kube-double-token', 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(res.status).toBe(415);
   });
 
   it('applies RFC 6902 paths with escaped slashes', () => {
-    expect(applyJsonPatch({ s: { 'llm-platform.io/track': 'blue' } }, [{ op: 'replace', path: '/s/llm-platform.io~1track', value: 'green' }])).toEqual({ s: { 'llm-platform.io/track': 'green' } });
+    expect(
+      applyJsonPatch({ s: { 'llm-platform.io/track': 'blue' } }, [{ op: 'replace', path: '/s/llm-platform.io~1track', value: 'green' }]),
+    ).toEqual({ s: { 'llm-platform.io/track': 'green' } });
   });
 });
 
@@ -74,20 +84,31 @@ describe('KubeClient errors', () => {
   it('names the RBAC fix on a 403', async () => {
     const { double, kube: k } = await startDouble({ forbid: [`PATCH /api/v1/namespaces/${NS}/services`] });
     double.addService({ namespace: NS, name: 's', selector: {} });
-    await expect(k.patchService(NS, 's', [])).rejects.toThrow(/^kubernetes API refused patch service llm-baseline\/s with 403: patch .* is forbidden: .*; give the identity the RBAC in docs\/postdeploy\.md$/);
+    await expect(k.patchService(NS, 's', [])).rejects.toThrow(
+      /^kubernetes API refused patch service llm-baseline\/s with 403: patch .* is forbidden: .*; give the identity the RBAC in docs\/postdeploy\.md$/,
+    );
     await double.close();
   });
 
   it('says when the API server cannot be reached', async () => {
     const port = await closedPort();
     const file = join(kubeconfig, '..', 'closed.yaml');
-    await writeFile(file, `apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: http://127.0.0.1:${port}\n    insecure-skip-tls-verify: true\nusers:\n- name: u\n  user:\n    token: t\ncontexts:\n- name: x\n  context: {cluster: c, user: u}\ncurrent-context: x\n`);
+    await writeFile(
+      file,
+      `apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: http://127.0.0.1:${port}\n    insecure-skip-tls-verify: true\nusers:\n- name: u\n  user:\n    token: t\ncontexts:\n- name: x\n  context: {cluster: c, user: u}\ncurrent-context: x\n`,
+    );
     const k = KubeClient.connect({ kubeconfig: file, env: {} });
-    await expect(k.getDeployment(NS, 'm')).rejects.toThrow(`kubernetes API http://127.0.0.1:${port} is unreachable for get deployment llm-baseline/m, got ECONNREFUSED; check --kubeconfig and --context, or run in the cluster`);
+    await expect(k.getDeployment(NS, 'm')).rejects.toThrow(
+      `kubernetes API http://127.0.0.1:${port} is unreachable for get deployment llm-baseline/m, got ECONNREFUSED; check --kubeconfig and --context, or run in the cluster`,
+    );
   });
 
   it('fails with usage errors for a missing kubeconfig or an unknown context', () => {
-    expect(() => loadKubeConfig({ env: { HOME: '/nonexistent' }, kubeconfig: '/nonexistent/kubeconfig' })).toThrow(/^kubeconfig \/nonexistent\/kubeconfig cannot be loaded, got .*; pass a valid --kubeconfig$/);
-    expect(() => loadKubeConfig({ kubeconfig, context: 'prod', env: {} })).toThrow('--context prod is not in the kubeconfig, got contexts double; pass one of them');
+    expect(() => loadKubeConfig({ env: { HOME: '/nonexistent' }, kubeconfig: '/nonexistent/kubeconfig' })).toThrow(
+      /^kubeconfig \/nonexistent\/kubeconfig cannot be loaded, got .*; pass a valid --kubeconfig$/,
+    );
+    expect(() => loadKubeConfig({ kubeconfig, context: 'prod', env: {} })).toThrow(
+      '--context prod is not in the kubeconfig, got contexts double; pass one of them',
+    );
   });
 });

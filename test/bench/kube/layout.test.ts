@@ -24,12 +24,17 @@ describe('the workload layout the bench reads at run time', () => {
   it('maps registry URIs to cache paths and rejects anything else', () => {
     expect(layout.registryCachePath('s3://b/models/mistral-7b-awq/v1.2.0/')).toBe('/model-cache/registry/mistral-7b-awq/v1.2.0');
     expect(layout.registryCachePath('s3://b/models/x/v0.1.0-rc.1')).toBe('/model-cache/registry/x/v0.1.0-rc.1');
-    expect(() => layout.registryCachePath('s3://b/other/x')).toThrow('registry uri must look like s3://bucket/models/<name>/v<version>/, got s3://b/other/x');
+    expect(() => layout.registryCachePath('s3://b/other/x')).toThrow(
+      'registry uri must look like s3://bucket/models/<name>/v<version>/, got s3://b/other/x',
+    );
   });
 
   it('has the track label the synthesized blue/green Service selects by', () => {
     const c = parsePlatformConfig(
-      { workloads: { modelCache: { kind: 'shared' } }, models: { awq: { rolloutStrategy: 'BlueGreen', blueGreen: { activeTrack: 'green' } } } },
+      {
+        workloads: { modelCache: { kind: 'shared' } },
+        models: { awq: { rolloutStrategy: 'BlueGreen', blueGreen: { activeTrack: 'green' } } },
+      },
       'test',
       'Pulumi.test.yaml',
     );

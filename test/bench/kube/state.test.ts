@@ -1,11 +1,30 @@
 import type { V1Deployment, V1Pod, V1PodTemplateSpec, V1ReplicaSet } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { currentReplicaSet, deploymentTemplateOf, modelSourceOf, previousReplicaSet, replicaSetsOf, rolloutStatus, sameJson, withModelUri } from '../../../bench/kube/state';
+import {
+  currentReplicaSet,
+  deploymentTemplateOf,
+  modelSourceOf,
+  previousReplicaSet,
+  replicaSetsOf,
+  rolloutStatus,
+  sameJson,
+  withModelUri,
+} from '../../../bench/kube/state';
 import { template, uriOf } from './support/fixtures';
 
 const REV = 'deployment.kubernetes.io/revision';
 
-function deployment(o: { generation?: number; observed?: number; replicas?: number; updated?: number; ready?: number; available?: number; total?: number; revision?: number; deadline?: boolean }): V1Deployment {
+function deployment(o: {
+  generation?: number;
+  observed?: number;
+  replicas?: number;
+  updated?: number;
+  ready?: number;
+  available?: number;
+  total?: number;
+  revision?: number;
+  deadline?: boolean;
+}): V1Deployment {
   return {
     metadata: { name: 'm', uid: 'u1', generation: o.generation ?? 2, annotations: { [REV]: String(o.revision ?? 3) } },
     spec: { replicas: o.replicas ?? 2, selector: { matchLabels: { a: 'b' } }, template: {} },
@@ -15,7 +34,17 @@ function deployment(o: { generation?: number; observed?: number; replicas?: numb
       updatedReplicas: o.updated ?? 2,
       readyReplicas: o.ready ?? 2,
       availableReplicas: o.available ?? 2,
-      conditions: o.deadline === true ? [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'ReplicaSet "m-abc" has timed out progressing.' }] : [],
+      conditions:
+        o.deadline === true
+          ? [
+              {
+                type: 'Progressing',
+                status: 'False',
+                reason: 'ProgressDeadlineExceeded',
+                message: 'ReplicaSet "m-abc" has timed out progressing.',
+              },
+            ]
+          : [],
     },
   };
 }
@@ -26,8 +55,19 @@ const pod = (hash: string, terminating = false): V1Pod => ({
 });
 
 const rs = (hash: string, revision: number, owner = 'u1'): V1ReplicaSet => ({
-  metadata: { name: `m-${hash}`, labels: { a: 'b', 'pod-template-hash': hash }, annotations: { [REV]: String(revision) }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'm', uid: owner, controller: true }] },
-  spec: { selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b', 'pod-template-hash': hash } }, spec: { containers: [{ name: 'vllm', image: `img:${hash}` }] } } },
+  metadata: {
+    name: `m-${hash}`,
+    labels: { a: 'b', 'pod-template-hash': hash },
+    annotations: { [REV]: String(revision) },
+    ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'm', uid: owner, controller: true }],
+  },
+  spec: {
+    selector: { matchLabels: { a: 'b' } },
+    template: {
+      metadata: { labels: { a: 'b', 'pod-template-hash': hash } },
+      spec: { containers: [{ name: 'vllm', image: `img:${hash}` }] },
+    },
+  },
 });
 
 describe('rolloutStatus', () => {
@@ -47,7 +87,10 @@ describe('rolloutStatus', () => {
   });
 
   it('reports a stalled rollout with the controller message', () => {
-    expect(rolloutStatus(deployment({ deadline: true }), [], 'new')).toMatchObject({ complete: false, stalled: 'ReplicaSet "m-abc" has timed out progressing.' });
+    expect(rolloutStatus(deployment({ deadline: true }), [], 'new')).toMatchObject({
+      complete: false,
+      stalled: 'ReplicaSet "m-abc" has timed out progressing.',
+    });
   });
 });
 
@@ -74,7 +117,15 @@ describe('model sources', () => {
     const stream = template('m', { source: { kind: 'stream', uri: uriOf('m', '1.0.0') } }) as unknown as V1PodTemplateSpec;
     expect(modelSourceOf(stream, 'd')).toEqual({ kind: 'stream', uri: uriOf('m', '1.0.0') });
     const next = withModelUri(stream, uriOf('m', '2.0.0'), 'd');
-    expect(next.spec?.containers[0]?.args).toEqual([uriOf('m', '2.0.0'), '--load-format', 'runai_streamer', '--served-model-name', 'm', '--port', '8000']);
+    expect(next.spec?.containers[0]?.args).toEqual([
+      uriOf('m', '2.0.0'),
+      '--load-format',
+      'runai_streamer',
+      '--served-model-name',
+      'm',
+      '--port',
+      '8000',
+    ]);
     const sync = template('m', { source: { kind: 'sync', uri: uriOf('m', '1.0.0') } }) as unknown as V1PodTemplateSpec;
     expect(modelSourceOf(sync, 'd')).toEqual({ kind: 'sync', uri: uriOf('m', '1.0.0'), path: '/model-cache/registry/m/v1.0.0' });
     const synced = withModelUri(sync, uriOf('m', '2.0.0'), 'd');
@@ -83,7 +134,13 @@ describe('model sources', () => {
   });
 
   it('reads the model from --model too, as manifests before the positional form had it', () => {
-    const legacy = { spec: { containers: [{ name: 'vllm', args: ['--served-model-name', 'm', '--model', uriOf('m', '1.0.0'), '--load-format', 'runai_streamer'] }] } };
+    const legacy = {
+      spec: {
+        containers: [
+          { name: 'vllm', args: ['--served-model-name', 'm', '--model', uriOf('m', '1.0.0'), '--load-format', 'runai_streamer'] },
+        ],
+      },
+    };
     expect(modelSourceOf(legacy, 'd')).toEqual({ kind: 'stream', uri: uriOf('m', '1.0.0') });
     expect(withModelUri(legacy, uriOf('m', '2.0.0'), 'd').spec?.containers[0]?.args?.slice(2, 4)).toEqual(['--model', uriOf('m', '2.0.0')]);
     const command = { spec: { containers: [{ name: 'vllm', command: ['vllm', 'serve'], args: ['org/model', '--port', '8000'] }] } };

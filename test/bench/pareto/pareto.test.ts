@@ -25,13 +25,28 @@ const file = (n: string) => join(dir, n);
 beforeAll(async () => {
   dir = tempDir('llm-bench-pareto-');
   const answers = new Map(CORE_PROMPTSET.map((p) => [promptQuestion(p), p.example!]));
-  quality = await startSimulator({ port: 0, ttftMs: 2, itlMs: 0.1, models: ['fp16', 'awq', 'judge'], script: { answers, degrade: { awq: 0.4 }, judge: { models: ['judge'] } } });
+  quality = await startSimulator({
+    port: 0,
+    ttftMs: 2,
+    itlMs: 0.1,
+    models: ['fp16', 'awq', 'judge'],
+    script: { answers, degrade: { awq: 0.4 }, judge: { models: ['judge'] } },
+  });
   fast = await startSimulator({ port: 0, ttftMs: 10, itlMs: 2, models: ['awq'] });
   const slow = await startSimulator({ port: 0, ttftMs: 40, itlMs: 2, models: ['fp16'] });
   try {
-    const r = await runEval({ models: [{ baseUrl: quality.url, model: 'fp16' }, { baseUrl: quality.url, model: 'awq' }], judge: { baseUrl: quality.url, model: 'judge' }, promptset: { source: 'core', prompts: CORE_PROMPTSET }, limit: 20 });
+    const r = await runEval({
+      models: [
+        { baseUrl: quality.url, model: 'fp16' },
+        { baseUrl: quality.url, model: 'awq' },
+      ],
+      judge: { baseUrl: quality.url, model: 'judge' },
+      promptset: { source: 'core', prompts: CORE_PROMPTSET },
+      limit: 20,
+    });
     await writeFile(file('eval.json'), JSON.stringify(r));
-    const load = (s: Simulator, model: string) => runLoad({ baseUrl: s.url, model, profile: { kind: 'concurrency', concurrency: 4 }, requests: 40, outputTokens: 8 });
+    const load = (s: Simulator, model: string) =>
+      runLoad({ baseUrl: s.url, model, profile: { kind: 'concurrency', concurrency: 4 }, requests: 40, outputTokens: 8 });
     await writeFile(file('fp16.json'), JSON.stringify(await load(slow, 'fp16')));
     await writeFile(file('awq.json'), JSON.stringify(await load(fast, 'awq')));
   } finally {
@@ -47,8 +62,21 @@ describe('llm-bench pareto', () => {
     const io = memoryIo();
     const code = await main(
       argv(
-        'pareto', '--eval', file('eval.json'), '--variant', `fp16=${file('fp16.json')}`, '--variant', `awq=${file('awq.json')}`,
-        '--instance-type', 'g5.xlarge', '--instance-type', 'awq=g4dn.xlarge', '--json', file('p.json'), '--html', file('p.html'),
+        'pareto',
+        '--eval',
+        file('eval.json'),
+        '--variant',
+        `fp16=${file('fp16.json')}`,
+        '--variant',
+        `awq=${file('awq.json')}`,
+        '--instance-type',
+        'g5.xlarge',
+        '--instance-type',
+        'awq=g4dn.xlarge',
+        '--json',
+        file('p.json'),
+        '--html',
+        file('p.html'),
       ),
       io,
     );
@@ -58,7 +86,10 @@ describe('llm-bench pareto', () => {
     expect(awq!.quality!).toBeLessThan(fp16!.quality!);
     expect(awq!.latencyMs!).toBeLessThan(fp16!.latencyMs!);
     // One price source: the same figure bench/cost gives for the measured rate.
-    expect(fp16!.usdPer1MOutputTokens).toBeCloseTo(usdPerMillionTokens(priceBook('us-east-1').instanceHourlyUsd('g5.xlarge', 'ON_DEMAND'), fp16!.outputTokensPerSec)!, 9);
+    expect(fp16!.usdPer1MOutputTokens).toBeCloseTo(
+      usdPerMillionTokens(priceBook('us-east-1').instanceHourlyUsd('g5.xlarge', 'ON_DEMAND'), fp16!.outputTokensPerSec)!,
+      9,
+    );
     expect(r.frontier).toEqual(['fp16', 'awq']);
     expect(await readFile(file('p.html'), 'utf8')).toContain('Quality vs cost');
     expect(io.out()).toContain('frontier fp16, awq');
@@ -71,8 +102,19 @@ describe('llm-bench pareto', () => {
     await writeFile(file('eval2.json'), JSON.stringify(eval2));
     const code = await main(
       argv(
-        'pareto', '--eval', file('eval2.json'), '--variant', `fp16=${file('fp16.json')}`, '--variant', `fp16-big=${file('fp16.json')}`,
-        '--instance-type', 'g5.xlarge', '--instance-type', 'fp16-big=g5.2xlarge', '--json', file('p2.json'),
+        'pareto',
+        '--eval',
+        file('eval2.json'),
+        '--variant',
+        `fp16=${file('fp16.json')}`,
+        '--variant',
+        `fp16-big=${file('fp16.json')}`,
+        '--instance-type',
+        'g5.xlarge',
+        '--instance-type',
+        'fp16-big=g5.2xlarge',
+        '--json',
+        file('p2.json'),
       ),
       io,
     );
@@ -84,7 +126,20 @@ describe('llm-bench pareto', () => {
 
   it('exits 2 on unpriced instances and unknown variants, naming each', async () => {
     const io = memoryIo();
-    const code = await main(argv('pareto', '--eval', file('eval.json'), '--variant', `fp16=${file('fp16.json')}`, '--instance-type', 'p9.huge', '--instance-type', 'x=g5.xlarge'), io);
+    const code = await main(
+      argv(
+        'pareto',
+        '--eval',
+        file('eval.json'),
+        '--variant',
+        `fp16=${file('fp16.json')}`,
+        '--instance-type',
+        'p9.huge',
+        '--instance-type',
+        'x=g5.xlarge',
+      ),
+      io,
+    );
     expect(code).toBe(2);
     expect(io.err()).toContain('p9.huge has no price');
     expect(io.err()).toContain('x is not a --variant');

@@ -42,7 +42,9 @@ describe('postdeploy --baseline', () => {
     const slower = await startSimulator({ port: 0, models: ['m'], ttftMs: 260, itlMs: 10, jitter: 0.2, seed: 4 });
     const run = async (sim: Simulator, out: string, ...extra: string[]) => {
       const io = memoryIo();
-      const code = await vt.run(main(argv('postdeploy', '--targets', targets, '--url', `m=${sim.url}`, ...LOAD, '--json', file(out), ...extra), io));
+      const code = await vt.run(
+        main(argv('postdeploy', '--targets', targets, '--url', `m=${sim.url}`, ...LOAD, '--json', file(out), ...extra), io),
+      );
       return { code, io, result: postdeployResultSchema.parse(JSON.parse(await readFile(file(out), 'utf8'))) };
     };
     const prev = await run(before, 'prev.json');
@@ -65,11 +67,41 @@ describe('postdeploy --baseline', () => {
     const targets = await outputs('two.json', ['a', 'b']);
     await writeFile(file('smoke.json'), JSON.stringify({ kind: 'smoke' }));
     const io = memoryIo();
-    const code = await main(argv('postdeploy', '--targets', targets, '--url', 'a=http://127.0.0.1:9', '--url', 'b=http://127.0.0.1:9', '--baseline', file('smoke.json'), '--eval-judge', 'a'), io);
+    const code = await main(
+      argv(
+        'postdeploy',
+        '--targets',
+        targets,
+        '--url',
+        'a=http://127.0.0.1:9',
+        '--url',
+        'b=http://127.0.0.1:9',
+        '--baseline',
+        file('smoke.json'),
+        '--eval-judge',
+        'a',
+      ),
+      io,
+    );
     expect(code).toBe(2);
     expect(io.err()).toContain('got them without --eval');
     const io2 = memoryIo();
-    expect(await main(argv('postdeploy', '--targets', targets, '--url', 'a=http://127.0.0.1:9', '--url', 'b=http://127.0.0.1:9', '--baseline', file('smoke.json')), io2)).toBe(2);
+    expect(
+      await main(
+        argv(
+          'postdeploy',
+          '--targets',
+          targets,
+          '--url',
+          'a=http://127.0.0.1:9',
+          '--url',
+          'b=http://127.0.0.1:9',
+          '--baseline',
+          file('smoke.json'),
+        ),
+        io2,
+      ),
+    ).toBe(2);
     expect(io2.err()).toContain('is not a postdeploy or load result');
   });
 });
@@ -77,14 +109,39 @@ describe('postdeploy --baseline', () => {
 describe('postdeploy --eval', () => {
   it('runs a short eval of each pair with the judge and exits 99 when the candidate loses beyond noise', async () => {
     const answers = new Map(CORE_PROMPTSET.map((p) => [promptQuestion(p), p.example!]));
-    const s = await startSimulator({ port: 0, models: ['fp16', 'awq', 'judge'], ttftMs: 2, itlMs: 0.5, outputTokens: 4, script: { answers, degrade: { awq: 0.6 }, judge: { models: ['judge'] } } });
+    const s = await startSimulator({
+      port: 0,
+      models: ['fp16', 'awq', 'judge'],
+      ttftMs: 2,
+      itlMs: 0.5,
+      outputTokens: 4,
+      script: { answers, degrade: { awq: 0.6 }, judge: { models: ['judge'] } },
+    });
     sims.push(s);
     const targets = await outputs('three.json', ['fp16', 'awq', 'judge']);
     const io = memoryIo();
     const code = await main(
       argv(
-        'postdeploy', '--targets', targets, '--url', `fp16=${s.url}`, '--url', `awq=${s.url}`, '--url', `judge=${s.url}`, '--duration', '0.3', '--concurrency', '2',
-        '--eval', '--eval-pair', 'awq=fp16', '--eval-judge', 'judge', '--json', file('eval.json'),
+        'postdeploy',
+        '--targets',
+        targets,
+        '--url',
+        `fp16=${s.url}`,
+        '--url',
+        `awq=${s.url}`,
+        '--url',
+        `judge=${s.url}`,
+        '--duration',
+        '0.3',
+        '--concurrency',
+        '2',
+        '--eval',
+        '--eval-pair',
+        'awq=fp16',
+        '--eval-judge',
+        'judge',
+        '--json',
+        file('eval.json'),
       ),
       io,
     );

@@ -25,7 +25,10 @@ beforeAll(() => {
 });
 
 async function outputs(name: string): Promise<string> {
-  await writeFile(file(name), JSON.stringify({ clusterName: 'c', kubeconfig: '[secret]', modelEndpoints: { m: 'http://m.llm.svc.cluster.local:8000' } }));
+  await writeFile(
+    file(name),
+    JSON.stringify({ clusterName: 'c', kubeconfig: '[secret]', modelEndpoints: { m: 'http://m.llm.svc.cluster.local:8000' } }),
+  );
   return file(name);
 }
 
@@ -45,12 +48,27 @@ describe('postdeploy --store-result to a local file', () => {
     const before = await startSimulator({ port: 0, models: ['m'], ttftMs: 200, itlMs: 10, jitter: 0.2, seed: 3 });
     const slower = await startSimulator({ port: 0, models: ['m'], ttftMs: 260, itlMs: 10, jitter: 0.2, seed: 4 });
     const stored = file('releases/m.json');
-    const loop = ['--duration', '2', '--concurrency', '32', '--output-tokens', '4', '--baseline', stored, '--store-result', stored, '--max-regression', 'ttftMs.p95=10%'];
+    const loop = [
+      '--duration',
+      '2',
+      '--concurrency',
+      '32',
+      '--output-tokens',
+      '4',
+      '--baseline',
+      stored,
+      '--store-result',
+      stored,
+      '--max-regression',
+      'ttftMs.p95=10%',
+    ];
     const run = (sim: Simulator, out: string) => runPostdeploy(sim, out, loop, (p) => vt.run(p));
 
     const first = await run(before, 'first.json');
     expect(first.code, first.io.err()).toBe(0);
-    expect(first.result!.decisions!.releases).toEqual([{ variant: 'm', compare: null, skipped: `no previous result at ${stored} yet: the first run of the --store-result loop` }]);
+    expect(first.result!.decisions!.releases).toEqual([
+      { variant: 'm', compare: null, skipped: `no previous result at ${stored} yet: the first run of the --store-result loop` },
+    ]);
     expect(first.io.err()).toContain(`stored this run's result to ${stored}`);
     expect(await readFile(stored, 'utf8')).toBe(await readFile(file('first.json'), 'utf8'));
 
@@ -89,7 +107,8 @@ describe('postdeploy --store-result to S3', () => {
   // Only the error-rate gate: this file checks where results go, decide.test.ts what the latency gates decide.
   const LOAD = ['--duration', '0.3', '--concurrency', '2'];
   const GATE = ['--max-regression', 'errorRate=+0.5'];
-  const object = async (key: string) => (await aws.clients().s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))).Body!.transformToString('utf8');
+  const object = async (key: string) =>
+    (await aws.clients().s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))).Body!.transformToString('utf8');
 
   it('reads the previous result from the object and stores this one there', async () => {
     const uri = `s3://${BUCKET}/postdeploy/prod.json`;
@@ -103,7 +122,11 @@ describe('postdeploy --store-result to S3', () => {
     expect(second.code, second.io.err()).toBe(0);
     expect(second.result!.decisions!.baselineFile).toBe(uri);
     const compared = second.result!.decisions!.releases[0]!.compare!;
-    expect([compared.baseline.file, compared.baseline.startedAt, compared.passed]).toEqual([uri, first.result!.variants[0]!.load!.startedAt, true]);
+    expect([compared.baseline.file, compared.baseline.startedAt, compared.passed]).toEqual([
+      uri,
+      first.result!.variants[0]!.load!.startedAt,
+      true,
+    ]);
     expect(await object('postdeploy/prod.json')).toBe(await readFile(file('s3-second.json'), 'utf8'));
   });
 
@@ -118,7 +141,20 @@ describe('postdeploy --store-result to S3', () => {
 
     // Without --json, the error names the fallback file that holds the run's result.
     const io = memoryIo();
-    const code = await main(argv('postdeploy', '--targets', await outputs('targets.json'), '--url', `m=${sim.url}`, ...LOAD, '--store-result', 's3://no-such-bucket/prod.json', ...s3()), io);
+    const code = await main(
+      argv(
+        'postdeploy',
+        '--targets',
+        await outputs('targets.json'),
+        '--url',
+        `m=${sim.url}`,
+        ...LOAD,
+        '--store-result',
+        's3://no-such-bucket/prod.json',
+        ...s3(),
+      ),
+      io,
+    );
     expect(code).toBe(1);
     const kept = /This run's result is in (\S+):/.exec(io.err())?.[1];
     expect(kept, io.err()).toMatch(/llm-bench-json-.*\.json$/);
@@ -137,9 +173,15 @@ describe('postdeploy --store-result to S3', () => {
       [['--store-result', 's3://B_ad/k.json'], '--store-result s3://B_ad/k.json names no valid bucket, got "B_ad"'],
       [['--store-result', dir], `--store-result ${dir} is a folder`],
       [['--baseline', `s3://${BUCKET}/none.json`], `--baseline s3://${BUCKET}/none.json does not exist, got NoSuchKey`],
-      [['--baseline', `s3://${BUCKET}/none.json`, '--store-result', `s3://${BUCKET}/other.json`], `--baseline s3://${BUCKET}/none.json does not exist`],
+      [
+        ['--baseline', `s3://${BUCKET}/none.json`, '--store-result', `s3://${BUCKET}/other.json`],
+        `--baseline s3://${BUCKET}/none.json does not exist`,
+      ],
       // --eval-promptset s3:// reads through the same client (a missing key, not "no S3 client").
-      [['--eval', '--eval-pair', 'm=m', '--eval-judge', 'm', '--eval-promptset', `s3://${BUCKET}/none.jsonl`], `--promptset s3://${BUCKET}/none.jsonl does not exist, got NoSuchKey`],
+      [
+        ['--eval', '--eval-pair', 'm=m', '--eval-judge', 'm', '--eval-promptset', `s3://${BUCKET}/none.jsonl`],
+        `--promptset s3://${BUCKET}/none.jsonl does not exist, got NoSuchKey`,
+      ],
     ] as const) {
       const r = await runPostdeploy(unreachable, 'never.json', [...flags, ...s3()]);
       expect(r.code, r.io.err()).toBe(2);

@@ -33,12 +33,22 @@ const STACK_OUTPUTS = {
 describe('stack outputs', () => {
   it('reads the outputs stacks/pulumi.ts exports', async () => {
     const source = await readFile(join(PROJECT_ROOT, 'stacks', 'pulumi.ts'), 'utf8');
-    for (const name of ['modelEndpoints', 'registryBucket', 'registryTable']) expect(source).toMatch(new RegExp(`^export const ${name} =`, 'm'));
+    for (const name of ['modelEndpoints', 'registryBucket', 'registryTable'])
+      expect(source).toMatch(new RegExp(`^export const ${name} =`, 'm'));
   });
 
   it('derives thresholds, adapters and autoscaling from Pulumi.prod.yaml', async () => {
-    const t = await loadTargets({ file: await file('outputs.json', STACK_OUTPUTS), env: loadEnvDefaults(join(PROJECT_ROOT, 'Pulumi.prod.yaml')), autoscale: true });
-    expect(t).toMatchObject({ shape: 'pulumi-outputs', environment: 'prod', registryBucket: 'llm-platform-prod-models', registryTable: 'llm-platform-prod-registry' });
+    const t = await loadTargets({
+      file: await file('outputs.json', STACK_OUTPUTS),
+      env: loadEnvDefaults(join(PROJECT_ROOT, 'Pulumi.prod.yaml')),
+      autoscale: true,
+    });
+    expect(t).toMatchObject({
+      shape: 'pulumi-outputs',
+      environment: 'prod',
+      registryBucket: 'llm-platform-prod-models',
+      registryTable: 'llm-platform-prod-registry',
+    });
     const by = Object.fromEntries(t.variants.map((v) => [v.name, v]));
     expect(by['mistral-7b-awq']).toMatchObject({
       url: svc('mistral-7b-awq'),
@@ -60,9 +70,21 @@ describe('stack outputs', () => {
   });
 
   it('checks only the chosen variants, at overridden URLs, and drills rollbacks when asked', async () => {
-    const t = await loadTargets({ file: await file('outputs2.json', STACK_OUTPUTS), only: ['mistral-7b-awq'], urls: { 'mistral-7b-awq': 'http://127.0.0.1:8001' }, rollback: true });
+    const t = await loadTargets({
+      file: await file('outputs2.json', STACK_OUTPUTS),
+      only: ['mistral-7b-awq'],
+      urls: { 'mistral-7b-awq': 'http://127.0.0.1:8001' },
+      rollback: true,
+    });
     expect(t.variants).toHaveLength(1);
-    expect(t.variants[0]).toMatchObject({ url: 'http://127.0.0.1:8001', namespace: 'llm-baseline', thresholds: [], thresholdSource: 'none', rollback: {}, autoscale: null });
+    expect(t.variants[0]).toMatchObject({
+      url: 'http://127.0.0.1:8001',
+      namespace: 'llm-baseline',
+      thresholds: [],
+      thresholdSource: 'none',
+      rollback: {},
+      autoscale: null,
+    });
   });
 });
 
@@ -88,7 +110,14 @@ describe('targets file', () => {
     const t = await loadTargets({ file: path, rollback: true });
     expect(t.shape).toBe('targets-file');
     expect(t.variants).toEqual([
-      expect.objectContaining({ name: 'a', url: 'http://127.0.0.1:9001', namespace: 'models', models: ['a'], rollback: {}, autoscale: null }),
+      expect.objectContaining({
+        name: 'a',
+        url: 'http://127.0.0.1:9001',
+        namespace: 'models',
+        models: ['a'],
+        rollback: {},
+        autoscale: null,
+      }),
       expect.objectContaining({
         name: 'b',
         models: ['b-base'],
@@ -103,7 +132,11 @@ describe('targets file', () => {
   });
 
   it('opts a variant out of a stage the command line asks for', async () => {
-    const t = await loadTargets({ file: await file('optout.yaml', 'variants:\n  a: {url: "http://127.0.0.1:1", rollback: false, autoscale: false}\n'), rollback: true, autoscale: true });
+    const t = await loadTargets({
+      file: await file('optout.yaml', 'variants:\n  a: {url: "http://127.0.0.1:1", rollback: false, autoscale: false}\n'),
+      rollback: true,
+      autoscale: true,
+    });
     expect(t.variants[0]).toMatchObject({ rollback: null, autoscale: null });
   });
 
@@ -128,8 +161,12 @@ describe('targets file', () => {
 
   it('fails for a file of neither shape, and for a missing file', async () => {
     const path = await file('other.json', { hello: 1 });
-    await expect(loadTargets({ file: path })).rejects.toThrow(`${path} is neither stack outputs (with modelEndpoints) nor a targets file (with variants); see docs/postdeploy.md`);
-    await expect(loadTargets({ file: join(dir, 'none.json') })).rejects.toThrow(`--targets ${join(dir, 'none.json')} cannot be read, got ENOENT; pass the stack outputs (pulumi stack output --json) or a targets YAML`);
+    await expect(loadTargets({ file: path })).rejects.toThrow(
+      `${path} is neither stack outputs (with modelEndpoints) nor a targets file (with variants); see docs/postdeploy.md`,
+    );
+    await expect(loadTargets({ file: join(dir, 'none.json') })).rejects.toThrow(
+      `--targets ${join(dir, 'none.json')} cannot be read, got ENOENT; pass the stack outputs (pulumi stack output --json) or a targets YAML`,
+    );
   });
 
   it('reads the namespace from an in-cluster URL', () => {

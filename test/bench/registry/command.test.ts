@@ -44,7 +44,19 @@ async function cli(args: readonly string[], env?: Record<string, string | undefi
   const io = captureIo(env);
   const store = env === undefined ? ['--bucket', BUCKET, '--table', 'llm-registry-test'] : [];
   const code = await main(
-    ['node', 'llm-bench', 'registry', '--region', LOCAL_REGION, '--s3-endpoint-url', aws.s3Endpoint, '--dynamodb-endpoint-url', aws.ddbEndpoint, ...store, ...args],
+    [
+      'node',
+      'llm-bench',
+      'registry',
+      '--region',
+      LOCAL_REGION,
+      '--s3-endpoint-url',
+      aws.s3Endpoint,
+      '--dynamodb-endpoint-url',
+      aws.ddbEndpoint,
+      ...store,
+      ...args,
+    ],
     io,
   );
   return { code, stdout: io.out.join(''), stderr: io.err.join('') };
@@ -52,7 +64,22 @@ async function cli(args: readonly string[], env?: Record<string, string | undefi
 
 describe('registry CLI', () => {
   it('publishes, shows, promotes and resolves, exiting 0', async () => {
-    const published = await cli(['publish', '--model', 'cli', '--version', '1.0.0', '--path', dir, '--image', IMAGE, '--', '--quantization', 'awq', '--dtype', 'half']);
+    const published = await cli([
+      'publish',
+      '--model',
+      'cli',
+      '--version',
+      '1.0.0',
+      '--path',
+      dir,
+      '--image',
+      IMAGE,
+      '--',
+      '--quantization',
+      'awq',
+      '--dtype',
+      'half',
+    ]);
     expect(published).toMatchObject({ code: 0, stdout: `published cli 1.0.0 s3://${BUCKET}/models/cli/v1.0.0/ (2 files, 14 B)\n` });
     expect(published.stderr).toMatch(/^claimed the version \(claim [0-9a-f-]{36}\)\n/);
     // Two files go up at once, so either may finish first.
@@ -63,8 +90,15 @@ describe('registry CLI', () => {
 
     const shown = await cli(['--json', 'show', '--model', 'cli', '--version', '1.0.0']);
     expect(shown.code).toBe(0);
-    expect(JSON.parse(shown.stdout)).toMatchObject({ status: 'ready', vllmArgs: ['--quantization', 'awq', '--dtype', 'half'], image: IMAGE, fileCount: 2 });
-    expect((await cli(['show', '--model', 'cli', '--version', '1.0.0'])).stdout).toContain(`uri        s3://${BUCKET}/models/cli/v1.0.0/\n`);
+    expect(JSON.parse(shown.stdout)).toMatchObject({
+      status: 'ready',
+      vllmArgs: ['--quantization', 'awq', '--dtype', 'half'],
+      image: IMAGE,
+      fileCount: 2,
+    });
+    expect((await cli(['show', '--model', 'cli', '--version', '1.0.0'])).stdout).toContain(
+      `uri        s3://${BUCKET}/models/cli/v1.0.0/\n`,
+    );
 
     expect(await cli(['promote', '--model', 'cli', '--version', '1.0.0', '--env', 'prod'])).toEqual({
       code: 0,
@@ -75,7 +109,9 @@ describe('registry CLI', () => {
       'promoted cli 1.1.0 to prod (revision 2, previous 1.0.0)\n',
     );
     expect((await cli(['resolve', '--model', 'cli', '--env', 'prod'])).stdout).toBe(`1.1.0 s3://${BUCKET}/models/cli/v1.1.0/\n`);
-    expect((await cli(['resolve', '--model', 'cli', '--env', 'prod', '--previous'])).stdout).toBe(`1.0.0 s3://${BUCKET}/models/cli/v1.0.0/\n`);
+    expect((await cli(['resolve', '--model', 'cli', '--env', 'prod', '--previous'])).stdout).toBe(
+      `1.0.0 s3://${BUCKET}/models/cli/v1.0.0/\n`,
+    );
     expect(JSON.parse((await cli(['resolve', '--json', '--model', 'cli', '--env', 'prod'])).stdout)).toEqual({
       model: 'cli',
       env: 'prod',
@@ -105,7 +141,9 @@ describe('registry CLI', () => {
     const run = await cli(['publish', '--model', 'cli-dup', '--version', '1.0.0', '--path', dir, '--image', IMAGE]);
 
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/error: model cli-dup version 1\.0\.0 is already published, got status ready since \S+; versions are immutable: publish a new version\n$/);
+    expect(run.stderr).toMatch(
+      /error: model cli-dup version 1\.0\.0 is already published, got status ready since \S+; versions are immutable: publish a new version\n$/,
+    );
   });
 
   it('exits 1 when a promote lost the race for the revision it expected', async () => {
@@ -133,7 +171,9 @@ describe('registry CLI', () => {
     const run = await cli(['verify', '--model', 'cli-verify', '--version', '1.0.0']);
 
     expect(run.code).toBe(1);
-    expect(run.stdout).toMatch(/^mismatch config\.json expected 7 bytes sha256 [0-9a-f]{12} got 7 bytes sha256 [0-9a-f]{12}\nfailed: 1 problems in 3 files of cli-verify 1\.0\.0\n$/);
+    expect(run.stdout).toMatch(
+      /^mismatch config\.json expected 7 bytes sha256 [0-9a-f]{12} got 7 bytes sha256 [0-9a-f]{12}\nfailed: 1 problems in 3 files of cli-verify 1\.0\.0\n$/,
+    );
     expect(run.stderr).toBe(
       "error: model cli-verify version 1.0.0 failed verification, got 1 mismatch; restore the objects from the bucket's noncurrent versions or publish a new version\n",
     );
@@ -154,9 +194,23 @@ describe('registry CLI', () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr).toBe("error: required option '--path <dir>' not specified\n(run with --help for usage)\n");
 
-    const duration = await cli(['publish', '--model', 'cli', '--version', '1.0.0', '--path', dir, '--image', IMAGE, '--stale-after', '10 minutes']);
+    const duration = await cli([
+      'publish',
+      '--model',
+      'cli',
+      '--version',
+      '1.0.0',
+      '--path',
+      dir,
+      '--image',
+      IMAGE,
+      '--stale-after',
+      '10 minutes',
+    ]);
     expect(duration.code).toBe(2);
-    expect(duration.stderr).toContain(`error: option '--stale-after <duration>' argument '10 minutes' is invalid. --stale-after must be a duration such as 90s, 15m or 1h, got "10 minutes"`);
+    expect(duration.stderr).toContain(
+      `error: option '--stale-after <duration>' argument '10 minutes' is invalid. --stale-after must be a duration such as 90s, 15m or 1h, got "10 minutes"`,
+    );
 
     const noStore = await cli(['list'], {});
     expect(noStore).toEqual({
@@ -171,12 +225,31 @@ describe('registry CLI', () => {
   it('exits 1 with a hint when the table does not exist', async () => {
     const io = captureIo();
     const code = await main(
-      ['node', 'llm-bench', 'registry', '--region', LOCAL_REGION, '--s3-endpoint-url', aws.s3Endpoint, '--dynamodb-endpoint-url', aws.ddbEndpoint, '--bucket', BUCKET, '--table', 'no-such-table', 'list', '--model', 'x'],
+      [
+        'node',
+        'llm-bench',
+        'registry',
+        '--region',
+        LOCAL_REGION,
+        '--s3-endpoint-url',
+        aws.s3Endpoint,
+        '--dynamodb-endpoint-url',
+        aws.ddbEndpoint,
+        '--bucket',
+        BUCKET,
+        '--table',
+        'no-such-table',
+        'list',
+        '--model',
+        'x',
+      ],
       io,
     );
 
     expect(code).toBe(1);
-    expect(io.err.join('')).toMatch(/^error: list of model x failed from DynamoDB at http:\/\/127\.0\.0\.1:\d+, got ResourceNotFoundException: .*; check --table \(LLM_REGISTRY_TABLE\) and --region\n$/);
+    expect(io.err.join('')).toMatch(
+      /^error: list of model x failed from DynamoDB at http:\/\/127\.0\.0\.1:\d+, got ResourceNotFoundException: .*; check --table \(LLM_REGISTRY_TABLE\) and --region\n$/,
+    );
   });
 
   it('runs under a parent program with its own --version when positional options are on', async () => {
@@ -185,7 +258,25 @@ describe('registry CLI', () => {
     program.addCommand(registryCommand({ io }));
 
     await program.parseAsync(
-      ['registry', '--region', LOCAL_REGION, '--s3-endpoint-url', aws.s3Endpoint, '--dynamodb-endpoint-url', aws.ddbEndpoint, '--bucket', BUCKET, '--table', 'llm-registry-test', 'show', '--model', 'cli', '--version', '1.0.0', '--json'],
+      [
+        'registry',
+        '--region',
+        LOCAL_REGION,
+        '--s3-endpoint-url',
+        aws.s3Endpoint,
+        '--dynamodb-endpoint-url',
+        aws.ddbEndpoint,
+        '--bucket',
+        BUCKET,
+        '--table',
+        'llm-registry-test',
+        'show',
+        '--model',
+        'cli',
+        '--version',
+        '1.0.0',
+        '--json',
+      ],
       { from: 'user' },
     );
 
@@ -195,8 +286,11 @@ describe('registry CLI', () => {
   it('runs through the llm-bench executable with its exit code', async () => {
     const env: Record<string, string | undefined> = { ...process.env, LLM_REGISTRY_BUCKET: undefined, LLM_REGISTRY_TABLE: undefined };
     const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      execFile(process.execPath, ['bench/bin/llm-bench.mjs', 'registry', 'list'], { env, timeout: CHILD_DEADLINE_MS }, (error, _stdout, stderr) =>
-        resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : null, stderr }),
+      execFile(
+        process.execPath,
+        ['bench/bin/llm-bench.mjs', 'registry', 'list'],
+        { env, timeout: CHILD_DEADLINE_MS },
+        (error, _stdout, stderr) => resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : null, stderr }),
       );
     });
 

@@ -32,10 +32,13 @@ async function holdUploads(target: string, onHold: () => void): Promise<{ url: s
       }
       return;
     }
-    const forward = http.request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
+    const forward = http.request(
+      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
     forward.on('error', () => res.destroy());
     req.pipe(forward);
   });
@@ -59,7 +62,11 @@ interface Ran {
 
 /** Runs the bin with local credentials and without the test env's notice switch. */
 function run(args: readonly string[], started?: (child: ReturnType<typeof spawn>) => void): Promise<Ran> {
-  const env: NodeJS.ProcessEnv = { ...process.env, AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+  };
   delete env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED;
   delete env.AWS_PROFILE;
   return new Promise((resolve) => {
@@ -84,30 +91,77 @@ afterAll(async () => {
   await aws?.stop();
 });
 
-const at = (s3: string, ddb: string) => ['registry', '--region', LOCAL_REGION, '--bucket', BUCKET, '--table', TABLE, '--s3-endpoint-url', s3, '--dynamodb-endpoint-url', ddb];
+const at = (s3: string, ddb: string) => [
+  'registry',
+  '--region',
+  LOCAL_REGION,
+  '--bucket',
+  BUCKET,
+  '--table',
+  TABLE,
+  '--s3-endpoint-url',
+  s3,
+  '--dynamodb-endpoint-url',
+  ddb,
+];
 
 describe('registry commands against an endpoint that never answers', () => {
   it('resolve, verify and publish end with exit 1 naming the endpoint, after three tries of --request-timeout each', async () => {
     const silent = await silentServer();
     try {
-      const resolved = await run([...at(aws.s3Endpoint, silent.url), '--request-timeout', '0.2', 'resolve', '--model', 'm', '--env', 'prod']);
+      const resolved = await run([
+        ...at(aws.s3Endpoint, silent.url),
+        '--request-timeout',
+        '0.2',
+        'resolve',
+        '--model',
+        'm',
+        '--env',
+        'prod',
+      ]);
       expect(resolved.status).toBe(1);
       expect(resolved.stdout).toBe('');
-      expect(resolved.stderr).toMatch(new RegExp(`^error: resolve of model m in prod failed: DynamoDB at ${silent.url} gave no answer \\(3 tries, 0\\.2 s each\\)`));
+      expect(resolved.stderr).toMatch(
+        new RegExp(`^error: resolve of model m in prod failed: DynamoDB at ${silent.url} gave no answer \\(3 tries, 0\\.2 s each\\)`),
+      );
       expect(resolved.stderr).toContain('raise --request-timeout');
       // The SDK's "will require node >=22" notice is not printed.
       expect(resolved.stderr).not.toContain('NodeVersionSupportWarning');
       expect(resolved.stderr.trim().split('\n')).toHaveLength(1);
       expect(silent.connections()).toBe(3);
 
-      const verified = await run([...at(silent.url, aws.ddbEndpoint), '--request-timeout', '0.2', 'verify', '--model', 'm', '--version', '1.0.0']);
+      const verified = await run([
+        ...at(silent.url, aws.ddbEndpoint),
+        '--request-timeout',
+        '0.2',
+        'verify',
+        '--model',
+        'm',
+        '--version',
+        '1.0.0',
+      ]);
       expect(verified.status).toBe(1);
       // verify reads the table first (which answers: not published), so S3 is never reached.
       expect(verified.stderr).toContain('model m version 1.0.0 is not published');
 
-      const published = await run([...at(aws.s3Endpoint, silent.url), '--request-timeout', '0.2', 'publish', '--model', 'm', '--version', '1.0.0', '--path', dir, '--image', IMAGE]);
+      const published = await run([
+        ...at(aws.s3Endpoint, silent.url),
+        '--request-timeout',
+        '0.2',
+        'publish',
+        '--model',
+        'm',
+        '--version',
+        '1.0.0',
+        '--path',
+        dir,
+        '--image',
+        IMAGE,
+      ]);
       expect(published.status).toBe(1);
-      expect(published.stderr).toMatch(new RegExp(`^error: claim of model m version 1\\.0\\.0 failed: DynamoDB at ${silent.url} gave no answer`));
+      expect(published.stderr).toMatch(
+        new RegExp(`^error: claim of model m version 1\\.0\\.0 failed: DynamoDB at ${silent.url} gave no answer`),
+      );
     } finally {
       await silent.close();
     }
@@ -116,7 +170,20 @@ describe('registry commands against an endpoint that never answers', () => {
   it('publish: an S3 that never answers fails the publish naming S3, and the claim is rolled back', async () => {
     const silent = await silentServer();
     try {
-      const published = await run([...at(silent.url, aws.ddbEndpoint), '--request-timeout', '0.2', 'publish', '--model', 'silent-s3', '--version', '1.0.0', '--path', dir, '--image', IMAGE]);
+      const published = await run([
+        ...at(silent.url, aws.ddbEndpoint),
+        '--request-timeout',
+        '0.2',
+        'publish',
+        '--model',
+        'silent-s3',
+        '--version',
+        '1.0.0',
+        '--path',
+        dir,
+        '--image',
+        IMAGE,
+      ]);
       expect(published.status).toBe(1);
       expect(published.stderr).toContain(`publish of model silent-s3 version 1.0.0 failed: S3 at ${silent.url} gave no answer`);
       // The rollback cannot delete objects on the silent S3, so the claim stays, and says so.
@@ -132,7 +199,10 @@ describe('registry commands against an endpoint that never answers', () => {
     let child: ReturnType<typeof spawn> | undefined;
     const proxy = await holdUploads(aws.s3Endpoint, () => child?.kill('SIGTERM'));
     try {
-      const published = await run([...at(proxy.url, aws.ddbEndpoint), 'publish', '--model', 'sigterm', '--version', '1.0.0', '--path', dir, '--image', IMAGE], (c) => (child = c));
+      const published = await run(
+        [...at(proxy.url, aws.ddbEndpoint), 'publish', '--model', 'sigterm', '--version', '1.0.0', '--path', dir, '--image', IMAGE],
+        (c) => (child = c),
+      );
       expect(published.status).toBe(1);
       expect(published.stderr).toContain('received SIGTERM: stopping the publish and rolling it back');
       expect(published.stderr).toContain('error: publish of model sigterm version 1.0.0 was cancelled, got SIGTERM');
@@ -145,16 +215,40 @@ describe('registry commands against an endpoint that never answers', () => {
   });
 
   it('a wrong --bucket leaves no claim: the next publish with the right one goes through at once', async () => {
-    const wrong = await run([...at(aws.s3Endpoint, aws.ddbEndpoint), '--bucket', 'no-such-bucket', 'publish', '--model', 'typo', '--version', '1.0.0', '--path', dir, '--image', IMAGE]);
+    const wrong = await run([
+      ...at(aws.s3Endpoint, aws.ddbEndpoint),
+      '--bucket',
+      'no-such-bucket',
+      'publish',
+      '--model',
+      'typo',
+      '--version',
+      '1.0.0',
+      '--path',
+      dir,
+      '--image',
+      IMAGE,
+    ]);
     expect(wrong.status).toBe(1);
     expect(wrong.stderr).toContain('NoSuchBucket');
     expect(wrong.stderr).toContain('(rolled back: no objects (no such bucket), deleted the claim)');
-    const right = await run([...at(aws.s3Endpoint, aws.ddbEndpoint), 'publish', '--model', 'typo', '--version', '1.0.0', '--path', dir, '--image', IMAGE]);
+    const right = await run([
+      ...at(aws.s3Endpoint, aws.ddbEndpoint),
+      'publish',
+      '--model',
+      'typo',
+      '--version',
+      '1.0.0',
+      '--path',
+      dir,
+      '--image',
+      IMAGE,
+    ]);
     expect(right.stderr).not.toContain('error');
     expect(right.status).toBe(0);
   });
 
-  it('rejects a --request-timeout past Node\'s timer limit before any request', async () => {
+  it("rejects a --request-timeout past Node's timer limit before any request", async () => {
     const silent = await silentServer();
     try {
       const ran = await run([...at(silent.url, silent.url), '--request-timeout', '1e9', 'resolve', '--model', 'm', '--env', 'prod']);

@@ -15,11 +15,14 @@ describe('model names', () => {
     expect(checkModelName(name)).toBeUndefined();
   });
 
-  it.each(['Mistral-7B', 'thebloke/mistral', '-awq', 'awq-', 'a..b', 'a b', '', 'x'.repeat(101), 'env#prod'])('fails when the name is %j', (name) => {
-    expect(checkModelName(name)).toBe(
-      `model name must be 1-100 lowercase letters, digits, '.', '_' or '-', starting and ending with a letter or digit, got ${JSON.stringify(name)}; e.g. mistral-7b-awq`,
-    );
-  });
+  it.each(['Mistral-7B', 'thebloke/mistral', '-awq', 'awq-', 'a..b', 'a b', '', 'x'.repeat(101), 'env#prod'])(
+    'fails when the name is %j',
+    (name) => {
+      expect(checkModelName(name)).toBe(
+        `model name must be 1-100 lowercase letters, digits, '.', '_' or '-', starting and ending with a letter or digit, got ${JSON.stringify(name)}; e.g. mistral-7b-awq`,
+      );
+    },
+  );
 });
 
 describe('versions', () => {
@@ -27,11 +30,14 @@ describe('versions', () => {
     expect(checkVersion(version)).toBeUndefined();
   });
 
-  it.each(['1', '1.2', '01.2.3', '1.02.3', '1.2.3-01', '1.2.3-', '1.2.3.4', 'latest', '1.2.3 ', 'a.b.c'])('fails when the version is %j', (version) => {
-    expect(checkVersion(version)).toBe(
-      `version must be a semantic version MAJOR.MINOR.PATCH[-PRERELEASE], got ${JSON.stringify(version)}; e.g. 1.2.0 or 1.3.0-rc.1`,
-    );
-  });
+  it.each(['1', '1.2', '01.2.3', '1.02.3', '1.2.3-01', '1.2.3-', '1.2.3.4', 'latest', '1.2.3 ', 'a.b.c'])(
+    'fails when the version is %j',
+    (version) => {
+      expect(checkVersion(version)).toBe(
+        `version must be a semantic version MAJOR.MINOR.PATCH[-PRERELEASE], got ${JSON.stringify(version)}; e.g. 1.2.0 or 1.3.0-rc.1`,
+      );
+    },
+  );
 
   it('fails when the version has a leading v', () => {
     expect(checkVersion('v1.2.3')).toBe('version must be a semantic version without a leading v, got "v1.2.3"; use 1.2.3');
@@ -44,7 +50,20 @@ describe('versions', () => {
   });
 
   it('orders versions by semver precedence, prereleases below their release', () => {
-    const ordered = ['1.0.0-alpha', '1.0.0-alpha.1', '1.0.0-alpha.beta', '1.0.0-beta', '1.0.0-beta.2', '1.0.0-beta.11', '1.0.0-rc.1', '1.0.0', '1.0.1', '1.2.0', '1.10.0', '2.0.0'];
+    const ordered = [
+      '1.0.0-alpha',
+      '1.0.0-alpha.1',
+      '1.0.0-alpha.beta',
+      '1.0.0-beta',
+      '1.0.0-beta.2',
+      '1.0.0-beta.11',
+      '1.0.0-rc.1',
+      '1.0.0',
+      '1.0.1',
+      '1.2.0',
+      '1.10.0',
+      '2.0.0',
+    ];
     const shuffled = [...ordered].reverse();
     shuffled.splice(3, 0, shuffled.splice(7, 1)[0]!);
     expect(shuffled.sort(compareVersions)).toEqual(ordered);
@@ -74,11 +93,15 @@ describe('environments and images', () => {
   });
 
   it('fails when the image pins nothing', () => {
-    expect(checkImageRef('vllm/vllm-openai')).toBe('image must pin a tag or a digest, got "vllm/vllm-openai"; append :TAG or @sha256:DIGEST');
+    expect(checkImageRef('vllm/vllm-openai')).toBe(
+      'image must pin a tag or a digest, got "vllm/vllm-openai"; append :TAG or @sha256:DIGEST',
+    );
   });
 
   it('fails when the image tag is latest', () => {
-    expect(checkImageRef('vllm/vllm-openai:latest')).toBe('image tag latest is not a pin, got "vllm/vllm-openai:latest"; use a version tag or @sha256:DIGEST');
+    expect(checkImageRef('vllm/vllm-openai:latest')).toBe(
+      'image tag latest is not a pin, got "vllm/vllm-openai:latest"; use a version tag or @sha256:DIGEST',
+    );
   });
 
   it('fails when the image is not a reference', () => {

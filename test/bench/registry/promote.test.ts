@@ -81,7 +81,9 @@ describe('promote and resolve', () => {
     const error = await rejection(registry.resolve({ model: 'once', env: 'prod', previous: true }));
 
     expect(error.code).toBe('not_found');
-    expect(error.message).toBe('environment prod of model once has no previous version, got only 1.0.0 promoted (revision 1); there is nothing to roll back to');
+    expect(error.message).toBe(
+      'environment prod of model once has no previous version, got only 1.0.0 promoted (revision 1); there is nothing to roll back to',
+    );
   });
 
   it('fails when the environment was never promoted', async () => {
@@ -106,7 +108,9 @@ describe('promote and resolve', () => {
     const missing = await rejection(registry.promote({ model: 'pending', version: '9.9.9', env: 'prod' }));
     const uploading = await rejection(registry.promote({ model: 'pending', version: '1.0.0', env: 'prod' }));
 
-    expect(missing.message).toBe('model pending version 9.9.9 is not published, got no item in llm-registry-test; run list --model pending to see its versions');
+    expect(missing.message).toBe(
+      'model pending version 9.9.9 is not published, got no item in llm-registry-test; run list --model pending to see its versions',
+    );
     expect(uploading.code).toBe('not_found');
     expect(uploading.message).toMatch(/^model pending version 1\.0\.0 is not ready, got status uploading by host:1/);
     expect(await getItem(ddb, 'pending', 'env#prod')).toBeUndefined();
@@ -187,7 +191,9 @@ describe('promote races', () => {
     const versions = ['1.0.0', '1.0.1', '1.0.2', '1.0.3', '1.0.4', '1.0.5'];
     await publishVersions('crowd', versions);
 
-    const outcomes = await Promise.allSettled(versions.map((version) => localRegistry(aws).registry.promote({ model: 'crowd', version, env: 'prod' })));
+    const outcomes = await Promise.allSettled(
+      versions.map((version) => localRegistry(aws).registry.promote({ model: 'crowd', version, env: 'prod' })),
+    );
 
     const winners = outcomes.filter((o) => o.status === 'fulfilled');
     expect(winners.length).toBeGreaterThanOrEqual(1);

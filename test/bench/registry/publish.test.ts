@@ -71,7 +71,13 @@ describe('publish', () => {
 
     const manifestBytes = await getObject(s3, `${prefix}MANIFEST.json`);
     const manifest = manifestSchema.parse(JSON.parse(manifestBytes.toString('utf8')));
-    expect(manifest).toMatchObject({ manifestVersion: 1, model: 'mistral-7b-awq', version: '1.0.0', image: IMAGE, vllmArgs: ['--quantization', 'awq', '--dtype', 'half'] });
+    expect(manifest).toMatchObject({
+      manifestVersion: 1,
+      model: 'mistral-7b-awq',
+      version: '1.0.0',
+      image: IMAGE,
+      vllmArgs: ['--quantization', 'awq', '--dtype', 'half'],
+    });
     expect(manifest.files).toEqual(
       Object.entries(files)
         .map(([path, content]) => ({ path, size: Buffer.byteLength(content), sha256: sha256(content) }))
@@ -93,7 +99,12 @@ describe('publish', () => {
       manifest_sha256: sha256(manifestBytes),
       s3_uri: `s3://${BUCKET}/${prefix}`,
     });
-    expect(result.version).toMatchObject({ status: 'ready', uri: `s3://${BUCKET}/${prefix}`, fileCount: 4, manifestSha256: sha256(manifestBytes) });
+    expect(result.version).toMatchObject({
+      status: 'ready',
+      uri: `s3://${BUCKET}/${prefix}`,
+      fileCount: 4,
+      manifestSha256: sha256(manifestBytes),
+    });
 
     // The 11 MiB file went up in 5 MiB parts; the manifest was the last object written.
     expect(commands.filter((c) => c === `UploadPartCommand ${prefix}model.safetensors`)).toHaveLength(3);
@@ -160,7 +171,9 @@ describe('publish', () => {
     const error = await rejection(registry.publish({ model: 'shrinking', version: '1.0.0', path: dir, image: IMAGE }));
 
     expect(error.code).toBe('source_changed');
-    expect(error.message).toMatch(/^b\.bin changed while publishing, got size 100 \(was 4096\) and mtime .*; keep the model directory unchanged while publishing \(rolled back: deleted 1 objects and the claim\)$/);
+    expect(error.message).toMatch(
+      /^b\.bin changed while publishing, got size 100 \(was 4096\) and mtime .*; keep the model directory unchanged while publishing \(rolled back: deleted 1 objects and the claim\)$/,
+    );
     expect(await getItem(ddb, 'shrinking', '1.0.0')).toBeUndefined();
     expect(await listKeys(s3, 'models/shrinking/')).toEqual([]);
   });
@@ -171,14 +184,20 @@ describe('publish', () => {
     const cancel = new AbortController();
     beforeS3Command(s3, (command, input) => {
       if (command === 'PutObjectCommand' && input.Key?.endsWith('/b.json')) {
-        cancel.abort(new RegistryError('cancelled', 'publish of model cancelled version 1.0.0 was cancelled, got SIGTERM; rerun it to publish'));
+        cancel.abort(
+          new RegistryError('cancelled', 'publish of model cancelled version 1.0.0 was cancelled, got SIGTERM; rerun it to publish'),
+        );
       }
     });
 
-    const error = await rejection(registry.publish({ model: 'cancelled', version: '1.0.0', path: dir, image: IMAGE, signal: cancel.signal }));
+    const error = await rejection(
+      registry.publish({ model: 'cancelled', version: '1.0.0', path: dir, image: IMAGE, signal: cancel.signal }),
+    );
 
     expect(error.code).toBe('cancelled');
-    expect(error.message).toMatch(/^publish of model cancelled version 1\.0\.0 was cancelled, got SIGTERM; rerun it to publish \(rolled back: deleted [12] objects and the claim\)$/);
+    expect(error.message).toMatch(
+      /^publish of model cancelled version 1\.0\.0 was cancelled, got SIGTERM; rerun it to publish \(rolled back: deleted [12] objects and the claim\)$/,
+    );
     expect(await getItem(ddb, 'cancelled', '1.0.0')).toBeUndefined();
     expect(await listKeys(s3, 'models/cancelled/')).toEqual([]);
   });
@@ -208,7 +227,9 @@ describe('publish', () => {
 
     const error = await rejection(registry.publish({ model: 'reserved', version: '1.0.0', path: dir, image: IMAGE }));
 
-    expect(error.message).toBe(`MANIFEST.json is reserved for the registry's manifest, got one in ${JSON.stringify(dir)}; remove or rename it`);
+    expect(error.message).toBe(
+      `MANIFEST.json is reserved for the registry's manifest, got one in ${JSON.stringify(dir)}; remove or rename it`,
+    );
   });
 
   it('fails when the path is not a directory or is empty', async () => {
@@ -242,7 +263,13 @@ describe('claims left by a crashed publisher', () => {
 
     const [listing] = await registry.list('crashed-list');
     expect(listing?.versions).toEqual([
-      expect.objectContaining({ status: 'uploading', version: '1.0.0', claimId: 'crashed-claim', claimedBy: 'ci-runner-7:4242', stale: true }),
+      expect.objectContaining({
+        status: 'uploading',
+        version: '1.0.0',
+        claimId: 'crashed-claim',
+        claimedBy: 'ci-runner-7:4242',
+        stale: true,
+      }),
     ]);
 
     const error = await rejection(registry.show('crashed-list', '1.0.0'));
@@ -266,7 +293,7 @@ describe('claims left by a crashed publisher', () => {
     );
   });
 
-  it('takes over a stale claim, deleting the crashed attempt\'s objects', async () => {
+  it("takes over a stale claim, deleting the crashed attempt's objects", async () => {
     const { registry, s3, ddb } = localRegistry(aws);
     await putItem(ddb, crashedClaim('crashed-stale', new Date(Date.now() - 16 * 60_000)));
     const prefix = 'models/crashed-stale/v1.0.0/';
@@ -274,7 +301,13 @@ describe('claims left by a crashed publisher', () => {
     const dir = await makeModelDir(aws, { 'config.json': '{}' });
     const events: PublishEvent[] = [];
 
-    const result = await registry.publish({ model: 'crashed-stale', version: '1.0.0', path: dir, image: IMAGE, onProgress: (e) => events.push(e) });
+    const result = await registry.publish({
+      model: 'crashed-stale',
+      version: '1.0.0',
+      path: dir,
+      image: IMAGE,
+      onProgress: (e) => events.push(e),
+    });
 
     expect(result.reclaimed).toMatchObject({ claimId: 'crashed-claim', stale: true });
     expect(events).toContainEqual({ type: 'cleaned', objects: 1 });
@@ -301,10 +334,12 @@ describe('claims left by a crashed publisher', () => {
 
     const error = await rejection(registry.publish({ model: 'short', version: '1.0.0', path: dir, image: IMAGE, staleAfterMs: 45_000 }));
 
-    expect(error.message).toBe('stale-after must be at least twice the heartbeat interval (30s), got 45s; a shorter rule would take over live publishes');
+    expect(error.message).toBe(
+      'stale-after must be at least twice the heartbeat interval (30s), got 45s; a shorter rule would take over live publishes',
+    );
   });
 
-  it('stops a publisher whose claim was taken over, without touching the new owner\'s objects', async () => {
+  it("stops a publisher whose claim was taken over, without touching the new owner's objects", async () => {
     const { registry, s3, ddb } = localRegistry(aws, { heartbeatIntervalMs: 50, fileConcurrency: 1 });
     const files: Record<string, string> = {};
     for (let i = 0; i < 10; i++) files[`shard-${i}.bin`] = `shard ${i}`;

@@ -59,7 +59,11 @@ describe('verify', () => {
         expected: { size: Buffer.byteLength(files['config.json']), sha256: sha256(files['config.json']) },
         actual: { size: changed.length, sha256: sha256(changed) },
       },
-      { path: 'tokenizer.json', kind: 'missing', expected: { size: Buffer.byteLength(files['tokenizer.json']), sha256: sha256(files['tokenizer.json']) } },
+      {
+        path: 'tokenizer.json',
+        kind: 'missing',
+        expected: { size: Buffer.byteLength(files['tokenizer.json']), sha256: sha256(files['tokenizer.json']) },
+      },
     ]);
   });
 
@@ -76,7 +80,10 @@ describe('verify', () => {
       ['MANIFEST.json', 'mismatch'],
       ['model.safetensors', 'mismatch'],
     ]);
-    expect(report.problems[0]).toMatchObject({ expected: { sha256: expect.stringMatching(/^[0-9a-f]{64}$/) }, actual: { sha256: sha256('{"forged":true}\n') } });
+    expect(report.problems[0]).toMatchObject({
+      expected: { sha256: expect.stringMatching(/^[0-9a-f]{64}$/) },
+      actual: { sha256: sha256('{"forged":true}\n') },
+    });
     expect(report.problems[0]?.expected?.size).toBeUndefined();
     expect(report.problems[1]?.actual).toEqual({ size: 6 * MiB, sha256: sha256(flipped) });
   });
@@ -87,6 +94,8 @@ describe('verify', () => {
     const error = await rejection(registry.verify('ghost', '1.0.0'));
 
     expect(error.code).toBe('not_found');
-    expect(error.message).toBe('model ghost version 1.0.0 is not published, got no item in llm-registry-test; run list --model ghost to see its versions');
+    expect(error.message).toBe(
+      'model ghost version 1.0.0 is not published, got no item in llm-registry-test; run list --model ghost to see its versions',
+    );
   });
 });

@@ -19,7 +19,20 @@ import { useVirtualTime } from '../../support/virtual-time';
 import { tempDir } from '../../support/temp';
 
 const MODEL = 'mistral-7b-awq';
-const FAST = ['--before-sec', '0.2', '--after-sec', '0.2', '--poll-ms', '10', '--sample-ms', '50', '--timeout-sec', '5', '--limit-sec', '2'];
+const FAST = [
+  '--before-sec',
+  '0.2',
+  '--after-sec',
+  '0.2',
+  '--poll-ms',
+  '10',
+  '--sample-ms',
+  '50',
+  '--timeout-sec',
+  '5',
+  '--limit-sec',
+  '2',
+];
 
 // The double's controller, the simulators, the load and the polls share one virtual clock that
 // moves only when no byte is in flight: durations are what the double scheduled.
@@ -51,14 +64,41 @@ describe('llm-bench rollback', () => {
   it('exits 0 for a blue/green switch and writes JSON, Markdown, HTML and JUnit', async () => {
     const [blue, green] = [await sim(), await sim()];
     const { double: dbl, kubeconfig } = await cluster();
-    seedBlueGreen(dbl, MODEL, { active: 'blue', activeReplicas: 1, standbyReplicas: 1, templates: { blue: template(MODEL, { track: 'blue', image: 'vllm:v2' }), green: template(MODEL, { track: 'green', image: 'vllm:v1' }) } });
+    seedBlueGreen(dbl, MODEL, {
+      active: 'blue',
+      activeReplicas: 1,
+      standbyReplicas: 1,
+      templates: {
+        blue: template(MODEL, { track: 'blue', image: 'vllm:v2' }),
+        green: template(MODEL, { track: 'green', image: 'vllm:v1' }),
+      },
+    });
     const url = await service(dbl, (p) => (p.labels['llm-platform.io/track'] === 'blue' ? blue.url : green.url));
     const out = tempDir('rollback-cli-');
     const io = memoryIo();
-    const code = await vt.run(main(
-      argv('rollback', '--kubeconfig', kubeconfig, '--variant', MODEL, '--base-url', url, ...FAST, '--json', join(out, 'r.json'), '--markdown', join(out, 'r.md'), '--html', join(out, 'r.html'), '--junit', join(out, 'r.xml')),
-      io,
-    ));
+    const code = await vt.run(
+      main(
+        argv(
+          'rollback',
+          '--kubeconfig',
+          kubeconfig,
+          '--variant',
+          MODEL,
+          '--base-url',
+          url,
+          ...FAST,
+          '--json',
+          join(out, 'r.json'),
+          '--markdown',
+          join(out, 'r.md'),
+          '--html',
+          join(out, 'r.html'),
+          '--junit',
+          join(out, 'r.xml'),
+        ),
+        io,
+      ),
+    );
     expect(io.err()).toContain(`switched service ${NS}/${MODEL} from track blue to green`);
     expect(code).toBe(0);
     const result = rollbackResultSchema.parse(JSON.parse(await readFile(join(out, 'r.json'), 'utf8')));
@@ -79,10 +119,15 @@ describe('llm-bench rollback', () => {
   it('exits 99 when requests failed during a rolling rollback', async () => {
     const s = await sim();
     const { double: dbl, kubeconfig } = await cluster();
-    seedRolling(dbl, MODEL, { replicas: 2, history: [template(MODEL, { image: 'vllm:v1' })], current: template(MODEL, { image: 'vllm:v2' }) });
+    seedRolling(dbl, MODEL, {
+      replicas: 2,
+      history: [template(MODEL, { image: 'vllm:v1' })],
+      current: template(MODEL, { image: 'vllm:v2' }),
+    });
     let restarted: Promise<void> | undefined;
     dbl.on('pod', (e: { type: string }) => {
-      if (e.type === 'terminating' && restarted === undefined) restarted = s.close().then(() => new Promise<void>((resolve) => setTimeout(() => void s.start().then(() => resolve()), 100)));
+      if (e.type === 'terminating' && restarted === undefined)
+        restarted = s.close().then(() => new Promise<void>((resolve) => setTimeout(() => void s.start().then(() => resolve()), 100)));
     });
     const url = await service(dbl, () => s.url);
     const io = memoryIo();
@@ -96,10 +141,31 @@ describe('llm-bench rollback', () => {
   it('exits 2 with every usage problem before touching the cluster', async () => {
     const { double: dbl, kubeconfig } = await cluster();
     const io = memoryIo();
-    const code = await vt.run(main(
-      argv('rollback', '--kubeconfig', kubeconfig, '--variant', MODEL, '--base-url', 'http://127.0.0.1:1', '--registry-version', '1.0.0', '--previous', '--concurrency', '2', '--rate', '3', '--json', '-', '--html', '-'),
-      io,
-    ));
+    const code = await vt.run(
+      main(
+        argv(
+          'rollback',
+          '--kubeconfig',
+          kubeconfig,
+          '--variant',
+          MODEL,
+          '--base-url',
+          'http://127.0.0.1:1',
+          '--registry-version',
+          '1.0.0',
+          '--previous',
+          '--concurrency',
+          '2',
+          '--rate',
+          '3',
+          '--json',
+          '-',
+          '--html',
+          '-',
+        ),
+        io,
+      ),
+    );
     expect(code).toBe(2);
     expect(io.err()).toBe(
       [
@@ -117,7 +183,22 @@ describe('llm-bench rollback', () => {
 
   it('exits 2 when a registry version has no registry to look it up in, or the kubeconfig is missing', async () => {
     const io = memoryIo();
-    const code = await vt.run(main(argv('rollback', '--kubeconfig', '/nonexistent/kubeconfig', '--variant', MODEL, '--base-url', 'http://127.0.0.1:1', '--env', 'prod'), io));
+    const code = await vt.run(
+      main(
+        argv(
+          'rollback',
+          '--kubeconfig',
+          '/nonexistent/kubeconfig',
+          '--variant',
+          MODEL,
+          '--base-url',
+          'http://127.0.0.1:1',
+          '--env',
+          'prod',
+        ),
+        io,
+      ),
+    );
     expect(code).toBe(2);
     const lines = io.err().split('\n');
     expect(lines[0]).toBe('error: 4 problems:');
@@ -133,8 +214,12 @@ describe('llm-bench rollback', () => {
   it('exits 1 when the variant is not in the namespace', async () => {
     const { kubeconfig } = await cluster();
     const io = memoryIo();
-    expect(await vt.run(main(argv('rollback', '--kubeconfig', kubeconfig, '--variant', 'nope', '--base-url', 'http://127.0.0.1:1'), io))).toBe(1);
-    expect(io.err()).toBe(`error: variant nope has no deployment ${NS}/nope and no blue/green pair nope-blue and nope-green, got neither; check --namespace and --variant\n`);
+    expect(
+      await vt.run(main(argv('rollback', '--kubeconfig', kubeconfig, '--variant', 'nope', '--base-url', 'http://127.0.0.1:1'), io)),
+    ).toBe(1);
+    expect(io.err()).toBe(
+      `error: variant nope has no deployment ${NS}/nope and no blue/green pair nope-blue and nope-green, got neither; check --namespace and --variant\n`,
+    );
   });
 });
 
@@ -156,9 +241,20 @@ describe('llm-bench rollback to a registry version', () => {
     await aws?.stop();
   });
 
-  const registryFlags = () => ['--registry-bucket', BUCKET, '--registry-table', TABLE, '--region', LOCAL_REGION, '--s3-endpoint-url', aws.s3Endpoint, '--dynamodb-endpoint-url', aws.ddbEndpoint];
+  const registryFlags = () => [
+    '--registry-bucket',
+    BUCKET,
+    '--registry-table',
+    TABLE,
+    '--region',
+    LOCAL_REGION,
+    '--s3-endpoint-url',
+    aws.s3Endpoint,
+    '--dynamodb-endpoint-url',
+    aws.ddbEndpoint,
+  ];
 
-  it("rolls to the version prod ran before its last promote (--previous --env prod)", async () => {
+  it('rolls to the version prod ran before its last promote (--previous --env prod)', async () => {
     vi.stubEnv('AWS_ACCESS_KEY_ID', LOCAL_CREDENTIALS.accessKeyId);
     vi.stubEnv('AWS_SECRET_ACCESS_KEY', LOCAL_CREDENTIALS.secretAccessKey);
     cleanup.push(() => {
@@ -170,11 +266,35 @@ describe('llm-bench rollback to a registry version', () => {
     seedRolling(dbl, MODEL, { replicas: 1, current: template(MODEL, { source: { kind: 'sync', uri: uriOf(MODEL, '1.1.0') } }) });
     const url = await service(dbl, () => s.url);
     const io = memoryIo();
-    const code = await vt.run(main(argv('rollback', '--kubeconfig', kubeconfig, '--variant', MODEL, '--base-url', url, '--previous', '--env', 'prod', ...registryFlags(), ...FAST, '--json', '-'), io));
+    const code = await vt.run(
+      main(
+        argv(
+          'rollback',
+          '--kubeconfig',
+          kubeconfig,
+          '--variant',
+          MODEL,
+          '--base-url',
+          url,
+          '--previous',
+          '--env',
+          'prod',
+          ...registryFlags(),
+          ...FAST,
+          '--json',
+          '-',
+        ),
+        io,
+      ),
+    );
     expect(io.err()).not.toContain('error:');
     expect(code).toBe(0);
     const result = rollbackResultSchema.parse(JSON.parse(io.out()));
-    expect(result).toMatchObject({ registryVersion: '1.0.0', completed: true, to: `registry version 1.0.0 (vllm/vllm-openai:v0.18.0, ${uriOf(MODEL, '1.0.0')})` });
+    expect(result).toMatchObject({
+      registryVersion: '1.0.0',
+      completed: true,
+      to: `registry version 1.0.0 (vllm/vllm-openai:v0.18.0, ${uriOf(MODEL, '1.0.0')})`,
+    });
     const spec = dbl.deployment(NS, MODEL).spec.template.spec as { initContainers: { command: string[] }[] };
     expect(spec.initContainers[0]!.command.slice(3, 5)).toEqual([uriOf(MODEL, '1.0.0'), `/model-cache/registry/${MODEL}/v1.0.0`]);
   });
@@ -188,7 +308,23 @@ describe('llm-bench rollback to a registry version', () => {
     });
     const { double: dbl, kubeconfig } = await cluster();
     const io = memoryIo();
-    const code = await vt.run(main(argv('rollback', '--kubeconfig', kubeconfig, '--variant', MODEL, '--base-url', 'http://127.0.0.1:1', '--registry-version', '9.9.9', ...registryFlags()), io));
+    const code = await vt.run(
+      main(
+        argv(
+          'rollback',
+          '--kubeconfig',
+          kubeconfig,
+          '--variant',
+          MODEL,
+          '--base-url',
+          'http://127.0.0.1:1',
+          '--registry-version',
+          '9.9.9',
+          ...registryFlags(),
+        ),
+        io,
+      ),
+    );
     expect(code).toBe(1);
     expect(io.err()).toMatch(/^error: .*9\.9\.9.*\n$/);
     expect(dbl.requests).toEqual([]);

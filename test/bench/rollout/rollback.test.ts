@@ -43,7 +43,15 @@ async function service(dbl: KubeDouble, backendFor: (pod: { labels: Record<strin
 }
 
 function options(kube: RollbackOptions['kube'], baseUrl: string, extra: Partial<RollbackOptions> = {}): RollbackOptions {
-  return { kube, namespace: NS, variant: MODEL, to: { kind: 'previous' }, load: { baseUrl, model: MODEL, profile: { kind: 'concurrency', concurrency: 4 } }, ...FAST, ...extra };
+  return {
+    kube,
+    namespace: NS,
+    variant: MODEL,
+    to: { kind: 'previous' },
+    load: { baseUrl, model: MODEL, profile: { kind: 'concurrency', concurrency: 4 } },
+    ...FAST,
+    ...extra,
+  };
 }
 
 /** Blue serving v2 on two pods, green the warm v1 standby on one; each track is its own simulator. */
@@ -64,7 +72,12 @@ async function blueGreen(standbyReplicas = 1, opts: DoubleOptions = {}) {
 async function rolling(opts: DoubleOptions = {}, strategy: 'RollingUpdate' | 'Recreate' = 'RollingUpdate') {
   const s = await sim();
   const { double: dbl, kube } = await cluster(opts);
-  seedRolling(dbl, MODEL, { replicas: 2, strategy, history: [template(MODEL, { image: 'vllm:v1' })], current: template(MODEL, { image: 'vllm:v2' }) });
+  seedRolling(dbl, MODEL, {
+    replicas: 2,
+    strategy,
+    history: [template(MODEL, { image: 'vllm:v1' })],
+    current: template(MODEL, { image: 'vllm:v2' }),
+  });
   const url = await service(dbl, () => s.url);
   return { s, dbl, kube, url };
 }
@@ -92,7 +105,9 @@ describe('blue/green', () => {
     expect(after.every((x) => x.serving === 'green' && x.endpoints?.old === 0 && x.endpoints.new === 1)).toBe(true);
     expect(r.events.map((e) => e.message)).toContain(`switched service ${NS}/${MODEL} from track blue to green`);
     expect(r.notes).toContain('track blue keeps its pods warm as the new standby; pass --keep-warm-sec N to scale it to 0 after N seconds');
-    expect(r.notes).toContain('track green takes the traffic of 2 pods with 1: capacity drops until the autoscaler adds replicas to it; raise standbyReplicas to keep it');
+    expect(r.notes).toContain(
+      'track green takes the traffic of 2 pods with 1: capacity drops until the autoscaler adds replicas to it; raise standbyReplicas to keep it',
+    );
   });
 
   it('scales a parked standby up first and says the duration includes a cold start', async () => {
@@ -102,7 +117,9 @@ describe('blue/green', () => {
     expect(r.durationSec).toBeGreaterThanOrEqual(0.3);
     expect(r.requests.failed).toBe(0);
     expect(dbl.deployment(NS, `${MODEL}-green`).spec.replicas).toBe(2);
-    expect(r.notes).toContain('track green was parked (standbyReplicas 0): the duration includes a cold start of 2 pods; keep standbyReplicas ≥ 1 for a rollback in seconds');
+    expect(r.notes).toContain(
+      'track green was parked (standbyReplicas 0): the duration includes a cold start of 2 pods; keep standbyReplicas ≥ 1 for a rollback in seconds',
+    );
     // The Service switched only once green was ready: no request ever found the Service empty.
     const switched = r.events.find((e) => e.message.startsWith('switched service'))!;
     const ready = r.events.find((e) => e.message.startsWith('track green ready'))!;
@@ -119,7 +136,10 @@ describe('blue/green', () => {
     expect((dbl.scaledObject(NS, MODEL).spec as { scaleTargetRef: { name: string } }).scaleTargetRef.name).toBe(`${MODEL}-green`);
     expect((dbl.hpa(NS, `keda-hpa-${MODEL}`).spec as { scaleTargetRef: { name: string } }).scaleTargetRef.name).toBe(`${MODEL}-green`);
     expect(r.events.map((e) => e.message)).toEqual(
-      expect.arrayContaining([`pointed scaledobject ${NS}/${MODEL} at ${MODEL}-green (it scaled ${MODEL}-blue)`, 'scaled old track blue to 0 after 0.1 s warm']),
+      expect.arrayContaining([
+        `pointed scaledobject ${NS}/${MODEL} at ${MODEL}-green (it scaled ${MODEL}-blue)`,
+        'scaled old track blue to 0 after 0.1 s warm',
+      ]),
     );
   });
 
@@ -139,7 +159,10 @@ describe('blue/green', () => {
     const r = await vt.run(runRollback(options(kube, url, { to: { kind: 'registry', version: '1.2.0', uri: uriOf(MODEL, '1.2.0') } })));
     expect(r).toMatchObject({ completed: true, coldStart: true, registryVersion: '1.2.0' });
     expect(r.to).toBe(`track green (vllm/vllm-openai:v0.18.0, ${uriOf(MODEL, '1.2.0')})`);
-    const green1 = dbl.deployment(NS, `${MODEL}-green`).spec.template.spec as { initContainers: { command: string[] }[]; containers: { args: string[] }[] };
+    const green1 = dbl.deployment(NS, `${MODEL}-green`).spec.template.spec as {
+      initContainers: { command: string[] }[];
+      containers: { args: string[] }[];
+    };
     expect(green1.initContainers[0]!.command).toContain(uriOf(MODEL, '1.2.0'));
     expect(green1.containers[0]!.args[0]).toBe(`/model-cache/registry/${MODEL}/v1.2.0`);
     expect(r.requests.failed).toBe(0);
@@ -151,7 +174,13 @@ describe('rolling update', () => {
   it('restores the previous ReplicaSet template and waits until no old pod is left', async () => {
     const { dbl, kube, url } = await rolling();
     const r = await vt.run(runRollback(options(kube, url)));
-    expect(r).toMatchObject({ strategy: 'rolling', completed: true, coldStart: true, from: 'revision 2 (vllm:v2, TheBloke/Mistral-7B-Instruct-v0.2-AWQ)', to: 'revision 1 (vllm:v1, TheBloke/Mistral-7B-Instruct-v0.2-AWQ)' });
+    expect(r).toMatchObject({
+      strategy: 'rolling',
+      completed: true,
+      coldStart: true,
+      from: 'revision 2 (vllm:v2, TheBloke/Mistral-7B-Instruct-v0.2-AWQ)',
+      to: 'revision 1 (vllm:v1, TheBloke/Mistral-7B-Instruct-v0.2-AWQ)',
+    });
     expect(r.requests.failed).toBe(0);
     // maxSurge 1 and two replicas: at least two pod starts of 100 ms each.
     expect(r.durationSec).toBeGreaterThanOrEqual(0.2);
@@ -196,14 +225,24 @@ describe('rolling update', () => {
     seedRolling(dbl, MODEL, { replicas: 1, current: template(MODEL, { source: { kind: 'stream', uri: uriOf(MODEL, '2.0.0') } }) });
     const url = await service(dbl, () => s.url);
     const r = await vt.run(runRollback(options(kube, url, { to: { kind: 'registry', version: '1.9.0', uri: uriOf(MODEL, '1.9.0') } })));
-    expect(r).toMatchObject({ completed: true, from: `revision 1 (vllm/vllm-openai:v0.18.0, ${uriOf(MODEL, '2.0.0')})`, to: `registry version 1.9.0 (vllm/vllm-openai:v0.18.0, ${uriOf(MODEL, '1.9.0')})` });
-    expect((dbl.deployment(NS, MODEL).spec.template.spec as { containers: { args: string[] }[] }).containers[0]!.args[0]).toBe(uriOf(MODEL, '1.9.0'));
+    expect(r).toMatchObject({
+      completed: true,
+      from: `revision 1 (vllm/vllm-openai:v0.18.0, ${uriOf(MODEL, '2.0.0')})`,
+      to: `registry version 1.9.0 (vllm/vllm-openai:v0.18.0, ${uriOf(MODEL, '1.9.0')})`,
+    });
+    expect((dbl.deployment(NS, MODEL).spec.template.spec as { containers: { args: string[] }[] }).containers[0]!.args[0]).toBe(
+      uriOf(MODEL, '1.9.0'),
+    );
   });
 
   it('gives up at the timeout when the new pods never get ready, and fails the duration gate', async () => {
     const { kube, url } = await rolling({ neverReady: (t) => JSON.stringify(t).includes('vllm:v1') });
     const r = await vt.run(runRollback(options(kube, url, { timeoutSec: 0.5, limitSec: 0.5 })));
-    expect(r).toMatchObject({ completed: false, durationSec: null, detail: 'not complete after 0.5 s: 1 of 2 new replicas have been updated' });
+    expect(r).toMatchObject({
+      completed: false,
+      durationSec: null,
+      detail: 'not complete after 0.5 s: 1 of 2 new replicas have been updated',
+    });
     expect(r.gates[0]).toMatchObject({ expression: 'durationSec<=0.5', value: null, passed: false });
     // maxUnavailable 0: the old pods kept serving.
     expect(r.requests.failed).toBe(0);
@@ -225,8 +264,14 @@ describe('while it waits', () => {
     const stop = new AbortController();
     setTimeout(() => stop.abort(), 400);
     const r = await vt.run(runRollback(options(kube, url, { signal: stop.signal })));
-    expect(r).toMatchObject({ completed: false, detail: 'interrupted', aborted: { reason: 'the rollback was interrupted; whatever it changed in the cluster stays as it is' } });
-    expect(r.events.map((e) => e.message)).toContain(`patched deployment ${NS}/${MODEL} pod template: revision 2 (vllm:v2, TheBloke/Mistral-7B-Instruct-v0.2-AWQ) → revision 1 (vllm:v1, TheBloke/Mistral-7B-Instruct-v0.2-AWQ)`);
+    expect(r).toMatchObject({
+      completed: false,
+      detail: 'interrupted',
+      aborted: { reason: 'the rollback was interrupted; whatever it changed in the cluster stays as it is' },
+    });
+    expect(r.events.map((e) => e.message)).toContain(
+      `patched deployment ${NS}/${MODEL} pod template: revision 2 (vllm:v2, TheBloke/Mistral-7B-Instruct-v0.2-AWQ) → revision 1 (vllm:v1, TheBloke/Mistral-7B-Instruct-v0.2-AWQ)`,
+    );
   });
 });
 
@@ -255,7 +300,11 @@ describe('refusals before anything changes', () => {
 
   it('reports every bad option at once', async () => {
     const { kube } = await cluster();
-    await expect(vt.run(runRollback(options(kube, 'http://x', { limitSec: 0, pollMs: -1, maxFailedRequests: 1.5, keepWarmSec: -2, namespace: 'Bad_NS' })))).rejects.toThrow(
+    await expect(
+      vt.run(
+        runRollback(options(kube, 'http://x', { limitSec: 0, pollMs: -1, maxFailedRequests: 1.5, keepWarmSec: -2, namespace: 'Bad_NS' })),
+      ),
+    ).rejects.toThrow(
       [
         '5 problems:',
         '- --limit-sec must be a positive number, got 0; pass e.g. --limit-sec 60',

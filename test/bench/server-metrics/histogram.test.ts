@@ -84,7 +84,10 @@ describe('the vLLM 0.18 fixture', () => {
     expect(histogramQuantile(0.95, e2e)!).toMatchObject({ lower: 2, upper: 2.5 });
     expect(histogramQuantile(0.95, e2e)!.value).toBeCloseTo(2.2, 12);
     // A scrape before the run with half of every E2E count: the run is the other half, same shape.
-    const half = FIXTURE.replace(/^(vllm:e2e_request_latency_seconds_(?:bucket|count|sum)\{[^}]*\}) (\S+)$/gm, (_l, s: string, v: string) => `${s} ${Number(v) / 2}`);
+    const half = FIXTURE.replace(
+      /^(vllm:e2e_request_latency_seconds_(?:bucket|count|sum)\{[^}]*\}) (\S+)$/gm,
+      (_l, s: string, v: string) => `${s} ${Number(v) / 2}`,
+    );
     const run = runHistogram([{ target: 'pod', before: parseExposition(half), after }], E2E, M)!;
     expect(run.count).toBe(300);
     expect(run.sum).toBe(465);

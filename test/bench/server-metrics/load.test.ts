@@ -24,7 +24,8 @@ async function sim(): Promise<Simulator> {
   return s;
 }
 
-const load = (url: string, ...extra: string[]) => argv('load', '--base-url', url, '--model', 'm', '--concurrency', '8', '--requests', '40', '--server-metrics', '--json', '-', ...extra);
+const load = (url: string, ...extra: string[]) =>
+  argv('load', '--base-url', url, '--model', 'm', '--concurrency', '8', '--requests', '40', '--server-metrics', '--json', '-', ...extra);
 
 /** The exact q-quantile of the timings of the counted requests, as the rank histogram_quantile looks for. */
 function exact(values: readonly number[], q: number): number {
@@ -62,7 +63,11 @@ describe('llm-bench load --server-metrics', () => {
       const l = sm.latencies.find((x) => x.metric === metric)!;
       expect(l.count, metric).toBe(40);
       const values = timings.map((t) => read(t)!);
-      for (const [k, q] of [['p50', 0.5], ['p95', 0.95], ['p99', 0.99]] as const) {
+      for (const [k, q] of [
+        ['p50', 0.5],
+        ['p95', 0.95],
+        ['p99', 0.99],
+      ] as const) {
         const b = l.server[k]!;
         const v = exact(values, q);
         expect(v, `${metric} ${k}`).toBeGreaterThanOrEqual(b.lower);
@@ -115,7 +120,11 @@ describe('llm-bench load --server-metrics', () => {
     expect(io.err()).toContain(`server metrics http://127.0.0.1:${port}/metrics are unreachable`);
     expect(s.stats().requests).toBe(0);
     const io2 = memoryIo();
-    expect(await vt.run(main(argv('load', '--base-url', s.url, '--model', 'm', '--concurrency', '1', '--metrics-url', s.url, '--service', 'x'), io2))).toBe(2);
+    expect(
+      await vt.run(
+        main(argv('load', '--base-url', s.url, '--model', 'm', '--concurrency', '1', '--metrics-url', s.url, '--service', 'x'), io2),
+      ),
+    ).toBe(2);
     expect(io2.err()).toContain('--metrics-url is read by --server-metrics, got it without; add --server-metrics');
     expect(io2.err()).toContain('--service x names the Service to read with --kubeconfig, got no --kubeconfig');
   });

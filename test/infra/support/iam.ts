@@ -21,11 +21,19 @@ export interface IamRequest {
   readonly context?: Readonly<Record<string, string>>;
 }
 
-const list = (v: unknown): string[] => (v === undefined ? [] : Array.isArray(v) ? v.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))) : [typeof v === 'string' ? v : JSON.stringify(v)]);
+const list = (v: unknown): string[] =>
+  v === undefined
+    ? []
+    : Array.isArray(v)
+      ? v.map((x) => (typeof x === 'string' ? x : JSON.stringify(x)))
+      : [typeof v === 'string' ? v : JSON.stringify(v)];
 
 /** IAM wildcard match: `*` any run of characters, `?` one character, case-sensitive. */
 export function globMatch(pattern: string, value: string): boolean {
-  const re = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const re = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${re}$`).test(value);
 }
 
@@ -81,7 +89,11 @@ export function applies(statement: Statement, req: IamRequest): boolean {
 }
 
 /** The verdict on a same-account request. */
-export function decide(req: IamRequest, identity: readonly Statement[], resource: readonly Statement[]): 'allowed' | 'denied' | 'not allowed' {
+export function decide(
+  req: IamRequest,
+  identity: readonly Statement[],
+  resource: readonly Statement[],
+): 'allowed' | 'denied' | 'not allowed' {
   if ([...identity, ...resource].some((s) => s.Effect === 'Deny' && applies(s, req))) return 'denied';
   return identity.some((s) => s.Effect === 'Allow' && applies(s, req)) ? 'allowed' : 'not allowed';
 }

@@ -35,7 +35,10 @@ export function ofType(resources: readonly CapturedResource[], type: string): Ca
 export function byName(resources: readonly CapturedResource[], type: string, name: string): CapturedResource {
   const hits = resources.filter((r) => r.type === type && r.name === name);
   if (hits.length !== 1) {
-    const have = ofType(resources, type).map((r) => r.name).join(', ') || 'none';
+    const have =
+      ofType(resources, type)
+        .map((r) => r.name)
+        .join(', ') || 'none';
     throw new Error(`expected one ${type} named ${name}, found ${hits.length}; ${type}: ${have}`);
   }
   return hits[0]!;

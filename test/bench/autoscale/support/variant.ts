@@ -17,7 +17,11 @@ export const PER_POD = 2;
 export async function autoscaledVariant(cleanup: (() => Promise<void>)[], opts: DoubleOptions = {}) {
   const sim: Simulator = await startSimulator({ port: 0, models: [MODEL], ttftMs: 20, itlMs: 5, outputTokens: 6, maxRunning: PER_POD });
   cleanup.push(() => sim.close());
-  const { double: dbl, kube, kubeconfig } = await startDouble({
+  const {
+    double: dbl,
+    kube,
+    kubeconfig,
+  } = await startDouble({
     pendingMs: 80,
     readyDelayMs: 60,
     terminateDelayMs: 20,

@@ -87,7 +87,9 @@ class Bucket {
 
 function error(res: http.ServerResponse, status: number, message: string, type: string, extra: Record<string, string> = {}): void {
   const body = JSON.stringify({ error: { message, type, param: null, code: status } });
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), [BACKEND_HEADER]: '-', ...extra }).end(body);
+  res
+    .writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), [BACKEND_HEADER]: '-', ...extra })
+    .end(body);
 }
 
 /** The stand-in; see the module comment. */
@@ -187,18 +189,27 @@ export class GatewayStandIn {
   /** The backend for a model: its own, or one of an alias's by weight; with the header value. */
   private pick(model: string): { backend: StandInBackend; header: string } | undefined {
     const rule = this.o.direct.findIndex((d) => d.model === model);
-    if (rule >= 0) return { backend: this.o.direct[rule]!, header: `${NAMESPACE}/${this.o.direct[rule]!.name}/route/${ROUTE}/rule/${rule}/ref/0` };
+    if (rule >= 0)
+      return { backend: this.o.direct[rule]!, header: `${NAMESPACE}/${this.o.direct[rule]!.name}/route/${ROUTE}/rule/${rule}/ref/0` };
     const ai = (this.o.aliases ?? []).findIndex((a) => a.model === model);
     if (ai < 0) return undefined;
     const alias = this.o.aliases![ai]!;
     const total = alias.backends.reduce((n, b) => n + b.weight, 0);
     let r = this.random() * total;
-    const j = Math.max(0, alias.backends.findIndex((b) => (r -= b.weight) < 0));
+    const j = Math.max(
+      0,
+      alias.backends.findIndex((b) => (r -= b.weight) < 0),
+    );
     const b = alias.backends[j]!;
     return { backend: b, header: `${NAMESPACE}/${b.name}/route/${ROUTE}/rule/${this.o.direct.length + ai}/ref/${j}` };
   }
 
-  private forward(req: http.IncomingMessage, res: http.ServerResponse, pick: { backend: StandInBackend; header: string }, body: Record<string, unknown>): void {
+  private forward(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    pick: { backend: StandInBackend; header: string },
+    body: Record<string, unknown>,
+  ): void {
     const payload = JSON.stringify(body);
     const url = new URL(req.url ?? '/', pick.backend.url);
     this.counts.upstream++;
@@ -217,11 +228,13 @@ export class GatewayStandIn {
         const headers = { ...upRes.headers, [BACKEND_HEADER]: pick.header };
         if (this.o.bufferResponses) {
           const parts: Buffer[] = [];
-          upRes.on('data', (c: Buffer) => parts.push(c)).on('end', () => {
-            delete headers['transfer-encoding'];
-            const all = Buffer.concat(parts);
-            res.writeHead(upRes.statusCode ?? 502, { ...headers, 'content-length': all.length }).end(all);
-          });
+          upRes
+            .on('data', (c: Buffer) => parts.push(c))
+            .on('end', () => {
+              delete headers['transfer-encoding'];
+              const all = Buffer.concat(parts);
+              res.writeHead(upRes.statusCode ?? 502, { ...headers, 'content-length': all.length }).end(all);
+            });
           return;
         }
         res.writeHead(upRes.statusCode ?? 502, headers);

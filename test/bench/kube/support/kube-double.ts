@@ -221,7 +221,8 @@ export function applyJsonPatch(doc: unknown, ops: unknown): unknown {
     const segs = segments(raw.path);
     if (segs.length === 0) {
       if (raw.op === 'test') {
-        if (canonical(root) !== canonical(raw.value)) throw new HttpError(422, 'Invalid', `the server rejected our request due to an error in our request: test failed at ${raw.path}`);
+        if (canonical(root) !== canonical(raw.value))
+          throw new HttpError(422, 'Invalid', `the server rejected our request due to an error in our request: test failed at ${raw.path}`);
         continue;
       }
       root = clone(raw.value ?? null);
@@ -229,8 +230,13 @@ export function applyJsonPatch(doc: unknown, ops: unknown): unknown {
     }
     let parent: Json = root;
     for (const s of segs.slice(0, -1)) {
-      const next: Json | undefined = Array.isArray(parent) ? parent[Number(s)] : parent !== null && typeof parent === 'object' ? parent[s] : undefined;
-      if (next === undefined || next === null || typeof next !== 'object') throw new HttpError(422, 'Invalid', `json patch path ${raw.path} does not exist`);
+      const next: Json | undefined = Array.isArray(parent)
+        ? parent[Number(s)]
+        : parent !== null && typeof parent === 'object'
+          ? parent[s]
+          : undefined;
+      if (next === undefined || next === null || typeof next !== 'object')
+        throw new HttpError(422, 'Invalid', `json patch path ${raw.path} does not exist`);
       parent = next;
     }
     const key = segs.at(-1)!;
@@ -239,7 +245,11 @@ export function applyJsonPatch(doc: unknown, ops: unknown): unknown {
     switch (raw.op) {
       case 'test':
         if (canonical(current) !== canonical(raw.value)) {
-          throw new HttpError(422, 'Invalid', `the server rejected our request due to an error in our request: test failed at ${raw.path}, got ${JSON.stringify(current)}`);
+          throw new HttpError(
+            422,
+            'Invalid',
+            `the server rejected our request due to an error in our request: test failed at ${raw.path}, got ${JSON.stringify(current)}`,
+          );
         }
         break;
       case 'replace':
@@ -266,7 +276,8 @@ export function applyJsonPatch(doc: unknown, ops: unknown): unknown {
 /** RFC 7386. */
 export function applyMergePatch(target: unknown, patch: unknown): unknown {
   if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return clone(patch);
-  const out: Record<string, unknown> = target !== null && typeof target === 'object' && !Array.isArray(target) ? clone(target as Record<string, unknown>) : {};
+  const out: Record<string, unknown> =
+    target !== null && typeof target === 'object' && !Array.isArray(target) ? clone(target as Record<string, unknown>) : {};
   for (const [k, v] of Object.entries(patch as Record<string, unknown>)) {
     if (v === null) delete out[k];
     else out[k] = applyMergePatch(out[k], v);
@@ -276,7 +287,8 @@ export function applyMergePatch(target: unknown, patch: unknown): unknown {
 
 export class KubeDouble extends EventEmitter {
   readonly requests: RecordedRequest[] = [];
-  private readonly opts: Required<Omit<DoubleOptions, 'neverReady' | 'hpa' | 'forbid' | 'podProxy'>> & Pick<DoubleOptions, 'neverReady' | 'hpa' | 'forbid' | 'podProxy'>;
+  private readonly opts: Required<Omit<DoubleOptions, 'neverReady' | 'hpa' | 'forbid' | 'podProxy'>> &
+    Pick<DoubleOptions, 'neverReady' | 'hpa' | 'forbid' | 'podProxy'>;
   private readonly deployments = new Map<string, Deployment>();
   private readonly replicaSets = new Map<string, ReplicaSet>();
   private readonly pods = new Map<string, PodState>();
@@ -344,7 +356,8 @@ export class KubeDouble extends EventEmitter {
         replicas: d.replicas,
         selector: { matchLabels: { ...d.selector } },
         template: clone(d.template),
-        strategy: d.strategy === 'Recreate' ? { type: 'Recreate' } : { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+        strategy:
+          d.strategy === 'Recreate' ? { type: 'Recreate' } : { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
         progressDeadlineSeconds: 1500,
       },
       status: {},
@@ -372,7 +385,14 @@ export class KubeDouble extends EventEmitter {
   }
 
   /** A KEDA ScaledObject and the HPA KEDA makes for it (`keda-hpa-<name>`). */
-  addScaledObject(s: { readonly namespace: string; readonly name: string; readonly target: string; readonly min: number; readonly max: number; readonly threshold: number }): void {
+  addScaledObject(s: {
+    readonly namespace: string;
+    readonly name: string;
+    readonly target: string;
+    readonly min: number;
+    readonly max: number;
+    readonly threshold: number;
+  }): void {
     const hpaName = `keda-hpa-${s.name}`;
     this.scaledObjects.set(`${s.namespace}/${s.name}`, {
       apiVersion: 'keda.sh/v1alpha1',
@@ -401,7 +421,12 @@ export class KubeDouble extends EventEmitter {
         scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: s.target },
         minReplicas: s.min,
         maxReplicas: s.max,
-        metrics: [{ type: 'External', external: { metric: { name: 's0-prometheus' }, target: { type: 'AverageValue', averageValue: String(s.threshold) } } }],
+        metrics: [
+          {
+            type: 'External',
+            external: { metric: { name: 's0-prometheus' }, target: { type: 'AverageValue', averageValue: String(s.threshold) } },
+          },
+        ],
       },
       status: { currentReplicas: 0, desiredReplicas: 0, currentMetrics: [] },
     });
@@ -427,7 +452,14 @@ export class KubeDouble extends EventEmitter {
       const d = this.deployment(namespace, name);
       const s = d.status as { observedGeneration?: number; updatedReplicas?: number; readyReplicas?: number; replicas?: number };
       const pods = [...this.pods.values()].filter((p) => p.namespace === namespace && subset(d.spec.selector.matchLabels, p.labels));
-      if (s.observedGeneration === d.metadata.generation && s.updatedReplicas === d.spec.replicas && s.readyReplicas === d.spec.replicas && s.replicas === d.spec.replicas && pods.every((p) => p.deletedAt === undefined)) return;
+      if (
+        s.observedGeneration === d.metadata.generation &&
+        s.updatedReplicas === d.spec.replicas &&
+        s.readyReplicas === d.spec.replicas &&
+        s.replicas === d.spec.replicas &&
+        pods.every((p) => p.deletedAt === undefined)
+      )
+        return;
       await new Promise((r) => setTimeout(r, this.opts.tickMs));
     }
     throw new Error(`double: ${namespace}/${name} did not settle within ${timeoutMs} ms`);
@@ -468,7 +500,13 @@ export class KubeDouble extends EventEmitter {
     const now = this.now();
     return [...this.pods.values()]
       .filter((p) => p.namespace === namespace)
-      .map((p) => ({ name: p.name, labels: p.labels, ready: p.deletedAt === undefined && now >= p.readyAt, terminating: p.deletedAt !== undefined, pending: now < p.runningAt }));
+      .map((p) => ({
+        name: p.name,
+        labels: p.labels,
+        ready: p.deletedAt === undefined && now >= p.readyAt,
+        terminating: p.deletedAt !== undefined,
+        pending: now < p.runningAt,
+      }));
   }
 
   // ---- controller -----------------------------------------------------------------------------
@@ -491,7 +529,11 @@ export class KubeDouble extends EventEmitter {
         ...this.meta(d.metadata.namespace, name, labels),
         ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: d.metadata.name, uid: d.metadata.uid, controller: true }],
       },
-      spec: { replicas: 0, selector: { matchLabels: { ...d.spec.selector.matchLabels, 'pod-template-hash': hash } }, template: { ...clone(template), metadata: { ...clone(template.metadata), labels } } },
+      spec: {
+        replicas: 0,
+        selector: { matchLabels: { ...d.spec.selector.matchLabels, 'pod-template-hash': hash } },
+        template: { ...clone(template), metadata: { ...clone(template.metadata), labels } },
+      },
       status: { replicas: 0 },
     };
     this.replicaSets.set(`${d.metadata.namespace}/${name}`, rs);
@@ -606,7 +648,12 @@ export class KubeDouble extends EventEmitter {
     const updated = live(this.podsOf(fresh));
     for (const rs of [fresh, ...olds]) {
       const l = live(this.podsOf(rs));
-      const next = { replicas: l.length, readyReplicas: l.filter(ready).length, availableReplicas: l.filter(ready).length, observedGeneration: rs.metadata.generation };
+      const next = {
+        replicas: l.length,
+        readyReplicas: l.filter(ready).length,
+        availableReplicas: l.filter(ready).length,
+        observedGeneration: rs.metadata.generation,
+      };
       rs.spec.replicas = rs === fresh ? desired : l.length;
       if (canonical(next) !== canonical(rs.status)) {
         rs.status = next;
@@ -623,8 +670,17 @@ export class KubeDouble extends EventEmitter {
       availableReplicas: readyCount,
       unavailableReplicas: Math.max(0, desired - readyCount),
       conditions: [
-        { type: 'Available', status: readyCount >= desired - (d.spec.strategy.rollingUpdate?.maxUnavailable ?? 0) ? 'True' : 'False', reason: 'MinimumReplicasAvailable' },
-        { type: 'Progressing', status: 'True', reason: done ? 'NewReplicaSetAvailable' : 'ReplicaSetUpdated', message: `ReplicaSet "${fresh.metadata.name}" ${done ? 'has successfully progressed' : 'is progressing'}.` },
+        {
+          type: 'Available',
+          status: readyCount >= desired - (d.spec.strategy.rollingUpdate?.maxUnavailable ?? 0) ? 'True' : 'False',
+          reason: 'MinimumReplicasAvailable',
+        },
+        {
+          type: 'Progressing',
+          status: 'True',
+          reason: done ? 'NewReplicaSetAvailable' : 'ReplicaSetUpdated',
+          message: `ReplicaSet "${fresh.metadata.name}" ${done ? 'has successfully progressed' : 'is progressing'}.`,
+        },
       ],
     };
     if (canonical(status) !== canonical(d.status)) {
@@ -645,7 +701,12 @@ export class KubeDouble extends EventEmitter {
     this.hpaBusy = true;
     try {
       for (const [key, hpa] of this.hpas) {
-        const spec = hpa.spec as { scaleTargetRef: { name: string }; minReplicas: number; maxReplicas: number; metrics: { external: { target: { averageValue: string } } }[] };
+        const spec = hpa.spec as {
+          scaleTargetRef: { name: string };
+          minReplicas: number;
+          maxReplicas: number;
+          metrics: { external: { target: { averageValue: string } } }[];
+        };
         const meta = hpa.metadata as unknown as Meta;
         const d = this.deployments.get(`${meta.namespace}/${spec.scaleTargetRef.name}`);
         if (!d) continue;
@@ -673,7 +734,15 @@ export class KubeDouble extends EventEmitter {
         hpa.status = {
           currentReplicas: current,
           desiredReplicas: next,
-          currentMetrics: [{ type: 'External', external: { metric: { name: 's0-prometheus' }, current: { averageValue: String(Math.round((metric / Math.max(1, current)) * 1000) / 1000) } } }],
+          currentMetrics: [
+            {
+              type: 'External',
+              external: {
+                metric: { name: 's0-prometheus' },
+                current: { averageValue: String(Math.round((metric / Math.max(1, current)) * 1000) / 1000) },
+              },
+            },
+          ],
           conditions: [{ type: 'AbleToScale', status: 'True', reason: 'ReadyForNewScale' }],
         };
         const so = [...this.scaledObjects.values()].find((s) => (s.status as { hpaName: string }).hpaName === meta.name);
@@ -760,9 +829,14 @@ export class KubeDouble extends EventEmitter {
     try {
       if (req.headers.authorization !== `Bearer ${TOKEN}`) throw new HttpError(401, 'Unauthorized', 'Unauthorized');
       if (this.opts.forbid?.some((f) => `${method} ${url.pathname}`.startsWith(f))) {
-        throw new HttpError(403, 'Forbidden', `${method.toLowerCase()} ${url.pathname} is forbidden: User "system:serviceaccount:llm-bench:llm-bench" cannot do that`);
+        throw new HttpError(
+          403,
+          'Forbidden',
+          `${method.toLowerCase()} ${url.pathname} is forbidden: User "system:serviceaccount:llm-bench:llm-bench" cannot do that`,
+        );
       }
-      if (url.searchParams.get('watch') === 'true') throw new HttpError(400, 'BadRequest', 'the test double does not serve watches; llm-bench polls');
+      if (url.searchParams.get('watch') === 'true')
+        throw new HttpError(400, 'BadRequest', 'the test double does not serve watches; llm-bench polls');
       if (this.failing > 0) {
         this.failing--;
         throw new HttpError(500, 'InternalError', 'etcdserver: leader changed');
@@ -775,7 +849,15 @@ export class KubeDouble extends EventEmitter {
       send(200, this.route(method, url, contentType, body));
     } catch (err) {
       const e = err instanceof HttpError ? err : new HttpError(500, 'InternalError', (err as Error).message);
-      send(e.code, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: e.message, reason: e.reason, code: e.code });
+      send(e.code, {
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Failure',
+        message: e.message,
+        reason: e.reason,
+        code: e.code,
+      });
     }
   }
 
@@ -818,7 +900,11 @@ export class KubeDouble extends EventEmitter {
       case 'application/strategic-merge-patch+json':
         return applyMergePatch(current, parsed) as T;
       default:
-        throw new HttpError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, got ${contentType}`);
+        throw new HttpError(
+          415,
+          'UnsupportedMediaType',
+          `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, got ${contentType}`,
+        );
     }
   }
 
@@ -846,11 +932,19 @@ export class KubeDouble extends EventEmitter {
     }
     if ((m = /^\/apis\/apps\/v1\/namespaces\/([^/]+)\/replicasets$/.exec(p)) && method === 'GET') {
       const ns = m[1];
-      return this.list('ReplicaSetList', 'apps/v1', [...this.replicaSets.values()].filter((rs) => rs.metadata.namespace === ns && matchesSelector(rs.metadata.labels, selector)));
+      return this.list(
+        'ReplicaSetList',
+        'apps/v1',
+        [...this.replicaSets.values()].filter((rs) => rs.metadata.namespace === ns && matchesSelector(rs.metadata.labels, selector)),
+      );
     }
     if ((m = /^\/api\/v1\/namespaces\/([^/]+)\/pods$/.exec(p)) && method === 'GET') {
       const ns = m[1];
-      return this.list('PodList', 'v1', [...this.pods.values()].filter((x) => x.namespace === ns && matchesSelector(x.labels, selector)).map((x) => this.podView(x)));
+      return this.list(
+        'PodList',
+        'v1',
+        [...this.pods.values()].filter((x) => x.namespace === ns && matchesSelector(x.labels, selector)).map((x) => this.podView(x)),
+      );
     }
     if ((m = /^\/api\/v1\/namespaces\/([^/]+)\/services\/([^/]+)$/.exec(p))) {
       const key = `${m[1]}/${m[2]}`;
@@ -920,15 +1014,25 @@ export class KubeDouble extends EventEmitter {
 
   private sliceOf(svc: Service): unknown {
     const now = this.now();
-    const pods = [...this.pods.values()].filter((p) => p.namespace === svc.metadata.namespace && subset(svc.spec.selector, p.labels) && now >= p.runningAt);
+    const pods = [...this.pods.values()].filter(
+      (p) => p.namespace === svc.metadata.namespace && subset(svc.spec.selector, p.labels) && now >= p.runningAt,
+    );
     return {
       apiVersion: 'discovery.k8s.io/v1',
       kind: 'EndpointSlice',
-      metadata: { name: `${svc.metadata.name}-x1y2z`, namespace: svc.metadata.namespace, labels: { 'kubernetes.io/service-name': svc.metadata.name } },
+      metadata: {
+        name: `${svc.metadata.name}-x1y2z`,
+        namespace: svc.metadata.namespace,
+        labels: { 'kubernetes.io/service-name': svc.metadata.name },
+      },
       addressType: 'IPv4',
       endpoints: pods.map((p, i) => ({
         addresses: [`10.0.0.${i + 1}`],
-        conditions: { ready: p.deletedAt === undefined && now >= p.readyAt, serving: now >= p.readyAt, terminating: p.deletedAt !== undefined },
+        conditions: {
+          ready: p.deletedAt === undefined && now >= p.readyAt,
+          serving: now >= p.readyAt,
+          terminating: p.deletedAt !== undefined,
+        },
         targetRef: { kind: 'Pod', name: p.name, namespace: p.namespace },
       })),
       ports: [{ name: 'http', port: 8000, protocol: 'TCP' }],

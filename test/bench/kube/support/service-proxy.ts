@@ -36,13 +36,22 @@ export async function startServiceProxy(o: {
     });
     if (endpoints.length === 0) {
       req.resume();
-      res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `service ${o.service} has no ready endpoints` } }));
+      res
+        .writeHead(503, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ error: { message: `service ${o.service} has no ready endpoints` } }));
       return;
     }
     const target = new URL(endpoints[next++ % endpoints.length]!);
     routed.set(target.origin, (routed.get(target.origin) ?? 0) + 1);
     const upstream = http.request(
-      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host }, agent },
+      {
+        host: target.hostname,
+        port: target.port,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, host: target.host },
+        agent,
+      },
       (up) => {
         res.writeHead(up.statusCode ?? 502, up.headers);
         up.pipe(res);
@@ -54,7 +63,10 @@ export async function startServiceProxy(o: {
       },
     );
     upstream.on('error', (err) => {
-      if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `upstream ${target.origin}: ${err.message}` } }));
+      if (!res.headersSent)
+        res
+          .writeHead(502, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ error: { message: `upstream ${target.origin}: ${err.message}` } }));
       else res.destroy();
     });
     res.on('close', () => {

@@ -43,7 +43,10 @@ export function bytes(size: number, seed: number): Buffer {
 }
 
 /** A registry on the local servers with fresh clients and test-sized settings. */
-export function localRegistry(aws: LocalAws, props: Partial<ModelRegistryProps> = {}): { registry: ModelRegistry; s3: S3Client; ddb: DynamoDBDocumentClient } {
+export function localRegistry(
+  aws: LocalAws,
+  props: Partial<ModelRegistryProps> = {},
+): { registry: ModelRegistry; s3: S3Client; ddb: DynamoDBDocumentClient } {
   const { s3, ddb } = aws.clients();
   const registry = new ModelRegistry({ bucket: BUCKET, table: TABLE, s3, ddb, partSizeBytes: 5 * MiB, ...props });
   return { registry, s3, ddb };
@@ -67,7 +70,10 @@ export function recordCommands(s3: S3Client): string[] {
  * Runs `hook` before each S3 command; a hook that throws fails that command as the network
  * or S3 would, before anything is sent.
  */
-export function beforeS3Command(s3: S3Client, hook: (commandName: string, input: { Key?: string; PartNumber?: number }) => void | Promise<void>): void {
+export function beforeS3Command(
+  s3: S3Client,
+  hook: (commandName: string, input: { Key?: string; PartNumber?: number }) => void | Promise<void>,
+): void {
   s3.middlewareStack.add(
     (next, context) => async (args) => {
       await hook(context.commandName ?? '?', args.input as { Key?: string; PartNumber?: number });
