@@ -207,7 +207,11 @@ describe('image cache and tags', () => {
     const dev = parse({ cluster: { publicAccessCidrs: ['203.0.113.0/24'] } });
     expect(dev.cluster).toMatchObject({ deletionProtection: false, enableAccessHost: false });
     expect(dev.network.flowLogs).toEqual({ enabled: false, retentionDays: 90 });
-    const prod = parse({ tier: 'prod', models: { fp16: { enabled: false } } });
+    const prod = parse({
+      tier: 'prod',
+      models: { fp16: { enabled: false } },
+      observability: { runbookBaseUrl: 'https://github.com/acme/llm-platform/blob/main/docs/runbooks' },
+    });
     expect(prod.cluster).toMatchObject({ deletionProtection: true, enableAccessHost: true, logRetentionDays: 90 });
     expect(prod.network.flowLogs).toEqual({ enabled: true, retentionDays: 90 });
   });
