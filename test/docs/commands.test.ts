@@ -136,7 +136,6 @@ const blockKey = (b: Block) => {
  */
 const RUNNABLE = [
   'bench/README.md: npm run demo                 # simulator',
-  'bench/README.md: mkdir -p out && rm -f out/sim-18210.log',
   'bench/README.md: llm-bench smoke --base-url http://127.0.',
   'bench/README.md: npm run build · node bench/bin/llm-bench.mjs sim --port 18200 --model m --ma',
   'bench/README.md: npm run build · node bench/bin/llm-bench.mjs sim --port 18201 --model m --ma',
