@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { ChatMessage } from '../client/openai';
 import { UsageError, usageErrors } from '../errors';
+import { forEachJsonlLine } from '../jsonl';
 import { renderQuestion } from './judge-prompt';
 
 /** The categories of the shipped promptset; a team's own may use others. */
@@ -116,29 +117,17 @@ export function parseEvalPromptset(text: string, source: string): Promptset {
   const prompts: EvalPrompt[] = [];
   const lines: number[] = [];
   const problems: string[] = [];
-  text.split('\n').forEach((raw, index) => {
-    const line = raw.trim();
-    if (line.length === 0) return;
-    const where = `${source}:${index + 1}`;
-    let json: unknown;
-    try {
-      json = JSON.parse(line);
-    } catch {
-      problems.push(`${where} is not json, got ${JSON.stringify(line.slice(0, 60))}; write one json object per line`);
-      return;
-    }
-    const parsed = evalPromptSchema.safeParse(json);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      const path = issue.path.length > 0 ? ` ${issue.path.join('.')}` : '';
-      problems.push(
-        `${where}${path} ${issue.message.toLowerCase()}; expected {"id": "…", "category": "…", "prompt": "…"} with optional rubric, checks, example`,
-      );
-      return;
-    }
-    prompts.push(parsed.data);
-    lines.push(index + 1);
-  });
+  forEachJsonlLine(
+    text,
+    source,
+    evalPromptSchema,
+    '{"id": "…", "category": "…", "prompt": "…"} with optional rubric, checks, example',
+    problems,
+    (prompt, _where, line) => {
+      prompts.push(prompt);
+      lines.push(line);
+    },
+  );
   problems.push(...promptsetProblems(prompts, (i) => `${source}:${lines[i]}`));
   if (problems.length > 0) throw usageErrors(problems.slice(0, 20));
   if (prompts.length === 0) throw new UsageError(`--promptset ${source} has no prompts; add one json object per line`);

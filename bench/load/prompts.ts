@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { Endpoint, PromptInput } from '../client/openai';
 import { UsageError, usageErrors } from '../errors';
+import { forEachJsonlLine } from '../jsonl';
 import { seededRandom } from './random';
 
 /** One prompt to send, with an optional forced output length. */
@@ -63,27 +64,9 @@ const lineSchema = z
 export function parsePromptset(text: string, file: string, endpoint: Endpoint): PromptSample[] {
   const samples: PromptSample[] = [];
   const problems: string[] = [];
-  text.split('\n').forEach((raw, index) => {
-    const line = raw.trim();
-    if (line.length === 0) return;
-    const where = `${file}:${index + 1}`;
-    let json: unknown;
-    try {
-      json = JSON.parse(line);
-    } catch {
-      problems.push(`${where} is not json, got ${JSON.stringify(line.slice(0, 60))}; write one json object per line`);
-      return;
-    }
-    const parsed = lineSchema.safeParse(json);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      const path = issue.path.length > 0 ? ` ${issue.path.join('.')}` : '';
-      problems.push(
-        `${where}${path} ${issue.message.toLowerCase()}; expected {"prompt": "…"} or {"messages": [{"role": "user", "content": "…"}]}`,
-      );
-      return;
-    }
-    const { prompt, messages, outputTokens } = parsed.data;
+  const expected = '{"prompt": "…"} or {"messages": [{"role": "user", "content": "…"}]}';
+  forEachJsonlLine(text, file, lineSchema, expected, problems, (data, where) => {
+    const { prompt, messages, outputTokens } = data;
     if (messages !== undefined && endpoint === 'completions') {
       problems.push(`${where} has chat messages, but --endpoint completions takes a text prompt; use --endpoint chat or a "prompt" field`);
       return;
