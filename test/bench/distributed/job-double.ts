@@ -8,6 +8,8 @@
  *   DELETE /apis/batch/v1/namespaces/{ns}/jobs/{name}     delete it (its pods go with it)
  *   GET    /api/v1/namespaces/{ns}/pods?labelSelector=batch.kubernetes.io/job-name=…
  *   GET    /api/v1/namespaces/{ns}/pods/{name}/log?container=…
+ *   GET    /apis/discovery.k8s.io/v1/namespaces/{ns}/endpointslices?labelSelector=kubernetes.io/service-name=…
+ *          (the served model's Service: `servingPods` ready endpoints, so the load counts its replicas)
  *
  * Its Job controller runs each index's pod as a local process: the container's command with
  * `node` as this Node and `/app` as this checkout (the image's layout), the container's env, the
@@ -50,6 +52,8 @@ export interface JobDoubleOptions {
   readonly secrets?: Record<string, Record<string, string>>;
   /** Indexes that never get a pod. */
   readonly unschedulable?: readonly number[];
+  /** Ready pods of any Service asked about (the model's Service the load counts replicas in); default 1. */
+  readonly servingPods?: number;
 }
 
 export class JobDouble {
@@ -153,6 +157,22 @@ export class JobDouble {
     if (m && req.method === 'GET') {
       const pod = [...this.jobs.values()].flatMap((s) => s.pods).find((p) => p.name === m[2]);
       return pod === undefined ? send(404, { kind: 'Status', code: 404, message: 'pod not found' }) : send(200, pod.log, 'text/plain');
+    }
+    m = /^\/apis\/discovery\.k8s\.io\/v1\/namespaces\/([^/]+)\/endpointslices$/.exec(url.pathname);
+    if (m && req.method === 'GET') {
+      const service = /^kubernetes\.io\/service-name=(.+)$/.exec(url.searchParams.get('labelSelector') ?? '')?.[1] ?? 'none';
+      const endpoints = Array.from({ length: this.opts.servingPods ?? 1 }, (_, i) => ({
+        addresses: [`10.0.0.${i + 1}`],
+        conditions: { ready: true },
+        targetRef: { kind: 'Pod', namespace: m![1], name: `${service}-${i}` },
+      }));
+      const slice = { metadata: { name: `${service}-x`, namespace: m[1], labels: { 'kubernetes.io/service-name': service } } };
+      return send(200, {
+        kind: 'EndpointSliceList',
+        apiVersion: 'discovery.k8s.io/v1',
+        metadata: {},
+        items: [{ ...slice, apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', addressType: 'IPv4', endpoints }],
+      });
     }
     send(404, { kind: 'Status', code: 404, message: `the double does not serve ${req.method} ${url.pathname}` });
   }

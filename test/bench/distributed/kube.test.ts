@@ -26,7 +26,7 @@ afterAll(() => sim.close());
 
 describe('workers as an Indexed Job', () => {
   it('creates the Job, merges every index’s report from its pod log, and deletes the Job', async () => {
-    const double = await new JobDouble({ appDir, secrets }).start();
+    const double = await new JobDouble({ appDir, secrets, servingPods: 2 }).start();
     try {
       const io = memoryIo();
       const code = await main(
@@ -67,11 +67,16 @@ describe('workers as an Indexed Job', () => {
         [2, 10],
       ]);
       const job = `/apis/batch/v1/namespaces/llm-bench/jobs/llm-bench-load-${result.distributed!.runId}`;
+      // The model's Service is read before and after the load: its ready pods are the replicas priced.
+      expect(result.cost?.replicas).toBe(2);
+      const slices = 'GET /apis/discovery.k8s.io/v1/namespaces/llm-baseline/endpointslices';
       expect(double.requests.filter((r) => !r.startsWith('GET /apis/batch'))).toEqual([
+        slices,
         'POST /apis/batch/v1/namespaces/llm-bench/jobs',
         'GET /api/v1/namespaces/llm-bench/pods',
         ...[0, 1, 2].map((i) => `GET /api/v1/namespaces/llm-bench/pods/llm-bench-load-${result.distributed!.runId}-${i}-x${i}/log`),
         `DELETE ${job}`,
+        slices,
       ]);
       expect(double.jobNames()).toEqual([]);
     } finally {
@@ -107,7 +112,7 @@ describe('workers as an Indexed Job', () => {
     }
   });
 
-  it('needs the image to run the pods from', async () => {
+  it('needs the image to run the pods from, and says every other problem with it', async () => {
     const io = memoryIo();
     const code = await main(
       argv('load', '--base-url', sim.url, '--model', 'm', '--workers', '2', '--concurrency', '2', '--kubeconfig', '/nonexistent'),
@@ -115,7 +120,12 @@ describe('workers as an Indexed Job', () => {
     );
     expect(code).toBe(2);
     expect(io.err()).toBe(
-      'error: --kubeconfig runs the workers from the llm-bench image, got no --image; pass --image <registry>/llm-bench:<version> (see Dockerfile)\n',
+      [
+        'error: 2 problems:',
+        '- --kubeconfig runs the workers from the llm-bench image, got no --image; pass --image <registry>/llm-bench:<version> (see Dockerfile)',
+        "- kubeconfig /nonexistent cannot be loaded, got ENOENT: no such file or directory, open '/nonexistent'; pass a valid --kubeconfig",
+        '',
+      ].join('\n'),
     );
   });
 });
