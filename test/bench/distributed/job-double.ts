@@ -158,15 +158,16 @@ export class JobDouble {
       const pod = [...this.jobs.values()].flatMap((s) => s.pods).find((p) => p.name === m[2]);
       return pod === undefined ? send(404, { kind: 'Status', code: 404, message: 'pod not found' }) : send(200, pod.log, 'text/plain');
     }
-    m = /^\/apis\/discovery\.k8s\.io\/v1\/namespaces\/([^/]+)\/endpointslices$/.exec(url.pathname);
-    if (m && req.method === 'GET') {
+    const slices = /^\/apis\/discovery\.k8s\.io\/v1\/namespaces\/([^/]+)\/endpointslices$/.exec(url.pathname);
+    if (slices && req.method === 'GET') {
+      const ns = slices[1]!;
       const service = /^kubernetes\.io\/service-name=(.+)$/.exec(url.searchParams.get('labelSelector') ?? '')?.[1] ?? 'none';
       const endpoints = Array.from({ length: this.opts.servingPods ?? 1 }, (_, i) => ({
         addresses: [`10.0.0.${i + 1}`],
         conditions: { ready: true },
-        targetRef: { kind: 'Pod', namespace: m![1], name: `${service}-${i}` },
+        targetRef: { kind: 'Pod', namespace: ns, name: `${service}-${i}` },
       }));
-      const slice = { metadata: { name: `${service}-x`, namespace: m[1], labels: { 'kubernetes.io/service-name': service } } };
+      const slice = { metadata: { name: `${service}-x`, namespace: ns, labels: { 'kubernetes.io/service-name': service } } };
       return send(200, {
         kind: 'EndpointSliceList',
         apiVersion: 'discovery.k8s.io/v1',
