@@ -118,24 +118,25 @@ export class Collector {
   /**
    * Tokens by the bucket they arrived in: the first at the first token, the rest spread evenly
    * up to the last token (the client keeps no per-token times; inter-token gaps are near even).
+   * Walks bucket indexes, not times: a time rebuilt from a bucket edge (`startMs + k · bucketMs`)
+   * can round back into the bucket before, and a walk by time then never moves (it spun a worker).
    */
   private spreadArrivals(r: RequestRecord, tokens: number): void {
-    const end = r.startMs + (r.lastTokenMs ?? r.e2eMs);
-    const first = r.ttftMs === undefined ? end : r.startMs + r.ttftMs;
-    const add = (atMs: number, n: number) => {
-      const i = Math.max(0, Math.floor((atMs - this.startMs) / this.bucketMs));
-      this.arrivals[i] = (this.arrivals[i] ?? 0) + n;
-    };
     if (tokens <= 0) return;
-    if (tokens === 1 || !(end > first)) return add(end, tokens);
-    add(first, 1);
-    const rest = tokens - 1;
-    const rate = rest / (end - first);
-    for (let from = first; from < end;) {
-      const bucketEnd = this.startMs + (Math.floor((from - this.startMs) / this.bucketMs) + 1) * this.bucketMs;
-      const to = Math.min(end, bucketEnd);
-      add(from, (to - from) * rate);
-      from = to;
+    const end = r.startMs + (r.lastTokenMs ?? r.e2eMs) - this.startMs;
+    const first = r.ttftMs === undefined ? end : r.startMs + r.ttftMs - this.startMs;
+    // Times before the run's start count in its first bucket.
+    const bucketOf = (ms: number) => Math.max(0, Math.floor(ms / this.bucketMs));
+    const add = (i: number, n: number) => (this.arrivals[i] = (this.arrivals[i] ?? 0) + n);
+    if (tokens === 1 || !(end > first)) return void add(bucketOf(end), tokens);
+    add(bucketOf(first), 1);
+    const rate = (tokens - 1) / (end - first);
+    const firstBucket = bucketOf(first);
+    const lastBucket = bucketOf(end);
+    for (let i = firstBucket; i <= lastBucket; i++) {
+      const from = i === firstBucket ? first : i * this.bucketMs;
+      const to = i === lastBucket ? end : (i + 1) * this.bucketMs;
+      if (to > from) add(i, (to - from) * rate);
     }
   }
 

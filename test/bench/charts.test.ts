@@ -32,6 +32,26 @@ describe('throughput by token arrival', () => {
     expect(t.map((b) => b.outputTokens)).toEqual([0, 0, 21]);
   });
 
+  it('spreads a request that crosses a bucket edge a float sum cannot land on (a walk by time spun forever there)', () => {
+    // performance.now() at a run's start is fractional: 1788.7056708507046 + 1000 − 1788.7056708507046
+    // is 999.9999999999998, so the edge of bucket 1 rebuilt from the start falls back into bucket 0.
+    const startMs = 1788.7056708507046;
+    const c = new Collector(startMs, 1000);
+    c.onEnd(record(startMs + 500, 100, 2500, 41));
+    c.closeAll(startMs + 3005);
+    const t = c.finalTimeline();
+    // 1 at 600 ms, then 40 evenly over 600..3000 ms: 400 ms → 6.667, 1000 ms → 16.667, 1000 ms → 16.667.
+    expect(t.map((b) => b.tokensArrived)).toEqual([7.667, 16.667, 16.667, 0]);
+    expect(t.reduce((sum, b) => sum + b.tokensArrived!, 0)).toBeCloseTo(41, 2);
+  });
+
+  it('counts tokens that arrived before the run started in its first bucket', () => {
+    const c = new Collector(1000, 1000);
+    c.onEnd(record(0, 100, 2100, 21)); // started 1 s before the collector's start
+    c.closeAll(3000);
+    expect(c.finalTimeline().map((b) => b.tokensArrived)).toEqual([20, 1]);
+  });
+
   it('a steady closed loop reads steady by arrival, where counting at completion swings', () => {
     // 2 users, each back to back: 1.5 s requests of 100 tokens (TTFT 10 ms). They complete at
     // 1.5, 3, 4.5 s…: two requests in some seconds, none in others.
