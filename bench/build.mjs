@@ -5,16 +5,19 @@
 // command's action makes stays a separate chunk, so `--version` loads commander and the
 // command definitions only. Packages stay external (resolved from node_modules at run time);
 // source maps point at the TypeScript.
-import { rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+//
+// Only files whose bytes changed are written, and only files no longer produced are removed: a
+// build of unchanged sources touches nothing, so it is safe while llm-bench processes run from
+// build/bench/ (they load chunks lazily) — e.g. a doc's `npm run build` during the test suite.
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = join(root, 'build', 'bench');
 
-await rm(outdir, { recursive: true, force: true });
-await build({
+const result = await build({
   absWorkingDir: root,
   entryPoints: { cli: 'bench/cli/main.ts', index: 'bench/index.ts' },
   outdir,
@@ -28,4 +31,22 @@ await build({
   sourcesContent: false,
   chunkNames: 'chunks/[name]-[hash]',
   logLevel: 'warning',
+  write: false,
 });
+
+/** Every file under `dir`, relative to it; none when it does not exist. */
+async function filesUnder(dir) {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+  return entries.filter((e) => e.isFile()).map((e) => relative(dir, join(e.parentPath ?? e.path, e.name)));
+}
+
+const before = new Set(await filesUnder(outdir));
+for (const file of result.outputFiles) {
+  const name = relative(outdir, file.path);
+  before.delete(name);
+  const old = await readFile(file.path).catch(() => null);
+  if (old !== null && Buffer.compare(old, file.contents) === 0) continue;
+  await mkdir(dirname(file.path), { recursive: true });
+  await writeFile(file.path, file.contents);
+}
+for (const stale of before) await rm(join(outdir, stale), { force: true });

@@ -135,7 +135,15 @@ const blockKey = (b: Block) => {
  * contract test above without being executed (it could be anything, e.g. the whole suite).
  */
 const RUNNABLE = [
+  'bench/README.md: npm run demo                 # simulator',
+  'bench/README.md: mkdir -p out && rm -f out/sim-18210.log',
   'bench/README.md: llm-bench smoke --base-url http://127.0.',
+  'bench/README.md: npm run build · node bench/bin/llm-bench.mjs sim --port 18200 --model m --ma',
+  'bench/README.md: npm run build · node bench/bin/llm-bench.mjs sim --port 18201 --model m --ma',
+  'bench/README.md: npm run build · node bench/bin/llm-bench.mjs sim --port 18202 --model m --pr',
+  'bench/README.md: npm run build · node bench/bin/llm-bench.mjs sim --port 8100 --model m --ttf',
+  'bench/README.md: npm run build · node bench/bin/llm-bench.mjs sim --port 8110 --model fp16 --',
+  'bench/README.md: npm run build · node bench/bin/llm-bench.mjs sim --port 8120 --model fp16 --',
   'bench/README.md: llm-bench sim --port 8000 --model mistra',
   'bench/registry/README.md: llm-bench registry publish --model mistr',
 ] as const;
