@@ -9,6 +9,7 @@
 // Only files whose bytes changed are written, and only files no longer produced are removed: a
 // build of unchanged sources touches nothing, so it is safe while llm-bench processes run from
 // build/bench/ (they load chunks lazily) — e.g. a doc's `npm run build` during the test suite.
+import { Buffer } from 'node:buffer';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
