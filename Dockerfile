@@ -8,8 +8,13 @@
 #
 # CI builds it from the repository root and tags it with the package version:
 #   docker build -t <registry>/llm-bench:$(node -p "require('./package.json').version") .
+#
+# The base is Node 24 (maintenance LTS until 2028-04-30; Node 20 reached its end of life on
+# 2026-04-30), slim, pinned by tag: facts/node.ts holds the tag and the release dates with their
+# sources, and test/bench/distributed/image-layout.test.ts keeps this line equal to it. The
+# package itself still runs on Node 20.18+ (package.json engines), which the test suite uses.
 
-ARG NODE_IMAGE=node:20.19.5-bookworm-slim
+ARG NODE_IMAGE=node:24.20.0-trixie-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app

@@ -22,7 +22,7 @@ export interface PlainObject {
 }
 
 /**
- * The UID the workers run as: the `node` user of the node:20 slim image the Dockerfile builds on.
+ * The UID the workers run as: the `node` user of the official Node slim image the Dockerfile builds on.
  * The image sets `USER node`; the pod states it too, so runAsNonRoot can be verified.
  */
 export const BENCH_UID = 1000;
@@ -51,6 +51,9 @@ export const COMPLETION_INDEX_LABEL = 'batch.kubernetes.io/job-completion-index'
 export const RUN_LABEL = 'llm-platform.io/bench-run';
 /** Seconds a finished Job (and its pods' logs) is kept if nobody collects and deletes it. */
 export const FINISHED_JOB_TTL_SEC = 86_400;
+/** Where a run's promptset is mounted in the worker pods (from its ConfigMap), and the file in it. */
+export const PROMPTS_DIR = '/etc/llm-bench/prompts';
+export const PROMPTS_KEY = 'prompts.jsonl';
 
 /** Labels of every load worker pod. */
 export function workerLabels(): Record<string, string> {
@@ -70,6 +73,8 @@ export const COORDINATOR_RULES: readonly {
   { apiGroups: ['batch'], resources: ['jobs'], verbs: ['create', 'get', 'delete'] },
   { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
   { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
+  // A run's promptset reaches its pods as a ConfigMap, created before the Job, owned by it, deleted with it.
+  { apiGroups: [''], resources: ['configmaps'], verbs: ['create', 'patch', 'delete'] },
 ];
 
 /** What a load worker Job is made of. */
@@ -98,6 +103,32 @@ export interface LoadWorkerJobProps {
    * @default false
    */
   readonly suspend?: boolean;
+  /**
+   * ConfigMap holding the run's promptset under {@link PROMPTS_KEY}, mounted read-only at
+   * {@link PROMPTS_DIR} (see {@link promptsConfigMap}).
+   * @default - no promptset: synthetic prompts
+   */
+  readonly promptsConfigMap?: string;
+}
+
+/** What a run's promptset ConfigMap is made of. */
+export interface PromptsConfigMapProps {
+  readonly name: string;
+  readonly namespace: string;
+  readonly runId: string;
+  /** The promptset file's bytes, base64 (binaryData: the pods read exactly the bytes that were hashed). */
+  readonly base64: string;
+}
+
+/** The ConfigMap that carries a run's promptset to its worker pods. */
+export function promptsConfigMap(p: PromptsConfigMapProps): PlainObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: p.name, namespace: p.namespace, labels: { ...workerLabels(), [RUN_LABEL]: p.runId } },
+    immutable: true,
+    binaryData: { [PROMPTS_KEY]: p.base64 },
+  };
 }
 
 /**
@@ -157,10 +188,16 @@ export function loadWorkerJob(p: LoadWorkerJobProps): PlainObject {
                 readOnlyRootFilesystem: true,
                 capabilities: { drop: ['ALL'] },
               },
-              volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+              volumeMounts: [
+                { name: 'tmp', mountPath: '/tmp' },
+                ...(p.promptsConfigMap !== undefined ? [{ name: 'prompts', mountPath: PROMPTS_DIR, readOnly: true }] : []),
+              ],
             },
           ],
-          volumes: [{ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }],
+          volumes: [
+            { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
+            ...(p.promptsConfigMap !== undefined ? [{ name: 'prompts', configMap: { name: p.promptsConfigMap } }] : []),
+          ],
         },
       },
     },

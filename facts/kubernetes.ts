@@ -81,3 +81,14 @@ const OCI_HOST = `(?:${OCI.domainComponent}(?:\\.${OCI.domainComponent})+|localh
 export const OCI_REPOSITORY = new RegExp(
   `^(?:${OCI_HOST}/|${OCI.domainComponent}:[0-9]+/)?${OCI.pathComponent}(?:/${OCI.pathComponent})*$`,
 );
+
+/**
+ * Most bytes a ConfigMap's `data` and `binaryData` values may hold together (1 MiB): the API
+ * server refuses a bigger one ("must have at most 1048576 bytes"). llm-bench ships a promptset to
+ * its worker pods in one ConfigMap, so this bounds the promptset a distributed run in the cluster takes.
+ * Source: pkg/apis/core/validation/validation.go ValidateConfigMap (total of the values against
+ * core.MaxSecretSize = 1 * 1024 * 1024, pkg/apis/core/types.go) and
+ * kubernetes.io/docs/concepts/configuration/configmap ("The data stored in a ConfigMap cannot
+ * exceed 1 MiB"), read 2026-12-07.
+ */
+export const CONFIGMAP_MAX_DATA_BYTES = 1_048_576;

@@ -11,6 +11,7 @@ import { EXIT, RunError, UsageError } from '../errors';
 import { TOOL } from '../version';
 import { autoscaleCommand } from './commands/autoscale';
 import { cacheProbeCommand } from './commands/cache-probe';
+import { collectCommand } from './commands/collect';
 import { compareCommand } from './commands/compare';
 import { evalCommand } from './commands/eval';
 import { frontDoorCommand } from './commands/frontdoor';
@@ -51,6 +52,7 @@ export function buildProgram(io: CliIo, exit: ExitSink): Command {
     .addCommand(evalCommand(io, exit))
     .addCommand(paretoCommand(io))
     .addCommand(registryCommand({ io }))
+    .addCommand(collectCommand(io, exit))
     .addCommand(workerCommand(io, exit), { hidden: true })
     // Root options only before the subcommand, or llm-bench's own --version swallows `registry publish --version`.
     .enablePositionalOptions();

@@ -15,12 +15,37 @@ import { shortAnswers } from '../load/engine';
 import { LatencyHistogram, round3 } from '../load/stats';
 import { envelope, type LatencyHistograms, type LoadResult, type LoadSummary, type TimelineBucket } from '../result';
 import { evaluateThresholds, parseThresholds } from '../thresholds';
-import type { WorkerReport, WorkerSpec } from './spec';
+import { findReport, type WorkerReport, type WorkerSpec } from './spec';
 
 /** A worker that produced no report: it failed, never started, or printed something else. */
 export interface WorkerFailure {
   readonly index: number;
   readonly problem: string;
+}
+
+/**
+ * Each index's report from the workers' outputs (their stdout or pod logs, by index), or why it has
+ * none: no output at all (`never reported from <where>`), the worker's own problem, or what is
+ * wrong with what it printed. A report in the output counts even when the worker then failed.
+ */
+export function reportsFromOutputs(
+  spec: Pick<WorkerSpec, 'runId' | 'workers'>,
+  outputs: readonly { readonly index: number; readonly output: string; readonly problem?: string }[],
+  where: string,
+): { reports: WorkerReport[]; failures: WorkerFailure[] } {
+  const reports: WorkerReport[] = [];
+  const failures: WorkerFailure[] = [];
+  for (let index = 0; index < spec.workers; index++) {
+    const out = outputs.find((o) => o.index === index);
+    if (out === undefined) {
+      failures.push({ index, problem: `never reported from ${where}` });
+      continue;
+    }
+    const found = findReport(out.output, spec.runId, index);
+    if ('report' in found) reports.push(found.report);
+    else failures.push({ index, problem: out.problem ?? found.problem });
+  }
+  return { reports, failures };
 }
 
 const LATENCIES = ['ttftMs', 'tpotMs', 'itlMs', 'e2eMs'] as const;

@@ -11,8 +11,8 @@ import { usageErrors } from '../errors';
 import { type LoadOptions, resolveLoadOptions } from '../load/engine';
 import { preflight } from '../load/preflight';
 import type { LoadResult } from '../result';
-import { mergeWorkerReports, type WorkerFailure } from './merge';
-import { findReport, shardProblems, WORKER_PROTOCOL, type WorkerReport, type WorkerSpec } from './spec';
+import { mergeWorkerReports, reportsFromOutputs } from './merge';
+import { shardProblems, WORKER_PROTOCOL, type WorkerSpec } from './spec';
 
 /** A worker's output once it ended: where its report is, or why it has none. */
 export interface WorkerOutput {
@@ -47,8 +47,9 @@ export interface DistributedOptions {
 export function distributedSpec(opts: LoadOptions, d: Pick<DistributedOptions, 'workers' | 'otlpEndpoint'>, startAtMs: number): WorkerSpec {
   const { settings } = resolveLoadOptions(opts);
   const problems = shardProblems(settings, d.workers);
-  if (opts.prompts !== undefined)
-    problems.push('--prompts is not shipped to workers yet, got a promptset with --workers; use synthetic prompts (--input-tokens)');
+  const promptset = opts.prompts?.file;
+  if (opts.prompts !== undefined && promptset === undefined)
+    problems.push(`workers read prompts from a file, got prompts from ${opts.prompts.description}; pass the promptset as --prompts FILE`);
   if (opts.untilStopped === true || (settings.requests === null && settings.durationSec === null)) {
     problems.push('a distributed run needs an end, got neither --requests nor --duration; pass one');
   }
@@ -61,6 +62,7 @@ export function distributedSpec(opts: LoadOptions, d: Pick<DistributedOptions, '
     settings,
     thresholds: [...(opts.thresholds ?? [])],
     ...(d.otlpEndpoint !== undefined && { otlpEndpoint: d.otlpEndpoint }),
+    ...(promptset !== undefined && { promptset: { ...promptset } }),
   };
 }
 
@@ -85,17 +87,6 @@ export async function runDistributedLoad(opts: LoadOptions, d: DistributedOption
   }
   const timed: WorkerSpec = { ...spec, startAtMs: now() + d.launcher.barrierMs };
   const outputs = await d.launcher.run(timed, opts.apiKey, d.signal);
-  const reports: WorkerReport[] = [];
-  const failures: WorkerFailure[] = [];
-  for (let index = 0; index < timed.workers; index++) {
-    const out = outputs.find((o) => o.index === index);
-    if (out === undefined) {
-      failures.push({ index, problem: `never reported from ${d.launcher.where}` });
-      continue;
-    }
-    const found = findReport(out.output, timed.runId, index);
-    if ('report' in found) reports.push(found.report);
-    else failures.push({ index, problem: out.problem ?? found.problem });
-  }
+  const { reports, failures } = reportsFromOutputs(timed, outputs, d.launcher.where);
   return mergeWorkerReports(timed, startedAt, reports, failures);
 }

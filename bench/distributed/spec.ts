@@ -14,6 +14,7 @@ import {
   timelineBucketSchema,
   type LoadSettings,
 } from '../result';
+import type { PromptSource } from '../load/prompts';
 import type { LoadProfile } from '../load/schedule';
 
 export { API_KEY_ENV, COMPLETION_INDEX_ENV, WORKER_SPEC_ENV } from '../../constructs/bench-layout';
@@ -36,6 +37,19 @@ export const workerSpecSchema = z.strictObject({
   thresholds: z.array(z.string()),
   /** Where each worker exports one span per request (OTLP/HTTP). @default - no export */
   otlpEndpoint: z.string().optional(),
+  /**
+   * The promptset every worker reads (`--prompts`): a path on this machine for local workers, the
+   * mounted ConfigMap in a pod. A worker refuses a file whose size or hash differ.
+   * @default - synthetic prompts
+   */
+  promptset: z
+    .strictObject({
+      path: z.string().min(1),
+      bytes: z.int().nonnegative(),
+      sha256: z.string().regex(/^[0-9a-f]{64}$/),
+      prompts: z.int().positive(),
+    })
+    .optional(),
 });
 export type WorkerSpec = z.infer<typeof workerSpecSchema>;
 
@@ -78,6 +92,16 @@ export function shardProfile(p: LoadProfile, index: number, workers: number): Lo
   return p.kind === 'concurrency'
     ? { kind: 'concurrency', concurrency: shareOf(p.concurrency, index, workers) }
     : { kind: 'rate', rate: p.rate / workers, burstiness: p.burstiness };
+}
+
+/**
+ * Worker `index`'s prompts: request i gets prompt `index + i * workers` of the promptset, so the
+ * workers together send the file in the order one process would (with `--requests`, exactly the
+ * same prompts), and no two workers send the same prompt at the same moment (which a prefix cache
+ * would answer faster than a real mix).
+ */
+export function stridedPrompts(source: PromptSource, index: number, workers: number): PromptSource {
+  return { description: source.description, sample: (i) => source.sample(index + i * workers) };
 }
 
 /** Why a run cannot be split over `workers`, as usage problems (empty when it can). */

@@ -5,7 +5,8 @@
  */
 import type { RequestRecord } from '../client/openai';
 import { type LoadHooks, type LoadOptions, runLoad } from '../load/engine';
-import { shardProfile, shareOf, WORKER_PROTOCOL, type WorkerReport, type WorkerSpec, workerSeed } from './spec';
+import { promptsetSource } from './promptset';
+import { shardProfile, shareOf, stridedPrompts, WORKER_PROTOCOL, type WorkerReport, type WorkerSpec, workerSeed } from './spec';
 
 /** Worker `index`'s load options: its share of the users or the rate, of the requests, and its own seed. */
 export function workerLoadOptions(spec: WorkerSpec, index: number, apiKey: string | undefined): LoadOptions {
@@ -51,7 +52,10 @@ export async function runWorker(
   if (!Number.isInteger(index) || index < 0 || index >= spec.workers) {
     throw new RangeError(`worker index must be 0..${spec.workers - 1}, got ${index}; the Job sets JOB_COMPLETION_INDEX`);
   }
-  const opts = workerLoadOptions(spec, index, apiKey);
+  const own = workerLoadOptions(spec, index, apiKey);
+  // The spec's promptset, checked to be the coordinator's file, before the barrier: every N-th prompt of it.
+  const prompts = spec.promptset === undefined ? undefined : await promptsetSource(spec.promptset, spec.settings.endpoint);
+  const opts = prompts === undefined ? own : { ...own, prompts: stridedPrompts(prompts, index, spec.workers) };
   const now = hooks.now ?? Date.now;
   const sleep = hooks.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const wait = spec.startAtMs - now();
@@ -71,7 +75,8 @@ export async function runWorker(
     runId: spec.runId,
     index,
     loadStartMs,
-    startLagMs: Math.max(0, loadStartMs - spec.startAtMs),
+    // startAtMs 0: no barrier (a GitOps Job starts its pods when they are scheduled), so no lag either.
+    startLagMs: spec.startAtMs > 0 ? Math.max(0, loadStartMs - spec.startAtMs) : 0,
     inputReports,
     ...(result.aborted !== undefined && { aborted: result.aborted.reason }),
     summary: result.summary,

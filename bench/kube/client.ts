@@ -217,10 +217,25 @@ export class KubeClient {
     ).items;
   }
 
-  /** Creates a Job from plain JSON (constructs/bench-layout.ts builds it). */
-  async createJob(namespace: string, body: object): Promise<void> {
+  /** Creates a Job from plain JSON (constructs/bench-layout.ts builds it); returns it as created (with its uid). */
+  createJob(namespace: string, body: object): Promise<V1Job> {
     const name = (body as { metadata?: { name?: string } }).metadata?.name ?? '';
-    await this.must(`create job ${namespace}/${name}`, () => this.batch.createNamespacedJob({ namespace, body }));
+    return this.must(`create job ${namespace}/${name}`, () => this.batch.createNamespacedJob({ namespace, body }));
+  }
+
+  /** Creates a ConfigMap from plain JSON. */
+  async createConfigMap(namespace: string, body: object): Promise<void> {
+    const name = (body as { metadata?: { name?: string } }).metadata?.name ?? '';
+    await this.must(`create configmap ${namespace}/${name}`, () => this.core.createNamespacedConfigMap({ namespace, body }));
+  }
+
+  async patchConfigMap(namespace: string, name: string, ops: readonly JsonPatchOp[]): Promise<void> {
+    await this.must(`patch configmap ${namespace}/${name}`, () => this.core.patchNamespacedConfigMap({ name, namespace, body: ops }));
+  }
+
+  /** Deletes a ConfigMap; one already gone is fine. */
+  async deleteConfigMap(namespace: string, name: string): Promise<void> {
+    await this.call(`delete configmap ${namespace}/${name}`, () => this.core.deleteNamespacedConfigMap({ name, namespace }), true);
   }
 
   getJob(namespace: string, name: string): Promise<V1Job | null> {

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { z } from 'zod';
 import type { Endpoint, PromptInput } from '../client/openai';
 import { UsageError, usageErrors } from '../errors';
@@ -16,6 +18,19 @@ export interface PromptSample {
 export interface PromptSource {
   readonly description: string;
   sample(i: number): PromptSample;
+  /** The file the prompts were read from, so workers of a distributed run can read the same. @default - not from a file */
+  readonly file?: PromptsetFile;
+}
+
+/** A promptset file as read: where, its size and its hash (what workers check they read the same). */
+export interface PromptsetFile {
+  /** Absolute path. */
+  readonly path: string;
+  readonly bytes: number;
+  /** SHA-256 of the bytes, lowercase hex. */
+  readonly sha256: string;
+  /** Prompts in it. */
+  readonly prompts: number;
 }
 
 // Common English words that Llama/Mistral-family tokenizers encode as one token each (with the
@@ -83,14 +98,23 @@ export function parsePromptset(text: string, file: string, endpoint: Endpoint): 
 
 /** Reads a JSONL promptset; prompts are used in file order and repeat when the run needs more. */
 export async function loadPromptset(file: string, endpoint: Endpoint): Promise<PromptSource> {
-  let text: string;
+  let raw: Buffer;
   try {
-    text = await readFile(file, 'utf8');
+    raw = await readFile(file);
   } catch (err) {
     throw new UsageError(
       `--prompts ${file} cannot be read, got ${(err as NodeJS.ErrnoException).code ?? String(err)}; pass a readable .jsonl file`,
     );
   }
-  const samples = parsePromptset(text, file, endpoint);
-  return { description: `${file} (${samples.length} prompts)`, sample: (i) => samples[i % samples.length]! };
+  const samples = parsePromptset(raw.toString('utf8'), file, endpoint);
+  return {
+    description: `${file} (${samples.length} prompts)`,
+    sample: (i) => samples[i % samples.length]!,
+    file: { path: resolve(file), bytes: raw.length, sha256: sha256Hex(raw), prompts: samples.length },
+  };
+}
+
+/** SHA-256 of `bytes` as lowercase hex. */
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
 }

@@ -1,4 +1,5 @@
 /** What `llm-bench load` does once its flags parse. */
+import { statSync } from 'node:fs';
 import { type CostSettings, runCost } from '../../cost/run-cost';
 import { BENCH_DEFAULTS } from '../../defaults';
 import { type LoadOptions, type LoadRun, runFailure, startLoad } from '../../load/engine';
@@ -6,6 +7,7 @@ import type { LoadProfile } from '../../load/schedule';
 import { renderMarkdown } from '../../report/markdown';
 import { type ServerMetricsRun, startServerMetrics } from '../../server-metrics/scrape';
 import { LOAD_RENDERERS } from '../../report/renderers';
+import { configMapPromptsetProblem } from '../../distributed/promptset';
 import type { WorkerLauncher } from '../../distributed/run';
 import type { RequestRecord } from '../../client/openai';
 import type { LoadResult } from '../../result';
@@ -58,6 +60,10 @@ function workerFlagProblems(f: LoadFlags, problems: string[]): void {
   }
   if (f.barrier !== undefined && !(f.barrier >= 0))
     problems.push(`--barrier must be a number of seconds >= 0, got ${f.barrier}; pass e.g. --barrier 60`);
+  // Worker pods get the promptset in a ConfigMap; a file that cannot be read is reported by the promptset's own check.
+  const promptsBytes = f.kubeconfig === undefined || f.prompts === undefined ? undefined : statSync(f.prompts, { throwIfNoEntry: false })?.size;
+  const tooBig = promptsBytes === undefined ? undefined : configMapPromptsetProblem(f.prompts!, promptsBytes);
+  if (tooBig !== undefined) problems.push(tooBig);
 }
 
 /** The profile `--concurrency` or `--rate` asks for, or null with the problem. */

@@ -10,16 +10,23 @@
  *   GET    /api/v1/namespaces/{ns}/pods/{name}/log?container=…
  *   GET    /apis/discovery.k8s.io/v1/namespaces/{ns}/endpointslices?labelSelector=kubernetes.io/service-name=…
  *          (the served model's Service: `servingPods` ready endpoints, so the load counts its replicas)
+ *   POST   /api/v1/namespaces/{ns}/configmaps              create a ConfigMap (a run's promptset)
+ *   PATCH  /api/v1/namespaces/{ns}/configmaps/{name}       JSON patch (its ownerReferences)
+ *   DELETE /api/v1/namespaces/{ns}/configmaps/{name}
  *
  * Its Job controller runs each index's pod as a local process: the container's command with
  * `node` as this Node and `/app` as this checkout (the image's layout), the container's env, the
- * secrets it references (from `secrets`), and JOB_COMPLETION_INDEX. The process's stdout and
- * stderr are the pod's log; exit 0 is Succeeded, anything else Failed. Indexes in `unschedulable`
- * never get a pod: once the others end, the Job fails with DeadlineExceeded, as a real Job whose
- * pods stay Pending fails at its activeDeadlineSeconds. Every request needs the bearer token.
+ * secrets it references (from `secrets`), and JOB_COMPLETION_INDEX. A configMap volume is the
+ * ConfigMap's files in a temp folder, which stands in for its mountPath in the command and the env
+ * (as /app does for the checkout); a pod whose ConfigMap is missing fails at once (a kubelet would
+ * wait for it). The process's stdout and stderr are the pod's log; exit 0 is Succeeded, anything
+ * else Failed. Indexes in `unschedulable` never get a pod: once the others end, the Job fails with
+ * DeadlineExceeded, as a real Job whose pods stay Pending fails at its activeDeadlineSeconds. A Job
+ * created suspended runs no pod until {@link JobDouble.unsuspend}. Deleting a Job deletes the
+ * ConfigMaps it owns, as the garbage collector does. Every request needs the bearer token.
  */
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -43,6 +50,9 @@ interface JobState {
   job: Obj;
   pods: Pod[];
   conditions: Obj[];
+  /** Resolves once the Job has its Complete or Failed condition. */
+  done: Promise<void>;
+  finish: () => void;
 }
 
 export interface JobDoubleOptions {
@@ -59,6 +69,7 @@ export interface JobDoubleOptions {
 export class JobDouble {
   readonly requests: string[] = [];
   private readonly jobs = new Map<string, JobState>();
+  private readonly configMaps = new Map<string, Obj>();
   private server: http.Server | undefined;
   private dir: string | undefined;
   url = '';
@@ -105,6 +116,32 @@ export class JobDouble {
     return [...this.jobs.keys()];
   }
 
+  /** ConfigMaps that exist now, by namespace/name. */
+  configMapNames(): string[] {
+    return [...this.configMaps.keys()];
+  }
+
+  /** A ConfigMap as stored (metadata included), if it exists. */
+  configMap(namespace: string, name: string): Obj | undefined {
+    return this.configMaps.get(`${namespace}/${name}`);
+  }
+
+  /** Resolves once Job `namespace/name` has finished (Complete or Failed). */
+  finished(namespace: string, name: string): Promise<void> {
+    const state = this.jobs.get(`${namespace}/${name}`);
+    if (state === undefined) throw new Error(`the double has no Job ${namespace}/${name}`);
+    return state.done;
+  }
+
+  /** `kubectl patch job … -p '{"spec":{"suspend":false}}'`: a suspended Job starts its pods. */
+  unsuspend(namespace: string, name: string): void {
+    const state = this.jobs.get(`${namespace}/${name}`);
+    if (state?.job.spec.suspend !== true) throw new Error(`the double has no suspended Job ${namespace}/${name}`);
+    state.job = { ...state.job, spec: { ...state.job.spec, suspend: false } };
+    state.conditions = [];
+    this.runPods(namespace, state);
+  }
+
   async close(): Promise<void> {
     await new Promise<void>((resolve) => {
       this.server?.closeAllConnections();
@@ -128,9 +165,18 @@ export class JobDouble {
         const job = JSON.parse(body) as Obj;
         const key = `${ns}/${job.metadata.name}`;
         if (this.jobs.has(key)) return send(409, { kind: 'Status', code: 409, message: `jobs "${job.metadata.name}" already exists` });
-        const state: JobState = { job: { ...job, metadata: { ...job.metadata, namespace: ns, uid: key } }, pods: [], conditions: [] };
+        let finish = () => {};
+        const done = new Promise<void>((resolve) => (finish = resolve));
+        const state: JobState = {
+          job: { ...job, metadata: { ...job.metadata, namespace: ns, uid: `uid-${key}` } },
+          pods: [],
+          conditions: [],
+          done,
+          finish,
+        };
         this.jobs.set(key, state);
-        this.runPods(ns!, state);
+        if (job.spec.suspend === true) state.conditions.push({ type: 'Suspended', status: 'True', reason: 'JobSuspended' });
+        else this.runPods(ns!, state);
         return send(201, state.job);
       }
       const state = this.jobs.get(`${ns}/${name}`);
@@ -138,11 +184,45 @@ export class JobDouble {
       if (req.method === 'GET') return send(200, this.jobView(state));
       if (req.method === 'DELETE') {
         this.jobs.delete(`${ns}/${name}`);
+        // The garbage collector: what the Job owns goes with it.
+        for (const [k, cm] of this.configMaps) {
+          if ((cm.metadata.ownerReferences ?? []).some((o: Obj) => o.uid === state.job.metadata.uid)) this.configMaps.delete(k);
+        }
+        return send(200, { kind: 'Status', status: 'Success' });
+      }
+    }
+    m = /^\/api\/v1\/namespaces\/([^/]+)\/configmaps(?:\/([^/]+))?$/.exec(url.pathname);
+    if (m) {
+      const ns = m[1]!;
+      const name = m[2];
+      if (req.method === 'POST' && name === undefined) {
+        const cm = JSON.parse(body) as Obj;
+        const key = `${ns}/${cm.metadata.name}`;
+        if (this.configMaps.has(key))
+          return send(409, { kind: 'Status', code: 409, message: `configmaps "${cm.metadata.name}" already exists` });
+        this.configMaps.set(key, { ...cm, metadata: { ...cm.metadata, namespace: ns } });
+        return send(201, this.configMaps.get(key));
+      }
+      const cm = this.configMaps.get(`${ns}/${name}`);
+      if (cm === undefined) return send(404, { kind: 'Status', code: 404, message: `configmaps "${name}" not found` });
+      if (req.method === 'PATCH') {
+        if (req.headers['content-type'] !== 'application/json-patch+json')
+          return send(415, { kind: 'Status', code: 415, message: `the double takes JSON patches, got ${req.headers['content-type']}` });
+        for (const op of JSON.parse(body) as Obj[]) {
+          if (op.op !== 'add' || op.path !== '/metadata/ownerReferences')
+            return send(422, { kind: 'Status', code: 422, message: `the double patches ownerReferences only, got ${op.op} ${op.path}` });
+          cm.metadata = { ...cm.metadata, ownerReferences: op.value };
+        }
+        return send(200, cm);
+      }
+      if (req.method === 'DELETE') {
+        this.configMaps.delete(`${ns}/${name}`);
         return send(200, { kind: 'Status', status: 'Success' });
       }
     }
     m = /^\/api\/v1\/namespaces\/([^/]+)\/pods$/.exec(url.pathname);
     if (m && req.method === 'GET') {
+      const podNs = m[1]!;
       const selector = url.searchParams.get('labelSelector') ?? '';
       const jobName = /^batch\.kubernetes\.io\/job-name=(.+)$/.exec(selector)?.[1];
       const state = jobName === undefined ? undefined : this.jobs.get(`${m[1]}/${jobName}`);
@@ -150,12 +230,13 @@ export class JobDouble {
         kind: 'PodList',
         apiVersion: 'v1',
         metadata: {},
-        items: state === undefined ? [] : state.pods.map((p) => this.podView(m![1]!, state, p)),
+        items: state === undefined ? [] : state.pods.map((p) => this.podView(podNs, state, p)),
       });
     }
     m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/log$/.exec(url.pathname);
     if (m && req.method === 'GET') {
-      const pod = [...this.jobs.values()].flatMap((s) => s.pods).find((p) => p.name === m[2]);
+      const podName = m[2];
+      const pod = [...this.jobs.values()].flatMap((s) => s.pods).find((p) => p.name === podName);
       return pod === undefined ? send(404, { kind: 'Status', code: 404, message: 'pod not found' }) : send(200, pod.log, 'text/plain');
     }
     const slices = /^\/apis\/discovery\.k8s\.io\/v1\/namespaces\/([^/]+)\/endpointslices$/.exec(url.pathname);
@@ -182,7 +263,11 @@ export class JobDouble {
     const spec = state.job.spec;
     const container = spec.template.spec.containers[0];
     const unschedulable = new Set(this.opts.unschedulable ?? []);
-    const [, ...args] = (container.command as string[]).map((a) => a.replace(/^\/app\//, `${this.opts.appDir}/`));
+    // Where each mounted ConfigMap's files are on this machine (mountPath → folder), or why it cannot mount.
+    const mounts = this.mountConfigMaps(ns, spec.template.spec, container);
+    const local = (a: string) =>
+      [...mounts.paths].reduce((v, [path, dir]) => v.split(`${path}/`).join(`${dir}/`), a.replace(/^\/app\//, `${this.opts.appDir}/`));
+    const [, ...args] = (container.command as string[]).map(local);
     let running = 0;
     const settle = () => {
       if (running > 0) return;
@@ -197,6 +282,7 @@ export class JobDouble {
       else if (failed > 0)
         state.conditions.push({ type: 'Failed', status: 'True', reason: 'FailedIndexes', message: 'Job has failed indexes' });
       else state.conditions.push({ type: 'Complete', status: 'True' });
+      state.finish();
     };
     for (let index = 0; index < spec.completions; index++) {
       if (unschedulable.has(index)) continue;
@@ -204,7 +290,7 @@ export class JobDouble {
       for (const e of container.env as Obj[]) {
         const ref = e.valueFrom?.secretKeyRef;
         const value = ref === undefined ? e.value : this.opts.secrets?.[ref.name]?.[ref.key];
-        if (value !== undefined) env[e.name] = value;
+        if (value !== undefined) env[e.name] = local(value);
       }
       const pod: Pod = {
         name: `${state.job.metadata.name}-${index}-x${index}`,
@@ -214,6 +300,12 @@ export class JobDouble {
         created: new Date().toISOString(),
       };
       state.pods.push(pod);
+      if (mounts.problem !== undefined) {
+        pod.phase = 'Failed';
+        pod.exitCode = 128;
+        pod.log = mounts.problem;
+        continue;
+      }
       running++;
       const child = spawn(process.execPath, args, { env, cwd: this.opts.appDir, timeout: CHILD_DEADLINE_MS });
       child.stdout.on('data', (b: Buffer) => (pod.log += b.toString()));
@@ -226,7 +318,26 @@ export class JobDouble {
       });
     }
     if (running === 0) settle();
-    void ns;
+  }
+
+  /** The container's configMap volumes as folders holding their files (data as text, binaryData decoded). */
+  private mountConfigMaps(ns: string, podSpec: Obj, container: Obj): { paths: Map<string, string>; problem?: string } {
+    const paths = new Map<string, string>();
+    for (const mount of (container.volumeMounts ?? []) as Obj[]) {
+      const volume = ((podSpec.volumes ?? []) as Obj[]).find((v) => v.name === mount.name);
+      if (volume?.configMap === undefined) continue;
+      const cm = this.configMaps.get(`${ns}/${volume.configMap.name}`);
+      if (cm === undefined)
+        return { paths, problem: `MountVolume.SetUp failed for volume "${mount.name}" : configmap "${volume.configMap.name}" not found` };
+      this.dir ??= tempDir('job-double-');
+      const dir = join(this.dir, `${volume.configMap.name}-${paths.size}`);
+      mkdirSync(dir, { recursive: true });
+      for (const [key, text] of Object.entries((cm.data ?? {}) as Record<string, string>)) writeFileSync(join(dir, key), text);
+      for (const [key, b64] of Object.entries((cm.binaryData ?? {}) as Record<string, string>))
+        writeFileSync(join(dir, key), Buffer.from(b64, 'base64'));
+      paths.set(mount.mountPath, dir);
+    }
+    return { paths };
   }
 
   private jobView(state: JobState): Obj {
