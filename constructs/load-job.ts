@@ -2,8 +2,8 @@
  * One distributed llm-bench load run as a cdk8s construct: the Indexed Job of
  * {@link loadWorkerJob}, for a GitOps repository (an Argo CD PostSync hook, a Flux Kustomization)
  * or a cdk8s app of your own. `llm-bench load --workers N --kubeconfig …` creates the same object
- * through the API; `llm-bench load … --manifest FILE` writes it for a run you then apply yourself
- * and collect with `llm-bench collect`.
+ * through the API and merges its pods' reports itself; for a Job applied this way, `llm-bench
+ * collect --job NAME` merges them once it has finished.
  */
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';

@@ -4,7 +4,7 @@
  * names the llm-bench image, a load worker Job for the first enabled variant, created suspended:
  * applying it runs nothing; unsuspending it (`kubectl -n llm-bench patch job llm-bench-load -p
  * '{"spec":{"suspend":false}}'`, or a GitOps change) runs the load, each pod printing its report
- * to its log. The committed environments set no `bench.image` (CI pushes the image to a registry
+ * to its log, and `llm-bench collect --job llm-bench-load` merges them into one result. The committed environments set no `bench.image` (CI pushes the image to a registry
  * only the user knows); stacks/policy-run.ts judges the Job with an example image instead.
  */
 import { Chart } from 'cdk8s';

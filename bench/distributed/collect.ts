@@ -114,7 +114,12 @@ async function finishedJob(kube: KubeClient, namespace: string, name: string, o:
 }
 
 /** The outputs of a finished worker Job in the cluster, and its spec. */
-export async function collectFromJob(kube: KubeClient, namespace: string, name: string, o: JobCollectOptions = {}): Promise<CollectedOutputs> {
+export async function collectFromJob(
+  kube: KubeClient,
+  namespace: string,
+  name: string,
+  o: JobCollectOptions = {},
+): Promise<CollectedOutputs> {
   const job = await finishedJob(kube, namespace, name, o);
   const where = `Job ${namespace}/${name}`;
   const spec = specFromJob(job, where);

@@ -81,9 +81,15 @@ describe('the bench charts', () => {
     expect(spec.otlpEndpoint).toBe('http://otel-collector.opentelemetry.svc:4318');
   });
 
-  it('let the coordinator create worker Jobs and read their logs, nothing else', () => {
+  it('let the coordinator create worker Jobs and their promptset ConfigMaps and read their logs, nothing else', () => {
     const role = find(objects, 'Role', 'llm-bench-load-coordinator');
     expect(role.rules).toEqual(COORDINATOR_RULES);
+    expect(role.rules).toEqual([
+      { apiGroups: ['batch'], resources: ['jobs'], verbs: ['create', 'get', 'delete'] },
+      { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
+      { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
+      { apiGroups: [''], resources: ['configmaps'], verbs: ['create', 'patch', 'delete'] },
+    ]);
     expect(role.rules.flatMap((r: { verbs: string[] }) => r.verbs)).not.toContain('*');
   });
 

@@ -1,13 +1,7 @@
 /** What `llm-bench collect` does once its flags parse. */
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  collectedResult,
-  collectFromFiles,
-  collectFromJob,
-  type SavedRunReader,
-  savedRunFiles,
-} from '../../distributed/collect';
+import { collectedResult, collectFromFiles, collectFromJob, type SavedRunReader, savedRunFiles } from '../../distributed/collect';
 import { collectUsage } from '../../errors';
 import { runFailure } from '../../load/outcome';
 import { renderMarkdown } from '../../report/markdown';
@@ -61,13 +55,16 @@ async function flagProblems(f: CollectFlags): Promise<string[]> {
     for (const [flag, v] of jobOnly)
       if (v !== undefined) problems.push(`${flag} applies to --job, got it with --from ${f.from}; drop ${flag}`);
     if (f.from.startsWith('s3://')) {
-      if (s3Source(f.from) === undefined) problems.push(`--from ${f.from} names no bucket, got nothing after s3://; pass s3://bucket/prefix`);
+      if (s3Source(f.from) === undefined)
+        problems.push(`--from ${f.from} names no bucket, got nothing after s3://; pass s3://bucket/prefix`);
     } else {
       if (f.region !== undefined || f.s3EndpointUrl !== undefined)
         problems.push(`--region and --s3-endpoint-url apply to --from s3://…, got a folder (${f.from}); drop them`);
       const s = await stat(f.from).catch(() => undefined);
       if (s?.isDirectory() !== true)
-        problems.push(`--from ${f.from} is not a folder, got ${s === undefined ? 'nothing there' : 'a file'}; pass the folder collect --save wrote`);
+        problems.push(
+          `--from ${f.from} is not a folder, got ${s === undefined ? 'nothing there' : 'a file'}; pass the folder collect --save wrote`,
+        );
     }
   }
   if (f.wait !== undefined && !(f.wait >= 0)) problems.push(`--wait must be seconds >= 0, got ${f.wait}; pass e.g. --wait 600`);
@@ -138,7 +135,12 @@ export async function collectAction(f: CollectFlags, io: CliIo, exit: ExitSink):
   }
   const failure = runFailure(result);
   const code = exitCodeOf(
-    { ...(failure !== undefined && { aborted: { reason: failure } }), checks: result.thresholds, checkName: 'thresholds', showValue: String },
+    {
+      ...(failure !== undefined && { aborted: { reason: failure } }),
+      checks: result.thresholds,
+      checkName: 'thresholds',
+      showValue: String,
+    },
     io,
   );
   exit.code = withOutputs(code, written);

@@ -61,7 +61,8 @@ function workerFlagProblems(f: LoadFlags, problems: string[]): void {
   if (f.barrier !== undefined && !(f.barrier >= 0))
     problems.push(`--barrier must be a number of seconds >= 0, got ${f.barrier}; pass e.g. --barrier 60`);
   // Worker pods get the promptset in a ConfigMap; a file that cannot be read is reported by the promptset's own check.
-  const promptsBytes = f.kubeconfig === undefined || f.prompts === undefined ? undefined : statSync(f.prompts, { throwIfNoEntry: false })?.size;
+  const promptsBytes =
+    f.kubeconfig === undefined || f.prompts === undefined ? undefined : statSync(f.prompts, { throwIfNoEntry: false })?.size;
   const tooBig = promptsBytes === undefined ? undefined : configMapPromptsetProblem(f.prompts!, promptsBytes);
   if (tooBig !== undefined) problems.push(tooBig);
 }

@@ -11,9 +11,7 @@ import type { CollectFlags } from '../actions/collect';
 /** The `collect` command; add it with `program.addCommand(collectCommand(io, exit))`. */
 export function collectCommand(io: CliIo, exit: ExitSink): Command {
   const cmd = new Command('collect')
-    .description(
-      'merge the reports of a load worker Job (pod logs) or of its saved outputs into one load result, as load --workers does',
-    )
+    .description('merge the reports of a load worker Job (pod logs) or of its saved outputs into one load result, as load --workers does')
     .option('--job <name>', 'the finished load worker Job to read (its pods’ logs hold the reports)')
     .option('--namespace <ns>', 'namespace of the Job (default llm-bench)')
     .option('--kubeconfig <file>', 'kubeconfig (default: $KUBECONFIG, ~/.kube/config, then the in-cluster ServiceAccount)')

@@ -39,9 +39,13 @@ const NS = 'llm-bench';
  */
 function gitopsJob(baseUrl: string): Record<string, any> {
   const text = readFileSync(join(PROJECT_ROOT, 'Pulumi.dev.yaml'), 'utf8');
-  const c = parseEnvironmentText(`${text.trimEnd()}\n  llm-platform:bench:\n    image: registry.example/llm-bench:0.1.0\n`, 'Pulumi.dev.yaml', {
-    today: TODAY,
-  });
+  const c = parseEnvironmentText(
+    `${text.trimEnd()}\n  llm-platform:bench:\n    image: registry.example/llm-bench:0.1.0\n`,
+    'Pulumi.dev.yaml',
+    {
+      today: TODAY,
+    },
+  );
   const job = structuredClone(find(renderManifests(c), 'Job', BENCH_LOAD_JOB));
   const env = (job.spec.template.spec.containers[0].env as { name: string; value?: string }[]).find((e) => e.name === WORKER_SPEC_ENV)!;
   const spec = workerSpecSchema.parse(JSON.parse(env.value!));
@@ -192,7 +196,9 @@ describe('llm-bench collect', () => {
 
   it('deletes the Job with --delete once the reports are written', async () => {
     const io = memoryIo();
-    expect(await main(argv('collect', '--job', BENCH_LOAD_JOB, '--kubeconfig', kubeconfig, '--delete', '--json', '-'), io), io.err()).toBe(0);
+    expect(await main(argv('collect', '--job', BENCH_LOAD_JOB, '--kubeconfig', kubeconfig, '--delete', '--json', '-'), io), io.err()).toBe(
+      0,
+    );
     expect(io.err()).toContain(`deleted Job ${NS}/${BENCH_LOAD_JOB}\n`);
     expect(double.jobNames()).toEqual([]);
     const io2 = memoryIo();

@@ -1,8 +1,9 @@
 /**
  * The Dockerfile's runtime stage holds package.json, the lockfile's production dependencies,
  * build/bench/ and bench/bin/ only. These tests rebuild that file set in a temp folder (with this
- * checkout's node_modules standing in for `npm ci --omit=dev`) and run a worker from it, and check
- * that every package the compiled program imports is a production dependency.
+ * checkout's node_modules standing in for `npm ci --omit=dev`) and run a worker from it, check
+ * that every package the compiled program imports is a production dependency, and that the base
+ * image is a supported Node LTS line (facts/node.ts).
  */
 import { spawn } from 'node:child_process';
 import { builtinModules } from 'node:module';
@@ -12,11 +13,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findReport, WORKER_PROTOCOL, type WorkerSpec } from '../../../bench/distributed/spec';
 import { type Simulator, startSimulator } from '../../../bench/sim/simulator';
 import { WORKER_COMMAND } from '../../../constructs/bench-layout';
+import { BENCH_NODE_IMAGE, NODE_LTS_LINES, NODE_SCHEDULE_READ } from '../../../facts/node';
 import { CHILD_DEADLINE_MS } from '../../support/deadlines';
 import { tempDir } from '../../support/temp';
 
 const root = join(import.meta.dirname, '../../..');
-const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+  dependencies: Record<string, string>;
+  engines: { node: string };
+};
 
 let sim: Simulator;
 let app: string;
@@ -38,6 +43,21 @@ function jsFiles(dir: string): string[] {
 }
 
 describe('the llm-bench image', () => {
+  it('builds every stage on a Node LTS line still supported when the schedule was read, pinned to a release, slim', () => {
+    const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
+    expect(/^ARG NODE_IMAGE=(\S+)$/m.exec(dockerfile)?.[1]).toBe(BENCH_NODE_IMAGE);
+    expect(dockerfile.match(/^FROM .*$/gm)).toEqual(['FROM ${NODE_IMAGE} AS build', 'FROM ${NODE_IMAGE} AS runtime']);
+    expect(dockerfile).toMatch(/^USER node$/m);
+    const version = /^node:(\d+)\.\d+\.\d+-[a-z]+-slim$/.exec(BENCH_NODE_IMAGE);
+    expect(version, 'a full version and the slim variant').not.toBeNull();
+    const line = NODE_LTS_LINES.find((l) => l.major === Number(version![1]));
+    expect(line, `Node ${version![1]} is an LTS line`).toBeDefined();
+    expect(line!.endOfLife > NODE_SCHEDULE_READ).toBe(true);
+    // Node 20 is past its end of life, but the package (and this suite's machine) still runs on it.
+    expect(NODE_LTS_LINES.find((l) => l.major === 20)!.endOfLife < NODE_SCHEDULE_READ).toBe(true);
+    expect(pkg.engines.node).toBe('>=20.18.1');
+  });
+
   it('needs only production dependencies at run time', () => {
     const imported = new Set<string>();
     for (const f of jsFiles(join(root, 'build', 'bench'))) {

@@ -22,7 +22,9 @@ import { argv, memoryIo } from '../helpers';
 const bin = join(import.meta.dirname, '../../../bench/bin/llm-bench.mjs');
 
 /** Five prompts of very different lengths: which ones were sent shows in the prompt tokens. */
-const PROMPTSET = [1, 3, 9, 27, 81].map((n) => JSON.stringify({ prompt: Array.from({ length: n }, (_, i) => `w${i}`).join(' ') })).join('\n');
+const PROMPTSET = [1, 3, 9, 27, 81]
+  .map((n) => JSON.stringify({ prompt: Array.from({ length: n }, (_, i) => `w${i}`).join(' ') }))
+  .join('\n');
 
 function run(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -145,7 +147,15 @@ describe('load --prompts with --workers', () => {
     const inMemory = { description: 'generated in memory', sample: (i: number) => fromFile.sample(i) };
     await expect(
       runDistributedLoad(
-        { baseUrl: sim.url, model: 'm', apiKey: 'k', endpoint: 'completions', profile: { kind: 'concurrency', concurrency: 2 }, requests: 4, prompts: inMemory },
+        {
+          baseUrl: sim.url,
+          model: 'm',
+          apiKey: 'k',
+          endpoint: 'completions',
+          profile: { kind: 'concurrency', concurrency: 2 },
+          requests: 4,
+          prompts: inMemory,
+        },
         { workers: 2, launcher },
       ),
     ).rejects.toThrow('workers read prompts from a file, got prompts from generated in memory; pass the promptset as --prompts FILE');
