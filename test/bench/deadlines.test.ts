@@ -109,6 +109,11 @@ const CASES: readonly { readonly name: string; readonly args: () => string[]; re
     ],
     names: () => `kubernetes API https://127.0.0.1:${silent.port} did not answer`,
   },
+  {
+    name: 'collect',
+    args: () => ['collect', '--kubeconfig', kubeconfig, '--kube-timeout', '0.3', '--job', 'llm-bench-load'],
+    names: () => `kubernetes API https://127.0.0.1:${silent.port} did not answer get job llm-bench/llm-bench-load within 0.3 s`,
+  },
 ];
 
 describe('against an endpoint that never answers', () => {
