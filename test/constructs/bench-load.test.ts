@@ -8,7 +8,17 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { workerSpecSchema } from '../../bench/distributed/spec';
 import { parseEnvironmentText } from '../../config/platform';
-import { BENCH_UID, COORDINATOR_RULES, WORKER_COMMAND, WORKER_SPEC_ENV } from '../../constructs/bench-layout';
+import {
+  BENCH_UID,
+  COORDINATOR_RULES,
+  loadWorkerJob,
+  PROMPTS_DIR,
+  PROMPTS_KEY,
+  promptsConfigMap,
+  RUN_LABEL,
+  WORKER_COMMAND,
+  WORKER_SPEC_ENV,
+} from '../../constructs/bench-layout';
 import { evaluateK8sRules } from '../../policy/k8s';
 import { renderManifests } from '../../stacks/manifests';
 import { BENCH_LOAD_JOB, benchImage } from '../../stacks/bench-chart';
@@ -91,6 +101,39 @@ describe('the bench charts', () => {
       { apiGroups: [''], resources: ['configmaps'], verbs: ['create', 'patch', 'delete'] },
     ]);
     expect(role.rules.flatMap((r: { verbs: string[] }) => r.verbs)).not.toContain('*');
+  });
+
+  it('with a promptset, mount its ConfigMap read-only in every pod: both valid, and every rule still passes', () => {
+    // The chart's Job as it would be with a promptset (same name and run, so its own NetworkPolicy still selects it).
+    const job = find(objects, 'Job', BENCH_LOAD_JOB);
+    const runId = job.metadata.labels[RUN_LABEL] as string;
+    const cmName = `${BENCH_LOAD_JOB}-prompts`;
+    const { apiVersion, kind, metadata, ...rest } = loadWorkerJob({
+      name: BENCH_LOAD_JOB,
+      namespace: c.workloads.benchNamespace,
+      image: job.spec.template.spec.containers[0].image,
+      workers: 4,
+      spec: '{}',
+      runId,
+      cpu: 1,
+      memoryGiB: 1,
+      activeDeadlineSeconds: 600,
+      promptsConfigMap: cmName,
+    });
+    const withPrompts = { apiVersion, kind, metadata: { ...metadata }, ...rest } as typeof job;
+    const cm = promptsConfigMap({
+      name: cmName,
+      namespace: c.workloads.benchNamespace,
+      runId,
+      base64: Buffer.from('{"prompt": "hi"}\n').toString('base64'),
+    });
+    for (const o of [withPrompts, cm]) validateObject(o as Parameters<typeof validateObject>[0]);
+    const pod = withPrompts.spec.template.spec;
+    expect(pod.containers[0].volumeMounts).toContainEqual({ name: 'prompts', mountPath: PROMPTS_DIR, readOnly: true });
+    expect(pod.volumes).toContainEqual({ name: 'prompts', configMap: { name: cmName } });
+    expect(cm).toMatchObject({ immutable: true, binaryData: { [PROMPTS_KEY]: expect.any(String) } });
+    const others = objects.filter((o) => o !== job);
+    expect(evaluateK8sRules([...others, withPrompts, cm] as typeof objects).filter((r) => !r.passed)).toEqual([]);
   });
 
   it('start vLLM with --otlp-traces-endpoint at the collector, and let it reach the collector', () => {
