@@ -1,5 +1,6 @@
 /**
- * Every shell command block of the docs runs as written, or says why it cannot here.
+ * The docs' shell command blocks and how the docs tests run them (test/docs/*.test.ts): every
+ * block runs as written, or says why it cannot here.
  *
  * A ```bash / ```sh block is run unless the line before its fence is a marker:
  * `<!-- needs-cluster … -->` (it needs AWS, a cluster or a deployed stack) or
@@ -18,9 +19,9 @@ import { CHILD_DEADLINE_MS } from '../support/deadlines';
 import { tempDir } from '../support/temp';
 
 const ROOT = join(import.meta.dirname, '../..');
-const DOCS = ['README.md', 'bench/README.md', 'bench/registry/README.md', 'docs/postdeploy.md'] as const;
+export const DOCS = ['README.md', 'bench/README.md', 'bench/registry/README.md', 'docs/postdeploy.md'] as const;
 
-interface Block {
+export interface Block {
   readonly file: string;
   readonly line: number;
   readonly text: string;
@@ -117,10 +118,10 @@ function startServer(script: string): Promise<string> {
   });
 }
 
-const all = DOCS.flatMap((file) => shellBlocks(file, readFileSync(join(ROOT, file), 'utf8')));
+export const all = DOCS.flatMap((file) => shellBlocks(file, readFileSync(join(ROOT, file), 'utf8')));
 
 /** A block by its file and first command, stable when lines move. */
-const blockKey = (b: Block) => {
+export const blockKey = (b: Block) => {
   const commands = b.text.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#'));
   // A block that starts by building is named by its next command too.
   const name =
@@ -131,38 +132,36 @@ const blockKey = (b: Block) => {
 };
 
 /**
- * The blocks this test runs. Only these run: an unmarked block that is not listed fails the
- * contract test above without being executed (it could be anything, e.g. the whole suite).
+ * The runnable blocks, by the test file that runs them: only these run (an unmarked block that is
+ * not listed fails the contract test without being executed — it could be anything, e.g. the whole
+ * suite). A group runs its blocks in the docs' order (later blocks read what earlier ones wrote);
+ * groups are separate files, so they run side by side, each on ports of its own.
  */
-const RUNNABLE = [
-  'bench/README.md: npm run demo                 # simulator',
-  'bench/README.md: mkdir -p out && rm -f out/sim-18210.log',
-  'bench/README.md: llm-bench smoke --base-url http://127.0.',
-  'bench/README.md: npm run build · node bench/bin/llm-bench.mjs sim --port 18200 --model m --ma',
-  'bench/README.md: npm run build · node bench/bin/llm-bench.mjs sim --port 18201 --model m --ma',
-  'bench/README.md: npm run build · node bench/bin/llm-bench.mjs sim --port 18202 --model m --pr',
-  'bench/README.md: npm run build · node bench/bin/llm-bench.mjs sim --port 8100 --model m --ttf',
-  'bench/README.md: npm run build · node bench/bin/llm-bench.mjs sim --port 8110 --model fp16 --',
-  'bench/README.md: npm run build · node bench/bin/llm-bench.mjs sim --port 8120 --model fp16 --',
-  'bench/README.md: llm-bench sim --port 8000 --model mistra',
-  'bench/registry/README.md: llm-bench registry publish --model mistr',
-] as const;
+export const GROUPS = {
+  demo: ['bench/README.md: npm run demo                 # simulator'],
+  workers: ['bench/README.md: mkdir -p out && rm -f out/sim-18210.log'],
+  quick: [
+    'bench/README.md: llm-bench smoke --base-url http://127.0.',
+    'bench/README.md: llm-bench sim --port 8000 --model mistra',
+    'bench/registry/README.md: llm-bench registry publish --model mistr',
+  ],
+  plan: ['bench/README.md: npm run build · node bench/bin/llm-bench.mjs sim --port 18200 --model m --ma'],
+  server: [
+    'bench/README.md: npm run build · node bench/bin/llm-bench.mjs sim --port 18201 --model m --ma',
+    'bench/README.md: npm run build · node bench/bin/llm-bench.mjs sim --port 18202 --model m --pr',
+  ],
+  compare: ['bench/README.md: npm run build · node bench/bin/llm-bench.mjs sim --port 8100 --model m --ttf'],
+  decide: [
+    'bench/README.md: npm run build · node bench/bin/llm-bench.mjs sim --port 8110 --model fp16 --',
+    'bench/README.md: npm run build · node bench/bin/llm-bench.mjs sim --port 8120 --model fp16 --',
+  ],
+} as const satisfies Record<string, readonly string[]>;
 
-describe('docs command blocks', () => {
-  it('are all either run here or marked as needing a cluster (or run elsewhere, with the reason)', () => {
-    const runnable = all.filter((b) => b.marker === undefined).map(blockKey);
-    // The list is the contract: a new block either runs (add it to RUNNABLE) or carries a marker.
-    expect(runnable).toEqual([...RUNNABLE]);
-
-    for (const b of all.filter((x) => x.marker?.startsWith('<!-- not-run') === true))
-      expect(b.marker, `${b.file}:${b.line}`).toMatch(/^<!-- not-run: \S.+ -->$/);
-  });
-
+/** Registers one test per block of `keys`, file by file in the docs' order, against the servers each file starts. */
+export function describeBlocks(keys: readonly string[]): void {
   for (const file of DOCS) {
-    const blocks = all.filter((b) => b.file === file && b.marker === undefined && (RUNNABLE as readonly string[]).includes(blockKey(b)));
+    const blocks = all.filter((b) => b.file === file && b.marker === undefined && keys.includes(blockKey(b)));
     if (blocks.length === 0) continue;
-    // One test per block, in the file's order (later blocks read what earlier ones wrote), against
-    // the servers the file starts.
     describe(file, () => {
       const serverBlocks = blocks.filter((b) => /^llm-bench sim\b/.test(b.text.trim()));
       let urls: string[] = [];
@@ -188,4 +187,4 @@ describe('docs command blocks', () => {
       }
     });
   }
-});
+}
