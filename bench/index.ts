@@ -25,13 +25,19 @@ export { SseParser, SseSyntaxError } from './client/sse';
 
 export { Collector } from './load/collector';
 export {
+  type InterleavedLoadOptions,
+  InterleavedLoadRun,
+  interleavedSlot,
   type LoadHooks,
   type LoadOptions,
   type LoadProgress,
   LoadRun,
+  type LoadTarget,
+  resolveInterleavedOptions,
   resolveLoadOptions,
   resultPassed,
   runLoad,
+  startInterleavedLoad,
   startLoad,
 } from './load/engine';
 export { isAuthStatus, listModels, type ModelsResponse, preflight, type ServedModel } from './load/preflight';
@@ -104,7 +110,8 @@ export { parseRegressionGates, type RegressionGate } from './compare/gates';
 export { COMPARE_METRICS, type CompareMetric } from './compare/metrics';
 export { type CompareResult, compareResultSchema } from './compare/result';
 export { COMPARE_RENDERERS, renderCompareHtml, renderCompareMarkdown } from './compare/report';
-export { runLiveCompare } from './compare/live';
+export { LIVE_COMPARE_DEFAULTS } from './compare/defaults';
+export { type LiveCompareOptions, runLiveCompare } from './compare/live';
 export { EVAL_DEFAULTS, type EvalOptions, type EvalTarget, pairOutcome, runEval } from './eval/run';
 export { type EvalResult, evalResultSchema } from './eval/result';
 export { EVAL_RENDERERS, renderEvalHtml, renderEvalMarkdown } from './eval/report';

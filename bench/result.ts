@@ -188,6 +188,11 @@ export const settingsSchema = z.object({
   prompts: z.string(),
   seed: z.int(),
   timeouts: z.object({ connectSec: num, firstTokenSec: num, totalSec: num }),
+  /**
+   * Set when this target shared one load with others (`compare --live`): request i of the load
+   * went to target `i mod targets`; profile, requests and durationSec are the whole load's.
+   */
+  interleaved: z.object({ target: z.int().nonnegative(), targets: z.int().min(2) }).optional(),
 });
 export type LoadSettings = z.infer<typeof settingsSchema>;
 

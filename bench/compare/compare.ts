@@ -166,9 +166,22 @@ function errorRateNoise(base: LoadResult, cand: LoadResult): Noise {
 
 // ---- one metric, one gate ---------------------------------------------------------------------
 
+/** Both sides are targets of one interleaved load (`compare --live`, or the files it saved). */
+function interleavedPair(base: LoadResult, cand: LoadResult): boolean {
+  return base.settings.interleaved !== undefined && cand.settings.interleaved !== undefined;
+}
+
+/** Why throughput says nothing about the targets of one interleaved load. */
+export const INTERLEAVED_THROUGHPUT =
+  'in one interleaved load each target gets the same share of the requests over the same time, so its throughput follows the load ' +
+  '(and the answer lengths), not the target: no noise test; compare capacity with separate loads or sweeps';
+
 function noiseOf(base: Side, cand: Side, metric: CompareMetric, seed: number): Noise {
   if (metric === 'errorRate') return errorRateNoise(base.result, cand.result);
-  if (metric === 'requestThroughput' || metric === 'outputTokenThroughput') return throughputNoise(base.result, cand.result, metric);
+  if (metric === 'requestThroughput' || metric === 'outputTokenThroughput') {
+    if (interleavedPair(base.result, cand.result)) return { interval: null, note: INTERLEAVED_THROUGHPUT };
+    return throughputNoise(base.result, cand.result, metric);
+  }
   const [latency, stat] = metric.split('.') as [ComparedLatency, ComparedStat];
   return latencyNoise(base, cand, latency, stat, seed);
 }
@@ -264,6 +277,30 @@ export function compareLoads(baseline: LoadResult, candidate: LoadResult, label:
 
 // ---- whole results ----------------------------------------------------------------------------
 
+/**
+ * The note that says two load results are the targets of one interleaved load: which requests
+ * each got, and that the load shape was the whole load's; null when they are not.
+ */
+export function interleavingNote(baseline: LoadResult, candidate: LoadResult): string | null {
+  const [b, c] = [baseline.settings.interleaved, candidate.settings.interleaved];
+  if (b === undefined || c === undefined) return null;
+  const s = baseline.settings;
+  const which = (i: number) => (b.targets === 2 ? (i === 0 ? 'even' : 'odd') : `i mod ${b.targets} = ${i}`);
+  const sides =
+    b.targets === 2
+      ? `is ${which(b.target)} and to the candidate when it is ${which(c.target)}`
+      : `${which(b.target)}, to the candidate when ${which(c.target)}`;
+  const share =
+    s.profile.kind === 'concurrency'
+      ? `concurrency ${s.profile.concurrency} was the whole load's: its users were shared by the targets, so a slower target held more of them at a time`
+      : `rate ${s.profile.rate}/s was the whole load's: each target was offered ${Number((s.profile.rate / b.targets).toPrecision(4))}/s of one arrival stream`;
+  const counts = `${baseline.summary.requests.total} requests to the baseline, ${candidate.summary.requests.total} to the candidate`;
+  return (
+    `requests were interleaved in one load, so both targets saw the same moment's noise: request i went to the baseline when i ${sides}, ` +
+    `with the same prompts in the same order (${counts}); ${share}`
+  );
+}
+
 /** Settings two runs differ in, as notes; a different load shape is called out. */
 export function settingDifferences(a: LoadResult['settings'], b: LoadResult['settings'], withProfile = true): string[] {
   const notes: string[] = [];
@@ -353,6 +390,8 @@ export function compareResults(inputs: CompareInputs, opts: CompareOptions = {},
   const notes: string[] = [];
   let comparisons: Comparison[];
   if (baseline.kind === 'load' && candidate.kind === 'load') {
+    const interleaving = interleavingNote(baseline, candidate);
+    if (interleaving !== null) notes.push(interleaving);
     notes.push(...settingDifferences(baseline.settings, candidate.settings));
     comparisons = [compareLoads(baseline, candidate, 'load', opts)];
   } else {

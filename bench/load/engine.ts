@@ -12,6 +12,7 @@ import { isAuthStatus, preflight } from './preflight';
 import { type PromptSource, syntheticPrompts } from './prompts';
 import { type Random, seededRandom } from './random';
 import { arrivalGaps, type LoadProfile } from './schedule';
+import { LatencyHistogram } from './stats';
 
 /** What to load and how; every optional field defaults from {@link BENCH_DEFAULTS}. */
 export interface LoadOptions {
@@ -71,9 +72,10 @@ export function noConnection(r: RequestRecord): boolean {
 export interface LoadHooks {
   /** Graceful stop when aborted: no new requests, the ones in flight finish. */
   readonly signal?: AbortSignal;
-  readonly onRequest?: (r: RequestRecord) => void;
-  /** Each second of the timeline as it closes. */
-  readonly onBucket?: (b: TimelineBucket) => void;
+  /** Each finished request, with the index of its target (0 for a single-target run). */
+  readonly onRequest?: (r: RequestRecord, target: number) => void;
+  /** Each second of a target's timeline as it closes, with the index of the target. */
+  readonly onBucket?: (b: TimelineBucket, target: number) => void;
   /** Awaited once after the preflight's warm-up request and before the first counted one (e.g. to read the server's metrics). */
   readonly beforeLoad?: () => Promise<void>;
 }
@@ -171,23 +173,97 @@ export function resolveLoadOptions(opts: LoadOptions): { settings: LoadSettings;
   return { settings: { ...settings, prompts: prompts.description }, thresholds, prompts };
 }
 
+/** Where one target's requests go: the client settings that differ between the targets of an interleaved load. */
+export interface LoadTarget {
+  /** Server root, e.g. `http://127.0.0.1:8000`. */
+  readonly baseUrl: string;
+  readonly model: string;
+  /** @default - no Authorization header */
+  readonly apiKey?: string;
+}
+
 /**
- * One load run. Start it with {@link startLoad}; it resolves `done` with the result when its
- * request count or duration is reached, or after {@link LoadRun.stop}.
+ * One load dealt to several targets (two endpoints, or two models on one endpoint), so that every
+ * target sees the same moment's noise. The shape (profile, requests, duration) is the whole
+ * run's: one closed loop of `concurrency` users or one arrival process at `rate`, whose request
+ * `i` goes to `targets[i mod N]` and carries the prompt a single load would send as its request
+ * `floor(i / N)`, so each target gets the same prompts in the same order, and `requests / N` of
+ * them (the first targets one more when it does not divide).
+ */
+export interface InterleavedLoadOptions extends Omit<LoadOptions, 'baseUrl' | 'model' | 'apiKey'> {
+  /** At least 2; request i goes to `targets[i mod targets.length]`. */
+  readonly targets: readonly LoadTarget[];
+}
+
+/** How many targets one interleaved load takes at most (each holds its own connections). */
+export const MAX_TARGETS = 16;
+
+/** The target of request `i` and the index of its prompt, in a load over `targets` targets. */
+export function interleavedSlot(i: number, targets: number): { readonly target: number; readonly prompt: number } {
+  return { target: i % targets, prompt: Math.floor(i / targets) };
+}
+
+/**
+ * Validates an interleaved load like {@link resolveLoadOptions} does a single one (every
+ * problem at once, each named once); each target's settings carry `interleaved`.
+ */
+export function resolveInterleavedOptions(opts: InterleavedLoadOptions): {
+  settings: LoadSettings[];
+  thresholds: Threshold[];
+  prompts: PromptSource;
+} {
+  const problems = new Set<string>();
+  const n = opts.targets.length;
+  if (n < 2 || n > MAX_TARGETS)
+    problems.add(`an interleaved load needs 2 to ${MAX_TARGETS} targets, got ${n}; pass a baseline and a candidate`);
+  if (opts.requests !== undefined && Number.isSafeInteger(opts.requests) && opts.requests > 0 && opts.requests < n)
+    problems.add(`--requests must give each of the ${n} targets a request, got ${opts.requests}; pass at least ${n}`);
+  const resolved = (n === 0 ? [{ baseUrl: 'http://127.0.0.1', model: 'model' }] : opts.targets).map((t) => {
+    try {
+      return resolveLoadOptions({ ...opts, ...t });
+    } catch (err) {
+      if (!(err instanceof UsageError)) throw err;
+      for (const p of err.problems) problems.add(p);
+      return undefined;
+    }
+  });
+  if (problems.size > 0) throw usageErrors([...problems]);
+  const first = resolved[0]!;
+  return {
+    // One prompt source for every target: the same prompts, drawn once.
+    settings: resolved.map((r, target) => ({ ...r!.settings, interleaved: { target, targets: n } })),
+    thresholds: first.thresholds,
+    prompts: first.prompts,
+  };
+}
+
+/** One target inside a run: its settings, its client, its requests in flight and its collector. */
+interface Lane {
+  readonly index: number;
+  readonly settings: LoadSettings;
+  readonly client: OpenAiClient;
+  readonly inFlight: Set<InFlight>;
+  collector: Collector | null;
+  /** When the current run of failed connects to this target began; null while it answers. */
+  unreachableSince: number | null;
+}
+
+/**
+ * The engine behind {@link LoadRun} and {@link InterleavedLoadRun}: one load shape over one or
+ * more targets, one result per target.
  *
  * Closed loop: `concurrency` workers each send the next request when their previous one ends.
  * Open loop: requests are sent at gamma/Poisson arrival times regardless of responses, so a slow
- * server sees the queue grow as real users would make it.
+ * server sees the queue grow as real users would make it. Request `i` goes to lane `i mod N`.
  */
-export class LoadRun {
-  readonly settings: LoadSettings;
-  readonly done: Promise<LoadResult>;
-  private readonly thresholds: Threshold[];
-  private readonly prompts: PromptSource;
-  private readonly client: OpenAiClient;
+class LoadEngine {
+  readonly done: Promise<LoadResult[]>;
+  private readonly lanes: Lane[];
+  /** The whole run's shape (the same in every lane's settings). */
+  private readonly shape: LoadSettings;
   private readonly runId = randomBytes(4).toString('hex');
-  private readonly inFlight = new Set<InFlight>();
-  private collector: Collector | null = null;
+  private inFlightTotal = 0;
+  private startMs: number | null = null;
   private issued = 0;
   private stopping = false;
   private abortReason: string | null = null;
@@ -195,54 +271,63 @@ export class LoadRun {
   private deadline: NodeJS.Timeout | undefined;
   private arrivalTimer: NodeJS.Timeout | undefined;
   private drained: () => void = () => {};
-  /** When the current run of failed connects began; null while the server answers. */
-  private unreachableSince: number | null = null;
   /** Closed-loop users waiting out a backoff; stop() ends their waits. */
   private readonly pauses = new Set<() => void>();
   private readonly jitter: Random;
 
   constructor(
-    private readonly opts: LoadOptions,
-    private readonly hooks: LoadHooks = {},
+    private readonly opts: Omit<LoadOptions, 'baseUrl' | 'model' | 'apiKey'>,
+    targets: readonly { readonly settings: LoadSettings; readonly target: LoadTarget }[],
+    private readonly thresholds: Threshold[],
+    private readonly prompts: PromptSource,
+    private readonly hooks: LoadHooks,
   ) {
-    const resolved = resolveLoadOptions(opts);
-    this.settings = resolved.settings;
-    this.thresholds = resolved.thresholds;
-    this.prompts = resolved.prompts;
-    const p = this.settings.profile;
-    this.client = new OpenAiClient({
-      baseUrl: opts.baseUrl,
-      ...(opts.apiKey !== undefined && { apiKey: opts.apiKey }),
-      // Closed loop never needs more sockets than users; open loop needs one per request in flight.
-      ...(p.kind === 'concurrency' && { connections: p.concurrency }),
-      connectTimeoutSec: this.settings.timeouts.connectSec,
-      firstTokenTimeoutSec: this.settings.timeouts.firstTokenSec,
-      timeoutSec: this.settings.timeouts.totalSec,
-    });
-    this.jitter = seededRandom(this.settings.seed ^ 0x5bd1e995);
+    this.shape = targets[0]!.settings;
+    const p = this.shape.profile;
+    this.lanes = targets.map(({ settings, target }, index) => ({
+      index,
+      settings,
+      client: new OpenAiClient({
+        baseUrl: target.baseUrl,
+        ...(target.apiKey !== undefined && { apiKey: target.apiKey }),
+        // Closed loop never needs more sockets than users; open loop needs one per request in flight.
+        ...(p.kind === 'concurrency' && { connections: p.concurrency }),
+        connectTimeoutSec: settings.timeouts.connectSec,
+        firstTokenTimeoutSec: settings.timeouts.firstTokenSec,
+        timeoutSec: settings.timeouts.totalSec,
+      }),
+      inFlight: new Set<InFlight>(),
+      collector: null,
+      unreachableSince: null,
+    }));
+    this.jitter = seededRandom(this.shape.seed ^ 0x5bd1e995);
     this.done = this.execute();
   }
 
-  /** Counts so far, for a progress line. */
+  /** Counts so far over every target, for a progress line. */
   progress(): LoadProgress {
-    const c = this.collector;
+    const collectors = this.lanes.flatMap((l) => (l.collector === null ? [] : [l.collector]));
+    const sum = (f: (c: Collector) => number) => collectors.reduce((a, c) => a + f(c), 0);
+    let ttftP50Ms: number | null = null;
+    if (collectors.length === 1) ttftP50Ms = collectors[0]!.ttft.percentile(50);
+    else if (collectors.length > 1) {
+      const all = new LatencyHistogram();
+      for (const c of collectors) all.merge(c.ttft);
+      ttftP50Ms = all.percentile(50);
+    }
     return {
-      elapsedSec: c === null ? 0 : (performance.now() - c.startMs) / 1000,
-      started: c?.started ?? 0,
-      succeeded: c?.succeeded ?? 0,
-      failed: c?.failed ?? 0,
-      inFlight: this.inFlight.size,
-      ttftP50Ms: c?.ttft.percentile(50) ?? null,
+      elapsedSec: this.startMs === null ? 0 : (performance.now() - this.startMs) / 1000,
+      started: sum((c) => c.started),
+      succeeded: sum((c) => c.succeeded),
+      failed: sum((c) => c.failed),
+      inFlight: this.inFlightTotal,
+      ttftP50Ms,
     };
   }
 
-  /**
-   * Stops sending. By default requests in flight finish (each bounded by its own timeout);
-   * `cancelInFlight` ends them now as `cancelled`, which counts in neither successes nor failures.
-   */
-  stop(opts: { readonly cancelInFlight?: boolean } = {}): Promise<LoadResult> {
+  stop(opts: { readonly cancelInFlight?: boolean } = {}): Promise<LoadResult[]> {
     this.stopIssuing();
-    if (opts.cancelInFlight === true) for (const f of [...this.inFlight]) f.cancel();
+    if (opts.cancelInFlight === true) for (const lane of this.lanes) for (const f of [...lane.inFlight]) f.cancel();
     return this.done;
   }
 
@@ -254,35 +339,49 @@ export class LoadRun {
   }
 
   private canIssue(): boolean {
-    return !this.stopping && (this.settings.requests === null || this.issued < this.settings.requests);
+    return !this.stopping && (this.shape.requests === null || this.issued < this.shape.requests);
   }
 
   private maybeDrained(): void {
-    if (!this.canIssue() && this.inFlight.size === 0) this.drained();
+    if (!this.canIssue() && this.inFlightTotal === 0) this.drained();
   }
 
-  private async execute(): Promise<LoadResult> {
+  /** Each target's preflight, in order; the first problem, named by its target when there are several. */
+  private async preflightAll(): Promise<string | null> {
+    for (const lane of this.lanes) {
+      const s = lane.settings;
+      const problem = await preflight(
+        lane.client,
+        { model: s.model, endpoint: s.endpoint, stream: s.stream, exactTokens: s.outputTokens !== null },
+        Math.min(s.timeouts.totalSec, BENCH_DEFAULTS.smoke.timeoutSec),
+      );
+      if (problem !== null) return this.lanes.length === 1 ? problem : `target ${lane.index + 1} (${s.model} at ${s.baseUrl}): ${problem}`;
+    }
+    return null;
+  }
+
+  private async execute(): Promise<LoadResult[]> {
     const startedAt = new Date();
     const onAbort = () => this.stopIssuing();
     if (this.hooks.signal?.aborted === true) this.stopping = true;
     this.hooks.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       if (this.opts.preflight !== false) {
-        const s = this.settings;
-        const problem = await preflight(
-          this.client,
-          { model: s.model, endpoint: s.endpoint, stream: s.stream, exactTokens: s.outputTokens !== null },
-          Math.min(s.timeouts.totalSec, BENCH_DEFAULTS.smoke.timeoutSec),
-        );
-        if (problem !== null) return this.result(startedAt, new Collector(performance.now(), BENCH_DEFAULTS.bucketMs), 0, problem);
+        const problem = await this.preflightAll();
+        if (problem !== null) {
+          const empty = new Collector(performance.now(), BENCH_DEFAULTS.bucketMs);
+          return this.lanes.map((lane) => this.result(lane, startedAt, empty, 0, problem));
+        }
       }
       await this.hooks.beforeLoad?.();
-      const collector = new Collector(performance.now(), BENCH_DEFAULTS.bucketMs);
-      this.collector = collector;
+      // One clock for every target: their timelines line up second by second.
+      const startMs = performance.now();
+      this.startMs = startMs;
+      for (const lane of this.lanes) lane.collector = new Collector(startMs, BENCH_DEFAULTS.bucketMs);
       const drained = new Promise<void>((resolve) => (this.drained = resolve));
       this.tick = setInterval(() => this.closeBuckets(performance.now()), BENCH_DEFAULTS.bucketMs);
-      if (this.settings.durationSec !== null) this.deadline = setTimeout(() => this.stopIssuing(), this.settings.durationSec * 1000);
-      const p = this.settings.profile;
+      if (this.shape.durationSec !== null) this.deadline = setTimeout(() => this.stopIssuing(), this.shape.durationSec * 1000);
+      const p = this.shape.profile;
       if (p.kind === 'concurrency') {
         for (let w = 0; w < p.concurrency; w++) void this.worker();
       } else {
@@ -291,19 +390,23 @@ export class LoadRun {
       this.maybeDrained();
       await drained;
       const endMs = performance.now();
-      for (const b of collector.closeAll(endMs)) this.hooks.onBucket?.(b);
-      return this.result(startedAt, collector, (endMs - collector.startMs) / 1000, this.abortReason);
+      return this.lanes.map((lane) => {
+        for (const b of lane.collector!.closeAll(endMs)) this.hooks.onBucket?.(b, lane.index);
+        return this.result(lane, startedAt, lane.collector!, (endMs - startMs) / 1000, this.abortReason);
+      });
     } finally {
       clearInterval(this.tick);
       clearTimeout(this.deadline);
       clearTimeout(this.arrivalTimer);
       this.hooks.signal?.removeEventListener('abort', onAbort);
-      await this.client.destroy();
+      await Promise.all(this.lanes.map((lane) => lane.client.destroy()));
     }
   }
 
   private closeBuckets(now: number): void {
-    for (const b of this.collector!.closeBuckets(now, this.inFlight.size)) this.hooks.onBucket?.(b);
+    for (const lane of this.lanes) {
+      for (const b of lane.collector!.closeBuckets(now, lane.inFlight.size)) this.hooks.onBucket?.(b, lane.index);
+    }
   }
 
   /**
@@ -341,7 +444,7 @@ export class LoadRun {
   }
 
   private openLoop(rate: number, burstiness: number): void {
-    const gap = arrivalGaps(rate, burstiness, this.settings.seed);
+    const gap = arrivalGaps(rate, burstiness, this.shape.seed);
     let next = performance.now(); // the first request goes out at once, as in vLLM's benchmark
     const fire = () => {
       const now = performance.now();
@@ -358,62 +461,66 @@ export class LoadRun {
 
   private issue(): Promise<RequestRecord> {
     const i = this.issued++;
-    const sample = this.prompts.sample(i);
-    const maxTokens = this.settings.outputTokens ?? sample.outputTokens;
-    const flight = this.client.generate({
-      model: this.settings.model,
-      endpoint: this.settings.endpoint,
-      stream: this.settings.stream,
+    const slot = interleavedSlot(i, this.lanes.length);
+    const lane = this.lanes[slot.target]!;
+    const sample = this.prompts.sample(slot.prompt);
+    const maxTokens = this.shape.outputTokens ?? sample.outputTokens;
+    const flight = lane.client.generate({
+      model: lane.settings.model,
+      endpoint: this.shape.endpoint,
+      stream: this.shape.stream,
       prompt: sample.prompt,
       ...(maxTokens !== undefined && { maxTokens, exactTokens: true }),
       requestId: `${this.runId}-${i}`,
     });
-    this.inFlight.add(flight);
-    this.collector!.onStart(performance.now(), this.inFlight.size);
+    lane.inFlight.add(flight);
+    this.inFlightTotal++;
+    lane.collector!.onStart(performance.now(), lane.inFlight.size);
     return flight.done.then((r) => {
-      this.onEnd(flight, r);
+      this.onEnd(lane, flight, r);
       return r;
     });
   }
 
-  private onEnd(flight: InFlight, r: RequestRecord): void {
-    this.inFlight.delete(flight);
-    this.collector!.onEnd(r);
-    this.hooks.onRequest?.(r);
+  private onEnd(lane: Lane, flight: InFlight, r: RequestRecord): void {
+    lane.inFlight.delete(flight);
+    this.inFlightTotal--;
+    lane.collector!.onEnd(r);
+    this.hooks.onRequest?.(r, lane.index);
     if (this.opts.abortOnAuthError !== false && r.outcome === 'failure' && isAuthStatus(r.status) && this.abortReason === null) {
-      this.abortReason = `${this.client.url} rejected a request with ${r.status} (${r.message ?? ''}); pass the right --api-key or set LLM_BENCH_API_KEY`;
+      this.abortReason = `${lane.client.url} rejected a request with ${r.status} (${r.message ?? ''}); pass the right --api-key or set LLM_BENCH_API_KEY`;
       void this.stop({ cancelInFlight: true });
     }
-    this.watchReachability(r);
+    this.watchReachability(lane, r);
     this.maybeDrained();
   }
 
-  /** Ends the run once no connection could be made for `maxUnreachableSec`. */
-  private watchReachability(r: RequestRecord): void {
+  /** Ends the run once a target could not be reached for `maxUnreachableSec`. */
+  private watchReachability(lane: Lane, r: RequestRecord): void {
     if (r.outcome === 'cancelled') return;
     if (!noConnection(r)) {
-      this.unreachableSince = null;
+      lane.unreachableSince = null;
       return;
     }
-    this.unreachableSince ??= r.startMs;
+    lane.unreachableSince ??= r.startMs;
     const limitSec = this.opts.maxUnreachableSec === undefined ? BENCH_DEFAULTS.maxUnreachableSec : this.opts.maxUnreachableSec;
-    const goneMs = r.startMs + r.e2eMs - this.unreachableSince;
+    const goneMs = r.startMs + r.e2eMs - lane.unreachableSince;
     if (limitSec === null || goneMs < limitSec * 1000 || this.abortReason !== null) return;
     this.abortReason =
-      `${this.client.url} was unreachable for ${Math.round(goneMs / 1000)} s (${r.reason}: ${r.message ?? 'no connection'}), ` +
+      `${lane.client.url} was unreachable for ${Math.round(goneMs / 1000)} s (${r.reason}: ${r.message ?? 'no connection'}), ` +
       `so the run stopped; the server is gone: check it and --base-url (--max-unreachable-sec sets how long to wait)`;
     void this.stop({ cancelInFlight: true });
   }
 
-  private result(startedAt: Date, collector: Collector, durationSec: number, aborted: string | null): LoadResult {
+  private result(lane: Lane, startedAt: Date, collector: Collector, durationSec: number, aborted: string | null): LoadResult {
     const summary = collector.summary(durationSec);
-    const short = shortAnswers(this.settings.outputTokens, summary.outputTokens.mean);
+    const short = shortAnswers(this.shape.outputTokens, summary.outputTokens.mean);
     const thresholds = evaluateThresholds(this.thresholds, summary).map((t) =>
       short !== null && THROUGHPUT_METRICS.has(t.metric) ? { ...t, passed: false, note: short } : t,
     );
     return {
       ...envelope('load', startedAt),
-      settings: this.settings,
+      settings: lane.settings,
       summary,
       thresholds,
       ...(aborted !== null && { aborted: { reason: aborted } }),
@@ -434,6 +541,74 @@ export class LoadRun {
       },
       definitions: { ...METRIC_DEFINITIONS },
     };
+  }
+}
+
+/**
+ * One load run against one target. Start it with {@link startLoad}; it resolves `done` with the
+ * result when its request count or duration is reached, or after {@link LoadRun.stop}.
+ *
+ * Closed loop: `concurrency` workers each send the next request when their previous one ends.
+ * Open loop: requests are sent at gamma/Poisson arrival times regardless of responses, so a slow
+ * server sees the queue grow as real users would make it.
+ */
+export class LoadRun {
+  readonly settings: LoadSettings;
+  readonly done: Promise<LoadResult>;
+  private readonly engine: LoadEngine;
+
+  constructor(opts: LoadOptions, hooks: LoadHooks = {}) {
+    const resolved = resolveLoadOptions(opts);
+    this.settings = resolved.settings;
+    this.engine = new LoadEngine(opts, [{ settings: resolved.settings, target: opts }], resolved.thresholds, resolved.prompts, hooks);
+    this.done = this.engine.done.then((results) => results[0]!);
+  }
+
+  /** Counts so far, for a progress line. */
+  progress(): LoadProgress {
+    return this.engine.progress();
+  }
+
+  /**
+   * Stops sending. By default requests in flight finish (each bounded by its own timeout);
+   * `cancelInFlight` ends them now as `cancelled`, which counts in neither successes nor failures.
+   */
+  stop(opts: { readonly cancelInFlight?: boolean } = {}): Promise<LoadResult> {
+    void this.engine.stop(opts);
+    return this.done;
+  }
+}
+
+/**
+ * One load dealt to several targets in a fixed interleaved order (see
+ * {@link InterleavedLoadOptions}); `done` resolves with one load result per target, in the
+ * targets' order, each of the same schema as a single load's (its settings carry `interleaved`).
+ *
+ * A target's failures are counted in its own result only. The run stops itself (every result
+ * `aborted`) when any target fails its preflight, rejects the key, or stays unreachable.
+ */
+export class InterleavedLoadRun {
+  /** Each target's settings, in the targets' order. */
+  readonly settings: readonly LoadSettings[];
+  readonly done: Promise<LoadResult[]>;
+  private readonly engine: LoadEngine;
+
+  constructor(opts: InterleavedLoadOptions, hooks: LoadHooks = {}) {
+    const resolved = resolveInterleavedOptions(opts);
+    this.settings = resolved.settings;
+    const lanes = resolved.settings.map((settings, i) => ({ settings, target: opts.targets[i]! }));
+    this.engine = new LoadEngine(opts, lanes, resolved.thresholds, resolved.prompts, hooks);
+    this.done = this.engine.done;
+  }
+
+  /** Counts so far over every target (TTFT p50 over all of them), for a progress line. */
+  progress(): LoadProgress {
+    return this.engine.progress();
+  }
+
+  /** Stops sending, as {@link LoadRun.stop} does. */
+  stop(opts: { readonly cancelInFlight?: boolean } = {}): Promise<LoadResult[]> {
+    return this.engine.stop(opts);
   }
 }
 
@@ -462,6 +637,11 @@ export function startLoad(opts: LoadOptions, hooks?: LoadHooks): LoadRun {
 /** Runs load to completion and returns the result (which carries `aborted` if the run stopped itself). */
 export function runLoad(opts: LoadOptions, hooks?: LoadHooks): Promise<LoadResult> {
   return new LoadRun(opts, hooks).done;
+}
+
+/** Starts one load interleaved over several targets; see {@link InterleavedLoadRun}. Throws UsageError on bad options. */
+export function startInterleavedLoad(opts: InterleavedLoadOptions, hooks?: LoadHooks): InterleavedLoadRun {
+  return new InterleavedLoadRun(opts, hooks);
 }
 
 export { resultPassed, runFailure } from './outcome';

@@ -28,7 +28,13 @@ export function describeRun(s: LoadSettings, withProfile = true): string {
     .join(', ');
   const out = s.outputTokens !== null ? `, ${s.outputTokens} output tokens` : '';
   const load = withProfile ? ` · ${describeProfile(s.profile)} · ${limit || 'until stopped'}` : ` · ${limit || 'until stopped'} per step`;
-  return `${s.baseUrl} · model ${s.model} · ${s.endpoint}${s.stream ? ' (streaming)' : ''}${load} · prompts ${s.prompts}${out} · seed ${s.seed}`;
+  const shared = s.interleaved === undefined ? '' : ` (${describeInterleaving(s.interleaved)})`;
+  return `${s.baseUrl} · model ${s.model} · ${s.endpoint}${s.stream ? ' (streaming)' : ''}${load}${shared} · prompts ${s.prompts}${out} · seed ${s.seed}`;
+}
+
+/** How a target took part in an interleaved load, for a report line. */
+export function describeInterleaving(i: NonNullable<LoadSettings['interleaved']>): string {
+  return `for the whole load, interleaved over ${i.targets} targets: this is target ${i.target + 1}, which got request i when i mod ${i.targets} = ${i.target}`;
 }
 
 /** PASSED / FAILED / ABORTED with the count of crossed thresholds. */

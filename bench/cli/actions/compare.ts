@@ -1,15 +1,19 @@
 /** What `llm-bench compare` does once its flags parse. */
+import { parseBaseUrl } from '../../client/openai';
+import { LIVE_COMPARE_DEFAULTS } from '../../compare/defaults';
 import { readRunResult } from '../../compare/files';
 import { parseRegressionGates } from '../../compare/gates';
 import { runLiveCompare } from '../../compare/live';
 import { COMPARE_RENDERERS, renderCompareMarkdown } from '../../compare/report';
 import { type CompareInputs, compareResults, gateOutcomes } from '../../compare/compare';
 import { BENCH_DEFAULTS } from '../../defaults';
-import { collectUsage, EXIT, failOnProblems, UsageError } from '../../errors';
+import { collectUsage, EXIT, failOnProblems, RunError } from '../../errors';
+import { profileFrom } from '../flags';
 import type { CliIo, ExitSink } from '../io';
 import { onInterrupt } from '../interrupt';
 import { type OutputFlags, outputProblems, toStdout, writeOutput, writeReports } from '../output';
 import { loadOptionsFrom } from '../run-options';
+import type { LoadProfile } from '../../load/schedule';
 
 export interface CompareFlags extends OutputFlags {
   readonly maxRegression: string[];
@@ -20,7 +24,10 @@ export interface CompareFlags extends OutputFlags {
   readonly candidateBaseUrl?: string;
   readonly candidateModel?: string;
   readonly apiKey?: string;
+  readonly candidateApiKey?: string;
   readonly concurrency?: number;
+  readonly rate?: number;
+  readonly burstiness?: number;
   readonly requests?: number;
   readonly duration?: number;
   readonly inputTokens?: number;
@@ -35,7 +42,10 @@ const LIVE_ONLY = [
   'model',
   'candidateBaseUrl',
   'candidateModel',
+  'candidateApiKey',
   'concurrency',
+  'rate',
+  'burstiness',
   'requests',
   'duration',
   'inputTokens',
@@ -46,15 +56,25 @@ const LIVE_ONLY = [
 ] as const;
 const flagName = (k: string) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
-/** Both live loads, run side by side; the results written where --save-* asks. */
+/** One load interleaved over both targets; the two results written where --save-* asks. */
 async function liveInputs(f: CompareFlags, io: CliIo, problems: string[]): Promise<CompareInputs> {
   if (f.baseUrl === undefined)
     problems.push('compare --live needs the baseline server, got no --base-url; pass e.g. --base-url http://127.0.0.1:8000');
   if (f.model === undefined) problems.push('compare --live needs the baseline model, got no --model; pass e.g. --model my-model');
-  const candidate = { baseUrl: f.candidateBaseUrl ?? f.baseUrl ?? '', model: f.candidateModel ?? f.model ?? '' };
+  const candidate = {
+    baseUrl: f.candidateBaseUrl ?? f.baseUrl ?? '',
+    model: f.candidateModel ?? f.model ?? '',
+    ...(f.candidateApiKey !== undefined && { apiKey: f.candidateApiKey }),
+  };
   if (f.candidateBaseUrl === undefined && f.candidateModel === undefined) {
     problems.push('compare --live needs a candidate that differs, got neither --candidate-base-url nor --candidate-model; pass one');
   }
+  if (f.candidateBaseUrl !== undefined) {
+    const urlProblems: string[] = [];
+    collectUsage(urlProblems, () => parseBaseUrl(candidate.baseUrl));
+    problems.push(...urlProblems.map((p) => p.replace(/^--base-url/, '--candidate-base-url')));
+  }
+  if (f.requests === 1) problems.push('--requests must give each of the 2 targets a request, got 1; pass at least 2');
   const baseline = await loadOptionsFrom(
     {
       baseUrl: f.baseUrl ?? '',
@@ -63,7 +83,7 @@ async function liveInputs(f: CompareFlags, io: CliIo, problems: string[]): Promi
       stream: true,
       threshold: [],
       ...(f.apiKey !== undefined && { apiKey: f.apiKey }),
-      ...(f.requests !== undefined && { requests: f.requests }),
+      ...((f.requests !== undefined || f.duration === undefined) && { requests: f.requests ?? LIVE_COMPARE_DEFAULTS.requests }),
       ...(f.duration !== undefined && { duration: f.duration }),
       ...(f.inputTokens !== undefined && { inputTokens: f.inputTokens }),
       ...(f.outputTokens !== undefined && { outputTokens: f.outputTokens }),
@@ -71,11 +91,11 @@ async function liveInputs(f: CompareFlags, io: CliIo, problems: string[]): Promi
     },
     io,
     problems,
-    { kind: 'concurrency', concurrency: f.concurrency ?? 4 },
+    liveProfile(f, problems),
   );
   const abort = new AbortController();
   const release = onInterrupt(io, {
-    message: () => '\nstopping both loads: waiting for requests in flight\n',
+    message: () => '\nstopping the load: waiting for requests in flight to both targets\n',
     graceful: () => abort.abort(),
     hard: () => abort.abort(),
   });
@@ -87,10 +107,18 @@ async function liveInputs(f: CompareFlags, io: CliIo, problems: string[]): Promi
   }
   if (f.saveBaseline !== undefined) await writeOutput(f.saveBaseline, `${JSON.stringify(results.baseline, null, 2)}\n`, io);
   if (f.saveCandidate !== undefined) await writeOutput(f.saveCandidate, `${JSON.stringify(results.candidate, null, 2)}\n`, io);
-  for (const [side, r] of Object.entries(results)) {
-    if (r.aborted !== undefined) throw new UsageError(`the live ${side} load stopped itself, got ${r.aborted.reason}; check that target`);
-  }
+  // Every target's result carries the same reason, which names the target that stopped the load.
+  const aborted = results.baseline.aborted ?? results.candidate.aborted;
+  if (aborted !== undefined) throw new RunError(`the live load stopped itself: ${aborted.reason}`);
   return { baseline: results.baseline, candidate: results.candidate, baselineFile: null, candidateFile: null };
+}
+
+/** The whole live load's shape: --concurrency or --rate (with --burstiness), else the default users. */
+function liveProfile(f: CompareFlags, problems: string[]): LoadProfile {
+  if (f.burstiness !== undefined && f.rate === undefined)
+    problems.push('--burstiness shapes open-loop arrivals, got it without --rate; use it with --rate');
+  const profile = profileFrom(f, LIVE_COMPARE_DEFAULTS.concurrency, problems);
+  return profile.kind === 'rate' && f.burstiness !== undefined ? { ...profile, burstiness: f.burstiness } : profile;
 }
 
 export async function compareAction(
