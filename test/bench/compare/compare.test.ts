@@ -15,7 +15,7 @@ import { loadResultSchema } from '../../../bench/result';
 import { type Simulator, startSimulator } from '../../../bench/sim/simulator';
 import { tempDir } from '../../support/temp';
 import { useVirtualTime } from '../../support/virtual-time';
-import { argv, memoryIo } from '../helpers';
+import { argv, closedPort, memoryIo } from '../helpers';
 
 // Virtual time: a simulator's 200 ms TTFT is 200 ms however busy the machine is, so the only
 // run-to-run noise is the simulator's seeded jitter.
@@ -202,8 +202,9 @@ describe('llm-bench compare of two sweeps', () => {
 });
 
 describe('llm-bench compare --live', () => {
-  it('runs one load against both targets at once and flags the slower one', async () => {
+  it('runs one load interleaved over both targets and flags the slower one', async () => {
     const io = memoryIo();
+    const [servedBase, servedSlow] = [base.stats().requests, slow.stats().requests];
     const code = await vt.run(
       main(
         argv(
@@ -218,24 +219,98 @@ describe('llm-bench compare --live', () => {
           '--concurrency',
           '32',
           '--requests',
-          '320',
+          '640',
           '--output-tokens',
           '4',
           ...gates,
           '--json',
           file('live.json'),
+          '--save-baseline',
+          file('live-a.json'),
           '--save-candidate',
           file('live-b.json'),
         ),
         io,
       ),
     );
-    expect(code).toBe(99);
+    expect(code, io.err()).toBe(99);
     const r = compareResultSchema.parse(JSON.parse(await readFile(file('live.json'), 'utf8')));
     expect(r.mode).toBe('live');
     expect(r.comparisons[0]!.metrics.find((m) => m.metric === 'ttftMs.p95')!.change).toBe('worse');
-    expect(loadResultSchema.parse(JSON.parse(await readFile(file('live-b.json'), 'utf8'))).settings.baseUrl).toBe(slow.url);
+    expect(r.notes[0]).toContain('requests were interleaved in one load');
+    expect(r.notes[0]).toContain('(320 requests to the baseline, 320 to the candidate)');
+    expect(r.notes[0]).toContain("concurrency 32 was the whole load's");
+    expect(io.out()).toContain('> requests were interleaved in one load');
+    // Each side is an ordinary load result, readable as a saved file; each server got its half (+ a warm-up).
+    const [a, b] = await Promise.all(
+      ['live-a.json', 'live-b.json'].map(async (f) => loadResultSchema.parse(JSON.parse(await readFile(file(f), 'utf8')))),
+    );
+    expect([a!.settings.baseUrl, b!.settings.baseUrl]).toEqual([base.url, slow.url]);
+    expect([a!.settings.interleaved, b!.settings.interleaved]).toEqual([
+      { target: 0, targets: 2 },
+      { target: 1, targets: 2 },
+    ]);
+    expect([a!.summary.requests.succeeded, b!.summary.requests.succeeded]).toEqual([320, 320]);
+    expect([base.stats().requests - servedBase, slow.stats().requests - servedSlow]).toEqual([321, 321]);
+    const again = memoryIo();
+    expect(await vt.run(main(argv('compare', file('live-a.json'), file('live-b.json'), ...gates), again))).toBe(99);
+    expect(again.out()).toContain('> requests were interleaved in one load');
   }, 60_000);
+
+  it('exits 1 naming the candidate when it cannot be reached, before any counted request', async () => {
+    const io = memoryIo();
+    const port = await closedPort();
+    const code = await vt.run(
+      main(
+        argv(
+          'compare',
+          '--live',
+          '--base-url',
+          base.url,
+          '--model',
+          'm',
+          '--candidate-base-url',
+          `http://127.0.0.1:${port}`,
+          '--requests',
+          '20',
+        ),
+        io,
+      ),
+    );
+    expect(code).toBe(1);
+    expect(io.err()).toContain(
+      `the live load stopped itself: target 2 (m at http://127.0.0.1:${port}): http://127.0.0.1:${port} is unreachable`,
+    );
+  });
+
+  it('exits 2 on live flags that conflict, naming every problem', async () => {
+    const io = memoryIo();
+    const code = await vt.run(
+      main(
+        argv(
+          'compare',
+          '--live',
+          '--base-url',
+          base.url,
+          '--model',
+          'm',
+          '--candidate-base-url',
+          'not a url',
+          '--concurrency',
+          '4',
+          '--rate',
+          '2',
+          '--requests',
+          '1',
+        ),
+        io,
+      ),
+    );
+    expect(code).toBe(2);
+    expect(io.err()).toContain('the load takes one of --concurrency or --rate, got both (4 and 2); pass one');
+    expect(io.err()).toContain('--candidate-base-url is not a url, got "not a url"');
+    expect(io.err()).toContain('--requests must give each of the 2 targets a request, got 1; pass at least 2');
+  });
 });
 
 describe('regression gates', () => {
