@@ -176,6 +176,8 @@ export const INTERLEAVED_THROUGHPUT =
   'in one interleaved load each target gets the same share of the requests over the same time, so its throughput follows the load ' +
   '(and the answer lengths), not the target: no noise test; compare capacity with separate loads or sweeps';
 
+const THROUGHPUTS: ReadonlySet<string> = new Set(['requestThroughput', 'outputTokenThroughput']);
+
 function noiseOf(base: Side, cand: Side, metric: CompareMetric, seed: number): Noise {
   if (metric === 'errorRate') return errorRateNoise(base.result, cand.result);
   if (metric === 'requestThroughput' || metric === 'outputTokenThroughput') {
@@ -258,12 +260,17 @@ export function compareLoads(baseline: LoadResult, candidate: LoadResult, label:
   const base: Side = { result: baseline, histograms: decodeHistograms(baseline) };
   const cand: Side = { result: candidate, histograms: decodeHistograms(candidate) };
   const metrics = COMPARE_METRICS.map((m) => compareMetric(base, cand, m, seedFor(seed, label)));
-  const gates = (opts.gates ?? []).map((g) =>
-    judgeGate(
+  const interleaved = interleavedPair(baseline, candidate);
+  const gates = (opts.gates ?? []).map((g) => {
+    const verdict = judgeGate(
       g,
       metrics.find((m) => m.metric === g.metric)!,
-    ),
-  );
+    );
+    // Equal by construction, so it would always pass: say it cannot decide instead.
+    if (interleaved && THROUGHPUTS.has(g.metric) && verdict.passed !== false)
+      return { ...verdict, passed: null, reason: `undecided: ${INTERLEAVED_THROUGHPUT}` };
+    return verdict;
+  });
   return {
     label,
     metrics,
