@@ -268,7 +268,7 @@ export function compareLoads(baseline: LoadResult, candidate: LoadResult, label:
     );
     // Equal by construction, so it would always pass: say it cannot decide instead.
     if (interleaved && THROUGHPUTS.has(g.metric) && verdict.passed !== false)
-      return { ...verdict, passed: null, reason: `undecided: ${INTERLEAVED_THROUGHPUT}` };
+      return { ...verdict, passed: null, reason: INTERLEAVED_THROUGHPUT };
     return verdict;
   });
   return {

@@ -46,7 +46,11 @@ export function compareCommand(io: CliIo, exit: ExitSink): Command {
     .option('--duration <s>', 'live: send the load for s seconds', number('--duration'))
     .option('--input-tokens <n>', 'live: synthetic prompt length in tokens', number('--input-tokens'))
     .option('--output-tokens <n>', 'live: force exactly n output tokens', number('--output-tokens'))
-    .option('--load-seed <n>', 'live: seed of the prompts (the same for both targets)', number('--load-seed'))
+    .option(
+      '--load-seed <n>',
+      'live: seed of the prompts and the arrivals (one load: the same prompts for both targets)',
+      number('--load-seed'),
+    )
     .option('--save-baseline <file>', 'live: also write the baseline load result')
     .option('--save-candidate <file>', 'live: also write the candidate load result');
   return withConventions(
