@@ -151,6 +151,7 @@ export const GROUPS = {
     'bench/README.md: npm run build · node bench/bin/llm-bench.mjs sim --port 18202 --model m --pr',
   ],
   compare: ['bench/README.md: npm run build · node bench/bin/llm-bench.mjs sim --port 8100 --model m --ttf'],
+  live: ['bench/README.md: npm run build · node bench/bin/llm-bench.mjs sim --port 8130 --model m --mod'],
   decide: [
     'bench/README.md: npm run build · node bench/bin/llm-bench.mjs sim --port 8110 --model fp16 --',
     'bench/README.md: npm run build · node bench/bin/llm-bench.mjs sim --port 8120 --model fp16 --',
