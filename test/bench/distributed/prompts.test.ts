@@ -73,7 +73,7 @@ describe('load --prompts with --workers', () => {
     expect(await main(argv('load', ...common()), io), io.err()).toBe(0);
     const single = loadResultSchema.parse(JSON.parse(io.out()));
 
-    const r = await run('load', ...common(), '--workers', '2');
+    const r = await run('load', ...common(), '--workers', '2', '--barrier', '0');
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const merged = loadResultSchema.parse(JSON.parse(r.stdout));
