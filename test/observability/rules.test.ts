@@ -232,3 +232,9 @@ describe('thresholds across config layers', () => {
     expect(comparedTo(alertOf(objs, 'mistral-7b-judge', 'VllmInterTokenLatencyHigh').expr)).toEqual([0.1]);
   });
 });
+
+describe('promtool coverage', () => {
+  it('every environment has its promtool test file (promtool-<env>.test.ts)', () => {
+    for (const [env] of envs) expect(existsSync(join(import.meta.dirname, `promtool-${env}.test.ts`)), env).toBe(true);
+  });
+});

@@ -1,13 +1,15 @@
 /**
- * Every environment's PrometheusRules evaluated by Prometheus's own tool, as the operator loads
+ * An environment's PrometheusRules evaluated by Prometheus's own tool, as the operator loads
  * them (all groups of the environment together): `promtool check rules` is clean (no syntax
  * error, no duplicate rule), and the generated `promtool test rules` unit tests (rule-tests.ts)
  * show every alert firing on the data it is meant for, with its labels and rendered annotations,
- * and staying silent on healthy data and on the other models' trouble.
+ * and staying silent on healthy data and on the other models' trouble. One test file per
+ * environment (promtool-<env>.test.ts), so the environments run side by side.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { PlatformConfig } from '../../config/platform';
 import { parse, stringify } from 'yaml';
 import { renderManifests } from '../../stacks/manifests';
 import { prometheusTool, runPromtool } from '../support/prometheus-tools';
@@ -16,13 +18,16 @@ import { environmentRuleGroups, generateRuleTests } from './rule-tests';
 import { ofKind } from '../support/manifests';
 import { envs, rulesOf } from './support';
 
-const dir = tempDir('llm-platform-promtool-');
-
-describe('promtool', () => {
+/** Registers the promtool tests of environment `name` (a Pulumi.<name>.yaml). */
+export function describePromtool(name: string): void {
+  const found = envs.find(([env]) => env === name);
+  if (found === undefined) throw new Error(`no Pulumi.${name}.yaml among the environments ${envs.map(([e]) => e).join(', ')}`);
+  const [env, c]: [string, PlatformConfig] = found;
+  const dir = tempDir('llm-platform-promtool-');
   const promtool = prometheusTool('promtool');
   if (!promtool) return;
 
-  describe.each(envs)('%s environment', (env, c) => {
+  describe(`promtool: ${env} environment`, () => {
     const objs = renderManifests(c);
     const groups = environmentRuleGroups(objs);
     const rulesFile = `${env}.rules.yaml`;
@@ -82,4 +87,4 @@ describe('promtool', () => {
       // promtool evaluates every rule of the environment at each minute of every scenario: ~20 s per environment on a busy 2-core machine.
     }, 300_000);
   });
-});
+}
