@@ -19,7 +19,7 @@ import {
 } from '../metrics';
 import { gpuMemoryAlertRatio, type ModelSloProps } from './alerts';
 import { dashboardJson, type DashboardJson, type PanelSpec, type QuerySpec } from './grafana';
-import { SLI_WINDOW, dcgm, gpuMemoryUsedRatio, gpuOfModel, recorded, recordedInNamespace } from './slis';
+import { SLI_WINDOW, dcgm, gpuMemoryUsedRatio, gpuOfModel, recorded, recordedInNamespace, type RecordedId } from './slis';
 
 /** Tag every platform dashboard carries, for Grafana's dashboard search. */
 export const DASHBOARD_TAG = 'llm-platform';
@@ -450,60 +450,31 @@ export interface OverviewDashboardInputs {
 /** Every model and every GPU of the environment on one page. */
 export function overviewDashboard(p: OverviewDashboardInputs): DashboardJson {
   const ns = p.namespace;
-  const byModel = '{{model_name}}';
   const { node, gpu } = DCGM_GPU_LABELS;
+  /** A panel of one recorded SLI with a line per model. */
+  const perModel = (
+    title: string,
+    description: string,
+    unit: string,
+    id: RecordedId,
+    range: Pick<PanelSpec, 'min' | 'max'> = {},
+  ): PanelSpec => ({
+    title,
+    description,
+    unit,
+    ...range,
+    queries: [{ expr: recordedInNamespace(id, ns), legend: '{{model_name}}' }],
+  });
   const models: PanelSpec[] = [
-    {
-      title: 'TTFT p95',
-      description: 'Per model; each has its own budget (see its dashboard).',
-      unit: 's',
-      queries: [{ expr: recordedInNamespace('ttftP95', ns), legend: byModel }],
-    },
-    { title: 'ITL p95', description: 'Per model.', unit: 's', queries: [{ expr: recordedInNamespace('itlP95', ns), legend: byModel }] },
-    {
-      title: 'TPOT p95',
-      description: 'Time per output token per request, per model.',
-      unit: 's',
-      queries: [{ expr: recordedInNamespace('tpotP95', ns), legend: byModel }],
-    },
-    {
-      title: 'E2E p95',
-      description: 'Request arrival to last token, per model.',
-      unit: 's',
-      queries: [{ expr: recordedInNamespace('e2eP95', ns), legend: byModel }],
-    },
-    {
-      title: '5xx ratio',
-      description: 'Share of OpenAI API requests answered with a 5xx.',
-      unit: 'percentunit',
-      queries: [{ expr: recordedInNamespace('errorRatio', ns), legend: byModel }],
-    },
-    {
-      title: 'Requests/s',
-      description: 'Finished requests per second.',
-      unit: 'reqps',
-      queries: [{ expr: recordedInNamespace('requestRate', ns), legend: byModel }],
-    },
-    {
-      title: 'Generated tokens/s',
-      description: 'Output tokens per second.',
-      unit: 'short',
-      queries: [{ expr: recordedInNamespace('generationTokenRate', ns), legend: byModel }],
-    },
-    {
-      title: 'Waiting requests',
-      description: 'Queued requests, summed over pods.',
-      unit: 'short',
-      queries: [{ expr: recordedInNamespace('requestsWaiting', ns), legend: byModel }],
-    },
-    {
-      title: 'KV-cache usage (fullest pod)',
-      description: 'Per model.',
-      unit: 'percentunit',
-      min: 0,
-      max: 1,
-      queries: [{ expr: recordedInNamespace('kvCacheUsage', ns), legend: byModel }],
-    },
+    perModel('TTFT p95', 'Per model; each has its own budget (see its dashboard).', 's', 'ttftP95'),
+    perModel('ITL p95', 'Per model.', 's', 'itlP95'),
+    perModel('TPOT p95', 'Time per output token per request, per model.', 's', 'tpotP95'),
+    perModel('E2E p95', 'Request arrival to last token, per model.', 's', 'e2eP95'),
+    perModel('5xx ratio', 'Share of OpenAI API requests answered with a 5xx.', 'percentunit', 'errorRatio'),
+    perModel('Requests/s', 'Finished requests per second.', 'reqps', 'requestRate'),
+    perModel('Generated tokens/s', 'Output tokens per second.', 'short', 'generationTokenRate'),
+    perModel('Waiting requests', 'Queued requests, summed over pods.', 'short', 'requestsWaiting'),
+    perModel('KV-cache usage (fullest pod)', 'Per model.', 'percentunit', 'kvCacheUsage', { min: 0, max: 1 }),
     {
       title: 'Available pods',
       description: 'Per Deployment (both tracks of a blue/green model).',
@@ -513,26 +484,9 @@ export function overviewDashboard(p: OverviewDashboardInputs): DashboardJson {
     },
   ];
   const gpus: PanelSpec[] = [
-    {
-      title: 'GPU utilization by model',
-      description: "Mean over the model's GPUs.",
-      unit: 'percentunit',
-      min: 0,
-      max: 1,
-      queries: [{ expr: recordedInNamespace('gpuUtilization', ns), legend: byModel }],
-    },
-    {
-      title: 'Energy per 1K generated tokens',
-      description: 'J per 1,000 output tokens, per model.',
-      unit: 'joule',
-      queries: [{ expr: recordedInNamespace('gpuEnergyPer1kTokens', ns), legend: byModel }],
-    },
-    {
-      title: 'GPU power by model',
-      description: "Sum over the model's GPUs.",
-      unit: 'watt',
-      queries: [{ expr: recordedInNamespace('gpuPower', ns), legend: byModel }],
-    },
+    perModel('GPU utilization by model', "Mean over the model's GPUs.", 'percentunit', 'gpuUtilization', { min: 0, max: 1 }),
+    perModel('Energy per 1K generated tokens', 'J per 1,000 output tokens, per model.', 'joule', 'gpuEnergyPer1kTokens'),
+    perModel('GPU power by model', "Sum over the model's GPUs.", 'watt', 'gpuPower'),
     {
       title: 'GPU utilization by node',
       description: 'Every GPU of the cluster, serving or idle: idle GPU nodes cost as much as busy ones.',
