@@ -304,8 +304,9 @@ export async function runAutoscale(o: AutoscaleOptions): Promise<AutoscaleResult
     s.sampleMs,
     () => timeline.push(sample(log.elapsed(), state.step, watch.last, load.meter.take())),
     async () => {
-      await stepUp(o, s, target, load, watch, log, state);
-      await scaleDown(o, s, target, load, watch, log, state);
+      const check: CheckRun = { o, s, target, load, watch, log, state };
+      await stepUp(check);
+      await scaleDown(check);
     },
   );
   explainScaleUp(watch, log);
@@ -337,17 +338,30 @@ export async function runAutoscale(o: AutoscaleOptions): Promise<AutoscaleResult
   };
 }
 
+/** What the two phases of a running check share. */
+interface CheckRun {
+  readonly o: AutoscaleOptions;
+  readonly s: Settings;
+  readonly target: ScaleTarget;
+  readonly load: BackgroundLoad;
+  readonly watch: ScaleWatch;
+  readonly log: CheckLog;
+  readonly state: StepState;
+}
+
+/** Observes every `pollMs` until `done` holds or `timeoutMs` has passed; an abort of the check ends it. */
+function watchUntil(c: CheckRun, done: (x: Snapshot) => boolean, timeoutMs: number) {
+  return pollUntil(c.watch.poll, done, {
+    pollMs: c.s.pollMs,
+    timeoutMs,
+    ...(c.o.signal !== undefined && { signal: c.o.signal }),
+    what: 'the autoscale check',
+  });
+}
+
 /** Holds every load step; then holds the last one until scale-up or the scale-up limit. */
-async function stepUp(
-  o: AutoscaleOptions,
-  s: Settings,
-  target: ScaleTarget,
-  load: BackgroundLoad,
-  watch: ScaleWatch,
-  log: CheckLog,
-  state: StepState,
-): Promise<void> {
-  const signal = o.signal === undefined ? {} : { signal: o.signal };
+async function stepUp(c: CheckRun): Promise<void> {
+  const { o, s, target, load, watch, log, state } = c;
   for (let i = 0; i < o.steps.length; i++) {
     if (i > 0) {
       await load.step(o.steps[i]!);
@@ -355,17 +369,12 @@ async function stepUp(
       state.steps.push({ profile: o.steps[i]!, startedAtSec: log.elapsed() });
       log.event(`step ${i + 1}/${o.steps.length}: ${describeProfile(o.steps[i]!)}`);
     }
-    await pollUntil(watch.poll, () => false, { pollMs: s.pollMs, timeoutMs: s.holdSec * 1000, ...signal, what: 'the autoscale check' });
+    await watchUntil(c, () => false, s.holdSec * 1000);
   }
   const upDeadline = () => log.startMs + s.upLimit * 1000 - performance.now();
   if (watch.upSec === null && upDeadline() > 0) {
     log.event(`holding the last step until ${target.scaleUpTo} replicas are ready or ${s.upLimit} s have passed`);
-    await pollUntil(watch.poll, () => watch.upSec !== null, {
-      pollMs: s.pollMs,
-      timeoutMs: upDeadline(),
-      ...signal,
-      what: 'the autoscale check',
-    });
+    await watchUntil(c, () => watch.upSec !== null, upDeadline());
   }
   if (watch.upSec === null) {
     const last = watch.last;
@@ -374,27 +383,15 @@ async function stepUp(
 }
 
 /** Stops the load and waits until the Deployment is back to `scaleDownTo` with nothing terminating. */
-async function scaleDown(
-  o: AutoscaleOptions,
-  s: Settings,
-  target: ScaleTarget,
-  load: BackgroundLoad,
-  watch: ScaleWatch,
-  log: CheckLog,
-  state: StepState,
-): Promise<void> {
+async function scaleDown(c: CheckRun): Promise<void> {
+  const { s, target, load, log, state } = c;
   const stopping = load.stop();
   const stoppedAt = log.elapsed();
   state.loadStoppedAt = stoppedAt;
   state.step = null;
   log.event('load stopped; waiting for scale-down');
   const to = target.scaleDownTo;
-  const down = await pollUntil(watch.poll, (x) => x.desired <= to && x.ready <= to && x.live <= to && x.terminating === 0, {
-    pollMs: s.pollMs,
-    timeoutMs: s.downLimit * 1000,
-    ...(o.signal !== undefined && { signal: o.signal }),
-    what: 'the autoscale check',
-  });
+  const down = await watchUntil(c, (x) => x.desired <= to && x.ready <= to && x.live <= to && x.terminating === 0, s.downLimit * 1000);
   await stopping;
   if (!down.timedOut) {
     state.scaleDownSec = round(log.elapsed() - stoppedAt);
