@@ -8,12 +8,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { COORDINATOR_ROLE, COORDINATOR_RULES, COORDINATOR_SERVICE_ACCOUNT, WORKER_SERVICE_ACCOUNT } from './bench-layout';
-import {
-  ExternalSecret,
-  ExternalSecretSpecSecretStoreRefKind,
-  ExternalSecretSpecTargetCreationPolicy,
-  ExternalSecretSpecTargetDeletionPolicy,
-} from './imports/external-secrets.io';
+import { defaultDenyPolicy, restrictedNamespace, secretsManagerSecret } from './namespace-parts';
 import type { SecretKeyRef } from './vllm-model';
 
 export interface BenchNamespaceProps {
@@ -57,23 +52,8 @@ export class BenchNamespace extends Construct {
     const labels = { 'app.kubernetes.io/part-of': 'llm-platform' };
     const metadata = (name: string) => ({ name, namespace: props.name, labels });
 
-    this.namespace = new k8s.KubeNamespace(this, 'Resource', {
-      metadata: {
-        name: props.name,
-        labels: {
-          ...labels,
-          'pod-security.kubernetes.io/enforce': 'restricted',
-          'pod-security.kubernetes.io/enforce-version': 'latest',
-          'pod-security.kubernetes.io/audit': 'restricted',
-          'pod-security.kubernetes.io/warn': 'restricted',
-        },
-      },
-    });
-
-    new k8s.KubeNetworkPolicy(this, 'DefaultDeny', {
-      metadata: metadata('default-deny'),
-      spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
-    });
+    this.namespace = restrictedNamespace(this, props.name, labels);
+    defaultDenyPolicy(this, metadata('default-deny'));
 
     // Every pod here is llm-bench (load workers, a coordinator): none serves anything. One policy for
     // the namespace, so it holds for the worker Jobs each run creates through the API too.
@@ -98,19 +78,8 @@ export class BenchNamespace extends Construct {
     });
 
     if (props.apiKeyName) {
-      new ExternalSecret(this, 'ApiKey', {
-        metadata: metadata(props.apiKeySecret.name),
-        spec: {
-          refreshInterval: props.refreshInterval,
-          secretStoreRef: { kind: ExternalSecretSpecSecretStoreRefKind.CLUSTER_SECRET_STORE, name: props.secretStoreName },
-          target: {
-            name: props.apiKeySecret.name,
-            creationPolicy: ExternalSecretSpecTargetCreationPolicy.OWNER,
-            deletionPolicy: ExternalSecretSpecTargetDeletionPolicy.RETAIN,
-          },
-          data: [{ secretKey: props.apiKeySecret.key, remoteRef: { key: props.apiKeyName } }],
-        },
-      });
+      const { name, key } = props.apiKeySecret;
+      secretsManagerSecret(this, 'ApiKey', metadata(name), props, { data: [{ secretKey: key, remoteRef: { key: props.apiKeyName } }] });
     }
   }
 }

@@ -25,12 +25,7 @@ import { VALKEY_IMAGE } from '../facts/gateway';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { BACKEND_HEADER, CLIENT_ID_HEADER, RETRY_AFTER_HEADER, backendName, servedModel, type RoutingTarget } from './gateway-layout';
-import {
-  ExternalSecret,
-  ExternalSecretSpecSecretStoreRefKind,
-  ExternalSecretSpecTargetCreationPolicy,
-  ExternalSecretSpecTargetDeletionPolicy,
-} from './imports/external-secrets.io';
+import { secretsManagerSecret } from './namespace-parts';
 
 export { BACKEND_HEADER, CLIENT_ID_HEADER, RETRY_AFTER_HEADER } from './gateway-layout';
 
@@ -197,7 +192,7 @@ export class LlmGateway extends Construct {
     this.routes = routeObjects(this, p, name, meta, gatewayRef);
 
     if (p.upstreamKeyName !== undefined) {
-      externalSecret(this, 'UpstreamKey', meta(UPSTREAM_KEY_SECRET), p, {
+      secretsManagerSecret(this, 'UpstreamKey', meta(UPSTREAM_KEY_SECRET), p, {
         data: [{ secretKey: 'apiKey', remoteRef: { key: p.upstreamKeyName } }],
       });
       obj('UpstreamAuth', 'aigateway.envoyproxy.io/v1beta1', 'BackendSecurityPolicy', `${name}-upstream-key`, {
@@ -208,7 +203,7 @@ export class LlmGateway extends Construct {
       });
     }
 
-    externalSecret(this, 'ClientKeys', meta(CLIENT_KEYS_SECRET), p, { dataFrom: [{ extract: { key: p.clientKeysName } }] });
+    secretsManagerSecret(this, 'ClientKeys', meta(CLIENT_KEYS_SECRET), p, { dataFrom: [{ extract: { key: p.clientKeysName } }] });
     obj('Auth', 'gateway.envoyproxy.io/v1alpha1', 'SecurityPolicy', `${name}-api-keys`, {
       targetRefs: gatewayRef,
       apiKeyAuth: {
@@ -386,23 +381,6 @@ function clientTrafficSpec(p: LlmGatewayProps, targetRefs: Json[]): Json {
       lateResponseHeaders: { set: [{ name: BACKEND_HEADER, value: `%DYNAMIC_METADATA(${AI_GATEWAY_METADATA_NAMESPACE}:backend_name)%` }] },
     },
   };
-}
-
-function externalSecret(scope: Construct, id: string, metadata: Json, p: LlmGatewayProps, data: Json): ExternalSecret {
-  return new ExternalSecret(scope, id, {
-    metadata,
-    spec: {
-      refreshInterval: p.refreshInterval,
-      secretStoreRef: { kind: ExternalSecretSpecSecretStoreRefKind.CLUSTER_SECRET_STORE, name: p.secretStoreName },
-      target: {
-        name: (metadata as { name: string }).name,
-        creationPolicy: ExternalSecretSpecTargetCreationPolicy.OWNER,
-        // Keep the last good keys if the remote secret disappears: the door stays usable.
-        deletionPolicy: ExternalSecretSpecTargetDeletionPolicy.RETAIN,
-      },
-      ...data,
-    },
-  });
 }
 
 /** The Valkey pod the rate limiter keeps counters in; returns its in-cluster address. */

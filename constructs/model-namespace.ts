@@ -5,12 +5,7 @@
  */
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import {
-  ExternalSecret,
-  ExternalSecretSpecSecretStoreRefKind,
-  ExternalSecretSpecTargetCreationPolicy,
-  ExternalSecretSpecTargetDeletionPolicy,
-} from './imports/external-secrets.io';
+import { defaultDenyPolicy, restrictedNamespace, secretsManagerSecret } from './namespace-parts';
 import type { SecretKeyRef } from './vllm-model';
 
 /** Secret the ExternalSecret writes the Hugging Face token to. */
@@ -40,42 +35,12 @@ export class ModelNamespace extends Construct {
     super(scope, id);
     const labels = { 'app.kubernetes.io/part-of': 'llm-platform' };
 
-    this.namespace = new k8s.KubeNamespace(this, 'Resource', {
-      metadata: {
-        name: props.name,
-        labels: {
-          ...labels,
-          // The model pods meet the restricted profile; enforce it so nothing weaker joins them.
-          'pod-security.kubernetes.io/enforce': 'restricted',
-          'pod-security.kubernetes.io/enforce-version': 'latest',
-          'pod-security.kubernetes.io/audit': 'restricted',
-          'pod-security.kubernetes.io/warn': 'restricted',
-        },
-      },
-    });
+    this.namespace = restrictedNamespace(this, props.name, labels);
     const metadata = (name: string) => ({ name, namespace: props.name, labels });
-
-    // Everything not allowed by a model's own policy is denied, in and out.
-    new k8s.KubeNetworkPolicy(this, 'DefaultDeny', {
-      metadata: metadata('default-deny'),
-      spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
-    });
+    defaultDenyPolicy(this, metadata('default-deny'));
 
     const secret = (id: string, target: SecretKeyRef, remoteKey: string) =>
-      new ExternalSecret(this, id, {
-        metadata: metadata(target.name),
-        spec: {
-          refreshInterval: props.refreshInterval,
-          secretStoreRef: { kind: ExternalSecretSpecSecretStoreRefKind.CLUSTER_SECRET_STORE, name: props.secretStoreName },
-          target: {
-            name: target.name,
-            creationPolicy: ExternalSecretSpecTargetCreationPolicy.OWNER,
-            // Keep the last good value if the remote secret disappears; pods keep starting.
-            deletionPolicy: ExternalSecretSpecTargetDeletionPolicy.RETAIN,
-          },
-          data: [{ secretKey: target.key, remoteRef: { key: remoteKey } }],
-        },
-      });
+      secretsManagerSecret(this, id, metadata(target.name), props, { data: [{ secretKey: target.key, remoteRef: { key: remoteKey } }] });
     secret('HfToken', HF_TOKEN_SECRET, props.hfTokenName);
     if (props.apiKeyName) secret('ApiKey', API_KEY_SECRET, props.apiKeyName);
 
