@@ -27,27 +27,45 @@ export interface LocalRegistry {
 }
 
 /** s3rver's built-in account (dynalite takes any). */
-const CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
+export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
+export const LOCAL_REGION = 'us-east-1';
 
-/** Starts both servers (ports 0: free ones), creates the bucket and the table, returns the settings. */
-export async function startLocalRegistry(
-  o: { readonly s3Port?: number; readonly dynamodbPort?: number; readonly bucket?: string; readonly table?: string } = {},
-): Promise<LocalRegistry> {
-  const bucket = o.bucket ?? 'llm-registry-local';
-  const table = o.table ?? 'llm-registry-local';
-  const dir = await mkdtemp(join(tmpdir(), 'llm-registry-local-'));
-  const s3rver = new S3rver({ address: '127.0.0.1', port: o.s3Port ?? 0, silent: true, directory: join(dir, 's3') });
+/** s3rver and dynalite listening on 127.0.0.1. */
+export interface LocalAwsServers {
+  readonly s3Endpoint: string;
+  readonly ddbEndpoint: string;
+  /** Closes both servers; leaves s3rver's folder. */
+  stop(): Promise<void>;
+}
+
+/** Starts s3rver (its objects under `directory`) and dynalite on 127.0.0.1; port 0 (the default) takes a free one. */
+export async function startLocalAwsServers(o: {
+  readonly directory: string;
+  readonly s3Port?: number;
+  readonly dynamodbPort?: number;
+}): Promise<LocalAwsServers> {
+  const s3rver = new S3rver({ address: '127.0.0.1', port: o.s3Port ?? 0, silent: true, directory: o.directory });
   const s3Address = await s3rver.run();
   const ddbServer: Server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve, reject) => {
     ddbServer.once('error', reject);
     ddbServer.listen(o.dynamodbPort ?? 0, '127.0.0.1', () => resolve());
   });
-  const s3Endpoint = `http://127.0.0.1:${s3Address.port}`;
-  const ddbEndpoint = `http://127.0.0.1:${(ddbServer.address() as AddressInfo).port}`;
-  const region = 'us-east-1';
-  const s3 = new S3Client({ region, endpoint: s3Endpoint, forcePathStyle: true, credentials: CREDENTIALS });
-  const ddb = new DynamoDBClient({ region, endpoint: ddbEndpoint, credentials: CREDENTIALS });
+  return {
+    s3Endpoint: `http://127.0.0.1:${s3Address.port}`,
+    ddbEndpoint: `http://127.0.0.1:${(ddbServer.address() as AddressInfo).port}`,
+    async stop() {
+      s3rver.httpServer?.closeAllConnections();
+      ddbServer.closeAllConnections();
+      await Promise.all([s3rver.close(), new Promise<void>((resolve) => ddbServer.close(() => resolve()))]);
+    },
+  };
+}
+
+/** Creates a bucket and a table shaped like infra's (hash model_name S, range version S, on-demand). */
+export async function createRegistryStore(servers: Omit<LocalAwsServers, 'stop'>, bucket: string, table: string): Promise<void> {
+  const s3 = new S3Client({ region: LOCAL_REGION, endpoint: servers.s3Endpoint, forcePathStyle: true, credentials: LOCAL_CREDENTIALS });
+  const ddb = new DynamoDBClient({ region: LOCAL_REGION, endpoint: servers.ddbEndpoint, credentials: LOCAL_CREDENTIALS });
   try {
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
     await ddb.send(
@@ -68,20 +86,29 @@ export async function startLocalRegistry(
     s3.destroy();
     ddb.destroy();
   }
+}
+
+/** Starts both servers (ports 0: free ones), creates the bucket and the table, returns the settings. */
+export async function startLocalRegistry(
+  o: { readonly s3Port?: number; readonly dynamodbPort?: number; readonly bucket?: string; readonly table?: string } = {},
+): Promise<LocalRegistry> {
+  const bucket = o.bucket ?? 'llm-registry-local';
+  const table = o.table ?? 'llm-registry-local';
+  const dir = await mkdtemp(join(tmpdir(), 'llm-registry-local-'));
+  const servers = await startLocalAwsServers({ directory: join(dir, 's3'), s3Port: o.s3Port, dynamodbPort: o.dynamodbPort });
+  await createRegistryStore(servers, bucket, table);
   return {
     env: {
       LLM_REGISTRY_BUCKET: bucket,
       LLM_REGISTRY_TABLE: table,
-      AWS_ENDPOINT_URL_S3: s3Endpoint,
-      AWS_ENDPOINT_URL_DYNAMODB: ddbEndpoint,
-      AWS_REGION: region,
-      AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+      AWS_ENDPOINT_URL_S3: servers.s3Endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: servers.ddbEndpoint,
+      AWS_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
     },
     async stop() {
-      s3rver.httpServer?.closeAllConnections();
-      ddbServer.closeAllConnections();
-      await Promise.all([s3rver.close(), new Promise<void>((resolve) => ddbServer.close(() => resolve()))]);
+      await servers.stop();
       await rm(dir, { recursive: true, force: true });
     },
   };

@@ -1,21 +1,17 @@
 /**
  * Local S3 (s3rver) and DynamoDB (dynalite) on 127.0.0.1 ephemeral ports, with the bucket and
- * the table the infra creates, so the registry runs the real AWS SDK end to end offline.
+ * the table the infra creates, so the registry runs the real AWS SDK end to end offline. The
+ * servers are the ones `npm run registry:local` starts (bench/registry/local.ts).
  */
 import { rm } from 'node:fs/promises';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import dynalite from 'dynalite';
-import S3rver from 's3rver';
+import { createRegistryStore, LOCAL_CREDENTIALS, LOCAL_REGION, startLocalAwsServers } from '../../../../bench/registry/local';
 import { tempDir } from '../../../support/temp';
 
-/** s3rver's built-in account; dynalite accepts any credentials. */
-export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
-export const LOCAL_REGION = 'us-east-1';
+export { LOCAL_CREDENTIALS, LOCAL_REGION };
 
 export interface LocalAws {
   readonly s3Endpoint: string;
@@ -32,16 +28,8 @@ export interface LocalAws {
 /** Starts s3rver and dynalite on 127.0.0.1 with ephemeral ports. */
 export async function startLocalAws(): Promise<LocalAws> {
   const workDir = tempDir('registry-test-');
-  const s3rver = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: join(workDir, 's3rver') });
-  const s3Address = await s3rver.run();
-  const ddbServer: Server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve, reject) => {
-    ddbServer.once('error', reject);
-    ddbServer.listen(0, '127.0.0.1', () => resolve());
-  });
-  const ddbAddress = ddbServer.address() as AddressInfo;
-  const s3Endpoint = `http://127.0.0.1:${s3Address.port}`;
-  const ddbEndpoint = `http://127.0.0.1:${ddbAddress.port}`;
+  const servers = await startLocalAwsServers({ directory: join(workDir, 's3rver') });
+  const { s3Endpoint, ddbEndpoint } = servers;
   const made: { destroy(): void }[] = [];
 
   const clients = () => {
@@ -57,29 +45,10 @@ export async function startLocalAws(): Promise<LocalAws> {
     ddbEndpoint,
     workDir,
     clients,
-    async createRegistryStore(bucket, table) {
-      const { s3, ddb } = clients();
-      await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-      await ddb.send(
-        new CreateTableCommand({
-          TableName: table,
-          AttributeDefinitions: [
-            { AttributeName: 'model_name', AttributeType: 'S' },
-            { AttributeName: 'version', AttributeType: 'S' },
-          ],
-          KeySchema: [
-            { AttributeName: 'model_name', KeyType: 'HASH' },
-            { AttributeName: 'version', KeyType: 'RANGE' },
-          ],
-          BillingMode: 'PAY_PER_REQUEST',
-        }),
-      );
-    },
+    createRegistryStore: (bucket, table) => createRegistryStore(servers, bucket, table),
     async stop() {
       for (const client of made) client.destroy();
-      s3rver.httpServer?.closeAllConnections();
-      ddbServer.closeAllConnections();
-      await Promise.all([s3rver.close(), new Promise<void>((resolve) => ddbServer.close(() => resolve()))]);
+      await servers.stop();
       await rm(workDir, { recursive: true, force: true });
     },
   };
