@@ -13,7 +13,8 @@ import { isatty } from 'node:tty';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { EXIT, failOnProblems } from '../errors';
-import type { ThresholdResult } from '../result';
+import { runFailure } from '../load/outcome';
+import type { LoadResult, ThresholdResult } from '../result';
 import { fmtValue } from '../report/format';
 import type { Renderers } from '../report/renderers';
 import type { CliIo } from './io';
@@ -278,6 +279,20 @@ export function exitCodeOf(v: Verdict, io: CliIo): number {
     return EXIT.thresholdCrossed;
   }
   return EXIT.ok;
+}
+
+/** The exit code of a load result (`load`, `collect`): 1 when it stopped itself or every request failed, 99 on a crossed threshold. */
+export function loadExitCode(result: LoadResult, io: CliIo): number {
+  const failure = runFailure(result);
+  return exitCodeOf(
+    {
+      ...(failure !== undefined && { aborted: { reason: failure } }),
+      checks: result.thresholds,
+      checkName: 'thresholds',
+      showValue: String,
+    },
+    io,
+  );
 }
 
 /** A check's event as a stderr line: `[  12.34 s] message`. */

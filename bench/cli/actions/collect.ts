@@ -3,13 +3,12 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { collectedResult, collectFromFiles, collectFromJob, type SavedRunReader, savedRunFiles } from '../../distributed/collect';
 import { collectUsage } from '../../errors';
-import { runFailure } from '../../load/outcome';
 import { renderMarkdown } from '../../report/markdown';
 import { LOAD_RENDERERS } from '../../report/renderers';
 import { parseThresholds } from '../../thresholds';
 import { kubeFrom } from '../cluster';
 import type { CliIo, ExitSink } from '../io';
-import { checkUsage, exitCodeOf, makeFolders, type OutputFlags, outputProblems, toStdout, withOutputs, writeReports } from '../output';
+import { checkUsage, loadExitCode, makeFolders, type OutputFlags, outputProblems, toStdout, withOutputs, writeReports } from '../output';
 
 export interface CollectFlags extends OutputFlags {
   readonly job?: string;
@@ -133,15 +132,5 @@ export async function collectAction(f: CollectFlags, io: CliIo, exit: ExitSink):
     await kube.deleteJob(namespace, f.job!);
     io.stderr(`deleted Job ${namespace}/${f.job}\n`);
   }
-  const failure = runFailure(result);
-  const code = exitCodeOf(
-    {
-      ...(failure !== undefined && { aborted: { reason: failure } }),
-      checks: result.thresholds,
-      checkName: 'thresholds',
-      showValue: String,
-    },
-    io,
-  );
-  exit.code = withOutputs(code, written);
+  exit.code = withOutputs(loadExitCode(result, io), written);
 }

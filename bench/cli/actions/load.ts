@@ -2,7 +2,7 @@
 import { statSync } from 'node:fs';
 import { type CostSettings, runCost } from '../../cost/run-cost';
 import { BENCH_DEFAULTS } from '../../defaults';
-import { type LoadOptions, type LoadRun, runFailure, startLoad } from '../../load/engine';
+import { type LoadOptions, type LoadRun, startLoad } from '../../load/engine';
 import type { LoadProfile } from '../../load/schedule';
 import { renderMarkdown } from '../../report/markdown';
 import { type ServerMetricsRun, startServerMetrics } from '../../server-metrics/scrape';
@@ -13,7 +13,7 @@ import type { RequestRecord } from '../../client/openai';
 import type { LoadResult } from '../../result';
 import type { CliIo, ExitSink } from '../io';
 import { onInterrupt } from '../interrupt';
-import { exitCodeOf, type OutputFlags, outputProblems, toStdout, withOutputs, writeReports } from '../output';
+import { loadExitCode, type OutputFlags, outputProblems, toStdout, withOutputs, writeReports } from '../output';
 import type { RunFlags } from '../run-flags';
 import { costSettingsFrom } from '../cost-options';
 import type { ServerFlags } from '../server-flags';
@@ -239,15 +239,5 @@ export async function loadAction(f: LoadFlags, io: CliIo, exit: ExitSink): Promi
   }
   const written = await writeLoadReports(result, f, io);
   for (const w of result.warnings ?? []) io.stderr(`warning: ${w}\n`);
-  const failure = runFailure(result);
-  const code = exitCodeOf(
-    {
-      ...(failure !== undefined && { aborted: { reason: failure } }),
-      checks: result.thresholds,
-      checkName: 'thresholds',
-      showValue: String,
-    },
-    io,
-  );
-  exit.code = withOutputs(code, written);
+  exit.code = withOutputs(loadExitCode(result, io), written);
 }
