@@ -3,7 +3,7 @@
  * the load worker Job applied by GitOps, read in the cluster, or its outputs saved to a folder or S3.
  */
 import { Command } from 'commander';
-import { collect, number } from '../flags';
+import { collect, KUBE_TIMEOUT_FLAG, number } from '../flags';
 import { type CliIo, type ExitSink, withConventions } from '../io';
 import { addOutputFlags } from '../output';
 import type { CollectFlags } from '../actions/collect';
@@ -16,7 +16,7 @@ export function collectCommand(io: CliIo, exit: ExitSink): Command {
     .option('--namespace <ns>', 'namespace of the Job (default llm-bench)')
     .option('--kubeconfig <file>', 'kubeconfig (default: $KUBECONFIG, ~/.kube/config, then the in-cluster ServiceAccount)')
     .option('--context <name>', 'kubeconfig context (default: its current-context)')
-    .option('--kube-timeout <s>', 'seconds a Kubernetes API call may take (default 30)', number('--kube-timeout'))
+    .option(...KUBE_TIMEOUT_FLAG, number('--kube-timeout'))
     .option('--wait <s>', 'with --job: wait up to s seconds for the Job to finish (default: it must have finished)', number('--wait'))
     .option('--delete', 'with --job: delete the Job (and its pods and promptset) once collected')
     .option('--from <dir|s3://bucket/prefix>', 'a saved run instead: spec.json and <index>.log per worker (as --save writes)')
