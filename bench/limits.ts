@@ -62,14 +62,6 @@ export function secondsProblem(
   return undefined;
 }
 
-/** The same for a time in milliseconds. */
-export function millisecondsProblem(flag: string, v: number | undefined, example = 1000): string | undefined {
-  if (v === undefined) return undefined;
-  if (!Number.isFinite(v) || v <= 0) return `${flag} must be a positive number of milliseconds, got ${v}; pass e.g. ${flag} ${example}`;
-  if (v > MAX_TIMER_MS) return `${flag} must be at most ${MAX_TIMER_MS} ms (Node's timer limit), got ${v}; pass e.g. ${flag} ${example}`;
-  return undefined;
-}
-
 /** A positive whole number up to `max`, or the problem with it. */
 export function countProblem(flag: string, v: number | undefined, max: number, example: number, why: string): string | undefined {
   if (v === undefined) return undefined;

@@ -13,9 +13,6 @@ import { UsageError, usageErrors } from '../errors';
 import { forEachJsonlLine } from '../jsonl';
 import { renderQuestion } from './judge-prompt';
 
-/** The categories of the shipped promptset; a team's own may use others. */
-export const EVAL_CATEGORIES = ['instruction', 'reasoning', 'summarization', 'extraction', 'refusal', 'code'] as const;
-
 /**
  * An exact check of an answer, scored without the judge:
  * - `number`: the last number in the answer equals `value` (± `tolerance`; commas in numbers are ignored);

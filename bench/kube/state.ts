@@ -240,9 +240,3 @@ export function withModelUri(template: V1PodTemplateSpec, uri: string, what: str
   }
   return next;
 }
-
-/** The registry URI a template loads, or null for a Hugging Face model. */
-export function modelUriOf(template: V1PodTemplateSpec, what: string): string | null {
-  const s = modelSourceOf(template, what);
-  return s.kind === 'huggingface' ? null : s.uri;
-}

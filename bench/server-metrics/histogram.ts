@@ -18,11 +18,6 @@ export interface CumulativeHistogram {
   readonly sum: number;
 }
 
-/** An empty histogram over `bounds`. */
-export function emptyHistogram(bounds: readonly number[]): CumulativeHistogram {
-  return { bounds: [...bounds], cumulative: bounds.map(() => 0), count: 0, sum: 0 };
-}
-
 const matches = (labels: Readonly<Record<string, string>>, match: Readonly<Record<string, string>>) =>
   Object.entries(match).every(([k, v]) => labels[k] === v);
 

@@ -57,16 +57,3 @@ export function parseTraceparent(value: string): (TraceIds & { readonly sampled:
   if (m === null || /^0+$/.test(m[1]!) || /^0+$/.test(m[2]!)) return null;
   return { traceId: m[1]!, spanId: m[2]!, sampled: (parseInt(m[3]!, 16) & 1) === 1 };
 }
-
-/** The X-Ray form of a trace id: `1-<Unix seconds, 8 hex>-<24 hex>`. */
-export function xrayTraceId(traceId: string): string {
-  return `1-${traceId.slice(0, 8)}-${traceId.slice(8)}`;
-}
-
-/**
- * A link to a trace from a URL template: `{traceId}` is replaced by the W3C id, `{xrayTraceId}`
- * by the X-Ray form (e.g. `https://console.aws.amazon.com/cloudwatch/home#xray:traces/{xrayTraceId}`).
- */
-export function traceLink(template: string, traceId: string): string {
-  return template.replaceAll('{traceId}', traceId).replaceAll('{xrayTraceId}', xrayTraceId(traceId));
-}

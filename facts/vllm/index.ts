@@ -47,11 +47,6 @@ export function compareVllmVersions(a: VllmVersion | string, b: VllmVersion | st
   return pa.major - pb.major || pa.minor - pb.minor || pa.patch - pb.patch;
 }
 
-/** The recorded surface of exactly this release, if any. */
-export function surfaceOf(version: VllmVersion | string): VllmSurface | undefined {
-  return VLLM_SURFACES.find((s) => compareVllmVersions(s.version, version) === 0);
-}
-
 /** vLLM's `build_buckets([1, 2, 5], max)`: 1, 2, 5, 10, 20, 50, … while ≤ max. */
 export function oneTwoFiveBuckets(max: number, mantissas: readonly number[] = [1, 2, 5]): number[] {
   const out: number[] = [];
