@@ -1,6 +1,7 @@
 /** Reports of an autoscale check: Markdown, HTML (timeline charts) and a JUnit suite. */
 import { describeProfile } from '../load/schedule';
 import { latencyChart } from '../report/charts';
+import { checkVerdict, markdownEventLog } from '../report/checks';
 import { escapeXml, fmt, fmtRate, fmtValue } from '../report/format';
 import { type JunitCase, type JunitSuite, renderJunit } from '../report/junit';
 import type { Renderers } from '../report/renderers';
@@ -9,17 +10,11 @@ import { abortedNote, errorTable, eventTable, gateTable, marker, notesList, page
 import { lineChart, PALETTE } from '../report/svg';
 import { type AutoscaleResult, autoscalePassed } from './result';
 
-export function autoscaleVerdict(r: AutoscaleResult): string {
-  if (r.aborted !== undefined) return 'ABORTED';
-  const crossed = r.gates.filter((g) => !g.passed).length;
-  return crossed === 0 ? `PASSED (${r.gates.length} gates)` : `FAILED (${crossed} of ${r.gates.length} gates crossed)`;
-}
-
 const sec = (v: number | null) => (v === null ? 'never' : `${fmt(v)} s`);
 
 export function renderAutoscaleMarkdown(r: AutoscaleResult): string {
   const lines = [
-    `## Autoscale ${r.namespace}/${r.variant}: ${autoscaleVerdict(r)}`,
+    `## Autoscale ${r.namespace}/${r.variant}: ${checkVerdict(r)}`,
     '',
     `${r.deployment} via scaledobject ${r.scaledObject} (${r.minReplicas}–${r.maxReplicas} replicas): ${r.initialReplicas} → ${r.scaleUpTo} → ${r.scaleDownTo}`,
     '',
@@ -39,13 +34,7 @@ export function renderAutoscaleMarkdown(r: AutoscaleResult): string {
     '',
   ];
   if (r.aborted !== undefined) lines.push(`**Aborted:** ${r.aborted.reason}`, '');
-  lines.push(
-    '| t (s) | event |',
-    '| --- | --- |',
-    ...r.events.map((e) => `| ${e.t.toFixed(2)} | ${e.message.replace(/\|/g, '\\|')} |`),
-    '',
-  );
-  if (r.notes.length > 0) lines.push(...r.notes.map((n) => `- ${n}`), '');
+  lines.push(...markdownEventLog(r));
   return lines.join('\n');
 }
 
@@ -56,7 +45,7 @@ export function autoscaleHtmlSections(r: AutoscaleResult, heading = 'h2'): strin
   const reqTop = Math.max(1, ...t.map((s) => s.completed + s.failed));
   const stop = r.loadStoppedAtSec === null ? [] : [{ name: 'load stop', color: '#cf222e', points: marker(r.loadStoppedAtSec, top) }];
   const body = [
-    `<${heading}>Autoscale ${escapeXml(`${r.namespace}/${r.variant}`)}: <span class="${ok ? 'pass' : 'fail'}">${escapeXml(autoscaleVerdict(r))}</span></${heading}>`,
+    `<${heading}>Autoscale ${escapeXml(`${r.namespace}/${r.variant}`)}: <span class="${ok ? 'pass' : 'fail'}">${escapeXml(checkVerdict(r))}</span></${heading}>`,
     `<p class="run">${escapeXml(r.deployment)} via scaledobject ${escapeXml(r.scaledObject)} / hpa ${escapeXml(r.hpa)} (${r.minReplicas}–${r.maxReplicas} replicas): ` +
       `${r.initialReplicas} → ${r.scaleUpTo} → ${r.scaleDownTo} · queue from ${escapeXml(r.queueSource)}<br>` +
       `scale-up decided ${escapeXml(sec(r.scaleUpDecisionSec))}, ready ${escapeXml(sec(r.scaleUpSec))} after the load started · scale-down ${escapeXml(sec(r.scaleDownSec))} after it stopped · ` +
@@ -138,7 +127,7 @@ export function autoscaleHtmlSections(r: AutoscaleResult, heading = 'h2'): strin
 }
 
 export function renderAutoscaleHtml(r: AutoscaleResult): string {
-  return page(`llm-bench autoscale ${r.variant} ${autoscaleVerdict(r)}`, ['<h1>llm-bench autoscale</h1>', ...autoscaleHtmlSections(r)]);
+  return page(`llm-bench autoscale ${r.variant} ${checkVerdict(r)}`, ['<h1>llm-bench autoscale</h1>', ...autoscaleHtmlSections(r)]);
 }
 
 /** One test case per gate; an aborted check adds a failing `autoscale` case. */

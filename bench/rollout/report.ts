@@ -1,18 +1,12 @@
 /** Reports of a rollback check: Markdown, HTML (timeline charts) and a JUnit suite. */
 import { latencyChart } from '../report/charts';
+import { checkVerdict, markdownEventLog } from '../report/checks';
 import { escapeXml, fmt, fmtValue } from '../report/format';
 import { type JunitCase, type JunitSuite, renderJunit } from '../report/junit';
 import type { Renderers } from '../report/renderers';
 import { abortedNote, errorTable, eventTable, gateTable, marker, notesList, page } from '../report/page';
 import { lineChart, PALETTE } from '../report/svg';
 import { type RollbackResult, rollbackPassed } from './result';
-
-/** PASSED / FAILED / ABORTED, with what failed. */
-export function rollbackVerdict(r: RollbackResult): string {
-  if (r.aborted !== undefined) return 'ABORTED';
-  const crossed = r.gates.filter((g) => !g.passed).length;
-  return crossed === 0 ? `PASSED (${r.gates.length} gates)` : `FAILED (${crossed} of ${r.gates.length} gates crossed)`;
-}
 
 function trigger(r: RollbackResult): number | undefined {
   return r.timeline.find((s) => s.phase !== 'before')?.t;
@@ -21,7 +15,7 @@ function trigger(r: RollbackResult): number | undefined {
 /** A Markdown summary. */
 export function renderRollbackMarkdown(r: RollbackResult): string {
   const lines = [
-    `## Rollback ${r.namespace}/${r.variant}: ${rollbackVerdict(r)}`,
+    `## Rollback ${r.namespace}/${r.variant}: ${checkVerdict(r)}`,
     '',
     `${r.strategy}: ${r.from} → ${r.to}${r.coldStart ? ' (includes a cold start)' : ''}`,
     '',
@@ -35,13 +29,7 @@ export function renderRollbackMarkdown(r: RollbackResult): string {
   if (r.aborted !== undefined) lines.push(`**Aborted:** ${r.aborted.reason}`, '');
   const errors = Object.entries(r.requests.errors);
   if (errors.length > 0) lines.push('Failures: ' + errors.map(([k, n]) => `${k} ${n}`).join(', '), '');
-  lines.push(
-    '| t (s) | event |',
-    '| --- | --- |',
-    ...r.events.map((e) => `| ${e.t.toFixed(2)} | ${e.message.replace(/\|/g, '\\|')} |`),
-    '',
-  );
-  if (r.notes.length > 0) lines.push(...r.notes.map((n) => `- ${n}`), '');
+  lines.push(...markdownEventLog(r));
   return lines.join('\n');
 }
 
@@ -58,7 +46,7 @@ export function rollbackHtmlSections(r: RollbackResult, heading = 'h2'): string[
       : [{ name: 'complete', color: '#1a7f37', points: marker(start + r.durationSec, top) }]),
   ];
   const body = [
-    `<${heading}>Rollback ${escapeXml(`${r.namespace}/${r.variant}`)}: <span class="${ok ? 'pass' : 'fail'}">${escapeXml(rollbackVerdict(r))}</span></${heading}>`,
+    `<${heading}>Rollback ${escapeXml(`${r.namespace}/${r.variant}`)}: <span class="${ok ? 'pass' : 'fail'}">${escapeXml(checkVerdict(r))}</span></${heading}>`,
     `<p class="run">${escapeXml(r.strategy)}: ${escapeXml(r.from)} → ${escapeXml(r.to)}${r.coldStart ? ' · <b>includes a cold start</b>' : ''}<br>` +
       `duration ${r.durationSec === null ? `<span class="fail">not complete: ${escapeXml(r.detail)}</span>` : `${escapeXml(fmt(r.durationSec))} s`} · ` +
       `${r.requests.succeeded} requests succeeded, ${r.requests.failed} failed · ${escapeXml(r.startedAt)} → ${escapeXml(r.finishedAt)}</p>`,
@@ -103,7 +91,7 @@ export function rollbackHtmlSections(r: RollbackResult, heading = 'h2'): string[
 
 /** A self-contained HTML report of one rollback check. */
 export function renderRollbackHtml(r: RollbackResult): string {
-  return page(`llm-bench rollback ${r.variant} ${rollbackVerdict(r)}`, ['<h1>llm-bench rollback</h1>', ...rollbackHtmlSections(r)]);
+  return page(`llm-bench rollback ${r.variant} ${checkVerdict(r)}`, ['<h1>llm-bench rollback</h1>', ...rollbackHtmlSections(r)]);
 }
 
 /** One test case per gate; an aborted or incomplete check adds a failing `rollback` case. */
