@@ -1,13 +1,11 @@
-import { spawn } from 'node:child_process';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../bench/cli/main';
 import { loadResultSchema, smokeResultSchema, sweepResultSchema } from '../../bench/result';
 import { type Simulator, startSimulator } from '../../bench/sim/simulator';
-import { CHILD_DEADLINE_MS } from '../support/deadlines';
 import { useVirtualTime, vt } from '../support/virtual-time';
-import { argv, closedPort, memoryIo } from './helpers';
+import { argv, closedPort, memoryIo, runLlmBench } from './helpers';
 import { tempDir } from '../support/temp';
 
 let sim: Simulator;
@@ -292,17 +290,7 @@ describe('llm-bench sweep, smoke and report', () => {
 });
 
 describe('the llm-bench executable', () => {
-  const bin = join(import.meta.dirname, '../../bench/bin/llm-bench.mjs');
-  // Asynchronous: the simulator lives in this process, so blocking on the child would starve it.
-  const run = (...args: string[]) =>
-    new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [bin, ...args], { timeout: CHILD_DEADLINE_MS });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-      child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-      child.on('close', (status) => resolve({ status, stdout, stderr }));
-    });
+  const run = (...args: string[]) => runLlmBench(args);
 
   it('exits with the code of the command: 99 for a crossed threshold, 2 for bad usage', async () => {
     const crossed = await run(

@@ -4,26 +4,11 @@
  * go through the bin, so a socket left open to the silent endpoint would also show (the process
  * must still exit). The registry's commands have the same test in registry/deadlines.test.ts.
  */
-import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHILD_DEADLINE_MS } from '../support/deadlines';
 import { tempDir } from '../support/temp';
-import { silentServer } from './helpers';
-
-const bin = join(import.meta.dirname, '../../bench/bin/llm-bench.mjs');
-
-function run(args: readonly string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { timeout: CHILD_DEADLINE_MS });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
+import { runLlmBench, silentServer } from './helpers';
 
 let silent: Awaited<ReturnType<typeof silentServer>>;
 let dir: string;
@@ -119,7 +104,7 @@ const CASES: readonly { readonly name: string; readonly args: () => string[]; re
 describe('against an endpoint that never answers', () => {
   it.each(CASES)('$name ends with exit 1 naming the endpoint', async (c) => {
     const before = silent.connections();
-    const ran = await run(c.args());
+    const ran = await runLlmBench(c.args());
     expect(ran.stderr + ran.stdout).toContain(c.names());
     expect(ran.stderr).not.toMatch(/\n\s+at /);
     expect(ran.status).toBe(1);

@@ -2,9 +2,12 @@
  * Shared pieces of the bench tests: raw HTTP servers that misbehave on purpose, and an in-memory
  * CliIo. Everything listens on 127.0.0.1 with an ephemeral port.
  */
+import { type ChildProcess, spawn } from 'node:child_process';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import type { CliIo } from '../../bench/cli/io';
+import { CHILD_DEADLINE_MS } from '../support/deadlines';
 
 /**
  * A server whose handler the test writes; returns its URL and a close(). An async handler that
@@ -61,6 +64,35 @@ export function memoryIo(env: Record<string, string> = {}): CliIo & { out: () =>
 
 /** node + script placeholders, as process.argv has them. */
 export const argv = (...args: string[]) => ['node', 'llm-bench', ...args];
+
+/** The llm-bench executable (the build that vitest's global setup makes). */
+export const LLM_BENCH_BIN = join(import.meta.dirname, '../../bench/bin/llm-bench.mjs');
+
+/** What a run of the executable printed and how it exited (null: killed by a signal). */
+export interface BinRun {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Runs the llm-bench executable with `args`, asynchronously: servers the test started live in this
+ * process, so blocking on the child would starve them. Past the child deadline the child is killed.
+ */
+export function runLlmBench(
+  args: readonly string[],
+  o: { readonly env?: NodeJS.ProcessEnv; readonly started?: (child: ChildProcess) => void } = {},
+): Promise<BinRun> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [LLM_BENCH_BIN, ...args], { ...(o.env && { env: o.env }), timeout: CHILD_DEADLINE_MS });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+    o.started?.(child);
+  });
+}
 
 /** A TCP server that accepts every connection and never writes a byte; counts connections. */
 export async function silentServer(): Promise<{ url: string; port: number; connections: () => number; close: () => Promise<void> }> {

@@ -22,10 +22,9 @@ import { DCGM_GPU_LABELS, DCGM_METRICS, KUBE_STATE_METRICS } from '../../constru
 import { KEDA_HPA_PREFIX, RECORDED } from '../../constructs/observability';
 import { CURRENT_VLLM, bucketBounds, familyOfSeries } from '../../facts/vllm';
 import { renderManifests } from '../../stacks/manifests';
-import { PROJECT_ROOT } from '../../stacks/synthesize';
+import { type BinRun, runLlmBench } from '../bench/helpers';
 import { ofKind } from '../support/manifests';
 import { prometheusTool } from '../support/prometheus-tools';
-import { CHILD_DEADLINE_MS } from '../support/deadlines';
 import { tempDir } from '../support/temp';
 import { environmentRuleGroups } from './rule-tests';
 import { dashboardsOf, envs } from './support';
@@ -209,9 +208,8 @@ describe('a real Prometheus over simulators', () => {
   });
 
   /** Runs `llm-bench load` against a simulator, resolving with its exit code and JSON result. */
-  function load(model: string, concurrency: number, requests: number): Promise<{ status: number | null; stderr: string }> {
-    const bin = join(PROJECT_ROOT, 'bench/bin/llm-bench.mjs');
-    const args = [
+  function load(model: string, concurrency: number, requests: number): Promise<BinRun> {
+    return runLlmBench([
       'load',
       '--base-url',
       sims.get(model)!.url,
@@ -225,14 +223,7 @@ describe('a real Prometheus over simulators', () => {
       '8',
       '--json',
       '-',
-    ];
-    return new Promise((resolve) => {
-      const child = spawn(process.execPath, [bin, ...args], { timeout: CHILD_DEADLINE_MS });
-      let stderr = '';
-      child.stdout.resume();
-      child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-      child.on('close', (status) => resolve({ status, stderr }));
-    });
+    ]);
   }
 
   it("shows the KEDA queue query crossing its threshold under load and falling back, and the recorded p95 TTFT within a bucket of the simulator's", async () => {

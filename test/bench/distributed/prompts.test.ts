@@ -4,7 +4,6 @@
  * the coordinator read, and takes every N-th prompt of it, so the workers together send the
  * prompts one process sends.
  */
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,27 +14,15 @@ import { runWorker } from '../../../bench/distributed/worker';
 import { loadPromptset, sha256Hex } from '../../../bench/load/prompts';
 import { loadResultSchema } from '../../../bench/result';
 import { type Simulator, startSimulator } from '../../../bench/sim/simulator';
-import { CHILD_DEADLINE_MS } from '../../support/deadlines';
 import { tempDir } from '../../support/temp';
-import { argv, memoryIo } from '../helpers';
-
-const bin = join(import.meta.dirname, '../../../bench/bin/llm-bench.mjs');
+import { argv, memoryIo, runLlmBench } from '../helpers';
 
 /** Five prompts of very different lengths: which ones were sent shows in the prompt tokens. */
 const PROMPTSET = [1, 3, 9, 27, 81]
   .map((n) => JSON.stringify({ prompt: Array.from({ length: n }, (_, i) => `w${i}`).join(' ') }))
   .join('\n');
 
-function run(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { timeout: CHILD_DEADLINE_MS });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
+const run = (...args: string[]) => runLlmBench(args);
 
 let sim: Simulator;
 let file: string;

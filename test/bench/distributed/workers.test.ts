@@ -4,7 +4,6 @@
  * `--otlp-endpoint`, a loopback OTLP/HTTP receiver gets one span per request, carrying the trace
  * and span ids the request's `traceparent` carried (which the simulator recorded).
  */
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,23 +17,10 @@ import { LatencyHistogram } from '../../../bench/load/stats';
 import { loadResultSchema } from '../../../bench/result';
 import { type Simulator, startSimulator } from '../../../bench/sim/simulator';
 import { parseTraceparent } from '../../../bench/tracing/context';
-import { CHILD_DEADLINE_MS } from '../../support/deadlines';
 import { tempDir } from '../../support/temp';
-import { argv, memoryIo } from '../helpers';
+import { argv, memoryIo, runLlmBench } from '../helpers';
 
-const bin = join(import.meta.dirname, '../../../bench/bin/llm-bench.mjs');
-
-/** Runs the executable; the simulator lives in this process, so the child runs asynchronously. */
-function run(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { timeout: CHILD_DEADLINE_MS });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
+const run = (...args: string[]) => runLlmBench(args);
 
 interface ReceivedSpan {
   traceId: string;

@@ -4,17 +4,13 @@
  * wrong bucket does not leave a claim behind. The spawned runs use the real bin, so the AWS SDK's
  * Node-version notice (which vitest's env turns off for in-process tests) is checked too.
  */
-import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHILD_DEADLINE_MS } from '../../support/deadlines';
-import { silentServer } from '../helpers';
+import { type BinRun, runLlmBench, silentServer } from '../helpers';
 import { BUCKET, IMAGE, makeModelDir, TABLE } from './support/fixtures';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startLocalAws, type LocalAws } from './support/servers';
-
-const bin = join(import.meta.dirname, '../../../bench/bin/llm-bench.mjs');
 
 /**
  * A proxy in front of s3rver that forwards everything except object uploads (PUT), which it
@@ -54,14 +50,8 @@ async function holdUploads(target: string, onHold: () => void): Promise<{ url: s
   };
 }
 
-interface Ran {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 /** Runs the bin with local credentials and without the test env's notice switch. */
-function run(args: readonly string[], started?: (child: ReturnType<typeof spawn>) => void): Promise<Ran> {
+function run(args: readonly string[], started?: (child: ChildProcess) => void): Promise<BinRun> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
@@ -69,15 +59,7 @@ function run(args: readonly string[], started?: (child: ReturnType<typeof spawn>
   };
   delete env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED;
   delete env.AWS_PROFILE;
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { env, timeout: CHILD_DEADLINE_MS });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-    started?.(child);
-  });
+  return runLlmBench(args, { env, started });
 }
 
 let aws: LocalAws;
@@ -196,7 +178,7 @@ describe('registry commands against an endpoint that never answers', () => {
   });
 
   it('SIGTERM ends a publish hung on an upload and releases its claim', async () => {
-    let child: ReturnType<typeof spawn> | undefined;
+    let child: ChildProcess | undefined;
     const proxy = await holdUploads(aws.s3Endpoint, () => child?.kill('SIGTERM'));
     try {
       const published = await run(
