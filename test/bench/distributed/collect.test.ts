@@ -26,7 +26,7 @@ import { PROJECT_ROOT } from '../../../stacks/synthesize';
 import { find } from '../../support/manifests';
 import { tempDir } from '../../support/temp';
 import { argv, memoryIo } from '../helpers';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, type LocalAws, startLocalAws } from '../registry/support/servers';
+import { LOCAL_REGION, type LocalAws, startLocalAws, stubLocalCredentials } from '../registry/support/servers';
 import { JobDouble } from './job-double';
 
 const appDir = join(import.meta.dirname, '../../..');
@@ -65,9 +65,7 @@ const saved = join(dir, 'saved');
 let fromJob: LoadResult;
 
 beforeAll(async () => {
-  vi.stubEnv('AWS_ACCESS_KEY_ID', LOCAL_CREDENTIALS.accessKeyId);
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', LOCAL_CREDENTIALS.secretAccessKey);
-  vi.stubEnv('AWS_PROFILE', undefined);
+  stubLocalCredentials();
   sim = await startSimulator({ port: 0, ttftMs: 2, itlMs: 1, models: ['m'], apiKey: 'k' });
   double = await new JobDouble({ appDir, secrets: { [API_KEY_SECRET.name]: { [API_KEY_SECRET.key]: 'k' } } }).start();
   kubeconfig = double.kubeconfig(NS);

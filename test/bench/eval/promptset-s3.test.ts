@@ -13,15 +13,13 @@ import { promptQuestion } from '../../../bench/eval/promptset';
 import { type Simulator, startSimulator } from '../../../bench/sim/simulator';
 import { tempDir } from '../../support/temp';
 import { argv, memoryIo } from '../helpers';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, type LocalAws, startLocalAws } from '../registry/support/servers';
+import { LOCAL_REGION, type LocalAws, startLocalAws, stubLocalCredentials } from '../registry/support/servers';
 
 const BUCKET = 'team-promptsets';
 let aws: LocalAws;
 let sim: Simulator;
 beforeAll(async () => {
-  vi.stubEnv('AWS_ACCESS_KEY_ID', LOCAL_CREDENTIALS.accessKeyId);
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', LOCAL_CREDENTIALS.secretAccessKey);
-  vi.stubEnv('AWS_PROFILE', undefined);
+  stubLocalCredentials();
   aws = await startLocalAws();
   const { s3 } = aws.clients();
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));

@@ -16,7 +16,7 @@ import { type Simulator, startSimulator } from '../../../bench/sim/simulator';
 import { tempDir } from '../../support/temp';
 import { useVirtualTime, vt } from '../../support/virtual-time';
 import { argv, closedPort, memoryIo } from '../helpers';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, type LocalAws, startLocalAws } from '../registry/support/servers';
+import { LOCAL_REGION, type LocalAws, startLocalAws, stubLocalCredentials } from '../registry/support/servers';
 
 let dir: string;
 const file = (n: string) => join(dir, n);
@@ -91,9 +91,7 @@ describe('postdeploy --store-result to S3', () => {
   let aws: LocalAws;
   let sim: Simulator;
   beforeAll(async () => {
-    vi.stubEnv('AWS_ACCESS_KEY_ID', LOCAL_CREDENTIALS.accessKeyId);
-    vi.stubEnv('AWS_SECRET_ACCESS_KEY', LOCAL_CREDENTIALS.secretAccessKey);
-    vi.stubEnv('AWS_PROFILE', undefined);
+    stubLocalCredentials();
     aws = await startLocalAws();
     await aws.clients().s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
     sim = await startSimulator({ port: 0, models: ['m'], ttftMs: 1, itlMs: 0.5, outputTokens: 4 });

@@ -6,7 +6,7 @@ import { registryCommand } from '../../../bench/cli/commands/registry';
 import type { CliIo } from '../../../bench/cli/io';
 import { main } from '../../../bench/cli/main';
 import { BUCKET, IMAGE, makeModelDir } from './support/fixtures';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, startLocalAws, type LocalAws } from './support/servers';
+import { LOCAL_REGION, startLocalAws, type LocalAws, stubLocalCredentials } from './support/servers';
 import { CHILD_DEADLINE_MS } from '../../support/deadlines';
 
 let aws: LocalAws;
@@ -17,9 +17,7 @@ beforeAll(async () => {
   await aws.createRegistryStore(BUCKET, 'llm-registry-test');
   dir = await makeModelDir(aws, { 'config.json': '{"a":1}', 'weights/model.safetensors': 'weights' });
   // The default client factory uses the SDK's credential chain, as in CI.
-  vi.stubEnv('AWS_ACCESS_KEY_ID', LOCAL_CREDENTIALS.accessKeyId);
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', LOCAL_CREDENTIALS.secretAccessKey);
-  vi.stubEnv('AWS_PROFILE', undefined);
+  stubLocalCredentials();
 });
 
 afterAll(async () => {

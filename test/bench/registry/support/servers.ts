@@ -8,10 +8,18 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { vi } from 'vitest';
 import { createRegistryStore, LOCAL_CREDENTIALS, LOCAL_REGION, startLocalAwsServers } from '../../../../bench/registry/local';
 import { tempDir } from '../../../support/temp';
 
 export { LOCAL_CREDENTIALS, LOCAL_REGION };
+
+/** Gives the AWS SDK's default chain s3rver's account and no profile, until `vi.unstubAllEnvs()`. */
+export function stubLocalCredentials(): void {
+  vi.stubEnv('AWS_ACCESS_KEY_ID', LOCAL_CREDENTIALS.accessKeyId);
+  vi.stubEnv('AWS_SECRET_ACCESS_KEY', LOCAL_CREDENTIALS.secretAccessKey);
+  vi.stubEnv('AWS_PROFILE', undefined);
+}
 
 export interface LocalAws {
   readonly s3Endpoint: string;
