@@ -14,7 +14,7 @@ import { NS, seedBlueGreen, seedRolling, startDouble, template, uriOf } from '..
 import type { KubeDouble } from '../kube/support/kube-double';
 import { startServiceProxy } from '../kube/support/service-proxy';
 import { IMAGE, localRegistry, makeModelDir } from '../registry/support/fixtures';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, type LocalAws, startLocalAws } from '../registry/support/servers';
+import { LOCAL_REGION, type LocalAws, startLocalAws, stubLocalCredentials } from '../registry/support/servers';
 import { useVirtualTime } from '../../support/virtual-time';
 import { tempDir } from '../../support/temp';
 
@@ -54,6 +54,10 @@ async function cluster() {
   return d;
 }
 
+/** `llm-bench rollback` of the model's variant through `kubeconfig`, with the load on `baseUrl`. */
+const rollback = (kubeconfig: string, baseUrl: string, ...extra: string[]) =>
+  argv('rollback', '--kubeconfig', kubeconfig, '--variant', MODEL, '--base-url', baseUrl, ...extra);
+
 async function service(dbl: KubeDouble, backendFor: (pod: { labels: Record<string, string> }) => string): Promise<string> {
   const p = await startServiceProxy({ double: dbl, namespace: NS, service: MODEL, backendFor });
   cleanup.push(() => p.close());
@@ -78,13 +82,8 @@ describe('llm-bench rollback', () => {
     const io = memoryIo();
     const code = await vt.run(
       main(
-        argv(
-          'rollback',
-          '--kubeconfig',
+        rollback(
           kubeconfig,
-          '--variant',
-          MODEL,
-          '--base-url',
           url,
           ...FAST,
           '--json',
@@ -131,7 +130,7 @@ describe('llm-bench rollback', () => {
     });
     const url = await service(dbl, () => s.url);
     const io = memoryIo();
-    const code = await vt.run(main(argv('rollback', '--kubeconfig', kubeconfig, '--variant', MODEL, '--base-url', url, ...FAST), io));
+    const code = await vt.run(main(rollback(kubeconfig, url, ...FAST), io));
     await vt.run(restarted!);
     expect(code).toBe(99);
     expect(io.err()).toMatch(/gates crossed: failedRequests<=0 \(measured \d+\)\n$/);
@@ -143,13 +142,8 @@ describe('llm-bench rollback', () => {
     const io = memoryIo();
     const code = await vt.run(
       main(
-        argv(
-          'rollback',
-          '--kubeconfig',
+        rollback(
           kubeconfig,
-          '--variant',
-          MODEL,
-          '--base-url',
           'http://127.0.0.1:1',
           '--registry-version',
           '1.0.0',
@@ -183,22 +177,7 @@ describe('llm-bench rollback', () => {
 
   it('exits 2 when a registry version has no registry to look it up in, or the kubeconfig is missing', async () => {
     const io = memoryIo();
-    const code = await vt.run(
-      main(
-        argv(
-          'rollback',
-          '--kubeconfig',
-          '/nonexistent/kubeconfig',
-          '--variant',
-          MODEL,
-          '--base-url',
-          'http://127.0.0.1:1',
-          '--env',
-          'prod',
-        ),
-        io,
-      ),
-    );
+    const code = await vt.run(main(rollback('/nonexistent/kubeconfig', 'http://127.0.0.1:1', '--env', 'prod'), io));
     expect(code).toBe(2);
     const lines = io.err().split('\n');
     expect(lines[0]).toBe('error: 4 problems:');
@@ -228,6 +207,7 @@ describe('llm-bench rollback to a registry version', () => {
   const BUCKET = 'llm-models';
   const TABLE = 'llm-registry-rollback';
   beforeAll(async () => {
+    stubLocalCredentials();
     aws = await startLocalAws();
     await aws.createRegistryStore(BUCKET, TABLE);
     const { registry } = localRegistry(aws, { bucket: BUCKET, table: TABLE });
@@ -239,6 +219,7 @@ describe('llm-bench rollback to a registry version', () => {
   });
   afterAll(async () => {
     await aws?.stop();
+    vi.unstubAllEnvs();
   });
 
   const registryFlags = () => [
@@ -255,37 +236,13 @@ describe('llm-bench rollback to a registry version', () => {
   ];
 
   it('rolls to the version prod ran before its last promote (--previous --env prod)', async () => {
-    vi.stubEnv('AWS_ACCESS_KEY_ID', LOCAL_CREDENTIALS.accessKeyId);
-    vi.stubEnv('AWS_SECRET_ACCESS_KEY', LOCAL_CREDENTIALS.secretAccessKey);
-    cleanup.push(() => {
-      vi.unstubAllEnvs();
-      return Promise.resolve();
-    });
     const s = await sim();
     const { double: dbl, kubeconfig } = await cluster();
     seedRolling(dbl, MODEL, { replicas: 1, current: template(MODEL, { source: { kind: 'sync', uri: uriOf(MODEL, '1.1.0') } }) });
     const url = await service(dbl, () => s.url);
     const io = memoryIo();
     const code = await vt.run(
-      main(
-        argv(
-          'rollback',
-          '--kubeconfig',
-          kubeconfig,
-          '--variant',
-          MODEL,
-          '--base-url',
-          url,
-          '--previous',
-          '--env',
-          'prod',
-          ...registryFlags(),
-          ...FAST,
-          '--json',
-          '-',
-        ),
-        io,
-      ),
+      main(rollback(kubeconfig, url, '--previous', '--env', 'prod', ...registryFlags(), ...FAST, '--json', '-'), io),
     );
     expect(io.err()).not.toContain('error:');
     expect(code).toBe(0);
@@ -300,31 +257,9 @@ describe('llm-bench rollback to a registry version', () => {
   });
 
   it('exits 1 for a version the registry does not have, before touching the cluster', async () => {
-    vi.stubEnv('AWS_ACCESS_KEY_ID', LOCAL_CREDENTIALS.accessKeyId);
-    vi.stubEnv('AWS_SECRET_ACCESS_KEY', LOCAL_CREDENTIALS.secretAccessKey);
-    cleanup.push(() => {
-      vi.unstubAllEnvs();
-      return Promise.resolve();
-    });
     const { double: dbl, kubeconfig } = await cluster();
     const io = memoryIo();
-    const code = await vt.run(
-      main(
-        argv(
-          'rollback',
-          '--kubeconfig',
-          kubeconfig,
-          '--variant',
-          MODEL,
-          '--base-url',
-          'http://127.0.0.1:1',
-          '--registry-version',
-          '9.9.9',
-          ...registryFlags(),
-        ),
-        io,
-      ),
-    );
+    const code = await vt.run(main(rollback(kubeconfig, 'http://127.0.0.1:1', '--registry-version', '9.9.9', ...registryFlags()), io));
     expect(code).toBe(1);
     expect(io.err()).toMatch(/^error: .*9\.9\.9.*\n$/);
     expect(dbl.requests).toEqual([]);
