@@ -87,6 +87,9 @@ const at = (s3: string, ddb: string) => [
   ddb,
 ];
 
+/** `publish` of version 1.0.0 of `model` from the test's model folder. */
+const publish = (model: string) => ['publish', '--model', model, '--version', '1.0.0', '--path', dir, '--image', IMAGE];
+
 describe('registry commands against an endpoint that never answers', () => {
   it('resolve, verify and publish end with exit 1 naming the endpoint, after three tries of --request-timeout each', async () => {
     const silent = await silentServer();
@@ -126,20 +129,7 @@ describe('registry commands against an endpoint that never answers', () => {
       // verify reads the table first (which answers: not published), so S3 is never reached.
       expect(verified.stderr).toContain('model m version 1.0.0 is not published');
 
-      const published = await run([
-        ...at(aws.s3Endpoint, silent.url),
-        '--request-timeout',
-        '0.2',
-        'publish',
-        '--model',
-        'm',
-        '--version',
-        '1.0.0',
-        '--path',
-        dir,
-        '--image',
-        IMAGE,
-      ]);
+      const published = await run([...at(aws.s3Endpoint, silent.url), '--request-timeout', '0.2', ...publish('m')]);
       expect(published.status).toBe(1);
       expect(published.stderr).toMatch(
         new RegExp(`^error: claim of model m version 1\\.0\\.0 failed: DynamoDB at ${silent.url} gave no answer`),
@@ -152,20 +142,7 @@ describe('registry commands against an endpoint that never answers', () => {
   it('publish: an S3 that never answers fails the publish naming S3, and the claim is rolled back', async () => {
     const silent = await silentServer();
     try {
-      const published = await run([
-        ...at(silent.url, aws.ddbEndpoint),
-        '--request-timeout',
-        '0.2',
-        'publish',
-        '--model',
-        'silent-s3',
-        '--version',
-        '1.0.0',
-        '--path',
-        dir,
-        '--image',
-        IMAGE,
-      ]);
+      const published = await run([...at(silent.url, aws.ddbEndpoint), '--request-timeout', '0.2', ...publish('silent-s3')]);
       expect(published.status).toBe(1);
       expect(published.stderr).toContain(`publish of model silent-s3 version 1.0.0 failed: S3 at ${silent.url} gave no answer`);
       // The rollback cannot delete objects on the silent S3, so the claim stays, and says so.
@@ -181,10 +158,7 @@ describe('registry commands against an endpoint that never answers', () => {
     let child: ChildProcess | undefined;
     const proxy = await holdUploads(aws.s3Endpoint, () => child?.kill('SIGTERM'));
     try {
-      const published = await run(
-        [...at(proxy.url, aws.ddbEndpoint), 'publish', '--model', 'sigterm', '--version', '1.0.0', '--path', dir, '--image', IMAGE],
-        (c) => (child = c),
-      );
+      const published = await run([...at(proxy.url, aws.ddbEndpoint), ...publish('sigterm')], (c) => (child = c));
       expect(published.status).toBe(1);
       expect(published.stderr).toContain('received SIGTERM: stopping the publish and rolling it back');
       expect(published.stderr).toContain('error: publish of model sigterm version 1.0.0 was cancelled, got SIGTERM');
@@ -197,35 +171,11 @@ describe('registry commands against an endpoint that never answers', () => {
   });
 
   it('a wrong --bucket leaves no claim: the next publish with the right one goes through at once', async () => {
-    const wrong = await run([
-      ...at(aws.s3Endpoint, aws.ddbEndpoint),
-      '--bucket',
-      'no-such-bucket',
-      'publish',
-      '--model',
-      'typo',
-      '--version',
-      '1.0.0',
-      '--path',
-      dir,
-      '--image',
-      IMAGE,
-    ]);
+    const wrong = await run([...at(aws.s3Endpoint, aws.ddbEndpoint), '--bucket', 'no-such-bucket', ...publish('typo')]);
     expect(wrong.status).toBe(1);
     expect(wrong.stderr).toContain('NoSuchBucket');
     expect(wrong.stderr).toContain('(rolled back: no objects (no such bucket), deleted the claim)');
-    const right = await run([
-      ...at(aws.s3Endpoint, aws.ddbEndpoint),
-      'publish',
-      '--model',
-      'typo',
-      '--version',
-      '1.0.0',
-      '--path',
-      dir,
-      '--image',
-      IMAGE,
-    ]);
+    const right = await run([...at(aws.s3Endpoint, aws.ddbEndpoint), ...publish('typo')]);
     expect(right.stderr).not.toContain('error');
     expect(right.status).toBe(0);
   });
