@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -7,7 +6,7 @@ import type { CliIo } from '../../../bench/cli/io';
 import { main } from '../../../bench/cli/main';
 import { BUCKET, IMAGE, makeModelDir } from './support/fixtures';
 import { LOCAL_REGION, startLocalAws, type LocalAws, stubLocalCredentials } from './support/servers';
-import { CHILD_DEADLINE_MS } from '../../support/deadlines';
+import { argv, runLlmBench } from '../helpers';
 
 let aws: LocalAws;
 let dir: string;
@@ -37,26 +36,22 @@ function captureIo(env: Record<string, string | undefined> = {}): CliIo & { out:
   return { out, err, stdout: (t) => void out.push(t), stderr: (t) => void err.push(t), env };
 }
 
+/** `registry` with the local servers' region and endpoints. */
+const registryAt = () => [
+  'registry',
+  '--region',
+  LOCAL_REGION,
+  '--s3-endpoint-url',
+  aws.s3Endpoint,
+  '--dynamodb-endpoint-url',
+  aws.ddbEndpoint,
+];
+
 /** Runs the registry CLI against the local servers, with bucket and table from flags or `env`. */
 async function cli(args: readonly string[], env?: Record<string, string | undefined>): Promise<Run> {
   const io = captureIo(env);
   const store = env === undefined ? ['--bucket', BUCKET, '--table', 'llm-registry-test'] : [];
-  const code = await main(
-    [
-      'node',
-      'llm-bench',
-      'registry',
-      '--region',
-      LOCAL_REGION,
-      '--s3-endpoint-url',
-      aws.s3Endpoint,
-      '--dynamodb-endpoint-url',
-      aws.ddbEndpoint,
-      ...store,
-      ...args,
-    ],
-    io,
-  );
+  const code = await main(argv(...registryAt(), ...store, ...args), io);
   return { code, stdout: io.out.join(''), stderr: io.err.join('') };
 }
 
@@ -222,27 +217,7 @@ describe('registry CLI', () => {
 
   it('exits 1 with a hint when the table does not exist', async () => {
     const io = captureIo();
-    const code = await main(
-      [
-        'node',
-        'llm-bench',
-        'registry',
-        '--region',
-        LOCAL_REGION,
-        '--s3-endpoint-url',
-        aws.s3Endpoint,
-        '--dynamodb-endpoint-url',
-        aws.ddbEndpoint,
-        '--bucket',
-        BUCKET,
-        '--table',
-        'no-such-table',
-        'list',
-        '--model',
-        'x',
-      ],
-      io,
-    );
+    const code = await main(argv(...registryAt(), '--bucket', BUCKET, '--table', 'no-such-table', 'list', '--model', 'x'), io);
 
     expect(code).toBe(1);
     expect(io.err.join('')).toMatch(
@@ -256,25 +231,7 @@ describe('registry CLI', () => {
     program.addCommand(registryCommand({ io }));
 
     await program.parseAsync(
-      [
-        'registry',
-        '--region',
-        LOCAL_REGION,
-        '--s3-endpoint-url',
-        aws.s3Endpoint,
-        '--dynamodb-endpoint-url',
-        aws.ddbEndpoint,
-        '--bucket',
-        BUCKET,
-        '--table',
-        'llm-registry-test',
-        'show',
-        '--model',
-        'cli',
-        '--version',
-        '1.0.0',
-        '--json',
-      ],
+      [...registryAt(), '--bucket', BUCKET, '--table', 'llm-registry-test', 'show', '--model', 'cli', '--version', '1.0.0', '--json'],
       { from: 'user' },
     );
 
@@ -283,16 +240,9 @@ describe('registry CLI', () => {
 
   it('runs through the llm-bench executable with its exit code', async () => {
     const env: Record<string, string | undefined> = { ...process.env, LLM_REGISTRY_BUCKET: undefined, LLM_REGISTRY_TABLE: undefined };
-    const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      execFile(
-        process.execPath,
-        ['bench/bin/llm-bench.mjs', 'registry', 'list'],
-        { env, timeout: CHILD_DEADLINE_MS },
-        (error, _stdout, stderr) => resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : null, stderr }),
-      );
-    });
+    const result = await runLlmBench(['registry', 'list'], { env });
 
-    expect(result.code).toBe(2);
+    expect(result.status).toBe(2);
     expect(result.stderr).toContain('error: 2 problems:\n- --bucket is required, got neither the flag nor LLM_REGISTRY_BUCKET');
   });
 });
