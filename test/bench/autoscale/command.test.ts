@@ -19,6 +19,10 @@ afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();
 });
 
+/** `llm-bench autoscale` of the variant through `kubeconfig`, with the load on `baseUrl`. */
+const autoscale = (kubeconfig: string, baseUrl: string, ...extra: string[]) =>
+  argv('autoscale', '--kubeconfig', kubeconfig, '--variant', MODEL, '--base-url', baseUrl, ...extra);
+
 describe('llm-bench autoscale', () => {
   it('exits 0 when it scales up and down within the limits, with a timeline in the HTML report', async () => {
     const { sim, kubeconfig, url } = await autoscaledVariant(cleanup);
@@ -26,13 +30,8 @@ describe('llm-bench autoscale', () => {
     const io = memoryIo();
     const code = await vt.run(
       main(
-        argv(
-          'autoscale',
-          '--kubeconfig',
+        autoscale(
           kubeconfig,
-          '--variant',
-          MODEL,
-          '--base-url',
           url,
           '--metrics-url',
           sim.url,
@@ -75,25 +74,7 @@ describe('llm-bench autoscale', () => {
     const { kubeconfig, url } = await autoscaledVariant(cleanup, { pendingMs: 5000 });
     const io = memoryIo();
     const code = await vt.run(
-      main(
-        argv(
-          'autoscale',
-          '--kubeconfig',
-          kubeconfig,
-          '--variant',
-          MODEL,
-          '--base-url',
-          url,
-          ...FAST,
-          '--scale-up-limit-sec',
-          '0.7',
-          '--scale-down-limit-sec',
-          '3',
-          '--junit',
-          '-',
-        ),
-        io,
-      ),
+      main(autoscale(kubeconfig, url, ...FAST, '--scale-up-limit-sec', '0.7', '--scale-down-limit-sec', '3', '--junit', '-'), io),
     );
     expect(code).toBe(99);
     expect(io.err()).toMatch(/gates crossed: scaleUpSec<=0\.7 \(measured nothing\)\n$/);
@@ -104,24 +85,7 @@ describe('llm-bench autoscale', () => {
     const io = memoryIo();
     const { kubeconfig } = await autoscaledVariant(cleanup);
     expect(
-      await vt.run(
-        main(
-          argv(
-            'autoscale',
-            '--kubeconfig',
-            kubeconfig,
-            '--variant',
-            MODEL,
-            '--base-url',
-            'http://127.0.0.1:1',
-            '--prometheus-url',
-            'http://p',
-            '--metrics-url',
-            'http://m',
-          ),
-          io,
-        ),
-      ),
+      await vt.run(main(autoscale(kubeconfig, 'http://127.0.0.1:1', '--prometheus-url', 'http://p', '--metrics-url', 'http://m'), io)),
     ).toBe(2);
     expect(io.err()).toBe(
       [
