@@ -86,6 +86,9 @@ beforeAll(async () => {
 });
 afterAll(() => sim.close());
 
+/** `load` against the simulator: the flags every run here starts with. */
+const loadArgs = () => ['load', '--base-url', sim.url, '--model', 'm', '--api-key', 'k'];
+
 /**
  * The ids each load request carried, as the simulator saw them: trace id → span id. The preflight's
  * warm-up (`req-N`, not counted and not exported) is left out.
@@ -103,13 +106,7 @@ function carried(): Map<string, string> {
 describe('llm-bench load --workers 4 (local worker processes)', () => {
   it('writes one result whose counts are the sum of the workers’, with the workers listed', async () => {
     const r = await run(
-      'load',
-      '--base-url',
-      sim.url,
-      '--model',
-      'm',
-      '--api-key',
-      'k',
+      ...loadArgs(),
       '--workers',
       '4',
       '--barrier',
@@ -150,21 +147,7 @@ describe('llm-bench load --workers 4 (local worker processes)', () => {
   });
 
   it('refuses a split that leaves a worker idle, before starting any', async () => {
-    const r = await run(
-      'load',
-      '--base-url',
-      sim.url,
-      '--model',
-      'm',
-      '--api-key',
-      'k',
-      '--workers',
-      '4',
-      '--concurrency',
-      '2',
-      '--requests',
-      '10',
-    );
+    const r = await run(...loadArgs(), '--workers', '4', '--concurrency', '2', '--requests', '10');
     expect(r.status).toBe(2);
     expect(r.stderr).toBe('error: --workers 4 leaves some workers without a user, got --concurrency 2; use at most 2 workers\n');
   });
@@ -238,13 +221,7 @@ describe('tracing: --otlp-endpoint', () => {
       const io = memoryIo();
       const code = await main(
         argv(
-          'load',
-          '--base-url',
-          sim.url,
-          '--model',
-          'm',
-          '--api-key',
-          'k',
+          ...loadArgs(),
           '--concurrency',
           '4',
           '--requests',
@@ -292,13 +269,7 @@ describe('tracing: --otlp-endpoint', () => {
     try {
       const before = new Set(carried().keys());
       const r = await run(
-        'load',
-        '--base-url',
-        sim.url,
-        '--model',
-        'm',
-        '--api-key',
-        'k',
+        ...loadArgs(),
         '--workers',
         '2',
         '--barrier',
