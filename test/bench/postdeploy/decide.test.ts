@@ -66,8 +66,7 @@ describe('postdeploy --baseline', () => {
   it('exits 2 before any stage on a baseline that is not a result, and on eval flags without --eval', async () => {
     const targets = await outputs('two.json', ['a', 'b']);
     await writeFile(file('smoke.json'), JSON.stringify({ kind: 'smoke' }));
-    const io = memoryIo();
-    const code = await main(
+    const withSmokeBaseline = (...extra: string[]) =>
       argv(
         'postdeploy',
         '--targets',
@@ -78,30 +77,14 @@ describe('postdeploy --baseline', () => {
         'b=http://127.0.0.1:9',
         '--baseline',
         file('smoke.json'),
-        '--eval-judge',
-        'a',
-      ),
-      io,
-    );
+        ...extra,
+      );
+    const io = memoryIo();
+    const code = await main(withSmokeBaseline('--eval-judge', 'a'), io);
     expect(code).toBe(2);
     expect(io.err()).toContain('got them without --eval');
     const io2 = memoryIo();
-    expect(
-      await main(
-        argv(
-          'postdeploy',
-          '--targets',
-          targets,
-          '--url',
-          'a=http://127.0.0.1:9',
-          '--url',
-          'b=http://127.0.0.1:9',
-          '--baseline',
-          file('smoke.json'),
-        ),
-        io2,
-      ),
-    ).toBe(2);
+    expect(await main(withSmokeBaseline(), io2)).toBe(2);
     expect(io2.err()).toContain('is not a postdeploy or load result');
   });
 });
