@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../support/temp';
 import { runLlmBench, silentServer } from './helpers';
+import { kubeconfigText } from './kube/support/kubeconfig';
 
 let silent: Awaited<ReturnType<typeof silentServer>>;
 let dir: string;
@@ -32,18 +33,7 @@ beforeAll(async () => {
     }),
   );
   kubeconfig = join(dir, 'kubeconfig');
-  await writeFile(
-    kubeconfig,
-    [
-      'apiVersion: v1',
-      'kind: Config',
-      `clusters: [{name: c, cluster: {server: "https://127.0.0.1:${silent.port}", insecure-skip-tls-verify: true}}]`,
-      'users: [{name: u, user: {token: t}}]',
-      'contexts: [{name: x, context: {cluster: c, user: u}}]',
-      'current-context: x',
-      '',
-    ].join('\n'),
-  );
+  await writeFile(kubeconfig, kubeconfigText({ server: `https://127.0.0.1:${silent.port}`, token: 't' }));
 });
 afterAll(async () => {
   await silent.close();

@@ -32,6 +32,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { CHILD_DEADLINE_MS } from '../../support/deadlines';
 import { tempDir } from '../../support/temp';
+import { kubeconfigText } from '../kube/support/kubeconfig';
 
 const TOKEN = 'job-double-token';
 
@@ -87,27 +88,7 @@ export class JobDouble {
   kubeconfig(namespace: string): string {
     this.dir ??= tempDir('job-double-');
     const file = join(this.dir, 'kubeconfig.yaml');
-    writeFileSync(
-      file,
-      [
-        'apiVersion: v1',
-        'kind: Config',
-        'clusters:',
-        '- name: double',
-        '  cluster:',
-        `    server: ${this.url}`,
-        '    insecure-skip-tls-verify: true',
-        'users:',
-        '- name: tester',
-        '  user:',
-        `    token: ${TOKEN}`,
-        'contexts:',
-        '- name: double',
-        '  context: {cluster: double, user: tester, namespace: ' + namespace + '}',
-        'current-context: double',
-        '',
-      ].join('\n'),
-    );
+    writeFileSync(file, kubeconfigText({ server: this.url, token: TOKEN, namespace }));
     return file;
   }
 

@@ -5,6 +5,7 @@ import { KubeClient, loadKubeConfig } from '../../../bench/kube/client';
 import { closedPort } from '../helpers';
 import { NS, seedRolling, startDouble, template } from './support/fixtures';
 import { applyJsonPatch, type KubeDouble } from './support/kube-double';
+import { kubeconfigText } from './support/kubeconfig';
 import { useVirtualTime } from '../../support/virtual-time';
 
 // The double's controller runs on a clock that moves only when no byte is in flight.
@@ -93,10 +94,7 @@ describe('KubeClient errors', () => {
   it('says when the API server cannot be reached', async () => {
     const port = await closedPort();
     const file = join(kubeconfig, '..', 'closed.yaml');
-    await writeFile(
-      file,
-      `apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: http://127.0.0.1:${port}\n    insecure-skip-tls-verify: true\nusers:\n- name: u\n  user:\n    token: t\ncontexts:\n- name: x\n  context: {cluster: c, user: u}\ncurrent-context: x\n`,
-    );
+    await writeFile(file, kubeconfigText({ server: `http://127.0.0.1:${port}`, token: 't' }));
     const k = KubeClient.connect({ kubeconfig: file, env: {} });
     await expect(k.getDeployment(NS, 'm')).rejects.toThrow(
       `kubernetes API http://127.0.0.1:${port} is unreachable for get deployment llm-baseline/m, got ECONNREFUSED; check --kubeconfig and --context, or run in the cluster`,

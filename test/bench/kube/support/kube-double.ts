@@ -42,6 +42,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { tempDir } from '../../../support/temp';
+import { kubeconfigText } from './kubeconfig';
 
 // The double works on plain JSON; these are the shapes it reads and writes.
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -789,31 +790,7 @@ export class KubeDouble extends EventEmitter {
   async writeKubeconfig(namespace?: string): Promise<string> {
     const dir = tempDir('kube-double-');
     const file = join(dir, 'kubeconfig.yaml');
-    await writeFile(
-      file,
-      [
-        'apiVersion: v1',
-        'kind: Config',
-        'clusters:',
-        '- name: double',
-        '  cluster:',
-        `    server: ${this.url}`,
-        // client-node refuses plain http unless TLS verification is off; the double has no TLS.
-        '    insecure-skip-tls-verify: true',
-        'users:',
-        '- name: tester',
-        '  user:',
-        `    token: ${TOKEN}`,
-        'contexts:',
-        '- name: double',
-        '  context:',
-        '    cluster: double',
-        '    user: tester',
-        ...(namespace === undefined ? [] : [`    namespace: ${namespace}`]),
-        'current-context: double',
-        '',
-      ].join('\n'),
-    );
+    await writeFile(file, kubeconfigText({ server: this.url, token: TOKEN, namespace }));
     return file;
   }
 
