@@ -6,12 +6,11 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { defaultDenyPolicy, restrictedNamespace, secretsManagerSecret } from './namespace-parts';
+import { API_KEY_SECRET } from './workload-layout';
 import type { SecretKeyRef } from './vllm-model';
 
 /** Secret the ExternalSecret writes the Hugging Face token to. */
 export const HF_TOKEN_SECRET: SecretKeyRef = { name: 'hf-token', key: 'token' };
-/** Secret the ExternalSecret writes the vLLM API key to. */
-export const API_KEY_SECRET: SecretKeyRef = { name: 'vllm-api-key', key: 'api-key' };
 /** Name of the ReadWriteMany model cache claim. */
 export const SHARED_CACHE_CLAIM = 'model-cache';
 

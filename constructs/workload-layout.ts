@@ -15,6 +15,8 @@ export const VLLM_UID = 2000;
 
 /** Where the model cache volume is mounted. */
 export const CACHE_MOUNT = '/model-cache';
+/** The Secret and key the vLLM API key is in, in the models' namespace and in llm-bench's (from Secrets Manager). */
+export const API_KEY_SECRET = { name: 'vllm-api-key', key: 'api-key' } as const;
 /** The vLLM container of every model pod. */
 export const VLLM_CONTAINER = 'vllm';
 /** The init container that copies a registry version into the cache (`loader: sync`). */

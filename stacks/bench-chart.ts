@@ -11,7 +11,7 @@ import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { BenchNamespace } from '../constructs/bench-namespace';
 import { LoadWorkerJob } from '../constructs/load-job';
-import { API_KEY_SECRET } from '../constructs/model-namespace';
+import { API_KEY_SECRET } from '../constructs/workload-layout';
 import { VLLM_PORT } from '../constructs/vllm-args';
 import type { ModelConfig, PlatformConfig } from '../config/platform';
 import type { WorkerSpec } from '../bench/distributed/spec';

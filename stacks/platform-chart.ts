@@ -8,7 +8,7 @@ import { App, Chart, YamlOutputType } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { CATALOG } from '../constructs/catalog';
 import { cachedImage } from '../constructs/image-cache';
-import { API_KEY_SECRET, HF_TOKEN_SECRET, ModelNamespace, SHARED_CACHE_CLAIM } from '../constructs/model-namespace';
+import { HF_TOKEN_SECRET, ModelNamespace, SHARED_CACHE_CLAIM } from '../constructs/model-namespace';
 import { ModelObservability, PlatformObservability } from '../constructs/observability';
 import { registryModelUri } from '../constructs/registry-layout';
 import {
@@ -18,7 +18,7 @@ import {
   type ModelSourceProps,
   type VllmModelProps,
 } from '../constructs/vllm-model';
-import { registryCachePath } from '../constructs/workload-layout';
+import { API_KEY_SECRET, registryCachePath } from '../constructs/workload-layout';
 import type { LoraAdapter, ModelConfig, PlatformConfig } from '../config/platform';
 import { collectorGrpcEndpoint } from '../config/tracing';
 import { OTLP_PORTS } from '../facts/otel';

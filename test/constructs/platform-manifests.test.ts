@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { VLLM_METRICS } from '../../constructs/metrics';
-import { API_KEY_SECRET, HF_TOKEN_SECRET } from '../../constructs/model-namespace';
+import { HF_TOKEN_SECRET } from '../../constructs/model-namespace';
+import { API_KEY_SECRET } from '../../constructs/workload-layout';
 import { CACHE_MOUNT, SHUTDOWN_MARGIN_SEC, VLLM_PORT, VLLM_UID } from '../../constructs/vllm-model';
 import { GPU_NODE_LABEL, GPU_NODE_TAINT } from '../../constructs/hardware';
 import { ENVOY_GATEWAY_NAMESPACE } from '../../constructs/gateway';

@@ -1,5 +1,6 @@
 /** What `llm-bench load` does once its flags parse. */
 import { statSync } from 'node:fs';
+import { API_KEY_SECRET } from '../../../constructs/workload-layout';
 import { type CostSettings, runCost } from '../../cost/run-cost';
 import { BENCH_DEFAULTS } from '../../defaults';
 import { type LoadOptions, type LoadRun, startLoad } from '../../load/engine';
@@ -177,7 +178,8 @@ async function localLauncher(f: LoadFlags): Promise<WorkerLauncher> {
 async function kubeLauncher(f: LoadFlags, opts: LoadOptions): Promise<WorkerLauncher> {
   const { kubeWorkers } = await import('../../distributed/kube');
   const { KubeClient } = await import('../../kube/client');
-  const [name, key] = (f.apiKeySecret ?? 'vllm-api-key:api-key').split(':') as [string, string];
+  const [name, key] =
+    f.apiKeySecret === undefined ? [API_KEY_SECRET.name, API_KEY_SECRET.key] : (f.apiKeySecret.split(':') as [string, string]);
   const perUser =
     opts.requests === undefined ? 0 : Math.ceil(opts.requests / (opts.profile.kind === 'concurrency' ? opts.profile.concurrency : 1));
   const timeoutSec = opts.timeoutSec ?? BENCH_DEFAULTS.timeoutSec;

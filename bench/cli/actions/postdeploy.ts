@@ -1,6 +1,7 @@
 /** What `llm-bench postdeploy` does once its flags parse. */
 import { writeFile } from 'node:fs/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { API_KEY_SECRET } from '../../../constructs/workload-layout';
 import type * as RegistryObjectsModule from '../../registry/objects';
 import { POSTDEPLOY_DEFAULTS } from '../../checks/defaults';
 import { parseRegressionGates, type RegressionGate } from '../../compare/gates';
@@ -319,7 +320,7 @@ async function workerLauncher(
       kube: kubeFrom(f, io),
       namespace: env?.bench.namespace ?? 'llm-bench',
       image,
-      ...(apiKeyFrom(f, io) !== undefined && { apiKeySecret: { name: 'vllm-api-key', key: 'api-key' } }),
+      ...(apiKeyFrom(f, io) !== undefined && { apiKeySecret: API_KEY_SECRET }),
       ...(env !== undefined && { cpu: env.bench.workerCpu, memoryGiB: env.bench.workerMemoryGiB }),
       // The load's own length, twice over, plus time to schedule and pull the image.
       deadlineSec: Math.ceil(180 + 2 * durationSec),

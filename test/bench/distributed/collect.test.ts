@@ -19,7 +19,7 @@ import { type LoadResult, loadResultSchema } from '../../../bench/result';
 import { type Simulator, startSimulator } from '../../../bench/sim/simulator';
 import { parseEnvironmentText } from '../../../config/platform';
 import { WORKER_SPEC_ENV } from '../../../constructs/bench-layout';
-import { API_KEY_SECRET } from '../../../constructs/model-namespace';
+import { API_KEY_SECRET } from '../../../constructs/workload-layout';
 import { BENCH_LOAD_JOB } from '../../../stacks/bench-chart';
 import { renderManifests } from '../../../stacks/manifests';
 import { PROJECT_ROOT } from '../../../stacks/synthesize';
