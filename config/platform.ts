@@ -30,6 +30,7 @@ import {
 import { GPU_INSTANCE_TYPES, NODE_RESERVE, gpuFloor, type GpuFloor } from '../constructs/hardware';
 import { PULL_THROUGH_UPSTREAMS, imageRegistryOf } from '../constructs/image-cache';
 import { canonicalVllmFlag, vllmFlagTargets } from '../constructs/vllm-flags';
+import { BENCH_NAMESPACE } from '../constructs/bench-layout';
 import { CACHE_MOUNT } from '../constructs/workload-layout';
 import { EKS_CONTROL_PLANE_USD_PER_HOUR, KUBERNETES_VERSIONS, LATEST_KUBERNETES_VERSION, eksVersion, supportPhase } from '../facts/eks';
 import { DNS1123_LABEL } from '../facts/kubernetes';
@@ -357,7 +358,7 @@ const workloads = z.strictObject({
     .prefault({}),
   /** Namespaces whose pods may call the models (besides the bench and Prometheus). */
   clientNamespaces: z.array(k8sName).default(['quant', 'finetune', 'eval']),
-  benchNamespace: k8sName.default('llm-bench'),
+  benchNamespace: k8sName.default(BENCH_NAMESPACE),
   monitoring: z
     .strictObject({
       namespace: k8sName.default('monitoring'),

@@ -30,6 +30,8 @@ export const BENCH_UID = 1000;
 export const BENCH_APP_DIR = '/app';
 /** The worker's command: llm-bench's hidden `worker` subcommand. */
 export const WORKER_COMMAND: readonly string[] = ['node', `${BENCH_APP_DIR}/bench/bin/llm-bench.mjs`, 'worker'];
+/** The namespace llm-bench's workers run in unless `workloads.benchNamespace` names another. */
+export const BENCH_NAMESPACE = 'llm-bench';
 /** The worker container. */
 export const WORKER_CONTAINER = 'worker';
 /** ServiceAccount of the worker pods: no API token, no RBAC; they only call the model. */

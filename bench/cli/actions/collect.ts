@@ -1,6 +1,7 @@
 /** What `llm-bench collect` does once its flags parse. */
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { BENCH_NAMESPACE } from '../../../constructs/bench-layout';
 import { collectedResult, collectFromFiles, collectFromJob, type SavedRunReader, savedRunFiles } from '../../distributed/collect';
 import { collectUsage } from '../../errors';
 import { renderMarkdown } from '../../report/markdown';
@@ -24,9 +25,6 @@ export interface CollectFlags extends OutputFlags {
   readonly s3EndpointUrl?: string;
   readonly threshold: string[];
 }
-
-/** The bench namespace `workloads.benchNamespace` defaults to. */
-const BENCH_NAMESPACE = 'llm-bench';
 
 /** `--from s3://bucket/prefix` as its parts, or undefined for a local folder. */
 function s3Source(from: string): { readonly bucket: string; readonly prefix: string } | undefined {

@@ -1,5 +1,6 @@
 /** What `llm-bench load` does once its flags parse. */
 import { statSync } from 'node:fs';
+import { BENCH_NAMESPACE } from '../../../constructs/bench-layout';
 import { API_KEY_SECRET } from '../../../constructs/workload-layout';
 import { type CostSettings, runCost } from '../../cost/run-cost';
 import { BENCH_DEFAULTS } from '../../defaults';
@@ -185,7 +186,7 @@ async function kubeLauncher(f: LoadFlags, opts: LoadOptions): Promise<WorkerLaun
   const timeoutSec = opts.timeoutSec ?? BENCH_DEFAULTS.timeoutSec;
   return kubeWorkers({
     kube: KubeClient.connect({ kubeconfig: f.kubeconfig! }),
-    namespace: f.benchNamespace ?? 'llm-bench',
+    namespace: f.benchNamespace ?? BENCH_NAMESPACE,
     image: f.image!,
     ...(opts.apiKey !== undefined && { apiKeySecret: { name, key } }),
     // The run's own bound, twice over, plus time to schedule: past it Kubernetes stops the pods.

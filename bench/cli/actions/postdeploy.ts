@@ -1,6 +1,7 @@
 /** What `llm-bench postdeploy` does once its flags parse. */
 import { writeFile } from 'node:fs/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { BENCH_NAMESPACE } from '../../../constructs/bench-layout';
 import { API_KEY_SECRET } from '../../../constructs/workload-layout';
 import type * as RegistryObjectsModule from '../../registry/objects';
 import { POSTDEPLOY_DEFAULTS } from '../../checks/defaults';
@@ -318,7 +319,7 @@ async function workerLauncher(
     workers,
     launcher: kubeWorkers({
       kube: kubeFrom(f, io),
-      namespace: env?.bench.namespace ?? 'llm-bench',
+      namespace: env?.bench.namespace ?? BENCH_NAMESPACE,
       image,
       ...(apiKeyFrom(f, io) !== undefined && { apiKeySecret: API_KEY_SECRET }),
       ...(env !== undefined && { cpu: env.bench.workerCpu, memoryGiB: env.bench.workerMemoryGiB }),
