@@ -8,7 +8,7 @@
  * `LLM_PLATFORM_REQUIRE_PROMETHEUS=1` (what .ci/run sets once it has installed the package) a
  * missing binary fails instead.
  */
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { it } from 'vitest';
@@ -67,6 +67,17 @@ export interface ToolRun {
   readonly status: number | null;
   readonly stdout: string;
   readonly stderr: string;
+}
+
+/** {@link runPromtool} without blocking: several promtool processes can run side by side. */
+export function runPromtoolAsync(promtool: string, args: readonly string[], cwd: string): Promise<ToolRun> {
+  return new Promise((resolve, reject) => {
+    execFile(promtool, args, { cwd, encoding: 'utf8', timeout: 240_000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+      // A non-zero exit is a result (the test reads it); a binary that could not run or timed out is not.
+      if (err !== null && typeof err.code !== 'number') return reject(new Error(`promtool did not run or timed out: ${err.message}`));
+      resolve({ status: err === null ? 0 : (err.code as number), stdout, stderr });
+    });
+  });
 }
 
 /** Runs promtool with `args` in `cwd`; bounded in time so a hung binary fails the test, not the run. */
