@@ -1,38 +1,18 @@
 /** What `llm-bench report` does once its flags parse. */
-import { readFile } from 'node:fs/promises';
 import { EXIT, UsageError } from '../../errors';
 import { LOAD_RENDERERS, SMOKE_RENDERERS, SWEEP_RENDERERS } from '../../report/renderers';
-import { type AnyResult, anyResultSchema, SCHEMA_VERSION } from '../../result';
+import type { AnyResult } from '../../result';
+import { readSavedResult } from '../../result-file';
 import type { CliIo, ExitSink } from '../io';
 import { checkUsage, type OutputFlags, outputProblems, withOutputs, writeReports } from '../output';
 
 /** Reads and validates a saved result; every way it can be wrong is a usage error. */
-async function readResult(file: string): Promise<AnyResult> {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await readFile(file, 'utf8'));
-  } catch (err) {
-    const why = err instanceof SyntaxError ? 'is not json' : 'cannot be read';
-    throw new UsageError(
-      `report file ${file} ${why}, got ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; pass a file written by llm-bench --json`,
-    );
-  }
-  const version = (raw as { schemaVersion?: unknown } | null)?.schemaVersion;
-  if (version !== SCHEMA_VERSION) {
-    throw new UsageError(
-      `report file ${file} has schemaVersion ${JSON.stringify(version)}, expected ${SCHEMA_VERSION}; render it with the llm-bench version that wrote it`,
-    );
-  }
-  const parsed = anyResultSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const where = issue.path.join('.') || 'root';
-    throw new UsageError(
-      `report file ${file} is not an llm-bench result, got ${where}: ${issue.message.toLowerCase()}; pass a file written by llm-bench --json`,
-    );
-  }
-  return parsed.data;
-}
+const readResult = (file: string): Promise<AnyResult> =>
+  readSavedResult(file, {
+    role: 'report',
+    passFix: 'pass a file written by llm-bench --json',
+    versionFix: 'render it with the llm-bench version that wrote it',
+  });
 
 export async function reportAction(file: string, f: OutputFlags, io: CliIo, exit: ExitSink): Promise<void> {
   const problems = outputProblems(f);
